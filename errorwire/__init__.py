@@ -1,0 +1,35 @@
+"""errorwire: report unhandled exceptions of web apps to Rollbar, Raygun and Bugsnag."""
+
+from errorwire.__about__ import __version__
+from errorwire.api import (
+    add_breadcrumb,
+    capture_exception,
+    capture_message,
+    flush,
+    get_client,
+    init,
+    set_person,
+    stats,
+)
+from errorwire.core.config import Bugsnag, ConfigError, Options, Raygun, Rollbar
+from errorwire.core.event import Event
+from errorwire.integrations.logging import LoggingHandler
+
+__all__ = [
+    "Bugsnag",
+    "ConfigError",
+    "Event",
+    "LoggingHandler",
+    "Options",
+    "Raygun",
+    "Rollbar",
+    "__version__",
+    "add_breadcrumb",
+    "capture_exception",
+    "capture_message",
+    "flush",
+    "get_client",
+    "init",
+    "set_person",
+    "stats",
+]

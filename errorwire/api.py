@@ -1,0 +1,107 @@
+"""The module-level API (``errorwire.init``, ``capture_exception``...) over one Client."""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from typing import Any, Dict, Mapping, Optional
+
+from errorwire.core import context
+from errorwire.core.client import Client
+from errorwire.core.config import Options
+from errorwire.core.event import Breadcrumb
+
+_lock = threading.Lock()
+_client: Optional[Client] = None
+
+
+def init(**options: Any) -> Client:
+    """Configure errorwire (see README.md for every option). Raises ConfigError."""
+    global _client
+    new = Client(Options.from_kwargs(options))
+    with _lock:
+        old, _client = _client, new
+    if old is not None:
+        old.close(timeout=0.5)
+    return new
+
+
+def get_client() -> Optional[Client]:
+    return _client
+
+
+def ensure_client(**defaults: Any) -> Client:
+    """The configured client; ``init(**defaults)`` (plus the environment) if there is none."""
+    client = _client
+    if client is not None:
+        return client
+    with _lock:
+        if _client is not None:
+            return _client
+    return init(**defaults)
+
+
+def capture_exception(
+    exc: Optional[BaseException] = None,
+    *,
+    level: Optional[str] = None,
+    extra: Optional[Mapping[str, Any]] = None,
+    fingerprint: Optional[str] = None,
+) -> Optional[str]:
+    """Report ``exc`` (default: the exception being handled) as handled. Returns the event id."""
+    client = ensure_client()
+    return client.capture_exception(exc, level=level, extra=extra, fingerprint=fingerprint)
+
+
+def capture_message(
+    message: str,
+    level: str = "info",
+    extra: Optional[Mapping[str, Any]] = None,
+    *,
+    fingerprint: Optional[str] = None,
+) -> Optional[str]:
+    return ensure_client().capture_message(
+        message, level=level, extra=extra, fingerprint=fingerprint
+    )
+
+
+def set_person(
+    id: Optional[object] = None,  # noqa: A002 - the public name
+    username: Optional[str] = None,
+    email: Optional[str] = None,
+) -> None:
+    context.set_person(id=id, username=username, email=email)
+
+
+def add_breadcrumb(
+    message: str,
+    category: Optional[str] = None,
+    data: Optional[Mapping[str, Any]] = None,
+    *,
+    level: str = "info",
+    type: str = "manual",  # noqa: A002 - the vendors' word
+) -> None:
+    context.add_breadcrumb(
+        Breadcrumb(message=str(message), category=category, level=level, type=type, data=dict(data or {}))
+    )
+
+
+def flush(timeout: float = 2.0) -> bool:
+    """Wait up to ``timeout`` seconds; True when everything queued was delivered or dropped."""
+    client = _client
+    return True if client is None else client.flush(timeout)
+
+
+def stats() -> Dict[str, Any]:
+    """Counters: sent, retried, dropped by reason, per vendor."""
+    client = _client
+    return {} if client is None else client.stats()
+
+
+def _shutdown() -> None:
+    client = _client
+    if client is not None:
+        client.close()
+
+
+atexit.register(_shutdown)

@@ -1,0 +1,1 @@
+"""Framework-neutral core: configuration, context, the event and its pipeline."""

@@ -1,0 +1,269 @@
+"""The capture pipeline.
+
+Request thread (``capture_exception``): ignore -> dedupe -> sample -> build the
+Event from the exception and the current scope -> before_send -> enqueue.
+Worker thread (``render``): source context -> scrub -> encode per vendor ->
+vendor hook -> cap. Both halves are guarded: errorwire never raises into the app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import sys
+import threading
+from collections import Counter
+from typing import Any, Dict, List, Mapping, Optional
+
+from errorwire.core import ignore as ignore_rules
+from errorwire.core.config import Bugsnag, Options, VendorSettings
+from errorwire.core.context import current_scope
+from errorwire.core.event import Event, Person
+from errorwire.core.safety import log_once, logger, swallow
+from errorwire.core.scrub import scrub_event
+from errorwire.core.server import server_info
+from errorwire.core.stacktrace import add_source_context, extract_chain, grouping_key
+from errorwire.vendors import MODULES
+from errorwire.vendors.base import Outgoing
+from errorwire.vendors.cap import cap
+
+REPORTED_MARK = "__errorwire_reported__"
+"""Set on an exception object once reported, so every hook sees it only once."""
+
+
+def already_reported(exc: BaseException) -> bool:
+    return bool(getattr(exc, REPORTED_MARK, False))
+
+
+def mark_reported(exc: BaseException) -> bool:
+    """Mark ``exc``; False when it was already marked (or cannot be marked and is known)."""
+    if already_reported(exc):
+        return False
+    try:
+        setattr(exc, REPORTED_MARK, True)
+    except (AttributeError, TypeError):
+        pass  # an exception without __dict__: report it, we cannot dedupe it
+    return True
+
+
+class Client:
+    def __init__(self, options: Options) -> None:
+        from errorwire.transport import Transport  # the transport imports vendors/base
+
+        self.options = options
+        self.server = server_info(options.project_root, options.code_version)
+        self.project_root = self.server.root
+        self.counters: Counter[str] = Counter()
+        self._counter_lock = threading.Lock()
+        self._ignored = ignore_rules.IgnoreRules(options.ignore, options.default_ignores)
+        self.transport = Transport(options, self.render, self.count)
+        if not options.vendors:
+            log_once(
+                "no-vendor",
+                "errorwire: no vendor configured (rollbar, raygun or bugsnag); "
+                "reports are dropped and counted",
+            )
+
+    # -- counters ------------------------------------------------------------------
+
+    def count(self, key: str, amount: int = 1) -> None:
+        with self._counter_lock:
+            self.counters[key] += amount
+
+    def stats(self) -> Dict[str, Any]:
+        with self._counter_lock:
+            own = dict(self.counters)
+        return {"client": own, **self.transport.stats()}
+
+    # -- request thread ------------------------------------------------------------
+
+    def capture_exception(
+        self,
+        exc: Optional[BaseException] = None,
+        *,
+        handled: bool = True,
+        level: Optional[str] = None,
+        extra: Optional[Mapping[str, Any]] = None,
+        fingerprint: Optional[str] = None,
+        severity_reason: Optional[str] = None,
+        logger_name: Optional[str] = None,
+    ) -> Optional[str]:
+        """Report ``exc`` (default: the one being handled). The event id, or None if not sent."""
+        if exc is None:
+            exc = sys.exc_info()[1]
+            if exc is None:
+                return None
+        with swallow("capture_exception"):
+            if self._ignored.matches(exc):
+                self.count("ignored")
+                return None
+            if not mark_reported(exc):
+                self.count("duplicate")
+                return None
+            event = self._new_event(level or "error", extra, fingerprint)
+            event.handled = handled
+            event.severity_reason = severity_reason or (
+                "handledException" if handled else "unhandledException"
+            )
+            event.logger_name = logger_name
+            event.exceptions = extract_chain(exc, self.project_root)
+            event.grouping_key = grouping_key(event.exceptions)
+            return self._finish(event, {"exc_info": (type(exc), exc, exc.__traceback__)})
+        return None
+
+    def capture_message(
+        self,
+        message: str,
+        *,
+        level: str = "info",
+        extra: Optional[Mapping[str, Any]] = None,
+        fingerprint: Optional[str] = None,
+        logger_name: Optional[str] = None,
+    ) -> Optional[str]:
+        with swallow("capture_message"):
+            event = self._new_event(level, extra, fingerprint)
+            event.message = str(message)
+            event.severity_reason = "log"
+            event.logger_name = logger_name
+            event.grouping_key = grouping_key([]) if not message else _message_key(event.message)
+            return self._finish(event, {"message": message})
+        return None
+
+    def _new_event(
+        self, level: str, extra: Optional[Mapping[str, Any]], fingerprint: Optional[str]
+    ) -> Event:
+        options = self.options
+        scope = current_scope()
+        event = Event(
+            level=level if level in ("critical", "error", "warning", "info", "debug") else "error",
+            environment=options.environment or "production",
+            code_version=options.code_version or self.server.code_version,
+            server=self.server,
+            framework=scope.framework,
+            fingerprint=fingerprint,
+            tags=list(options.tags) + [f"{k}:{v}" for k, v in scope.tags.items()],
+        )
+        event.extra = {**options.extra, **scope.extra, **(extra or {})}
+        if scope.request_builder is not None:
+            with swallow("read request"):
+                event.request = scope.request_builder()
+        event.person = scope.person or self._load_person(scope.person_loader)
+        event.breadcrumbs = list(scope.breadcrumbs)
+        event.response_status = scope.response_status
+        event.context = scope.context or _request_context(event)
+        return event
+
+    @staticmethod
+    def _load_person(loader: Any) -> Optional[Person]:
+        if loader is None:
+            return None
+        with swallow("read person"):
+            person: Optional[Person] = loader()
+            return person
+        return None
+
+    def _finish(self, event: Event, hint: Dict[str, Any]) -> Optional[str]:
+        options = self.options
+        if options.enabled_environments is not None and (
+            event.environment not in options.enabled_environments
+        ):
+            self.count("dropped_environment")
+            return None
+        if options.sample_rate < 1.0 and random.random() >= options.sample_rate:
+            self.count("dropped_sampled")
+            return None
+        if options.before_send is not None:
+            try:
+                result = options.before_send(event, hint)
+            except Exception as exc:  # noqa: BLE001 - the user's hook must not stop the report
+                self.count("before_send_errors")
+                log_once(
+                    "before_send-raised",
+                    "errorwire: before_send raised %r; the report is sent unmodified",
+                    exc,
+                )
+            else:
+                if result is None:
+                    self.count("dropped_before_send")
+                    return None
+                if isinstance(result, Event):
+                    event = result
+        if not self.transport.submit(event):
+            return None
+        return event.event_id
+
+    # -- worker thread -------------------------------------------------------------
+
+    def render(self, event: Event) -> List[Outgoing]:
+        """Encode ``event`` for every configured vendor. Runs on the worker."""
+        with swallow("source context"):
+            for info in event.exceptions:
+                add_source_context(info.frames)
+        try:
+            if self.options.scrub:
+                event = scrub_event(event, self.options)
+            if self.options.scrubber is not None:
+                event = self.options.scrubber(event) or event
+        except Exception as exc:  # noqa: BLE001 - fail closed: never send unscrubbed data
+            self.count("dropped_scrub_failed")
+            logger.error("errorwire: scrubbing failed (%r); the report was dropped", exc)
+            return []
+        outgoing: List[Outgoing] = []
+        for vendor in self.options.vendors:
+            if not _stage_allowed(vendor, event.environment):
+                self.count(f"{vendor.name}.dropped_release_stage")
+                continue
+            with swallow(f"encode {vendor.name}"):
+                item = self._encode(vendor, event)
+                if item is not None:
+                    outgoing.append(item)
+        return outgoing
+
+    def _encode(self, vendor: VendorSettings, event: Event) -> Optional[Outgoing]:
+        module = MODULES[vendor.name]
+        payload: Optional[Dict[str, Any]] = module.encode(event, vendor)
+        if vendor.before_send is not None and payload is not None:
+            try:
+                payload = vendor.before_send(payload)
+            except Exception as exc:  # noqa: BLE001
+                self.count(f"{vendor.name}.before_send_errors")
+                log_once(
+                    f"{vendor.name}-before_send-raised",
+                    "errorwire: %s.before_send raised %r; the payload is sent unmodified",
+                    vendor.name,
+                    exc,
+                )
+                payload = module.encode(event, vendor)
+        if payload is None:
+            self.count(f"{vendor.name}.dropped_before_send")
+            return None
+        body = cap(vendor.name, payload, vendor.max_bytes)
+        headers = {"Content-Type": "application/json", **module.headers(vendor)}
+        return Outgoing(vendor=vendor, payload=payload, body=body, headers=headers)
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def flush(self, timeout: float) -> bool:
+        return self.transport.flush(timeout)
+
+    def close(self, timeout: Optional[float] = None) -> None:
+        self.transport.close(self.options.shutdown_timeout if timeout is None else timeout)
+
+
+def _stage_allowed(vendor: VendorSettings, environment: str) -> bool:
+    if isinstance(vendor, Bugsnag) and vendor.notify_release_stages is not None:
+        return environment in vendor.notify_release_stages
+    return True
+
+
+def _request_context(event: Event) -> Optional[str]:
+    request = event.request
+    if request is None:
+        return None
+    if request.route:
+        return request.route
+    return f"{request.method} {request.path}".strip() or None
+
+
+def _message_key(message: str) -> str:
+    return hashlib.sha1(message.encode("utf-8", "replace")).hexdigest()

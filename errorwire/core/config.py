@@ -1,0 +1,204 @@
+"""Options and vendor settings, read from arguments, the environment or framework settings.
+
+Everything is validated here, at ``init``: a bad value raises ``ConfigError``
+naming the setting, so nothing fails later on the request path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from urllib.parse import urlsplit
+
+DEFAULT_MAX_BYTES = 128 * 1024
+
+PayloadHook = Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]
+
+
+class ConfigError(ValueError):
+    """A setting given to ``errorwire.init`` (or read from the environment) is not usable."""
+
+
+def _check_endpoint(setting: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{setting} must be an http(s) URL, got {value!r}")
+    return value
+
+
+def _check_key(setting: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{setting} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _check_positive(setting: str, value: object, *, allow_zero: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or value < 0 or (value == 0 and not allow_zero):  # type: ignore[operator]
+        raise ConfigError(f"{setting} must be a positive number, got {value!r}")
+
+
+@dataclass
+class VendorSettings:
+    """What every vendor shares: where to send, how big a payload may be, a last hook."""
+
+    name: ClassVar[str] = ""
+    default_endpoint: ClassVar[str] = ""
+    key_setting: ClassVar[str] = ""
+
+    endpoint: Optional[str] = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+    before_send: Optional[PayloadHook] = None
+    """Called on the worker with the encoded payload; return None to drop it."""
+
+    @property
+    def key(self) -> str:
+        return str(getattr(self, self.key_setting))
+
+    @property
+    def url(self) -> str:
+        return self.endpoint or self.default_endpoint
+
+    def validate(self) -> None:
+        _check_key(f"{self.name}.{self.key_setting}", getattr(self, self.key_setting))
+        if self.endpoint is not None:
+            _check_endpoint(f"{self.name}.endpoint", self.endpoint)
+        _check_positive(f"{self.name}.max_bytes", self.max_bytes)
+        if self.max_bytes < 1024:
+            raise ConfigError(f"{self.name}.max_bytes must be at least 1024, got {self.max_bytes}")
+        if self.before_send is not None and not callable(self.before_send):
+            raise ConfigError(f"{self.name}.before_send must be callable")
+
+
+@dataclass
+class Rollbar(VendorSettings):
+    name: ClassVar[str] = "rollbar"
+    default_endpoint: ClassVar[str] = "https://api.rollbar.com/api/1/item/"
+    key_setting: ClassVar[str] = "access_token"
+
+    access_token: str = ""
+
+
+@dataclass
+class Raygun(VendorSettings):
+    name: ClassVar[str] = "raygun"
+    default_endpoint: ClassVar[str] = "https://api.raygun.com/entries"
+    key_setting: ClassVar[str] = "api_key"
+
+    api_key: str = ""
+
+
+@dataclass
+class Bugsnag(VendorSettings):
+    name: ClassVar[str] = "bugsnag"
+    default_endpoint: ClassVar[str] = "https://notify.bugsnag.com/"
+    key_setting: ClassVar[str] = "api_key"
+
+    api_key: str = ""
+    notify_release_stages: Optional[Sequence[str]] = None
+    """Only these environments are sent to Bugsnag; None sends every stage."""
+
+
+VENDOR_ENV = {
+    Rollbar: ("ROLLBAR_ACCESS_TOKEN", "ROLLBAR_ENDPOINT"),
+    Raygun: ("RAYGUN_API_KEY", "RAYGUN_ENDPOINT"),
+    Bugsnag: ("BUGSNAG_API_KEY", "BUGSNAG_ENDPOINT"),
+}
+
+EventHook = Callable[[Any, Dict[str, Any]], Any]
+
+
+@dataclass
+class Options:
+    """Every option ``errorwire.init`` takes. README.md has the table."""
+
+    environment: Optional[str] = None
+    code_version: Optional[str] = None
+    rollbar: Optional[Rollbar] = None
+    raygun: Optional[Raygun] = None
+    bugsnag: Optional[Bugsnag] = None
+    before_send: Optional[EventHook] = None
+    ignore: Sequence[Union[type, str]] = ()
+    default_ignores: bool = True
+    """Also ignore HTTP errors below 500, KeyboardInterrupt, SystemExit, disconnects."""
+    sample_rate: float = 1.0
+    enabled_environments: Optional[Sequence[str]] = None
+    project_root: Optional[str] = None
+    scrub: bool = True
+    scrub_keys: Sequence[str] = ()
+    """Extra keys to scrub, added to the defaults."""
+    unscrub_keys: Sequence[str] = ()
+    """Default keys not to scrub."""
+    scrubber: Optional[Callable[[Any], Any]] = None
+    """Called on the event after errorwire's own scrubbing."""
+    max_request_body: int = 10 * 1024
+    """Bytes of the raw body kept (from what the app reads); 0 keeps none."""
+    client_ip_headers: Sequence[str] = ("X-Forwarded-For", "X-Real-IP")
+    send_request_bodies: bool = True
+    max_breadcrumbs: int = 100
+    storm_limit: int = 60
+    """Reports of one grouping key per minute before they are summarized."""
+    queue_size: int = 1000
+    sync: bool = False
+    """Send in the calling thread (scripts, tests)."""
+    connect_timeout: float = 3.0
+    read_timeout: float = 10.0
+    max_retries: int = 5
+    shutdown_timeout: float = 2.0
+    tags: Sequence[str] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    vendors: Tuple[VendorSettings, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        if self.environment is None:
+            self.environment = os.environ.get("ERRORWIRE_ENVIRONMENT") or "production"
+        if self.code_version is None:
+            self.code_version = os.environ.get("ERRORWIRE_CODE_VERSION") or None
+        for cls, (key_var, endpoint_var) in VENDOR_ENV.items():
+            attr = cls.name
+            if getattr(self, attr) is None and os.environ.get(key_var):
+                settings = cls(endpoint=os.environ.get(endpoint_var) or None)
+                setattr(settings, cls.key_setting, os.environ[key_var])
+                setattr(self, attr, settings)
+        self.validate()
+        self.vendors = tuple(v for v in (self.rollbar, self.raygun, self.bugsnag) if v is not None)
+
+    def validate(self) -> None:
+        if not isinstance(self.environment, str) or not self.environment:
+            raise ConfigError(f"environment must be a non-empty string, got {self.environment!r}")
+        for cls in VENDOR_ENV:
+            value = getattr(self, cls.name)
+            if value is not None and not isinstance(value, cls):
+                raise ConfigError(
+                    f"{cls.name} must be errorwire.{cls.__name__}(...), got {type(value).__name__}"
+                )
+            if value is not None:
+                value.validate()
+        for hook in ("before_send", "scrubber"):
+            if getattr(self, hook) is not None and not callable(getattr(self, hook)):
+                raise ConfigError(f"{hook} must be callable")
+        if not 0.0 <= float(self.sample_rate) <= 1.0:
+            raise ConfigError(f"sample_rate must be between 0 and 1, got {self.sample_rate!r}")
+        for name in ("queue_size", "max_breadcrumbs", "storm_limit"):
+            _check_positive(name, getattr(self, name))
+        for name in ("connect_timeout", "read_timeout"):
+            _check_positive(name, getattr(self, name))
+        for name in ("max_request_body", "max_retries", "shutdown_timeout"):
+            _check_positive(name, getattr(self, name), allow_zero=True)
+        for item in self.ignore:
+            if not isinstance(item, (type, str)):
+                raise ConfigError(f"ignore entries must be classes or dotted names, got {item!r}")
+
+    @classmethod
+    def from_kwargs(cls, kwargs: Mapping[str, Any]) -> Options:
+        known = {f.name for f in fields(cls) if f.init}
+        unknown = sorted(set(kwargs) - known)
+        if unknown:
+            raise ConfigError(f"unknown option {unknown[0]!r} (known: {', '.join(sorted(known))})")
+        return cls(**dict(kwargs))
+
+
+def vendor_names(options: Options) -> List[str]:
+    return [v.name for v in options.vendors]

@@ -1,0 +1,181 @@
+"""The vendor-neutral event: plain data, built on the request thread, encoded on the worker.
+
+Every vendor encoder reads only these dataclasses. Nothing here holds a frame
+object, a request object or an exception: an Event can sit in a queue, cross a
+thread and be inspected in a test without keeping the app's objects alive.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+@dataclass
+class Frame:
+    """One stack frame. Lists of frames are ordered oldest call first."""
+
+    filename: str
+    """Path as shown to people: relative to the project root when inside it."""
+    abs_path: Optional[str] = None
+    lineno: Optional[int] = None
+    colno: Optional[int] = None
+    """1-based column where Python knows it (3.11+ ``co_positions``)."""
+    end_lineno: Optional[int] = None
+    end_colno: Optional[int] = None
+    function: Optional[str] = None
+    """Qualified name (``Class.method``) where the code object has one."""
+    module: Optional[str] = None
+    code: Optional[str] = None
+    """The source line itself, stripped of its trailing newline."""
+    pre_context: List[str] = field(default_factory=list)
+    post_context: List[str] = field(default_factory=list)
+    in_project: bool = False
+
+
+@dataclass
+class ExceptionInfo:
+    """One exception of a chain."""
+
+    type_name: str
+    """Class name, qualified for non-builtins (``myapp.errors.PaymentFailed``)."""
+    message: Optional[str]
+    """``str(exc)``; None when ``__str__`` itself raised (left out, not guessed)."""
+    frames: List[Frame] = field(default_factory=list)
+    module: Optional[str] = None
+    relation: Optional[str] = None
+    """How this exception relates to the one before it in ``Event.exceptions``:
+    ``"cause"`` (raise ... from), ``"context"`` (raised while handling),
+    ``"group"`` (member of an ExceptionGroup), None for the first."""
+    frames_omitted: int = 0
+    """Frames dropped from the middle of a very deep stack."""
+
+    @property
+    def short_type(self) -> str:
+        return self.type_name.rsplit(".", 1)[-1]
+
+
+@dataclass
+class UploadedFile:
+    field: str
+    filename: Optional[str] = None
+    size: Optional[int] = None
+    content_type: Optional[str] = None
+
+
+@dataclass
+class Request:
+    url: str = ""
+    method: str = ""
+    headers: Dict[str, str] = field(default_factory=dict)
+    cookies: Dict[str, str] = field(default_factory=dict)
+    query_string: str = ""
+    query: Dict[str, Any] = field(default_factory=dict)
+    """Parsed query: a value is a str, or a list of str when the key repeats."""
+    form: Dict[str, Any] = field(default_factory=dict)
+    json: Any = None
+    has_json: bool = False
+    """True when ``json`` holds a parsed JSON body (``null`` is a valid body)."""
+    body: Optional[bytes] = None
+    """A capped copy of the raw body the app itself read (never read for it)."""
+    body_truncated: bool = False
+    content_type: Optional[str] = None
+    client_ip: Optional[str] = None
+    route: Optional[str] = None
+    """The route template (``/items/{id}``) when the framework knows it."""
+    route_params: Dict[str, Any] = field(default_factory=dict)
+    files: List[UploadedFile] = field(default_factory=list)
+
+    @property
+    def host(self) -> Optional[str]:
+        for name, value in self.headers.items():
+            if name.lower() == "host":
+                return value
+        return None
+
+    @property
+    def path(self) -> str:
+        rest = self.url.split("://", 1)[-1]
+        slash = rest.find("/")
+        path = rest[slash:] if slash >= 0 else "/"
+        return path.split("?", 1)[0]
+
+
+@dataclass
+class Person:
+    id: Optional[str] = None
+    username: Optional[str] = None
+    email: Optional[str] = None
+
+
+@dataclass
+class Server:
+    host: Optional[str] = None
+    root: Optional[str] = None
+    branch: Optional[str] = None
+    code_version: Optional[str] = None
+    os_name: Optional[str] = None
+    os_version: Optional[str] = None
+    architecture: Optional[str] = None
+    processor_count: Optional[int] = None
+    total_memory: Optional[int] = None
+    python_version: Optional[str] = None
+
+
+@dataclass
+class Breadcrumb:
+    message: str
+    category: Optional[str] = None
+    level: str = "info"
+    type: str = "manual"
+    """One of manual, navigation, request, log, state, user, process, error."""
+    data: Dict[str, Any] = field(default_factory=dict)
+    timestamp: float = field(default_factory=time.time)
+
+
+@dataclass
+class Event:
+    exceptions: List[ExceptionInfo] = field(default_factory=list)
+    """The chain, outermost (the exception that reached us) first."""
+    message: Optional[str] = None
+    """For ``capture_message``: the text (and no exceptions)."""
+    level: str = "error"
+    handled: bool = True
+    severity_reason: str = "handledException"
+    """Bugsnag's ``severityReason.type``: unhandledException, handledException, log..."""
+    event_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    timestamp: float = field(default_factory=time.time)
+    environment: str = "production"
+    code_version: Optional[str] = None
+    framework: Optional[str] = None
+    context: Optional[str] = None
+    """What was happening: route template or ``METHOD /path``."""
+    grouping_key: Optional[str] = None
+    fingerprint: Optional[str] = None
+    """Set by the user: overrides ``grouping_key`` for all vendors."""
+    request: Optional[Request] = None
+    response_status: Optional[int] = None
+    person: Optional[Person] = None
+    server: Server = field(default_factory=Server)
+    breadcrumbs: List[Breadcrumb] = field(default_factory=list)
+    tags: List[str] = field(default_factory=list)
+    extra: Dict[str, Any] = field(default_factory=dict)
+    logger_name: Optional[str] = None
+
+    @property
+    def group(self) -> Optional[str]:
+        """The grouping key every vendor receives: the user's fingerprint wins."""
+        return self.fingerprint or self.grouping_key
+
+    @property
+    def title(self) -> str:
+        if self.exceptions:
+            first = self.exceptions[0]
+            if first.message:
+                return f"{first.short_type}: {first.message}"
+            return first.short_type
+        return self.message or ""

@@ -1,0 +1,58 @@
+"""Guards for errorwire's own work: nothing errorwire does may break the host app.
+
+Every step of capturing and sending runs inside ``swallow()``. A failure there is
+logged once per (step, error type) through the ``errorwire`` logger, counted, and
+never propagates. Tests turn on ``record_swallowed`` to fail on any of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections import Counter
+from typing import Iterator, List, Set, Tuple
+
+logger = logging.getLogger("errorwire")
+
+_lock = threading.Lock()
+_logged_once: Set[Tuple[str, str]] = set()
+internal_errors: Counter[str] = Counter()
+
+record_swallowed = False
+"""When True (tests), swallowed exceptions are also kept in ``swallowed``."""
+swallowed: List[BaseException] = []
+
+
+def log_once(key: str, message: str, *args: object, level: int = logging.WARNING) -> None:
+    """Log ``message`` the first time ``key`` is seen in this process."""
+    marker = ("log", key)
+    with _lock:
+        if marker in _logged_once:
+            return
+        _logged_once.add(marker)
+    logger.log(level, message, *args)
+
+
+@contextlib.contextmanager
+def swallow(step: str) -> Iterator[None]:
+    """Run errorwire's own ``step``; log once, count and swallow any error it raises."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - the point is to stop everything
+        internal_errors[step] += 1
+        key = (step, type(exc).__name__)
+        with _lock:
+            first = key not in _logged_once
+            _logged_once.add(key)
+            if record_swallowed:
+                swallowed.append(exc)
+        if first:
+            logger.warning("errorwire: %s failed and was skipped: %r", step, exc, exc_info=True)
+
+
+def reset_for_tests() -> None:
+    with _lock:
+        _logged_once.clear()
+        swallowed.clear()
+        internal_errors.clear()

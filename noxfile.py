@@ -1,0 +1,53 @@
+"""Sessions: tests (framework matrix), lint, typing, demo, bench.
+
+    nox -s tests     # every test, oldest and newest supported frameworks
+    nox -s demo      # example apps -> local inbox, prints what arrived
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests", "lint", "typing"]
+nox.options.reuse_existing_virtualenvs = True
+
+TEST_DEPS = [
+    "pytest>=7",
+    "hypothesis>=6.80",
+    "jsonschema>=4.18",
+    "pyyaml>=6",
+    "httpx>=0.24",
+    "uvicorn>=0.23",
+    "flask-login>=0.6",
+]
+FRAMEWORKS = {
+    "oldest": [
+        "flask==2.3.*",
+        "werkzeug==2.3.*",
+        "django==4.2.*",
+        "starlette==0.37.*",
+        "fastapi==0.111.*",
+    ],
+    "newest": ["flask", "django", "starlette", "fastapi"],
+}
+
+
+@nox.session
+@nox.parametrize("frameworks", list(FRAMEWORKS))
+def tests(session: nox.Session, frameworks: str) -> None:
+    """The test suite against the oldest or newest supported framework versions."""
+    session.install("-e", ".", *TEST_DEPS, *FRAMEWORKS[frameworks])
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff")
+    session.run("ruff", "check", "errorwire", "tests", "example_apps", "noxfile.py")
+
+
+@nox.session
+def typing(session: nox.Session) -> None:
+    session.install("-e", ".", "mypy>=1.8")
+    session.run("mypy")

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import errorwire  # noqa: E402
+from errorwire import api  # noqa: E402
+from errorwire.core import safety  # noqa: E402
+from receiver import Receiver  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "allow_internal_errors: errorwire may swallow its own errors in this test"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_swallowed_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """errorwire swallows its own errors in production; a test must see them."""
+    safety.reset_for_tests()
+    safety.record_swallowed = True
+    yield
+    safety.record_swallowed = False
+    swallowed = list(safety.swallowed)
+    safety.reset_for_tests()
+    client = api.get_client()
+    if client is not None:
+        client.close(timeout=1.0)
+        api._client = None
+    if swallowed and request.node.get_closest_marker("allow_internal_errors") is None:
+        raise AssertionError(f"errorwire swallowed internal errors: {swallowed!r}") from swallowed[0]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as r:
+        yield r
+
+
+@pytest.fixture
+def all_vendors(receiver: Receiver) -> dict:
+    """init() keyword arguments configuring all three vendors against ``receiver``."""
+    urls = receiver.endpoints()
+    return {
+        "rollbar": errorwire.Rollbar(access_token="rollbar-token", endpoint=urls["rollbar"]),
+        "raygun": errorwire.Raygun(api_key="raygun-key", endpoint=urls["raygun"]),
+        "bugsnag": errorwire.Bugsnag(api_key="bugsnag-key", endpoint=urls["bugsnag"]),
+    }

@@ -1,0 +1,157 @@
+"""A real HTTP receiver on 127.0.0.1 that plays Rollbar, Raygun and Bugsnag.
+
+Records every request (path, headers, body) and answers from a script of
+faults a test can program: a status with headers and body, a stall, a reset.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Dict, List, Optional
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: Dict[str, str]
+    body: bytes
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def vendor(self) -> str:
+        if self.path.startswith("/api/1/item"):
+            return "rollbar"
+        if self.path.startswith("/entries"):
+            return "raygun"
+        return "bugsnag"
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    headers: Dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    stall: float = 0.0
+    reset: bool = False
+    """Close the connection abruptly instead of answering."""
+
+
+DEFAULT_BODIES = {
+    "rollbar": {"err": 0, "result": {"uuid": "0"}},
+    "raygun": {},
+    "bugsnag": {},
+}
+DEFAULT_STATUS = {"rollbar": 200, "raygun": 202, "bugsnag": 200}
+
+
+class Receiver:
+    """Start with ``with Receiver() as r:``; ``r.url`` is its base URL."""
+
+    def __init__(self) -> None:
+        self.received: List[Received] = []
+        self.replies: List[Reply] = []
+        self.responder: Optional[Callable[[Received], Optional[Reply]]] = None
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def endpoints(self) -> Dict[str, str]:
+        return {
+            "rollbar": f"{self.url}/api/1/item/",
+            "raygun": f"{self.url}/entries",
+            "bugsnag": f"{self.url}/bugsnag/",
+        }
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def script(self, *replies: Reply) -> None:
+        """Answer the next requests with these replies, in order, then succeed."""
+        with self._lock:
+            self.replies.extend(replies)
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> List[Received]:
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while len(self.received) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._arrived.wait(left)
+            return list(self.received)
+
+    def by_vendor(self, vendor: str) -> List[Received]:
+        with self._lock:
+            return [r for r in self.received if r.vendor == vendor]
+
+    def _next_reply(self, item: Received) -> Reply:
+        if self.responder is not None:
+            reply = self.responder(item)
+            if reply is not None:
+                return reply
+        with self._lock:
+            if self.replies:
+                return self.replies.pop(0)
+        return Reply(status=DEFAULT_STATUS[item.vendor], body=DEFAULT_BODIES[item.vendor])
+
+    def _record(self, item: Received) -> None:
+        with self._arrived:
+            self.received.append(item)
+            self._arrived.notify_all()
+
+    def _handler(self) -> type:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                item = Received("POST", self.path, dict(self.headers.items()), body)
+                reply = receiver._next_reply(item)
+                if reply.stall:
+                    time.sleep(reply.stall)
+                if reply.reset:
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                    )
+                    self.connection.close()
+                    self.close_connection = True
+                    return
+                if 200 <= reply.status < 300:
+                    receiver._record(item)
+                data = json.dumps(reply.body if reply.body is not None else {}).encode()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler

@@ -1,0 +1,64 @@
+"""Validate payloads against the vendor schemas copied into tests/schemas."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any, Dict, List
+
+import jsonschema
+import yaml
+
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+MAX_BYTES = 128 * 1024
+
+
+@functools.lru_cache(maxsize=None)
+def schema_for(vendor: str) -> Dict[str, Any]:
+    if vendor == "bugsnag":
+        spec = yaml.safe_load((SCHEMAS / "bugsnag-openapi.yml").read_text())
+        text = json.dumps(spec["components"]["schemas"]).replace(
+            "#/components/schemas/", "#/$defs/"
+        )
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$defs": json.loads(text),
+            "$ref": "#/$defs/NotificationPayload",
+        }
+    name = {"rollbar": "rollbar-item", "raygun": "raygun-entry"}[vendor]
+    loaded: Dict[str, Any] = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
+    return loaded
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(vendor: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(
+        schema_for(vendor), format_checker=jsonschema.FormatChecker()
+    )
+
+
+def problems(vendor: str, payload: Any, max_bytes: int = MAX_BYTES) -> List[str]:
+    """Every way ``payload`` breaks the vendor's documented contract (same rules as
+    ../shared/tools/validate_payload.py)."""
+    found = [
+        f"{'/'.join(str(p) for p in err.path) or '<root>'}: {err.message[:300]}"
+        for err in _validator(vendor).iter_errors(payload)
+    ]
+    size = len(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > max_bytes:
+        found.append(f"<size>: {size} bytes, over {max_bytes}")
+    if vendor == "raygun":
+        raw = payload.get("details", {}).get("request", {}).get("rawData")
+        if isinstance(raw, str) and len(raw.encode()) > 4096:
+            found.append(f"rawData: {len(raw.encode())} bytes, over 4096")
+    if vendor == "rollbar":
+        body = payload.get("data", {}).get("body", {})
+        if len(body) != 1:
+            found.append(f"data/body: {sorted(body)} is not exactly one of trace/trace_chain/message")
+    return found
+
+
+def assert_valid(vendor: str, payload: Any, max_bytes: int = MAX_BYTES) -> None:
+    found = problems(vendor, payload, max_bytes)
+    assert not found, f"{vendor} payload breaks its schema:\n" + "\n".join(found)
