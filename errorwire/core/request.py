@@ -1,0 +1,146 @@
+"""Framework-neutral request helpers: headers, query, body decoding, client IP.
+
+Integrations turn their framework's request into a ``core.event.Request`` with
+these, and only when an error is being reported (never on the happy path).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
+from urllib.parse import parse_qs
+
+from errorwire.core.event import Request, UploadedFile
+
+DEFAULT_IP_HEADERS = ("X-Forwarded-For", "X-Real-IP")
+
+
+class BodyCopy:
+    """A capped copy of the body bytes the app itself read. Never reads on its own."""
+
+    __slots__ = ("_chunks", "limit", "size", "truncated")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._chunks: list[bytes] = []
+        self.size = 0
+        self.truncated = False
+
+    def add(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        room = self.limit - self.size
+        if room <= 0:
+            self.truncated = True
+            return
+        if len(chunk) > room:
+            chunk = chunk[:room]
+            self.truncated = True
+        self._chunks.append(bytes(chunk))
+        self.size += len(chunk)
+
+    def value(self) -> Optional[bytes]:
+        return b"".join(self._chunks) if self._chunks else None
+
+
+def parse_query(query_string: str) -> Dict[str, Any]:
+    """``a=1&a=2&b=3`` -> ``{"a": ["1", "2"], "b": "3"}``; never raises."""
+    try:
+        parsed = parse_qs(query_string, keep_blank_values=True)
+    except (ValueError, TypeError):
+        return {}
+    return {key: values[0] if len(values) == 1 else values for key, values in parsed.items()}
+
+
+def media_type(content_type: Optional[str]) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_json_type(content_type: Optional[str]) -> bool:
+    kind = media_type(content_type)
+    return kind == "application/json" or kind.endswith("+json")
+
+
+def decode_json(body: Optional[bytes]) -> Tuple[Any, bool]:
+    """(value, True) for a JSON body; (None, False) when it is not valid JSON."""
+    if not body:
+        return None, False
+    try:
+        return json.loads(body.decode("utf-8", "replace")), True
+    except (ValueError, RecursionError):
+        return None, False
+
+
+def decode_form(body: Optional[bytes]) -> Dict[str, Any]:
+    if not body:
+        return {}
+    return parse_query(body.decode("utf-8", "replace"))
+
+
+def client_ip(
+    headers: Mapping[str, str],
+    peer: Optional[str],
+    header_names: Sequence[str] = DEFAULT_IP_HEADERS,
+) -> Optional[str]:
+    """The first address in the first configured header present, else the peer address."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    for name in header_names:
+        value = lowered.get(name.lower())
+        if value:
+            first = value.split(",", 1)[0].strip()
+            if first:
+                return first
+    return peer or None
+
+
+def build_request(
+    *,
+    url: str,
+    method: str,
+    headers: Mapping[str, str],
+    query_string: str = "",
+    cookies: Optional[Mapping[str, str]] = None,
+    body: Optional[BodyCopy] = None,
+    form: Optional[Mapping[str, Any]] = None,
+    files: Iterable[UploadedFile] = (),
+    peer: Optional[str] = None,
+    route: Optional[str] = None,
+    route_params: Optional[Mapping[str, Any]] = None,
+    ip_headers: Sequence[str] = DEFAULT_IP_HEADERS,
+) -> Request:
+    """A Request snapshot. ``form`` given by the framework wins over decoding the body copy."""
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    raw = body.value() if body is not None else None
+    parsed_json, has_json = (None, False)
+    if is_json_type(content_type) and body is not None and not body.truncated:
+        parsed_json, has_json = decode_json(raw)
+    if form is None and media_type(content_type) == "application/x-www-form-urlencoded":
+        form = decode_form(raw) if body is not None and not body.truncated else {}
+    return Request(
+        url=url,
+        method=method.upper(),
+        headers=dict(headers),
+        cookies=dict(cookies or {}),
+        query_string=query_string,
+        query=parse_query(query_string),
+        form=dict(form or {}),
+        json=parsed_json,
+        has_json=has_json,
+        body=raw,
+        body_truncated=bool(body and body.truncated),
+        content_type=content_type,
+        client_ip=client_ip(headers, peer, ip_headers),
+        route=route,
+        route_params=dict(route_params or {}),
+        files=list(files),
+    )
+
+
+def parse_cookies(header: Optional[str]) -> Dict[str, str]:
+    """A Cookie header -> dict; tolerant of junk, never raises."""
+    cookies: Dict[str, str] = {}
+    for part in (header or "").split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name:
+            cookies[name] = value
+    return cookies
