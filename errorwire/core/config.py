@@ -145,6 +145,15 @@ class Options:
     connect_timeout: float = 3.0
     read_timeout: float = 10.0
     max_retries: int = 5
+    """Retries of one report after a 5xx or a connection error, before it is dropped."""
+    retry_backoff: float = 1.0
+    """Seconds before the first retry; doubled after each failure in a row, with jitter."""
+    retry_backoff_max: float = 60.0
+    """Longest wait between two attempts (a vendor's Retry-After is honoured beyond it)."""
+    circuit_failures: int = 5
+    """Failures in a row after which a vendor is paused (the others keep sending)."""
+    circuit_cooldown: float = 30.0
+    """Seconds a paused vendor waits before one report is tried again."""
     shutdown_timeout: float = 2.0
     tags: Sequence[str] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -181,11 +190,11 @@ class Options:
                 raise ConfigError(f"{hook} must be callable")
         if not 0.0 <= float(self.sample_rate) <= 1.0:
             raise ConfigError(f"sample_rate must be between 0 and 1, got {self.sample_rate!r}")
-        for name in ("queue_size", "max_breadcrumbs", "storm_limit"):
+        for name in ("queue_size", "max_breadcrumbs", "storm_limit", "circuit_failures"):
             _check_positive(name, getattr(self, name))
-        for name in ("connect_timeout", "read_timeout"):
+        for name in ("connect_timeout", "read_timeout", "retry_backoff", "retry_backoff_max"):
             _check_positive(name, getattr(self, name))
-        for name in ("max_request_body", "max_retries", "shutdown_timeout"):
+        for name in ("max_request_body", "max_retries", "shutdown_timeout", "circuit_cooldown"):
             _check_positive(name, getattr(self, name), allow_zero=True)
         for item in self.ignore:
             if not isinstance(item, (type, str)):
