@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -44,10 +46,21 @@ def tests(session: nox.Session, frameworks: str) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff")
-    session.run("ruff", "check", "errorwire", "tests", "example_apps", "noxfile.py")
+    session.run("ruff", "check", "errorwire", "tests", "example_apps", "benchmarks", "noxfile.py")
 
 
 @nox.session
 def typing(session: nox.Session) -> None:
     session.install("-e", ".", "mypy>=1.8")
     session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """errorwire vs the bare app and vendor SDKs; writes benchmarks/RESULTS.md (--quick: smoke)."""
+    session.install(
+        "-e", ".", "flask", "django", "starlette", "httpx", "sentry-sdk", "rollbar", "bugsnag"
+    )
+    session.run("python", "benchmarks/bench.py", *session.posargs)
+    if not session.posargs and os.path.exists("benchmarks/bench_cap.py"):
+        session.run("python", "benchmarks/bench_cap.py")

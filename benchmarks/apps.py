@@ -1,0 +1,174 @@
+"""The benchmark apps: one tiny app per framework, bare or with one error reporter.
+
+Each (framework, variant) is built in its own process (the SDKs patch globals),
+with every reporter pointed at the same local sink. ``/ok`` answers a short text,
+``/error`` raises ``ValueError`` inside a nested helper.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Dict
+
+FRAMEWORKS = ("flask", "django", "starlette")
+VARIANTS = ("bare", "errorwire", "sentry", "rollbar", "bugsnag")
+ROLLBAR_TOKEN = "a" * 32
+BUGSNAG_KEY = "b" * 32
+
+
+def fail() -> None:
+    def helper(n: int) -> int:
+        return {"a": 1}["b"] + n
+
+    try:
+        helper(1)
+    except KeyError as exc:
+        raise ValueError("benchmark failure") from exc
+
+
+def setup_reporter(variant: str, framework: str, sink: str) -> None:
+    """Configure the reporter's global client (before the app is built)."""
+    logging.getLogger("errorwire").setLevel(logging.ERROR)
+    if variant == "errorwire":
+        import errorwire
+
+        errorwire.init(
+            rollbar=errorwire.Rollbar(access_token=ROLLBAR_TOKEN, endpoint=f"{sink}/api/1/item/"),
+            raygun=errorwire.Raygun(api_key="raygun", endpoint=f"{sink}/entries"),
+            bugsnag=errorwire.Bugsnag(api_key=BUGSNAG_KEY, endpoint=f"{sink}/bugsnag/"),
+        )
+    elif variant == "sentry":
+        import sentry_sdk
+
+        port = sink.rsplit(":", 1)[1]
+        sentry_sdk.init(dsn=f"http://key@127.0.0.1:{port}/1", traces_sample_rate=None)
+    elif variant == "rollbar":
+        import rollbar
+
+        rollbar.init(ROLLBAR_TOKEN, "production", endpoint=f"{sink}/api/1/", handler="thread")
+    elif variant == "bugsnag":
+        import bugsnag
+
+        bugsnag.configure(
+            api_key=BUGSNAG_KEY,
+            endpoint=f"{sink}/bugsnag/",
+            session_endpoint=f"{sink}/sessions/",
+            auto_capture_sessions=False,
+        )
+        logging.getLogger("bugsnag").setLevel(logging.CRITICAL)
+
+
+def flask_app(variant: str) -> Any:
+    from flask import Flask
+
+    app = Flask("bench")
+    app.logger.disabled = True
+    logging.getLogger("werkzeug").disabled = True
+
+    @app.route("/ok")
+    def ok() -> str:
+        return "ok"
+
+    @app.route("/error")
+    def error() -> str:
+        fail()
+        return "unreachable"
+
+    if variant == "errorwire":
+        from errorwire.integrations.flask import Errorwire
+
+        Errorwire(app)
+    elif variant == "rollbar":
+        import rollbar.contrib.flask
+        from flask import got_request_exception
+
+        got_request_exception.connect(rollbar.contrib.flask.report_exception, app)
+    elif variant == "bugsnag":
+        from bugsnag.flask import handle_exceptions
+
+        handle_exceptions(app)
+    return app
+
+
+def django_app(variant: str) -> Any:
+    import django
+    from django.conf import settings
+    from django.http import HttpResponse
+    from django.urls import path
+
+    def ok(request: Any) -> HttpResponse:
+        return HttpResponse("ok")
+
+    def error(request: Any) -> HttpResponse:
+        fail()
+        return HttpResponse("unreachable")
+
+    middleware = {
+        "bare": [],
+        "errorwire": ["errorwire.integrations.django.ErrorwireMiddleware"],
+        "sentry": [],
+        "rollbar": ["rollbar.contrib.django.middleware.RollbarNotifierMiddleware"],
+        "bugsnag": ["bugsnag.django.middleware.BugsnagMiddleware"],
+    }[variant]
+    import sys
+    import types
+
+    urls = types.ModuleType("bench_urls")
+    urls.urlpatterns = [path("ok", ok), path("error", error)]  # type: ignore[attr-defined]
+    sys.modules["bench_urls"] = urls
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="bench",
+        ALLOWED_HOSTS=["*"],
+        ROOT_URLCONF="bench_urls",
+        MIDDLEWARE=middleware,
+        INSTALLED_APPS=[],
+        LOGGING_CONFIG=None,
+        ROLLBAR={"access_token": ROLLBAR_TOKEN, "environment": "production", "handler": "thread"},
+        BUGSNAG={"api_key": BUGSNAG_KEY},
+    )
+    django.setup()
+    logging.getLogger("django").disabled = True
+    from django.core.handlers.wsgi import WSGIHandler
+
+    return WSGIHandler()
+
+
+def starlette_app(variant: str) -> Any:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def ok(request: Any) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    async def error(request: Any) -> PlainTextResponse:
+        fail()
+        return PlainTextResponse("unreachable")
+
+    app = Starlette(routes=[Route("/ok", ok), Route("/error", error)])
+    if variant == "errorwire":
+        from errorwire.integrations.starlette import ErrorwireMiddleware
+
+        app.add_middleware(ErrorwireMiddleware)
+    elif variant == "rollbar":
+        from rollbar.contrib.starlette import ReporterMiddleware
+
+        app.add_middleware(ReporterMiddleware)
+    elif variant == "bugsnag":
+        from bugsnag.asgi import BugsnagMiddleware
+
+        app.add_middleware(BugsnagMiddleware)
+    return app
+
+
+BUILDERS: Dict[str, Callable[[str], Any]] = {
+    "flask": flask_app,
+    "django": django_app,
+    "starlette": starlette_app,
+}
+
+
+def build(framework: str, variant: str, sink: str) -> Any:
+    setup_reporter(variant, framework, sink)
+    return BUILDERS[framework](variant)

@@ -1,0 +1,360 @@
+"""errorwire against the bare app and the vendors' own SDKs, in one run.
+
+    nox -s bench            (or: python benchmarks/bench.py [--quick])
+
+Every (framework, variant) app lives in its own process, driven in-process (no
+HTTP server in between). Rounds are interleaved: each round runs every variant
+once, so drift in the machine hits all variants alike. Prints a table and writes
+benchmarks/RESULTS.md and benchmarks/RESULTS.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from apps import FRAMEWORKS, VARIANTS  # noqa: E402
+
+TARGETS = {"happy_ratio": 0.98, "error_added_us": 150.0, "burst_ratio": 0.70, "rss_mib": 8.0}
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "sink.py")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.url = f"http://127.0.0.1:{self.proc.stdout.readline().strip()}"
+
+    def stall(self, seconds: float) -> None:
+        request = urllib.request.Request(f"{self.url}/stall?seconds={seconds}", b"", method="POST")
+        urllib.request.urlopen(request, timeout=5).read()
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+class Subject:
+    def __init__(self, framework: str, variant: str, sink: str) -> None:
+        self.name = f"{framework}/{variant}"
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "runner.py"), framework, variant, sink],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=str(HERE),
+        )
+        self.ready = self._read().get("ready", False)
+
+    def _read(self) -> Dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            return {"error": f"{self.name} exited ({self.proc.wait()})"}
+        answer: Dict[str, Any] = json.loads(line)
+        return answer
+
+    def ask(self, **command: Any) -> Dict[str, Any]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(command) + "\n")
+        self.proc.stdin.flush()
+        answer = self._read()
+        if "error" in answer:
+            print(f"  ! {self.name} {command['op']}: {answer['error']}", file=sys.stderr)
+        return answer
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def percentile(values: List[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def interleaved(subjects: Dict[str, Subject], rounds: int, **command: Any) -> Dict[str, list]:
+    """Every subject once per round, in a shuffled order each round."""
+    results: Dict[str, list] = {name: [] for name in subjects}
+    for _ in range(rounds):
+        order = list(subjects)
+        random.shuffle(order)
+        for name in order:
+            answer = subjects[name].ask(**command)
+            if "error" not in answer:
+                results[name].append(answer)
+    return results
+
+
+def error_path(subjects: Dict[str, Subject], rounds: int, n: int) -> Dict[str, Dict[str, float]]:
+    raw = interleaved(subjects, rounds, op="errors", n=n)
+    out: Dict[str, Dict[str, float]] = {}
+    for name, answers in raw.items():
+        samples = [s / 1000 for answer in answers for s in answer["samples_ns"]]
+        if samples:
+            out[name] = {
+                "median_us": statistics.median(samples),
+                "p99_us": percentile(samples, 0.99),
+            }
+    bare = out.get("bare")
+    for row in out.values():
+        if bare:
+            row["added_median_us"] = row["median_us"] - bare["median_us"]
+            row["added_p99_us"] = row["p99_us"] - bare["p99_us"]
+    for subject in subjects.values():
+        subject.ask(op="flush", timeout=30.0)
+    return out
+
+
+def bench_framework(framework: str, sink: Sink, args: argparse.Namespace) -> Dict[str, Any]:
+    subjects = {}
+    for variant in args.variants:
+        subject = Subject(framework, variant, sink.url)
+        if subject.ready:
+            subjects[variant] = subject
+        else:
+            print(f"  ! {framework}/{variant} could not start; left out", file=sys.stderr)
+    try:
+        happy_raw = interleaved(subjects, args.rounds, op="happy", n=args.happy_n)
+        happy = {
+            name: statistics.median(a["rps"] for a in answers)
+            for name, answers in happy_raw.items()
+            if answers
+        }
+        result: Dict[str, Any] = {
+            "happy_rps": happy,
+            "happy_ratio": {name: rps / happy["bare"] for name, rps in happy.items()}
+            if "bare" in happy
+            else {},
+            "error_path": error_path(subjects, args.rounds, args.error_n),
+        }
+        pair = {k: v for k, v in subjects.items() if k in ("bare", "errorwire")}
+        sink.stall(0.02)
+        result["error_path_stalled_sink"] = error_path(pair, args.rounds, args.error_n)
+        sink.stall(0.0)
+        if "errorwire" in subjects and "bare" in subjects:
+            result["burst"] = burst(pair, sink, args)
+        return result
+    finally:
+        sink.stall(0.0)
+        for subject in subjects.values():
+            subject.close()
+
+
+def burst(pair: Dict[str, Subject], sink: Sink, args: argparse.Namespace) -> Dict[str, Any]:
+    bare = pair["bare"].ask(op="burst", n=args.burst_n, threads=8)
+    sink.stall(0.05)
+    ours = pair["errorwire"].ask(op="burst", n=args.burst_n, threads=8)
+    sink.stall(0.0)
+    drained = pair["errorwire"].ask(op="flush", timeout=120.0)
+    return {
+        "bare_errors_per_s": bare.get("errors_per_s"),
+        "errorwire_errors_per_s": ours.get("errors_per_s"),
+        "ratio": (ours.get("errors_per_s") or 0) / (bare.get("errors_per_s") or 1),
+        "rss_growth_mib": (ours.get("rss_growth_kib") or 0) / 1024,
+        "drain_seconds": drained.get("seconds"),
+        "flushed": drained.get("flushed"),
+        "stats": drained.get("stats"),
+    }
+
+
+def errorwire_costs(sink: Sink, args: argparse.Namespace) -> Dict[str, Any]:
+    subject = Subject("flask", "errorwire", sink.url)
+    try:
+        costs = subject.ask(op="capture_breakdown", n=args.breakdown_n)
+        delivery = subject.ask(op="delivery", n=args.delivery_n)
+    finally:
+        subject.close()
+    return {"capture_breakdown_us": costs, "delivery": delivery}
+
+
+def machine() -> Dict[str, Any]:
+    versions = {}
+    for name in (
+        "errorwire",
+        "flask",
+        "django",
+        "starlette",
+        "sentry-sdk",
+        "rollbar",
+        "bugsnag",
+        "urllib3",
+    ):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": versions,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def fmt(value: Optional[float], pattern: str = "{:.0f}") -> str:
+    return "-" if value is None else pattern.format(value)
+
+
+def render(results: Dict[str, Any]) -> str:
+    lines = ["# errorwire benchmark results", ""]
+    m = results["machine"]
+    lines += [
+        f"Machine: {m['cores']} cores, Python {m['python']}, {m['platform']}, {m['date']}.",
+        "Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v) + ".",
+        f"Settings: {json.dumps(results['settings'])}.",
+        "",
+        "## Happy path (requests/s, median of rounds; ratio to the bare app)",
+        "",
+        "| framework | " + " | ".join(VARIANTS) + " |",
+        "|---|" + "---|" * len(VARIANTS),
+    ]
+    for framework, data in results["frameworks"].items():
+        cells = [
+            f"{fmt(data['happy_rps'].get(v))} ({fmt(data['happy_ratio'].get(v), '{:.2f}')})"
+            for v in VARIANTS
+        ]
+        lines.append(f"| {framework} | " + " | ".join(cells) + " |")
+    for key, title in (
+        ("error_path", "Error path: time added to a failing request (µs, median / p99, vs bare)"),
+        ("error_path_stalled_sink", "Error path with the receiver stalling 20 ms per request"),
+    ):
+        lines += [
+            "",
+            f"## {title}",
+            "",
+            "| framework | " + " | ".join(VARIANTS) + " |",
+            "|---|" + "---|" * len(VARIANTS),
+        ]
+        for framework, data in results["frameworks"].items():
+            rows = data.get(key, {})
+            cells = [
+                f"{fmt(rows[v].get('added_median_us'))} / {fmt(rows[v].get('added_p99_us'))}"
+                if v in rows
+                else "-"
+                for v in VARIANTS
+            ]
+            lines.append(f"| {framework} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Burst: errors from 8 threads against a stalling receiver (errorwire vs bare)",
+        "",
+    ]
+    lines += [
+        "| framework | errors/s bare | errors/s errorwire | ratio | peak RSS growth MiB | drain s | flushed |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for framework, data in results["frameworks"].items():
+        b = data.get("burst")
+        if b:
+            lines.append(
+                f"| {framework} | {fmt(b['bare_errors_per_s'])} | {fmt(b['errorwire_errors_per_s'])} | "
+                f"{fmt(b['ratio'], '{:.2f}')} | {fmt(b['rss_growth_mib'], '{:.1f}')} | "
+                f"{fmt(b['drain_seconds'], '{:.2f}')} | {b['flushed']} |"
+            )
+    for framework, data in results["frameworks"].items():
+        b = data.get("burst")
+        if b and b.get("stats"):
+            lines += ["", f"Counters after the {framework} burst: `{json.dumps(b['stats'])}`"]
+    costs = results.get("errorwire", {})
+    if costs:
+        lines += [
+            "",
+            "## errorwire capture cost breakdown (µs, median)",
+            "",
+            "| step | µs |",
+            "|---|---|",
+        ]
+        for step, value in costs.get("capture_breakdown_us", {}).items():
+            if isinstance(value, (int, float)):
+                lines.append(f"| {step.removesuffix('_us')} | {value:.1f} |")
+        d = costs.get("delivery", {})
+        lines += [
+            "",
+            f"Delivery: {fmt(d.get('reports_per_s'))} reports/s ({fmt(d.get('posts_per_s'))} HTTP posts/s) to a local keep-alive sink.",
+        ]
+    lines += ["", "## Targets", ""]
+    for framework, data in results["frameworks"].items():
+        ratio = data["happy_ratio"].get("errorwire")
+        added = data["error_path"].get("errorwire", {}).get("added_median_us")
+        stalled = (
+            data.get("error_path_stalled_sink", {}).get("errorwire", {}).get("added_median_us")
+        )
+        b = data.get("burst") or {}
+        lines.append(
+            f"- {framework}: happy ratio {fmt(ratio, '{:.3f}')} (target >= {TARGETS['happy_ratio']}), "
+            f"error path +{fmt(added)} µs / stalled +{fmt(stalled)} µs (target <= {TARGETS['error_added_us']:.0f}), "
+            f"burst ratio {fmt(b.get('ratio'), '{:.2f}')} (target >= {TARGETS['burst_ratio']}), "
+            f"RSS +{fmt(b.get('rss_growth_mib'), '{:.1f}')} MiB (target <= {TARGETS['rss_mib']:.0f})"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer rounds and requests (smoke run)"
+    )
+    parser.add_argument("--frameworks", nargs="*", default=list(FRAMEWORKS))
+    parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
+    parser.add_argument("--out", default=str(HERE))
+    args = parser.parse_args()
+    args.rounds = 3 if args.quick else 7
+    args.happy_n = 300 if args.quick else 3000
+    args.error_n = 50 if args.quick else 300
+    args.burst_n = 800 if args.quick else 10_000
+    args.breakdown_n = 200 if args.quick else 2000
+    args.delivery_n = 200 if args.quick else 800
+    if "bare" not in args.variants:
+        args.variants.insert(0, "bare")
+
+    sink = Sink()
+    results: Dict[str, Any] = {
+        "machine": machine(),
+        "settings": {k: v for k, v in vars(args).items() if k != "out"},
+        "frameworks": {},
+    }
+    try:
+        for framework in args.frameworks:
+            print(f"== {framework}", file=sys.stderr)
+            results["frameworks"][framework] = bench_framework(framework, sink, args)
+        if "errorwire" in args.variants:
+            results["errorwire"] = errorwire_costs(sink, args)
+    finally:
+        sink.close()
+    text = render(results)
+    print(text)
+    out = Path(args.out)
+    (out / "RESULTS.md").write_text(text)
+    (out / "RESULTS.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
