@@ -1,16 +1,241 @@
-"""bugsnag payload encoder (placeholder until the encoder lands)."""
+"""Bugsnag Error Reporting API payload version 4, as
+../shared/seeds/bugsnag-error-reporting-openapi.txt (tests/schemas/bugsnag-openapi.yml)
+documents it."""
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
+from urllib.parse import urlsplit
 
 from errorwire.core.config import VendorSettings
-from errorwire.core.event import Event
+from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Person, Request
+from errorwire.vendors import fields as f
+from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_URL, NOTIFIER_VERSION
 
-
-def encode(event: Event, settings: VendorSettings) -> Dict[str, Any]:
-    raise NotImplementedError
+PAYLOAD_VERSION = "4"
+BREADCRUMB_NAME_MAX = 30
+BREADCRUMB_TYPES = ("navigation", "request", "process", "log", "user", "state", "error", "manual")
+SEVERITIES = {
+    "critical": "error",
+    "error": "error",
+    "warning": "warning",
+    "info": "info",
+    "debug": "info",
+}
+SEVERITY_REASONS = (
+    "unhandledException",
+    "handledException",
+    "log",
+    "signal",
+    "strictMode",
+    "unhandledPromiseRejection",
+    "userSpecifiedSeverity",
+    "userCallbackSetSeverity",
+    "handledError",
+    "anrError",
+)
+MESSAGE_CLASS = "LogMessage"
+"""errorClass of a captured message: Bugsnag requires one exception per event."""
+NO_LINE = 0
+"""lineNumber is required: 0 marks "not known"."""
 
 
 def headers(settings: VendorSettings) -> Dict[str, str]:
-    raise NotImplementedError
+    return {"Bugsnag-Api-Key": settings.key, "Bugsnag-Payload-Version": PAYLOAD_VERSION}
+
+
+def encode(event: Event, settings: VendorSettings) -> Dict[str, Any]:
+    exceptions = f.guarded("bugsnag exceptions", lambda: _exceptions(event))
+    payload_event: Dict[str, Any] = {"exceptions": exceptions or [_message_exception(None)]}
+    payload_event.update(f.guarded("bugsnag event", lambda: _event(event)) or {})
+    return {
+        "apiKey": settings.key,
+        "payloadVersion": PAYLOAD_VERSION,
+        "notifier": {"name": NOTIFIER_NAME, "version": NOTIFIER_VERSION, "url": NOTIFIER_URL},
+        "events": [payload_event],
+    }
+
+
+def _event(event: Event) -> Dict[str, Any]:
+    reason = event.severity_reason if event.severity_reason in SEVERITY_REASONS else None
+    return f.compact(
+        {
+            "severity": SEVERITIES.get(event.level),
+            "severityReason": {"type": reason} if reason else None,
+            "unhandled": not event.handled,
+            "context": f.text(event.context),
+            "groupingHash": f.text(event.group),
+            "user": f.guarded("bugsnag user", lambda: _user(event.person)),
+            "app": f.compact(
+                {
+                    "version": f.text(event.code_version),
+                    "releaseStage": f.text(event.environment),
+                    "type": f.text(event.framework),
+                }
+            ),
+            "device": f.guarded("bugsnag device", lambda: _device(event)),
+            "request": f.guarded("bugsnag request", lambda: _request(event.request)),
+            "breadcrumbs": f.guarded(
+                "bugsnag breadcrumbs", lambda: _breadcrumbs(event.breadcrumbs)
+            ),
+            "metaData": f.guarded("bugsnag metaData", lambda: _metadata(event)),
+        }
+    )
+
+
+def _exceptions(event: Event) -> List[Dict[str, Any]]:
+    """Outermost first ("the first exception is the most significant")."""
+    if not event.exceptions:
+        return [_message_exception(event.message)]
+    return [_exception(info) for info in event.exceptions]
+
+
+def _exception(info: ExceptionInfo) -> Dict[str, Any]:
+    exception = f.compact(
+        {
+            "errorClass": f.text(info.type_name) or f.UNKNOWN,
+            "message": f.safe_str(info.message) if info.message is not None else None,
+            "type": "python",
+        }
+    )
+    # "ordered from the frame where the error occurred to the entry point"
+    exception["stacktrace"] = [_frame(frame) for frame in reversed(info.frames)]
+    return exception
+
+
+def _message_exception(message: Optional[str]) -> Dict[str, Any]:
+    exception: Dict[str, Any] = {"errorClass": MESSAGE_CLASS, "type": "python", "stacktrace": []}
+    text = f.safe_str(message) if message is not None else None
+    if text:
+        exception["message"] = text
+    return exception
+
+
+def _frame(frame: Frame) -> Dict[str, Any]:
+    lineno = f.as_int(frame.lineno)
+    return f.compact(
+        {
+            # The doc recommends stripping common path prefixes: the project-relative name.
+            "file": f.text(frame.filename) or f.text(frame.abs_path) or f.UNKNOWN,
+            "lineNumber": NO_LINE if lineno is None else lineno,
+            "columnNumber": f.as_int(frame.colno),
+            "method": f.text(frame.function) or f.UNKNOWN,
+            "inProject": bool(frame.in_project),
+            "code": f.context_lines(frame),
+        }
+    )
+
+
+def _user(person: Optional[Person]) -> Optional[Dict[str, Any]]:
+    if person is None:
+        return None
+    email = f.text(person.email)
+    return f.compact(
+        {
+            "id": f.text(person.id),
+            "name": f.text(person.username),
+            "email": email if email and "@" in email else None,  # format: email
+        }
+    )
+
+
+def _device(event: Event) -> Dict[str, Any]:
+    server = event.server
+    python = f.text(server.python_version)
+    return f.compact(
+        {
+            "hostname": f.text(server.host),
+            "osName": f.text(server.os_name),
+            "osVersion": f.text(server.os_version),
+            "totalMemory": f.as_int(server.total_memory),
+            "time": f.iso_utc(event.timestamp, millis=True),
+            "runtimeVersions": {"python": python} if python else None,
+        }
+    )
+
+
+def _request(request: Optional[Request]) -> Optional[Dict[str, Any]]:
+    if request is None:
+        return None
+    return f.compact(
+        {
+            "url": _absolute_url(request.url),
+            "httpMethod": f.text(request.method),
+            "headers": f.str_dict(request.headers),
+            "clientIp": f.text(request.client_ip),
+            "referer": f.header(request, "referer"),
+        }
+    )
+
+
+def _absolute_url(url: object) -> Optional[str]:
+    """The URL when it is an absolute http(s) URL (the schema's ``format: uri``)."""
+    value = f.text(url)
+    if value is None or any(ch.isspace() or ord(ch) < 32 for ch in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _metadata(event: Event) -> Dict[str, Any]:
+    """Tabs: the user's extra data, what the request carried, the tags."""
+    return f.compact(
+        {
+            "extra": f.jsonable_dict(event.extra),
+            "request": _request_tab(event.request) if event.request is not None else None,
+            "tags": _tags_tab(event.tags),
+        }
+    )
+
+
+def _request_tab(request: Request) -> Dict[str, Any]:
+    return f.compact(
+        {
+            "route": f.text(request.route),
+            "routeParams": f.jsonable_dict(request.route_params),
+            "query": f.jsonable_dict(request.query),
+            "form": f.jsonable_dict(request.form),
+            "json": f.jsonable(request.json) if request.has_json else None,
+            "body": None if request.has_json else f.body_text(request),
+            "bodyTruncated": True if request.body_truncated else None,
+            "files": f.files(request),
+        }
+    )
+
+
+def _tags_tab(tags: List[str]) -> Dict[str, Any]:
+    """``["region:eu", "beta"]`` -> ``{"region": "eu", "beta": True}``."""
+    tab: Dict[str, Any] = {}
+    for tag in tags:
+        name, sep, value = (f.text(tag) or "").partition(":")
+        if name:
+            tab[name] = value if sep else True
+    return tab
+
+
+def _breadcrumbs(crumbs: List[Breadcrumb]) -> List[Dict[str, Any]]:
+    result = []
+    for crumb in crumbs:
+        timestamp = f.iso_utc(crumb.timestamp, millis=True)
+        if timestamp is None:
+            continue  # required
+        message = f.safe_str(crumb.message) or ""
+        name = message or f.text(crumb.category) or f.text(crumb.type) or "manual"
+        meta = f.jsonable_dict(crumb.data)
+        if len(name) > BREADCRUMB_NAME_MAX:
+            meta.setdefault("message", name)  # the whole text, since the name is cut
+        category = f.text(crumb.category)
+        if category:
+            meta.setdefault("category", category)
+        result.append(
+            {
+                "timestamp": timestamp,
+                "name": name[:BREADCRUMB_NAME_MAX],
+                "type": crumb.type if crumb.type in BREADCRUMB_TYPES else "manual",
+                "metaData": meta,
+            }
+        )
+    return result

@@ -1,16 +1,194 @@
-"""rollbar payload encoder (placeholder until the encoder lands)."""
+"""Rollbar Items API payload (POST /api/1/item/), as ../shared/seeds/rollbar-items-api.txt
+documents it."""
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 from errorwire.core.config import VendorSettings
-from errorwire.core.event import Event
+from errorwire.core.event import LEVELS, Breadcrumb, Event, ExceptionInfo, Frame, Person, Request
+from errorwire.vendors import fields as f
+from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_VERSION
 
-
-def encode(event: Event, settings: VendorSettings) -> Dict[str, Any]:
-    raise NotImplementedError
+TITLE_MAX = 255
+ENVIRONMENT_MAX = 255
+CODE_VERSION_MAX = 40
+PERSON_ID_MAX = 40
+PERSON_TEXT_MAX = 255
+FINGERPRINT_MAX = 40
+"""A longer fingerprint is replaced by its SHA1, as Rollbar itself would do."""
+UUID_MAX = 36
+DEFAULT_ENVIRONMENT = "production"
 
 
 def headers(settings: VendorSettings) -> Dict[str, str]:
-    raise NotImplementedError
+    return {"X-Rollbar-Access-Token": settings.key}
+
+
+def encode(event: Event, settings: VendorSettings) -> Dict[str, Any]:
+    body = f.guarded("rollbar body", lambda: _body(event)) or {"message": {"body": ""}}
+    data: Dict[str, Any] = {
+        "environment": f.cut(f.text(event.environment), ENVIRONMENT_MAX) or DEFAULT_ENVIRONMENT,
+        "body": body,
+    }
+    data.update(f.guarded("rollbar data", lambda: _data(event)) or {})
+    return {"access_token": settings.key, "data": data}
+
+
+def _data(event: Event) -> Dict[str, Any]:
+    return f.compact(
+        {
+            "level": event.level if event.level in LEVELS else None,
+            "timestamp": f.unix_seconds(event.timestamp),
+            "code_version": f.cut(f.text(event.code_version), CODE_VERSION_MAX),
+            "platform": f.text(event.server.os_name and event.server.os_name.lower()),
+            "language": "python",
+            "framework": f.text(event.framework),
+            "context": f.text(event.context),
+            "request": f.guarded("rollbar request", lambda: _request(event.request)),
+            "person": f.guarded("rollbar person", lambda: _person(event.person)),
+            "server": f.guarded("rollbar server", lambda: _server(event)),
+            "custom": f.guarded("rollbar custom", lambda: _custom(event)),
+            "fingerprint": _fingerprint(event.group),
+            "title": f.cut(f.text(event.title), TITLE_MAX),
+            "uuid": _uuid(event.event_id),
+            "notifier": {"name": NOTIFIER_NAME, "version": NOTIFIER_VERSION},
+        }
+    )
+
+
+def _body(event: Event) -> Dict[str, Any]:
+    """Exactly one of trace / trace_chain / message."""
+    traces = [_trace(info, event) for info in event.exceptions]
+    if len(traces) == 1:
+        return {"trace": traces[0]}
+    if traces:
+        # Outermost (the exception that reached us) first, then its causes: the order
+        # of Rollbar's own pyrollbar and of the Ruby gem's trace_chain.
+        return {"trace_chain": traces}
+    message: Dict[str, Any] = {"body": f.safe_str(event.message) or ""}
+    logger_name = f.text(event.logger_name)
+    if logger_name:
+        message["logger"] = logger_name
+    return {"message": message}
+
+
+def _trace(info: ExceptionInfo, event: Event) -> Dict[str, Any]:
+    exception = f.compact(
+        {
+            "class": f.text(info.type_name) or f.UNKNOWN,
+            "message": f.safe_str(info.message) if info.message is not None else None,
+        }
+    )
+    if event.message is not None and info is event.exceptions[0]:
+        # A logged exception: the log line describes it.
+        exception["description"] = f.safe_str(event.message) or ""
+    return {"frames": [_frame(frame) for frame in info.frames], "exception": exception}
+
+
+def _frame(frame: Frame) -> Dict[str, Any]:
+    """Rollbar wants the full path; ``server.root`` lets it collapse library frames."""
+    context = f.compact({"pre": _lines(frame.pre_context), "post": _lines(frame.post_context)})
+    return f.compact(
+        {
+            "filename": f.text(frame.abs_path) or f.text(frame.filename) or f.UNKNOWN,
+            "lineno": f.as_int(frame.lineno),
+            "colno": f.as_int(frame.colno),
+            "method": f.text(frame.function),
+            "code": f.safe_str(frame.code) if frame.code is not None else None,
+            "context": context if frame.code is not None else None,
+        }
+    )
+
+
+def _lines(lines: List[str]) -> List[str]:
+    return [f.safe_str(line) or "" for line in lines]
+
+
+def _request(request: Optional[Request]) -> Optional[Dict[str, Any]]:
+    if request is None:
+        return None
+    return f.compact(
+        {
+            "url": f.text(request.url),
+            "method": f.text(request.method),
+            "headers": f.str_dict(request.headers),
+            "params": f.jsonable_dict(request.route_params),
+            "route": f.text(request.route),
+            "GET": f.jsonable_dict(request.query),
+            "query_string": f.text(request.query_string),
+            "POST": f.jsonable_dict(request.form),
+            "json": f.jsonable(request.json) if request.has_json else None,
+            "body": f.body_text(request),
+            "files": f.files(request),
+            "user_ip": f.text(request.client_ip),
+        }
+    )
+
+
+def _person(person: Optional[Person]) -> Optional[Dict[str, Any]]:
+    person_id = f.cut(f.text(person.id), PERSON_ID_MAX) if person is not None else None
+    if person is None or not person_id:
+        return None  # Rollbar requires the id
+    return f.compact(
+        {
+            "id": person_id,
+            "username": f.cut(f.text(person.username), PERSON_TEXT_MAX),
+            "email": f.cut(f.text(person.email), PERSON_TEXT_MAX),
+        }
+    )
+
+
+def _server(event: Event) -> Dict[str, Any]:
+    server = event.server
+    root = f.text(server.root)
+    return f.compact(
+        {
+            "host": f.text(server.host),
+            "root": root.rstrip("/\\") if root else None,
+            "branch": f.text(server.branch),
+            "code_version": f.cut(f.text(server.code_version), CODE_VERSION_MAX),
+        }
+    )
+
+
+def _custom(event: Event) -> Dict[str, Any]:
+    """``extra``, plus the breadcrumbs and tags (the Items API has no field of their own)."""
+    custom = f.jsonable_dict(event.extra)
+    if event.breadcrumbs:
+        custom.setdefault("breadcrumbs", [_breadcrumb(crumb) for crumb in event.breadcrumbs])
+    tags = [t for t in (f.text(tag) for tag in event.tags) if t]
+    if tags:
+        custom.setdefault("tags", tags)
+    return custom
+
+
+def _breadcrumb(crumb: Breadcrumb) -> Dict[str, Any]:
+    return f.compact(
+        {
+            "timestamp": f.iso_utc(crumb.timestamp, millis=True),
+            "message": f.safe_str(crumb.message),
+            "category": f.text(crumb.category),
+            "level": f.text(crumb.level),
+            "type": f.text(crumb.type),
+            "data": f.jsonable_dict(crumb.data),
+        }
+    )
+
+
+def _fingerprint(group: Optional[str]) -> Optional[str]:
+    value = f.text(group)
+    if value is None:
+        return None
+    return value if len(value) <= FINGERPRINT_MAX else f.sha1_hex(value)
+
+
+def _uuid(event_id: object) -> Optional[str]:
+    value = f.text(event_id)
+    if value is None or len(value) > UUID_MAX:
+        return None
+    try:
+        value.encode("latin-1")  # the doc: "any latin1 string"
+    except UnicodeEncodeError:
+        return None
+    return value

@@ -1,0 +1,222 @@
+"""Small field helpers the three vendor encoders share.
+
+Every helper is total: it returns a usable value or None ("leave the field
+out"), and never raises for odd input, so an encoder built on them cannot
+fail on a strange event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar
+
+from errorwire.core.event import Frame, Request
+from errorwire.core.safety import swallow
+
+UNKNOWN = "<unknown>"
+"""Stands in only where a vendor *requires* a string we do not have."""
+MAX_DEPTH = 8
+"""Nesting kept when copying user data (extra, JSON bodies): deeper becomes a repr."""
+MULTIPART = "multipart/form-data"
+
+T = TypeVar("T")
+
+
+def guarded(step: str, build: Callable[[], T]) -> Optional[T]:
+    """``build()``, or None when it fails: the field is then left out (logged once, counted)."""
+    with swallow(step):
+        return build()
+    return None
+
+
+def clean(text: str) -> str:
+    """``text`` made encodable as UTF-8 (lone surrogates become ``\\udcXX`` escapes)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def safe_str(value: object) -> Optional[str]:
+    """``str(value)`` cleaned, or None when ``__str__`` raises or returns a non-str."""
+    if isinstance(value, str):
+        return clean(value)
+    try:
+        text = str(value)
+    except Exception:  # a broken __str__ belongs to the user
+        return None
+    return clean(text) if isinstance(text, str) else None
+
+
+def text(value: object) -> Optional[str]:
+    """A non-empty string for an optional field, else None (the field is left out)."""
+    if value is None:
+        return None
+    result = safe_str(value)
+    return result or None
+
+
+def cut(value: Optional[str], max_chars: int) -> Optional[str]:
+    return None if value is None else value[:max_chars]
+
+
+def cut_utf8(value: str, max_bytes: int) -> str:
+    """At most ``max_bytes`` of UTF-8, cut on a character boundary."""
+    value = clean(value)
+    data = value.encode("utf-8")
+    if len(data) <= max_bytes:
+        return value
+    return data[:max_bytes].decode("utf-8", "ignore")
+
+
+def sha1_hex(value: str) -> str:
+    return hashlib.sha1(clean(value).encode("utf-8")).hexdigest()  # grouping, not security
+
+
+def _utc(timestamp: object) -> Optional[datetime]:
+    if isinstance(timestamp, bool) or not isinstance(timestamp, (int, float)):
+        return None
+    if not math.isfinite(timestamp) or timestamp < 0:
+        return None
+    try:
+        return datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def iso_utc(timestamp: object, *, millis: bool = False) -> Optional[str]:
+    """``2026-11-24T13:01:50Z`` (or ``...50.123Z``), or None for an unusable timestamp."""
+    moment = _utc(timestamp)
+    if moment is None:
+        return None
+    if millis:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def unix_seconds(timestamp: object) -> Optional[int]:
+    return None if _utc(timestamp) is None else int(timestamp)  # type: ignore[call-overload]
+
+
+def unix_millis(timestamp: object) -> Optional[int]:
+    return None if _utc(timestamp) is None else int(timestamp * 1000)  # type: ignore[operator]
+
+
+def jsonable(value: Any, depth: int = 0) -> Any:
+    """A copy of ``value`` that ``json.dumps`` accepts: plain types, str keys, finite
+    floats, bounded depth (which also ends cycles); anything else becomes its str()."""
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    if depth >= MAX_DEPTH:
+        return _repr(value)
+    if isinstance(value, Mapping):
+        try:
+            items = list(value.items())
+        except Exception:  # a user mapping whose items() raises
+            return _repr(value)
+        return {_key(k): jsonable(v, depth + 1) for k, v in items}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(item, depth + 1) for item in value]
+    return _repr(value)
+
+
+def _key(key: object) -> str:
+    return safe_str(key) or UNKNOWN
+
+
+def _repr(value: object) -> str:
+    result = safe_str(value)
+    if result is not None:
+        return result
+    return f"<{type(value).__name__} object>"
+
+
+def jsonable_dict(value: object) -> Dict[str, Any]:
+    """User data that must be a JSON object: a mapping copied, anything else wrapped."""
+    data = jsonable(value)
+    if isinstance(data, dict):
+        return data
+    return {} if data is None else {"value": data}
+
+
+def str_dict(mapping: object) -> Dict[str, str]:
+    """String-to-string copy (headers): keys and values through ``safe_str``."""
+    if not isinstance(mapping, Mapping):
+        return {}
+    result: Dict[str, str] = {}
+    for key, value in mapping.items():
+        name = safe_str(key)
+        if name:
+            result[name] = safe_str(value) or ""
+    return result
+
+
+def header(request: Request, name: str) -> Optional[str]:
+    """A request header by case-insensitive name."""
+    wanted = name.lower()
+    for key, value in str_dict(request.headers).items():
+        if key.lower() == wanted:
+            return value or None
+    return None
+
+
+def media_type(request: Request) -> str:
+    content_type = safe_str(request.content_type) or header(request, "content-type") or ""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def body_text(request: Request) -> Optional[str]:
+    """The raw body the app read, as text; None when absent or a multipart upload
+    (file bytes are not text, and its fields are in ``form``)."""
+    body = request.body
+    if not isinstance(body, (bytes, bytearray)) or not body or media_type(request) == MULTIPART:
+        return None
+    return clean(bytes(body).decode("utf-8", "replace"))
+
+
+def files(request: Request) -> List[Dict[str, Any]]:
+    """Uploaded files described (never their content)."""
+    return [
+        compact(
+            {
+                "field": text(item.field),
+                "filename": text(item.filename),
+                "size": item.size if isinstance(item.size, int) else None,
+                "contentType": text(item.content_type),
+            }
+        )
+        for item in request.files
+    ]
+
+
+def compact(fields: Dict[str, Any]) -> Dict[str, Any]:
+    """``fields`` without the ones left out: None, empty strings and empty containers."""
+    return {
+        key: value
+        for key, value in fields.items()
+        if value is not None and not (isinstance(value, (str, dict, list)) and not value)
+    }
+
+
+def context_lines(frame: Frame) -> Dict[str, str]:
+    """``{"41": "line before", "42": "the line", ...}``; empty when the line is unknown."""
+    if frame.lineno is None or frame.code is None:
+        return {}
+    pre = [safe_str(line) or "" for line in frame.pre_context]
+    post = [safe_str(line) or "" for line in frame.post_context]
+    first = frame.lineno - len(pre)
+    lines = [*pre, safe_str(frame.code) or "", *post]
+    return {str(first + offset): line for offset, line in enumerate(lines) if first + offset > 0}
+
+
+def as_int(value: object) -> Optional[int]:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
