@@ -18,6 +18,7 @@ TEST_DEPS = [
     "pytest>=7",
     "hypothesis>=6.80",
     "jsonschema>=4.18",
+    "rfc3339-validator>=0.1.4",  # lets jsonschema check "format: date-time" (Bugsnag)
     "pyyaml>=6",
     "httpx>=0.24",
     "uvicorn>=0.23",

@@ -5,7 +5,7 @@ documents it."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from errorwire.core.config import VendorSettings
 from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Person, Request
@@ -38,6 +38,8 @@ MESSAGE_CLASS = "LogMessage"
 """errorClass of a captured message: Bugsnag requires one exception per event."""
 NO_LINE = 0
 """lineNumber is required: 0 marks "not known"."""
+URI_SAFE = "%:/?#[]@!$&'()*+,;=~"
+"""Characters a URI keeps as they are (RFC 3986 reserved, plus ``%`` of existing escapes)."""
 
 
 def headers(settings: VendorSettings) -> Dict[str, str]:
@@ -169,10 +171,11 @@ def _request(request: Optional[Request]) -> Optional[Dict[str, Any]]:
 
 
 def _absolute_url(url: object) -> Optional[str]:
-    """The URL when it is an absolute http(s) URL (the schema's ``format: uri``)."""
+    """An absolute http(s) URL (the schema's ``format: uri``), non-ASCII percent-encoded."""
     value = f.text(url)
-    if value is None or any(ch.isspace() or ord(ch) < 32 for ch in value):
+    if value is None:
         return None
+    value = quote(value, safe=URI_SAFE)
     try:
         parts = urlsplit(value)
     except ValueError:
