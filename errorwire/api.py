@@ -6,10 +6,9 @@ import atexit
 import threading
 from typing import Any, Dict, Mapping, Optional
 
-from errorwire.core import context
+from errorwire.core import breadcrumbs, context
 from errorwire.core.client import Client
 from errorwire.core.config import Options
-from errorwire.core.event import Breadcrumb
 
 _lock = threading.Lock()
 _client: Optional[Client] = None
@@ -19,6 +18,11 @@ def init(**options: Any) -> Client:
     """Configure errorwire (see README.md for every option). Raises ConfigError."""
     global _client
     new = Client(Options.from_kwargs(options))
+    context.configure(max_breadcrumbs=new.options.max_breadcrumbs)
+    if new.options.log_breadcrumbs:
+        breadcrumbs.install()
+    else:
+        breadcrumbs.uninstall()
     with _lock:
         old, _client = _client, new
     if old is not None:
@@ -47,10 +51,17 @@ def capture_exception(
     level: Optional[str] = None,
     extra: Optional[Mapping[str, Any]] = None,
     fingerprint: Optional[str] = None,
+    grouping_key: Optional[str] = None,
 ) -> Optional[str]:
-    """Report ``exc`` (default: the exception being handled) as handled. Returns the event id."""
+    """Report ``exc`` (default: the exception being handled) as handled. Returns the event id.
+
+    ``fingerprint`` (or its alias ``grouping_key``) groups the report under that
+    key at every vendor, instead of the key errorwire computes from the stack.
+    """
     client = ensure_client()
-    return client.capture_exception(exc, level=level, extra=extra, fingerprint=fingerprint)
+    return client.capture_exception(
+        exc, level=level, extra=extra, fingerprint=fingerprint or grouping_key
+    )
 
 
 def capture_message(
@@ -59,14 +70,16 @@ def capture_message(
     extra: Optional[Mapping[str, Any]] = None,
     *,
     fingerprint: Optional[str] = None,
+    grouping_key: Optional[str] = None,
 ) -> Optional[str]:
+    """Report a message. ``fingerprint`` / ``grouping_key``: as for ``capture_exception``."""
     return ensure_client().capture_message(
-        message, level=level, extra=extra, fingerprint=fingerprint
+        message, level=level, extra=extra, fingerprint=fingerprint or grouping_key
     )
 
 
 def set_person(
-    id: Optional[object] = None,  # noqa: A002 - the public name
+    id: Optional[object] = None,
     username: Optional[str] = None,
     email: Optional[str] = None,
 ) -> None:
@@ -79,10 +92,15 @@ def add_breadcrumb(
     data: Optional[Mapping[str, Any]] = None,
     *,
     level: str = "info",
-    type: str = "manual",  # noqa: A002 - the vendors' word
+    type: str = "manual",
 ) -> None:
+    """Record what happened, for the next report of this request (or thread / task).
+
+    ``type`` is one of manual, navigation, request, log, state, user, process,
+    error (anything else becomes manual).
+    """
     context.add_breadcrumb(
-        Breadcrumb(message=str(message), category=category, level=level, type=type, data=dict(data or {}))
+        breadcrumbs.make_breadcrumb(message, category, data, level=level, type=type)
     )
 
 

@@ -13,7 +13,7 @@ import random
 import sys
 import threading
 from collections import Counter
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, TypeVar
 
 from errorwire.core import ignore as ignore_rules
 from errorwire.core.config import Bugsnag, Options, VendorSettings
@@ -23,6 +23,7 @@ from errorwire.core.safety import log_once, logger, swallow
 from errorwire.core.scrub import scrub_event
 from errorwire.core.server import server_info
 from errorwire.core.stacktrace import add_source_context, extract_chain, grouping_key
+from errorwire.core.storm import StormControl
 from errorwire.vendors import MODULES
 from errorwire.vendors.base import Outgoing
 from errorwire.vendors.cap import cap
@@ -57,6 +58,7 @@ class Client:
         self._counter_lock = threading.Lock()
         self._ignored = ignore_rules.IgnoreRules(options.ignore, options.default_ignores)
         self.transport = Transport(options, self.render, self.count)
+        self.storm = StormControl(options.storm_limit, self._send_storm_summary)
         if not options.vendors:
             log_once(
                 "no-vendor",
@@ -87,8 +89,13 @@ class Client:
         fingerprint: Optional[str] = None,
         severity_reason: Optional[str] = None,
         logger_name: Optional[str] = None,
+        hint: Optional[Mapping[str, Any]] = None,
     ) -> Optional[str]:
-        """Report ``exc`` (default: the one being handled). The event id, or None if not sent."""
+        """Report ``exc`` (default: the one being handled). The event id, or None if not sent.
+
+        ``fingerprint`` overrides the computed grouping key for every vendor;
+        ``hint`` adds entries to what ``before_send`` receives as its hint.
+        """
         if exc is None:
             exc = sys.exc_info()[1]
             if exc is None:
@@ -108,7 +115,8 @@ class Client:
             event.logger_name = logger_name
             event.exceptions = extract_chain(exc, self.project_root)
             event.grouping_key = grouping_key(event.exceptions)
-            return self._finish(event, {"exc_info": (type(exc), exc, exc.__traceback__)})
+            exc_info = (type(exc), exc, exc.__traceback__)
+            return self._finish(event, {**(hint or {}), "exc_info": exc_info})
         return None
 
     def capture_message(
@@ -119,6 +127,7 @@ class Client:
         extra: Optional[Mapping[str, Any]] = None,
         fingerprint: Optional[str] = None,
         logger_name: Optional[str] = None,
+        hint: Optional[Mapping[str, Any]] = None,
     ) -> Optional[str]:
         with swallow("capture_message"):
             event = self._new_event(level, extra, fingerprint)
@@ -126,7 +135,7 @@ class Client:
             event.severity_reason = "log"
             event.logger_name = logger_name
             event.grouping_key = grouping_key([]) if not message else _message_key(event.message)
-            return self._finish(event, {"message": message})
+            return self._finish(event, {**(hint or {}), "message": message})
         return None
 
     def _new_event(
@@ -173,24 +182,50 @@ class Client:
             self.count("dropped_sampled")
             return None
         if options.before_send is not None:
-            try:
-                result = options.before_send(event, hint)
-            except Exception as exc:  # noqa: BLE001 - the user's hook must not stop the report
-                self.count("before_send_errors")
-                log_once(
-                    "before_send-raised",
-                    "errorwire: before_send raised %r; the report is sent unmodified",
-                    exc,
-                )
-            else:
-                if result is None:
-                    self.count("dropped_before_send")
-                    return None
-                if isinstance(result, Event):
-                    event = result
+            filtered = self._before_send(event, hint)
+            if filtered is None:
+                self.count("dropped_before_send")
+                return None
+            event = filtered
+        if not self.storm.admit(event):
+            self.count("storm_suppressed")
+            return None
         if not self.transport.submit(event):
             return None
         return event.event_id
+
+    def _before_send(self, event: Event, hint: Dict[str, Any]) -> Optional[Event]:
+        """The user's hook; if it raises or returns junk, the event as it was before it."""
+        hook = self.options.before_send
+        assert hook is not None
+        # The hook may change the event in place before raising: keep the original.
+        original = _snapshot(event)
+        try:
+            result = hook(event, hint)
+        except Exception as exc:  # the user's hook must not stop the report
+            self.count("before_send_errors")
+            log_once(
+                "before_send-raised",
+                "errorwire: before_send raised %r; the report is sent unmodified",
+                exc,
+            )
+            return original
+        if result is None or isinstance(result, Event):
+            return result
+        self.count("before_send_errors")
+        log_once(
+            "before_send-returned",
+            "errorwire: before_send returned %s, not an Event or None; the report is sent "
+            "unmodified",
+            type(result).__name__,
+        )
+        return original
+
+    def _send_storm_summary(self, event: Event) -> None:
+        """One event standing for a window's suppressed reports of its key (core/storm.py)."""
+        self.count("storm_summaries")
+        with swallow("storm summary"):
+            self.transport.submit(event)
 
     # -- worker thread -------------------------------------------------------------
 
@@ -204,7 +239,7 @@ class Client:
                 event = scrub_event(event, self.options)
             if self.options.scrubber is not None:
                 event = self.options.scrubber(event) or event
-        except Exception as exc:  # noqa: BLE001 - fail closed: never send unscrubbed data
+        except Exception as exc:  # fail closed: never send unscrubbed data
             self.count("dropped_scrub_failed")
             logger.error("errorwire: scrubbing failed (%r); the report was dropped", exc)
             return []
@@ -223,15 +258,21 @@ class Client:
         module = MODULES[vendor.name]
         payload: Optional[Dict[str, Any]] = module.encode(event, vendor)
         if vendor.before_send is not None and payload is not None:
+            problem: Optional[str] = None
             try:
                 payload = vendor.before_send(payload)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
+                problem = f"raised {exc!r}"
+            else:
+                if payload is not None and not isinstance(payload, dict):
+                    problem = f"returned {type(payload).__name__}, not a dict or None"
+            if problem is not None:
                 self.count(f"{vendor.name}.before_send_errors")
                 log_once(
-                    f"{vendor.name}-before_send-raised",
-                    "errorwire: %s.before_send raised %r; the payload is sent unmodified",
+                    f"{vendor.name}-before_send-failed",
+                    "errorwire: %s.before_send %s; the payload is sent unmodified",
                     vendor.name,
-                    exc,
+                    problem,
                 )
                 payload = module.encode(event, vendor)
         if payload is None:
@@ -244,9 +285,13 @@ class Client:
     # -- lifecycle -----------------------------------------------------------------
 
     def flush(self, timeout: float) -> bool:
+        with swallow("storm flush"):
+            self.storm.flush()
         return self.transport.flush(timeout)
 
     def close(self, timeout: Optional[float] = None) -> None:
+        with swallow("storm close"):
+            self.storm.close()
         self.transport.close(self.options.shutdown_timeout if timeout is None else timeout)
 
 
@@ -267,3 +312,42 @@ def _request_context(event: Event) -> Optional[str]:
 
 def _message_key(message: str) -> str:
     return hashlib.sha1(message.encode("utf-8", "replace")).hexdigest()
+
+
+def _snapshot(event: Event) -> Event:
+    """A copy of everything a hook may change in place (values inside ``extra`` are shared).
+
+    Much cheaper than ``copy.deepcopy`` (which also fails on uncopyable user extras).
+    """
+    new = _clone(event)
+    new.exceptions = [
+        _clone(info, frames=list(map(_clone, info.frames))) for info in event.exceptions
+    ]
+    new.breadcrumbs = [_clone(crumb, data=dict(crumb.data)) for crumb in event.breadcrumbs]
+    new.tags = list(event.tags)
+    new.extra = dict(event.extra)
+    new.server = _clone(event.server)
+    if event.person is not None:
+        new.person = _clone(event.person)
+    if event.request is not None:
+        request = event.request
+        new.request = _clone(
+            request,
+            headers=dict(request.headers),
+            cookies=dict(request.cookies),
+            query=dict(request.query),
+            form=dict(request.form),
+            route_params=dict(request.route_params),
+            files=list(request.files),
+        )
+    return new
+
+
+_T = TypeVar("_T")
+
+
+def _clone(obj: _T, **changes: Any) -> _T:
+    """A shallow copy of a plain dataclass instance (``copy.copy`` is several times slower)."""
+    new: _T = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__, **changes)
+    return new

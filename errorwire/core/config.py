@@ -137,6 +137,9 @@ class Options:
     client_ip_headers: Sequence[str] = ("X-Forwarded-For", "X-Real-IP")
     send_request_bodies: bool = True
     max_breadcrumbs: int = 100
+    """Breadcrumbs kept per request (a ring: the oldest go first)."""
+    log_breadcrumbs: bool = True
+    """Keep log records at INFO and above as breadcrumbs (a handler on the root logger)."""
     storm_limit: int = 60
     """Reports of one grouping key per minute before they are summarized."""
     queue_size: int = 1000

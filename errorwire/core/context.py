@@ -16,6 +16,17 @@ from typing import Any, Callable, Deque, Dict, Iterator, Optional
 from errorwire.core.event import Breadcrumb, Person, Request
 
 DEFAULT_MAX_BREADCRUMBS = 100
+_max_breadcrumbs = DEFAULT_MAX_BREADCRUMBS
+
+
+def configure(max_breadcrumbs: int) -> None:
+    """Set the ring size of scopes made from now on (``init(max_breadcrumbs=...)``)."""
+    global _max_breadcrumbs
+    _max_breadcrumbs = max_breadcrumbs
+
+
+def _new_ring() -> Deque[Breadcrumb]:
+    return deque(maxlen=_max_breadcrumbs)
 
 
 @dataclass
@@ -28,9 +39,7 @@ class Scope:
     """Reads the framework's user lazily (no session query on the happy path)."""
     context: Optional[str] = None
     response_status: Optional[int] = None
-    breadcrumbs: Deque[Breadcrumb] = field(
-        default_factory=lambda: deque(maxlen=DEFAULT_MAX_BREADCRUMBS)
-    )
+    breadcrumbs: Deque[Breadcrumb] = field(default_factory=_new_ring)
     tags: Dict[str, Any] = field(default_factory=dict)
     extra: Dict[str, Any] = field(default_factory=dict)
 
@@ -51,13 +60,13 @@ def current_scope() -> Scope:
 def request_scope(
     framework: Optional[str] = None,
     request_builder: Optional[Callable[[], Optional[Request]]] = None,
-    max_breadcrumbs: int = DEFAULT_MAX_BREADCRUMBS,
+    max_breadcrumbs: Optional[int] = None,
 ) -> Iterator[Scope]:
     """A fresh scope for one request, restored to the outer one afterwards."""
     scope = Scope(
         framework=framework,
         request_builder=request_builder,
-        breadcrumbs=deque(maxlen=max_breadcrumbs),
+        breadcrumbs=deque(maxlen=max_breadcrumbs or _max_breadcrumbs),
     )
     token = _current.set(scope)
     try:
@@ -67,7 +76,7 @@ def request_scope(
 
 
 def set_person(
-    id: Optional[object] = None,  # noqa: A002 - the public name
+    id: Optional[object] = None,
     username: Optional[str] = None,
     email: Optional[str] = None,
 ) -> None:

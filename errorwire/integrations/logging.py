@@ -1,8 +1,25 @@
-"""``errorwire.LoggingHandler``: report log records (with exc_info: an exception)."""
+"""``errorwire.LoggingHandler``: report log records (with exc_info: an exception).
+
+    logging.getLogger().addHandler(errorwire.LoggingHandler(level=logging.ERROR))
+
+A record with ``exc_info`` becomes an exception report (handled, severity from
+the record's level, the formatted message in ``extra["log_message"]``); one
+without becomes a message report. Never reported: errorwire's own records (no
+loops), records logged while errorwire is itself reporting (e.g. by a
+before_send hook), and an exception an integration already reported (the
+client marks reported exceptions, so Django's "Internal Server Error" record is
+not a second report).
+"""
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from typing import Any, Dict, Optional
+
+from errorwire.core.breadcrumbs import RECORD_ATTRIBUTE, is_own_record, level_name
+from errorwire.core.context import current_scope
+from errorwire.core.event import Breadcrumb
 
 LEVELS = {
     logging.CRITICAL: "critical",
@@ -12,12 +29,11 @@ LEVELS = {
     logging.DEBUG: "debug",
 }
 
+_reporting: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "errorwire_logging_reporting", default=False
+)
 
-def level_name(levelno: int) -> str:
-    for number in sorted(LEVELS, reverse=True):
-        if levelno >= number:
-            return LEVELS[number]
-    return "debug"
+__all__ = ["LEVELS", "LoggingHandler", "level_name"]
 
 
 class LoggingHandler(logging.Handler):
@@ -27,24 +43,82 @@ class LoggingHandler(logging.Handler):
         super().__init__(level=level)
 
     def emit(self, record: logging.LogRecord) -> None:
+        if is_own_record(record) or _reporting.get():
+            return
+        token = _reporting.set(True)
+        try:
+            self._report(record)
+        except Exception:  # logging must never raise into the app
+            self.handleError(record)
+        finally:
+            _reporting.reset(token)
+
+    def _report(self, record: logging.LogRecord) -> None:
         from errorwire.api import ensure_client
 
-        if record.name == "errorwire" or record.name.startswith("errorwire."):
-            return
-        try:
-            client = ensure_client()
-            exc = record.exc_info[1] if record.exc_info else None
+        client = ensure_client()
+        level = level_name(record.levelno)
+        hint: Dict[str, Any] = {"log_record": record}
+        exc = record.exc_info[1] if record.exc_info else None
+        with _without_own_breadcrumb(record):
             if exc is not None:
                 client.capture_exception(
                     exc,
                     handled=True,
-                    level=level_name(record.levelno),
+                    level=level,
+                    extra=_extra(record, with_message=True),
                     severity_reason="log",
                     logger_name=record.name,
+                    hint=hint,
                 )
             else:
                 client.capture_message(
-                    record.getMessage(), level=level_name(record.levelno), logger_name=record.name
+                    _message(record),
+                    level=level,
+                    extra=_extra(record, with_message=False),
+                    logger_name=record.name,
+                    hint=hint,
                 )
-        except Exception:  # noqa: BLE001 - logging must never raise into the app
-            self.handleError(record)
+
+
+def _message(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception:  # a bad format string still deserves a report
+        return str(record.msg)
+
+
+def _extra(record: logging.LogRecord, *, with_message: bool) -> Dict[str, Any]:
+    extra: Dict[str, Any] = {"logger": record.name, "log_location": _location(record)}
+    if with_message:
+        extra["log_message"] = _message(record)
+    return extra
+
+
+def _location(record: logging.LogRecord) -> str:
+    return f"{record.pathname}:{record.lineno} in {record.funcName}"
+
+
+class _without_own_breadcrumb:
+    """Leave the record's own breadcrumb out of its report: it is the report itself.
+
+    The breadcrumb handler may have run first for this very record (handler
+    order is the app's); it then sits last in the ring. Put back afterwards,
+    so later reports of the request still see it.
+    """
+
+    def __init__(self, record: logging.LogRecord) -> None:
+        self.crumb: Optional[Breadcrumb] = getattr(record, RECORD_ATTRIBUTE, None)
+        self.removed = False
+
+    def __enter__(self) -> None:
+        if self.crumb is None:
+            return
+        ring = current_scope().breadcrumbs
+        if ring and ring[-1] is self.crumb:
+            ring.pop()
+            self.removed = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self.removed and self.crumb is not None:
+            current_scope().breadcrumbs.append(self.crumb)

@@ -1,0 +1,199 @@
+"""Storm control: one grouping key reported more than ``storm_limit`` times a minute.
+
+Each grouping key (``Event.group``: the user's fingerprint, else the computed
+key) gets a fixed one-minute window starting at its first report. The first
+``limit`` reports of a window are sent as usual; the rest are suppressed and
+counted (``storm_suppressed``), and only the latest suppressed event is kept.
+
+When the window ends, that latest event is sent once as the window's summary:
+the same error, same grouping key (so every vendor files it under the same
+item), with ``extra["errorwire_storm"] = {"suppressed": n, "window_seconds":
+60, "limit": limit}`` (n counts the summary itself: every event of the window
+past the limit) and the tag ``errorwire:storm-summary``. So a key sends at most
+``limit + 1`` reports per window. The summary is due at the window's end and is
+sent by whichever comes first: the next capture (any key), a timer started when
+a window first suppresses, or ``flush()`` / ``close()`` (which send pending
+summaries early so nothing is lost at exit).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional
+
+from errorwire.core.event import Event
+
+WINDOW_SECONDS = 60.0
+MAX_KEYS = 10_000
+"""Keys tracked at once; past this, expired windows are purged, then new keys pass untracked."""
+SUMMARY_TAG = "errorwire:storm-summary"
+
+
+@dataclass
+class _Window:
+    started: float
+    sent: int = 0
+    suppressed: int = 0
+    latest: Optional[Event] = None
+
+
+class StormControl:
+    """``admit(event)`` says whether to send; summaries go to ``send_summary``."""
+
+    def __init__(
+        self,
+        limit: int,
+        send_summary: Callable[[Event], None],
+        *,
+        window: float = WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        use_timer: bool = True,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self._send_summary = send_summary
+        self._clock = clock
+        self._use_timer = use_timer
+        self._lock = threading.Lock()
+        self._windows: Dict[str, _Window] = {}
+        self._next_due: Optional[float] = None
+        """Earliest end of a window with suppressed events: a cheap check per capture."""
+        self._timer: Optional[threading.Timer] = None
+        self._pid = os.getpid()
+        self._closed = False
+
+    def admit(self, event: Event) -> bool:
+        """True: send ``event``. False: it was suppressed and counted in its window."""
+        key = event.group
+        if key is None:
+            return True
+        now = self._clock()
+        due: List[Event] = []
+        start_timer = False
+        with self._lock:
+            self._check_fork()
+            if self._next_due is not None and now >= self._next_due:
+                due = self._collect(now)
+            window = self._windows.get(key)
+            if window is not None and now - window.started >= self.window:
+                due.extend(self._close_window(key, window))
+                window = None
+            if window is None:
+                if len(self._windows) >= MAX_KEYS:
+                    self._purge(now)
+                if len(self._windows) >= MAX_KEYS:
+                    admitted = True  # too many distinct keys to track: never drop blindly
+                else:
+                    self._windows[key] = _Window(started=now, sent=1)
+                    admitted = True
+            elif window.sent < self.limit:
+                window.sent += 1
+                admitted = True
+            else:
+                window.suppressed += 1
+                window.latest = event
+                ends = window.started + self.window
+                if self._next_due is None or ends < self._next_due:
+                    self._next_due = ends
+                    start_timer = True
+                admitted = False
+        self._emit(due)
+        if start_timer:
+            self._schedule()
+        return admitted
+
+    def flush(self) -> None:
+        """Send every pending summary now (windows keep counting)."""
+        with self._lock:
+            due = [s for s in (self._take_summary(w) for w in self._windows.values()) if s]
+            self._next_due = None
+        self._emit(due)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+        self.flush()
+
+    # -- under the lock ------------------------------------------------------------
+
+    def _check_fork(self) -> None:
+        # A forked child inherits the parent's windows but not its timer thread.
+        if os.getpid() != self._pid:
+            self._pid = os.getpid()
+            self._windows.clear()
+            self._next_due = None
+            self._timer = None
+
+    def _collect(self, now: float) -> List[Event]:
+        due: List[Event] = []
+        self._next_due = None
+        for key, window in list(self._windows.items()):
+            if now - window.started >= self.window:
+                due.extend(self._close_window(key, window))
+            elif window.suppressed:
+                ends = window.started + self.window
+                if self._next_due is None or ends < self._next_due:
+                    self._next_due = ends
+        return due
+
+    def _close_window(self, key: str, window: _Window) -> List[Event]:
+        del self._windows[key]
+        summary = self._take_summary(window)
+        return [summary] if summary is not None else []
+
+    def _take_summary(self, window: _Window) -> Optional[Event]:
+        event, window.latest = window.latest, None
+        if event is None:
+            return None
+        suppressed, window.suppressed = window.suppressed, 0
+        event.extra = {
+            **event.extra,
+            "errorwire_storm": {
+                "suppressed": suppressed,
+                "window_seconds": self.window,
+                "limit": self.limit,
+            },
+        }
+        event.tags = [*event.tags, SUMMARY_TAG]
+        return event
+
+    def _purge(self, now: float) -> None:
+        for key, window in list(self._windows.items()):
+            if now - window.started >= self.window and not window.suppressed:
+                del self._windows[key]
+
+    # -- outside the lock ----------------------------------------------------------
+
+    def _emit(self, summaries: List[Event]) -> None:
+        for event in summaries:
+            self._send_summary(event)
+
+    def _schedule(self) -> None:
+        if not self._use_timer:
+            return
+        with self._lock:
+            if self._closed or self._next_due is None:
+                return
+            if self._timer is not None and self._timer.is_alive():
+                self._timer.cancel()
+            delay = max(0.0, self._next_due - self._clock()) + 0.01
+            timer = threading.Timer(delay, self._on_timer)
+            timer.daemon = True
+            self._timer = timer
+        timer.start()
+
+    def _on_timer(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            due = self._collect(self._clock())
+            again = self._next_due is not None
+        self._emit(due)
+        if again:
+            self._schedule()
