@@ -1,18 +1,28 @@
-"""Which exceptions are never reported: the user's list plus the usual non-errors."""
+"""Which exceptions are never reported: the user's list plus the usual non-errors.
+
+Rules match along ``type(exc).__mro__`` (as starlette's exception handlers do), so
+ignoring a base class ignores its subclasses. A name matches a class by its
+short name (``"Http404"``) or its dotted one (``"django.http.response.Http404"``).
+"""
 
 from __future__ import annotations
 
-from typing import Iterable, Tuple, Union
+from typing import FrozenSet, Iterable, Optional, Tuple, Union
 
 DEFAULT_IGNORED_NAMES = (
+    # Not errors of the app: the process is asked to stop, a generator is closed,
+    # an ASGI request task is cancelled because the client went away.
     "KeyboardInterrupt",
     "SystemExit",
     "GeneratorExit",
+    "asyncio.exceptions.CancelledError",
+    # Client mistakes the frameworks answer with a 4xx response.
     "django.http.response.Http404",
     "django.core.exceptions.PermissionDenied",
     "django.core.exceptions.BadRequest",
     "django.core.exceptions.SuspiciousOperation",
     "django.http.request.UnreadablePostError",
+    # The client disconnected mid-request.
     "starlette.requests.ClientDisconnect",
     "uvicorn.protocols.utils.ClientDisconnected",
     "werkzeug.exceptions.ClientDisconnected",
@@ -25,28 +35,48 @@ HTTP_ERROR_CLASSES = (
 """HTTP exceptions: ignored by default when their status is below 500."""
 
 
-def _names(cls: type) -> Tuple[str, str]:
-    module = getattr(cls, "__module__", "")
-    return cls.__name__, f"{module}.{cls.__qualname__}"
+def dotted_name(cls: type) -> str:
+    """``module.QualName``; builtins by their bare name (``KeyError``)."""
+    module = getattr(cls, "__module__", None)
+    qualname = getattr(cls, "__qualname__", None) or cls.__name__
+    if not isinstance(module, str) or module == "builtins":
+        return str(qualname)
+    return f"{module}.{qualname}"
+
+
+def http_status(exc: BaseException) -> Optional[int]:
+    """The HTTP status an exception stands for (werkzeug ``code``, starlette ``status_code``)."""
+    for attr in ("status_code", "code"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
 
 
 class IgnoreRules:
     def __init__(self, ignore: Iterable[Union[type, str]], use_defaults: bool = True) -> None:
-        self.classes = tuple(item for item in ignore if isinstance(item, type))
-        self.names = frozenset(item for item in ignore if isinstance(item, str))
-        self.default_names = frozenset(DEFAULT_IGNORED_NAMES) if use_defaults else frozenset()
+        items = tuple(ignore)
+        self.classes: Tuple[type, ...] = tuple(item for item in items if isinstance(item, type))
+        self.names: FrozenSet[str] = frozenset(item for item in items if isinstance(item, str))
         self.use_defaults = use_defaults
+        self.default_names: FrozenSet[str] = (
+            frozenset(DEFAULT_IGNORED_NAMES) if use_defaults else frozenset()
+        )
 
     def matches(self, exc: BaseException) -> bool:
+        """True when ``exc`` must not be reported."""
         if self.classes and isinstance(exc, self.classes):
             return True
+        http_class = False
         for cls in type(exc).__mro__:
-            short, dotted = _names(cls)
-            if short in self.names or dotted in self.names or dotted in self.default_names:
+            dotted = dotted_name(cls)
+            if cls.__name__ in self.names or dotted in self.names:
                 return True
-            if short in ("KeyboardInterrupt", "SystemExit") and self.use_defaults:
+            if dotted in self.default_names:
                 return True
-            if self.use_defaults and dotted in HTTP_ERROR_CLASSES:
-                status = getattr(exc, "code", None) or getattr(exc, "status_code", None)
-                return isinstance(status, int) and status < 500
+            http_class = http_class or dotted in HTTP_ERROR_CLASSES
+        if self.use_defaults and http_class:
+            status = http_status(exc)
+            # A werkzeug HTTPException without a code is not an HTTP answer yet: report it.
+            return status is not None and status < 500
         return False
