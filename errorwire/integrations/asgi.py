@@ -1,0 +1,245 @@
+"""Any ASGI app: ``app = errorwire.integrations.asgi.ErrorwireMiddleware(app)``.
+
+A pure ASGI middleware in the shape of Starlette's ``ServerErrorMiddleware``: it
+opens a request scope (contextvars, so the app and its background tasks see
+it), wraps ``send`` to note the response status and ``receive`` to keep a capped
+copy of the body the app reads, reports an exception that leaves the app and
+re-raises that same object. Lifespan and other scope types pass through untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional, Tuple
+
+from errorwire.api import ensure_client
+from errorwire.core.client import mark_reported
+from errorwire.core.config import Options
+from errorwire.core.context import Scope, request_scope
+from errorwire.core.event import Person, Request
+from errorwire.core.multipart import MultipartScanner, boundary_of
+from errorwire.core.request import BodyCopy, build_request, parse_cookies
+from errorwire.core.safety import swallow
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+NOT_REPORTED = ("starlette.websockets.WebSocketDisconnect",)
+"""A client going away from a websocket is no error of the app."""
+
+
+class ErrorwireMiddleware:
+    framework = "asgi"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        with swallow("init from the environment"):
+            ensure_client()
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        snapshot: Optional[RequestSnapshot] = None
+        with swallow("asgi request snapshot"):
+            snapshot = RequestSnapshot(scope, ensure_client().options, self.route_template)
+            framework = self.framework_of(scope)
+        if snapshot is None:  # errorwire failed: the app runs as if it were not there
+            await self.app(scope, receive, send)
+            return
+        with request_scope(
+            framework=framework,
+            request_builder=snapshot.build,
+            max_breadcrumbs=snapshot.options.max_breadcrumbs,
+        ) as state:
+            state.person_loader = snapshot.person
+
+            async def send_noting_status(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    state.response_status = message.get("status")
+                await send(message)
+
+            try:
+                await self.app(scope, snapshot.wrap(receive), send_noting_status)
+            except Exception as exc:
+                self._report(exc, scope, state, snapshot)
+                raise
+
+    def framework_of(self, scope: MutableMapping[str, Any]) -> str:
+        return self.framework
+
+    def route_template(self, scope: MutableMapping[str, Any]) -> Optional[str]:
+        """The matched route's template; routers set ``scope["route"]`` as they go."""
+        path = getattr(scope.get("route"), "path", None)
+        return path if isinstance(path, str) and path else None
+
+    def _report(
+        self,
+        exc: Exception,
+        scope: MutableMapping[str, Any],
+        state: Scope,
+        snapshot: RequestSnapshot,
+    ) -> None:
+        with swallow("asgi report"):
+            target = single_leaf(exc)
+            if _is_named(target, NOT_REPORTED):
+                return
+            if scope["type"] == "http" and state.response_status is None:
+                state.response_status = 500  # what the server (or ServerErrorMiddleware) sends
+            state.context = snapshot.route()
+            ensure_client().capture_exception(target, handled=False)
+            if target is not exc:
+                mark_reported(exc)  # the group the server logs is the same report
+
+
+def single_leaf(exc: BaseException) -> BaseException:
+    """The one exception inside (nested) exception groups of one member, else ``exc``.
+
+    anyio task groups (Starlette 0.37's StreamingResponse) wrap the app's error.
+    """
+    current = exc
+    while True:
+        members = getattr(current, "exceptions", None)
+        if not _is_named(current, ("BaseExceptionGroup",)) or not members or len(members) != 1:
+            return current
+        current = members[0]
+
+
+def _is_named(exc: BaseException, names: Tuple[str, ...]) -> bool:
+    for cls in type(exc).__mro__:
+        if cls.__name__ in names or f"{cls.__module__}.{cls.__qualname__}" in names:
+            return True
+    return False
+
+
+class RequestSnapshot:
+    """What errorwire keeps of one ASGI request: references, and a capped body copy.
+
+    ``build`` turns it into a core Request, only when an error is reported. The
+    route, path params and user are read then, from the scope dict that routing
+    and authentication mutate after this middleware has run.
+    """
+
+    def __init__(
+        self,
+        scope: MutableMapping[str, Any],
+        options: Options,
+        route_template: Callable[[MutableMapping[str, Any]], Optional[str]],
+    ) -> None:
+        self.scope = scope
+        self.options = options
+        self._route_template = route_template
+        self.root_path: str = scope.get("root_path", "") or ""
+        self.path: str = scope.get("path", "") or ""
+        self.headers = _headers(scope.get("headers") or ())
+        self.body: Optional[BodyCopy] = None
+        self.multipart: Optional[MultipartScanner] = None
+        limit = options.max_request_body if options.send_request_bodies else 0
+        if scope["type"] == "http" and limit > 0:
+            boundary = boundary_of(self.headers.get("content-type"))
+            if boundary is not None:
+                self.multipart = MultipartScanner(boundary, limit)
+            else:
+                self.body = BodyCopy(limit)
+
+    def wrap(self, receive: Receive) -> Receive:
+        if self.body is None and self.multipart is None:
+            return receive
+
+        async def receive_and_copy() -> Message:
+            message = await receive()
+            if message.get("type") == "http.request":
+                with swallow("copy request body"):
+                    chunk = message.get("body") or b""
+                    if self.multipart is not None:
+                        self.multipart.feed(chunk)
+                    elif self.body is not None:
+                        self.body.add(chunk)
+            return message
+
+        return receive_and_copy
+
+    def route(self) -> Optional[str]:
+        template = self._route_template(self.scope)
+        if template is None:
+            return None
+        # A Mount extends root_path; keep its prefix in front of the inner route.
+        current = self.scope.get("root_path", "") or ""
+        mounted = current[len(self.root_path) :] if current.startswith(self.root_path) else ""
+        return mounted + template
+
+    def url(self) -> str:
+        scheme = self.scope.get("scheme") or ("ws" if self.scope["type"] == "websocket" else "http")
+        host = self.headers.get("host")
+        if not host:
+            server = self.scope.get("server")
+            if server and server[1] is not None and DEFAULT_PORTS.get(scheme) != server[1]:
+                host = f"{server[0]}:{server[1]}"
+            elif server:
+                host = str(server[0])
+            else:
+                host = "localhost"
+        path = self.path
+        if self.root_path and not path.startswith(self.root_path):
+            path = self.root_path + path  # servers that send path without root_path
+        query = self.query_string()
+        return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+
+    def query_string(self) -> str:
+        raw = self.scope.get("query_string") or b""
+        return raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)
+
+    def build(self) -> Request:
+        client = self.scope.get("client")
+        multipart = self.multipart
+        return build_request(
+            url=self.url(),
+            method=self.scope.get("method") or "GET",
+            headers=self.headers,
+            query_string=self.query_string(),
+            cookies=parse_cookies(self.headers.get("cookie")),
+            body=self.body,
+            form=multipart.fields() if multipart is not None else None,
+            files=multipart.files() if multipart is not None else (),
+            peer=str(client[0]) if client else None,
+            route=self.route(),
+            route_params=_plain(self.scope.get("path_params") or {}),
+            ip_headers=self.options.client_ip_headers,
+        )
+
+    def person(self) -> Optional[Person]:
+        """Starlette's ``AuthenticationMiddleware`` puts the user at ``scope["user"]``."""
+        user = self.scope.get("user")
+        if user is None or getattr(user, "is_authenticated", False) is not True:
+            return None
+        identity = _attribute(user, "id") or _attribute(user, "identity")
+        name = _attribute(user, "display_name") or _attribute(user, "username")
+        if not (identity or name):
+            return None
+        return Person(id=identity or name, username=name, email=_attribute(user, "email"))
+
+
+def _headers(raw: Any) -> Dict[str, str]:
+    """ASGI header pairs -> lower-cased names; repeated headers joined as HTTP allows."""
+    headers: Dict[str, List[str]] = {}
+    for name, value in raw:
+        key = name.decode("latin-1").lower()
+        headers.setdefault(key, []).append(value.decode("latin-1"))
+    return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in headers.items()}
+
+
+def _plain(params: Any) -> Dict[str, Any]:
+    return {
+        str(k): v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
+        for k, v in dict(params).items()
+    }
+
+
+def _attribute(obj: Any, name: str) -> Optional[str]:
+    try:
+        value = getattr(obj, name, None)
+    except Exception:  # BaseUser.identity raises NotImplementedError
+        return None
+    return None if value is None or value == "" else str(value)
