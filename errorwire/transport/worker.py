@@ -1,18 +1,30 @@
-"""Placeholder transport: renders and sends in the calling thread.
+"""The transport: a bounded queue served by one lazily started daemon thread per process.
 
-The real one (bounded queue, background worker, retries) replaces this module.
+The request thread only appends the event (a lock held for microseconds, never
+waited on for I/O). The worker renders it (source context, scrub, encode, cap),
+puts one delivery per vendor in that vendor's lane, and sends from whichever
+lanes are due. ``sync=True``, or uWSGI without threads, sends in the caller.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List
-
-import urllib3
+import os
+import threading
+import time
+import weakref
+from collections import deque
+from typing import Any, Callable, Deque, Dict, List, Optional
 
 from errorwire.core.config import Options
 from errorwire.core.event import Event
-from errorwire.core.safety import swallow
+from errorwire.core.safety import log_once, logger, swallow
+from errorwire.transport.delivery import Deliverer, Delivery, Lane
+from errorwire.transport.http import HttpClient
+from errorwire.transport.runtime import uwsgi_without_threads
+from errorwire.transport.stats import QUEUE, QuietLog, TransportStats
 from errorwire.vendors.base import Outgoing
+
+_live: weakref.WeakSet[Transport] = weakref.WeakSet()
 
 
 class Transport:
@@ -25,19 +37,271 @@ class Transport:
         self.options = options
         self.render = render
         self.count = count
-        self.http = urllib3.PoolManager()
+        self.mode = "thread"
+        if options.sync:
+            self.mode = "sync"
+        elif uwsgi_without_threads():
+            self.mode = "inline"
+            log_once(
+                "uwsgi-no-threads",
+                "errorwire: uWSGI runs without enable-threads, so a background thread would "
+                "never run; reports are sent in the request thread (start uWSGI with "
+                "--enable-threads to send them in the background)",
+            )
+        self._closed = False
+        self._start_process()
+        _live.add(self)
+
+    def _start_process(self) -> None:
+        """Fresh process-local state: at creation and in a forked child."""
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._events: Deque[Event] = deque()
+        self._lanes: Dict[str, Lane] = {}
+        self._unfinished = 0
+        """Events queued or being rendered, plus deliveries waiting in a lane."""
+        self._full_burst = 0
+        self._stopping = False
+        self._thread: Optional[threading.Thread] = None
+        self._stats = TransportStats()
+        self._log = QuietLog()
+        self._http = HttpClient(self.options.connect_timeout, self.options.read_timeout)
+        self._deliverer = Deliverer(self.options, self._http, self._stats, self._log)
+
+    # -- request thread ------------------------------------------------------------
 
     def submit(self, event: Event) -> bool:
-        for item in self.render(event):
-            with swallow(f"send {item.vendor_name}"):
-                self.http.request("POST", item.vendor.url, body=item.body, headers=item.headers)
+        """Queue ``event``; False when it was dropped (queue full, closed). Never blocks."""
+        if self._pid != os.getpid():
+            self._start_process()  # forked without os.register_at_fork (uWSGI forks in C)
+        if self._closed:
+            self._drop_event("closed")
+            return False
+        if self.mode != "thread":
+            self._send_inline(event)
+            return True
+        ended = 0
+        with self._lock:
+            full = len(self._events) >= self.options.queue_size
+            if full:
+                self._full_burst += 1
+                first_of_burst = self._full_burst == 1
+            else:
+                ended, self._full_burst = self._full_burst, 0
+                self._events.append(event)
+                self._unfinished += 1
+                self._changed.notify()
+        if full:
+            self._drop_event("queue_full")
+            if first_of_burst:
+                logger.warning(
+                    "errorwire: report queue full (%d waiting); new reports are dropped "
+                    "until it drains",
+                    self.options.queue_size,
+                )
+            return False
+        if ended:
+            logger.info("errorwire: report queue drains again; %d reports were dropped", ended)
+        self._ensure_worker()
         return True
+
+    def _drop_event(self, reason: str) -> None:
+        self._stats.drop(QUEUE, reason)
+        self.count(f"dropped_{reason}")
+
+    def _ensure_worker(self) -> None:
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            thread = threading.Thread(target=self._run, name="errorwire-transport", daemon=True)
+            self._thread = thread
+        try:
+            thread.start()
+        except RuntimeError:  # "can't create new thread at interpreter shutdown"
+            with self._lock:
+                self._thread = None
+                pending = list(self._events)
+                self._events.clear()
+                self._unfinished -= len(pending)
+            for event in pending:
+                self._send_inline(event)
+
+    # -- worker thread ---------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            event: Optional[Event] = None
+            with self._changed:
+                while not self._stopping:
+                    if self._events:
+                        event = self._events.popleft()
+                        break
+                    wait = self._next_due()
+                    if wait is not None and wait <= 0:
+                        break
+                    self._changed.wait(wait)
+                if self._stopping:
+                    return
+            if event is not None:
+                self._distribute(event)
+            self._send_due()
+
+    def _next_due(self) -> Optional[float]:
+        """Seconds until some lane may send (<= 0: now), None when every lane is empty."""
+        ready = [lane.ready_at for lane in self._lanes.values() if lane.backlog]
+        return min(ready) - time.monotonic() if ready else None
+
+    def _distribute(self, event: Event) -> None:
+        items: List[Outgoing] = []
+        with swallow("render report"):
+            items = self.render(event)
+        overflow: List[str] = []
+        with self._lock:
+            added = 0
+            for item in items:
+                lane = self._lane(item.vendor_name)
+                if len(lane.backlog) >= self.options.queue_size:
+                    overflow.append(item.vendor_name)
+                    continue
+                lane.backlog.append(Delivery(item))
+                added += 1
+            self._unfinished += added - 1
+            self._changed.notify_all()
+        for vendor in overflow:
+            self._deliverer.drop(
+                self._lanes[vendor],
+                "backlog_full",
+                "%d reports already wait for it",
+                self.options.queue_size,
+            )
+
+    def _lane(self, vendor: str) -> Lane:
+        lane = self._lanes.get(vendor)
+        if lane is None:
+            lane = self._lanes[vendor] = Lane(vendor)
+        return lane
+
+    def _send_due(self) -> None:
+        for lane in list(self._lanes.values()):
+            if self._stopping:
+                return
+            if not lane.due(time.monotonic()):
+                continue
+            finished: Optional[bool] = None
+            with swallow(f"deliver to {lane.vendor}"):
+                finished = self._deliverer.attempt(lane, lane.backlog[0])
+            if finished is None:
+                self._stats.drop(lane.vendor, "internal_error")
+            if finished is not False:
+                lane.backlog.popleft()
+                with self._lock:
+                    self._unfinished -= 1
+                    self._changed.notify_all()
+
+    # -- in the calling thread (sync mode, uWSGI without threads) -------------------
+
+    def _send_inline(self, event: Event) -> None:
+        items: List[Outgoing] = []
+        with swallow("render report"):
+            items = self.render(event)
+        for item in items:
+            with self._lock:
+                lane = self._lane(item.vendor_name)
+            with swallow(f"deliver to {lane.vendor}"):
+                self._deliver_inline(lane, Delivery(item))
+
+    def _deliver_inline(self, lane: Lane, delivery: Delivery) -> None:
+        options = self.options
+        while True:
+            wait = lane.ready_at - time.monotonic()
+            if wait > 0 and lane.failures >= options.circuit_failures:
+                self._deliverer.drop(
+                    lane, "circuit_open", "it failed %d times in a row", lane.failures
+                )
+                return
+            if wait > options.retry_backoff_max:
+                self._deliverer.drop(lane, "rate_limited", "it asks to wait %.0f s", wait)
+                return
+            if wait > 0:
+                time.sleep(wait)
+            if self._deliverer.attempt(lane, delivery):
+                return
+
+    # -- lifecycle ---------------------------------------------------------------------
 
     def flush(self, timeout: float) -> bool:
+        """Wait until everything queued is delivered or dropped for good; False on timeout."""
+        if self._pid != os.getpid():
+            self._start_process()
+        if self._unfinished:
+            self._ensure_worker()
+        deadline = time.monotonic() + max(timeout, 0.0)
+        with self._changed:
+            while self._unfinished > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
         return True
 
-    def stats(self) -> Dict[str, Any]:
-        return {}
-
     def close(self, timeout: float) -> None:
-        self.http.clear()
+        """Flush for up to ``timeout`` seconds, then stop; what is left is dropped and counted."""
+        if self._closed:
+            return
+        self._closed = True
+        flushed = self.flush(timeout)
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(0.2)
+        if not flushed:
+            self._drop_leftovers()
+        self._http.close()
+
+    def _drop_leftovers(self) -> None:
+        with self._lock:
+            events = len(self._events)
+            self._events.clear()
+            lanes = [(lane, len(lane.backlog)) for lane in self._lanes.values()]
+            for lane, _ in lanes:
+                lane.backlog.clear()
+            self._unfinished = 0
+            self._changed.notify_all()
+        if events:
+            self._stats.drop(QUEUE, "shutdown", events)
+            self.count("dropped_shutdown")
+        for lane, waiting in lanes:
+            if waiting:
+                self._stats.drop(lane.vendor, "shutdown", waiting)
+        total = events + sum(waiting for _, waiting in lanes)
+        if total:
+            logger.warning("errorwire: shutting down with %d reports not delivered; dropped", total)
+
+    def stats(self) -> Dict[str, Any]:
+        """{"transport": {...totals, queue}, "<vendor>": {"sent", "retried", "dropped"...}}."""
+        snapshot = self._stats.snapshot()
+        totals = snapshot.pop("totals")
+        for name, lane in list(self._lanes.items()):
+            entry = snapshot.setdefault(
+                name, {"sent": 0, "retried": 0, "shrunk": 0, "rate_limited": 0, "dropped": {}}
+            )
+            entry["waiting"] = len(lane.backlog)
+            entry["circuit"] = lane.circuit(self.options.circuit_failures)
+        totals.update(mode=self.mode, queued=len(self._events), unfinished=self._unfinished)
+        return {"transport": totals, **snapshot}
+
+
+def _after_fork_in_child() -> None:
+    """The child gets its own queue, connections and thread; the parent's stay untouched."""
+    for transport in list(_live):
+        transport._start_process()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,117 @@
+"""One POST over urllib3: pooled keep-alive per host, TLS verified, timeouts, env proxies.
+
+urllib3 does not read proxy settings from the environment itself, so the proxy for
+each vendor URL is resolved once from ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``
+(``urllib.request.getproxies`` / ``proxy_bypass``, as requests does).
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Dict, Mapping, Optional, Union
+from urllib.parse import urlsplit
+
+import urllib3
+
+# Rarely more than one connection per host: one worker thread sends. Sync mode
+# may send from several request threads at once, hence a few spare connections.
+CONNECTIONS_PER_HOST = 4
+MAX_ERROR_BODY = 64 * 1024
+
+
+@dataclass
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+Manager = Union[urllib3.PoolManager, urllib3.ProxyManager]
+
+
+def proxy_for(url: str) -> Optional[str]:
+    """The proxy URL the environment names for ``url``, or None for a direct connection."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or not parts.hostname:
+        return None
+    host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+    if urllib.request.proxy_bypass(host) or urllib.request.proxy_bypass(parts.hostname):
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def sent_at() -> str:
+    """Now, in ISO 8601 UTC with milliseconds (Bugsnag-Sent-At)."""
+    now = datetime.now(timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+class HttpClient:
+    """POSTs bodies; raises urllib3's errors (connection, timeout, reset) to the caller."""
+
+    def __init__(self, connect_timeout: float, read_timeout: float) -> None:
+        self.timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
+        self._lock = threading.Lock()
+        self._direct: Optional[urllib3.PoolManager] = None
+        self._proxies: Dict[str, urllib3.ProxyManager] = {}
+        self._route: Dict[str, Optional[str]] = {}
+
+    def _manager(self, url: str) -> Manager:
+        with self._lock:
+            origin = url.split("/", 3)[:3]
+            key = "/".join(origin)
+            if key not in self._route:
+                self._route[key] = proxy_for(url)
+            proxy = self._route[key]
+            if proxy is None:
+                if self._direct is None:
+                    self._direct = urllib3.PoolManager(
+                        num_pools=8, maxsize=CONNECTIONS_PER_HOST, cert_reqs="CERT_REQUIRED"
+                    )
+                return self._direct
+            if proxy not in self._proxies:
+                self._proxies[proxy] = urllib3.ProxyManager(
+                    proxy, num_pools=8, maxsize=CONNECTIONS_PER_HOST, cert_reqs="CERT_REQUIRED"
+                )
+            return self._proxies[proxy]
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Response:
+        response = self._manager(url).request(
+            "POST",
+            url,
+            body=body,
+            headers=dict(headers),
+            timeout=self.timeout,
+            retries=False,
+            redirect=False,
+            preload_content=False,
+        )
+        try:
+            data = _read_body(response)
+            return Response(response.status, dict(response.headers), data)
+        finally:
+            response.release_conn()
+
+    def close(self) -> None:
+        with self._lock:
+            managers = [m for m in (self._direct, *self._proxies.values()) if m is not None]
+            self._direct, self._proxies = None, {}
+        for manager in managers:
+            manager.clear()
+
+
+def _read_body(response: urllib3.BaseHTTPResponse) -> bytes:
+    """The start of the body; a 2xx whose body breaks off still counts as accepted."""
+    try:
+        data = bytes(response.read(MAX_ERROR_BODY))
+        response.drain_conn()  # the rest, so the kept-alive connection is clean
+        return data
+    except (urllib3.exceptions.HTTPError, OSError):
+        if 200 <= response.status < 300:
+            return b""
+        raise
