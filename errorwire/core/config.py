@@ -6,6 +6,7 @@ naming the setting, so nothing fails later on the request path.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -20,11 +21,15 @@ class ConfigError(ValueError):
     """A setting given to ``errorwire.init`` (or read from the environment) is not usable."""
 
 
-def _check_endpoint(setting: str, value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+def _check_endpoint(setting: str, value: object) -> str:
+    try:
+        parts = urlsplit(value) if isinstance(value, str) else None
+        port_ok = parts is not None and (parts.port is None or parts.port > 0)
+    except ValueError:  # a port that is not a number
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
         raise ConfigError(f"{setting} must be an http(s) URL, got {value!r}")
-    return value
+    return str(value)
 
 
 def _check_key(setting: str, value: object) -> str:
@@ -34,9 +39,53 @@ def _check_key(setting: str, value: object) -> str:
 
 
 def _check_positive(setting: str, value: object, *, allow_zero: bool = False) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or value < 0 or (value == 0 and not allow_zero):  # type: ignore[operator]
         raise ConfigError(f"{setting} must be a positive number, got {value!r}")
+
+
+def _check_names(setting: str, value: object, *, allow_none: bool = False) -> None:
+    """A list of strings; a bare string would be read letter by letter, so it is refused."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
+        raise ConfigError(f"{setting} must be a list of strings, got {value!r}")
+    for item in value:
+        if not isinstance(item, str):
+            raise ConfigError(f"{setting} entries must be strings, got {item!r}")
+
+
+def _check_types(options: Options) -> None:
+    """Every option of ``Options`` that is not checked by value has its type checked."""
+    for name in ("default_ignores", "scrub", "send_request_bodies", "sync", "log_breadcrumbs"):
+        if not isinstance(getattr(options, name, False), bool):
+            raise ConfigError(f"{name} must be True or False, got {getattr(options, name)!r}")
+    for name in ("queue_size", "max_breadcrumbs", "storm_limit", "max_request_body", "max_retries"):
+        value = getattr(options, name)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    rate = options.sample_rate
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0.0 <= rate <= 1.0:
+        raise ConfigError(f"sample_rate must be a number between 0 and 1, got {rate!r}")
+    if options.code_version is not None and (
+        not isinstance(options.code_version, str) or not options.code_version.strip()
+    ):
+        raise ConfigError(f"code_version must be a non-empty string, got {options.code_version!r}")
+    root = options.project_root
+    if root is not None and (not isinstance(root, str) or not os.path.isdir(root)):
+        raise ConfigError(f"project_root must be an existing folder, got {root!r}")
+    for name in ("tags", "scrub_keys", "unscrub_keys", "client_ip_headers"):
+        _check_names(name, getattr(options, name))
+    _check_names("enabled_environments", options.enabled_environments, allow_none=True)
+    if options.bugsnag is not None:
+        stages = options.bugsnag.notify_release_stages
+        _check_names("bugsnag.notify_release_stages", stages, allow_none=True)
+    if isinstance(options.ignore, (str, bytes, type)) or not isinstance(
+        options.ignore, (list, tuple, set, frozenset)
+    ):
+        raise ConfigError(f"ignore must be a list of classes or names, got {options.ignore!r}")
+    if not isinstance(options.extra, Mapping):
+        raise ConfigError(f"extra must be a dict, got {options.extra!r}")
 
 
 @dataclass
@@ -169,17 +218,22 @@ class Options:
         if self.code_version is None:
             self.code_version = os.environ.get("ERRORWIRE_CODE_VERSION") or None
         for cls, (key_var, endpoint_var) in VENDOR_ENV.items():
-            attr = cls.name
-            if getattr(self, attr) is None and os.environ.get(key_var):
-                settings = cls(endpoint=os.environ.get(endpoint_var) or None)
-                setattr(settings, cls.key_setting, os.environ[key_var])
-                setattr(self, attr, settings)
+            # Per field, an explicit argument wins; the environment fills what is unset.
+            settings = getattr(self, cls.name)
+            env_endpoint = os.environ.get(endpoint_var) or None
+            if settings is None and os.environ.get(key_var):
+                settings = cls()
+                setattr(settings, cls.key_setting, _check_key(key_var, os.environ[key_var]))
+                setattr(self, cls.name, settings)
+            if isinstance(settings, cls) and settings.endpoint is None and env_endpoint:
+                settings.endpoint = _check_endpoint(endpoint_var, env_endpoint)
         self.validate()
         self.vendors = tuple(v for v in (self.rollbar, self.raygun, self.bugsnag) if v is not None)
 
     def validate(self) -> None:
         if not isinstance(self.environment, str) or not self.environment:
             raise ConfigError(f"environment must be a non-empty string, got {self.environment!r}")
+        _check_types(self)
         for cls in VENDOR_ENV:
             value = getattr(self, cls.name)
             if value is not None and not isinstance(value, cls):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -24,7 +24,8 @@ class Frame:
     abs_path: Optional[str] = None
     lineno: Optional[int] = None
     colno: Optional[int] = None
-    """1-based column where Python knows it (3.11+ ``co_positions``)."""
+    """1-based column where Python knows it (3.11+ ``co_positions``), filled on the
+    worker with the source context (``stacktrace.add_source_context``)."""
     end_lineno: Optional[int] = None
     end_colno: Optional[int] = None
     function: Optional[str] = None
@@ -35,6 +36,10 @@ class Frame:
     pre_context: List[str] = field(default_factory=list)
     post_context: List[str] = field(default_factory=list)
     in_project: bool = False
+    code_location: Optional[Tuple[Any, int]] = field(default=None, repr=False, compare=False)
+    """(code object, ``tb_lasti``) until the worker turns it into columns: decoding
+    ``co_positions`` costs ~10 µs a frame, too slow for the request thread. A code
+    object holds no locals, unlike the frame it came from."""
 
 
 @dataclass
@@ -48,9 +53,13 @@ class ExceptionInfo:
     frames: List[Frame] = field(default_factory=list)
     module: Optional[str] = None
     relation: Optional[str] = None
-    """How this exception relates to the one before it in ``Event.exceptions``:
+    """How this exception relates to its ``parent`` in ``Event.exceptions``:
     ``"cause"`` (raise ... from), ``"context"`` (raised while handling),
     ``"group"`` (member of an ExceptionGroup), None for the first."""
+    parent: Optional[int] = None
+    """Index in ``Event.exceptions`` of the exception this one is linked from
+    (None for the first). For a plain chain it is the one just before; after an
+    ExceptionGroup's members it tells which exception a link belongs to."""
     frames_omitted: int = 0
     """Frames dropped from the middle of a very deep stack."""
 

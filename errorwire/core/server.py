@@ -1,4 +1,4 @@
-"""Facts about this process's host and code, computed once and cached."""
+"""Facts about this process's host and code, computed once (at ``init``) and cached."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import platform
 import socket
 import subprocess
 import sys
-from typing import Optional
+import sysconfig
+from typing import Optional, Tuple
 
 from errorwire.core.event import Server
 
 CODE_VERSION_VARIABLES = (
     "ERRORWIRE_CODE_VERSION",
     "SOURCE_VERSION",  # Heroku builds
+    "HEROKU_BUILD_COMMIT",  # Heroku dyno metadata
     "HEROKU_SLUG_COMMIT",
     "GITHUB_SHA",
     "CI_COMMIT_SHA",  # GitLab
@@ -22,29 +24,38 @@ CODE_VERSION_VARIABLES = (
     "TRAVIS_COMMIT",
     "BITBUCKET_COMMIT",
     "BUILDKITE_COMMIT",
+    "DRONE_COMMIT_SHA",
+    "BUILD_SOURCEVERSION",  # Azure Pipelines
+    "CODEBUILD_RESOLVED_SOURCE_VERSION",  # AWS CodeBuild
     "RENDER_GIT_COMMIT",
     "VERCEL_GIT_COMMIT_SHA",
     "RAILWAY_GIT_COMMIT_SHA",
+    "KOYEB_GIT_SHA",
     "GIT_COMMIT",  # Jenkins
     "COMMIT_SHA",
 )
 BRANCH_VARIABLES = (
     "ERRORWIRE_BRANCH",
     "GITHUB_REF_NAME",
-    "CI_COMMIT_REF_NAME",
+    "CI_COMMIT_REF_NAME",  # GitLab
     "CIRCLE_BRANCH",
     "TRAVIS_BRANCH",
     "BITBUCKET_BRANCH",
     "BUILDKITE_BRANCH",
+    "DRONE_BRANCH",
+    "BUILD_SOURCEBRANCHNAME",  # Azure Pipelines
     "RENDER_GIT_BRANCH",
     "VERCEL_GIT_COMMIT_REF",
-    "GIT_BRANCH",
+    "RAILWAY_GIT_BRANCH",
+    "GIT_BRANCH",  # Jenkins
 )
 GIT_TIMEOUT = 0.5
-"""Seconds `git` may take before we give up: it runs once, at init, never per request."""
+"""Seconds ``git`` may take before we give up: it runs once, at init, never per request."""
+PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
+MAX_PARENT_STEPS = 8
 
 
-def _first_env(names: "tuple[str, ...]") -> Optional[str]:
+def _first_env(names: Tuple[str, ...]) -> Optional[str]:
     for name in names:
         value = os.environ.get(name, "").strip()
         if value:
@@ -52,31 +63,88 @@ def _first_env(names: "tuple[str, ...]") -> Optional[str]:
     return None
 
 
-def _git(root: str, *args: str) -> Optional[str]:
+def _inside_git_checkout(root: str) -> bool:
+    """A ``.git`` in ``root`` or a parent: without one, ``git`` is not worth a process."""
+    folder = root
+    for _ in range(64):
+        if os.path.exists(os.path.join(folder, ".git")):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
+    return False
+
+
+def git_head(root: str) -> Tuple[Optional[str], Optional[str]]:
+    """(commit, branch) from ``git``, or Nones when it is missing, slow or not a checkout."""
+    if not _inside_git_checkout(root):
+        return None, None
     try:
         done = subprocess.run(
-            ("git", *args),
+            ("git", "rev-parse", "HEAD", "--abbrev-ref", "HEAD"),
             cwd=root,
             capture_output=True,
             text=True,
             timeout=GIT_TIMEOUT,
             check=False,
+            stdin=subprocess.DEVNULL,
         )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    value = done.stdout.strip()
-    return value if done.returncode == 0 and value else None
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None, None
+    lines = done.stdout.split() if done.returncode == 0 else []
+    if len(lines) != 2:
+        return None, None
+    commit, branch = lines
+    return commit, None if branch == "HEAD" else branch  # "HEAD": a detached checkout
+
+
+def _is_library_folder(folder: str) -> bool:
+    paths = sysconfig.get_paths()
+    libraries = {os.path.realpath(paths[k]) for k in ("stdlib", "purelib", "platlib") if k in paths}
+    scripts = os.path.realpath(paths.get("scripts", "") or os.sep)
+    return (
+        any(folder == lib or folder.startswith(lib + os.sep) for lib in libraries)
+        or "site-packages" in folder.split(os.sep)
+        or "dist-packages" in folder.split(os.sep)
+        or folder == scripts
+        or os.path.basename(folder) in ("bin", "Scripts")
+    )
+
+
+def _nearest_marked_folder(start: str) -> Optional[str]:
+    """``start`` or the nearest parent holding a project marker (.git, pyproject.toml...)."""
+    stop = {os.path.realpath(os.path.expanduser("~")), os.path.abspath(os.sep)}
+    folder = start
+    for _ in range(MAX_PARENT_STEPS):
+        if folder in stop:
+            return None
+        if any(os.path.exists(os.path.join(folder, name)) for name in PROJECT_MARKERS):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    return None
 
 
 def find_project_root() -> str:
-    """The folder of the main script, else the working directory."""
+    """Where the user's code lives, for ``in_project`` and relative file names.
+
+    A script run as ``python path/app.py``: its folder, or the nearest parent with
+    a project marker (``.git``, ``pyproject.toml``, ``setup.py``, ``setup.cfg``).
+    Anything else (``python -m``, pytest, gunicorn, uvicorn, a REPL): the working
+    directory, where those are started from.
+    """
+    cwd = os.path.realpath(os.getcwd())
     main = sys.modules.get("__main__")
     main_file = getattr(main, "__file__", None)
-    if main_file and not os.path.basename(main_file).startswith(("pytest", "_pytest")):
-        folder = os.path.dirname(os.path.realpath(main_file))
-        if "site-packages" not in folder and os.path.basename(folder) != "bin":
-            return folder
-    return os.path.realpath(os.getcwd())
+    if not isinstance(main_file, str) or getattr(main, "__spec__", None) is not None:
+        return cwd
+    folder = os.path.dirname(os.path.realpath(main_file))
+    if _is_library_folder(folder):
+        return cwd
+    return _nearest_marked_folder(folder) or folder
 
 
 def _total_memory() -> Optional[int]:
@@ -88,15 +156,31 @@ def _total_memory() -> Optional[int]:
     return int(pages * size) if pages > 0 and size > 0 else None
 
 
+def _hostname() -> Optional[str]:
+    try:
+        return socket.gethostname() or None
+    except OSError:
+        return None
+
+
 @functools.lru_cache(maxsize=8)
 def server_info(project_root: Optional[str] = None, code_version: Optional[str] = None) -> Server:
-    root = (project_root or find_project_root()).rstrip(os.sep) or os.sep
-    version = code_version or _first_env(CODE_VERSION_VARIABLES) or _git(root, "rev-parse", "HEAD")
-    branch = _first_env(BRANCH_VARIABLES) or _git(root, "rev-parse", "--abbrev-ref", "HEAD")
+    """Host, project root, branch and code version; cached per (root, version) argument.
+
+    Code version: the argument, else ``ERRORWIRE_CODE_VERSION`` or a CI/PaaS
+    variable, else ``git rev-parse HEAD`` if it answers within ``GIT_TIMEOUT``.
+    """
+    root = os.path.realpath(project_root) if project_root else find_project_root()
+    version = code_version or _first_env(CODE_VERSION_VARIABLES)
+    branch = _first_env(BRANCH_VARIABLES)
+    if version is None or branch is None:
+        git_commit, git_branch = git_head(root)
+        version = version or git_commit
+        branch = branch or git_branch
     return Server(
-        host=socket.gethostname() or None,
+        host=_hostname(),
         root=root,
-        branch=None if branch == "HEAD" else branch,
+        branch=branch,
         code_version=version,
         os_name=platform.system() or None,
         os_version=platform.release() or None,

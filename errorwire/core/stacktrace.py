@@ -1,19 +1,22 @@
 """Exception chain -> plain ExceptionInfo/Frame data, and the grouping key.
 
-Runs on the request thread, so it only walks tracebacks and reads code objects;
-source lines are added later on the worker by ``add_source_context``.
+``extract_chain`` runs on the request thread of a failing request, so it only
+walks tracebacks and reads code objects: no recursion, no file reads, one
+``realpath`` per distinct file (cached). Source lines are added later, on the
+worker, by ``add_source_context``.
 """
 
 from __future__ import annotations
 
+import builtins
 import hashlib
+import itertools
 import linecache
 import os
-import sys
 import sysconfig
 from functools import lru_cache
-from types import TracebackType
-from typing import Iterable, List, Optional, Set, Tuple
+from types import CodeType, FrameType, TracebackType
+from typing import Iterator, List, Optional, Set, Tuple
 
 from errorwire.core.event import ExceptionInfo, Frame
 
@@ -22,43 +25,62 @@ MAX_CHAIN = 25
 MAX_FRAMES = 250
 """Frames kept per exception; a deeper stack keeps its outermost and innermost."""
 CONTEXT_LINES = 5
+MAX_LINE_CHARS = 1000
+"""Longer source lines (minified, generated) are cut: context is for reading."""
+
+_GROUP_TYPE: Optional[type] = getattr(builtins, "BaseExceptionGroup", None)
+_HAS_POSITIONS = hasattr(CodeType, "co_positions")  # 3.11+
+_LIBRARY_MARKERS = (os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep)
 
 
 def _library_prefixes() -> Tuple[str, ...]:
+    """Install folders of the stdlib and site-packages, longest first."""
     paths: Set[str] = set()
+    try:
+        install = sysconfig.get_paths()
+    except Exception:  # pragma: no cover - unusual interpreters
+        install = {}
     for name in ("stdlib", "platstdlib", "purelib", "platlib"):
-        try:
-            paths.add(os.path.realpath(sysconfig.get_paths()[name]))
-        except (KeyError, OSError):  # pragma: no cover - unusual interpreters
-            continue
-    return tuple(sorted(p.rstrip(os.sep) + os.sep for p in paths if p))
+        path = install.get(name)
+        if path:
+            paths.add(os.path.realpath(path))
+    return tuple(sorted((p.rstrip(os.sep) + os.sep for p in paths), key=len, reverse=True))
 
 
 _LIBRARY_PREFIXES = _library_prefixes()
 
 
 @lru_cache(maxsize=4096)
-def _classify(abs_path: str, project_root: Optional[str]) -> Tuple[str, bool]:
-    """(display filename, in_project) for one file path; cached, paths repeat a lot."""
-    if not abs_path or abs_path.startswith("<"):
-        return abs_path or "<unknown>", False
-    real = os.path.realpath(abs_path)
-    in_library = real.startswith(_LIBRARY_PREFIXES) or (
-        os.sep + "site-packages" + os.sep in real or os.sep + "dist-packages" + os.sep in real
-    )
+def classify_path(co_filename: str, project_root: Optional[str]) -> Tuple[str, str, bool]:
+    """(display filename, absolute path, in_project) for a code object's file; cached.
+
+    Project files display relative to the root; library files relative to their
+    site-packages or stdlib folder (``flask/app.py``), which keeps grouping keys
+    the same across machines.
+    """
+    if not co_filename or (co_filename.startswith("<") and co_filename.endswith(">")):
+        return co_filename or "<unknown>", co_filename or "<unknown>", False
+    real = os.path.realpath(co_filename)
+    for marker in _LIBRARY_MARKERS:
+        cut = real.rfind(marker)
+        if cut >= 0:
+            return real[cut + len(marker) :], real, False
+    for prefix in _LIBRARY_PREFIXES:
+        if real.startswith(prefix):
+            return real[len(prefix) :], real, False
     if project_root:
         root = project_root.rstrip(os.sep) + os.sep
         if real.startswith(root):
-            return real[len(root) :], not in_library
-    return abs_path, False
+            return real[len(root) :], real, True
+    return real, real, False
 
 
 def _qualified_type(exc: BaseException) -> Tuple[str, Optional[str]]:
     cls = type(exc)
     module = getattr(cls, "__module__", None)
     name = getattr(cls, "__qualname__", None) or cls.__name__
-    if module in (None, "builtins", "__builtin__"):
-        return name, None
+    if not isinstance(module, str) or module in ("builtins", "__builtin__"):
+        return str(name), None
     return f"{module}.{name}", module
 
 
@@ -66,97 +88,141 @@ def safe_str(exc: BaseException) -> Optional[str]:
     """``str(exc)``, or None when its ``__str__`` raises (left out, not guessed)."""
     try:
         text = str(exc)
-    except Exception:  # noqa: BLE001 - a broken __str__ is the user's, not ours
+    except Exception:  # a broken __str__ is the user's, not ours
         return None
     return text if isinstance(text, str) else None
 
 
-def _column(tb: TracebackType) -> Tuple[Optional[int], Optional[int], Optional[int]]:
-    """(colno, end_lineno, end_colno), 1-based columns, on 3.11+ only."""
-    positions = getattr(tb.tb_frame.f_code, "co_positions", None)
-    if positions is None or tb.tb_lasti < 0:
+def _positions(code: CodeType, lasti: int) -> Tuple[Optional[int], Optional[int], Optional[int]]:
+    """(end_lineno, colno, end_colno) from 3.11+ ``co_positions``; 1-based UTF-8 byte columns.
+
+    ``tb_lasti`` is a byte offset and ``co_positions`` yields one entry per 2-byte
+    code unit (cache entries and EXTENDED_ARG included), hence ``lasti // 2``, as
+    the traceback module does.
+    """
+    positions = getattr(code, "co_positions", None)
+    if positions is None or not isinstance(lasti, int) or lasti < 0:
         return None, None, None
     try:
-        for index, pos in enumerate(positions()):
-            if index == tb.tb_lasti // 2:
-                _line, end_line, col, end_col = pos
-                return (
-                    None if col is None else col + 1,
-                    end_line,
-                    None if end_col is None else end_col + 1,
-                )
+        found = next(itertools.islice(positions(), lasti // 2, None), None)
     except (ValueError, TypeError):  # pragma: no cover - defensive on odd code objects
-        pass
-    return None, None, None
+        return None, None, None
+    if found is None:
+        return None, None, None
+    _line, end_line, col, end_col = found
+    return (
+        end_line,
+        None if col is None else col + 1,
+        None if end_col is None else end_col + 1,
+    )
 
 
-def _walk(tb: Optional[TracebackType]) -> List[TracebackType]:
-    entries: List[TracebackType] = []
+def _function_name(code: CodeType, frame: FrameType) -> str:
+    qualname = getattr(code, "co_qualname", None)  # 3.11+
+    if isinstance(qualname, str):
+        return qualname
+    return _method_qualname(code, frame) or code.co_name
+
+
+def _method_qualname(code: CodeType, frame: FrameType) -> Optional[str]:
+    """``Class.method`` before 3.11: only when the class really defines this code."""
+    if not code.co_argcount or code.co_varnames[0] not in ("self", "cls"):
+        return None
+    try:
+        first = frame.f_locals.get(code.co_varnames[0])
+        owner = first if isinstance(first, type) else type(first)
+        for cls in owner.__mro__:
+            attr = cls.__dict__.get(code.co_name)
+            attr = getattr(attr, "__func__", attr)  # classmethod / staticmethod
+            if getattr(attr, "__code__", None) is code:
+                return f"{cls.__qualname__}.{code.co_name}"
+    except Exception:  # a hostile __getattr__ must not break capture
+        return None
+    return None
+
+
+def _bounded_entries(tb: Optional[TracebackType], limit: int) -> Tuple[List[TracebackType], int]:
+    """Traceback entries oldest first; past ``limit``, the outermost and innermost halves."""
+    head: List[TracebackType] = []
+    tail: List[TracebackType] = []
+    keep_head = limit // 2
+    keep_tail = limit - keep_head
+    total = 0
     while tb is not None:
-        entries.append(tb)
+        total += 1
+        if len(head) < keep_head:
+            head.append(tb)
+        elif keep_tail:
+            tail.append(tb)
+            if len(tail) > 2 * keep_tail:  # trim in batches: linear overall
+                del tail[:-keep_tail]
         tb = tb.tb_next
-    return entries
+    if len(tail) > keep_tail:
+        tail = tail[-keep_tail:]
+    return head + tail, total - len(head) - len(tail)
 
 
 def extract_frames(
     tb: Optional[TracebackType], project_root: Optional[str], limit: int = MAX_FRAMES
 ) -> Tuple[List[Frame], int]:
     """Frames oldest call first, and how many were left out of the middle."""
-    entries = _walk(tb)
-    omitted = 0
-    if len(entries) > limit:
-        head = limit // 2
-        tail = limit - head
-        omitted = len(entries) - limit
-        entries = entries[:head] + entries[-tail:]
+    entries, omitted = _bounded_entries(tb, limit)
     frames: List[Frame] = []
     for entry in entries:
-        code = entry.tb_frame.f_code
-        abs_path = code.co_filename
-        filename, in_project = _classify(abs_path, project_root)
-        colno, end_lineno, end_colno = _column(entry)
+        pyframe = entry.tb_frame
+        code = pyframe.f_code
+        filename, abs_path, in_project = classify_path(code.co_filename, project_root)
+        module = pyframe.f_globals.get("__name__")
         frames.append(
             Frame(
                 filename=filename,
                 abs_path=abs_path,
                 lineno=entry.tb_lineno,
-                colno=colno,
-                end_lineno=end_lineno,
-                end_colno=end_colno,
-                function=getattr(code, "co_qualname", None) or code.co_name,
-                module=entry.tb_frame.f_globals.get("__name__"),
+                function=_function_name(code, pyframe),
+                module=module if isinstance(module, str) else None,
                 in_project=in_project,
+                code_location=(code, entry.tb_lasti) if _HAS_POSITIONS else None,
             )
         )
     return frames, omitted
 
 
-def _linked(exc: BaseException) -> Iterable[Tuple[str, BaseException]]:
+def _group_members(exc: BaseException) -> Tuple[BaseException, ...]:
+    if _GROUP_TYPE is None or not isinstance(exc, _GROUP_TYPE):
+        return ()
+    members = getattr(exc, "exceptions", ())
+    return tuple(m for m in members if isinstance(m, BaseException))
+
+
+def _linked(exc: BaseException) -> Iterator[Tuple[str, BaseException]]:
+    """What ``exc`` leads to, nearest first: its group members, then cause or context.
+
+    This is the reverse of the order ``traceback`` prints (cause, then the group),
+    matching ``Event.exceptions`` being outermost first.
+    """
+    for member in _group_members(exc):
+        yield "group", member
     if exc.__cause__ is not None:
         yield "cause", exc.__cause__
     elif exc.__context__ is not None and not exc.__suppress_context__:
         yield "context", exc.__context__
-    members = getattr(exc, "exceptions", None)
-    if isinstance(members, tuple) and _is_group(exc):
-        for member in members:
-            if isinstance(member, BaseException):
-                yield "group", member
-
-
-def _is_group(exc: BaseException) -> bool:
-    group_type = getattr(sys.modules["builtins"], "BaseExceptionGroup", None)
-    return group_type is not None and isinstance(exc, group_type)
 
 
 def extract_chain(
     exc: BaseException, project_root: Optional[str], max_chain: int = MAX_CHAIN
 ) -> List[ExceptionInfo]:
-    """The chain, outermost first: cause/context links depth-first, then group members."""
+    """The chain, outermost first, depth first; each link's ``parent`` indexes its parent.
+
+    Cycles (``__context__`` looping back) are cut by identity; at most ``max_chain``
+    exceptions are kept. Iterative: a deep chain cannot hit the recursion limit.
+    """
     chain: List[ExceptionInfo] = []
     seen: Set[int] = set()
-    pending: List[Tuple[Optional[str], BaseException]] = [(None, exc)]
-    while pending and len(chain) < max_chain:
-        relation, current = pending.pop(0)
+    # A stack of (relation, parent index, exception); links pushed in reverse so the
+    # nearest is taken first.
+    stack: List[Tuple[Optional[str], Optional[int], BaseException]] = [(None, None, exc)]
+    while stack and len(chain) < max_chain:
+        relation, parent, current = stack.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
@@ -169,33 +235,104 @@ def extract_chain(
                 message=safe_str(current),
                 frames=frames,
                 relation=relation,
+                parent=parent,
                 frames_omitted=omitted,
             )
         )
-        pending[0:0] = list(_linked(current))
+        index = len(chain) - 1
+        room = max_chain - len(chain)
+        links = list(itertools.islice(_linked(current), room))
+        stack.extend((rel, index, linked) for rel, linked in reversed(links))
     return chain
 
 
-def add_source_context(frames: Iterable[Frame], lines: int = CONTEXT_LINES) -> None:
-    """Fill ``code`` and up to ``lines`` lines before/after each frame (worker side)."""
+def _cut(line: str) -> str:
+    line = line.rstrip("\r\n")
+    return line if len(line) <= MAX_LINE_CHARS else line[:MAX_LINE_CHARS]
+
+
+def _char_column(line: str, byte_column: Optional[int]) -> Optional[int]:
+    """A 1-based UTF-8 byte column of ``line`` as a 1-based character column."""
+    if byte_column is None or line.isascii():
+        return byte_column
+    prefix = line.encode("utf-8")[: byte_column - 1]
+    return len(prefix.decode("utf-8", "replace")) + 1
+
+
+def resolve_columns(frame: Frame) -> None:
+    """Decode the frame's ``code_location`` into (byte) columns; worker side."""
+    location = frame.code_location
+    if location is None:
+        return
+    frame.code_location = None
+    end_lineno, colno, end_colno = _positions(location[0], location[1])
+    frame.end_lineno, frame.colno, frame.end_colno = end_lineno, colno, end_colno
+
+
+def add_source_context(frames: List[Frame], lines: int = CONTEXT_LINES) -> None:
+    """Fill columns, ``code`` and up to ``lines`` lines before/after each frame (worker side).
+
+    Columns from ``co_positions`` count UTF-8 bytes; with the line at hand they
+    become character columns.
+    """
+    checked: Set[str] = set()
     for frame in frames:
-        if not frame.abs_path or frame.lineno is None or frame.code is not None:
+        resolve_columns(frame)
+        path = frame.abs_path
+        if not path or frame.lineno is None or frame.code is not None:
             continue
-        source = linecache.getlines(frame.abs_path)
-        if not source or frame.lineno > len(source):
+        if path not in checked:
+            checked.add(path)
+            linecache.checkcache(path)  # the file may have changed since it was cached
+        source = linecache.getlines(path)
+        if not source or not 0 < frame.lineno <= len(source):
             continue
         index = frame.lineno - 1
-        frame.code = source[index].rstrip("\r\n")
-        frame.pre_context = [line.rstrip("\r\n") for line in source[max(0, index - lines) : index]]
-        frame.post_context = [line.rstrip("\r\n") for line in source[index + 1 : index + 1 + lines]]
+        line = source[index].rstrip("\r\n")
+        frame.colno = _char_column(line, frame.colno)
+        if frame.end_lineno is not None and 0 < frame.end_lineno <= len(source):
+            end_line = source[frame.end_lineno - 1].rstrip("\r\n")
+            frame.end_colno = _char_column(end_line, frame.end_colno)
+        frame.code = _cut(line)
+        frame.pre_context = [_cut(text) for text in source[max(0, index - lines) : index]]
+        frame.post_context = [_cut(text) for text in source[index + 1 : index + 1 + lines]]
+
+
+def _root_cause(chain: List[ExceptionInfo]) -> Optional[ExceptionInfo]:
+    """The innermost exception with project frames along the first-link path.
+
+    The path follows, from the outermost, each exception's first link (a group's
+    first member, else its cause or context). The innermost one with frames in the
+    project is the failure the user's code hit (``raise AppError from KeyError``
+    groups by the KeyError); when a library wraps a library error
+    (``sqlalchemy.exc.IntegrityError`` from the driver's, raised in library code)
+    the wrapper that still shows the user's frames wins.
+    """
+    if not chain:
+        return None
+    path = [0]
+    while True:
+        children = [i for i, info in enumerate(chain) if info.parent == path[-1]]
+        if not children:
+            break
+        path.append(children[0])
+    for index in reversed(path):
+        if any(frame.in_project for frame in chain[index].frames):
+            return chain[index]
+    return chain[0]
 
 
 def grouping_key(chain: List[ExceptionInfo]) -> str:
-    """Exception class + in-project frame locations (not line numbers, which drift)."""
-    digest = hashlib.sha1(usedforsecurity=False) if sys.version_info >= (3, 9) else hashlib.sha1()
-    for info in chain[:1]:
-        digest.update(info.type_name.encode())
-        project = [f for f in info.frames if f.in_project] or info.frames[-3:]
-        for frame in project:
+    """SHA1 of one exception's class and in-project frame locations (``file:function``).
+
+    Line numbers are left out: they drift with every edit above the failing line.
+    Without any project frame, the innermost three frames stand in.
+    """
+    digest = hashlib.sha1(usedforsecurity=False)
+    info = _root_cause(chain)
+    if info is not None:
+        digest.update(info.type_name.encode("utf-8", "replace"))
+        frames = [f for f in info.frames if f.in_project] or info.frames[-3:]
+        for frame in frames:
             digest.update(f"|{frame.filename}:{frame.function}".encode("utf-8", "replace"))
     return digest.hexdigest()
