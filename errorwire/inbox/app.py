@@ -1,0 +1,206 @@
+"""The inbox's Starlette app: the three vendors' ingestion endpoints, the pages, a JSON API.
+
+Each ingestion endpoint answers as its vendor's document says: the success
+code and body, then, checked in this order, 413 over 128 KiB, 400 for a body
+that is not JSON, 401/403 for a missing key, 422 (with the problems) for a
+payload that breaks the vendor schema. Every answer is JSON.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import time
+import uuid
+from typing import Any, Deque, Dict, Optional, Tuple
+from urllib.parse import parse_qs
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from errorwire.inbox import normalize, pages, validate
+from errorwire.inbox.store import Store
+
+MAX_BYTES = 128 * 1024
+SUCCESS_STATUS = {"rollbar": 200, "raygun": 202, "bugsnag": 200}
+PATHS = {"rollbar": "/api/1/item/", "raygun": "/entries", "bugsnag": "/bugsnag/"}
+ENV_VARS = {
+    "rollbar": "ROLLBAR_ENDPOINT",
+    "raygun": "RAYGUN_ENDPOINT",
+    "bugsnag": "BUGSNAG_ENDPOINT",
+}
+
+
+class Rejected(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_body(vendor: str, message: str) -> Dict[str, Any]:
+    """The error shape each vendor documents (Raygun documents none: a message)."""
+    if vendor == "rollbar":
+        return {"err": 1, "message": message}
+    if vendor == "bugsnag":
+        return {"errors": [message]}
+    return {"message": message}
+
+
+async def read_body(request: Request) -> bytes:
+    """The body, refused with 413 as soon as it passes the cap (never buffered whole)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BYTES:
+        raise Rejected(413, f"request entity too large: {declared} bytes, max {MAX_BYTES}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise Rejected(413, f"request entity too large: over {MAX_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def decode(vendor: str, body: bytes, content_type: str) -> Any:
+    if vendor == "rollbar" and content_type.startswith("application/x-www-form-urlencoded"):
+        form = parse_qs(body.decode("latin-1"), keep_blank_values=True)
+        if "payload" not in form:
+            raise Rejected(400, "no JSON payload found: expected the form parameter 'payload'")
+        text = form["payload"][0]
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise Rejected(400, f"could not decode the JSON payload: {exc}") from None
+    if not body.strip():
+        raise Rejected(400, "no JSON payload found: the request body is empty")
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise Rejected(400, f"could not decode the JSON payload: {exc}") from None
+
+
+def check_key(vendor: str, payload: Any, request: Request) -> Any:
+    """Refuse a request without its vendor's key; the payload to validate."""
+    if vendor == "rollbar":
+        token = payload.get("access_token") if isinstance(payload, dict) else None
+        if not (isinstance(token, str) and token) and not request.headers.get(
+            "x-rollbar-access-token"
+        ):
+            raise Rejected(401, "no access token was found in the request")
+        return payload
+    if vendor == "raygun":
+        if not request.headers.get("x-apikey"):
+            raise Rejected(403, "invalid API key: the X-ApiKey header is missing")
+        return payload
+    header_key = request.headers.get("bugsnag-api-key")
+    body_key = payload.get("apiKey") if isinstance(payload, dict) else None
+    if not header_key and not (isinstance(body_key, str) and body_key):
+        raise Rejected(401, "no API key: send apiKey in the body or the Bugsnag-Api-Key header")
+    if header_key and isinstance(payload, dict) and "apiKey" not in payload:
+        return {**payload, "apiKey": header_key}  # the header stands for the body field
+    return payload
+
+
+class Inbox:
+    """The app's state: the store, and the last requests refused (shown on the page)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.rejections: Deque[Dict[str, Any]] = collections.deque(maxlen=50)
+
+    async def ingest(self, vendor: str, request: Request) -> Response:
+        try:
+            payload, accepted = await self._accept(vendor, request)
+        except Rejected as refusal:
+            self.rejections.appendleft(
+                {
+                    "at": time.time(),
+                    "vendor": vendor,
+                    "status": refusal.status,
+                    "message": refusal.message,
+                }
+            )
+            return JSONResponse(error_body(vendor, refusal.message), refusal.status)
+        reports = normalize.reports_from(vendor, accepted, dict(request.headers))
+        if vendor == "rollbar" and not reports[0].get("uuid"):
+            reports[0]["uuid"] = uuid.uuid4().hex
+        for report in reports:
+            self.store.add(report, payload)
+        if vendor == "rollbar":
+            return JSONResponse({"err": 0, "result": {"id": None, "uuid": reports[0]["uuid"]}})
+        return JSONResponse({}, SUCCESS_STATUS[vendor])
+
+    async def _accept(self, vendor: str, request: Request) -> Tuple[Any, Any]:
+        body = await read_body(request)
+        payload = decode(vendor, body, request.headers.get("content-type", ""))
+        checked = check_key(vendor, payload, request)
+        found = validate.problems(vendor, checked)
+        if found:
+            raise Rejected(422, "payload breaks the vendor schema: " + validate.summary(found))
+        return payload, checked
+
+    def endpoints(self, base_url: str) -> Dict[str, str]:
+        return {ENV_VARS[v]: base_url + path for v, path in PATHS.items()}
+
+    async def index(self, request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        html = pages.index_page(self.store.groups(), list(self.rejections), self.endpoints(base))
+        return HTMLResponse(html)
+
+    async def report(self, request: Request) -> Response:
+        full = self._full(request)
+        if full is None:
+            return HTMLResponse(pages.page("not found", "<h1>No such report</h1>"), 404)
+        occurrences = self.store.reports(group_id=full["group_id"], limit=50)
+        return HTMLResponse(pages.report_page(full, occurrences))
+
+    async def api_reports(self, request: Request) -> Response:
+        vendor = request.query_params.get("vendor") or None
+        limit = _int(request.query_params.get("limit")) or 500
+        return JSONResponse({"reports": self.store.reports(vendor=vendor, limit=limit)})
+
+    async def api_report(self, request: Request) -> Response:
+        full = self._full(request)
+        if full is None:
+            return JSONResponse({"message": "no such report"}, 404)
+        return JSONResponse(full)
+
+    async def api_groups(self, request: Request) -> Response:
+        return JSONResponse({"groups": self.store.groups()})
+
+    def _full(self, request: Request) -> Optional[Dict[str, Any]]:
+        report_id = _int(request.path_params.get("report_id"))
+        return None if report_id is None else self.store.report(report_id)
+
+
+def _int(value: Any) -> Optional[int]:
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() else None
+
+
+def create_app(store: Store) -> Starlette:
+    inbox = Inbox(store)
+
+    def endpoint(vendor: str) -> Any:
+        async def receive(request: Request) -> Response:
+            return await inbox.ingest(vendor, request)
+
+        return receive
+
+    routes = []
+    for vendor, path in PATHS.items():
+        # Both spellings: a POST that is redirected to add a slash loses its body.
+        for spelling in {path, path.rstrip("/"), path.rstrip("/") + "/"}:
+            routes.append(Route(spelling, endpoint(vendor), methods=["POST"]))
+    routes += [
+        Route("/", inbox.index),
+        Route("/reports/{report_id}", inbox.report),
+        Route("/api/reports", inbox.api_reports),
+        Route("/api/reports/{report_id}", inbox.api_report),
+        Route("/api/groups", inbox.api_groups),
+    ]
+    app = Starlette(routes=routes)
+    app.state.inbox = inbox
+    return app
