@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 
 @dataclass
@@ -22,6 +22,8 @@ class Received:
     headers: Dict[str, str]
     body: bytes
     at: float = field(default_factory=time.monotonic)
+    peer: Tuple[str, int] = ("", 0)
+    """The client's address and port: one port for many requests means a kept-alive connection."""
 
     @property
     def vendor(self) -> str:
@@ -43,6 +45,8 @@ class Reply:
     stall: float = 0.0
     reset: bool = False
     """Close the connection abruptly instead of answering."""
+    partial: bool = False
+    """Send the status line, the headers and half the body, then reset the connection."""
 
 
 DEFAULT_BODIES = {
@@ -58,7 +62,11 @@ class Receiver:
 
     def __init__(self) -> None:
         self.received: List[Received] = []
+        """Requests answered with a 2xx: what the vendor accepted."""
+        self.attempts: List[Received] = []
+        """Every request that arrived, whatever the answer."""
         self.replies: List[Reply] = []
+        self.vendor_replies: Dict[str, List[Reply]] = {}
         self.responder: Optional[Callable[[Received], Optional[Reply]]] = None
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
@@ -91,6 +99,11 @@ class Receiver:
         with self._lock:
             self.replies.extend(replies)
 
+    def script_for(self, vendor: str, *replies: Reply) -> None:
+        """Answer the next requests to ``vendor`` with these replies, in order."""
+        with self._lock:
+            self.vendor_replies.setdefault(vendor, []).extend(replies)
+
     def wait_for(self, count: int, timeout: float = 10.0) -> List[Received]:
         deadline = time.monotonic() + timeout
         with self._arrived:
@@ -100,6 +113,20 @@ class Receiver:
                     break
                 self._arrived.wait(left)
             return list(self.received)
+
+    def wait_for_attempts(self, count: int, timeout: float = 10.0) -> List[Received]:
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while len(self.attempts) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._arrived.wait(left)
+            return list(self.attempts)
+
+    def attempts_for(self, vendor: str) -> List[Received]:
+        with self._lock:
+            return [r for r in self.attempts if r.vendor == vendor]
 
     def by_vendor(self, vendor: str) -> List[Received]:
         with self._lock:
@@ -111,6 +138,8 @@ class Receiver:
             if reply is not None:
                 return reply
         with self._lock:
+            if self.vendor_replies.get(item.vendor):
+                return self.vendor_replies[item.vendor].pop(0)
             if self.replies:
                 return self.replies.pop(0)
         return Reply(status=DEFAULT_STATUS[item.vendor], body=DEFAULT_BODIES[item.vendor])
@@ -132,26 +161,40 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                item = Received("POST", self.path, dict(self.headers.items()), body)
+                peer = (str(self.client_address[0]), int(self.client_address[1]))
+                item = Received("POST", self.path, dict(self.headers.items()), body, peer=peer)
+                with receiver._arrived:
+                    receiver.attempts.append(item)
+                    receiver._arrived.notify_all()
                 reply = receiver._next_reply(item)
                 if reply.stall:
                     time.sleep(reply.stall)
                 if reply.reset:
-                    self.connection.setsockopt(
-                        socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
-                    )
-                    self.connection.close()
-                    self.close_connection = True
+                    self._reset()
                     return
                 if 200 <= reply.status < 300:
                     receiver._record(item)
                 data = json.dumps(reply.body if reply.body is not None else {}).encode()
+                if reply.partial:
+                    data += b" " * 64  # long enough to cut in half
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
+                if reply.partial:
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    self._reset()
+                    return
                 self.wfile.write(data)
+
+            def _reset(self) -> None:
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                )
+                self.connection.close()
+                self.close_connection = True
 
         return Handler
