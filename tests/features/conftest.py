@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Iterator
+
+import pytest
+
+import errorwire
+from errorwire.core import breadcrumbs
+
+
+@pytest.fixture
+def app_logging() -> Iterator[logging.Logger]:
+    """What an app's logging setup does: root at INFO with errorwire's handler for errors."""
+    root = logging.getLogger()
+    old_level = root.level
+    handler = errorwire.LoggingHandler(level=logging.ERROR)
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    yield logging.getLogger("shop")
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+    breadcrumbs.uninstall()
+
+
+@pytest.fixture
+def start(all_vendors: dict) -> Callable[..., errorwire.core.client.Client]:
+    """``errorwire.init`` against the receiver with all three vendors, plus ``options``."""
+
+    def init(**options: Any) -> errorwire.core.client.Client:
+        return errorwire.init(**{**all_vendors, **options})
+
+    return init

@@ -1,0 +1,65 @@
+"""Read what a user checks in each vendor's payload: breadcrumbs, grouping, custom data."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from receiver import Received
+
+
+def breadcrumb_messages(item: Received) -> List[str]:
+    """The breadcrumbs' full messages, oldest first, as the vendor received them."""
+    payload = item.json()
+    if item.vendor == "rollbar":
+        crumbs = payload["data"].get("custom", {}).get("breadcrumbs", [])
+        return [c["message"] for c in crumbs]
+    if item.vendor == "raygun":
+        return [c["message"] for c in payload["details"].get("breadcrumbs", [])]
+    crumbs = payload["events"][0].get("breadcrumbs", [])
+    # Bugsnag's name is cut to 30 characters; the whole text then sits in metaData.
+    return [c.get("metaData", {}).get("message", c["name"]) for c in crumbs]
+
+
+def group(item: Received) -> Any:
+    """Rollbar ``fingerprint``, Raygun ``groupingKey``, Bugsnag ``groupingHash``."""
+    payload = item.json()
+    if item.vendor == "rollbar":
+        return payload["data"].get("fingerprint")
+    if item.vendor == "raygun":
+        return payload["details"].get("groupingKey")
+    return payload["events"][0].get("groupingHash")
+
+
+def custom(item: Received) -> Dict[str, Any]:
+    """The event's ``extra`` where each vendor keeps custom data."""
+    payload = item.json()
+    if item.vendor == "rollbar":
+        found: Dict[str, Any] = payload["data"].get("custom", {})
+    elif item.vendor == "raygun":
+        found = payload["details"].get("userCustomData", {})
+    else:
+        found = payload["events"][0].get("metaData", {}).get("extra", {})
+    return found
+
+
+def title(item: Received) -> str:
+    """The exception class and message, or the message text, as the vendor shows it."""
+    payload = item.json()
+    if item.vendor == "rollbar":
+        body = payload["data"]["body"]
+        if "message" in body:
+            return str(body["message"]["body"])
+        trace = body["trace"] if "trace" in body else body["trace_chain"][0]
+        return f"{trace['exception']['class']}: {trace['exception'].get('message', '')}"
+    if item.vendor == "raygun":
+        error = payload["details"]["error"]
+        return f"{error['className']}: {error.get('message', '')}"
+    first = payload["events"][0]["exceptions"][0]
+    return f"{first['errorClass']}: {first.get('message', '')}"
+
+
+def by_vendor(items: List[Received]) -> Dict[str, List[Received]]:
+    out: Dict[str, List[Received]] = {"rollbar": [], "raygun": [], "bugsnag": []}
+    for item in items:
+        out[item.vendor].append(item)
+    return out

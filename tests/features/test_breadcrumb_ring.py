@@ -1,0 +1,200 @@
+"""Breadcrumbs from log records and add_breadcrumb: per request, bounded, in every vendor."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable, Dict, List
+
+from feature_payloads import breadcrumb_messages, by_vendor, title
+from receiver import Receiver
+from schemas import assert_valid
+
+import errorwire
+from errorwire.core.context import request_scope
+
+
+def fail(reason: str) -> None:
+    raise RuntimeError(reason)
+
+
+def test_logged_exception_carries_the_breadcrumbs_of_its_own_request_only(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
+) -> None:
+    """Two requests on two threads, their log lines interleaved step by step."""
+    start()
+    turn = [threading.Event() for _ in range(4)]
+
+    def request_a() -> None:
+        with request_scope(framework="threads"):
+            app_logging.info("A: cart loaded")
+            turn[0].set()
+            turn[1].wait(5)
+            app_logging.warning("A: coupon %s expired", "SPRING")
+            turn[2].set()
+            turn[3].wait(5)
+            try:
+                fail("A: payment declined")
+            except RuntimeError:
+                app_logging.exception("A: checkout failed")
+
+    def request_b() -> None:
+        with request_scope(framework="threads"):
+            turn[0].wait(5)
+            app_logging.info("B: searched for socks")
+            turn[1].set()
+            turn[2].wait(5)
+            errorwire.add_breadcrumb("B: clicked buy", category="ui", type="user")
+            turn[3].set()
+
+    threads = [threading.Thread(target=request_a), threading.Thread(target=request_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert errorwire.flush()
+
+    got = by_vendor(receiver.wait_for(3))
+    for vendor, items in got.items():
+        assert len(items) == 1, vendor
+        assert_valid(vendor, items[0].json())
+        assert title(items[0]) == "RuntimeError: A: payment declined"
+        assert breadcrumb_messages(items[0]) == ["A: cart loaded", "A: coupon SPRING expired"]
+
+
+def test_breadcrumb_fields_follow_each_vendor_rules(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
+) -> None:
+    start()
+    long_line = "inventory sync finished for warehouse north-east-7 after 3 retries"
+    with request_scope():
+        app_logging.info(long_line)
+        errorwire.add_breadcrumb("opened cart", category="ui", data={"items": 3}, type="user")
+        errorwire.add_breadcrumb("odd type", type="teleport")  # not a vendor type: manual
+        try:
+            fail("boom")
+        except RuntimeError as exc:
+            errorwire.capture_exception(exc)
+    assert errorwire.flush()
+
+    got = by_vendor(receiver.wait_for(3))
+    for vendor, items in got.items():
+        assert_valid(vendor, items[0].json())
+        assert breadcrumb_messages(items[0]) == [long_line, "opened cart", "odd type"]
+    crumbs = got["bugsnag"][0].json()["events"][0]["breadcrumbs"]
+    assert [c["type"] for c in crumbs] == ["log", "user", "manual"]
+    assert all(len(c["name"]) <= 30 for c in crumbs)
+    assert crumbs[1]["metaData"]["items"] == 3
+    raygun = got["raygun"][0].json()["details"]["breadcrumbs"]
+    assert raygun[0]["category"] == "shop"
+    assert raygun[1]["customData"] == {"items": 3}
+    rollbar = got["rollbar"][0].json()["data"]["custom"]["breadcrumbs"]
+    assert [c["type"] for c in rollbar] == ["log", "user", "manual"]
+
+
+def test_error_record_is_not_a_breadcrumb_of_its_own_report_but_of_the_next(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
+) -> None:
+    start()
+    with request_scope():
+        app_logging.info("step 1")
+        app_logging.error("first failure")
+        app_logging.error("second failure")
+    assert errorwire.flush()
+
+    received = receiver.wait_for(6)
+    raygun = [item for item in received if item.vendor == "raygun"]
+    assert [breadcrumb_messages(item) for item in raygun] == [
+        ["step 1"],
+        ["step 1", "first failure"],
+    ]
+    bugsnag = [item for item in received if item.vendor == "bugsnag"]
+    assert bugsnag[1].json()["events"][0]["breadcrumbs"][1]["type"] == "error"
+
+
+def test_debug_records_and_errorwire_records_are_not_breadcrumbs(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
+) -> None:
+    start()
+    logging.getLogger().setLevel(logging.DEBUG)
+    with request_scope():
+        app_logging.debug("cache miss for key 42")
+        logging.getLogger("errorwire").warning("errorwire: retrying")
+        app_logging.info("kept")
+        app_logging.error("failure")
+    assert errorwire.flush()
+
+    for item in receiver.wait_for(3):
+        assert breadcrumb_messages(item) == ["kept"]
+
+
+def test_ring_keeps_the_latest_max_breadcrumbs(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
+) -> None:
+    start(max_breadcrumbs=10)
+    with request_scope():
+        for number in range(25):
+            app_logging.info("line %d", number)
+        app_logging.error("failure")
+    assert errorwire.flush()
+
+    for item in receiver.wait_for(3):
+        assert breadcrumb_messages(item) == [f"line {n}" for n in range(15, 25)]
+
+
+def test_default_ring_is_bounded_at_100(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
+) -> None:
+    start()
+    with request_scope():
+        for number in range(150):
+            errorwire.add_breadcrumb(f"crumb {number}")
+        app_logging.error("failure")
+    assert errorwire.flush()
+
+    for item in receiver.wait_for(3):
+        messages = breadcrumb_messages(item)
+        assert len(messages) == 100
+        assert messages[0] == "crumb 50" and messages[-1] == "crumb 149"
+
+
+def test_log_breadcrumbs_can_be_turned_off(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
+) -> None:
+    start(log_breadcrumbs=False)
+    with request_scope():
+        app_logging.info("not a breadcrumb")
+        errorwire.add_breadcrumb("by hand")
+        app_logging.error("failure")
+    assert errorwire.flush()
+
+    for item in receiver.wait_for(3):
+        assert breadcrumb_messages(item) == ["by hand"]
+
+
+def test_each_request_starts_with_an_empty_ring(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
+) -> None:
+    start()
+    seen: List[Dict[str, Any]] = []
+
+    def one_request(number: int) -> None:
+        with request_scope():
+            app_logging.info("request %d began", number)
+            app_logging.error("request %d failed", number)
+
+    for number in range(3):
+        thread = threading.Thread(target=one_request, args=(number,))
+        thread.start()
+        thread.join(10)
+    with request_scope():  # and on one thread, one scope after another
+        one_request(3)
+        one_request(4)
+    assert errorwire.flush()
+
+    raygun = [item for item in receiver.wait_for(15) if item.vendor == "raygun"]
+    seen = [{"title": title(item), "crumbs": breadcrumb_messages(item)} for item in raygun]
+    assert sorted(seen, key=lambda s: s["title"]) == [
+        {"title": f"LogMessage: request {n} failed", "crumbs": [f"request {n} began"]}
+        for n in range(5)
+    ]
