@@ -1,0 +1,135 @@
+"""Plain WSGI: ``app = errorwire.integrations.wsgi.ErrorwireMiddleware(app)``.
+
+Reports exceptions raised by the app call, while the server iterates the
+response, and by the response's ``close()``; each is re-raised unchanged. The
+request block is built from the environ only when an error is reported; the body
+is whatever the app itself read from ``wsgi.input`` (a capped copy, never read
+for it).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
+
+from errorwire import api
+from errorwire.core.client import Client
+from errorwire.core.context import Scope, request_scope
+from errorwire.core.event import Request
+from errorwire.core.safety import swallow
+from errorwire.integrations.wsgi_environ import request_from_environ
+from errorwire.integrations.wsgi_input import BodyCapture, tee_input
+
+WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def current_client() -> Optional[Client]:
+    """The configured client (``init()`` from the environment if none); None if that fails."""
+    client = api.get_client()
+    if client is not None:
+        return client
+    with swallow("init from the environment"):
+        return api.ensure_client()
+    return None
+
+
+def report_unhandled(exc: BaseException) -> None:
+    """Report ``exc`` as unhandled in the current scope; once per exception object."""
+    client = current_client()
+    if client is not None:
+        client.capture_exception(exc, handled=False)
+
+
+class ErrorwireMiddleware:
+    """Wrap a WSGI app; its behaviour (status, headers, body, exceptions) is unchanged."""
+
+    framework = "wsgi"
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+        api.ensure_client()  # a bad environment fails here, at startup, not per request
+
+    def build_request(self, environ: Dict[str, Any], body: Optional[BodyCapture]) -> Request:
+        client = current_client()
+        ip_headers = client.options.client_ip_headers if client else ("X-Forwarded-For",)
+        return request_from_environ(environ, body, ip_headers)
+
+    def __call__(
+        self, environ: Dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        client = current_client()
+        if client is None:
+            return self.app(environ, start_response)
+        options = client.options
+        body: Optional[BodyCapture] = None
+        if options.send_request_bodies:
+            with swallow("copy request body"):
+                body = tee_input(environ, options.max_request_body)
+
+        def request_builder() -> Request:
+            return self.build_request(environ, body)
+
+        with request_scope(self.framework, request_builder, options.max_breadcrumbs) as scope:
+            try:
+                result = self.app(environ, _recording_status(scope, start_response))
+            except Exception as exc:
+                report_unhandled(exc)
+                raise
+            if _needs_no_wrapper(result, environ):
+                return result
+            # The server iterates the body after this returns: keep the scope for it.
+            ctx = contextvars.copy_context()
+        return ReportingIterable(result, ctx)
+
+
+def _recording_status(scope: Scope, start_response: Callable[..., Any]) -> Callable[..., Any]:
+    def recording_start_response(status: str, headers: List[Any], *exc_info: Any) -> Any:
+        with swallow("read response status"):
+            scope.response_status = int(status.split(None, 1)[0])
+        return start_response(status, headers, *exc_info)
+
+    return recording_start_response
+
+
+def _needs_no_wrapper(result: Iterable[bytes], environ: Dict[str, Any]) -> bool:
+    """Lists cannot fail while iterated; a server's file wrapper must stay itself (sendfile)."""
+    if type(result) in (list, tuple):
+        return True
+    file_wrapper = environ.get("wsgi.file_wrapper")
+    return isinstance(file_wrapper, type) and isinstance(result, file_wrapper)
+
+
+class ReportingIterable:
+    """The app's response iterable, reporting what its iteration and ``close()`` raise
+    (werkzeug's ClosingIterator shape). Runs them in the request's context."""
+
+    __slots__ = ("_ctx", "_iterator", "_result")
+
+    def __init__(self, result: Iterable[bytes], ctx: contextvars.Context) -> None:
+        self._result = result
+        self._ctx = ctx
+        self._iterator: Optional[Iterator[bytes]] = None
+
+    def __iter__(self) -> ReportingIterable:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            if self._iterator is None:
+                self._iterator = self._ctx.run(iter, self._result)
+            return self._ctx.run(next, self._iterator)
+        except StopIteration:
+            raise
+        except Exception as exc:
+            self._ctx.run(report_unhandled, exc)
+            raise
+
+    def close(self) -> None:
+        close = getattr(self._result, "close", None)
+        if close is None:
+            return
+        try:
+            self._ctx.run(close)
+        except Exception as exc:
+            self._ctx.run(report_unhandled, exc)
+            raise

@@ -1,0 +1,72 @@
+"""A WSGI environ -> the core's Request (only called when an error is reported)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, Optional, Sequence
+from urllib.parse import quote
+
+from errorwire.core.event import Request
+from errorwire.core.request import DEFAULT_IP_HEADERS, build_request, parse_cookies
+from errorwire.integrations.wsgi_input import BodyCapture
+
+_PATH_SAFE = "/;=,:@!$&'()*+~"
+_UNPREFIXED_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+
+
+def _wsgi_str(value: str) -> str:
+    """PEP 3333 keeps bytes as latin-1 str; give people the UTF-8 text they sent."""
+    try:
+        return value.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return value
+
+
+def environ_headers(environ: Mapping[str, Any]) -> Dict[str, str]:
+    headers: Dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = key[5:].replace("_", "-").title()
+        elif key in _UNPREFIXED_HEADERS:
+            name = _UNPREFIXED_HEADERS[key]
+        else:
+            continue
+        if isinstance(value, str) and value != "":
+            headers[name] = _wsgi_str(value)
+    return headers
+
+
+def environ_url(environ: Mapping[str, Any]) -> str:
+    """The full URL as PEP 3333 reconstructs it (path percent-encoded, query raw)."""
+    scheme = str(environ.get("wsgi.url_scheme") or "http")
+    host = environ.get("HTTP_HOST")
+    if not host:
+        host = str(environ.get("SERVER_NAME") or "localhost")
+        port = str(environ.get("SERVER_PORT") or "")
+        if port and (scheme, port) not in (("http", "80"), ("https", "443")):
+            host = f"{host}:{port}"
+    path = str(environ.get("SCRIPT_NAME") or "") + str(environ.get("PATH_INFO") or "")
+    url = f"{scheme}://{host}{quote(path, safe=_PATH_SAFE, encoding='latin-1')}"
+    query = environ.get("QUERY_STRING")
+    return f"{url}?{query}" if query else url
+
+
+def request_from_environ(
+    environ: Mapping[str, Any],
+    body: Optional[BodyCapture],
+    ip_headers: Sequence[str] = DEFAULT_IP_HEADERS,
+    **framework_fields: Any,
+) -> Request:
+    """``framework_fields`` (body, form, files, route, route_params) come from a
+    framework that already parsed them and win over what the body capture kept."""
+    headers = environ_headers(environ)
+    fields = {**(body.request_fields() if body is not None else {}), **framework_fields}
+    return build_request(
+        url=environ_url(environ),
+        method=str(environ.get("REQUEST_METHOD") or "GET"),
+        headers=headers,
+        query_string=_wsgi_str(str(environ.get("QUERY_STRING") or "")),
+        cookies=parse_cookies(headers.get("Cookie")),
+        peer=environ.get("REMOTE_ADDR") or None,
+        ip_headers=ip_headers,
+        **fields,
+    )

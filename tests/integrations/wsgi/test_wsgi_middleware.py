@@ -1,0 +1,248 @@
+"""Plain WSGI: errors of the app call, of iterating the response and of close()."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any, Dict
+
+import pytest
+import wsgi_test_app as web
+from receiver import Receiver
+from wsgi_family_reports import (
+    VENDORS,
+    assert_request_reported,
+    start,
+    vendor_exception_classes,
+    vendor_request,
+)
+
+from errorwire.integrations.wsgi import ErrorwireMiddleware
+
+Env = Dict[str, Any]
+
+
+def outcome(app: Any, environ: Env) -> Any:
+    """(status, headers, body) or the exception the caller got."""
+    try:
+        status, headers, body, _ = web.call(app, environ)
+    except Exception as exc:
+        return exc
+    return status, headers, body
+
+
+def test_error_in_the_app_call_is_reported_once_and_reraised_unchanged(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    wrapped = ErrorwireMiddleware(web.app)
+    environ = web.environ_for(
+        "/boom",
+        query="a=1&a=2&b=x",
+        headers={"User-Agent": "tests", "Cookie": "theme=dark; lang=en"},
+    )
+
+    with pytest.raises(web.PaymentFailed) as caught:
+        web.call(wrapped, environ)
+
+    assert caught.value is web.raised[-1]
+    assert isinstance(caught.value.__cause__, KeyError)
+    event, payloads = reports.one()
+    assert [e.short_type for e in event.exceptions] == ["PaymentFailed", "KeyError"]
+    assert event.handled is False and event.framework == "wsgi"
+    assert event.exceptions[0].frames[-1].function == "_charge"
+    request = event.request
+    assert request is not None
+    assert request.url == "http://shop.example/boom?a=1&a=2&b=x"
+    assert request.query == {"a": ["1", "2"], "b": "x"} and request.query_string == "a=1&a=2&b=x"
+    assert request.headers["User-Agent"] == "tests"
+    assert request.cookies == {"theme": "dark", "lang": "en"}
+    assert request.client_ip == "10.1.2.3"
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["PaymentFailed", "KeyError"]
+    assert_request_reported(
+        payloads, url="http://shop.example/boom?a=1&a=2&b=x", method="GET", client_ip="10.1.2.3"
+    )
+
+
+def test_error_while_iterating_the_response_is_reported(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    chunks = []
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        return lambda data: None
+
+    result = ErrorwireMiddleware(web.app)(web.environ_for("/stream"), start_response)
+    with pytest.raises(RuntimeError, match="stream broke") as caught:
+        for chunk in result:
+            chunks.append(chunk)
+    result.close()  # type: ignore[attr-defined]
+
+    assert chunks == [b"first chunk\n"]
+    assert caught.value is web.raised[-1]
+    event, _ = reports.one()
+    assert event.exceptions[0].message == "stream broke"
+    assert event.response_status == 200
+    assert event.request is not None and event.request.url == "http://shop.example/stream"
+
+
+def test_error_in_close_is_reported_and_reraised(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    with pytest.raises(web.CloseFailed) as caught:
+        web.call(ErrorwireMiddleware(web.app), web.environ_for("/close"))
+    assert caught.value is web.raised[-1]
+    event, _ = reports.one()
+    assert event.exceptions[0].short_type == "CloseFailed"
+
+
+@pytest.mark.parametrize("path", ["/ok", "/missing", "/stream", "/close", "/boom"])
+def test_the_app_behaves_as_without_errorwire(
+    path: str, receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    bare = outcome(web.app, web.environ_for(path))
+    wrapped = outcome(ErrorwireMiddleware(web.app), web.environ_for(path))
+    reports.settle()
+    if isinstance(bare, Exception):
+        assert type(wrapped) is type(bare) and str(wrapped) == str(bare)
+    else:
+        assert wrapped == bare
+
+
+def test_a_list_response_is_returned_as_is(receiver: Receiver, all_vendors: Env) -> None:
+    start(receiver, all_vendors)
+    _, _, _, result = web.call(ErrorwireMiddleware(web.app), web.environ_for("/ok"))
+    assert result == [b"fine"] and type(result) is list
+
+
+def test_responses_below_500_send_nothing(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    assert outcome(ErrorwireMiddleware(web.app), web.environ_for("/missing"))[0] == "404 Not Found"
+    assert outcome(ErrorwireMiddleware(web.app), web.environ_for("/ok"))[0] == "200 OK"
+    reports.none()
+
+
+def test_form_body_the_app_read_is_reported(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    body = b"item=book&qty=2&qty=3&note=caf%C3%A9"
+    environ = web.environ_for(
+        "/read-then-boom",
+        method="POST",
+        body=body,
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Forwarded-For": "203.0.113.9, 10.0.0.1"},
+    )
+    with pytest.raises(ValueError, match=f"bad body of {len(body)} bytes"):
+        web.call(ErrorwireMiddleware(web.app), environ)
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"item": "book", "qty": ["2", "3"], "note": "café"}
+    assert event.request.body == body
+    assert event.request.client_ip == "203.0.113.9"
+    assert vendor_request("rollbar", payloads["rollbar"])["POST"]["item"] == "book"
+    assert vendor_request("raygun", payloads["raygun"])["form"]["item"] == "book"
+    assert_request_reported(
+        payloads, url="http://shop.example/read-then-boom", method="POST", client_ip="203.0.113.9"
+    )
+
+
+def test_json_body_is_parsed_and_kept_raw(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    body = json.dumps({"order": 7, "items": ["a", "b"]}).encode()
+    environ = web.environ_for(
+        "/json-then-boom", method="PUT", body=body, content_type="application/json"
+    )
+    with pytest.raises(ValueError, match="json read"):
+        web.call(ErrorwireMiddleware(web.app), environ)
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.json == {"order": 7, "items": ["a", "b"]}
+    assert event.request.body == body
+    assert vendor_request("rollbar", payloads["rollbar"])["json"] == {"order": 7, "items": ["a", "b"]}
+    assert json.loads(vendor_request("raygun", payloads["raygun"])["rawData"])["order"] == 7
+
+
+def test_invalid_json_and_non_utf8_bodies_are_text_never_an_error(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    body = b'{"broken": \xff\xfe'
+    environ = web.environ_for(
+        "/read-then-boom", method="POST", body=body, content_type="application/json"
+    )
+    with pytest.raises(ValueError, match="bad body"):
+        web.call(ErrorwireMiddleware(web.app), environ)
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.has_json is False and event.request.body == body
+    assert "\ufffd" in vendor_request("raygun", payloads["raygun"])["rawData"]
+
+
+def test_body_the_app_never_read_is_not_read_for_it(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    stream = io.BytesIO(b"secret=1")
+    environ = web.environ_for(
+        "/unread-boom", method="POST", content_type="application/x-www-form-urlencoded"
+    )
+    environ.update({"wsgi.input": stream, "CONTENT_LENGTH": "8"})
+    with pytest.raises(ValueError, match="never read"):
+        web.call(ErrorwireMiddleware(web.app), environ)
+    event, _ = reports.one()
+    assert stream.tell() == 0
+    assert event.request is not None and event.request.body is None and event.request.form == {}
+
+
+def test_body_copy_is_capped_and_can_be_turned_off(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors, max_request_body=16)
+    body = b"x" * 100
+    environ = web.environ_for(
+        "/read-then-boom", method="POST", body=body, content_type="text/plain"
+    )
+    with pytest.raises(ValueError, match="bad body of 100 bytes"):
+        web.call(ErrorwireMiddleware(web.app), environ)
+    event, _ = reports.one()
+    assert event.request is not None
+    assert event.request.body == b"x" * 16 and event.request.body_truncated
+
+    reports = start(receiver, all_vendors, max_request_body=0)
+    environ = web.environ_for(
+        "/read-then-boom", method="POST", body=body, content_type="text/plain"
+    )
+    with pytest.raises(ValueError, match="bad body of 100 bytes"):
+        web.call(ErrorwireMiddleware(web.app), environ)
+    assert errorwire_events(reports)[0].request.body is None  # type: ignore[union-attr]
+
+
+def errorwire_events(reports: Any) -> Any:
+    import errorwire
+
+    assert errorwire.flush(timeout=10.0)
+    return reports.events
+
+
+def test_multipart_upload_reports_file_names_and_sizes_not_contents(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    boundary = "XyZ"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nholiday\r\n"
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"beach.jpg\""
+        f"\r\nContent-Type: image/jpeg\r\n\r\n{'P' * 1000}\r\n--{boundary}--\r\n"
+    ).encode()
+    environ = web.environ_for(
+        "/read-then-boom",
+        method="POST",
+        body=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    with pytest.raises(ValueError):
+        web.call(ErrorwireMiddleware(web.app), environ)
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"title": "holiday"}
+    [upload] = event.request.files
+    assert (upload.field, upload.filename, upload.size) == ("photo", "beach.jpg", 1000)
+    assert "PPPP" not in json.dumps(payloads)

@@ -1,0 +1,107 @@
+"""What errorwire reported in a WSGI-family test (plain WSGI, Flask, Django).
+
+The neutral Events (kept by a ``before_send`` hook) and the payloads that arrived
+over HTTP at the receiver: exactly one per vendor per event, each valid for its
+vendor's schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from receiver import Receiver
+from schemas import assert_valid
+
+import errorwire
+from errorwire.core.event import Event
+
+VENDORS = ("rollbar", "raygun", "bugsnag")
+
+
+@dataclass
+class Reports:
+    receiver: Receiver
+    events: List[Event] = field(default_factory=list)
+
+    def keep(self, event: Event, hint: Dict[str, Any]) -> Event:
+        self.events.append(event)
+        return event
+
+    def settle(self) -> List[Event]:
+        """Flush; then every event arrived once at each vendor with a valid payload."""
+        assert errorwire.flush(timeout=10.0)
+        expected = len(self.events) * len(VENDORS)
+        arrived = self.receiver.wait_for(expected, timeout=10.0)
+        assert len(arrived) == expected, f"{len(arrived)} payloads arrived, expected {expected}"
+        for vendor in VENDORS:
+            payloads = self.payloads(vendor)
+            assert len(payloads) == len(self.events), vendor
+            for payload in payloads:
+                assert_valid(vendor, payload)
+        return list(self.events)
+
+    def none(self) -> None:
+        """Nothing was reported (and nothing arrives)."""
+        assert errorwire.flush(timeout=10.0)
+        assert self.events == [], [e.title for e in self.events]
+        assert self.receiver.received == []
+
+    def one(self) -> Tuple[Event, Dict[str, Dict[str, Any]]]:
+        events = self.settle()
+        assert len(events) == 1, [e.title for e in events]
+        return events[0], {vendor: self.payloads(vendor)[0] for vendor in VENDORS}
+
+    def payloads(self, vendor: str) -> List[Dict[str, Any]]:
+        return [item.json() for item in self.receiver.by_vendor(vendor)]
+
+
+def start(receiver: Receiver, all_vendors: Dict[str, Any], **options: Any) -> Reports:
+    reports = Reports(receiver)
+    errorwire.init(**all_vendors, before_send=reports.keep, **options)
+    return reports
+
+
+def vendor_request(vendor: str, payload: Dict[str, Any]) -> Dict[str, Any]:
+    if vendor == "rollbar":
+        return dict(payload["data"]["request"])
+    if vendor == "raygun":
+        return dict(payload["details"]["request"])
+    return dict(payload["events"][0]["request"])
+
+
+def vendor_person_id(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
+    if vendor == "rollbar":
+        return payload["data"].get("person", {}).get("id")
+    if vendor == "raygun":
+        return payload["details"].get("user", {}).get("identifier")
+    return payload["events"][0].get("user", {}).get("id")
+
+
+def vendor_exception_classes(vendor: str, payload: Dict[str, Any]) -> List[str]:
+    """The class names of the reported chain, outermost first, as each vendor shows them."""
+    if vendor == "rollbar":
+        body = payload["data"]["body"]
+        traces = body["trace_chain"] if "trace_chain" in body else [body["trace"]]
+        return [t["exception"]["class"].rsplit(".", 1)[-1] for t in traces]
+    if vendor == "raygun":
+        names = []
+        error: Optional[Dict[str, Any]] = payload["details"]["error"]
+        while error:
+            names.append(error["className"].rsplit(".", 1)[-1])
+            error = error.get("innerError")
+        return names
+    return [e["errorClass"].rsplit(".", 1)[-1] for e in payload["events"][0]["exceptions"]]
+
+
+def assert_request_reported(
+    payloads: Dict[str, Dict[str, Any]], *, url: str, method: str, client_ip: str
+) -> None:
+    """The request block of every vendor carries the URL, method and client IP."""
+    rollbar = vendor_request("rollbar", payloads["rollbar"])
+    assert (rollbar["url"], rollbar["method"], rollbar["user_ip"]) == (url, method, client_ip)
+    raygun = vendor_request("raygun", payloads["raygun"])
+    assert raygun["httpMethod"] == method and raygun["iPAddress"] == client_ip
+    assert url.split("?")[0].endswith(raygun["url"])
+    bugsnag = vendor_request("bugsnag", payloads["bugsnag"])
+    assert (bugsnag["url"], bugsnag["httpMethod"], bugsnag["clientIp"]) == (url, method, client_ip)
