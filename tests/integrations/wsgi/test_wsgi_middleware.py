@@ -160,7 +160,8 @@ def test_json_body_is_parsed_and_kept_raw(receiver: Receiver, all_vendors: Env) 
     assert event.request is not None
     assert event.request.json == {"order": 7, "items": ["a", "b"]}
     assert event.request.body == body
-    assert vendor_request("rollbar", payloads["rollbar"])["json"] == {"order": 7, "items": ["a", "b"]}
+    rollbar = vendor_request("rollbar", payloads["rollbar"])
+    assert rollbar["json"] == {"order": 7, "items": ["a", "b"]}
     assert json.loads(vendor_request("raygun", payloads["raygun"])["rawData"])["order"] == 7
 
 
@@ -194,7 +195,7 @@ def test_body_the_app_never_read_is_not_read_for_it(receiver: Receiver, all_vend
     assert event.request is not None and event.request.body is None and event.request.form == {}
 
 
-def test_body_copy_is_capped_and_can_be_turned_off(receiver: Receiver, all_vendors: Env) -> None:
+def test_body_copy_is_capped(receiver: Receiver, all_vendors: Env) -> None:
     reports = start(receiver, all_vendors, max_request_body=16)
     body = b"x" * 100
     environ = web.environ_for(
@@ -206,20 +207,17 @@ def test_body_copy_is_capped_and_can_be_turned_off(receiver: Receiver, all_vendo
     assert event.request is not None
     assert event.request.body == b"x" * 16 and event.request.body_truncated
 
+
+def test_body_copy_can_be_turned_off(receiver: Receiver, all_vendors: Env) -> None:
     reports = start(receiver, all_vendors, max_request_body=0)
+    body = b"x" * 100
     environ = web.environ_for(
         "/read-then-boom", method="POST", body=body, content_type="text/plain"
     )
     with pytest.raises(ValueError, match="bad body of 100 bytes"):
         web.call(ErrorwireMiddleware(web.app), environ)
-    assert errorwire_events(reports)[0].request.body is None  # type: ignore[union-attr]
-
-
-def errorwire_events(reports: Any) -> Any:
-    import errorwire
-
-    assert errorwire.flush(timeout=10.0)
-    return reports.events
+    event, _ = reports.one()
+    assert event.request is not None and event.request.body is None
 
 
 def test_multipart_upload_reports_file_names_and_sizes_not_contents(
@@ -228,8 +226,8 @@ def test_multipart_upload_reports_file_names_and_sizes_not_contents(
     reports = start(receiver, all_vendors)
     boundary = "XyZ"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nholiday\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"beach.jpg\""
+        f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nholiday\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="beach.jpg"'
         f"\r\nContent-Type: image/jpeg\r\n\r\n{'P' * 1000}\r\n--{boundary}--\r\n"
     ).encode()
     environ = web.environ_for(

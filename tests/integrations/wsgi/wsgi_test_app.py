@@ -23,7 +23,7 @@ class CloseFailed(Exception):
 
 def _charge(amount: int) -> None:
     try:
-        {}["card"]  # noqa: B018 - the KeyError is the cause of the chain
+        {}["card"]  # the KeyError is the cause of the chain
     except KeyError as exc:
         error = PaymentFailed(f"cannot charge {amount}")
         raised.append(error)
