@@ -71,9 +71,19 @@ class ErrorwireMiddleware:
         return self.framework
 
     def route_template(self, scope: MutableMapping[str, Any]) -> Optional[str]:
-        """The matched route's template; routers set ``scope["route"]`` as they go."""
-        path = getattr(scope.get("route"), "path", None)
-        return path if isinstance(path, str) and path else None
+        """The matched route's template; routers set ``scope["route"]`` as they go.
+
+        Relative to the innermost mount (``RequestSnapshot.route`` adds its prefix).
+        A mount itself (a mounted app without routes) has no template of its own.
+        """
+        route = scope.get("route")
+        if route is None or _is_named(route, ("Mount",)):
+            return None
+        for name in ("path_format", "path"):  # path_format: without ":int" converters
+            path = getattr(route, name, None)
+            if isinstance(path, str) and path:
+                return path
+        return None
 
     def _report(
         self,

@@ -11,7 +11,7 @@ everything else (views, streaming bodies, background tasks) as exceptions.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, MutableMapping, Optional
+from typing import Any, Iterable, Iterator, MutableMapping, Optional
 
 try:
     import starlette  # noqa: F401 - only to fail early with a clear message
@@ -41,24 +41,35 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
         router = scope.get("router")
         if endpoint is None or router is None:
             return None
-        return _path_of(endpoint, getattr(router, "routes", ()), depth=0)
+        candidates = list(_routes_to(endpoint, getattr(router, "routes", ()), depth=0))
+        # One endpoint may serve several routes: the one matching the (mounted) path wins.
+        for route in candidates:
+            if _matches_fully(route, scope):
+                return _template(route)
+        return _template(candidates[0]) if candidates else None
 
 
-def _path_of(endpoint: Any, routes: Iterable[Any], depth: int) -> Optional[str]:
-    """The template of the route whose endpoint is ``endpoint``, searching into mounts.
-
-    Mounted routes give their own path: the mount prefix comes from ``root_path``.
-    """
+def _routes_to(endpoint: Any, routes: Iterable[Any], depth: int) -> Iterator[Any]:
+    """Routes whose endpoint is ``endpoint``, searching into mounts (Starlette < 0.38)."""
     if depth > 8:
-        return None
+        return
     for route in routes:
-        if getattr(route, "endpoint", None) is endpoint and isinstance(
-            getattr(route, "path", None), str
-        ):
-            return str(route.path)
+        if getattr(route, "endpoint", None) is endpoint:
+            yield route
         inner = getattr(route, "routes", None)
         if inner:
-            found = _path_of(endpoint, inner, depth + 1)
-            if found is not None:
-                return found
-    return None
+            yield from _routes_to(endpoint, inner, depth + 1)
+
+
+def _matches_fully(route: Any, scope: MutableMapping[str, Any]) -> bool:
+    try:
+        match, _ = route.matches(scope)
+    except Exception:  # a custom route class with its own ideas
+        return False
+    return getattr(match, "name", None) == "FULL"
+
+
+def _template(route: Any) -> Optional[str]:
+    """Relative to its mount: the mount prefix comes from ``root_path``."""
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return path if isinstance(path, str) else None

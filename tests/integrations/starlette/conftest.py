@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("httpx")
+
+from integrations.asgi.asgi_support import Reports, start  # noqa: E402
+from receiver import Receiver  # noqa: E402
+
+
+@pytest.fixture
+def reports(receiver: Receiver, all_vendors: Dict[str, Any]) -> Reports:
+    return start(receiver, all_vendors)

@@ -1,0 +1,172 @@
+"""Every error route of a real Starlette app: one report per vendor, the request in it,
+and the app's own response exactly as without errorwire."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Tuple
+
+import pytest
+from integrations.asgi.asgi_support import (
+    VENDORS,
+    Reports,
+    vendor_classes,
+    vendor_context,
+    vendor_person_id,
+    vendor_request,
+)
+from starlette.testclient import TestClient
+from starlette_apps import PaymentFailed, make_app
+
+HEADERS = {
+    "X-Request-Id": "req-1",
+    "X-Forwarded-For": "203.0.113.7, 10.0.0.1",
+    "Cookie": "theme=dark; lang=en",
+}
+
+# (method, path, request kwargs, exception chain outermost first, route template)
+ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
+    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error"),
+    ("GET", "/nested", {}, ["KeyError"], "/nested"),
+    ("GET", "/template", {}, ["ZeroDivisionError"], "/template"),
+    ("GET", "/stream", {}, ["StreamBroke"], "/stream"),
+    ("GET", "/background", {}, ["ReceiptFailed"], "/background"),
+    ("POST", "/items/7?verbose=1", {"json": {"qty": -1}}, ["ValueError"], "/items/{item_id}"),
+    ("GET", "/shop/orders/A-9", {}, ["PaymentFailed", "KeyError"], "/shop/orders/{order_id}"),
+]
+
+
+def respond(app: Any, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.request(method, path, headers=HEADERS, **kwargs)
+        return response.status_code, response.content
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route"), ERROR_ROUTES)
+def test_error_route_is_reported_once_with_its_request(
+    reports: Reports,
+    method: str,
+    path: str,
+    kwargs: Dict[str, Any],
+    chain: List[str],
+    route: str,
+) -> None:
+    bare = respond(make_app(with_errorwire=False), method, path, **kwargs)
+    assert respond(make_app(), method, path, **kwargs) == bare
+
+    event, payloads = reports.one()
+    assert [info.short_type for info in event.exceptions] == chain
+    assert event.framework == "starlette"
+    assert event.handled is False
+    assert event.context == route
+    request = event.request
+    assert request is not None
+    assert request.url == "http://testserver" + path
+    assert request.method == method
+    assert request.headers["x-request-id"] == "req-1"
+    assert request.cookies == {"theme": "dark", "lang": "en"}
+    assert request.client_ip == "203.0.113.7"
+    assert request.route == route
+    assert request.query_string == (path.split("?", 1)[1] if "?" in path else "")
+    for vendor in VENDORS:
+        payload = payloads[vendor]
+        assert [name.rsplit(".", 1)[-1] for name in vendor_classes(vendor, payload)] == chain
+        assert vendor_request(vendor, payload)["headers"]["x-request-id"] == "req-1"
+        assert vendor_context(vendor, payload) in (route, None)
+    assert vendor_request("rollbar", payloads["rollbar"])["url"] == request.url
+    assert vendor_request("rollbar", payloads["rollbar"])["user_ip"] == "203.0.113.7"
+    assert vendor_request("raygun", payloads["raygun"])["iPAddress"] == "203.0.113.7"
+    assert vendor_request("bugsnag", payloads["bugsnag"])["clientIp"] == "203.0.113.7"
+
+
+def test_view_error_query_and_status(reports: Reports) -> None:
+    respond(make_app(), "GET", "/view-error?tag=a&tag=b&q=shoes")
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.query == {"tag": ["a", "b"], "q": "shoes"}
+    assert event.response_status == 500
+    assert vendor_request("rollbar", payloads["rollbar"])["GET"] == {
+        "tag": ["a", "b"],
+        "q": "shoes",
+    }
+
+
+def test_json_body_and_route_params_reach_the_report(reports: Reports) -> None:
+    respond(make_app(), "POST", "/items/7", json={"qty": -1, "sku": "X1"})
+    event, payloads = reports.one()
+    request = event.request
+    assert request is not None
+    assert request.has_json and request.json == {"qty": -1, "sku": "X1"}
+    assert request.body == b'{"qty":-1,"sku":"X1"}'
+    assert request.route_params == {"item_id": 7}
+    rollbar = vendor_request("rollbar", payloads["rollbar"])
+    assert rollbar["json"] == {"qty": -1, "sku": "X1"}
+    assert rollbar["params"] == {"item_id": 7}
+    assert payloads["bugsnag"]["events"][0]["metaData"]["request"]["routeParams"] == {"item_id": 7}
+
+
+def test_streaming_and_background_errors_keep_the_sent_status(reports: Reports) -> None:
+    # (What the test client keeps of a broken stream differs between Starlette versions.)
+    assert respond(make_app(), "GET", "/stream") == respond(make_app(False), "GET", "/stream")
+    assert respond(make_app(), "GET", "/background") == (200, b"queued")
+    events = reports.settle()
+    assert [(e.exceptions[0].short_type, e.response_status) for e in events] == [
+        ("StreamBroke", 200),
+        ("ReceiptFailed", 200),
+    ]
+    assert [e.request.url for e in events if e.request] == [
+        "http://testserver/stream",
+        "http://testserver/background",
+    ]
+
+
+def test_reraised_exception_is_the_same_object_with_its_cause(reports: Reports) -> None:
+    with TestClient(make_app()) as client, pytest.raises(PaymentFailed) as raised:
+        client.get("/view-error")
+    reports.settle()
+    assert reports.exceptions == [raised.value]
+    assert isinstance(raised.value.__cause__, KeyError)
+    assert raised.value.__cause__.args == ("4242",)
+
+
+def test_http_exception_404_sends_nothing(reports: Reports) -> None:
+    bare = respond(make_app(with_errorwire=False), "GET", "/missing")
+    assert respond(make_app(), "GET", "/missing") == bare
+    assert bare[0] == 404
+    assert respond(make_app(), "GET", "/no-such-route")[0] == 404
+    assert reports.settle() == []
+    assert reports.receiver.received == []
+
+
+def test_successful_request_sends_nothing_and_is_unchanged(reports: Reports) -> None:
+    assert respond(make_app(), "GET", "/ok") == respond(make_app(False), "GET", "/ok")
+    assert reports.settle() == []
+
+
+def test_authenticated_user_becomes_the_person(reports: Reports) -> None:
+    with TestClient(make_app(), raise_server_exceptions=False) as client:
+        client.get("/users/o-1/checkout", headers={"X-User": "alice"})
+        client.get("/users/o-2/checkout")  # anonymous
+        client.get("/person", headers={"X-User": "alice"})  # set_person wins
+    events = reports.settle()
+    people = [(e.person.id, e.person.username) if e.person else None for e in events]
+    assert people == [("alice", "alice"), None, ("42", "bob")]
+    for vendor in VENDORS:
+        ids = [vendor_person_id(vendor, p) for p in reports.payloads(vendor)]
+        assert ids == ["alice", None, "42"], vendor
+
+
+def test_websocket_error_is_reported_with_its_url(reports: Reports) -> None:
+    from starlette_apps import SocketFailed
+
+    with TestClient(make_app()) as client, pytest.raises(SocketFailed):  # noqa: SIM117
+        with client.websocket_connect("/ws?room=7", headers={"X-User": "carol"}) as ws:
+            ws.send_text("hello")
+            ws.receive_text()
+    event, _ = reports.one()
+    assert event.exceptions[0].short_type == "SocketFailed"
+    assert event.request is not None
+    assert event.request.url == "ws://testserver/ws?room=7"
+    assert event.request.method == "GET"
+    assert event.context == "/ws"
+    assert event.person is not None and event.person.id == "carol"
+    assert event.response_status is None
