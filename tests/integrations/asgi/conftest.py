@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any, Dict
 
 import pytest
-
 from integrations.asgi.asgi_support import Reports, start
 from receiver import Receiver
 

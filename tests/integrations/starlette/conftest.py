@@ -7,8 +7,8 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from integrations.asgi.asgi_support import Reports, start  # noqa: E402
-from receiver import Receiver  # noqa: E402
+from integrations.asgi.asgi_support import Reports, start
+from receiver import Receiver
 
 
 @pytest.fixture
