@@ -42,7 +42,7 @@ def line_of(name: str) -> int:
 def raised(action: Callable[[], object]) -> BaseException:
     try:
         action()  # mark: raised-call
-    except BaseException as exc:  # noqa: BLE001 - any exception is the point
+    except BaseException as exc:
         return exc
     raise AssertionError("expected an exception")
 
@@ -136,7 +136,9 @@ def test_frames_are_oldest_first_with_places_and_qualified_names() -> None:
         assert frame.module == __name__
         assert frame.in_project is True
     # Python's own traceback agrees on the lines, in the same order.
-    assert [f.lineno for f in info.frames] == [s.lineno for s in traceback.extract_tb(exc.__traceback__)]
+    assert [f.lineno for f in info.frames] == [
+        s.lineno for s in traceback.extract_tb(exc.__traceback__)
+    ]
 
 
 def test_source_context_holds_the_line_and_five_around_it() -> None:
@@ -154,7 +156,7 @@ def test_source_context_near_the_top_of_a_file_is_short(tmp_path: Path) -> None:
     path = tmp_path / "top.py"
     path.write_text("def boom():\n    raise KeyError('k')\n", encoding="utf-8")
     namespace: dict = {}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
     info = extract_chain(raised(namespace["boom"]), str(tmp_path))[0]
     add_source_context(info.frames)
 
@@ -167,7 +169,7 @@ def test_source_context_near_the_top_of_a_file_is_short(tmp_path: Path) -> None:
 
 def test_code_without_a_file_gets_no_source_and_is_not_in_project() -> None:
     namespace: dict = {}
-    exec("def boom():\n    raise KeyError('k')\n", namespace)  # noqa: S102
+    exec("def boom():\n    raise KeyError('k')\n", namespace)
     info = chain_of(raised(namespace["boom"]), with_source=True)[0]
 
     boom = info.frames[-1]
@@ -185,7 +187,11 @@ def test_stdlib_frames_are_not_in_project() -> None:
     assert info.module == "json.decoder"
     assert info.frames[0].in_project is True  # raised() in this file
     library = [f for f in info.frames if f.filename.startswith("json/")]
-    assert [f.filename for f in library] == ["json/__init__.py", "json/decoder.py", "json/decoder.py"]
+    assert [f.filename for f in library] == [
+        "json/__init__.py",
+        "json/decoder.py",
+        "json/decoder.py",
+    ]
     stdlib = os.path.realpath(sysconfig.get_paths()["stdlib"])
     for frame in library:
         assert frame.in_project is False
@@ -223,7 +229,8 @@ def test_columns_match_pythons_own_traceback() -> None:
     python = traceback.extract_tb(exc.__traceback__)
 
     assert [(f.colno, f.end_colno, f.end_lineno) for f in info.frames] == [
-        (s.colno + 1, s.end_colno + 1, s.end_lineno) for s in python  # type: ignore[attr-defined,operator]
+        (s.colno + 1, s.end_colno + 1, s.end_lineno)
+        for s in python  # type: ignore[attr-defined,operator]
     ]
     charge = info.frames[-1]
     assert charge.code is not None
@@ -255,7 +262,7 @@ def test_columns_of_an_instruction_behind_extended_arg(tmp_path: Path) -> None:
     path = tmp_path / "extended.py"
     path.write_text(source, encoding="utf-8")
     namespace: dict = {}
-    exec(compile(source, str(path), "exec"), namespace)  # noqa: S102
+    exec(compile(source, str(path), "exec"), namespace)
     exc = raised(lambda: namespace["boom"](object()))
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
@@ -280,7 +287,7 @@ def test_columns_count_characters_not_bytes(tmp_path: Path) -> None:
     path = tmp_path / "accents.py"
     path.write_text(source, encoding="utf-8")
     namespace: dict = {}
-    exec(compile(source, str(path), "exec"), namespace)  # noqa: S102
+    exec(compile(source, str(path), "exec"), namespace)
     info = extract_chain(raised(lambda: namespace["boom"](object())), str(tmp_path))[0]
     add_source_context(info.frames)
 
@@ -355,7 +362,10 @@ def test_a_context_cycle_is_cut() -> None:
     second.__context__ = first
 
     chain = chain_of(first)
-    assert [(i.short_type, i.relation) for i in chain] == [("KeyError", None), ("ValueError", "context")]
+    assert [(i.short_type, i.relation) for i in chain] == [
+        ("KeyError", None),
+        ("ValueError", "context"),
+    ]
 
 
 def test_an_exception_that_is_its_own_cause_appears_once() -> None:
@@ -501,7 +511,7 @@ def _load_module(folder: Path, blank_lines: int) -> dict:
         "\n" * blank_lines + "def charge():\n    raise ValueError('declined')\n", encoding="utf-8"
     )
     namespace: dict = {}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
     return namespace
 
 
