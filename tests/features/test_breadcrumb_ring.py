@@ -104,12 +104,13 @@ def test_error_record_is_not_a_breadcrumb_of_its_own_report_but_of_the_next(
 
     received = receiver.wait_for(6)
     raygun = [item for item in received if item.vendor == "raygun"]
-    assert [breadcrumb_messages(item) for item in raygun] == [
+    assert sorted(breadcrumb_messages(item) for item in raygun) == [
         ["step 1"],
         ["step 1", "first failure"],
     ]
-    bugsnag = [item for item in received if item.vendor == "bugsnag"]
-    assert bugsnag[1].json()["events"][0]["breadcrumbs"][1]["type"] == "error"
+    bugsnag = [item.json()["events"][0] for item in received if item.vendor == "bugsnag"]
+    second = next(e for e in bugsnag if e["exceptions"][0]["message"] == "second failure")
+    assert [c["type"] for c in second["breadcrumbs"]] == ["log", "error"]
 
 
 def test_debug_records_and_errorwire_records_are_not_breadcrumbs(
