@@ -72,9 +72,7 @@ def test_same_site_groups_together_and_other_sites_apart(
         assert sorted(found.count(key) for key in set(found)) == [1, 2], vendor
 
 
-def test_before_send_can_set_the_fingerprint(
-    start: Callable[..., Any], receiver: Receiver
-) -> None:
+def test_before_send_can_set_the_fingerprint(start: Callable[..., Any], receiver: Receiver) -> None:
     def before_send(event: Event, hint: Dict[str, Any]) -> Event:
         if "charge" in (event.exceptions[0].message or ""):
             event.fingerprint = "all-charges"

@@ -170,9 +170,7 @@ def test_sample_rate_zero_sends_nothing_and_counts(
     assert client.stats()["client"]["dropped_sampled"] == 20
 
 
-def test_sample_rate_half_sends_about_half(
-    all_vendors: Dict[str, Any], receiver: Receiver
-) -> None:
+def test_sample_rate_half_sends_about_half(all_vendors: Dict[str, Any], receiver: Receiver) -> None:
     # One grouping key 200 times: lift the storm limit, this test is about sampling.
     client = errorwire.init(raygun=all_vendors["raygun"], sample_rate=0.5, storm_limit=1000)
     for number in range(200):

@@ -1,0 +1,182 @@
+"""Storm control: a grouping key past storm_limit per minute is counted and summarized."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Dict, List
+
+from feature_payloads import by_vendor, custom, group
+from receiver import Receiver
+from schemas import assert_valid
+
+import errorwire
+from errorwire.core.event import Event
+from errorwire.core.storm import SUMMARY_TAG, StormControl
+
+
+def fail_the_same_way(number: int) -> None:
+    try:
+        raise ConnectionError(f"database unreachable (attempt {number})")
+    except ConnectionError as exc:
+        errorwire.capture_exception(exc)
+
+
+def test_storm_of_10000_identical_errors_sends_the_limit_plus_one_summary(
+    start: Callable[..., Any], receiver: Receiver
+) -> None:
+    client = start()  # storm_limit defaults to 60 a minute
+    for number in range(10_000):
+        fail_the_same_way(number)
+    assert errorwire.flush(timeout=30)
+
+    got = by_vendor(receiver.wait_for(3 * 61))
+    for vendor, items in got.items():
+        assert len(items) == 61, vendor  # nothing more arrives: flush() returned True
+        summaries = [i for i in items if "errorwire_storm" in custom(i)]
+        assert len(summaries) == 1, vendor
+        assert_valid(vendor, summaries[0].json())
+        assert custom(summaries[0])["errorwire_storm"]["suppressed"] == 10_000 - 60
+        assert custom(summaries[0])["errorwire_storm"]["limit"] == 60
+        assert len({group(i) for i in items}) == 1, vendor  # filed under the same item
+    counters = client.stats()["client"]
+    assert counters["storm_suppressed"] == 10_000 - 60
+    assert counters["storm_summaries"] == 1
+
+
+def test_storm_of_one_key_does_not_hold_back_others(
+    start: Callable[..., Any], receiver: Receiver
+) -> None:
+    start(storm_limit=5)
+    for number in range(50):
+        fail_the_same_way(number)
+    errorwire.capture_message("a different problem", level="error")
+    assert errorwire.flush(timeout=30)
+
+    raygun = [i for i in receiver.wait_for(3 * 7) if i.vendor == "raygun"]
+    assert len(raygun) == 7
+    messages = [i for i in raygun if i.json()["details"]["error"]["className"] == "LogMessage"]
+    assert len(messages) == 1
+
+
+def test_storm_limit_counts_per_fingerprint(start: Callable[..., Any], receiver: Receiver) -> None:
+    start(storm_limit=3)
+    for tenant in ("acme", "globex"):
+        for _ in range(10):
+            try:
+                raise TimeoutError("upstream slow")
+            except TimeoutError as exc:
+                errorwire.capture_exception(exc, fingerprint=f"slow-{tenant}")
+    assert errorwire.flush(timeout=30)
+
+    raygun = [i for i in receiver.wait_for(3 * 8) if i.vendor == "raygun"]
+    per_group: Dict[str, int] = {}
+    for item in raygun:
+        per_group[str(group(item))] = per_group.get(str(group(item)), 0) + 1
+    assert per_group == {"slow-acme": 4, "slow-globex": 4}
+
+
+def test_concurrent_storm_from_many_threads_stays_within_the_limit(
+    start: Callable[..., Any], receiver: Receiver
+) -> None:
+    client = start(storm_limit=20)
+
+    def worker(base: int) -> None:
+        for number in range(250):
+            fail_the_same_way(base + number)
+
+    threads = [threading.Thread(target=worker, args=(n * 1000,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errorwire.flush(timeout=30)
+
+    receiver.wait_for(3 * 21)
+    got = by_vendor(list(receiver.received))
+    assert [len(got[v]) for v in ("rollbar", "raygun", "bugsnag")] == [21, 21, 21]
+    assert client.stats()["client"]["storm_suppressed"] == 2000 - 20
+
+
+# -- the window itself, on a clock the test moves -----------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def event(key: str) -> Event:
+    return Event(message="m", grouping_key=key)
+
+
+def test_window_end_sends_the_summary_and_opens_a_new_window() -> None:
+    clock, sent = Clock(), []
+    storm = StormControl(2, sent.append, clock=clock, use_timer=False)
+    admitted = [storm.admit(event("k")) for _ in range(5)]
+    assert admitted == [True, True, False, False, False]
+    assert sent == []
+
+    clock.now += 60.0
+    assert storm.admit(event("k")) is True  # a new minute: sent again
+    assert len(sent) == 1
+    assert sent[0].extra["errorwire_storm"]["suppressed"] == 3
+    assert SUMMARY_TAG in sent[0].tags
+
+
+def test_due_summary_goes_out_on_a_capture_of_another_key() -> None:
+    clock, sent = Clock(), []
+    storm = StormControl(1, sent.append, clock=clock, use_timer=False)
+    storm.admit(event("a"))
+    storm.admit(event("a"))
+    clock.now += 61.0
+    assert storm.admit(event("b")) is True
+    assert [e.grouping_key for e in sent] == ["a"]
+
+
+def test_no_summary_without_suppression_and_flush_sends_pending_ones() -> None:
+    clock, sent = Clock(), []
+    storm = StormControl(3, sent.append, clock=clock, use_timer=False)
+    for _ in range(3):
+        storm.admit(event("quiet"))
+    storm.admit(event("loud"))
+    storm.admit(event("loud"))
+    storm.admit(event("loud"))
+    storm.admit(event("loud"))
+    clock.now += 120.0
+    storm.flush()
+    assert [e.grouping_key for e in sent] == ["loud"]
+    storm.flush()
+    assert len(sent) == 1  # sent once only
+
+
+def test_timer_sends_the_summary_when_the_storm_stops() -> None:
+    sent: List[Event] = []
+    arrived = threading.Event()
+
+    def send(summary: Event) -> None:
+        sent.append(summary)
+        arrived.set()
+
+    storm = StormControl(1, send, window=0.05)
+    storm.admit(event("k"))
+    storm.admit(event("k"))
+    assert arrived.wait(10)  # no further capture, no flush: the timer sent it
+    assert sent[0].extra["errorwire_storm"]["suppressed"] == 1
+    storm.close()
+
+
+def test_summary_at_close_so_nothing_is_lost_at_exit(
+    start: Callable[..., Any], receiver: Receiver
+) -> None:
+    client = start(storm_limit=2)
+    for number in range(5):
+        fail_the_same_way(number)
+    client.close(timeout=5)
+
+    raygun = [i for i in receiver.wait_for(9) if i.vendor == "raygun"]
+    assert len(raygun) == 3
+    storms = [custom(i)["errorwire_storm"] for i in raygun if "errorwire_storm" in custom(i)]
+    assert [storm["suppressed"] for storm in storms] == [3]
