@@ -60,7 +60,8 @@ def _check_types(options: Options) -> None:
     for name in ("default_ignores", "scrub", "send_request_bodies", "sync", "log_breadcrumbs"):
         if not isinstance(getattr(options, name, False), bool):
             raise ConfigError(f"{name} must be True or False, got {getattr(options, name)!r}")
-    for name in ("queue_size", "max_breadcrumbs", "storm_limit", "max_request_body", "max_retries"):
+    whole = ("queue_size", "max_breadcrumbs", "storm_limit", "max_request_body", "max_retries")
+    for name in (*whole, "circuit_failures"):
         value = getattr(options, name)
         if not isinstance(value, int) or isinstance(value, bool):
             raise ConfigError(f"{name} must be a whole number, got {value!r}")
@@ -77,9 +78,6 @@ def _check_types(options: Options) -> None:
     for name in ("tags", "scrub_keys", "unscrub_keys", "client_ip_headers"):
         _check_names(name, getattr(options, name))
     _check_names("enabled_environments", options.enabled_environments, allow_none=True)
-    if options.bugsnag is not None:
-        stages = options.bugsnag.notify_release_stages
-        _check_names("bugsnag.notify_release_stages", stages, allow_none=True)
     if isinstance(options.ignore, (str, bytes, type)) or not isinstance(
         options.ignore, (list, tuple, set, frozenset)
     ):
@@ -147,6 +145,11 @@ class Bugsnag(VendorSettings):
     api_key: str = ""
     notify_release_stages: Optional[Sequence[str]] = None
     """Only these environments are sent to Bugsnag; None sends every stage."""
+
+    def validate(self) -> None:
+        super().validate()
+        stages = self.notify_release_stages
+        _check_names("bugsnag.notify_release_stages", stages, allow_none=True)
 
 
 VENDOR_ENV = {
