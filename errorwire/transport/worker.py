@@ -8,6 +8,7 @@ lanes are due. ``sync=True``, or uWSGI without threads, sends in the caller.
 
 from __future__ import annotations
 
+import _thread
 import os
 import threading
 import time
@@ -63,7 +64,9 @@ class Transport:
         """Events queued or being rendered, plus deliveries waiting in a lane."""
         self._full_burst = 0
         self._stopping = False
-        self._thread: Optional[threading.Thread] = None
+        self._worker_running = False
+        self._worker_ident: Optional[int] = None
+        self._worker_done = threading.Event()
         self._stats = TransportStats()
         self._log = QuietLog()
         self._http = HttpClient(self.options.connect_timeout, self.options.read_timeout)
@@ -111,19 +114,21 @@ class Transport:
         self.count(f"dropped_{reason}")
 
     def _ensure_worker(self) -> None:
-        thread = self._thread
-        if thread is not None and thread.is_alive():
+        if self._worker_running:
             return
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if self._worker_running or self._stopping:
                 return
-            thread = threading.Thread(target=self._run, name="errorwire-transport", daemon=True)
-            self._thread = thread
+            self._worker_running = True
+            self._worker_done.clear()
+        # threading.Thread.start() waits until the new thread is scheduled: 1-10 ms on a
+        # busy host, paid by the request that reports the first error. The low-level
+        # start returns at once; the thread is a daemon all the same.
         try:
-            thread.start()
+            _thread.start_new_thread(self._run_worker, ())
         except RuntimeError:  # "can't create new thread at interpreter shutdown"
             with self._lock:
-                self._thread = None
+                self._worker_running = False
                 pending = list(self._events)
                 self._events.clear()
                 self._unfinished -= len(pending)
@@ -131,6 +136,15 @@ class Transport:
                 self._send_inline(event)
 
     # -- worker thread ---------------------------------------------------------------
+
+    def _run_worker(self) -> None:
+        self._worker_ident = threading.get_ident()
+        try:
+            self._run()
+        finally:
+            with self._lock:
+                self._worker_running = False
+            self._worker_done.set()
 
     def _run(self) -> None:
         while True:
@@ -257,9 +271,8 @@ class Transport:
         with self._changed:
             self._stopping = True
             self._changed.notify_all()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(0.2)
+        if self._worker_running and self._worker_ident != threading.get_ident():
+            self._worker_done.wait(0.2)
         if not flushed:
             self._drop_leftovers()
         self._http.close()
@@ -293,7 +306,12 @@ class Transport:
             )
             entry["waiting"] = len(lane.backlog)
             entry["circuit"] = lane.circuit(self.options.circuit_failures)
-        totals.update(mode=self.mode, queued=len(self._events), unfinished=self._unfinished)
+        totals.update(
+            mode=self.mode,
+            worker="running" if self._worker_running else "idle",
+            queued=len(self._events),
+            unfinished=self._unfinished,
+        )
         return {"transport": totals, **snapshot}
 
 

@@ -1,0 +1,74 @@
+"""Shared pieces of the transport tests: quick retry settings, capturing, reading payloads."""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import time
+from typing import Any, Dict, List
+
+from receiver import Received
+
+import errorwire
+
+QUICK: Dict[str, Any] = {
+    "retry_backoff": 0.01,
+    "retry_backoff_max": 0.05,
+    "circuit_failures": 50,
+    "circuit_cooldown": 0.2,
+    "connect_timeout": 1.0,
+    "read_timeout": 0.5,
+    "max_retries": 3,
+}
+"""Short waits so a test of retries takes milliseconds; the rules are the same."""
+
+SUBMIT_MEDIAN_LIMIT = 0.005
+"""Generous bound on the calling thread's time per report (it only enqueues)."""
+
+
+def closed_port_url(path: str) -> str:
+    """A URL on 127.0.0.1 where nothing listens: connecting is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}{path}"
+
+
+def capture(count: int, prefix: str = "report") -> List[float]:
+    """Raise and capture ``count`` distinct errors; the seconds each capture call took."""
+    durations = []
+    for index in range(count):
+        try:
+            raise ValueError(f"{prefix} {index}")
+        except ValueError as exc:
+            started = time.perf_counter()
+            errorwire.capture_exception(exc)
+            durations.append(time.perf_counter() - started)
+    return durations
+
+
+def assert_caller_not_held(durations: List[float]) -> None:
+    assert durations, "nothing was captured"
+    median = statistics.median(durations)
+    assert median < SUBMIT_MEDIAN_LIMIT, f"median capture took {median * 1000:.2f} ms"
+
+
+def message(received: Received) -> str:
+    """The exception message a vendor payload carries."""
+    payload = received.json()
+    vendor = received.vendor
+    if vendor == "raygun":
+        return str(payload["details"]["error"]["message"])
+    if vendor == "bugsnag":
+        return str(payload["events"][0]["exceptions"][0]["message"])
+    body = payload["data"]["body"]
+    trace = body["trace"] if "trace" in body else body["trace_chain"][0]
+    return str(trace["exception"]["message"])
+
+
+def messages(received: List[Received], vendor: str) -> List[str]:
+    return sorted(message(r) for r in received if r.vendor == vendor)
+
+
+def logged(caplog: Any) -> str:
+    return "\n".join(record.getMessage() for record in caplog.records)
