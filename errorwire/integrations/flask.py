@@ -1,0 +1,172 @@
+"""Flask: ``errorwire.integrations.flask.Errorwire(app)`` (or ``.init_app(app)``).
+
+Flask turns a view's exception into a 500 response itself, so no WSGI wrapper
+sees it: it is reported from ``got_request_exception``. A WSGI wrapper around
+``app.wsgi_app`` (the errorwire WSGI middleware) adds what Flask never surfaces:
+errors while the response streams, in ``close()`` and in teardown, and the
+capped copy of the body the app read. In debug/testing mode Flask re-raises
+after the signal, and otherwise logs the error through ``app.logger``; both see
+the exception already marked as reported, so it is reported once.
+
+Options come from ``app.config["ERRORWIRE"]`` (``errorwire.init``'s keyword
+arguments) when errorwire was not initialised before.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Dict, List, Optional
+
+try:
+    import flask
+    from flask import signals
+except ImportError as exc:  # pragma: no cover - exercised without Flask installed
+    raise ImportError(
+        "errorwire.integrations.flask needs Flask: pip install errorwire[flask]"
+    ) from exc
+
+from errorwire import api
+from errorwire.core.context import current_scope, request_scope
+from errorwire.core.event import Person, Request, UploadedFile
+from errorwire.core.safety import swallow
+from errorwire.integrations.wsgi import ErrorwireMiddleware, current_client, report_unhandled
+from errorwire.integrations.wsgi_environ import request_from_environ
+from errorwire.integrations.wsgi_input import ENVIRON_KEY, BodyCapture
+
+FRAMEWORK = "flask"
+EXTENSION_KEY = "errorwire"
+
+
+class Errorwire:
+    """The Flask extension. ``Errorwire(app)``, or ``Errorwire()`` then ``init_app(app)``."""
+
+    def __init__(self, app: Optional[flask.Flask] = None) -> None:
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: flask.Flask) -> None:
+        if EXTENSION_KEY in app.extensions:
+            return
+        api.ensure_client(**dict(app.config.get("ERRORWIRE") or {}))
+        app.extensions[EXTENSION_KEY] = self
+        app.wsgi_app = FlaskWSGIMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+        signals.request_started.connect(_on_request_started, app, weak=False)
+        signals.got_request_exception.connect(_on_request_exception, app, weak=False)
+
+
+class FlaskWSGIMiddleware(ErrorwireMiddleware):
+    """The request scope of one Flask request; ``request_started`` adds Flask's view of it."""
+
+    framework = FRAMEWORK
+
+
+def _on_request_started(sender: flask.Flask, **_: Any) -> None:
+    with swallow("flask request started"):
+        scope = current_scope()
+        if scope.framework != FRAMEWORK:
+            return
+        # References only: the request is read if, and when, an error is reported.
+        request = flask.request._get_current_object()  # type: ignore[attr-defined]
+        app_globals = flask.g._get_current_object()  # type: ignore[attr-defined]
+        scope.request_builder = lambda: build_request(request)
+        scope.person_loader = lambda: load_person(app_globals)
+
+
+def _on_request_exception(sender: flask.Flask, exception: BaseException, **_: Any) -> None:
+    scope = current_scope()
+    if scope.framework == FRAMEWORK:
+        scope.response_status = 500
+        report_unhandled(exception)
+        return
+    # A request dispatched without the WSGI wrapper (e.g. app.test_request_context()).
+    request = flask.request._get_current_object()  # type: ignore[attr-defined]
+    app_globals = flask.g._get_current_object()  # type: ignore[attr-defined]
+    with request_scope(FRAMEWORK, lambda: build_request(request)) as temporary:
+        temporary.person_loader = lambda: load_person(app_globals)
+        temporary.response_status = 500
+        report_unhandled(exception)
+
+
+def build_request(request: flask.Request) -> Request:
+    """The request as Flask parsed it: route, view args, and form / files only if the
+    app already parsed them (errorwire never parses the body itself)."""
+    environ = request.environ
+    capture = environ.get(ENVIRON_KEY)
+    client = current_client()
+    fields: Dict[str, Any] = {}
+    rule = request.url_rule
+    if rule is not None:
+        fields["route"] = rule.rule
+    if request.view_args:
+        fields["route_params"] = {k: _plain(v) for k, v in request.view_args.items()}
+    parsed = request.__dict__  # werkzeug keeps parsed form data in the instance dict
+    if "form" in parsed:
+        fields["form"] = _multi_dict(parsed["form"])
+    if "files" in parsed:
+        fields["files"] = _uploads(parsed["files"])
+    return request_from_environ(
+        environ,
+        capture if isinstance(capture, BodyCapture) else None,
+        client.options.client_ip_headers if client else ("X-Forwarded-For", "X-Real-IP"),
+        **fields,
+    )
+
+
+def load_person(app_globals: Any) -> Optional[Person]:
+    """flask-login's user: loaded now if in the request, else only if it was loaded."""
+    if "flask_login" not in sys.modules:
+        return None
+    user = None
+    if flask.has_request_context() and hasattr(flask.current_app, "login_manager"):
+        from flask_login import current_user
+
+        user = current_user._get_current_object()
+    else:
+        user = getattr(app_globals, "_login_user", None)
+    if user is None or getattr(user, "is_authenticated", False) is not True:
+        return None
+    identity = user.get_id() if hasattr(user, "get_id") else getattr(user, "id", None)
+    username = getattr(user, "username", None) or getattr(user, "name", None)
+    email = getattr(user, "email", None)
+    return Person(
+        id=None if identity is None else str(identity),
+        username=None if username is None else str(username),
+        email=None if email is None else str(email),
+    )
+
+
+def _multi_dict(data: Any) -> Dict[str, Any]:
+    return {
+        key: values[0] if len(values) == 1 else values
+        for key, values in data.to_dict(flat=False).items()
+    }
+
+
+def _uploads(files: Any) -> List[UploadedFile]:
+    found = []
+    for field, storage in files.items(multi=True):
+        found.append(
+            UploadedFile(
+                field=field,
+                filename=storage.filename,
+                size=_stream_size(storage.stream),
+                content_type=storage.content_type,
+            )
+        )
+    return found
+
+
+def _stream_size(stream: Any) -> Optional[int]:
+    """The size of a spooled upload, without reading it (the position is restored)."""
+    try:
+        position = stream.tell()
+        stream.seek(0, 2)
+        size = int(stream.tell())
+        stream.seek(position)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return size
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)

@@ -1,0 +1,73 @@
+"""50 concurrent requests as different users against a real threaded server."""
+
+from __future__ import annotations
+
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, Iterator
+
+import pytest
+
+pytest.importorskip("flask")
+pytest.importorskip("flask_login")
+
+import flask_test_app as web  # noqa: E402
+from receiver import Receiver  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+from wsgi_family_reports import VENDORS, start, vendor_person_id, vendor_request  # noqa: E402
+
+USERS = 50
+
+
+@pytest.fixture
+def served_app() -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, web.make_app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def fetch(url: str, user: str) -> int:
+    request = urllib.request.Request(url, headers={"X-User": user})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_each_report_carries_its_own_user_and_request(
+    served_app: str, receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    reports = start(receiver, all_vendors)
+    with ThreadPoolExecutor(max_workers=USERS) as pool:
+        statuses = list(
+            pool.map(lambda n: fetch(f"{served_app}/me?n={n}", f"u{n}"), range(USERS))
+        )
+    assert statuses == [500] * USERS
+
+    events = reports.settle()
+    assert len(events) == USERS
+    for event in events:
+        assert event.person is not None and event.request is not None
+        n = event.request.query["n"]
+        assert event.person.id == f"u{n}"
+        assert event.request.headers["X-User"] == f"u{n}"
+        assert event.exceptions[0].message == f"failure of u{n} at {n}"
+    assert sorted(e.person.id for e in events if e.person) == sorted(f"u{n}" for n in range(USERS))
+    for vendor in VENDORS:
+        for payload in reports.payloads(vendor):
+            if vendor == "raygun":
+                query = vendor_request(vendor, payload)["queryString"]["n"]
+            elif vendor == "rollbar":
+                query = vendor_request(vendor, payload)["GET"]["n"]
+            else:
+                query = vendor_request(vendor, payload)["url"].rsplit("=", 1)[-1]
+            assert vendor_person_id(vendor, payload) == f"u{query}"

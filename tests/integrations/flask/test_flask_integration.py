@@ -1,0 +1,240 @@
+"""Flask: real apps driven into each error route; the reports that arrive at the receiver."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from typing import Any, Dict, Iterator, Tuple
+
+import pytest
+
+pytest.importorskip("flask")
+pytest.importorskip("flask_login")
+
+import flask_test_app as web  # noqa: E402
+from receiver import Receiver  # noqa: E402
+from wsgi_family_reports import (  # noqa: E402
+    VENDORS,
+    assert_request_reported,
+    start,
+    vendor_exception_classes,
+    vendor_person_id,
+    vendor_request,
+)
+
+import errorwire  # noqa: E402
+from errorwire.integrations.wsgi import ErrorwireMiddleware  # noqa: E402
+
+Env = Dict[str, Any]
+
+
+def response_of(with_errorwire: bool, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
+    client = web.make_app(with_errorwire).test_client()
+    response = client.open(path, method=method, **kwargs)
+    return response.status_code, response.get_data()
+
+
+def test_view_error_is_reported_once_with_its_request(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    status, body = response_of(
+        True,
+        "GET",
+        "/items/7?color=red&size=m&size=l",
+        headers={"User-Agent": "tests", "X-Forwarded-For": "198.51.100.7"},
+    )
+
+    assert (status, body) == response_of(False, "GET", "/items/7?color=red&size=m&size=l")
+    assert status == 500
+    event, payloads = reports.one()
+    assert event.framework == "flask" and event.handled is False
+    assert [e.short_type for e in event.exceptions] == ["OutOfStock", "ValueError"]
+    assert event.exceptions[0].frames[-1].function == "_reserve"
+    assert event.context == "/items/<int:item_id>"
+    assert event.response_status == 500
+    request = event.request
+    assert request is not None
+    assert request.url == "http://localhost/items/7?color=red&size=m&size=l"
+    assert request.query == {"color": "red", "size": ["m", "l"]}
+    assert request.route_params == {"item_id": 7}
+    assert request.headers["User-Agent"] == "tests"
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["OutOfStock", "ValueError"]
+    assert_request_reported(
+        payloads,
+        url="http://localhost/items/7?color=red&size=m&size=l",
+        method="GET",
+        client_ip="198.51.100.7",
+    )
+    rollbar = vendor_request("rollbar", payloads["rollbar"])
+    assert rollbar["route"] == "/items/<int:item_id>" and rollbar["params"] == {"item_id": 7}
+    assert payloads["rollbar"]["data"]["context"] == "/items/<int:item_id>"
+
+
+def test_template_error_is_reported(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    assert response_of(True, "GET", "/template") == response_of(False, "GET", "/template")
+    event, _ = reports.one()
+    assert event.exceptions[0].short_type == "LookupError"
+    assert event.exceptions[0].frames[-1].function == "_explode"
+
+
+def test_streaming_body_error_is_reported(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    for with_errorwire in (False, True):
+        response = web.make_app(with_errorwire).test_client().get("/stream", buffered=False)
+        assert response.status_code == 200
+        chunks = iter(response.response)
+        assert next(chunks) == b"part one\n"
+        with pytest.raises(RuntimeError, match="stream broke") as caught:
+            next(chunks)
+        response.close()
+        assert caught.value is web.raised[-1]
+    event, _ = reports.one()
+    assert event.exceptions[0].message == "stream broke"
+    assert event.response_status == 200
+    assert event.request is not None and event.request.route == "/stream"
+
+
+def test_after_request_hook_error_is_reported(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    assert response_of(True, "GET", "/after") == response_of(False, "GET", "/after")
+    event, _ = reports.one()
+    assert event.exceptions[0].short_type == "OSError"
+
+
+def test_form_fields_the_view_read_are_reported(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    form = {"item": "book", "qty": "2"}
+    assert response_of(True, "POST", "/form", data=form) == response_of(
+        False, "POST", "/form", data=form
+    )
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"item": "book", "qty": "2"}
+    assert event.request.body == b"item=book&qty=2"
+    assert vendor_request("raygun", payloads["raygun"])["form"] == {"item": "book", "qty": "2"}
+
+
+def test_json_body_is_reported(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    assert response_of(True, "POST", "/json", json={"b": [1, 2], "a": None})[0] == 500
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.json == {"b": [1, 2], "a": None}
+    assert vendor_request("rollbar", payloads["rollbar"])["json"] == {"b": [1, 2], "a": None}
+
+
+def test_uploaded_files_are_reported_by_name_and_size(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    data = {"title": "trip", "photo": (io.BytesIO(b"Q" * 3000), "beach.jpg", "image/jpeg")}
+    status, _ = response_of(True, "POST", "/upload", data=data, content_type="multipart/form-data")
+    assert status == 500
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"title": "trip"}
+    [upload] = event.request.files
+    assert (upload.field, upload.filename, upload.size) == ("photo", "beach.jpg", 3000)
+    assert upload.content_type == "image/jpeg"
+    assert "QQQQ" not in json.dumps(payloads)
+
+
+def test_body_the_view_never_read_is_not_read(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    response_of(True, "POST", "/unread", data={"secret": "x"})
+    event, _ = reports.one()
+    assert event.request is not None
+    assert event.request.body is None and event.request.form == {}
+
+
+@pytest.mark.parametrize("path", ["/missing", "/handled", "/ok"])
+def test_no_report_for_404_handled_errors_and_success(
+    path: str, receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    assert response_of(True, "GET", path) == response_of(False, "GET", path)
+    reports.none()
+
+
+def test_flask_login_user_is_the_person(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    response_of(True, "GET", "/me", headers={"X-User": "u-77"})
+    event, payloads = reports.one()
+    assert event.person is not None
+    assert (event.person.id, event.person.username) == ("u-77", "user-u-77")
+    assert event.person.email == "u-77@example.com"
+    for vendor in VENDORS:
+        assert vendor_person_id(vendor, payloads[vendor]) == "u-77"
+
+
+def test_set_person_wins_over_flask_login(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    app = web.make_app()
+
+    @app.before_request
+    def identify() -> None:
+        errorwire.set_person(id="explicit", username="set-by-app")
+
+    app.test_client().get("/me", headers={"X-User": "u-1"})
+    event, _ = reports.one()
+    assert event.person is not None and event.person.id == "explicit"
+
+
+@pytest.fixture
+def logging_handler() -> Iterator[errorwire.LoggingHandler]:
+    handler = errorwire.LoggingHandler(level=logging.ERROR)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield handler
+    root.removeHandler(handler)
+
+
+def test_once_with_outer_wsgi_wrapper_logging_handler_and_testing_mode(
+    receiver: Receiver, all_vendors: Env, logging_handler: errorwire.LoggingHandler
+) -> None:
+    reports = start(receiver, all_vendors)
+    app = web.make_app(TESTING=True)  # Flask re-raises the view's error
+    app.wsgi_app = ErrorwireMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    outer = ErrorwireMiddleware(app)
+    from werkzeug.test import Client
+
+    with pytest.raises(web.OutOfStock) as caught:
+        Client(outer).get("/items/3")
+    assert caught.value is web.raised[-1]
+    event, _ = reports.one()
+    assert event.exceptions[0].short_type == "OutOfStock" and event.handled is False
+
+
+def test_once_when_flask_logs_the_error(
+    receiver: Receiver, all_vendors: Env, logging_handler: errorwire.LoggingHandler
+) -> None:
+    reports = start(receiver, all_vendors)
+    assert response_of(True, "GET", "/items/5")[0] == 500  # app.logger.error(exc_info=...)
+    event, _ = reports.one()
+    assert event.handled is False
+
+
+def test_init_from_app_config(receiver: Receiver, all_vendors: Env) -> None:
+    assert errorwire.get_client() is None
+    kept = []
+    app = web.make_app(
+        ERRORWIRE={**all_vendors, "before_send": lambda e, h: kept.append(e) or e}
+    )
+    client = errorwire.get_client()
+    assert client is not None and len(client.options.vendors) == 3
+    assert app.test_client().get("/items/1").status_code == 500
+    assert errorwire.flush(timeout=10.0)
+    assert len(kept) == 1
+    assert len(receiver.wait_for(3)) == 3
+
+
+def test_init_app_twice_installs_once(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    app = web.make_app()
+    wsgi_app = app.wsgi_app
+    web.Errorwire().init_app(app)
+    assert app.wsgi_app is wsgi_app
+    app.test_client().get("/items/2")
+    reports.one()
