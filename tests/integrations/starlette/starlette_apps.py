@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import AsyncIterator, Optional, Tuple
 
 from jinja2 import DictLoader, Environment
@@ -124,6 +125,7 @@ async def missing(request: Request) -> Response:
 
 
 async def as_user(request: Request) -> Response:
+    await asyncio.sleep(0.02)  # concurrent requests interleave here
     raise PaymentFailed(f"user {request.user.display_name} order {request.path_params['order']}")
 
 
@@ -151,7 +153,7 @@ def make_app(with_errorwire: bool = True) -> Starlette:
             Route("/upload", upload, methods=["POST"]),
             Route("/raw", raw, methods=["POST"]),
             Route("/missing", missing),
-            Route("/users/{order}/checkout", as_user),
+            Route("/users/{order}/checkout", as_user, methods=["GET", "POST"]),
             Route("/person", with_person),
             Mount("/shop", routes=[Route("/orders/{order_id}", view_error)]),
             WebSocketRoute("/ws", socket),
