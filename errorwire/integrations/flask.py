@@ -49,7 +49,8 @@ class Errorwire:
             return
         api.ensure_client(**dict(app.config.get("ERRORWIRE") or {}))
         app.extensions[EXTENSION_KEY] = self
-        app.wsgi_app = FlaskWSGIMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+        target: Any = app  # mypy: assigning wsgi_app is Flask's documented way to wrap it
+        target.wsgi_app = FlaskWSGIMiddleware(app.wsgi_app)
         signals.request_started.connect(_on_request_started, app, weak=False)
         signals.got_request_exception.connect(_on_request_exception, app, weak=False)
 
@@ -66,8 +67,8 @@ def _on_request_started(sender: flask.Flask, **_: Any) -> None:
         if scope.framework != FRAMEWORK:
             return
         # References only: the request is read if, and when, an error is reported.
-        request = flask.request._get_current_object()  # type: ignore[attr-defined]
-        app_globals = flask.g._get_current_object()  # type: ignore[attr-defined]
+        request = _current(flask.request)
+        app_globals = _current(flask.g)
         scope.request_builder = lambda: build_request(request)
         scope.person_loader = lambda: load_person(app_globals)
 
@@ -79,8 +80,8 @@ def _on_request_exception(sender: flask.Flask, exception: BaseException, **_: An
         report_unhandled(exception)
         return
     # A request dispatched without the WSGI wrapper (e.g. app.test_request_context()).
-    request = flask.request._get_current_object()  # type: ignore[attr-defined]
-    app_globals = flask.g._get_current_object()  # type: ignore[attr-defined]
+    request = _current(flask.request)
+    app_globals = _current(flask.g)
     with request_scope(FRAMEWORK, lambda: build_request(request)) as temporary:
         temporary.person_loader = lambda: load_person(app_globals)
         temporary.response_status = 500
@@ -133,6 +134,11 @@ def load_person(app_globals: Any) -> Optional[Person]:
         username=None if username is None else str(username),
         email=None if email is None else str(email),
     )
+
+
+def _current(proxy: Any) -> Any:
+    """The object behind one of Flask's context-local proxies."""
+    return proxy._get_current_object()
 
 
 def _multi_dict(data: Any) -> Dict[str, Any]:

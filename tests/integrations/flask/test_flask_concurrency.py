@@ -13,10 +13,10 @@ import pytest
 pytest.importorskip("flask")
 pytest.importorskip("flask_login")
 
-import flask_test_app as web  # noqa: E402
-from receiver import Receiver  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
-from wsgi_family_reports import VENDORS, start, vendor_person_id, vendor_request  # noqa: E402
+import flask_test_app as web
+from receiver import Receiver
+from werkzeug.serving import make_server
+from wsgi_family_reports import VENDORS, start, vendor_person_id, vendor_request
 
 USERS = 50
 
@@ -48,9 +48,7 @@ def test_each_report_carries_its_own_user_and_request(
 ) -> None:
     reports = start(receiver, all_vendors)
     with ThreadPoolExecutor(max_workers=USERS) as pool:
-        statuses = list(
-            pool.map(lambda n: fetch(f"{served_app}/me?n={n}", f"u{n}"), range(USERS))
-        )
+        statuses = list(pool.map(lambda n: fetch(f"{served_app}/me?n={n}", f"u{n}"), range(USERS)))
     assert statuses == [500] * USERS
 
     events = reports.settle()

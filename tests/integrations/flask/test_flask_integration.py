@@ -12,9 +12,9 @@ import pytest
 pytest.importorskip("flask")
 pytest.importorskip("flask_login")
 
-import flask_test_app as web  # noqa: E402
-from receiver import Receiver  # noqa: E402
-from wsgi_family_reports import (  # noqa: E402
+import flask_test_app as web
+from receiver import Receiver
+from wsgi_family_reports import (
     VENDORS,
     assert_request_reported,
     start,
@@ -23,8 +23,8 @@ from wsgi_family_reports import (  # noqa: E402
     vendor_request,
 )
 
-import errorwire  # noqa: E402
-from errorwire.integrations.wsgi import ErrorwireMiddleware  # noqa: E402
+import errorwire
+from errorwire.integrations.wsgi import ErrorwireMiddleware
 
 Env = Dict[str, Any]
 
@@ -125,9 +125,7 @@ def test_json_body_is_reported(receiver: Receiver, all_vendors: Env) -> None:
     assert vendor_request("rollbar", payloads["rollbar"])["json"] == {"b": [1, 2], "a": None}
 
 
-def test_uploaded_files_are_reported_by_name_and_size(
-    receiver: Receiver, all_vendors: Env
-) -> None:
+def test_uploaded_files_are_reported_by_name_and_size(receiver: Receiver, all_vendors: Env) -> None:
     reports = start(receiver, all_vendors)
     data = {"title": "trip", "photo": (io.BytesIO(b"Q" * 3000), "beach.jpg", "image/jpeg")}
     status, _ = response_of(True, "POST", "/upload", data=data, content_type="multipart/form-data")
@@ -219,9 +217,7 @@ def test_once_when_flask_logs_the_error(
 def test_init_from_app_config(receiver: Receiver, all_vendors: Env) -> None:
     assert errorwire.get_client() is None
     kept = []
-    app = web.make_app(
-        ERRORWIRE={**all_vendors, "before_send": lambda e, h: kept.append(e) or e}
-    )
+    app = web.make_app(ERRORWIRE={**all_vendors, "before_send": lambda e, h: kept.append(e) or e})
     client = errorwire.get_client()
     assert client is not None and len(client.options.vendors) == 3
     assert app.test_client().get("/items/1").status_code == 500
