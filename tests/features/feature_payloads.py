@@ -43,7 +43,13 @@ def custom(item: Received) -> Dict[str, Any]:
 
 
 def title(item: Received) -> str:
-    """The exception class and message, or the message text, as the vendor shows it."""
+    """``Class: message`` (the class without its module), or the message text."""
+    text = _title(item)
+    kind, sep, rest = text.partition(": ")
+    return f"{kind.rsplit('.', 1)[-1]}{sep}{rest}" if sep else text
+
+
+def _title(item: Received) -> str:
     payload = item.json()
     if item.vendor == "rollbar":
         body = payload["data"]["body"]
