@@ -10,7 +10,6 @@ from typing import Any, Dict, List, Tuple
 import pytest
 from vendor_events import (
     BrokenStr,
-    PaymentFailed,
     bugsnag_event,
     deep_recursion_error,
     encode_all,

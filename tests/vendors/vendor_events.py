@@ -32,14 +32,16 @@ def raised(action: Callable[[], object]) -> BaseException:
     """The exception ``action`` raises (the test fails if it raises none)."""
     try:
         action()
-    except BaseException as exc:  # noqa: BLE001 - any exception is the point
+    except BaseException as exc:  # any exception is the point
         return exc
     raise AssertionError("expected an exception")
 
 
 def traceback_lines(exc: BaseException) -> List[Tuple[str, int]]:
     """(function, line) of each traceback entry, oldest call first, read from Python itself."""
-    return [(frame.f_code.co_name, lineno) for frame, lineno in traceback.walk_tb(exc.__traceback__)]
+    return [
+        (frame.f_code.co_name, lineno) for frame, lineno in traceback.walk_tb(exc.__traceback__)
+    ]
 
 
 def event_from(exc: BaseException, **fields: Any) -> Event:
