@@ -8,7 +8,9 @@ vendor hook -> cap. Both halves are guarded: errorwire never raises into the app
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import random
 import sys
 import threading
@@ -40,10 +42,9 @@ def mark_reported(exc: BaseException) -> bool:
     """Mark ``exc``; False when it was already marked (or cannot be marked and is known)."""
     if already_reported(exc):
         return False
-    try:
+    # An exception without __dict__ cannot be marked: report it, it cannot be deduped.
+    with contextlib.suppress(AttributeError, TypeError):
         setattr(exc, REPORTED_MARK, True)
-    except (AttributeError, TypeError):
-        pass  # an exception without __dict__: report it, we cannot dedupe it
     return True
 
 
@@ -71,6 +72,18 @@ class Client:
     def count(self, key: str, amount: int = 1) -> None:
         with self._counter_lock:
             self.counters[key] += amount
+
+    def drop(self, counter: str, reason: str) -> None:
+        """Count a report not sent; say why the first time (errorwire.stats() has the rest)."""
+        self.count(counter)
+        log_once(
+            f"drop-{counter}",
+            "errorwire: a report was not sent (%s); such reports are counted as %r in "
+            "errorwire.stats() and not logged again",
+            reason,
+            counter,
+            level=logging.INFO,
+        )
 
     def stats(self) -> Dict[str, Any]:
         with self._counter_lock:
@@ -102,7 +115,7 @@ class Client:
                 return None
         with swallow("capture_exception"):
             if self._ignored.matches(exc):
-                self.count("ignored")
+                self.drop("ignored", "its exception class is in ignore (or the defaults)")
                 return None
             if not mark_reported(exc):
                 self.count("duplicate")
@@ -176,19 +189,23 @@ class Client:
         if options.enabled_environments is not None and (
             event.environment not in options.enabled_environments
         ):
-            self.count("dropped_environment")
+            self.drop("dropped_environment", "environment not in enabled_environments")
             return None
         if options.sample_rate < 1.0 and random.random() >= options.sample_rate:
-            self.count("dropped_sampled")
+            self.drop("dropped_sampled", "sample_rate")
             return None
         if options.before_send is not None:
             filtered = self._before_send(event, hint)
             if filtered is None:
-                self.count("dropped_before_send")
+                self.drop("dropped_before_send", "before_send returned None")
                 return None
             event = filtered
         if not self.storm.admit(event):
-            self.count("storm_suppressed")
+            self.drop(
+                "storm_suppressed",
+                f"more than storm_limit={options.storm_limit} reports of one grouping key in a "
+                "minute; one summary per key and minute carries the count",
+            )
             return None
         if not self.transport.submit(event):
             return None
@@ -246,7 +263,10 @@ class Client:
         outgoing: List[Outgoing] = []
         for vendor in self.options.vendors:
             if not _stage_allowed(vendor, event.environment):
-                self.count(f"{vendor.name}.dropped_release_stage")
+                self.drop(
+                    f"{vendor.name}.dropped_release_stage",
+                    f"environment not in {vendor.name}.notify_release_stages",
+                )
                 continue
             with swallow(f"encode {vendor.name}"):
                 item = self._encode(vendor, event)
@@ -276,7 +296,9 @@ class Client:
                 )
                 payload = module.encode(event, vendor)
         if payload is None:
-            self.count(f"{vendor.name}.dropped_before_send")
+            self.drop(
+                f"{vendor.name}.dropped_before_send", f"{vendor.name}.before_send returned None"
+            )
             return None
         body = cap(vendor.name, payload, vendor.max_bytes)
         headers = {"Content-Type": "application/json", **module.headers(vendor)}
