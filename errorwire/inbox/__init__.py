@@ -24,7 +24,16 @@ except ImportError as missing:  # pragma: no cover - depends on the installed ex
     ) from missing
 
 from errorwire.inbox.app import PATHS, create_app
-from errorwire.inbox.server import DEFAULT_DB, RunningInbox, serve, start_inbox
+from errorwire.inbox.server import DEFAULT_DB, RunningInbox, serve, serve_in_thread, start_inbox
 from errorwire.inbox.store import Store
 
-__all__ = ["DEFAULT_DB", "PATHS", "RunningInbox", "Store", "create_app", "serve", "start_inbox"]
+__all__ = [
+    "DEFAULT_DB",
+    "PATHS",
+    "RunningInbox",
+    "Store",
+    "create_app",
+    "serve",
+    "serve_in_thread",
+    "start_inbox",
+]

@@ -9,7 +9,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Literal, Optional, Tuple
 
 import uvicorn
 
@@ -55,6 +55,37 @@ class RunningInbox:
         self.stop()
 
 
+def serve_in_thread(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    lifespan: Literal["auto", "on", "off"] = "off",
+    log_level: str = "warning",
+) -> Tuple[uvicorn.Server, threading.Thread, str]:
+    """Serve any ASGI ``app`` under uvicorn in a daemon thread; returns once it accepts
+    connections. Stop it with ``server.should_exit = True; thread.join()``."""
+    # Bind here, not in uvicorn, so the chosen port is known before the thread starts.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    config = uvicorn.Config(app, log_level=log_level, lifespan=lifespan, access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="errorwire-uvicorn", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise RuntimeError("uvicorn did not start (see the log above)")
+        time.sleep(0.01)
+    bound_host, bound_port = sock.getsockname()[:2]
+    return server, thread, f"http://{bound_host}:{bound_port}"
+
+
 def start_inbox(
     db: Optional[str] = None, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
 ) -> RunningInbox:
@@ -67,28 +98,12 @@ def start_inbox(
         scratch = tempfile.mkdtemp(prefix="errorwire-inbox-")
         db = str(Path(scratch) / DEFAULT_DB)
     store = Store(db)
-    # Bind here, not in uvicorn, so the chosen port is known before the thread starts.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    config = uvicorn.Config(
-        create_app(store), log_level=log_level, lifespan="off", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="errorwire-inbox", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            sock.close()
-            store.close()
-            raise RuntimeError("the errorwire inbox did not start (see the log above)")
-        time.sleep(0.01)
-    bound_host, bound_port = sock.getsockname()[:2]
-    return RunningInbox(server, thread, store, f"http://{bound_host}:{bound_port}", scratch)
+    try:
+        server, thread, url = serve_in_thread(create_app(store), host, port, log_level=log_level)
+    except BaseException:
+        store.close()
+        raise
+    return RunningInbox(server, thread, store, url, scratch)
 
 
 def serve(db: str = DEFAULT_DB, host: str = "127.0.0.1", port: int = 8484) -> None:
