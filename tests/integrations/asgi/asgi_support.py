@@ -104,7 +104,7 @@ def vendor_classes(vendor: str, payload: Dict[str, Any]) -> List[str]:
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
+def serve(app: Any, lifespan: str = "off") -> Iterator[str]:
     """Run ``app`` on a real uvicorn server on 127.0.0.1 (in a thread); yields its base URL."""
     import uvicorn
 
@@ -112,7 +112,7 @@ def serve(app: Any) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan=lifespan)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
