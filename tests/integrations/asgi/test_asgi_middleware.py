@@ -334,6 +334,7 @@ def test_exception_group_of_one_reports_its_member_and_reraises_the_group(
     assert raised.value.exceptions == (inner,)
     event, _ = reports.one()
     assert reports.exceptions == [inner]
+    assert [info.short_type for info in event.exceptions] == ["Broken"]
     # The server logs the group: the same report, not a second one.
     client = errorwire.get_client()
     assert client is not None
