@@ -16,7 +16,7 @@ import os
 import sysconfig
 from functools import lru_cache
 from types import CodeType, FrameType, TracebackType
-from typing import Iterator, List, Optional, Set, Tuple
+from typing import Any, Iterator, List, Optional, Set, Tuple
 
 from errorwire.core.event import ExceptionInfo, Frame
 
@@ -29,7 +29,12 @@ MAX_LINE_CHARS = 1000
 """Longer source lines (minified, generated) are cut: context is for reading."""
 
 _GROUP_TYPE: Optional[type] = getattr(builtins, "BaseExceptionGroup", None)
+_GROUP_MEMBERS: Any = None if _GROUP_TYPE is None else vars(_GROUP_TYPE)["exceptions"]
 _HAS_POSITIONS = hasattr(CodeType, "co_positions")  # 3.11+
+_CAUSE: Any = vars(BaseException)["__cause__"]
+_CONTEXT: Any = vars(BaseException)["__context__"]
+_SUPPRESS_CONTEXT: Any = vars(BaseException)["__suppress_context__"]
+_TRACEBACK: Any = vars(BaseException)["__traceback__"]
 _LIBRARY_MARKERS = (os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep)
 
 
@@ -187,25 +192,23 @@ def extract_frames(
     return frames, omitted
 
 
-def _group_members(exc: BaseException) -> Tuple[BaseException, ...]:
-    if _GROUP_TYPE is None or not isinstance(exc, _GROUP_TYPE):
-        return ()
-    members = getattr(exc, "exceptions", ())
-    return tuple(m for m in members if isinstance(m, BaseException))
-
-
 def _linked(exc: BaseException) -> Iterator[Tuple[str, BaseException]]:
     """What ``exc`` leads to, nearest first: its group members, then cause or context.
 
     This is the reverse of the order ``traceback`` prints (cause, then the group),
-    matching ``Event.exceptions`` being outermost first.
+    matching ``Event.exceptions`` being outermost first. Read through BaseException's
+    own slots: a subclass overriding ``__cause__`` with a property cannot derail it.
     """
-    for member in _group_members(exc):
-        yield "group", member
-    if exc.__cause__ is not None:
-        yield "cause", exc.__cause__
-    elif exc.__context__ is not None and not exc.__suppress_context__:
-        yield "context", exc.__context__
+    if _GROUP_MEMBERS is not None and isinstance(exc, _GROUP_TYPE):  # type: ignore[arg-type]
+        for member in _GROUP_MEMBERS.__get__(exc):
+            yield "group", member
+    cause = _CAUSE.__get__(exc)
+    if cause is not None:
+        yield "cause", cause
+    else:
+        context = _CONTEXT.__get__(exc)
+        if context is not None and not _SUPPRESS_CONTEXT.__get__(exc):
+            yield "context", context
 
 
 def extract_chain(
@@ -227,7 +230,7 @@ def extract_chain(
             continue
         seen.add(id(current))
         type_name, module = _qualified_type(current)
-        frames, omitted = extract_frames(current.__traceback__, project_root)
+        frames, omitted = extract_frames(_TRACEBACK.__get__(current), project_root)
         chain.append(
             ExceptionInfo(
                 type_name=type_name,

@@ -574,3 +574,76 @@ def test_frame_dataclass_stays_plain_data() -> None:
         assert not hasattr(frame, "tb_frame")
         if frame.code_location is not None:
             assert not isinstance(frame.code_location[0], type(sys._getframe()))
+
+
+# -- hostile exception objects --------------------------------------------------------------
+
+
+class LyingException(Exception):
+    """Overrides every attribute a naive walker reads."""
+
+    @property  # type: ignore[override]
+    def __cause__(self) -> BaseException:
+        raise RuntimeError("no cause for you")
+
+    @property  # type: ignore[override]
+    def __traceback__(self) -> object:
+        return "not a traceback"
+
+    def __str__(self) -> str:
+        return 42  # type: ignore[return-value]
+
+
+def test_hostile_exception_attributes_do_not_derail_extraction() -> None:
+    def fail() -> None:
+        try:
+            lookup_missing()
+        except KeyError:
+            raise LyingException("x")  # noqa: B904  # mark: lying-raise
+
+    LyingException.__module__ = None  # type: ignore[assignment]
+    try:
+        chain = chain_of(raised(fail))
+    finally:
+        LyingException.__module__ = __name__
+    assert [(i.type_name, i.relation) for i in chain] == [
+        ("LyingException", None),
+        ("KeyError", "context"),
+    ]
+    assert chain[0].message is None  # str() raised TypeError: left out
+    assert chain[0].frames[-1].lineno == line_of("lying-raise")
+    assert chain[1].frames[-1].function == "lookup_missing"
+
+
+def test_method_names_without_co_qualname_come_from_the_defining_class() -> None:
+    # The pre-3.11 fallback, exercised directly on whatever Python runs the tests.
+    class Base:
+        def run(self) -> None:
+            raise ValueError("base")
+
+        @classmethod
+        def build(cls) -> None:
+            raise ValueError("build")
+
+    class Child(Base):
+        pass
+
+    def plain(self: object) -> None:
+        raise ValueError("plain")
+
+    for action, expected in [
+        (lambda: Child().run(), "Base.run"),
+        (lambda: Child.build(), "Base.build"),
+        (lambda: plain(Child()), None),
+    ]:
+        tb = raised(action).__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        assert tb is not None
+        code = tb.tb_frame.f_code
+        name = stacktrace._method_qualname(code, tb.tb_frame)
+        if expected is None:
+            assert name is None
+        else:
+            assert name is not None and name.endswith(".<locals>." + expected)
+            assert name == getattr(code, "co_qualname", name)  # what 3.11+ says itself
