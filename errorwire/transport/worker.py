@@ -300,12 +300,14 @@ class Transport:
         """{"transport": {...totals, queue}, "<vendor>": {"sent", "retried", "dropped"...}}."""
         snapshot = self._stats.snapshot()
         totals = snapshot.pop("totals")
-        for name, lane in list(self._lanes.items()):
+        names = [v.name for v in self.options.vendors] + list(self._lanes)
+        for name in dict.fromkeys(names):
             entry = snapshot.setdefault(
                 name, {"sent": 0, "retried": 0, "shrunk": 0, "rate_limited": 0, "dropped": {}}
             )
-            entry["waiting"] = len(lane.backlog)
-            entry["circuit"] = lane.circuit(self.options.circuit_failures)
+            lane = self._lanes.get(name)
+            entry["waiting"] = len(lane.backlog) if lane else 0
+            entry["circuit"] = lane.circuit(self.options.circuit_failures) if lane else "closed"
         totals.update(
             mode=self.mode,
             worker="running" if self._worker_running else "idle",
