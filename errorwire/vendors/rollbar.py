@@ -41,7 +41,7 @@ def _data(event: Event) -> Dict[str, Any]:
             "level": event.level if event.level in LEVELS else None,
             "timestamp": f.unix_seconds(event.timestamp),
             "code_version": f.cut(f.text(event.code_version), CODE_VERSION_MAX),
-            "platform": f.text(event.server.os_name and event.server.os_name.lower()),
+            "platform": (f.text(event.server.os_name) or "").lower() or None,
             "language": "python",
             "framework": f.text(event.framework),
             "context": f.text(event.context),
