@@ -1,0 +1,50 @@
+"""The runnable example apps (example_apps/starlette_app.py, fastapi_app.py) report each error."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import List, Tuple
+
+import pytest
+from integrations.asgi.asgi_support import Reports
+from starlette.testclient import TestClient
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "example_apps"
+
+# (path, exception class reported, its context)
+ROUTES: List[Tuple[str, str, str]] = [
+    ("/view-error", "PaymentDeclined", "/view-error"),
+    ("/nested", "KeyError", "/nested"),
+    ("/template", "ZeroDivisionError", "/template"),
+    ("/stream", "PaymentDeclined", "/stream"),
+    ("/background", "ConnectionError", "/background"),
+    ("/items/7", "LookupError", "/items/{item_id}"),
+]
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", ["starlette_app", "fastapi_app"])
+def test_example_app_reports_every_error_route_once(reports: Reports, name: str) -> None:
+    if name == "fastapi_app":
+        pytest.importorskip("fastapi")
+    app = load(name).app
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/").status_code == 200
+        statuses = [
+            client.get(path, headers={"X-User": "alice"}).status_code for path, _, _ in ROUTES
+        ]
+    assert statuses == [500, 500, 500, 200, 200, 500]
+    events = reports.settle()
+    assert [(e.exceptions[0].short_type, e.context) for e in events] == [
+        (cls, context) for _, cls, context in ROUTES
+    ]
+    assert events[-1].person is not None and events[-1].person.id == "alice"
