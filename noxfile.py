@@ -23,6 +23,8 @@ TEST_DEPS = [
     "httpx>=0.24",
     "uvicorn>=0.23",
     "flask-login>=0.6",
+    "python-multipart>=0.0.9",  # Starlette/FastAPI form parsing (upload tests)
+    "jinja2>=3.1",  # Starlette/FastAPI template routes
 ]
 FRAMEWORKS = {
     "oldest": [
