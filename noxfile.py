@@ -25,6 +25,7 @@ TEST_DEPS = [
     "flask-login>=0.6",
     "python-multipart>=0.0.9",  # Starlette/FastAPI form parsing (upload tests)
     "jinja2>=3.1",  # Starlette/FastAPI template routes
+    "playwright>=1.40",  # inbox browser test; drives the system Chromium (no browser download)
 ]
 FRAMEWORKS = {
     "oldest": [
@@ -56,6 +57,15 @@ def lint(session: nox.Session) -> None:
 def typing(session: nox.Session) -> None:
     session.install("-e", ".", "mypy>=1.8")
     session.run("mypy")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Every example app fails into a local inbox; prints what arrived (--serve keeps it up)."""
+    session.install(
+        "-e", ".[inbox,flask,django,starlette,fastapi]", "flask-login", "jinja2", "python-multipart"
+    )
+    session.run("python", "example_apps/run_demo.py", *session.posargs)
 
 
 @nox.session

@@ -1,0 +1,183 @@
+"""What ``run_demo.py`` drives: each framework's example app, how to serve it on
+127.0.0.1, and which requests to send it.
+
+An example app module may list its own requests as ``DEMO_REQUESTS``
+(``[(method, path, json_body_or_None), ...]``); otherwise every route it declares
+is requested once, path parameters filled with ``1``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import socketserver
+import threading
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, List, Optional, Tuple
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import demo_fallbacks
+
+from errorwire.inbox import serve_in_thread
+
+FRAMEWORKS = ("flask", "django", "starlette", "fastapi")
+Request = Tuple[str, str, Any]
+SKIPPED_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static", "/admin")
+POST_BODY = {"name": "demo", "quantity": 2}
+PARAMETER = re.compile(r"<(?:[^<>:]+:)?[^<>]+>|\{[^{}]+\}")
+
+
+@dataclass
+class Target:
+    framework: str
+    kind: str
+    """"wsgi" or "asgi"."""
+    app: Any
+    source: str
+    requests: List[Request] = field(default_factory=list)
+
+    def serve(self) -> Tuple[str, Callable[[], None]]:
+        return serve_wsgi(self.app) if self.kind == "wsgi" else serve_asgi(self.app)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def serve_wsgi(app: Any) -> Tuple[str, Callable[[], None]]:
+    server = make_server(
+        "127.0.0.1", 0, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    return f"http://127.0.0.1:{server.server_address[1]}", stop
+
+
+def serve_asgi(app: Any) -> Tuple[str, Callable[[], None]]:
+    server, thread, url = serve_in_thread(app, lifespan="auto", log_level="critical")
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(10)
+
+    return url, stop
+
+
+# -- loading -----------------------------------------------------------------------------
+
+
+def load_all(folder: Path) -> List[Target]:
+    targets = []
+    for framework in FRAMEWORKS:
+        target = load(framework, folder)
+        if target is not None:
+            targets.append(target)
+    return targets
+
+
+def load(framework: str, folder: Path) -> Optional[Target]:
+    try:
+        if framework == "django" and (folder / "django_app").is_dir():
+            return _example_django(folder)
+        if (folder / f"{framework}_app.py").is_file():
+            module = importlib.import_module(f"{framework}_app")
+            kind = "wsgi" if framework == "flask" else "asgi"
+            app = module.app
+            requests = getattr(module, "DEMO_REQUESTS", None) or discover(framework, app)
+            return Target(framework, kind, app, f"example_apps/{framework}_app.py", list(requests))
+        build, kind = demo_fallbacks.BUILDERS[framework]
+        return Target(
+            framework,
+            kind,
+            build(),
+            "demo_fallbacks.py (no example app yet)",
+            list(demo_fallbacks.DEMO_REQUESTS),
+        )
+    except Exception:
+        traceback.print_exc()
+        return None
+
+
+def _example_django(folder: Path) -> Target:
+    package = folder / "django_app"
+    settings = next(
+        (f"django_app.{p.stem}" for p in sorted(package.glob("settings*.py"))), None
+    ) or next((f"django_app.{p.parent.name}.settings" for p in package.glob("*/settings.py")), None)
+    if settings:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
+    from django.core.wsgi import get_wsgi_application
+
+    app = get_wsgi_application()
+    requests = None
+    for name in ("django_app.demo", "django_app.urls", "django_app.views"):
+        try:
+            requests = getattr(importlib.import_module(name), "DEMO_REQUESTS", None)
+        except ImportError:
+            continue
+        if requests:
+            break
+    return Target(
+        "django", "wsgi", app, "example_apps/django_app/", list(requests or discover("django", app))
+    )
+
+
+# -- discovering requests ----------------------------------------------------------------
+
+
+def discover(framework: str, app: Any) -> List[Request]:
+    routes = {
+        "flask": _flask_routes,
+        "django": _django_routes,
+        "starlette": _starlette_routes,
+        "fastapi": _starlette_routes,
+    }[framework](app)
+    found = {}
+    for path, methods in routes:
+        path = "/" + PARAMETER.sub("1", path).lstrip("/")
+        if path.startswith(SKIPPED_PATHS) or "^" in path or "(" in path:
+            continue
+        method = "GET" if not methods or "GET" in methods else sorted(methods)[0]
+        body = POST_BODY if method in ("POST", "PUT", "PATCH") else None
+        found[(method, path)] = (method, path, body)
+    return sorted(found.values(), key=lambda request: request[1])
+
+
+def _flask_routes(app: Any) -> Iterable[Tuple[str, Any]]:
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint != "static":
+            yield rule.rule, set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+
+
+def _starlette_routes(app: Any, prefix: str = "") -> Iterable[Tuple[str, Any]]:
+    for route in getattr(app, "routes", ()):
+        path = getattr(route, "path", None)
+        if path is None:
+            continue
+        if getattr(route, "routes", None) and not getattr(route, "methods", None):
+            yield from _starlette_routes(route, prefix + path)  # a Mount
+        elif getattr(route, "methods", None) is not None:
+            yield prefix + path, set(route.methods) - {"HEAD"}
+
+
+def _django_routes(app: Any, patterns: Any = None, prefix: str = "") -> Iterable[Tuple[str, Any]]:
+    from django.urls import URLResolver, get_resolver
+
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        text = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _django_routes(app, entry.url_patterns, text)
+        else:
+            yield text, None
