@@ -116,7 +116,9 @@ def print_reports(reports: List[Dict[str, Any]], served: Dict[str, str]) -> None
     rows = []
     for r in reports:
         person = r.get("person") or {}
-        who = " ".join(str(person[k]) for k in ("id", "username", "email") if person.get(k))
+        who = " ".join(
+            dict.fromkeys(str(person[k]) for k in ("id", "username", "email") if person.get(k))
+        )
         claimed = r.get("framework") or "?"
         app = app_of(r, served)
         framework = claimed if app in (None, claimed) else f"{claimed} (app: {app})"
