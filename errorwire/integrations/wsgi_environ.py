@@ -52,16 +52,17 @@ def environ_url(environ: Mapping[str, Any]) -> str:
 
 def request_from_environ(
     environ: Mapping[str, Any],
-    body: Optional[BodyCapture],
+    capture: Optional[BodyCapture],
     ip_headers: Sequence[str] = DEFAULT_IP_HEADERS,
+    url: Optional[str] = None,
     **framework_fields: Any,
 ) -> Request:
     """``framework_fields`` (body, form, files, route, route_params) come from a
     framework that already parsed them and win over what the body capture kept."""
     headers = environ_headers(environ)
-    fields = {**(body.request_fields() if body is not None else {}), **framework_fields}
+    fields = {**(capture.request_fields() if capture is not None else {}), **framework_fields}
     return build_request(
-        url=environ_url(environ),
+        url=url or environ_url(environ),
         method=str(environ.get("REQUEST_METHOD") or "GET"),
         headers=headers,
         query_string=_wsgi_str(str(environ.get("QUERY_STRING") or "")),

@@ -1,0 +1,169 @@
+"""Django's user as the report's person: lazily, per request, under 50 concurrent users."""
+
+from __future__ import annotations
+
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from socketserver import ThreadingMixIn
+from typing import Any, Dict, Iterator, List
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+
+pytest.importorskip("django")
+
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from receiver import Receiver
+from wsgi_family_reports import VENDORS, start, vendor_person_id
+
+import errorwire
+
+Env = Dict[str, Any]
+ERRORWIRE = "errorwire.integrations.django.ErrorwireMiddleware"
+USERS = 50
+
+
+def user(name: str) -> User:
+    found, _ = User.objects.get_or_create(username=name, defaults={"email": f"{name}@example.com"})
+    return found
+
+
+def logged_in_client(name: str) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user(name))
+    return client
+
+
+def test_authenticated_user_is_the_person(
+    django_db: None, receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    alice = user("alice")
+    assert logged_in_client("alice").get("/me/?n=1").status_code == 500
+    event, payloads = reports.one()
+    assert event.person is not None
+    assert (event.person.id, event.person.username) == (str(alice.pk), "alice")
+    assert event.person.email == "alice@example.com"
+    for vendor in VENDORS:
+        assert vendor_person_id(vendor, payloads[vendor]) == str(alice.pk)
+
+
+def test_anonymous_user_is_no_person(django_db: None, receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    assert Client(raise_request_exception=False).get("/me/").status_code == 500
+    event, _ = reports.one()
+    assert event.person is None
+
+
+def test_set_person_wins(django_db: None, receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    errorwire_first = [ERRORWIRE, "ew_django_site.tests_support.SetPersonMiddleware"]
+    with override_settings(MIDDLEWARE=errorwire_first):
+        Client(raise_request_exception=False).get("/items/3/")
+    event, _ = reports.one()
+    assert event.person is not None and event.person.id == "set-by-app"
+
+
+def test_without_auth_middleware_user_is_not_touched(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    with override_settings(MIDDLEWARE=[ERRORWIRE]):
+        assert Client(raise_request_exception=False).get("/items/3/").status_code == 500
+    event, _ = reports.one()
+    assert event.person is None
+
+
+def test_happy_path_runs_no_extra_query(
+    django_db: None, receiver: Receiver, all_vendors: Env
+) -> None:
+    start(receiver, all_vendors)
+    client = logged_in_client("bob")
+    counts = []
+    for middleware in (
+        [m for m in _site_middleware() if m != ERRORWIRE],
+        _site_middleware(),
+    ):
+        with override_settings(MIDDLEWARE=middleware), CaptureQueriesContext(connection) as q:
+            assert client.get("/ok/").status_code == 200
+        counts.append(len(q.captured_queries))
+    assert counts == [0, 0]
+
+
+def _site_middleware() -> List[str]:
+    from django.conf import settings
+
+    return list(settings.MIDDLEWARE)
+
+
+class _ThreadedServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def served_site(django_db: None) -> Iterator[str]:
+    from django.core.wsgi import get_wsgi_application
+
+    server = make_server(
+        "127.0.0.1",
+        0,
+        get_wsgi_application(),
+        server_class=_ThreadedServer,
+        handler_class=_QuietHandler,
+    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def fetch(url: str, cookie: str) -> int:
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_concurrent_users_each_get_their_own_report(
+    served_site: str, receiver: Receiver, all_vendors: Env
+) -> None:
+    cookies = {}
+    for n in range(USERS):
+        client = logged_in_client(f"user{n}")
+        cookies[n] = f"sessionid={client.cookies['sessionid'].value}"
+    ids = {n: str(user(f"user{n}").pk) for n in range(USERS)}
+    reports = start(receiver, all_vendors)
+
+    with ThreadPoolExecutor(max_workers=USERS) as pool:
+        statuses = list(
+            pool.map(lambda n: fetch(f"{served_site}/me/?n={n}", cookies[n]), range(USERS))
+        )
+    assert statuses == [500] * USERS
+
+    events = reports.settle()
+    assert len(events) == USERS
+    for event in events:
+        assert event.person is not None and event.request is not None
+        n = int(event.request.query["n"])
+        assert event.person.username == f"user{n}" and event.person.id == ids[n]
+        assert event.request.cookies["sessionid"] == cookies[n].split("=", 1)[1]
+        assert event.exceptions[0].message == f"failure of user{n} at {n}"
+    for vendor in VENDORS:
+        assert sorted(vendor_person_id(vendor, p) for p in reports.payloads(vendor)) == sorted(
+            ids.values()
+        )
+    assert errorwire.stats()["client"].get("duplicate", 0) == 0
