@@ -188,13 +188,15 @@ def _metadata(event: Event) -> Dict[str, Any]:
     return f.compact(
         {
             "extra": f.jsonable_dict(event.extra),
-            "request": _request_tab(event.request) if event.request is not None else None,
+            "request": f.guarded("bugsnag request tab", lambda: _request_tab(event.request)),
             "tags": _tags_tab(event.tags),
         }
     )
 
 
-def _request_tab(request: Request) -> Dict[str, Any]:
+def _request_tab(request: Optional[Request]) -> Optional[Dict[str, Any]]:
+    if request is None:
+        return None
     return f.compact(
         {
             "route": f.text(request.route),

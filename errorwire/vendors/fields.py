@@ -42,7 +42,9 @@ def clean(text: str) -> str:
 
 
 def safe_str(value: object) -> Optional[str]:
-    """``str(value)`` cleaned, or None when ``__str__`` raises or returns a non-str."""
+    """``str(value)`` cleaned; None for None, or when ``__str__`` raises or returns a non-str."""
+    if value is None:
+        return None
     if isinstance(value, str):
         return clean(value)
     try:
