@@ -123,7 +123,10 @@ class Inbox:
                 }
             )
             return JSONResponse(error_body(vendor, refusal.message), refusal.status)
-        reports = normalize.reports_from(vendor, accepted, dict(request.headers))
+        try:
+            reports = normalize.reports_from(vendor, accepted, dict(request.headers))
+        except Exception as error:  # a bug here must not lose the report
+            reports = [normalize.unreadable(vendor, error)]
         if vendor == "rollbar" and not reports[0].get("uuid"):
             reports[0]["uuid"] = uuid.uuid4().hex
         for report in reports:

@@ -44,6 +44,24 @@ def reports_from(vendor: str, payload: Dict[str, Any], headers: Dict[str, str]) 
     return [_bugsnag_event(payload, as_dict(event)) for event in as_list(payload.get("events"))]
 
 
+def unreadable(vendor: str, error: Exception) -> Report:
+    """A stand-in for a payload the schema accepted but this module could not read:
+    the raw payload is still stored and shown."""
+    message = f"the inbox could not read this payload ({type(error).__name__}: {error})"
+    return _finish(
+        {
+            "vendor": vendor,
+            "uuid": None,
+            "exceptions": [],
+            "exception_class": None,
+            "message": message,
+            "request": None,
+            "person": None,
+            "server": None,
+        }
+    )
+
+
 def _finish(report: Report) -> Report:
     first = report["exceptions"][0] if report["exceptions"] else {}
     report.setdefault("exception_class", first.get("class"))

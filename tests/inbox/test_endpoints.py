@@ -214,3 +214,19 @@ def test_endpoint_without_trailing_slash_is_served(post: Poster, inbox: RunningI
     answer = post.http.post(inbox.url + "/bugsnag", json=payload, headers=headers)
     assert answer.status_code == 200
     assert inbox.store.count() == 1
+
+
+def test_a_payload_the_inbox_cannot_read_is_still_stored_raw(
+    post: Poster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from errorwire.inbox import normalize
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("reader bug")
+
+    monkeypatch.setattr(normalize, "reports_from", broken)
+    payload, headers = example("raygun")
+    assert post.send("raygun", payload, headers).status_code == 202
+    (listed,) = post.get("/api/reports").json()["reports"]
+    assert "could not read this payload (RuntimeError: reader bug)" in listed["title"]
+    assert post.get(f"/api/reports/{listed['id']}").json()["raw"] == payload
