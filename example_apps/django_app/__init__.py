@@ -1,0 +1,1 @@
+"""A minimal Django project with errorwire (see manage.py)."""
