@@ -112,22 +112,33 @@ def app_of(report: Dict[str, Any], served: Dict[str, str]) -> Optional[str]:
 
 
 def print_reports(reports: List[Dict[str, Any]], served: Dict[str, str]) -> None:
+    """One row per report. The framework is the one the payload names; ``*`` marks one
+    the payload leaves out (Raygun has no field for it), known from the app's address."""
     header = ("vendor", "framework", "exception", "request path", "person")
+    order = {fw: i for i, fw in enumerate(served.values())}
     rows = []
     for r in reports:
         person = r.get("person") or {}
         who = " ".join(
             dict.fromkeys(str(person[k]) for k in ("id", "username", "email") if person.get(k))
         )
-        claimed = r.get("framework") or "?"
-        app = app_of(r, served)
-        framework = claimed if app in (None, claimed) else f"{claimed} (app: {app})"
+        claimed, app = r.get("framework"), app_of(r, served)
+        if claimed and app and claimed != app:
+            framework = f"{claimed} (app: {app})"
+        else:
+            framework = claimed or (f"{app}*" if app else "?")
         exception = (r.get("exception_class") or "").rsplit(".", 1)[-1]
-        rows.append((r["vendor"], framework, exception, r.get("request_path") or "", who))
-    rows.sort(key=lambda row: (row[1], row[3], row[0]))
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    for row in [header, tuple("-" * w for w in widths), *rows]:
+        path = r.get("request_path") or "(no request)"
+        rows.append(
+            (order.get(app or "", len(order)), r["vendor"], framework, exception, path, who)
+        )
+    rows.sort(key=lambda row: (row[0], row[4], row[3], row[1]))
+    table = [header] + [row[1:] for row in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(*table)]
+    for row in [header, tuple("-" * w for w in widths), *table[1:]]:
         print("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
+    if any(str(row[2]).endswith("*") for row in rows):
+        print("* not in the payload: the framework of the app that served the request")
 
 
 def print_matrix(
