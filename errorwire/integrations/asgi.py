@@ -13,7 +13,6 @@ from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optiona
 
 from errorwire.api import ensure_client
 from errorwire.core.client import mark_reported
-from errorwire.core.config import Options
 from errorwire.core.context import Scope, request_scope
 from errorwire.core.event import Person, Request
 from errorwire.core.multipart import MultipartScanner, boundary_of
@@ -25,6 +24,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
 
+REQUEST_TYPES = frozenset(("http", "websocket"))
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 NOT_REPORTED = ("starlette.websockets.WebSocketDisconnect",)
 """A client going away from a websocket is no error of the app."""
@@ -39,32 +39,25 @@ class ErrorwireMiddleware:
             ensure_client()
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] not in REQUEST_TYPES:
             await self.app(scope, receive, send)
             return
-        snapshot: Optional[RequestSnapshot] = None
-        with swallow("asgi request snapshot"):
-            snapshot = RequestSnapshot(scope, ensure_client().options, self.route_template)
+        try:
+            request = RequestCapture(scope, self, receive, send)
             framework = self.framework_of(scope)
-        if snapshot is None:  # errorwire failed: the app runs as if it were not there
+        except Exception as exc:  # errorwire failed: the app runs as if it were not there
+            _swallowed("asgi request", exc)
             await self.app(scope, receive, send)
             return
-        with request_scope(
-            framework=framework,
-            request_builder=snapshot.build,
-            max_breadcrumbs=snapshot.options.max_breadcrumbs,
-        ) as state:
-            state.person_loader = snapshot.person
-
-            async def send_noting_status(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    state.response_status = message.get("status")
-                await send(message)
-
+        with request_scope(framework=framework, request_builder=request.build) as state:
+            request.state = state
+            state.person_loader = request.person
             try:
-                await self.app(scope, snapshot.wrap(receive), send_noting_status)
+                await self.app(
+                    scope, request.receive if request.copies_body else receive, request.send
+                )
             except Exception as exc:
-                self._report(exc, scope, state, snapshot)
+                self._report(exc, request)
                 raise
 
     def framework_of(self, scope: MutableMapping[str, Any]) -> str:
@@ -73,7 +66,7 @@ class ErrorwireMiddleware:
     def route_template(self, scope: MutableMapping[str, Any]) -> Optional[str]:
         """The matched route's template; routers set ``scope["route"]`` as they go.
 
-        Relative to the innermost mount (``RequestSnapshot.route`` adds its prefix).
+        Relative to the innermost mount (``RequestCapture.route`` adds its prefix).
         A mount itself (a mounted app without routes) has no template of its own.
         """
         route = scope.get("route")
@@ -85,20 +78,17 @@ class ErrorwireMiddleware:
                 return path
         return None
 
-    def _report(
-        self,
-        exc: Exception,
-        scope: MutableMapping[str, Any],
-        state: Scope,
-        snapshot: RequestSnapshot,
-    ) -> None:
+    def _report(self, exc: Exception, request: RequestCapture) -> None:
         with swallow("asgi report"):
             target = single_leaf(exc)
             if _is_named(target, NOT_REPORTED):
                 return
-            if scope["type"] == "http" and state.response_status is None:
+            state = request.state
+            if state is None:
+                return
+            if request.scope["type"] == "http" and state.response_status is None:
                 state.response_status = 500  # what the server (or ServerErrorMiddleware) sends
-            state.context = snapshot.route()
+            state.context = request.route()
             ensure_client().capture_exception(target, handled=False)
             if target is not exc:
                 mark_reported(exc)  # the group the server logs is the same report
@@ -124,55 +114,76 @@ def _is_named(exc: BaseException, names: Tuple[str, ...]) -> bool:
     return False
 
 
-class RequestSnapshot:
-    """What errorwire keeps of one ASGI request: references, and a capped body copy.
+class RequestCapture:
+    """One ASGI request as errorwire keeps it: references, and a capped copy of the body.
 
-    ``build`` turns it into a core Request, only when an error is reported. The
+    The happy path only stores references (and counts body bytes as the app reads
+    them); ``build`` turns it into a core Request when an error is reported. The
     route, path params and user are read then, from the scope dict that routing
     and authentication mutate after this middleware has run.
     """
 
+    __slots__ = (
+        "_receive",
+        "_send",
+        "body",
+        "copies_body",
+        "middleware",
+        "multipart",
+        "path",
+        "root_path",
+        "scope",
+        "state",
+    )
+
     def __init__(
         self,
         scope: MutableMapping[str, Any],
-        options: Options,
-        route_template: Callable[[MutableMapping[str, Any]], Optional[str]],
+        middleware: ErrorwireMiddleware,
+        receive: Receive,
+        send: Send,
     ) -> None:
         self.scope = scope
-        self.options = options
-        self._route_template = route_template
-        self.root_path: str = scope.get("root_path", "") or ""
-        self.path: str = scope.get("path", "") or ""
-        self.headers = _headers(scope.get("headers") or ())
+        self.middleware = middleware
+        self._receive = receive
+        self._send = send
+        self.state: Optional[Scope] = None
+        self.root_path: str = scope.get("root_path") or ""
+        self.path: str = scope.get("path") or ""
         self.body: Optional[BodyCopy] = None
         self.multipart: Optional[MultipartScanner] = None
-        limit = options.max_request_body if options.send_request_bodies else 0
-        if scope["type"] == "http" and limit > 0:
-            boundary = boundary_of(self.headers.get("content-type"))
+        self.copies_body = scope["type"] == "http" and _body_limit() > 0
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start" and self.state is not None:
+            self.state.response_status = message.get("status")
+        await self._send(message)
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        chunk = message.get("body")
+        if chunk and message.get("type") == "http.request":
+            try:
+                self._copy(chunk)
+            except Exception as exc:
+                _swallowed("copy request body", exc)
+        return message
+
+    def _copy(self, chunk: bytes) -> None:
+        if self.body is None and self.multipart is None:  # the first chunk: what to keep?
+            limit = _body_limit()
+            boundary = boundary_of(_raw_header(self.scope, b"content-type"))
             if boundary is not None:
                 self.multipart = MultipartScanner(boundary, limit)
             else:
                 self.body = BodyCopy(limit)
-
-    def wrap(self, receive: Receive) -> Receive:
-        if self.body is None and self.multipart is None:
-            return receive
-
-        async def receive_and_copy() -> Message:
-            message = await receive()
-            if message.get("type") == "http.request":
-                with swallow("copy request body"):
-                    chunk = message.get("body") or b""
-                    if self.multipart is not None:
-                        self.multipart.feed(chunk)
-                    elif self.body is not None:
-                        self.body.add(chunk)
-            return message
-
-        return receive_and_copy
+        if self.multipart is not None:
+            self.multipart.feed(chunk)
+        elif self.body is not None:
+            self.body.add(chunk)
 
     def route(self) -> Optional[str]:
-        template = self._route_template(self.scope)
+        template = self.middleware.route_template(self.scope)
         if template is None:
             return None
         # A Mount extends root_path; keep its prefix in front of the inner route.
@@ -180,9 +191,9 @@ class RequestSnapshot:
         mounted = current[len(self.root_path) :] if current.startswith(self.root_path) else ""
         return mounted + template
 
-    def url(self) -> str:
+    def url(self, headers: Dict[str, str]) -> str:
         scheme = self.scope.get("scheme") or ("ws" if self.scope["type"] == "websocket" else "http")
-        host = self.headers.get("host")
+        host = headers.get("host")
         if not host:
             server = self.scope.get("server")
             if server and server[1] is not None and DEFAULT_PORTS.get(scheme) != server[1]:
@@ -202,21 +213,23 @@ class RequestSnapshot:
         return raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)
 
     def build(self) -> Request:
-        client = self.scope.get("client")
+        scope = self.scope
+        headers = _headers(scope.get("headers") or ())
+        client = scope.get("client")
         multipart = self.multipart
         return build_request(
-            url=self.url(),
-            method=self.scope.get("method") or "GET",
-            headers=self.headers,
+            url=self.url(headers),
+            method=scope.get("method") or "GET",
+            headers=headers,
             query_string=self.query_string(),
-            cookies=parse_cookies(self.headers.get("cookie")),
+            cookies=parse_cookies(headers.get("cookie")),
             body=self.body,
             form=multipart.fields() if multipart is not None else None,
             files=multipart.files() if multipart is not None else (),
             peer=str(client[0]) if client else None,
             route=self.route(),
-            route_params=_plain(self.scope.get("path_params") or {}),
-            ip_headers=self.options.client_ip_headers,
+            route_params=_plain(scope.get("path_params") or {}),
+            ip_headers=ensure_client().options.client_ip_headers,
         )
 
     def person(self) -> Optional[Person]:
@@ -229,6 +242,24 @@ class RequestSnapshot:
         if not (identity or name):
             return None
         return Person(id=identity or name, username=name, email=_attribute(user, "email"))
+
+
+def _body_limit() -> int:
+    options = ensure_client().options
+    return options.max_request_body if options.send_request_bodies else 0
+
+
+def _raw_header(scope: MutableMapping[str, Any], name: bytes) -> Optional[str]:
+    for key, value in scope.get("headers") or ():
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _swallowed(step: str, exc: Exception) -> None:
+    """Count and log ``exc`` as errorwire's own failure in ``step`` (never raises)."""
+    with swallow(step):
+        raise exc
 
 
 def _headers(raw: Any) -> Dict[str, str]:

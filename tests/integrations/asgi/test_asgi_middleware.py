@@ -357,20 +357,30 @@ def test_init_from_the_environment_when_the_user_did_not(
 
 
 @pytest.mark.allow_internal_errors
-def test_errorwire_failing_on_a_strange_scope_never_breaks_the_app(reports: Reports) -> None:
+def test_errorwire_failing_on_a_strange_scope_changes_nothing_for_the_app(
+    reports: Reports,
+) -> None:
     sent: List[Dict[str, Any]] = []
 
     async def receive() -> Dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": b"a=1", "more_body": False}
 
     async def send(message: Dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = http_scope("GET", "/odd", headers=[("not", "bytes")])  # a broken server
+    broken_server_headers = [(b"content-type", 7)]  # a value that is not bytes
+    scope = http_scope("POST", "/odd", headers=broken_server_headers)
     asyncio.run(ErrorwireMiddleware(fine_app)(scope, receive, send))
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
     assert sent[1]["body"] == b"made"
-    assert safety.internal_errors["asgi request snapshot"] == 1  # counted, logged, swallowed
+    assert safety.internal_errors["copy request body"] == 1  # counted, logged, swallowed
+
+    with pytest.raises(Broken) as raised:
+        asyncio.run(ErrorwireMiddleware(failing_app)(scope, receive, send))
+    event, _ = reports.one()  # still reported, without the request it could not read
+    assert reports.exceptions == [raised.value]
+    assert event.request is None
+    assert safety.internal_errors["read request"] == 1
 
 
 def test_missing_starlette_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
