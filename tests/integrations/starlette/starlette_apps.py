@@ -140,6 +140,12 @@ async def socket(websocket: WebSocket) -> None:
     raise SocketFailed(f"cannot handle {text!r}")
 
 
+async def echo(websocket: WebSocket) -> None:
+    await websocket.accept()
+    while True:  # raises WebSocketDisconnect once the client goes away
+        await websocket.send_text(await websocket.receive_text())
+
+
 def make_app(with_errorwire: bool = True) -> Starlette:
     app = Starlette(
         routes=[
@@ -157,6 +163,7 @@ def make_app(with_errorwire: bool = True) -> Starlette:
             Route("/person", with_person),
             Mount("/shop", routes=[Route("/orders/{order_id}", view_error)]),
             WebSocketRoute("/ws", socket),
+            WebSocketRoute("/echo", echo),
         ],
         middleware=[Middleware(AuthenticationMiddleware, backend=HeaderAuth())],
     )

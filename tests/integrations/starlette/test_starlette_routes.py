@@ -3,6 +3,7 @@ and the app's own response exactly as without errorwire."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Dict, List, Tuple
 
 import pytest
@@ -170,3 +171,29 @@ def test_websocket_error_is_reported_with_its_url(reports: Reports) -> None:
     assert event.context == "/ws"
     assert event.person is not None and event.person.id == "carol"
     assert event.response_status is None
+
+
+def test_websocket_client_going_away_is_not_reported(reports: Reports) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    # The test client hands the app's WebSocketDisconnect back (with or without errorwire).
+    with contextlib.suppress(WebSocketDisconnect), TestClient(make_app()) as client:  # noqa: SIM117
+        with client.websocket_connect("/echo") as ws:
+            ws.send_text("ping")
+            assert ws.receive_text() == "ping"
+    assert reports.settle() == []
+
+
+def test_starlette_form_upload_reports_names_and_sizes(reports: Reports) -> None:
+    content = b"%PDF-" + b"\x00\x01" * 9000
+    files = {"doc": ("scan.pdf", content, "application/pdf")}
+    data = {"title": "Q3", "tag": ["a", "b"]}
+    bare = respond(make_app(False), "POST", "/upload", data=data, files=files)
+    assert respond(make_app(), "POST", "/upload", data=data, files=files) == bare
+    event, payloads = reports.one()
+    request = event.request
+    assert request is not None
+    assert request.form == {"title": "Q3", "tag": ["a", "b"]}
+    assert [(f.filename, f.size) for f in request.files] == [("scan.pdf", len(content))]
+    assert request.body is None
+    assert vendor_request("rollbar", payloads["rollbar"])["files"]
