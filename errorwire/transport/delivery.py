@@ -21,12 +21,13 @@ from errorwire.core.safety import log_once, swallow
 from errorwire.transport import policy
 from errorwire.transport.http import HttpClient, sent_at
 from errorwire.transport.stats import QuietLog, TransportStats
-from errorwire.vendors.base import Outgoing
+from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_VERSION, Outgoing
 from errorwire.vendors.cap import cap
 
 MAX_SHRINKS = 3
 """How many times a report refused with 413 is shrunk (to half its size) and resent."""
 MIN_SHRINK_BYTES = 1024
+USER_AGENT = f"{NOTIFIER_NAME}/{NOTIFIER_VERSION}"
 
 
 @dataclass
@@ -74,7 +75,7 @@ class Deliverer:
         When it is not, ``lane.ready_at`` says when it may be tried again.
         """
         item = delivery.item
-        headers = dict(item.headers)
+        headers = {"User-Agent": USER_AGENT, **item.headers}
         if lane.vendor == "bugsnag":
             headers["Bugsnag-Sent-At"] = sent_at()
         try:

@@ -251,6 +251,8 @@ class Transport:
         """Wait until everything queued is delivered or dropped for good; False on timeout."""
         if self._pid != os.getpid():
             self._start_process()
+        if self._worker_ident == threading.get_ident():
+            return self._unfinished == 0  # called from a hook on the worker: it cannot wait
         if self._unfinished:
             self._ensure_worker()
         deadline = time.monotonic() + max(timeout, 0.0)
