@@ -1,0 +1,107 @@
+"""Django: its 4xx exceptions reach the middleware and are ignored; its own error log is no
+second report; breadcrumbs come from the request's log records."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterator, List
+
+import pytest
+from feature_payloads import breadcrumb_messages, title
+from receiver import Receiver
+
+import errorwire
+
+django = pytest.importorskip("django")
+
+from django.conf import settings  # noqa: E402
+
+if not settings.configured:
+    # The same base as tests/integrations/django (settings are configured once per
+    # process); what each test relies on is applied with override_settings below.
+    settings.configure(
+        SECRET_KEY="errorwire-tests",
+        INSTALLED_APPS=[
+            "django.contrib.contenttypes",
+            "django.contrib.auth",
+            "django.contrib.sessions",
+        ],
+        DATABASES={
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(Path(tempfile.mkdtemp(prefix="errorwire-django-")) / "db"),
+            }
+        },
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        USE_TZ=True,
+    )
+    django.setup()
+
+from django.core.exceptions import PermissionDenied, SuspiciousOperation  # noqa: E402
+from django.http import Http404, HttpRequest, HttpResponse  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.urls import path  # noqa: E402
+
+log = logging.getLogger("shop")
+
+
+def missing(request: HttpRequest) -> HttpResponse:
+    raise Http404("no such order")
+
+
+def forbidden(request: HttpRequest) -> HttpResponse:
+    raise PermissionDenied
+
+
+def suspicious(request: HttpRequest) -> HttpResponse:
+    raise SuspiciousOperation("bad host header")
+
+
+def crash(request: HttpRequest) -> HttpResponse:
+    log.info("charging card of order %s", request.GET.get("order"))
+    raise ValueError("card processor down")
+
+
+urlpatterns = [
+    path("missing", missing),
+    path("forbidden", forbidden),
+    path("suspicious", suspicious),
+    path("crash", crash),
+]
+
+
+@pytest.fixture
+def site() -> Iterator[Client]:
+    with override_settings(
+        DEBUG=False,
+        ALLOWED_HOSTS=["testserver"],
+        ROOT_URLCONF=__name__,
+        MIDDLEWARE=["errorwire.integrations.django.ErrorwireMiddleware"],
+    ):
+        yield Client(raise_request_exception=False)
+
+
+def titles(receiver: Receiver) -> List[str]:
+    return sorted(title(item) for item in receiver.received)
+
+
+def test_django_4xx_exceptions_send_nothing_and_a_crash_is_reported_once(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger, site: Client
+) -> None:
+    client = start()
+    assert site.get("/missing").status_code == 404
+    assert site.get("/forbidden").status_code == 403
+    assert site.get("/suspicious").status_code == 400
+    assert site.get("/nowhere").status_code == 404
+    # Django logs "Internal Server Error: /crash" with exc_info to django.request,
+    # which propagates to the root logger's LoggingHandler: not a second report.
+    assert site.get("/crash?order=77").status_code == 500
+    assert errorwire.flush()
+
+    receiver.wait_for(3)
+    assert titles(receiver) == ["ValueError: card processor down"] * 3
+    for item in receiver.received:
+        assert breadcrumb_messages(item) == ["charging card of order 77"]
+    assert client.stats()["client"]["duplicate"] == 1  # the django.request record of the crash
