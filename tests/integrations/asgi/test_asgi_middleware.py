@@ -388,3 +388,23 @@ def test_missing_starlette_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delitem(sys.modules, "errorwire.integrations.starlette", raising=False)
     with pytest.raises(ImportError, match=r"pip install errorwire\[starlette\]"):
         importlib.import_module("errorwire.integrations.starlette")
+
+
+@pytest.mark.parametrize(
+    ("ip_headers", "expected"),
+    [
+        (("X-Forwarded-For", "X-Real-IP"), "203.0.113.9"),
+        (("CF-Connecting-IP",), "198.51.100.77"),
+        ((), "198.51.100.4"),  # the peer address only
+    ],
+)
+def test_client_ip_follows_the_configured_headers(
+    receiver: Receiver, all_vendors: Dict[str, Any], ip_headers: Any, expected: str
+) -> None:
+    reports = start(receiver, all_vendors, client_ip_headers=ip_headers)
+    headers = {"X-Forwarded-For": "203.0.113.9, 10.0.0.2", "CF-Connecting-IP": "198.51.100.77"}
+    with pytest.raises(Broken):
+        call(ErrorwireMiddleware(failing_app), "GET", "/ip", headers=headers)
+    event, payloads = reports.one()
+    assert event.request is not None and event.request.client_ip == expected
+    assert vendor_request("bugsnag", payloads["bugsnag"])["clientIp"] == expected
