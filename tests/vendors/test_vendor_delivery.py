@@ -9,6 +9,7 @@ from schemas import assert_valid
 from vendor_events import bugsnag_event, raygun_errors, rollbar_traces, wrap_with_cause
 
 import errorwire
+from errorwire.core.context import request_scope
 
 
 def _bodies(receiver: Receiver) -> Dict[str, Any]:
@@ -26,12 +27,13 @@ def _bodies(receiver: Receiver) -> Dict[str, Any]:
 
 def test_captured_chain_reaches_all_three_vendors(receiver: Receiver, all_vendors: Any) -> None:
     errorwire.init(sync=True, environment="staging", **all_vendors)
-    errorwire.set_person(id=7, username="zoé", email="zoe@example.com")
-    errorwire.add_breadcrumb("opened checkout", category="ui")
-    try:
-        wrap_with_cause()
-    except Exception:
-        event_id = errorwire.capture_exception(extra={"cart_id": "c-1"})
+    with request_scope():  # what an integration opens per request: person, breadcrumbs
+        errorwire.set_person(id=7, username="zoé", email="zoe@example.com")
+        errorwire.add_breadcrumb("opened checkout", category="ui")
+        try:
+            wrap_with_cause()
+        except Exception:
+            event_id = errorwire.capture_exception(extra={"cart_id": "c-1"})
     assert event_id
 
     bodies = _bodies(receiver)
@@ -53,7 +55,7 @@ def test_captured_chain_reaches_all_three_vendors(receiver: Receiver, all_vendor
     assert rollbar_traces(rollbar)[1]["frames"][-1]["code"].strip() == 'data["missing"] += 1'
     assert data["person"] == {"id": "7", "username": "zoé", "email": "zoe@example.com"}
     assert data["custom"]["cart_id"] == "c-1"
-    assert data["custom"]["breadcrumbs"][0]["message"] == "opened checkout"
+    assert [crumb["message"] for crumb in data["custom"]["breadcrumbs"]] == ["opened checkout"]
 
     raygun = bodies["raygun"]["details"]
     assert [e["className"] for e in raygun_errors(bodies["raygun"])] == [
@@ -73,7 +75,7 @@ def test_captured_chain_reaches_all_three_vendors(receiver: Receiver, all_vendor
     assert event["severityReason"] == {"type": "handledException"}
     assert event["app"]["releaseStage"] == "staging"
     assert event["groupingHash"] == data["fingerprint"]
-    assert event["breadcrumbs"][0]["name"] == "opened checkout"
+    assert [crumb["name"] for crumb in event["breadcrumbs"]] == ["opened checkout"]
 
 
 def test_captured_message_reaches_all_three_vendors(receiver: Receiver, all_vendors: Any) -> None:
