@@ -308,3 +308,23 @@ def test_init_from_settings(receiver: Receiver, all_vendors: Env) -> None:
     assert client is not None and len(client.options.vendors) == 3
     assert errorwire.flush(timeout=10.0)
     assert len(kept) == 1 and len(receiver.wait_for(3)) == 3
+
+
+def test_under_asgi_the_view_error_is_reported_once(receiver: Receiver, all_vendors: Env) -> None:
+    import asyncio
+
+    from django.test import AsyncClient
+
+    reports = start(receiver, all_vendors)
+
+    async def run() -> Tuple[int, int]:
+        client = AsyncClient(raise_request_exception=False)
+        failing = await client.get("/items/4/?via=asgi")
+        working = await client.get("/ok/")
+        return failing.status_code, working.status_code
+
+    assert asyncio.run(run()) == (500, 200)
+    event, _ = reports.one()
+    assert event.exceptions[0].short_type == "OutOfStock"
+    assert event.request is not None and event.request.query == {"via": "asgi"}
+    assert event.request.route_params == {"item_id": 4}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from typing import Any, Dict
 
 import pytest
@@ -17,6 +19,7 @@ from wsgi_family_reports import (
     vendor_request,
 )
 
+from errorwire.core import safety
 from errorwire.integrations.wsgi import ErrorwireMiddleware
 
 Env = Dict[str, Any]
@@ -244,3 +247,28 @@ def test_multipart_upload_reports_file_names_and_sizes_not_contents(
     [upload] = event.request.files
     assert (upload.field, upload.filename, upload.size) == ("photo", "beach.jpg", 1000)
     assert "PPPP" not in json.dumps(payloads)
+
+
+@pytest.mark.allow_internal_errors
+def test_errorwire_failing_to_copy_the_body_changes_nothing_for_the_app(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    environ = web.environ_for("/read-then-boom", method="POST", content_type="text/plain")
+    environ.update({"wsgi.input": io.StringIO("text, not bytes"), "CONTENT_LENGTH": "15"})
+    with pytest.raises(ValueError, match="bad body of 15 bytes"):  # the app read it all
+        web.call(ErrorwireMiddleware(web.app), environ)
+    event, _ = reports.one()  # reported, without the body errorwire could not copy
+    assert event.request is not None and event.request.body is None
+    assert safety.internal_errors["copy request body"] == 1  # counted, logged, swallowed
+
+
+@pytest.mark.parametrize(
+    ("module", "extra"),
+    [("errorwire.integrations.flask", "flask"), ("errorwire.integrations.django", "django")],
+)
+def test_a_missing_framework_names_the_extra_to_install(module: str, extra: str) -> None:
+    code = f"import sys; sys.modules[{extra!r}] = None; import {module}"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f"pip install errorwire[{extra}]" in result.stderr.splitlines()[-1]
