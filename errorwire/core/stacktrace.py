@@ -13,10 +13,11 @@ import hashlib
 import itertools
 import linecache
 import os
+import sys
 import sysconfig
 from functools import lru_cache
 from types import CodeType, FrameType, TracebackType
-from typing import Any, Iterator, List, Optional, Set, Tuple
+from typing import Any, Iterable, Iterator, List, Optional, Set, Tuple
 
 from errorwire.core.event import ExceptionInfo, Frame
 
@@ -192,6 +193,25 @@ def extract_frames(
     return frames, omitted
 
 
+def _group_members(exc: BaseException) -> Iterable[BaseException]:
+    if _GROUP_MEMBERS is not None:
+        if _GROUP_TYPE is not None and isinstance(exc, _GROUP_TYPE):
+            members: Iterable[BaseException] = _GROUP_MEMBERS.__get__(exc)
+            return members
+        return ()
+    # Before 3.11, anyio/trio (hence Starlette/FastAPI) raise the ``exceptiongroup`` backport's.
+    backport = getattr(sys.modules.get("exceptiongroup"), "BaseExceptionGroup", None)
+    if not isinstance(backport, type) or not isinstance(exc, backport):
+        return ()
+    try:
+        found = getattr(exc, "exceptions", ())
+    except Exception:  # a broken group: no members rather than no report
+        return ()
+    if not isinstance(found, (tuple, list)):
+        return ()
+    return [m for m in found if isinstance(m, BaseException)]
+
+
 def _linked(exc: BaseException) -> Iterator[Tuple[str, BaseException]]:
     """What ``exc`` leads to, nearest first: its group members, then cause or context.
 
@@ -199,9 +219,8 @@ def _linked(exc: BaseException) -> Iterator[Tuple[str, BaseException]]:
     matching ``Event.exceptions`` being outermost first. Read through BaseException's
     own slots: a subclass overriding ``__cause__`` with a property cannot derail it.
     """
-    if _GROUP_MEMBERS is not None and isinstance(exc, _GROUP_TYPE):  # type: ignore[arg-type]
-        for member in _GROUP_MEMBERS.__get__(exc):
-            yield "group", member
+    for member in _group_members(exc):
+        yield "group", member
     cause = _CAUSE.__get__(exc)
     if cause is not None:
         yield "cause", cause

@@ -647,3 +647,27 @@ def test_method_names_without_co_qualname_come_from_the_defining_class() -> None
         else:
             assert name is not None and name.endswith(".<locals>." + expected)
             assert name == getattr(code, "co_qualname", name)  # what 3.11+ says itself
+
+
+def test_groups_of_the_exceptiongroup_backport_are_followed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Before 3.11 anyio (under Starlette/FastAPI) raises exceptiongroup.ExceptionGroup;
+    # simulate that interpreter by hiding the builtin type and providing a backport module.
+    class BackportGroup(Exception):
+        def __init__(self, message: str, exceptions: List[BaseException]) -> None:
+            super().__init__(message)
+            self.exceptions = tuple(exceptions)
+
+    backport = type(sys)("exceptiongroup")
+    backport.BaseExceptionGroup = BackportGroup  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "exceptiongroup", backport)
+    monkeypatch.setattr(stacktrace, "_GROUP_MEMBERS", None)
+    members = [raised(lookup_missing), raised(lambda: _raise(ValueError("v")))]
+
+    chain = chain_of(raised(lambda: _raise(BackportGroup("task group", members))))
+    assert [(i.short_type, i.relation, i.parent) for i in chain] == [
+        ("BackportGroup", None, None),
+        ("KeyError", "group", 0),
+        ("ValueError", "group", 0),
+    ]
