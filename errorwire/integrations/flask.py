@@ -101,10 +101,11 @@ def build_request(request: flask.Request) -> Request:
     if request.view_args:
         fields["route_params"] = {k: _plain(v) for k, v in request.view_args.items()}
     parsed = request.__dict__  # werkzeug keeps parsed form data in the instance dict
-    if "form" in parsed:
-        fields["form"] = _multi_dict(parsed["form"])
-    if "files" in parsed:
-        fields["files"] = _uploads(parsed["files"])
+    if client is None or client.options.send_request_bodies:
+        if "form" in parsed:
+            fields["form"] = _multi_dict(parsed["form"])
+        if "files" in parsed:
+            fields["files"] = _uploads(parsed["files"])
     return request_from_environ(
         environ,
         capture if isinstance(capture, BodyCapture) else None,

@@ -47,7 +47,7 @@ class ErrorwireMiddleware:
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
-        api.ensure_client()  # a bad environment fails here, at startup, not per request
+        current_client()  # init() from the environment now, if the user has not
 
     def build_request(self, environ: Dict[str, Any], body: Optional[BodyCapture]) -> Request:
         client = current_client()

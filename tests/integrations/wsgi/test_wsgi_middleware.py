@@ -272,3 +272,22 @@ def test_a_missing_framework_names_the_extra_to_install(module: str, extra: str)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 1
     assert f"pip install errorwire[{extra}]" in result.stderr.splitlines()[-1]
+
+
+def test_client_ip_headers_are_configurable(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors, client_ip_headers=("X-Real-IP",))
+    headers = {"X-Forwarded-For": "203.0.113.1", "X-Real-IP": "198.51.100.2"}
+    with pytest.raises(web.PaymentFailed):
+        web.call(ErrorwireMiddleware(web.app), web.environ_for("/boom", headers=headers))
+    event, _ = reports.one()
+    assert event.request is not None and event.request.client_ip == "198.51.100.2"
+
+
+def test_without_any_header_the_peer_address_is_the_client_ip(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    with pytest.raises(web.PaymentFailed):
+        web.call(ErrorwireMiddleware(web.app), web.environ_for("/boom"))
+    event, _ = reports.one()
+    assert event.request is not None and event.request.client_ip == "10.1.2.3"
