@@ -3,21 +3,25 @@
 Two sources fill the current scope's ring (``core/context.py``):
 ``errorwire.add_breadcrumb`` and, automatically, log records at INFO and above.
 
-Log records are collected by one ``BreadcrumbHandler`` that ``errorwire.init``
-adds to the root logger. That is the cheapest hook that needs no patching of
-``logging``: a record exists only when its logger is enabled for its level, so
-this follows the app's own logging configuration (Python's default root level
-is WARNING: INFO records appear once the app enables INFO). Loggers with
-``propagate = False`` never reach the root; add a ``BreadcrumbHandler`` to them.
+Log records are collected where ``logging`` creates them: ``errorwire.init``
+wraps the log record factory (``logging.setLogRecordFactory``, the documented
+hook for this; the previous factory still makes the record). Not a handler on
+the root logger: that would turn the app's later ``logging.basicConfig()`` into
+a no-op (it does nothing once the root has a handler), a ``dictConfig`` of the
+root would remove it, and loggers with ``propagate = False`` would never reach
+it. A record exists only when its logger is enabled for its level, so this
+follows the app's logging configuration (Python's default root level is
+WARNING: INFO records appear once the app enables INFO).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from errorwire.core import context
 from errorwire.core.event import LEVELS, Breadcrumb
+from errorwire.core.safety import swallow
 
 BREADCRUMB_TYPES = ("manual", "navigation", "request", "log", "state", "user", "process", "error")
 """The types every vendor understands (Bugsnag's enum; the others map from it)."""
@@ -88,43 +92,36 @@ RECORD_ATTRIBUTE = "errorwire_breadcrumb"
 """Set on a record made into a breadcrumb, so LoggingHandler can leave it out of
 the report made from that same record (it is the report, not what came before)."""
 
+BREADCRUMB_LEVEL = logging.INFO
 
-class BreadcrumbHandler(logging.Handler):
-    """Appends a breadcrumb to the current scope for each record at ``level`` and above."""
+_enabled = False
+_previous_factory: Optional[Callable[..., logging.LogRecord]] = None
 
-    def __init__(self, level: int = logging.INFO) -> None:
-        super().__init__(level=level)
 
-    def handle(self, record: logging.LogRecord) -> bool:
-        # No handler lock: the ring is per context and deque.append is atomic.
-        if record.levelno < self.level or is_own_record(record) or not self.filter(record):
-            return False
-        self.emit(record)
-        return True
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
+def _record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    factory = _previous_factory or logging.LogRecord
+    record = factory(*args, **kwargs)
+    if _enabled and record.levelno >= BREADCRUMB_LEVEL and not is_own_record(record):
+        with swallow("log breadcrumb"):
             crumb = from_record(record)
             context.add_breadcrumb(crumb)
             setattr(record, RECORD_ATTRIBUTE, crumb)
-        except Exception:  # logging must never raise into the app
-            self.handleError(record)
+    return record
 
 
-_installed: Optional[BreadcrumbHandler] = None
+def install() -> None:
+    """Make log records at INFO and above into breadcrumbs (idempotent)."""
+    global _enabled, _previous_factory
+    _enabled = True
+    current = logging.getLogRecordFactory()
+    if current is not _record_factory:
+        _previous_factory = current
+        logging.setLogRecordFactory(_record_factory)
 
 
-def install(logger: Optional[logging.Logger] = None) -> BreadcrumbHandler:
-    """Add the breadcrumb handler to ``logger`` (the root logger) once."""
-    global _installed
-    target = logger or logging.getLogger()
-    if _installed is None:
-        _installed = BreadcrumbHandler()
-    if _installed not in target.handlers:
-        target.addHandler(_installed)
-    return _installed
-
-
-def uninstall(logger: Optional[logging.Logger] = None) -> None:
-    if _installed is not None:
-        (logger or logging.getLogger()).removeHandler(_installed)
+def uninstall() -> None:
+    """Stop; our factory is taken out unless another one was installed over it since."""
+    global _enabled
+    _enabled = False
+    if logging.getLogRecordFactory() is _record_factory and _previous_factory is not None:
+        logging.setLogRecordFactory(_previous_factory)

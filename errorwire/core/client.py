@@ -170,7 +170,7 @@ class Client:
             with swallow("read request"):
                 event.request = scope.request_builder()
         event.person = scope.person or self._load_person(scope.person_loader)
-        event.breadcrumbs = list(scope.breadcrumbs)
+        event.breadcrumbs = list(scope.breadcrumbs)[-options.max_breadcrumbs :]
         event.response_status = scope.response_status
         event.context = scope.context or _request_context(event)
         return event

@@ -25,8 +25,11 @@ def configure(max_breadcrumbs: int) -> None:
     _max_breadcrumbs = max_breadcrumbs
 
 
-def _new_ring() -> Deque[Breadcrumb]:
-    return deque(maxlen=_max_breadcrumbs)
+def _new_ring(size: Optional[int] = None) -> Deque[Breadcrumb]:
+    # One slot more than a report shows: a log record that becomes a report is
+    # also a breadcrumb (for later reports); it must not push out the oldest one
+    # its own report shows. The client takes the last ``max_breadcrumbs``.
+    return deque(maxlen=(size or _max_breadcrumbs) + 1)
 
 
 @dataclass
@@ -66,7 +69,7 @@ def request_scope(
     scope = Scope(
         framework=framework,
         request_builder=request_builder,
-        breadcrumbs=deque(maxlen=max_breadcrumbs or _max_breadcrumbs),
+        breadcrumbs=_new_ring(max_breadcrumbs),
     )
     token = _current.set(scope)
     try:

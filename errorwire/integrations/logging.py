@@ -102,9 +102,9 @@ def _location(record: logging.LogRecord) -> str:
 class _without_own_breadcrumb:
     """Leave the record's own breadcrumb out of its report: it is the report itself.
 
-    The breadcrumb handler may have run first for this very record (handler
-    order is the app's); it then sits last in the ring. Put back afterwards,
-    so later reports of the request still see it.
+    The breadcrumb was made with the record, so it sits last in the ring (unless
+    another handler added one since). Put back afterwards, so later reports of
+    the request still see it.
     """
 
     def __init__(self, record: logging.LogRecord) -> None:

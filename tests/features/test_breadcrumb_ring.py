@@ -199,3 +199,32 @@ def test_each_request_starts_with_an_empty_ring(
         {"title": f"LogMessage: request {n} failed", "crumbs": [f"request {n} began"]}
         for n in range(5)
     ]
+
+
+def test_init_adds_no_handler_so_a_later_basic_config_still_works(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
+) -> None:
+    root = logging.getLogger()
+    before = list(root.handlers)
+    start()
+    assert root.handlers == before  # logging.basicConfig() is a no-op once root has one
+
+
+def test_records_of_loggers_that_do_not_propagate_are_breadcrumbs_too(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
+) -> None:
+    start()
+    audit = logging.getLogger("audit")
+    audit.propagate = False
+    audit.setLevel(logging.INFO)
+    try:
+        with request_scope():
+            audit.info("refund approved by alice")
+            errorwire.capture_message("refund failed", level="error")
+    finally:
+        audit.propagate = True
+        audit.setLevel(logging.NOTSET)
+    assert errorwire.flush()
+
+    for item in receiver.wait_for(3):
+        assert breadcrumb_messages(item) == ["refund approved by alice"]

@@ -159,15 +159,18 @@ def test_vendor_before_send_changes_drops_or_fails_per_vendor(
     assert counters["raygun.dropped_before_send"] == 2
 
 
-def test_sample_rate_zero_sends_nothing_and_counts(
-    start: Callable[..., Any], receiver: Receiver
+def test_sample_rate_zero_sends_nothing_and_counts_and_says_why_once(
+    start: Callable[..., Any], receiver: Receiver, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = start(sample_rate=0.0)
-    for number in range(20):
-        report(f"failure {number}")
+    with caplog.at_level(logging.INFO, logger="errorwire"):
+        for number in range(20):
+            report(f"failure {number}")
     assert errorwire.flush()
     assert receiver.received == []
     assert client.stats()["client"]["dropped_sampled"] == 20
+    reasons = [r.getMessage() for r in caplog.records if "not sent" in r.getMessage()]
+    assert len(reasons) == 1 and "sample_rate" in reasons[0]
 
 
 def test_sample_rate_half_sends_about_half(all_vendors: Dict[str, Any], receiver: Receiver) -> None:
