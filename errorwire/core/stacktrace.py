@@ -1,4 +1,4 @@
-"""Exception chain -> plain ExceptionInfo/Frame data, and the grouping key.
+"""Exception chain -> plain ExceptionInfo/Frame data (request thread side).
 
 ``extract_chain`` runs on the request thread of a failing request, so it only
 walks tracebacks and reads code objects: no recursion, no file reads, one
@@ -9,9 +9,7 @@ worker, by ``add_source_context``.
 from __future__ import annotations
 
 import builtins
-import hashlib
 import itertools
-import linecache
 import os
 import sys
 import sysconfig
@@ -20,14 +18,26 @@ from types import CodeType, FrameType, TracebackType
 from typing import Any, Iterable, Iterator, List, Optional, Set, Tuple
 
 from errorwire.core.event import ExceptionInfo, Frame
+from errorwire.core.grouping import grouping_key
+from errorwire.core.source_context import CONTEXT_LINES, add_source_context, resolve_columns
+
+__all__ = [
+    "CONTEXT_LINES",
+    "MAX_CHAIN",
+    "MAX_FRAMES",
+    "add_source_context",
+    "classify_path",
+    "extract_chain",
+    "extract_frames",
+    "grouping_key",
+    "resolve_columns",
+    "safe_str",
+]
 
 MAX_CHAIN = 25
 """Exceptions kept from one chain (cause/context links plus group members)."""
 MAX_FRAMES = 250
 """Frames kept per exception; a deeper stack keeps its outermost and innermost."""
-CONTEXT_LINES = 5
-MAX_LINE_CHARS = 1000
-"""Longer source lines (minified, generated) are cut: context is for reading."""
 
 _GROUP_TYPE: Optional[type] = getattr(builtins, "BaseExceptionGroup", None)
 _GROUP_MEMBERS: Any = None if _GROUP_TYPE is None else vars(_GROUP_TYPE)["exceptions"]
@@ -97,30 +107,6 @@ def safe_str(exc: BaseException) -> Optional[str]:
     except Exception:  # a broken __str__ is the user's, not ours
         return None
     return text if isinstance(text, str) else None
-
-
-def _positions(code: CodeType, lasti: int) -> Tuple[Optional[int], Optional[int], Optional[int]]:
-    """(end_lineno, colno, end_colno) from 3.11+ ``co_positions``; 1-based UTF-8 byte columns.
-
-    ``tb_lasti`` is a byte offset and ``co_positions`` yields one entry per 2-byte
-    code unit (cache entries and EXTENDED_ARG included), hence ``lasti // 2``, as
-    the traceback module does.
-    """
-    positions = getattr(code, "co_positions", None)
-    if positions is None or not isinstance(lasti, int) or lasti < 0:
-        return None, None, None
-    try:
-        found = next(itertools.islice(positions(), lasti // 2, None), None)
-    except (ValueError, TypeError):  # pragma: no cover - defensive on odd code objects
-        return None, None, None
-    if found is None:
-        return None, None, None
-    _line, end_line, col, end_col = found
-    return (
-        end_line,
-        None if col is None else col + 1,
-        None if end_col is None else end_col + 1,
-    )
 
 
 def _function_name(code: CodeType, frame: FrameType) -> str:
@@ -266,95 +252,3 @@ def extract_chain(
         links = list(itertools.islice(_linked(current), room))
         stack.extend((rel, index, linked) for rel, linked in reversed(links))
     return chain
-
-
-def _cut(line: str) -> str:
-    line = line.rstrip("\r\n")
-    return line if len(line) <= MAX_LINE_CHARS else line[:MAX_LINE_CHARS]
-
-
-def _char_column(line: str, byte_column: Optional[int]) -> Optional[int]:
-    """A 1-based UTF-8 byte column of ``line`` as a 1-based character column."""
-    if byte_column is None or line.isascii():
-        return byte_column
-    prefix = line.encode("utf-8")[: byte_column - 1]
-    return len(prefix.decode("utf-8", "replace")) + 1
-
-
-def resolve_columns(frame: Frame) -> None:
-    """Decode the frame's ``code_location`` into (byte) columns; worker side."""
-    location = frame.code_location
-    if location is None:
-        return
-    frame.code_location = None
-    end_lineno, colno, end_colno = _positions(location[0], location[1])
-    frame.end_lineno, frame.colno, frame.end_colno = end_lineno, colno, end_colno
-
-
-def add_source_context(frames: List[Frame], lines: int = CONTEXT_LINES) -> None:
-    """Fill columns, ``code`` and up to ``lines`` lines before/after each frame (worker side).
-
-    Columns from ``co_positions`` count UTF-8 bytes; with the line at hand they
-    become character columns.
-    """
-    checked: Set[str] = set()
-    for frame in frames:
-        resolve_columns(frame)
-        path = frame.abs_path
-        if not path or frame.lineno is None or frame.code is not None:
-            continue
-        if path not in checked:
-            checked.add(path)
-            linecache.checkcache(path)  # the file may have changed since it was cached
-        source = linecache.getlines(path)
-        if not source or not 0 < frame.lineno <= len(source):
-            continue
-        index = frame.lineno - 1
-        line = source[index].rstrip("\r\n")
-        frame.colno = _char_column(line, frame.colno)
-        if frame.end_lineno is not None and 0 < frame.end_lineno <= len(source):
-            end_line = source[frame.end_lineno - 1].rstrip("\r\n")
-            frame.end_colno = _char_column(end_line, frame.end_colno)
-        frame.code = _cut(line)
-        frame.pre_context = [_cut(text) for text in source[max(0, index - lines) : index]]
-        frame.post_context = [_cut(text) for text in source[index + 1 : index + 1 + lines]]
-
-
-def _root_cause(chain: List[ExceptionInfo]) -> Optional[ExceptionInfo]:
-    """The innermost exception with project frames along the first-link path.
-
-    The path follows, from the outermost, each exception's first link (a group's
-    first member, else its cause or context). The innermost one with frames in the
-    project is the failure the user's code hit (``raise AppError from KeyError``
-    groups by the KeyError); when a library wraps a library error
-    (``sqlalchemy.exc.IntegrityError`` from the driver's, raised in library code)
-    the wrapper that still shows the user's frames wins.
-    """
-    if not chain:
-        return None
-    path = [0]
-    while True:
-        children = [i for i, info in enumerate(chain) if info.parent == path[-1]]
-        if not children:
-            break
-        path.append(children[0])
-    for index in reversed(path):
-        if any(frame.in_project for frame in chain[index].frames):
-            return chain[index]
-    return chain[0]
-
-
-def grouping_key(chain: List[ExceptionInfo]) -> str:
-    """SHA1 of one exception's class and in-project frame locations (``file:function``).
-
-    Line numbers are left out: they drift with every edit above the failing line.
-    Without any project frame, the innermost three frames stand in.
-    """
-    digest = hashlib.sha1(usedforsecurity=False)
-    info = _root_cause(chain)
-    if info is not None:
-        digest.update(info.type_name.encode("utf-8", "replace"))
-        frames = [f for f in info.frames if f.in_project] or info.frames[-3:]
-        for frame in frames:
-            digest.update(f"|{frame.filename}:{frame.function}".encode("utf-8", "replace"))
-    return digest.hexdigest()
