@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import random
 import socket
+import ssl
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Mapping, Optional
+from typing import Any, Iterator, List, Mapping, Optional
 
 import urllib3
 
@@ -58,38 +59,44 @@ def judge_error(exc: BaseException) -> Verdict:
 def describe_error(exc: BaseException) -> str:
     """A short cause naming the kind of network failure."""
     errors = urllib3.exceptions
-    root = _root(exc)
+    chain = list(_chain(exc))
+    root = chain[-1]
+
+    def found(kind: Any) -> bool:
+        return any(isinstance(e, kind) for e in chain)
+
     if isinstance(exc, errors.ProxyError):
         return f"proxy error ({root})"
-    if isinstance(exc, errors.SSLError):
+    if found(errors.SSLError) or found(ssl.SSLError):
         return f"TLS error ({root})"
-    if isinstance(root, ConnectionRefusedError):
+    if found(ConnectionRefusedError):
         return "connection refused"
-    if isinstance(root, ConnectionResetError):
+    if found(ConnectionResetError):
         return "connection reset"
-    if isinstance(exc, errors.NameResolutionError):
+    if found(socket.gaierror):
         return "DNS lookup failed"
     # NewConnectionError subclasses ConnectTimeoutError, hence the checks above first.
     if isinstance(exc, errors.ConnectTimeoutError):
         return "connect timeout"
-    if isinstance(exc, (errors.ReadTimeoutError, socket.timeout, TimeoutError)):
+    if found((errors.ReadTimeoutError, socket.timeout, TimeoutError)):
         return "read timeout"
     if isinstance(exc, errors.ProtocolError):
         return f"connection broken ({type(root).__name__})"
     return f"connection error ({type(root).__name__})"
 
 
-def _root(exc: BaseException) -> BaseException:
-    """The innermost cause (urllib3 wraps socket errors one or two levels deep)."""
-    seen = 0
-    while seen < 5:
-        inner = exc.__cause__ or exc.__context__
-        if inner is None and exc.args and isinstance(exc.args[-1], BaseException):
-            inner = exc.args[-1]
-        if inner is None:
-            break
-        exc, seen = inner, seen + 1
-    return exc
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: urllib3 keeps the socket error in args or as the cause."""
+    seen: List[int] = []
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen and len(seen) < 8:
+        seen.append(id(current))
+        yield current
+        wrapped = current.args[-1] if current.args else None
+        if isinstance(wrapped, BaseException):
+            current = wrapped
+        else:
+            current = current.__cause__ or current.__context__
 
 
 def _header(headers: Mapping[str, str]) -> Optional[str]:
