@@ -73,19 +73,22 @@ def is_own_record(record: logging.LogRecord) -> bool:
 
 
 def from_record(record: logging.LogRecord) -> Breadcrumb:
+    # On every log call of the app: build the Breadcrumb directly (fields known valid).
     try:
         message = record.getMessage()
     except Exception:  # a bad format string is the app's bug, not a crash here
         message = str(record.msg)
-    crumb = make_breadcrumb(
-        message,
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[: MAX_MESSAGE_CHARS - 1] + "\u2026"
+    levelno = record.levelno
+    return Breadcrumb(
+        message=message,
         category=record.name,
-        level=level_name(record.levelno),
-        type="error" if record.levelno >= logging.ERROR else "log",
-        data={"logger": record.name, "location": f"{record.module}:{record.lineno}"},
+        level=level_name(levelno),
+        type="error" if levelno >= logging.ERROR else "log",
+        data={"location": f"{record.module}:{record.lineno}"},
+        timestamp=record.created,
     )
-    crumb.timestamp = record.created
-    return crumb
 
 
 RECORD_ATTRIBUTE = "errorwire_breadcrumb"
@@ -102,10 +105,13 @@ def _record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     factory = _previous_factory or logging.LogRecord
     record = factory(*args, **kwargs)
     if _enabled and record.levelno >= BREADCRUMB_LEVEL and not is_own_record(record):
-        with swallow("log breadcrumb"):
+        try:
             crumb = from_record(record)
             context.add_breadcrumb(crumb)
-            setattr(record, RECORD_ATTRIBUTE, crumb)
+            record.__dict__[RECORD_ATTRIBUTE] = crumb
+        except Exception:
+            with swallow("log breadcrumb"):  # counted and logged once, never raised
+                raise
     return record
 
 

@@ -228,3 +228,18 @@ def test_records_of_loggers_that_do_not_propagate_are_breadcrumbs_too(
 
     for item in receiver.wait_for(3):
         assert breadcrumb_messages(item) == ["refund approved by alice"]
+
+
+def test_long_log_lines_are_cut_in_the_ring(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
+) -> None:
+    start()
+    with request_scope():
+        app_logging.info("payload: %s", "x" * 50_000)
+        errorwire.capture_message("after a huge line", level="error")
+    assert errorwire.flush()
+
+    for item in receiver.wait_for(3):
+        (message,) = breadcrumb_messages(item)
+        assert message.startswith("payload: xxx")
+        assert len(message) <= 1024
