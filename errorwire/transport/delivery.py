@@ -27,6 +27,9 @@ from errorwire.vendors.cap import cap
 MAX_SHRINKS = 3
 """How many times a report refused with 413 is shrunk (to half its size) and resent."""
 MIN_SHRINK_BYTES = 1024
+TIMEOUTS_TO_OPEN = 2
+"""Timeouts in a row that open the circuit whatever ``circuit_failures`` says: each one
+holds the single worker for a whole connect or read timeout, delaying every vendor."""
 USER_AGENT = f"{NOTIFIER_NAME}/{NOTIFIER_VERSION}"
 
 
@@ -48,6 +51,10 @@ class Lane:
         self.backlog: Deque[Delivery] = deque()
         self.failures = 0
         """Failed attempts in a row (5xx, connection errors): drives backoff and the circuit."""
+        self.timeouts = 0
+        """Of those, the timeouts in a row."""
+        self.open = False
+        """Circuit open: paused for ``circuit_cooldown``, then one report probes it."""
         self.limited = 0
         """Rate-limit answers in a row without Retry-After: drives their backoff."""
         self.ready_at = 0.0
@@ -56,8 +63,9 @@ class Lane:
     def due(self, now: float) -> bool:
         return bool(self.backlog) and now >= self.ready_at
 
-    def circuit(self, threshold: int) -> str:
-        return "open" if self.failures >= threshold else "closed"
+    @property
+    def circuit(self) -> str:
+        return "open" if self.open else "closed"
 
 
 class Deliverer:
@@ -108,9 +116,10 @@ class Deliverer:
         )
 
     def _healthy(self, lane: Lane) -> None:
-        if lane.failures >= self.options.circuit_failures:
+        if lane.open:
             logging.getLogger("errorwire").info("errorwire: %s answers again; resumed", lane.vendor)
-        lane.failures = 0
+        lane.open = False
+        lane.failures = lane.timeouts = 0
         lane.limited = 0
 
     def _rate_limited(self, lane: Lane, verdict: policy.Verdict) -> bool:
@@ -138,12 +147,17 @@ class Deliverer:
     def _failed(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> bool:
         options = self.options
         lane.failures += 1
+        lane.timeouts = lane.timeouts + 1 if verdict.cause.endswith("timeout") else 0
         delivery.attempts += 1
         delay = policy.backoff(lane.failures, options.retry_backoff, options.retry_backoff_max)
-        if lane.failures >= options.circuit_failures:
+        opening = not lane.open and (
+            lane.failures >= options.circuit_failures or lane.timeouts >= TIMEOUTS_TO_OPEN
+        )
+        lane.open = lane.open or opening
+        if lane.open:
             delay = max(delay, options.circuit_cooldown)
         lane.ready_at = time.monotonic() + delay
-        if lane.failures == options.circuit_failures:
+        if opening:
             logging.getLogger("errorwire").warning(
                 "errorwire: %s failed %d times in a row (last: %s); circuit open, "
                 "paused for %.1f s while other vendors keep sending",

@@ -232,7 +232,7 @@ class Transport:
         options = self.options
         while True:
             wait = lane.ready_at - time.monotonic()
-            if wait > 0 and lane.failures >= options.circuit_failures:
+            if wait > 0 and lane.open:
                 self._deliverer.drop(
                     lane, "circuit_open", "it failed %d times in a row", lane.failures
                 )
@@ -309,7 +309,7 @@ class Transport:
             )
             lane = self._lanes.get(name)
             entry["waiting"] = len(lane.backlog) if lane else 0
-            entry["circuit"] = lane.circuit(self.options.circuit_failures) if lane else "closed"
+            entry["circuit"] = lane.circuit if lane else "closed"
         totals.update(
             mode=self.mode,
             worker="running" if self._worker_running else "idle",

@@ -97,6 +97,23 @@ def test_full_queue_drops_the_newest_counts_them_and_warns_once_per_burst(
         transport.close(1)
 
 
+def test_a_paused_vendor_keeps_at_most_queue_size_reports_and_the_others_get_all(
+    receiver: Receiver, all_vendors: Dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver.script_for("raygun", Reply(429, headers={"Retry-After": "60"}))
+    client = errorwire.init(**all_vendors, **QUICK, queue_size=3)
+    for index in range(6):
+        capture(1, f"r{index}")
+        receiver.wait_for(2 * index + 2)  # rollbar and bugsnag have it: it was distributed
+    assert messages(receiver.received, "rollbar") == [f"r{i} 0" for i in range(6)]
+    raygun = errorwire.stats()["raygun"]
+    assert raygun["dropped"] == {"backlog_full": 3}
+    assert raygun["waiting"] == 3
+    assert "backlog_full" in logged(caplog)
+    client.close(timeout=0.1)
+    assert errorwire.stats()["raygun"]["dropped"] == {"backlog_full": 3, "shutdown": 3}
+
+
 def test_an_error_storm_uses_one_worker_thread(
     receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
@@ -120,12 +137,13 @@ def test_a_dead_vendor_does_not_delay_a_healthy_one(
         client = errorwire.init(
             rollbar=errorwire.Rollbar(access_token="t", endpoint=dead.endpoints()["rollbar"]),
             raygun=errorwire.Raygun(api_key="k", endpoint=receiver.endpoints()["raygun"]),
-            **{**QUICK, "read_timeout": 0.3, "circuit_failures": 2, "circuit_cooldown": 30.0},
+            **{**QUICK, "read_timeout": 0.3, "circuit_failures": 5, "circuit_cooldown": 30.0},
         )
         assert_caller_not_held(capture(20))
         healthy = receiver.wait_for(20, timeout=10)
         assert messages(healthy, "raygun") == sorted(f"report {i}" for i in range(20))
-        # The dead vendor was tried until its circuit opened, then left alone.
+        # The dead vendor was tried until its circuit opened, then left alone: two
+        # timeouts in a row are enough, as each holds the one worker thread.
         assert len(dead.attempts) == 2
         stats = errorwire.stats()
         assert stats["rollbar"]["circuit"] == "open"
@@ -200,6 +218,7 @@ def test_under_uwsgi_without_threads_reports_are_sent_inline_and_the_log_says_wh
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_reports_with_its_own_worker_and_the_parent_is_untouched(
     receiver: Receiver,
 ) -> None:
