@@ -29,7 +29,8 @@ th{background:#eef0f3;font-weight:600}
 .frame{border-top:1px solid #eef0f3;padding:4px 0}
 .frame.library{color:#6b7280}.frame.in-project .where{font-weight:600}.app{background:#fde68a}
 pre{background:#f3f4f6;padding:6px 8px;overflow:auto;margin:4px 0;font-size:12px}
-.source .error-line{background:#fecaca;display:block}code{font-size:12px}
+.source .error-line{background:#fecaca;display:inline-block;min-width:100%}
+summary{cursor:pointer}code{font-size:12px}
 """
 
 
@@ -40,7 +41,7 @@ def esc(value: Any) -> str:
 def when(stamp: Optional[float]) -> str:
     if stamp is None:
         return ""
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(stamp))
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(stamp))
 
 
 def page(title: str, body: str) -> str:
@@ -69,8 +70,9 @@ def index_page(
         for g in groups
     )
     table = (
-        "<table id=groups><tr><th>last seen</th><th>vendor</th><th>error</th><th>framework</th>"
-        f"<th>environment</th><th>count</th><th>first seen</th></tr>{rows}</table>"
+        "<table id=groups><tr><th>last seen (UTC)</th><th>vendor</th><th>error</th>"
+        "<th>framework</th><th>environment</th><th>count</th><th>first seen (UTC)</th></tr>"
+        f"{rows}</table>"
         if groups
         else "<p id=empty>No reports yet. Point errorwire at this inbox:</p>"
     )
@@ -86,7 +88,7 @@ def index_page(
     body = f"<h1>Error groups</h1>{table}"
     if rejected:
         body += (
-            "<h2>Rejected requests</h2><table id=rejected><tr><th>at</th><th>vendor</th>"
+            "<h2>Rejected requests</h2><table id=rejected><tr><th>at (UTC)</th><th>vendor</th>"
             f"<th>status</th><th>why</th></tr>{rejected}</table>"
         )
     body += f"<h2>Endpoints</h2><table id=endpoints>{setup}</table>"
@@ -101,7 +103,7 @@ def report_page(full: Dict[str, Any], occurrences: List[Dict[str, Any]]) -> str:
         ("environment", esc(full["environment"])),
         ("framework", esc(full["framework"])),
         ("level", esc(report.get("level"))),
-        ("received", esc(when(full["received_at"]))),
+        ("received (UTC)", esc(when(full["received_at"]))),
         ("grouping key", f"<code>{esc(report.get('grouping_key'))}</code>"),
         ("occurrences", f"{int(group.get('count') or 1)}"),
     ]
@@ -122,7 +124,10 @@ def report_page(full: Dict[str, Any], occurrences: List[Dict[str, Any]]) -> str:
     )
     body += f"<h2>Occurrences in this group</h2><ul id=occurrences>{others}</ul>"
     raw = json.dumps(full["raw"], indent=2, ensure_ascii=False, sort_keys=True)
-    body += f"<h2>Raw payload</h2><pre id=raw>{esc(raw)}</pre>"
+    body += (
+        "<h2>Raw payload</h2><details id=raw-payload><summary>the JSON as received"
+        f" (pretty-printed)</summary><pre id=raw>{esc(raw)}</pre></details>"
+    )
     return page(f"{full['title']} - errorwire inbox", body)
 
 
@@ -147,15 +152,19 @@ def _frame(frame: Dict[str, Any]) -> str:
         f"{marker}<span class=where><code class=file>{esc(frame.get('file'))}{line}</code>"
         f" in <code class=method>{esc(frame.get('method'))}</code></span>"
     )
-    source = ""
-    if frame.get("source"):
-        lines = "".join(
-            f"<span class={'error-line' if current else 'context-line'}>"
-            f"{esc(number if number is not None else ''):>5} {esc(text)}</span>\n"
-            for number, text, current in frame["source"]
-        )
-        source = f"<pre class=source>{lines}</pre>"
-    return f"<li class='frame {kind}'>{where}{source}</li>"
+    if not frame.get("source"):
+        return f"<li class='frame {kind}'>{where}</li>"
+    lines = "".join(
+        f"<span class={'error-line' if current else 'context-line'}>"
+        f"{esc(number if number is not None else ''):>5} {esc(text)}</span>\n"
+        for number, text, current in frame["source"]
+    )
+    # Library frames start folded: the app's own frames are what a reader looks for.
+    unfolded = " open" if in_project else ""
+    return (
+        f"<li class='frame {kind}'><details{unfolded}><summary>{where}</summary>"
+        f"<pre class=source>{lines}</pre></details></li>"
+    )
 
 
 def _request(request: Optional[Dict[str, Any]]) -> str:

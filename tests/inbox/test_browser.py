@@ -97,6 +97,9 @@ def test_inbox_pages_in_a_real_browser(page: Any, post: Poster, inbox: RunningIn
     assert error_line.inner_text().strip() == "497 user = foo"
     assert p.locator(".request-url").inner_text() == "https://rollbar.com/project/1"
     assert "brianr" in p.locator("#person").inner_text()
+    assert not p.locator("#raw").is_visible()  # folded until asked for
+    p.locator("#raw-payload summary").click()
+    assert p.locator("#raw").is_visible()
     assert '"access_token"' in p.locator("#raw").inner_text()
     assert p.locator("img").count() == 0
 
