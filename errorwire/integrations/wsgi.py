@@ -62,7 +62,7 @@ class ErrorwireMiddleware:
             return self.app(environ, start_response)
         options = client.options
         body: Optional[BodyCapture] = None
-        if options.send_request_bodies:
+        if options.send_request_bodies and _may_have_body(environ):
             with swallow("copy request body"):
                 body = tee_input(environ, options.max_request_body)
 
@@ -82,10 +82,18 @@ class ErrorwireMiddleware:
         return ReportingIterable(result, ctx)
 
 
+def _may_have_body(environ: Dict[str, Any]) -> bool:
+    """A Content-Length above 0, or a chunked body (the server then terminates the input)."""
+    length = environ.get("CONTENT_LENGTH")
+    return bool(length and length != "0") or "HTTP_TRANSFER_ENCODING" in environ
+
+
 def _recording_status(scope: Scope, start_response: Callable[..., Any]) -> Callable[..., Any]:
     def recording_start_response(status: str, headers: List[Any], *exc_info: Any) -> Any:
-        with swallow("read response status"):
-            scope.response_status = int(status.split(None, 1)[0])
+        try:  # noqa: SIM105 - per request: try/except costs nothing, suppress() does
+            scope.response_status = int(status[:3])
+        except (TypeError, ValueError):  # not a status line: the server will say so
+            pass
         return start_response(status, headers, *exc_info)
 
     return recording_start_response
