@@ -231,3 +231,16 @@ def test_the_project_root_defaults_to_the_working_directory(
     frame = bodies["bugsnag"]["events"][0]["exceptions"][0]["stacktrace"][0]
     assert (frame["file"], frame["inProject"]) == (RELATIVE, True)
     assert bodies["rollbar"]["data"]["server"]["root"] == os.path.realpath(ROOT)
+
+
+def test_an_exception_that_was_never_raised_is_sent_without_frames(
+    client: Any, receiver: Receiver
+) -> None:
+    bodies = report(receiver, PaymentFailed("built, never raised"))
+
+    trace = rollbar_traces(bodies["rollbar"])[0]
+    assert trace["exception"]["message"] == "built, never raised"
+    assert trace["frames"] == []
+    exception = bodies["bugsnag"]["events"][0]["exceptions"][0]
+    assert exception["errorClass"] == f"{__name__}.PaymentFailed"
+    assert exception["stacktrace"] == []
