@@ -94,23 +94,24 @@ def test_starlette_concurrent_requests_keep_their_own_breadcrumbs(
     start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
 ) -> None:
     start()
-    b_logged = asyncio.Event()
+    b_logged: List[asyncio.Event] = []  # made in the running loop (Python 3.9 binds it)
 
     async def slow_failure(request: Any) -> Any:
         log.info("A: reserving stock")
-        await asyncio.wait_for(b_logged.wait(), 5)
+        await asyncio.wait_for(b_logged[0].wait(), 5)
         log.warning("A: stock low")
         raise RuntimeError("A: reservation failed")
 
     async def quick(request: Any) -> Any:
         log.info("B: listing products")
-        b_logged.set()
+        b_logged[0].set()
         return PlainTextResponse("ok")
 
     app = Starlette(routes=[Route("/a", slow_failure), Route("/b", quick)])
     app.add_middleware(errorwire_starlette.ErrorwireMiddleware)
 
     async def both() -> List[int]:
+        b_logged.append(asyncio.Event())
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://shop") as client:
             answers = await asyncio.gather(client.get("/a"), client.get("/b"))
