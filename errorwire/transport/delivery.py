@@ -41,6 +41,8 @@ class Delivery:
     shrinks: int = 0
     limit: int = 0
     """The byte cap of the last encoding; halved on each 413."""
+    retrying: bool = False
+    """The next attempt is a retry (after a failure or a rate limit): counted as one."""
 
 
 class Lane:
@@ -83,6 +85,9 @@ class Deliverer:
         When it is not, ``lane.ready_at`` says when it may be tried again.
         """
         item = delivery.item
+        if delivery.retrying:
+            delivery.retrying = False
+            self.stats.add(lane.vendor, "retried")
         headers = {"User-Agent": USER_AGENT, **item.headers}
         if lane.vendor == "bugsnag":
             headers["Bugsnag-Sent-At"] = sent_at()
@@ -97,13 +102,32 @@ class Deliverer:
             self.stats.add(lane.vendor, "sent")
             return True
         if verdict.kind == policy.RATE_LIMITED:
-            return self._rate_limited(lane, verdict)
+            return self._rate_limited(lane, delivery, verdict)
         if verdict.kind == policy.TOO_LARGE:
             return self._shrink(lane, delivery, verdict)
         if verdict.kind == policy.REJECTED:
             self._healthy(lane)
             return self._rejected(lane, verdict)
         return self._failed(lane, delivery, verdict)
+
+    def deliver_now(self, lane: Lane, delivery: Delivery) -> None:
+        """Deliver in the calling thread (sync mode, uWSGI without threads).
+
+        Backoffs are waited out up to ``retry_backoff_max``; a longer wait, or an
+        open circuit, drops the report rather than hold the caller.
+        """
+        while True:
+            wait = lane.ready_at - time.monotonic()
+            if wait > 0 and lane.open:
+                self.drop(lane, "circuit_open", "it failed %d times in a row", lane.failures)
+                return
+            if wait > self.options.retry_backoff_max:
+                self.drop(lane, "rate_limited", "it asks to wait %.0f s", wait)
+                return
+            if wait > 0:
+                time.sleep(wait)
+            if self.attempt(lane, delivery):
+                return
 
     def drop(self, lane: Lane, reason: str, why: str, *args: object) -> None:
         self.stats.drop(lane.vendor, reason)
@@ -122,7 +146,7 @@ class Deliverer:
         lane.failures = lane.timeouts = 0
         lane.limited = 0
 
-    def _rate_limited(self, lane: Lane, verdict: policy.Verdict) -> bool:
+    def _rate_limited(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> bool:
         options = self.options
         if verdict.retry_after is not None:
             delay, source = verdict.retry_after, "Retry-After"
@@ -133,7 +157,7 @@ class Deliverer:
             source = "backoff"
         lane.ready_at = time.monotonic() + delay
         self.stats.add(lane.vendor, "rate_limited")
-        self.stats.add(lane.vendor, "retried")
+        delivery.retrying = True
         self.log.log(
             f"limited-{lane.vendor}",
             "errorwire: %s is rate limiting (%s); waiting %.1f s (%s), the report is kept",
@@ -175,7 +199,7 @@ class Deliverer:
                 verdict.cause,
             )
             return True
-        self.stats.add(lane.vendor, "retried")
+        delivery.retrying = True
         self.log.log(
             f"retry-{lane.vendor}",
             "errorwire: %s delivery failed (%s%s); retry %d of %d in %.2f s",

@@ -5,7 +5,24 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from errorwire.core.safety import log_once
+
 _OFF = {"", "0", "false", "off", "no", "none"}
+
+
+def sending_mode(sync: bool) -> str:
+    """ "thread" (the background worker), "sync" (asked for) or "inline" (no threads run)."""
+    if sync:
+        return "sync"
+    if uwsgi_without_threads():
+        log_once(
+            "uwsgi-no-threads",
+            "errorwire: uWSGI runs without enable-threads, so a background thread would "
+            "never run; reports are sent in the request thread (start uWSGI with "
+            "--enable-threads to send them in the background)",
+        )
+        return "inline"
+    return "thread"
 
 
 def uwsgi_without_threads() -> bool:

@@ -18,10 +18,10 @@ from typing import Any, Callable, Deque, Dict, List, Optional
 
 from errorwire.core.config import Options
 from errorwire.core.event import Event
-from errorwire.core.safety import log_once, logger, swallow
+from errorwire.core.safety import logger, swallow
 from errorwire.transport.delivery import Deliverer, Delivery, Lane
 from errorwire.transport.http import HttpClient
-from errorwire.transport.runtime import uwsgi_without_threads
+from errorwire.transport.runtime import sending_mode
 from errorwire.transport.stats import QUEUE, QuietLog, TransportStats
 from errorwire.vendors.base import Outgoing
 
@@ -38,17 +38,7 @@ class Transport:
         self.options = options
         self.render = render
         self.count = count
-        self.mode = "thread"
-        if options.sync:
-            self.mode = "sync"
-        elif uwsgi_without_threads():
-            self.mode = "inline"
-            log_once(
-                "uwsgi-no-threads",
-                "errorwire: uWSGI runs without enable-threads, so a background thread would "
-                "never run; reports are sent in the request thread (start uWSGI with "
-                "--enable-threads to send them in the background)",
-            )
+        self.mode = sending_mode(options.sync)
         self._closed = False
         self._start_process()
         _live.add(self)
@@ -226,24 +216,7 @@ class Transport:
             with self._lock:
                 lane = self._lane(item.vendor_name)
             with swallow(f"deliver to {lane.vendor}"):
-                self._deliver_inline(lane, Delivery(item))
-
-    def _deliver_inline(self, lane: Lane, delivery: Delivery) -> None:
-        options = self.options
-        while True:
-            wait = lane.ready_at - time.monotonic()
-            if wait > 0 and lane.open:
-                self._deliverer.drop(
-                    lane, "circuit_open", "it failed %d times in a row", lane.failures
-                )
-                return
-            if wait > options.retry_backoff_max:
-                self._deliverer.drop(lane, "rate_limited", "it asks to wait %.0f s", wait)
-                return
-            if wait > 0:
-                time.sleep(wait)
-            if self._deliverer.attempt(lane, delivery):
-                return
+                self._deliverer.deliver_now(lane, Delivery(item))
 
     # -- lifecycle ---------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from transport_helpers import (
     QUICK,
     assert_caller_not_held,
     capture,
+    closed_port_url,
     logged,
     message,
     messages,
@@ -182,6 +183,33 @@ def test_sync_mode_sends_before_capture_returns(
     assert len(receiver.received) == 3
     stats = errorwire.stats()["transport"]
     assert (stats["mode"], stats["worker"], stats["sent"]) == ("sync", "idle", 3)
+
+
+def test_sync_mode_does_not_hold_the_caller_for_a_long_retry_after(
+    receiver: Receiver, all_vendors: Dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver.script_for("raygun", Reply(429, headers={"Retry-After": "60"}))
+    errorwire.init(**all_vendors, **QUICK, sync=True)
+    capture(1)
+    assert receiver.by_vendor("raygun") == []
+    assert len(receiver.received) == 2
+    assert errorwire.stats()["raygun"]["dropped"] == {"rate_limited": 1}
+    assert "it asks to wait 60 s" in logged(caplog)
+
+
+def test_sync_mode_drops_at_once_while_a_vendor_circuit_is_open(
+    receiver: Receiver, all_vendors: Dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    all_vendors["raygun"] = errorwire.Raygun(
+        api_key="k", endpoint=closed_port_url("/entries")
+    )
+    errorwire.init(**all_vendors, **{**QUICK, "circuit_failures": 2}, sync=True)
+    capture(3)
+    raygun = errorwire.stats()["raygun"]
+    assert raygun["dropped"] == {"circuit_open": 3}
+    assert raygun["retried"] == 1  # two attempts for the first report, none after
+    assert len(receiver.received) == 6
+    assert "circuit open" in logged(caplog)
 
 
 @pytest.mark.parametrize(
