@@ -1,0 +1,229 @@
+"""What counts as a secret: sensitive key names and secret-looking values.
+
+Keys are compared as word lists: split on separators and camelCase, lowercased,
+with the CGI ``HTTP_`` prefix dropped, so ``X-Api-Key``, ``x_api_key``,
+``HTTP_X_API_KEY`` and ``xApiKey`` are one key. A rule of one short word
+(``auth``, ``pwd``, ``ssn``...) must equal a whole word: ``author`` and
+``authority`` are not secrets. A longer word (``password``, ``token``,
+``session``...) also matches inside a glued word (``csrftoken``, ``sessionid``,
+``userpassword``): such keys are common and nearly always secret.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, FrozenSet, Iterable, List, Match, Optional, Tuple
+
+FILTERED = "[Filtered]"
+
+DEFAULT_KEYS: Tuple[str, ...] = (
+    "password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "access_token",
+    "auth", "authorization", "credentials", "cookie", "set-cookie", "session", "csrf",
+    "xsrf", "private_key", "credit_card", "card_number", "cvv", "ssn",
+)  # fmt: skip
+
+GLUE_MIN = 5
+"""Rule words at least this long also match inside a longer word."""
+
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+def key_words(key: str) -> Tuple[str, ...]:
+    """``"HTTP_X_API_KEY"`` -> ``("x", "api", "key")``; ``"apiKey"`` -> ``("api", "key")``."""
+    words: List[str] = []
+    for chunk in _SEPARATORS.split(key):
+        if not chunk:
+            continue
+        if chunk.isascii():
+            words.extend(w.lower() for w in _CAMEL.findall(chunk))
+        else:
+            words.append(chunk.lower())
+    if len(words) > 1 and words[0] == "http":
+        words = words[1:]
+    return tuple(words)
+
+
+class KeyMatcher:
+    """Decides whether a key names a secret. Built once per set of options; cached."""
+
+    def __init__(self, add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
+        removed = {key_words(k) for k in remove}
+        rules = {key_words(k) for k in (*DEFAULT_KEYS, *add)} - removed
+        rules.discard(())
+        self.allowed: FrozenSet[Tuple[str, ...]] = frozenset(removed)
+        """Keys spelled exactly as an ``unscrub_keys`` entry are never scrubbed."""
+        self.whole: FrozenSet[str] = frozenset(r[0] for r in rules if len(r) == 1)
+        self.phrases: Tuple[Tuple[str, ...], ...] = tuple(r for r in rules if len(r) > 1)
+        glued = {r[0] for r in rules if len(r) == 1} | {"".join(r) for r in self.phrases}
+        self.glued: Tuple[str, ...] = tuple(_stem(w) for w in sorted(glued) if len(w) >= GLUE_MIN)
+        self.hints: Tuple[bytes, ...] = tuple(
+            sorted({_stem(max(r, key=len)).encode("ascii", "replace") for r in rules})
+        )
+        """A word every key matching a rule contains: where to look for pairs in text."""
+        self._cache: Dict[str, bool] = {}
+
+    def matches(self, key: str) -> bool:
+        found = self._cache.get(key)
+        if found is None:
+            found = self._decide(key)
+            if len(self._cache) > 20_000:
+                self._cache.clear()
+            self._cache[key] = found
+        return found
+
+    def _decide(self, key: str) -> bool:
+        words = key_words(key)
+        if not words or words in self.allowed:
+            return False
+        for word in words:
+            if word in self.whole or any(g in word for g in self.glued):
+                return True
+        for phrase in self.phrases:
+            size = len(phrase)
+            if any(words[i : i + size] == phrase for i in range(len(words) - size + 1)):
+                return True
+        return False
+
+
+def _stem(word: str) -> str:
+    """``credentials`` also matches ``credential``."""
+    return word[:-1] if word.endswith("s") and len(word) > GLUE_MIN else word
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def looks_like_card(digits: str) -> bool:
+    """13-19 digits, a payment card's leading digit (2-6), Luhn-valid."""
+    return 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits)
+
+
+_CREDENTIAL = re.compile(r"(?i:\b(?:bearer|basic)\s+)(?=[\w\-.~+/]{6})[\w\-.~+/]+=*")
+_JWT = re.compile(r"eyJ[\w-]{2,}\.eyJ[\w-]{2,}\.[\w-]*")
+_URL_PASSWORD = re.compile(r"([a-zA-Z][\w+.\-]{0,30}://[^\s/:@]*:)[^\s/@]+(?=@)")
+_DIGIT_RUN = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_PAIR = re.compile(
+    # key=value, key: value, "key": "value", 'key': 'value'. A bare value stops at '='
+    # (keeping base64 padding) so "a=b=token=x" is three pairs; an unclosed quote runs
+    # to the end (a cut body).
+    r"""(?P<key>[\w.\-]{1,128})(?P<sep>["']?[ \t]*[:=][ \t]*)"""
+    r"""(?:"(?P<dq>(?:[^"\\]|\\.)*)|'(?P<sq>[^']*)"""
+    r"""|(?P<bare>(?:(?i:bearer|basic|token)[ \t]+)?[^\s"'&;,<>()\[\]{}=]+=*))"""
+)
+_TAG = re.compile(r"<(?P<key>[\w.\-:]+)[^<>]*>(?P<value>[^<]*)(?=</(?P=key)>)")
+
+
+def scrub_text(text: str, keys: KeyMatcher) -> str:
+    """``text`` with secret-looking values replaced by ``[Filtered]``: the values of
+    ``key=value`` pairs and ``<key>value</key>`` elements with a secret key, then
+    tokens, card numbers and URL passwords anywhere."""
+    return scrub_values(_scrub_pairs(text, keys))
+
+
+def scrub_values(text: str) -> str:
+    """``text`` with secret-looking values replaced, whatever the keys around them.
+
+    Separate simple patterns, not one alternation: each is scanned at C speed.
+    """
+    if "earer" in text or "asic" in text or "EARER" in text or "ASIC" in text:
+        text = _CREDENTIAL.sub(_keep_scheme, text)
+    if "eyJ" in text:
+        text = _JWT.sub(FILTERED, text)
+    if "://" in text:
+        text = _URL_PASSWORD.sub(r"\1" + FILTERED, text)
+    return _DIGIT_RUN.sub(_cards_in_run, text)
+
+
+def _keep_scheme(found: Match[str]) -> str:
+    scheme = found.group(0).split(None, 1)[0]
+    return f"{scheme} {FILTERED}"
+
+
+def _cards_in_run(found: Match[str]) -> str:
+    """Card numbers inside a run of digit groups ("4111 1111 1111 1111", "2024-01-01
+    4111111111111111"): any consecutive groups holding 13-19 digits."""
+    run = found.group(0)
+    if len(run) < 13:
+        return run
+    groups = re.split(r"([ \-])", run)  # digits, separator, digits...
+    digits = groups[0::2]
+    out: List[str] = []
+    i = 0
+    while i < len(digits):
+        total, j, hit = 0, i, -1
+        while j < len(digits) and total + len(digits[j]) <= 19:
+            total += len(digits[j])
+            if total >= 13 and looks_like_card("".join(digits[i : j + 1])):
+                hit = j
+            j += 1
+        if hit >= 0:
+            out.append(FILTERED)
+            if hit + 1 < len(digits):
+                out.append(groups[2 * hit + 1])
+            i = hit + 1
+        else:
+            out.append(digits[i])
+            if i + 1 < len(digits):
+                out.append(groups[2 * i + 1])
+            i += 1
+    return "".join(out)
+
+
+def _scrub_pairs(text: str, keys: KeyMatcher) -> str:
+    """Filter the values of secret ``key=value`` pairs: found from where a rule word
+    occurs, so text without one costs only a few C-speed searches."""
+    hints = keys.hints
+    lowered = text.encode("ascii", "replace").lower()  # one byte per character
+    spans: List[Tuple[int, int]] = []
+    for hint in hints:
+        at = lowered.find(hint)
+        while at >= 0:
+            span = _pair_at(text, _key_start(text, at), keys)
+            if span is not None:
+                spans.append(span)
+            at = lowered.find(hint, at + 1)
+    if not spans:
+        return text
+    spans.sort()
+    out: List[str] = []
+    done = 0
+    for start, end in spans:
+        if start < done:
+            continue
+        out.append(text[done:start])
+        out.append(FILTERED)
+        done = end
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _key_start(text: str, at: int) -> int:
+    start = at
+    while start > 0 and at - start < 128 and text[start - 1] in _KEY_CHARS:
+        start -= 1
+    return start
+
+
+def _pair_at(text: str, start: int, keys: KeyMatcher) -> Optional[Tuple[int, int]]:
+    """The span of the value to filter when a secret pair or element starts at ``start``."""
+    if start > 0 and text[start - 1] == "<":
+        element = _TAG.match(text, start - 1)
+        if element is not None and keys.matches(element.group("key")):
+            return element.span("value")
+        return None
+    pair = _PAIR.match(text, start)
+    if pair is None or not keys.matches(pair.group("key")):
+        return None
+    for name in ("dq", "sq", "bare"):
+        if pair.group(name) is not None:
+            return pair.span(name)
+    return None  # pragma: no cover - one of the value groups always matched
