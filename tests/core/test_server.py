@@ -49,7 +49,8 @@ def checkout(tmp_path: Path) -> Path:
         pytest.skip("git is not installed")
     folder = tmp_path / "shop"
     folder.mkdir()
-    _git(folder, "init", "-q", "-b", "release")
+    _git(folder, "init", "-q")
+    _git(folder, "symbolic-ref", "HEAD", "refs/heads/release")  # `init -b` needs git 2.28
     (folder / "app.py").write_text("print('hi')\n")
     _git(folder, "add", "app.py")
     _git(
@@ -58,6 +59,8 @@ def checkout(tmp_path: Path) -> Path:
         "user.name=t",
         "-c",
         "user.email=t@example.com",
+        "-c",
+        "commit.gpgsign=false",
         "commit",
         "-q",
         "-m",
