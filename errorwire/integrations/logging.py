@@ -9,6 +9,9 @@ loops), records logged while errorwire is itself reporting (e.g. by a
 before_send hook), and an exception an integration already reported (the
 client marks reported exceptions, so Django's "Internal Server Error" record is
 not a second report).
+
+``logger.error("...", extra={"fingerprint": "payments"})`` (or ``grouping_key``)
+sets the report's grouping key, as ``capture_exception(fingerprint=...)`` does.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class LoggingHandler(logging.Handler):
         level = level_name(record.levelno)
         hint: Dict[str, Any] = {"log_record": record}
         exc = record.exc_info[1] if record.exc_info else None
+        fingerprint = _fingerprint(record)
         with _without_own_breadcrumb(record):
             if exc is not None:
                 client.capture_exception(
@@ -68,6 +72,7 @@ class LoggingHandler(logging.Handler):
                     level=level,
                     extra=_extra(record, with_message=True),
                     severity_reason="log",
+                    fingerprint=fingerprint,
                     logger_name=record.name,
                     hint=hint,
                 )
@@ -76,9 +81,18 @@ class LoggingHandler(logging.Handler):
                     _message(record),
                     level=level,
                     extra=_extra(record, with_message=False),
+                    fingerprint=fingerprint,
                     logger_name=record.name,
                     hint=hint,
                 )
+
+
+def _fingerprint(record: logging.LogRecord) -> Optional[str]:
+    for name in ("fingerprint", "grouping_key"):
+        value = record.__dict__.get(name)
+        if value:
+            return str(value)
+    return None
 
 
 def _message(record: logging.LogRecord) -> str:

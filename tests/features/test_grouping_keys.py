@@ -101,3 +101,18 @@ def test_long_fingerprint_fits_each_vendor_limit(
     # Rollbar takes at most 40 characters (longer: its SHA1, as Rollbar itself does).
     assert len(got["rollbar"][0].json()["data"]["fingerprint"]) == 40
     assert got["bugsnag"][0].json()["events"][0]["groupingHash"].startswith("tenant-xxx")
+
+
+def test_log_record_extra_sets_the_fingerprint(
+    start: Callable[..., Any], receiver: Receiver, app_logging: Any
+) -> None:
+    start()
+    try:
+        charge(3)
+    except ValueError:
+        app_logging.exception("charge failed", extra={"fingerprint": "charges"})
+    app_logging.error("queue %s stuck", "mail", extra={"grouping_key": "queues"})
+    assert errorwire.flush()
+
+    for vendor, found in groups_per_vendor(receiver.wait_for(6)).items():
+        assert sorted(map(str, found)) == ["charges", "queues"], vendor
