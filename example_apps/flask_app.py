@@ -11,6 +11,7 @@ logged in) and ``POST /checkout`` with a JSON body.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from typing import Any, Iterator, List, Optional, Tuple
 
@@ -112,7 +113,9 @@ def email_receipt(order: str) -> None:
 
 @app.route("/background")
 def background() -> str:
-    threading.Thread(target=email_receipt, args=("A-1",)).start()
+    # Run it in a copy of the request's context: its report then carries the request.
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(email_receipt, "A-1")).start()
     return "order placed"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 from typing import Iterator
@@ -73,7 +74,9 @@ def email_receipt(order: str) -> None:
 
 
 def background(request: HttpRequest) -> HttpResponse:
-    threading.Thread(target=email_receipt, args=("A-1",)).start()
+    # Run it in a copy of the request's context: its report then carries the request.
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(email_receipt, "A-1")).start()
     return HttpResponse("order placed")
 
 
