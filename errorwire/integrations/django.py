@@ -42,7 +42,7 @@ from errorwire import api
 from errorwire.core.client import already_reported
 from errorwire.core.context import Scope, request_scope
 from errorwire.core.event import Person, Request, UploadedFile
-from errorwire.core.request import BodyCopy
+from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCopy
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi import current_client, report_unhandled
 from errorwire.integrations.wsgi_environ import request_from_environ
@@ -174,7 +174,7 @@ def build_request(request: HttpRequest) -> Request:
     built = request_from_environ(
         meta,
         capture if isinstance(capture, BodyCapture) else None,
-        options.client_ip_headers if options else ("X-Forwarded-For", "X-Real-IP"),
+        options.client_ip_headers if options else DEFAULT_IP_HEADERS,
         **fields,
     )
     _filter_sensitive(built, getattr(request, "sensitive_post_parameters", None))

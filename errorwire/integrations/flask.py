@@ -28,6 +28,7 @@ except ImportError as exc:  # pragma: no cover - exercised without Flask install
 from errorwire import api
 from errorwire.core.context import current_scope, request_scope
 from errorwire.core.event import Person, Request, UploadedFile
+from errorwire.core.request import DEFAULT_IP_HEADERS
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi import ErrorwireMiddleware, current_client, report_unhandled
 from errorwire.integrations.wsgi_environ import request_from_environ
@@ -109,7 +110,7 @@ def build_request(request: flask.Request) -> Request:
     return request_from_environ(
         environ,
         capture if isinstance(capture, BodyCapture) else None,
-        client.options.client_ip_headers if client else ("X-Forwarded-For", "X-Real-IP"),
+        client.options.client_ip_headers if client else DEFAULT_IP_HEADERS,
         **fields,
     )
 

@@ -16,6 +16,7 @@ from errorwire import api
 from errorwire.core.client import Client
 from errorwire.core.context import Scope, request_scope
 from errorwire.core.event import Request
+from errorwire.core.request import DEFAULT_IP_HEADERS
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi_environ import request_from_environ
 from errorwire.integrations.wsgi_input import BodyCapture, tee_input
@@ -51,7 +52,7 @@ class ErrorwireMiddleware:
 
     def build_request(self, environ: Dict[str, Any], body: Optional[BodyCapture]) -> Request:
         client = current_client()
-        ip_headers = client.options.client_ip_headers if client else ("X-Forwarded-For",)
+        ip_headers = client.options.client_ip_headers if client else DEFAULT_IP_HEADERS
         return request_from_environ(environ, body, ip_headers)
 
     def __call__(

@@ -69,6 +69,15 @@ def make_app(with_errorwire: bool = True, **config: Any) -> flask.Flask:
 
         return flask.Response(body(), mimetype="text/plain")
 
+    @app.route("/stream-with-context")
+    def stream_with_context() -> flask.Response:
+        @flask.stream_with_context
+        def body() -> Iterator[str]:
+            yield f"hello {flask.request.args['name']}\n"
+            raise RuntimeError(f"stream of {flask.request.args['name']} broke")
+
+        return flask.Response(body(), mimetype="text/plain")
+
     @app.route("/form", methods=["POST"])
     def form() -> str:
         raise ValueError(f"bad order for {flask.request.form['item']}")

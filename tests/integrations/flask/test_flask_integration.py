@@ -96,6 +96,21 @@ def test_streaming_body_error_is_reported(receiver: Receiver, all_vendors: Env) 
     assert event.request is not None and event.request.route == "/stream"
 
 
+def test_stream_with_context_error_is_reported(receiver: Receiver, all_vendors: Env) -> None:
+    reports = start(receiver, all_vendors)
+    for with_errorwire in (False, True):
+        client = web.make_app(with_errorwire).test_client()
+        response = client.get("/stream-with-context?name=ada", buffered=False)
+        chunks = iter(response.response)
+        assert next(chunks) == b"hello ada\n"
+        with pytest.raises(RuntimeError, match="stream of ada broke"):
+            next(chunks)
+        response.close()
+    event, _ = reports.one()
+    assert event.request is not None and event.request.query == {"name": "ada"}
+    assert event.context == "/stream-with-context"
+
+
 def test_after_request_hook_error_is_reported(receiver: Receiver, all_vendors: Env) -> None:
     reports = start(receiver, all_vendors)
     assert response_of(True, "GET", "/after") == response_of(False, "GET", "/after")
