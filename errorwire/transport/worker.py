@@ -134,6 +134,7 @@ class Transport:
         finally:
             with self._lock:
                 self._worker_running = False
+                self._worker_ident = None
             self._worker_done.set()
 
     def _run(self) -> None:
@@ -191,20 +192,26 @@ class Transport:
 
     def _send_due(self) -> None:
         for lane in list(self._lanes.values()):
-            if self._stopping:
-                return
-            if not lane.due(time.monotonic()):
-                continue
+            with self._lock:
+                if self._stopping:
+                    return
+                if not lane.due(time.monotonic()):
+                    continue
+                # Out of the backlog while in flight, so close() never counts it twice.
+                delivery = lane.backlog.popleft()
             finished: Optional[bool] = None
             with swallow(f"deliver to {lane.vendor}"):
-                finished = self._deliverer.attempt(lane, lane.backlog[0])
+                finished = self._deliverer.attempt(lane, delivery)
             if finished is None:
                 self._stats.drop(lane.vendor, "internal_error")
-            if finished is not False:
-                lane.backlog.popleft()
-                with self._lock:
-                    self._unfinished -= 1
-                    self._changed.notify_all()
+            with self._lock:
+                if finished is False and not self._stopping:
+                    lane.backlog.appendleft(delivery)
+                    continue
+                if finished is False:
+                    self._stats.drop(lane.vendor, "shutdown")
+                self._unfinished -= 1
+                self._changed.notify_all()
 
     # -- in the calling thread (sync mode, uWSGI without threads) -------------------
 
@@ -259,7 +266,8 @@ class Transport:
             lanes = [(lane, len(lane.backlog)) for lane in self._lanes.values()]
             for lane, _ in lanes:
                 lane.backlog.clear()
-            self._unfinished = 0
+            self._unfinished -= events + sum(waiting for _, waiting in lanes)
+            in_flight = self._unfinished  # the worker counts it when its attempt ends
             self._changed.notify_all()
         if events:
             self._stats.drop(QUEUE, "shutdown", events)
@@ -267,7 +275,7 @@ class Transport:
         for lane, waiting in lanes:
             if waiting:
                 self._stats.drop(lane.vendor, "shutdown", waiting)
-        total = events + sum(waiting for _, waiting in lanes)
+        total = events + sum(waiting for _, waiting in lanes) + in_flight
         if total:
             logger.warning("errorwire: shutting down with %d reports not delivered; dropped", total)
 
