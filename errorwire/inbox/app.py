@@ -84,11 +84,12 @@ def decode(vendor: str, body: bytes, content_type: str) -> Any:
 def check_key(vendor: str, payload: Any, request: Request) -> Any:
     """Refuse a request without its vendor's key; the payload to validate."""
     if vendor == "rollbar":
+        header_token = request.headers.get("x-rollbar-access-token")
         token = payload.get("access_token") if isinstance(payload, dict) else None
-        if not (isinstance(token, str) and token) and not request.headers.get(
-            "x-rollbar-access-token"
-        ):
+        if not (isinstance(token, str) and token) and not header_token:
             raise Rejected(401, "no access token was found in the request")
+        if header_token and isinstance(payload, dict) and "access_token" not in payload:
+            return {**payload, "access_token": header_token}  # as Rollbar's API accepts it
         return payload
     if vendor == "raygun":
         if not request.headers.get("x-apikey"):

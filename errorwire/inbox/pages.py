@@ -113,6 +113,8 @@ def report_page(full: Dict[str, Any], occurrences: List[Dict[str, Any]]) -> str:
     body += "<h2>Exception chain</h2><div id=exceptions>"
     for position, exc in enumerate(report.get("exceptions") or []):
         body += _exception(exc, position)
+    if not report.get("exceptions"):
+        body += f"<p class=message>no exception: a message, <q>{esc(report.get('message'))}</q></p>"
     body += "</div>"
     body += _section("Request", "request", _request(report.get("request")))
     body += _section("Person", "person", _mapping(report.get("person")))

@@ -230,3 +230,11 @@ def test_a_payload_the_inbox_cannot_read_is_still_stored_raw(
     (listed,) = post.get("/api/reports").json()["reports"]
     assert "could not read this payload (RuntimeError: reader bug)" in listed["title"]
     assert post.get(f"/api/reports/{listed['id']}").json()["raw"] == payload
+
+
+def test_rollbar_access_token_in_header_only_is_enough(post: Poster, inbox: RunningInbox) -> None:
+    payload, _ = example("rollbar")
+    del payload["access_token"]
+    answer = post.send("rollbar", payload, {"X-Rollbar-Access-Token": "from-header"})
+    assert answer.status_code == 200, answer.text
+    assert inbox.store.count() == 1

@@ -165,3 +165,15 @@ def test_schemas_ship_inside_the_package() -> None:
     tests_copy = Path(__file__).resolve().parents[1] / "schemas"
     for name in names:
         assert (shipped / name).read_text() == (tests_copy / name).read_text(), name
+
+
+def test_a_message_report_shows_its_text(post: Poster) -> None:
+    payload = {
+        "access_token": "t",
+        "data": {"environment": "staging", "body": {"message": {"body": "disk <almost> full"}}},
+    }
+    assert post.send("rollbar", payload).status_code == 200
+    html = post.get(f"/reports/{stored_id(post)}").text
+    assert "<h1 id=title>disk &lt;almost&gt; full</h1>" in html
+    assert "no exception: a message" in html
+    assert "<li class='frame" not in html
