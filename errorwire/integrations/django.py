@@ -38,13 +38,12 @@ except ImportError as exc:  # pragma: no cover - exercised without Django instal
         "errorwire.integrations.django needs Django: pip install errorwire[django]"
     ) from exc
 
-from errorwire import api
 from errorwire.core.client import already_reported
 from errorwire.core.context import Scope, request_scope
 from errorwire.core.event import Person, Request, UploadedFile
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCopy
 from errorwire.core.safety import swallow
-from errorwire.integrations.wsgi import current_client, report_unhandled
+from errorwire.integrations.wsgi import current_client, init_from, report_unhandled
 from errorwire.integrations.wsgi_environ import request_from_environ
 from errorwire.integrations.wsgi_input import ENVIRON_KEY, BodyCapture
 
@@ -73,7 +72,7 @@ class ErrorwireMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        api.ensure_client(**dict(getattr(settings, "ERRORWIRE", None) or {}))
+        init_from(getattr(settings, "ERRORWIRE", None))
         got_request_exception.connect(_on_got_request_exception, dispatch_uid=__name__)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -25,12 +25,16 @@ except ImportError as exc:  # pragma: no cover - exercised without Flask install
         "errorwire.integrations.flask needs Flask: pip install errorwire[flask]"
     ) from exc
 
-from errorwire import api
 from errorwire.core.context import current_scope, request_scope
 from errorwire.core.event import Person, Request, UploadedFile
 from errorwire.core.request import DEFAULT_IP_HEADERS
 from errorwire.core.safety import swallow
-from errorwire.integrations.wsgi import ErrorwireMiddleware, current_client, report_unhandled
+from errorwire.integrations.wsgi import (
+    ErrorwireMiddleware,
+    current_client,
+    init_from,
+    report_unhandled,
+)
 from errorwire.integrations.wsgi_environ import request_from_environ
 from errorwire.integrations.wsgi_input import ENVIRON_KEY, BodyCapture
 
@@ -48,7 +52,7 @@ class Errorwire:
     def init_app(self, app: flask.Flask) -> None:
         if EXTENSION_KEY in app.extensions:
             return
-        api.ensure_client(**dict(app.config.get("ERRORWIRE") or {}))
+        init_from(app.config.get("ERRORWIRE"))
         app.extensions[EXTENSION_KEY] = self
         target: Any = app  # mypy: assigning wsgi_app is Flask's documented way to wrap it
         target.wsgi_app = FlaskWSGIMiddleware(app.wsgi_app)

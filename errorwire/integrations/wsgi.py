@@ -10,7 +10,7 @@ for it).
 from __future__ import annotations
 
 import contextvars
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional
 
 from errorwire import api
 from errorwire.core.client import Client
@@ -32,6 +32,19 @@ def current_client() -> Optional[Client]:
     with swallow("init from the environment"):
         return api.ensure_client()
     return None
+
+
+def init_from(framework_options: Optional[Mapping[str, Any]]) -> None:
+    """``init(**framework_options)`` unless the user initialised errorwire already.
+
+    Options given in the framework's settings are the user's own configuration: a bad
+    one raises ConfigError at startup, as ``init`` does. Without them, the environment
+    is read, and a failure there is logged and counted, never raised into the app.
+    """
+    if framework_options:
+        api.ensure_client(**dict(framework_options))
+    else:
+        current_client()
 
 
 def report_unhandled(exc: BaseException) -> None:

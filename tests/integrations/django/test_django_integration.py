@@ -328,3 +328,11 @@ def test_under_asgi_the_view_error_is_reported_once(receiver: Receiver, all_vend
     assert event.exceptions[0].short_type == "OutOfStock"
     assert event.request is not None and event.request.query == {"via": "asgi"}
     assert event.request.route_params == {"item_id": 4}
+
+
+def test_bad_settings_raise_config_error_when_the_middleware_loads() -> None:
+    with (
+        override_settings(ERRORWIRE={"sample_rate": 7}),
+        pytest.raises(errorwire.ConfigError, match="sample_rate"),
+    ):
+        Client().get("/ok/")

@@ -249,3 +249,8 @@ def test_init_app_twice_installs_once(receiver: Receiver, all_vendors: Env) -> N
     assert app.wsgi_app is wsgi_app
     app.test_client().get("/items/2")
     reports.one()
+
+
+def test_bad_app_config_raises_config_error_naming_the_setting() -> None:
+    with pytest.raises(errorwire.ConfigError, match="colour"):
+        web.make_app(ERRORWIRE={"colour": "blue"})
