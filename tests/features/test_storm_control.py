@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 from feature_payloads import by_vendor, custom, group
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from receiver import Receiver
 from schemas import assert_valid
 
@@ -180,3 +182,38 @@ def test_summary_at_close_so_nothing_is_lost_at_exit(
     assert len(raygun) == 3
     storms = [custom(i)["errorwire_storm"] for i in raygun if "errorwire_storm" in custom(i)]
     assert [storm["suppressed"] for storm in storms] == [3]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    limit=st.integers(min_value=1, max_value=5),
+    steps=st.lists(
+        st.tuples(st.sampled_from("abc"), st.floats(min_value=0, max_value=40)), max_size=80
+    ),
+)
+def test_every_report_is_sent_or_counted_in_exactly_one_summary(
+    limit: int, steps: List[Tuple[str, float]]
+) -> None:
+    clock, sent = Clock(), []
+    storm = StormControl(limit, sent.append, clock=clock, use_timer=False)
+    admitted: Dict[str, List[float]] = {}
+    suppressed = 0
+    for key, wait in steps:
+        clock.now += wait
+        if storm.admit(event(key)):
+            admitted.setdefault(key, []).append(clock.now)
+        else:
+            suppressed += 1
+    storm.close()
+
+    summarized = sum(e.extra["errorwire_storm"]["suppressed"] for e in sent)
+    assert summarized == suppressed
+    assert sum(map(len, admitted.values())) + suppressed == len(steps)
+    for times in admitted.values():
+        # Windows are fixed, each opened by a report that is sent: at most limit per window.
+        window_start, in_window = times[0], 0
+        for at in times:
+            if at - window_start >= 60.0:
+                window_start, in_window = at, 0
+            in_window += 1
+            assert in_window <= limit
