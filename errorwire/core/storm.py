@@ -10,10 +10,14 @@ the same error, same grouping key (so every vendor files it under the same
 item), with ``extra["errorwire_storm"] = {"suppressed": n, "window_seconds":
 60, "limit": limit}`` (n counts the summary itself: every event of the window
 past the limit) and the tag ``errorwire:storm-summary``. So a key sends at most
-``limit + 1`` reports per window. The summary is due at the window's end and is
-sent by whichever comes first: the next capture (any key), a timer started when
-a window first suppresses, or ``flush()`` / ``close()`` (which send pending
-summaries early so nothing is lost at exit).
+``limit + 1`` reports per window. Windows are fixed, not sliding (one
+timestamp and two counters per key, no per-report history): across a window
+boundary up to twice the limit can go out within sixty seconds.
+
+The summary is due at the window's end and is sent by whichever comes first:
+the next capture (any key), a timer started when a window first suppresses,
+or ``flush()`` / ``close()`` (which send pending summaries early so nothing is
+lost at exit).
 """
 
 from __future__ import annotations
