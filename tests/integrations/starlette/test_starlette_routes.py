@@ -197,3 +197,12 @@ def test_starlette_form_upload_reports_names_and_sizes(reports: Reports) -> None
     assert [(f.filename, f.size) for f in request.files] == [("scan.pdf", len(content))]
     assert request.body is None
     assert vendor_request("rollbar", payloads["rollbar"])["files"]
+
+
+def test_wrapped_twice_still_one_report(reports: Reports) -> None:
+    from errorwire.integrations.asgi import ErrorwireMiddleware as PlainMiddleware
+
+    app = PlainMiddleware(make_app())  # the user also wrapped the whole app by hand
+    assert respond(app, "GET", "/view-error") == respond(make_app(False), "GET", "/view-error")
+    event, _ = reports.one()
+    assert event.framework == "starlette"  # the inner (first) hook's report
