@@ -104,6 +104,7 @@ class Deliverer:
         if verdict.kind == policy.RATE_LIMITED:
             return self._rate_limited(lane, delivery, verdict)
         if verdict.kind == policy.TOO_LARGE:
+            self._healthy(lane)
             return self._shrink(lane, delivery, verdict)
         if verdict.kind == policy.REJECTED:
             self._healthy(lane)

@@ -15,7 +15,7 @@ from receiver import Receiver, Reply
 from schemas import assert_valid
 from transport_helpers import (
     QUICK,
-    assert_caller_not_held,
+    SubmitClock,
     capture,
     closed_port_url,
     logged,
@@ -35,8 +35,9 @@ def _log_warnings(caplog: pytest.LogCaptureFixture) -> None:
 
 def run(all_vendors: Dict[str, Any], **overrides: Any) -> None:
     """Three reports (the scripted fault hits the first); the caller is never held."""
-    errorwire.init(**all_vendors, **{**QUICK, **overrides})
-    assert_caller_not_held(capture(3))
+    clock = SubmitClock(errorwire.init(**all_vendors, **{**QUICK, **overrides}))
+    capture(3)
+    clock.assert_caller_not_held()
     assert errorwire.flush(10), errorwire.stats()
 
 
