@@ -78,6 +78,17 @@ def request_scope(
         _current.reset(token)
 
 
+@contextlib.contextmanager
+def use_scope(scope: Scope) -> Iterator[Scope]:
+    """Make an existing request's scope current again for a while (a WSGI server
+    iterating a streamed response after the app call returned), then restore."""
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+
+
 def set_person(
     id: Optional[object] = None,
     username: Optional[str] = None,

@@ -39,7 +39,7 @@ except ImportError as exc:  # pragma: no cover - exercised without Django instal
     ) from exc
 
 from errorwire.core.client import already_reported
-from errorwire.core.context import Scope, request_scope
+from errorwire.core.context import Scope, request_scope, use_scope
 from errorwire.core.event import Person, Request, UploadedFile
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCopy
 from errorwire.core.safety import swallow
@@ -97,7 +97,7 @@ class ErrorwireMiddleware:
                 report_unhandled(noted)  # a page made by a middleware: Django sent no signal
             if getattr(response, "streaming", False):
                 with swallow("wrap streaming response"):
-                    _report_streaming_errors(response, contextvars.copy_context())
+                    _report_streaming_errors(response, scope)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
@@ -124,33 +124,44 @@ def _on_got_request_exception(sender: Any, request: Optional[HttpRequest] = None
         report_unhandled(exc)
 
 
-def _report_streaming_errors(response: Any, ctx: contextvars.Context) -> None:
+def _report_streaming_errors(response: Any, scope: Scope) -> None:
     if getattr(response, "file_to_stream", None) is not None:
         return  # FileResponse: the server's wsgi.file_wrapper sends the file itself
     content = response.streaming_content
     if getattr(response, "is_async", False):
-        response.streaming_content = _reporting_async(content, ctx)
+        response.streaming_content = _reporting_async(content, scope)
     else:
-        response.streaming_content = _reporting(content, ctx)
+        response.streaming_content = _reporting(content, scope)
 
 
-def _reporting(chunks: Iterator[bytes], ctx: contextvars.Context) -> Iterator[bytes]:
-    try:
-        yield from chunks
-    except Exception as exc:
-        ctx.run(report_unhandled, exc)
-        raise
+def _reporting(chunks: Iterator[bytes], scope: Scope) -> Iterator[bytes]:
+    """The server iterates after the request scope closed: it is current again around
+    each step (set_person, breadcrumbs and the report of the stream belong to it)."""
+    iterator = iter(chunks)
+    while True:
+        with use_scope(scope):
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+            except Exception as exc:
+                report_unhandled(exc)
+                raise
+        yield chunk
 
 
-async def _reporting_async(
-    chunks: AsyncIterator[bytes], ctx: contextvars.Context
-) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in chunks:
-            yield chunk
-    except Exception as exc:
-        ctx.run(report_unhandled, exc)
-        raise
+async def _reporting_async(chunks: AsyncIterator[bytes], scope: Scope) -> AsyncIterator[bytes]:
+    iterator = chunks.__aiter__()
+    while True:
+        with use_scope(scope):
+            try:
+                chunk = await iterator.__anext__()
+            except StopAsyncIteration:
+                return
+            except Exception as exc:
+                report_unhandled(exc)
+                raise
+        yield chunk
 
 
 def build_request(request: HttpRequest) -> Request:

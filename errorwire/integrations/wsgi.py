@@ -9,12 +9,11 @@ for it).
 
 from __future__ import annotations
 
-import contextvars
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional
 
 from errorwire import api
 from errorwire.core.client import Client
-from errorwire.core.context import Scope, request_scope
+from errorwire.core.context import Scope, request_scope, use_scope
 from errorwire.core.event import Request
 from errorwire.core.request import DEFAULT_IP_HEADERS
 from errorwire.core.safety import swallow
@@ -89,11 +88,9 @@ class ErrorwireMiddleware:
             except Exception as exc:
                 report_unhandled(exc)
                 raise
-            if _needs_no_wrapper(result, environ):
-                return result
-            # The server iterates the body after this returns: keep the scope for it.
-            ctx = contextvars.copy_context()
-        return ReportingIterable(result, ctx)
+        if _needs_no_wrapper(result, environ):
+            return result
+        return ReportingIterable(result, scope)
 
 
 def _may_have_body(environ: Dict[str, Any]) -> bool:
@@ -123,35 +120,39 @@ def _needs_no_wrapper(result: Iterable[bytes], environ: Dict[str, Any]) -> bool:
 
 class ReportingIterable:
     """The app's response iterable, reporting what its iteration and ``close()`` raise
-    (werkzeug's ClosingIterator shape). Runs them in the request's context."""
+    (werkzeug's ClosingIterator shape). The server iterates it after the app call
+    returned: the request's scope is made current again around each step, in the
+    server's own context (a copied context would break the app's own context vars)."""
 
-    __slots__ = ("_ctx", "_iterator", "_result")
+    __slots__ = ("_iterator", "_result", "_scope")
 
-    def __init__(self, result: Iterable[bytes], ctx: contextvars.Context) -> None:
+    def __init__(self, result: Iterable[bytes], scope: Scope) -> None:
         self._result = result
-        self._ctx = ctx
+        self._scope = scope
         self._iterator: Optional[Iterator[bytes]] = None
 
     def __iter__(self) -> ReportingIterable:
         return self
 
     def __next__(self) -> bytes:
-        try:
-            if self._iterator is None:
-                self._iterator = self._ctx.run(iter, self._result)
-            return self._ctx.run(next, self._iterator)
-        except StopIteration:
-            raise
-        except Exception as exc:
-            self._ctx.run(report_unhandled, exc)
-            raise
+        with use_scope(self._scope):
+            try:
+                if self._iterator is None:
+                    self._iterator = iter(self._result)
+                return next(self._iterator)
+            except StopIteration:
+                raise
+            except Exception as exc:
+                report_unhandled(exc)
+                raise
 
     def close(self) -> None:
         close = getattr(self._result, "close", None)
         if close is None:
             return
-        try:
-            self._ctx.run(close)
-        except Exception as exc:
-            self._ctx.run(report_unhandled, exc)
-            raise
+        with use_scope(self._scope):
+            try:
+                close()
+            except Exception as exc:
+                report_unhandled(exc)
+                raise

@@ -20,6 +20,7 @@ from wsgi_family_reports import (
 )
 
 from errorwire.core import safety
+from errorwire.core.context import current_scope
 from errorwire.integrations.wsgi import ErrorwireMiddleware
 
 Env = Dict[str, Any]
@@ -89,6 +90,17 @@ def test_error_while_iterating_the_response_is_reported(
     assert event.exceptions[0].message == "stream broke"
     assert event.response_status == 200
     assert event.request is not None and event.request.url == "http://shop.example/stream"
+
+
+def test_the_stream_runs_in_its_request_scope_and_leaves_no_trace(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    with pytest.raises(RuntimeError, match="stream of a user broke"):
+        web.call(ErrorwireMiddleware(web.app), web.environ_for("/stream-as-user"))
+    event, _ = reports.one()
+    assert event.person is not None and event.person.id == "streamer"
+    assert current_scope().person is None  # the server thread's own scope is untouched
 
 
 def test_error_in_close_is_reported_and_reraised(receiver: Receiver, all_vendors: Env) -> None:

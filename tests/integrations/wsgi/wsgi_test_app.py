@@ -76,6 +76,9 @@ def app(environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable
     if path == "/stream":
         start_response("200 OK", [("Content-Type", "text/plain")])
         return _stream()
+    if path == "/stream-as-user":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return _stream_as_user()
     if path == "/close":
         start_response("200 OK", [("Content-Type", "text/plain")])
         return ClosingBody()
@@ -90,6 +93,12 @@ def _stream() -> Iterator[bytes]:
     error = RuntimeError("stream broke")
     raised.append(error)
     raise error
+
+
+def _stream_as_user() -> Iterator[bytes]:
+    set_person(id="streamer")  # while the server iterates, after the app call returned
+    yield b"chunk\n"
+    raise RuntimeError("stream of a user broke")
 
 
 def environ_for(
