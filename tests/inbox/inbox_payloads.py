@@ -6,6 +6,9 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, Tuple
 
+Sample = Tuple[Dict[str, Any], Dict[str, str]]
+"""A payload and the headers sent with it."""
+
 ROLLBAR: Dict[str, Any] = {
     "access_token": "aaaabbbbccccddddeeeeffff00001111",
     "data": {
@@ -150,15 +153,15 @@ EXPECTED_URL = {
 }
 
 
-def example(vendor: str) -> Tuple[Dict[str, Any], Dict[str, str]]:
+def example(vendor: str) -> Sample:
     """A fresh copy of ``vendor``'s documented example payload, and its headers."""
     return copy.deepcopy(EXAMPLES[vendor]), dict(HEADERS[vendor])
 
 
-def schema_breaking(vendor: str) -> Tuple[Dict[str, Any], str]:
-    """A copy of the example that breaks the schema in one documented way, and the
+def schema_breaking(vendor: str, payload: Dict[str, Any]) -> Tuple[Dict[str, Any], str]:
+    """A copy of ``payload`` that breaks the schema in one documented way, and the
     payload path the inbox must name in its 422 message."""
-    payload, _ = example(vendor)
+    payload = copy.deepcopy(payload)
     if vendor == "rollbar":
         # "exactly one" of trace / trace_chain / message / crash_report
         payload["data"]["body"]["message"] = {"body": "and a message"}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urlencode
 
 import pytest
 from inbox_http import Poster
-from inbox_payloads import EXPECTED_CLASS, example, schema_breaking
+from inbox_payloads import Sample, example, schema_breaking
 
 from errorwire.inbox import RunningInbox
 
@@ -27,9 +27,8 @@ def error_message(vendor: str, body: Any) -> str:
     return str(body["message"])
 
 
-def padded(vendor: str, size: int) -> bytes:
-    """The vendor's valid example, padded with custom data to exactly ``size`` bytes."""
-    payload, _ = example(vendor)
+def padded(vendor: str, payload: Any, size: int) -> bytes:
+    """``payload`` padded with custom data to exactly ``size`` bytes of JSON."""
     holder = {
         "rollbar": lambda p: p["data"].setdefault("custom", {}),
         "raygun": lambda p: p["details"].setdefault("userCustomData", {}),
@@ -45,31 +44,47 @@ def padded(vendor: str, size: int) -> bytes:
 
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_good_payload_is_accepted_and_stored(
-    vendor: str, post: Poster, inbox: RunningInbox
+    vendor: str, sample: Callable[[str], Sample], post: Poster
 ) -> None:
-    payload, headers = example(vendor)
+    payload, headers = sample(vendor)
     answer = post.send(vendor, payload, headers)
-    assert answer.status_code == SUCCESS[vendor]
+    assert answer.status_code == SUCCESS[vendor], answer.text
     assert answer.headers["content-type"].startswith("application/json")
     if vendor == "rollbar":
         assert answer.json() == {"err": 0, "result": {"id": None, "uuid": payload["data"]["uuid"]}}
-    listed = post.get("/api/reports").json()["reports"]
-    assert [(r["vendor"], r["exception_class"]) for r in listed] == [
-        (vendor, EXPECTED_CLASS[vendor])
-    ]
+    (listed,) = post.get("/api/reports").json()["reports"]
+    assert listed["vendor"] == vendor
+    assert post.get(f"/api/reports/{listed['id']}").json()["raw"] == payload
+
+
+def test_errorwire_payloads_are_read_whole(errorwire_payloads: Any, post: Poster) -> None:
+    for vendor in VENDORS:
+        payload, headers = errorwire_payloads[vendor]
+        post.send(vendor, payload, headers)
+    for summary in post.get("/api/reports").json()["reports"]:
+        report = post.get(f"/api/reports/{summary['id']}").json()["report"]
+        classes = [e["class"].rsplit(".", 1)[-1] for e in report["exceptions"]]
+        assert classes == ["ValueError", "KeyError"], summary["vendor"]
+        assert summary["message"] == "sent by errorwire's encoders"
+        frames = report["exceptions"][0]["frames"]
+        assert frames[-1]["method"].endswith("errorwire_payloads"), summary["vendor"]
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_payload_of_exactly_128_kib_is_accepted(vendor: str, post: Poster) -> None:
-    _, headers = example(vendor)
-    answer = post.send(vendor, headers=headers, content=padded(vendor, CAP))
+def test_payload_of_exactly_128_kib_is_accepted(
+    vendor: str, sample: Callable[[str], Sample], post: Poster
+) -> None:
+    payload, headers = sample(vendor)
+    answer = post.send(vendor, headers=headers, content=padded(vendor, payload, CAP))
     assert answer.status_code == SUCCESS[vendor], answer.text
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_oversized_payload_is_413(vendor: str, post: Poster, inbox: RunningInbox) -> None:
-    _, headers = example(vendor)
-    answer = post.send(vendor, headers=headers, content=padded(vendor, CAP + 1))
+def test_oversized_payload_is_413(
+    vendor: str, sample: Callable[[str], Sample], post: Poster, inbox: RunningInbox
+) -> None:
+    payload, headers = sample(vendor)
+    answer = post.send(vendor, headers=headers, content=padded(vendor, payload, CAP + 1))
     assert answer.status_code == 413
     assert "too large" in error_message(vendor, answer.json())
     assert inbox.store.count() == 0
@@ -79,8 +94,8 @@ def test_oversized_payload_is_413(vendor: str, post: Poster, inbox: RunningInbox
 def test_oversized_chunked_body_without_length_is_413(
     vendor: str, post: Poster, inbox: RunningInbox
 ) -> None:
-    _, headers = example(vendor)
-    body = padded(vendor, CAP + 10)
+    payload, headers = example(vendor)
+    body = padded(vendor, payload, CAP + 10)
 
     def chunks() -> Iterator[bytes]:
         for start in range(0, len(body), 8192):
@@ -108,28 +123,34 @@ def test_undecodable_json_is_400(
     assert inbox.store.count() == 0
 
 
-def test_rollbar_without_access_token_is_401(post: Poster, inbox: RunningInbox) -> None:
-    payload, _ = example("rollbar")
+def test_rollbar_without_access_token_is_401(
+    sample: Callable[[str], Sample], post: Poster, inbox: RunningInbox
+) -> None:
+    payload, _ = sample("rollbar")
     del payload["access_token"]
-    answer = post.send("rollbar", payload)
+    answer = post.send("rollbar", payload)  # nor the X-Rollbar-Access-Token header
     assert answer.status_code == 401
     assert answer.json()["err"] == 1
     assert "access token" in answer.json()["message"]
     assert inbox.store.count() == 0
 
 
-def test_raygun_without_api_key_header_is_403(post: Poster, inbox: RunningInbox) -> None:
-    payload, _ = example("raygun")
+def test_raygun_without_api_key_header_is_403(
+    sample: Callable[[str], Sample], post: Poster, inbox: RunningInbox
+) -> None:
+    payload, _ = sample("raygun")
     answer = post.send("raygun", payload, {})
     assert answer.status_code == 403
     assert "X-ApiKey" in answer.json()["message"]
     assert inbox.store.count() == 0
 
 
-def test_bugsnag_without_api_key_is_401(post: Poster, inbox: RunningInbox) -> None:
-    payload, _ = example("bugsnag")
+def test_bugsnag_without_api_key_is_401(
+    sample: Callable[[str], Sample], post: Poster, inbox: RunningInbox
+) -> None:
+    payload, _ = sample("bugsnag")
     del payload["apiKey"]
-    answer = post.send("bugsnag", payload, {})
+    answer = post.send("bugsnag", payload, {})  # nor the Bugsnag-Api-Key header
     assert answer.status_code == 401
     assert "API key" in answer.json()["errors"][0]
     assert inbox.store.count() == 0
@@ -148,10 +169,10 @@ def test_bugsnag_api_key_in_body_only_is_enough(post: Poster) -> None:
 
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_schema_breaking_payload_is_422_naming_the_field(
-    vendor: str, post: Poster, inbox: RunningInbox
+    vendor: str, sample: Callable[[str], Sample], post: Poster, inbox: RunningInbox
 ) -> None:
-    payload, where = schema_breaking(vendor)
-    _, headers = example(vendor)
+    valid, headers = sample(vendor)
+    payload, where = schema_breaking(vendor, valid)
     answer = post.send(vendor, payload, headers)
     assert answer.status_code == 422
     message = error_message(vendor, answer.json())
