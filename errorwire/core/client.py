@@ -141,13 +141,17 @@ class Client:
         fingerprint: Optional[str] = None,
         logger_name: Optional[str] = None,
         hint: Optional[Mapping[str, Any]] = None,
+        group_by: Optional[str] = None,
     ) -> Optional[str]:
+        """Report ``message``. It is grouped by its text, or by ``group_by`` when given
+        (a log record's unformatted template: one group for every order id)."""
         with swallow("capture_message"):
             event = self._new_event(level, extra, fingerprint)
             event.message = str(message)
             event.severity_reason = "log"
             event.logger_name = logger_name
-            event.grouping_key = grouping_key([]) if not message else _message_key(event.message)
+            key_text = group_by or event.message
+            event.grouping_key = grouping_key([]) if not key_text else _message_key(key_text)
             return self._finish(event, {**(hint or {}), "message": message})
         return None
 

@@ -83,6 +83,7 @@ class LoggingHandler(logging.Handler):
                     extra=_extra(record, with_message=False),
                     fingerprint=fingerprint,
                     logger_name=record.name,
+                    group_by=f"{record.name}:{record.msg}",
                     hint=hint,
                 )
 

@@ -116,3 +116,17 @@ def test_log_record_extra_sets_the_fingerprint(
 
     for vendor, found in groups_per_vendor(receiver.wait_for(6)).items():
         assert sorted(map(str, found)) == ["charges", "queues"], vendor
+
+
+def test_log_messages_group_by_their_template_not_their_values(
+    start: Callable[..., Any], receiver: Receiver, app_logging: Any
+) -> None:
+    start()
+    app_logging.error("order %s could not be shipped", 1001)
+    app_logging.error("order %s could not be shipped", 1002)
+    app_logging.error("warehouse %s offline", "north")
+    assert errorwire.flush()
+
+    for vendor, found in groups_per_vendor(receiver.wait_for(9)).items():
+        assert len(found) == 3 and all(found), vendor
+        assert sorted(found.count(key) for key in set(found)) == [1, 2], vendor
