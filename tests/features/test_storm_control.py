@@ -217,3 +217,18 @@ def test_every_report_is_sent_or_counted_in_exactly_one_summary(
                 window_start, in_window = at, 0
             in_window += 1
             assert in_window <= limit
+
+
+def test_storm_of_log_records_with_varying_values_is_one_storm(
+    start: Callable[..., Any], receiver: Receiver, app_logging: Any
+) -> None:
+    start(storm_limit=10)
+    for order in range(2_000):
+        app_logging.error("order %s could not be shipped", order)
+    assert errorwire.flush(timeout=30)
+
+    receiver.wait_for(3 * 11)
+    got = by_vendor(list(receiver.received))
+    assert [len(got[v]) for v in ("rollbar", "raygun", "bugsnag")] == [11, 11, 11]
+    (summary,) = [i for i in got["rollbar"] if "errorwire_storm" in custom(i)]
+    assert custom(summary)["errorwire_storm"]["suppressed"] == 2_000 - 10
