@@ -15,12 +15,13 @@ import random
 import sys
 import threading
 from collections import Counter
-from typing import Any, Dict, List, Mapping, Optional, TypeVar
+from typing import Any, Dict, List, Mapping, Optional
 
 from errorwire.core import ignore as ignore_rules
 from errorwire.core.config import Bugsnag, Options, VendorSettings
 from errorwire.core.context import current_scope
 from errorwire.core.event import Event, Person
+from errorwire.core.hooks import run_event_hook, run_payload_hook
 from errorwire.core.safety import log_once, logger, swallow
 from errorwire.core.scrub import scrub_event
 from errorwire.core.server import server_info
@@ -199,7 +200,7 @@ class Client:
             self.drop("dropped_sampled", "sample_rate")
             return None
         if options.before_send is not None:
-            filtered = self._before_send(event, hint)
+            filtered = run_event_hook(options.before_send, event, hint, self.count)
             if filtered is None:
                 self.drop("dropped_before_send", "before_send returned None")
                 return None
@@ -214,33 +215,6 @@ class Client:
         if not self.transport.submit(event):
             return None
         return event.event_id
-
-    def _before_send(self, event: Event, hint: Dict[str, Any]) -> Optional[Event]:
-        """The user's hook; if it raises or returns junk, the event as it was before it."""
-        hook = self.options.before_send
-        assert hook is not None
-        # The hook may change the event in place before raising: keep the original.
-        original = _snapshot(event)
-        try:
-            result = hook(event, hint)
-        except Exception as exc:  # the user's hook must not stop the report
-            self.count("before_send_errors")
-            log_once(
-                "before_send-raised",
-                "errorwire: before_send raised %r; the report is sent unmodified",
-                exc,
-            )
-            return original
-        if result is None or isinstance(result, Event):
-            return result
-        self.count("before_send_errors")
-        log_once(
-            "before_send-returned",
-            "errorwire: before_send returned %s, not an Event or None; the report is sent "
-            "unmodified",
-            type(result).__name__,
-        )
-        return original
 
     def _send_storm_summary(self, event: Event) -> None:
         """One event standing for a window's suppressed reports of its key (core/storm.py)."""
@@ -282,23 +256,13 @@ class Client:
         module = MODULES[vendor.name]
         payload: Optional[Dict[str, Any]] = module.encode(event, vendor)
         if vendor.before_send is not None and payload is not None:
-            problem: Optional[str] = None
-            try:
-                payload = vendor.before_send(payload)
-            except Exception as exc:
-                problem = f"raised {exc!r}"
-            else:
-                if payload is not None and not isinstance(payload, dict):
-                    problem = f"returned {type(payload).__name__}, not a dict or None"
-            if problem is not None:
-                self.count(f"{vendor.name}.before_send_errors")
-                log_once(
-                    f"{vendor.name}-before_send-failed",
-                    "errorwire: %s.before_send %s; the payload is sent unmodified",
-                    vendor.name,
-                    problem,
-                )
-                payload = module.encode(event, vendor)
+            payload = run_payload_hook(
+                vendor.before_send,
+                vendor.name,
+                payload,
+                lambda: module.encode(event, vendor),
+                self.count,
+            )
         if payload is None:
             self.drop(
                 f"{vendor.name}.dropped_before_send", f"{vendor.name}.before_send returned None"
@@ -338,42 +302,3 @@ def _request_context(event: Event) -> Optional[str]:
 
 def _message_key(message: str) -> str:
     return hashlib.sha1(message.encode("utf-8", "replace")).hexdigest()
-
-
-def _snapshot(event: Event) -> Event:
-    """A copy of everything a hook may change in place (values inside ``extra`` are shared).
-
-    Much cheaper than ``copy.deepcopy`` (which also fails on uncopyable user extras).
-    """
-    new = _clone(event)
-    new.exceptions = [
-        _clone(info, frames=list(map(_clone, info.frames))) for info in event.exceptions
-    ]
-    new.breadcrumbs = [_clone(crumb, data=dict(crumb.data)) for crumb in event.breadcrumbs]
-    new.tags = list(event.tags)
-    new.extra = dict(event.extra)
-    new.server = _clone(event.server)
-    if event.person is not None:
-        new.person = _clone(event.person)
-    if event.request is not None:
-        request = event.request
-        new.request = _clone(
-            request,
-            headers=dict(request.headers),
-            cookies=dict(request.cookies),
-            query=dict(request.query),
-            form=dict(request.form),
-            route_params=dict(request.route_params),
-            files=list(request.files),
-        )
-    return new
-
-
-_T = TypeVar("_T")
-
-
-def _clone(obj: _T, **changes: Any) -> _T:
-    """A shallow copy of a plain dataclass instance (``copy.copy`` is several times slower)."""
-    new: _T = object.__new__(type(obj))
-    new.__dict__.update(obj.__dict__, **changes)
-    return new
