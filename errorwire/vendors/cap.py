@@ -1,12 +1,253 @@
-"""Fit an encoded payload under a vendor's byte cap (placeholder: encodes only)."""
+"""Fit an encoded payload under a vendor's byte cap, losing the least useful data first.
+
+Steps, each tried only when the ones before it were not enough:
+
+1. long strings cut with a marker (anywhere);
+2. raw bodies and ``rawData`` cut, JSON bodies trimmed;
+3. source context dropped from frames;
+4. frame lists cut in the middle (outermost and innermost frames kept, a marker
+   frame between them);
+5. custom data, request maps and breadcrumbs trimmed (the newest crumbs kept),
+   sharing what is left of the budget;
+6. a minimal payload: exception class, message, innermost frames.
+
+Sizes are computed while copying (cap_fit.Fitter), never by re-encoding the whole
+payload per removed item; every step reads at most about ``max_bytes`` of each
+part, so a 10 MB payload costs little more than a 200 KB one. The payload given
+is never mutated: the transport may cap it again with a smaller limit (HTTP 413).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional, Set, Tuple
 
+from errorwire.core.safety import log_once
 from errorwire.vendors.base import to_json
+from errorwire.vendors.cap_fit import NOTHING, PLACEHOLDER, Fitter
+from errorwire.vendors.cap_layout import LAYOUTS, Layout, Path, Section, exists, get
+from errorwire.vendors.cap_minimal import minimal_payload
+
+BODY_CHARS = 1024
+"""Raw bodies are cut to this many characters at step 2."""
+BODY_BYTES = 2048
+"""Parsed JSON bodies are trimmed to this many bytes at step 2."""
+SHORT_STR = 1024
+"""At step 5, when trimming data was not enough, skeleton strings (exception messages)
+are cut to this."""
+INNER_PER_OUTER = 3
+"""Frames kept from the innermost end for each one from the outermost end."""
+
+Fitted = Tuple[Any, int, bool]
+"""(copy, JSON size, whether it had to be cut for the budget)."""
 
 
 def cap(vendor: str, payload: Dict[str, Any], max_bytes: int) -> bytes:
     """The payload as JSON bytes of at most ``max_bytes``, shrunk in steps when over."""
-    return to_json(payload)
+    fast = Fitter(max_bytes)
+    copy, _size = fast.fit(payload, max_bytes)
+    if copy is not NOTHING and not fast.budget_cuts:
+        whole = to_json(copy)
+        if len(whole) <= max_bytes:
+            return whole
+    layout = LAYOUTS.get(vendor)
+    if layout is not None:
+        shrunk = _Shrinker(layout, payload, max_bytes).run()
+        if shrunk is not None:
+            return shrunk
+    return to_json(minimal_payload(vendor, payload, max_bytes))
+
+
+class _Shrinker:
+    def __init__(self, layout: Layout, payload: Dict[str, Any], max_bytes: int) -> None:
+        self.layout = layout
+        self.max_bytes = max_bytes
+        self.long = max(1024, max_bytes // 16)
+        sections = [s for s in layout.sections(payload) if exists(payload, s.path)]
+        # Children before parents, so a parent's value holds its child's placeholder.
+        sections.sort(key=lambda s: len(s.path), reverse=True)
+        self.values: Dict[Section, Any] = {}
+        self.holders: Set[int] = set()
+        root: Any = payload
+        for section in sections:
+            self.values[section] = get(root, section.path)
+            root = _replace(root, section.path, self.holders)
+        self.skeleton = root
+        self.sections = sections[::-1]  # parents first: the order to put them back
+
+    # -- the steps -------------------------------------------------------------------
+
+    def run(self) -> Optional[bytes]:
+        kinds = {s: s.kind for s in self.sections}
+        state = {s: self._fit(s, self.long, self.max_bytes) for s in self.sections}
+        skeleton = self._skeleton(self.long)
+        body = self._try(skeleton, state, cut_ok=())
+        if body is not None:
+            return body
+        for s in self.sections:  # 2: bodies
+            if kinds[s] == "text":
+                state[s] = self._fit(s, BODY_CHARS, self.max_bytes)
+            elif kinds[s] == "body":
+                state[s] = self._fit(s, self.long, BODY_BYTES)
+        body = self._try(skeleton, state, cut_ok=("text", "body"))
+        if body is not None:
+            return body
+        frames = [s for s in self.sections if kinds[s] == "frames"]
+        for s in frames:  # 3: source context
+            state[s] = self._frames(s, self.max_bytes, strip=True, cut=False)
+        body = self._try(skeleton, state, cut_ok=("text", "body"))
+        if body is not None:
+            return body
+        self._cut_frames(skeleton, state, frames)  # 4: the middle of deep stacks
+        body = self._try(skeleton, state, cut_ok=("text", "body", "frames"))
+        if body is not None:
+            return body
+        # 5: data and breadcrumbs share the rest; then also shorter messages.
+        for max_str in (self.long, SHORT_STR):
+            skeleton = self._skeleton(max_str)
+            shared = dict(state)
+            if not skeleton[2] and self._share_data(skeleton, shared):
+                body = self._try(
+                    skeleton, shared, cut_ok=("text", "body", "frames", "data", "tail")
+                )
+                if body is not None:
+                    return body
+        return None
+
+    def _cut_frames(
+        self, skeleton: Fitted, state: Dict[Section, Fitted], frames: List[Section]
+    ) -> None:
+        if not frames:
+            return
+        others = self._total(skeleton, state) - sum(state[s][1] - 1 for s in frames)
+        budget = max(self.max_bytes - others, self.max_bytes // 4)
+        need = sum(state[s][1] for s in frames) or 1
+        for s in frames:
+            share = max(2, budget * state[s][1] // need)
+            state[s] = self._frames(s, share, strip=True, cut=True)
+
+    def _share_data(self, skeleton: Fitted, state: Dict[Section, Fitted]) -> bool:
+        """Water-fill what the rest leaves among data sections: small ones stay whole."""
+        shared = [s for s in self.sections if s.kind in ("data", "tail")]
+        fixed = skeleton[1] + sum(state[s][1] - 1 for s in self.sections if s not in shared)
+        pool = self.max_bytes - fixed + len(shared)
+        shared.sort(key=lambda s: state[s][1])
+        for left, s in zip(range(len(shared), 0, -1), shared):
+            give = min(state[s][1], pool // left)
+            if give < 2:
+                return False
+            state[s] = self._fit(s, self.long, give)
+            if state[s][0] is NOTHING:
+                return False
+            pool -= state[s][1]
+        return True
+
+    # -- measuring -------------------------------------------------------------------
+
+    def _skeleton(self, max_str: int) -> Fitted:
+        fitter = Fitter(max_str, holders=self.holders)
+        copy, size = fitter.fit(self.skeleton, self.max_bytes)
+        return copy, size, copy is NOTHING or fitter.budget_cuts > 0
+
+    def _fit(self, section: Section, max_str: int, budget: int) -> Fitted:
+        if section.kind == "frames":
+            return self._frames(section, budget, strip=False, cut=False)
+        return self._fit_value(section, self.values[section], max_str, budget)
+
+    def _fit_value(self, section: Section, value: Any, max_str: int, budget: int) -> Fitted:
+        fitter = Fitter(max_str, holders=self.holders)
+        key = section.path[-1]
+        copy, size = fitter.fit(value, budget, key if isinstance(key, str) else None)
+        return copy, size, copy is NOTHING or fitter.budget_cuts > 0
+
+    def _frames(self, section: Section, budget: int, *, strip: bool, cut: bool) -> Fitted:
+        """Whole frames only; with ``cut``, from both ends (innermost favoured) to fit."""
+        frames = self.values[section]
+        if not isinstance(frames, list):
+            return self._fit_value(section, frames, self.long, budget)
+        fitter = Fitter(self.long)
+        count = len(frames)
+        marker = self.layout.omitted_frame(count)
+        reserve = (len(to_json(marker)) + 1) if cut else 0
+        kept: Dict[int, Any] = {}
+        size = 2
+        for index in _frame_order(count, section.innermost_first) if cut else range(count):
+            frame = frames[index]
+            if strip and isinstance(frame, dict):
+                frame = self._strip(frame)
+            before = fitter.budget_cuts
+            room = budget - size - reserve - (1 if kept else 0)
+            copy, frame_size = fitter.fit(frame, room) if room > 0 else (NOTHING, 0)
+            if copy is NOTHING or fitter.budget_cuts != before:
+                break
+            kept[index] = copy
+            size += frame_size + (1 if len(kept) > 1 else 0)
+        if len(kept) == count:
+            return [kept[i] for i in range(count)], size, False
+        if not cut:
+            return frames, self.max_bytes + 1, True
+        ordered = sorted(kept)
+        outer = [i for n, i in enumerate(ordered) if i == n]
+        inner = ordered[len(outer) :]
+        marker = self.layout.omitted_frame(count - len(kept))
+        result = [kept[i] for i in outer] + [marker] + [kept[i] for i in inner]
+        return result, size + len(to_json(marker)) + (1 if kept else 0), True
+
+    def _strip(self, frame: Dict[str, Any]) -> Dict[str, Any]:
+        stripped = {k: v for k, v in frame.items() if k not in self.layout.context_keys}
+        code = frame.get("code")
+        if self.layout.keep_code_line and isinstance(code, dict):
+            line = str(frame.get("lineNumber"))
+            if line in code:
+                stripped["code"] = {line: code[line]}
+        return stripped
+
+    def _total(self, skeleton: Fitted, state: Dict[Section, Fitted]) -> int:
+        return skeleton[1] + sum(state[s][1] - 1 for s in self.sections)
+
+    def _try(
+        self, skeleton: Fitted, state: Dict[Section, Fitted], cut_ok: Tuple[str, ...]
+    ) -> Optional[bytes]:
+        if skeleton[2] or skeleton[0] is NOTHING:
+            return None
+        for s in self.sections:
+            copy, _size, was_cut = state[s]
+            if copy is NOTHING or (was_cut and s.kind not in cut_ok):
+                return None
+        if self._total(skeleton, state) > self.max_bytes:
+            return None
+        root = skeleton[0]
+        for s in self.sections:
+            get(root, s.path[:-1])[s.path[-1]] = state[s][0]
+        body = to_json(root)
+        if len(body) > self.max_bytes:  # pragma: no cover - sizes are exact; never trust it blindly
+            log_once("cap-size-mismatch", "errorwire: cap measured %s wrongly", s.path)
+            return None
+        return body
+
+
+def _replace(node: Any, path: Path, holders: Set[int]) -> Any:
+    """A copy of ``node`` with PLACEHOLDER at ``path``; containers on the way copied."""
+    if not path:
+        return PLACEHOLDER
+    copy: Any = dict(node) if isinstance(node, dict) else list(node)
+    copy[path[0]] = _replace(node[path[0]], path[1:], holders)
+    if len(path) == 1:
+        holders.add(id(copy))
+    return copy
+
+
+def _frame_order(count: int, innermost_first: bool) -> List[int]:
+    """Indexes from both ends, INNER_PER_OUTER innermost ones for each outermost one."""
+    inner = list(range(count)) if innermost_first else list(range(count - 1, -1, -1))
+    order: List[int] = []
+    low, high = 0, count - 1  # positions in ``inner`` still unused, from each end
+    step = 0
+    while low <= high:
+        if step % (INNER_PER_OUTER + 1) < INNER_PER_OUTER:
+            order.append(inner[low])
+            low += 1
+        else:
+            order.append(inner[high])
+            high -= 1
+        step += 1
+    return order
