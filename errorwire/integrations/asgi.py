@@ -43,7 +43,7 @@ class ErrorwireMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            request = RequestCapture(scope, self, receive, send)
+            request = RequestCapture(scope, self, receive)
             framework = self.framework_of(scope)
         except Exception as exc:  # errorwire failed: the app runs as if it were not there
             _swallowed("asgi request", exc)
@@ -52,9 +52,16 @@ class ErrorwireMiddleware:
         with request_scope(framework=framework, request_builder=request.build) as state:
             request.state = state
             state.person_loader = request.person
+
+            # A closure: several times cheaper per message than a bound method.
+            async def send_noting_status(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    state.response_status = message.get("status")
+                await send(message)
+
             try:
                 await self.app(
-                    scope, request.receive if request.copies_body else receive, request.send
+                    scope, request.receive if request.copies_body else receive, send_noting_status
                 )
             except Exception as exc:
                 self._report(exc, request)
@@ -125,7 +132,6 @@ class RequestCapture:
 
     __slots__ = (
         "_receive",
-        "_send",
         "body",
         "copies_body",
         "middleware",
@@ -141,23 +147,16 @@ class RequestCapture:
         scope: MutableMapping[str, Any],
         middleware: ErrorwireMiddleware,
         receive: Receive,
-        send: Send,
     ) -> None:
         self.scope = scope
         self.middleware = middleware
         self._receive = receive
-        self._send = send
         self.state: Optional[Scope] = None
         self.root_path: str = scope.get("root_path") or ""
         self.path: str = scope.get("path") or ""
         self.body: Optional[BodyCopy] = None
         self.multipart: Optional[MultipartScanner] = None
         self.copies_body = scope["type"] == "http" and _body_limit() > 0
-
-    async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start" and self.state is not None:
-            self.state.response_status = message.get("status")
-        await self._send(message)
 
     async def receive(self) -> Message:
         message = await self._receive()
