@@ -150,6 +150,23 @@ def test_413_resends_the_real_report_shrunk(
     assert "HTTP 413" in logged(caplog)
 
 
+def test_413_shrinks_a_large_report_to_half_and_resends_it(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    receiver.script_for("raygun", Reply(413))
+    errorwire.init(**all_vendors, **QUICK)
+    try:
+        raise ValueError("report with a large blob")
+    except ValueError as exc:
+        errorwire.capture_exception(exc, extra={"blob": "x" * 40_000})
+    assert errorwire.flush(10)
+    refused, accepted = receiver.attempts_for("raygun")
+    assert len(accepted.body) <= len(refused.body) // 2
+    assert message(accepted) == "report with a large blob"
+    assert_valid("raygun", accepted.json())
+    assert errorwire.stats()["raygun"]["shrunk"] == 1
+
+
 def test_413_after_every_shrink_drops_with_reason_and_never_a_placeholder(
     receiver: Receiver, all_vendors: Dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
