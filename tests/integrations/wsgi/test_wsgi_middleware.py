@@ -96,11 +96,14 @@ def test_the_stream_runs_in_its_request_scope_and_leaves_no_trace(
     receiver: Receiver, all_vendors: Env
 ) -> None:
     reports = start(receiver, all_vendors)
+    server_scope = current_scope()
+    person_before = server_scope.person
     with pytest.raises(RuntimeError, match="stream of a user broke"):
         web.call(ErrorwireMiddleware(web.app), web.environ_for("/stream-as-user"))
     event, _ = reports.one()
     assert event.person is not None and event.person.id == "streamer"
-    assert current_scope().person is None  # the server thread's own scope is untouched
+    assert current_scope() is server_scope  # the server thread's own scope is untouched
+    assert server_scope.person is person_before
 
 
 def test_error_in_close_is_reported_and_reraised(receiver: Receiver, all_vendors: Env) -> None:
