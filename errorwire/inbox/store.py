@@ -11,6 +11,7 @@ import sqlite3
 import threading
 import time
 from typing import Any, Dict, List, Optional
+from urllib.parse import urlsplit
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS groups (
@@ -216,8 +217,4 @@ def _summary(row: sqlite3.Row) -> Dict[str, Any]:
 
 
 def _path(url: Optional[str]) -> Optional[str]:
-    if not url:
-        return None
-    rest = url.split("://", 1)[-1]
-    slash = rest.find("/")
-    return rest[slash:].split("?", 1)[0] if slash >= 0 else "/"
+    return (urlsplit(url).path or "/") if url else None
