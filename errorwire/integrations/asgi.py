@@ -50,7 +50,6 @@ class ErrorwireMiddleware:
             await self.app(scope, receive, send)
             return
         with request_scope(framework=framework, request_builder=request.build) as state:
-            request.state = state
             state.person_loader = request.person
 
             # A closure: several times cheaper per message than a bound method.
@@ -64,7 +63,7 @@ class ErrorwireMiddleware:
                     scope, request.receive if request.copies_body else receive, send_noting_status
                 )
             except Exception as exc:
-                self._report(exc, request)
+                self._report(exc, request, state)
                 raise
 
     def framework_of(self, scope: MutableMapping[str, Any]) -> str:
@@ -85,13 +84,10 @@ class ErrorwireMiddleware:
                 return path
         return None
 
-    def _report(self, exc: Exception, request: RequestCapture) -> None:
+    def _report(self, exc: Exception, request: RequestCapture, state: Scope) -> None:
         with swallow("asgi report"):
             target = single_leaf(exc)
             if _is_named(target, NOT_REPORTED):
-                return
-            state = request.state
-            if state is None:
                 return
             if request.scope["type"] == "http" and state.response_status is None:
                 state.response_status = 500  # what the server (or ServerErrorMiddleware) sends
@@ -114,8 +110,9 @@ def single_leaf(exc: BaseException) -> BaseException:
         current = members[0]
 
 
-def _is_named(exc: BaseException, names: Tuple[str, ...]) -> bool:
-    for cls in type(exc).__mro__:
+def _is_named(obj: object, names: Tuple[str, ...]) -> bool:
+    """Whether ``obj``'s class or a base is one of ``names`` (short or dotted; no imports)."""
+    for cls in type(obj).__mro__:
         if cls.__name__ in names or f"{cls.__module__}.{cls.__qualname__}" in names:
             return True
     return False
@@ -139,7 +136,6 @@ class RequestCapture:
         "path",
         "root_path",
         "scope",
-        "state",
     )
 
     def __init__(
@@ -151,7 +147,6 @@ class RequestCapture:
         self.scope = scope
         self.middleware = middleware
         self._receive = receive
-        self.state: Optional[Scope] = None
         self.root_path: str = scope.get("root_path") or ""
         self.path: str = scope.get("path") or ""
         self.body: Optional[BodyCopy] = None
