@@ -107,21 +107,22 @@ class ErrorwireMiddleware:
 
 
 def _on_got_request_exception(sender: Any, request: Optional[HttpRequest] = None, **_: Any) -> None:
-    exc = sys.exc_info()[1]
-    if exc is None:
-        return
-    state = _active.get()
-    if state is not None and (request is None or state.request is request):
-        state.scope.response_status = 500
-        report_unhandled(exc)
-        return
-    # Raised outside our middleware (one listed before it): a scope just for the report.
-    builder = (lambda: build_request(request)) if request is not None else None
-    with request_scope(FRAMEWORK, builder) as scope:
-        if request is not None:
-            scope.person_loader = lambda: load_person(request)
-        scope.response_status = 500
-        report_unhandled(exc)
+    with swallow("django got_request_exception"):  # a receiver that raises breaks Django
+        exc = sys.exc_info()[1]
+        if exc is None:
+            return
+        state = _active.get()
+        if state is not None and (request is None or state.request is request):
+            state.scope.response_status = 500
+            report_unhandled(exc)
+            return
+        # Raised outside our middleware (one listed before it): a scope just for the report.
+        builder = (lambda: build_request(request)) if request is not None else None
+        with request_scope(FRAMEWORK, builder) as scope:
+            if request is not None:
+                scope.person_loader = lambda: load_person(request)
+            scope.response_status = 500
+            report_unhandled(exc)
 
 
 def _report_streaming_errors(response: Any, scope: Scope) -> None:

@@ -79,18 +79,19 @@ def _on_request_started(sender: flask.Flask, **_: Any) -> None:
 
 
 def _on_request_exception(sender: flask.Flask, exception: BaseException, **_: Any) -> None:
-    scope = current_scope()
-    if scope.framework == FRAMEWORK:
-        scope.response_status = 500
-        report_unhandled(exception)
-        return
-    # A request dispatched without the WSGI wrapper (e.g. app.test_request_context()).
-    request = _current(flask.request)
-    app_globals = _current(flask.g)
-    with request_scope(FRAMEWORK, lambda: build_request(request)) as temporary:
-        temporary.person_loader = lambda: load_person(app_globals)
-        temporary.response_status = 500
-        report_unhandled(exception)
+    with swallow("flask got_request_exception"):  # a receiver that raises breaks Flask
+        scope = current_scope()
+        if scope.framework == FRAMEWORK:
+            scope.response_status = 500
+            report_unhandled(exception)
+            return
+        # A request dispatched without the WSGI wrapper (e.g. app.test_request_context()).
+        request = _current(flask.request)
+        app_globals = _current(flask.g)
+        with request_scope(FRAMEWORK, lambda: build_request(request)) as temporary:
+            temporary.person_loader = lambda: load_person(app_globals)
+            temporary.response_status = 500
+            report_unhandled(exception)
 
 
 def build_request(request: flask.Request) -> Request:
