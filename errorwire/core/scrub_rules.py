@@ -76,9 +76,12 @@ class KeyMatcher:
         words = key_words(key)
         if not words or words in self.allowed:
             return False
-        for word in words:
-            if word in self.whole or any(g in word for g in self.glued):
-                return True
+        if any(word in self.whole for word in words):
+            return True
+        # Glued across separators too: "XAPIKey" splits as xapi+key, "pass_word"...
+        joined = "".join(words)
+        if any(g in joined for g in self.glued):
+            return True
         for phrase in self.phrases:
             size = len(phrase)
             if any(words[i : i + size] == phrase for i in range(len(words) - size + 1)):
@@ -107,7 +110,8 @@ def looks_like_card(digits: str) -> bool:
 
 
 _CREDENTIAL = re.compile(r"(?i:\b(?:bearer|basic)\s+)(?=[\w\-.~+/]{6})[\w\-.~+/]+=*")
-_JWT = re.compile(r"eyJ[\w-]{2,}\.eyJ[\w-]{2,}\.[\w-]*")
+_JWT = re.compile(r"(?<![\w-])eyJ[\w-]{2,}\.eyJ[\w-]{2,}\.[\w-]*")
+"""The look-behind starts a match only where a run starts: linear on ``eyJ-eyJ-...``."""
 _URL_PASSWORD = re.compile(r"([a-zA-Z][\w+.\-]{0,30}://[^\s/:@]*:)[^\s/@]+(?=@)")
 _DIGIT_RUN = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
