@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, List, Optional, Tuple
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-import demo_fallbacks
-
 from errorwire.inbox import serve_in_thread
 
 FRAMEWORKS = ("flask", "django", "starlette", "fastapi")
@@ -91,47 +89,27 @@ def load_all(folder: Path) -> List[Target]:
 def load(framework: str, folder: Path) -> Optional[Target]:
     try:
         if framework == "django" and (folder / "django_app").is_dir():
-            return _example_django(folder)
+            return _example_django()
         if (folder / f"{framework}_app.py").is_file():
             module = importlib.import_module(f"{framework}_app")
             kind = "wsgi" if framework == "flask" else "asgi"
             app = module.app
             requests = getattr(module, "DEMO_REQUESTS", None) or discover(framework, app)
             return Target(framework, kind, app, f"example_apps/{framework}_app.py", list(requests))
-        build, kind = demo_fallbacks.BUILDERS[framework]
-        return Target(
-            framework,
-            kind,
-            build(),
-            "demo_fallbacks.py (no example app yet)",
-            list(demo_fallbacks.DEMO_REQUESTS),
-        )
+        return None
     except Exception:
         traceback.print_exc()
         return None
 
 
-def _example_django(folder: Path) -> Target:
-    package = folder / "django_app"
-    settings = next(
-        (f"django_app.{p.stem}" for p in sorted(package.glob("settings*.py"))), None
-    ) or next((f"django_app.{p.parent.name}.settings" for p in package.glob("*/settings.py")), None)
-    if settings:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
+def _example_django() -> Target:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_app.settings")
     from django.core.wsgi import get_wsgi_application
 
     app = get_wsgi_application()
-    requests = None
-    for name in ("django_app.demo", "django_app.urls", "django_app.views"):
-        try:
-            requests = getattr(importlib.import_module(name), "DEMO_REQUESTS", None)
-        except ImportError:
-            continue
-        if requests:
-            break
-    return Target(
-        "django", "wsgi", app, "example_apps/django_app/", list(requests or discover("django", app))
-    )
+    urls = importlib.import_module("django_app.urls")
+    requests = getattr(urls, "DEMO_REQUESTS", None) or discover("django", app)
+    return Target("django", "wsgi", app, "example_apps/django_app/", list(requests))
 
 
 # -- discovering requests ----------------------------------------------------------------

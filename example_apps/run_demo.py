@@ -8,7 +8,6 @@ Bugsnag at it through the environment (``*_ACCESS_TOKEN`` / ``*_API_KEY`` and
 under wsgiref, ASGI apps under uvicorn), sends it requests that fail in
 different ways, flushes, and prints one row per report that arrived and a
 framework x vendor table. Exits 1 if any cell of that table is empty.
-A framework without an example app yet is served by demo_fallbacks.py.
 """
 
 from __future__ import annotations
