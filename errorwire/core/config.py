@@ -179,9 +179,12 @@ class Options:
     project_root: Optional[str] = None
     scrub: bool = True
     scrub_keys: Sequence[str] = ()
-    """Extra keys to scrub, added to the defaults."""
+    """Extra keys to scrub, added to the defaults and matched like them: whatever the case,
+    ``-``/``_`` or ``HTTP_`` prefix, as a whole word of a longer key (``pin`` matches
+    ``card-pin``), and inside a glued word when 5 letters or more."""
     unscrub_keys: Sequence[str] = ()
-    """Default keys not to scrub."""
+    """Default keys not to scrub (``"session"``); a key spelled like an entry here (after
+    the same normalising) is never scrubbed, even when it contains a secret word."""
     scrubber: Optional[Callable[[Any], Any]] = None
     """Called on the event after errorwire's own scrubbing."""
     max_request_body: int = 10 * 1024

@@ -15,6 +15,8 @@ import re
 from typing import Dict, FrozenSet, Iterable, List, Match, Optional, Tuple
 
 FILTERED = "[Filtered]"
+URL_FILTERED = "%5BFiltered%5D"
+"""In a URL's user:password@ part, where brackets would make the URL invalid."""
 
 DEFAULT_KEYS: Tuple[str, ...] = (
     "password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "access_token",
@@ -143,7 +145,7 @@ def scrub_values(text: str) -> str:
     if "eyJ" in text:
         text = _JWT.sub(FILTERED, text)
     if "://" in text:
-        text = _URL_PASSWORD.sub(r"\1" + FILTERED, text)
+        text = _URL_PASSWORD.sub(r"\1" + URL_FILTERED, text)
     return _DIGIT_RUN.sub(_cards_in_run, text)
 
 
