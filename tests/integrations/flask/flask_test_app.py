@@ -124,6 +124,18 @@ def make_app(with_errorwire: bool = True, **config: Any) -> flask.Flask:
             raise OSError("after_request hook failed")
         return response
 
+    @app.route("/teardown")
+    def teardown() -> str:
+        flask.g.fail_teardown = True
+        return "view worked"
+
+    @app.teardown_request
+    def maybe_fail_teardown(error: Optional[BaseException]) -> None:
+        if flask.g.get("fail_teardown"):
+            failure = ConnectionResetError("teardown could not release the connection")
+            raised.append(failure)
+            raise failure
+
     if with_errorwire:
         Errorwire(app)
     return app

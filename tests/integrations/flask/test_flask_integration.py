@@ -118,6 +118,19 @@ def test_after_request_hook_error_is_reported(receiver: Receiver, all_vendors: E
     assert event.exceptions[0].short_type == "OSError"
 
 
+def test_teardown_error_is_reported_and_reraised_unchanged(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    for with_errorwire in (False, True):
+        with pytest.raises(ConnectionResetError) as caught:
+            web.make_app(with_errorwire).test_client().get("/teardown")
+        assert caught.value is web.raised[-1]
+    event, _ = reports.one()
+    assert event.exceptions[0].short_type == "ConnectionResetError"
+    assert event.request is not None and event.request.route == "/teardown"
+
+
 def test_form_fields_the_view_read_are_reported(receiver: Receiver, all_vendors: Env) -> None:
     reports = start(receiver, all_vendors)
     form = {"item": "book", "qty": "2"}
