@@ -24,15 +24,18 @@ The ``django.request`` log record of the same error finds it marked reported.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import sys
 from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Optional
 
 try:
+    from asgiref.sync import iscoroutinefunction, markcoroutinefunction
     from django.conf import settings
     from django.core.signals import got_request_exception
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpRequest
+    from django.utils.functional import empty
 except ImportError as exc:  # pragma: no cover - exercised without Django installed
     raise ImportError(
         "errorwire.integrations.django needs Django: pip install errorwire[django]"
@@ -57,6 +60,7 @@ class _RequestState:
     def __init__(self, request: HttpRequest, scope: Scope) -> None:
         self.request = request
         self.scope = scope
+        scope.person_loader = lambda: load_person(request)
         self.exception: Optional[BaseException] = None
         """Noted by process_exception; reported if the response turns out a 5xx."""
 
@@ -68,42 +72,67 @@ _active: contextvars.ContextVar[Optional[_RequestState]] = contextvars.ContextVa
 
 class ErrorwireMiddleware:
     sync_capable = True
-    async_capable = False  # Django adapts it under ASGI; the user is then read in a thread
+    async_capable = True
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
+        self._is_async = iscoroutinefunction(get_response)
+        if self._is_async:
+            markcoroutinefunction(self)
         init_from(getattr(settings, "ERRORWIRE", None))
         got_request_exception.connect(_on_got_request_exception, dispatch_uid=__name__)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> Any:
+        if self._is_async:
+            return self.__acall__(request)
         client = current_client()
         if client is None:
             return self.get_response(request)
         with request_scope(
             FRAMEWORK, lambda: build_request(request), client.options.max_breadcrumbs
         ) as scope:
-            scope.person_loader = lambda: load_person(request)
             state = _RequestState(request, scope)
             token = _active.set(state)
             try:
                 response = self.get_response(request)
             finally:
                 _active.reset(token)
-            status = getattr(response, "status_code", None)
-            scope.response_status = status
-            noted, state.exception = state.exception, None
-            server_error = isinstance(status, int) and status >= 500
-            if noted is not None and server_error and not already_reported(noted):
-                report_unhandled(noted)  # a page made by a middleware: Django sent no signal
-            if getattr(response, "streaming", False):
-                with swallow("wrap streaming response"):
-                    _report_streaming_errors(response, scope)
+            _finish(state, response)
+        return response
+
+    async def __acall__(self, request: HttpRequest) -> Any:
+        client = current_client()
+        if client is None:
+            return await self.get_response(request)
+        with request_scope(
+            FRAMEWORK, lambda: build_request(request), client.options.max_breadcrumbs
+        ) as scope:
+            state = _RequestState(request, scope)
+            token = _active.set(state)
+            try:
+                response = await self.get_response(request)
+            finally:
+                _active.reset(token)
+            _finish(state, response)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         state = _active.get()
         if state is not None and state.request is request:
             state.exception = exception
+
+
+def _finish(state: _RequestState, response: Any) -> None:
+    scope = state.scope
+    status = getattr(response, "status_code", None)
+    scope.response_status = status
+    noted, state.exception = state.exception, None
+    server_error = isinstance(status, int) and status >= 500
+    if noted is not None and server_error and not already_reported(noted):
+        report_unhandled(noted)  # a page made by a middleware: Django sent no signal
+    if getattr(response, "streaming", False):
+        with swallow("wrap streaming response"):
+            _report_streaming_errors(response, scope)
 
 
 def _on_got_request_exception(sender: Any, request: Optional[HttpRequest] = None, **_: Any) -> None:
@@ -236,9 +265,16 @@ def _filter_sensitive(built: Request, sensitive: Any) -> None:
 def load_person(request: HttpRequest) -> Optional[Person]:
     """``request.user`` when authenticated. Read only when an error is reported (its session
     query happens then), and never when no authentication middleware set it."""
-    if "user" not in request.__dict__:
+    attributes = request.__dict__
+    if "user" not in attributes:
         return None
-    user = request.user
+    user = attributes["user"]
+    if _in_event_loop():
+        # Loading the user now would query the database from the event loop (Django
+        # refuses): take it only if the app already loaded it (request.auser() or user).
+        user = attributes.get("_acached_user") or (
+            None if getattr(user, "_wrapped", None) is empty else user
+        )
     if getattr(user, "is_authenticated", False) is not True:
         return None
     email_field = getattr(user, "get_email_field_name", lambda: "email")()
@@ -249,6 +285,14 @@ def load_person(request: HttpRequest) -> Optional[Person]:
         username=username or None,
         email=str(email) if email else None,
     )
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _plain(value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -310,24 +311,62 @@ def test_init_from_settings(receiver: Receiver, all_vendors: Env) -> None:
     assert len(kept) == 1 and len(receiver.wait_for(3)) == 3
 
 
-def test_under_asgi_the_view_error_is_reported_once(receiver: Receiver, all_vendors: Env) -> None:
-    import asyncio
+ASYNC_MIDDLEWARE = [
+    ERRORWIRE,
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+"""A chain Django runs async end to end (every middleware async-capable)."""
 
+
+@pytest.mark.parametrize("middleware", ["site", "async"])
+@pytest.mark.parametrize("path", ["/items/4/?via=asgi", "/async/items/4/?via=asgi"])
+def test_under_asgi_view_errors_are_reported_once(
+    middleware: str, path: str, receiver: Receiver, all_vendors: Env
+) -> None:
+    from django.conf import settings
+    from django.test import AsyncClient
+
+    reports = start(receiver, all_vendors)
+    chain = ASYNC_MIDDLEWARE if middleware == "async" else settings.MIDDLEWARE
+
+    async def run() -> Tuple[int, int]:
+        client = AsyncClient(raise_request_exception=False)
+        failing = await client.get(path)
+        working = await client.get("/ok/")
+        return failing.status_code, working.status_code
+
+    with override_settings(MIDDLEWARE=chain):
+        assert asyncio.run(run()) == (500, 200)
+    event, _ = reports.one()
+    assert event.exceptions[0].short_type == "OutOfStock"
+    assert event.response_status == 500
+    assert event.request is not None and event.request.query == {"via": "asgi"}
+    assert event.request.route_params == {"item_id": 4}
+    assert event.request.url == f"http://testserver{path}"
+
+
+def test_under_asgi_an_async_streaming_body_error_is_reported(
+    receiver: Receiver, all_vendors: Env
+) -> None:
     from django.test import AsyncClient
 
     reports = start(receiver, all_vendors)
 
-    async def run() -> Tuple[int, int]:
-        client = AsyncClient(raise_request_exception=False)
-        failing = await client.get("/items/4/?via=asgi")
-        working = await client.get("/ok/")
-        return failing.status_code, working.status_code
+    async def run() -> List[bytes]:
+        response = await AsyncClient().get("/async/stream/")
+        chunks = []
+        with pytest.raises(RuntimeError, match="async stream broke") as caught:
+            async for chunk in response.streaming_content:
+                chunks.append(chunk)
+        assert caught.value is views.raised[-1]
+        return chunks
 
-    assert asyncio.run(run()) == (500, 200)
+    with override_settings(MIDDLEWARE=ASYNC_MIDDLEWARE):
+        assert asyncio.run(run()) == [b"async part one\n"]
     event, _ = reports.one()
-    assert event.exceptions[0].short_type == "OutOfStock"
-    assert event.request is not None and event.request.query == {"via": "asgi"}
-    assert event.request.route_params == {"item_id": 4}
+    assert event.exceptions[0].message == "async stream broke"
+    assert event.request is not None and event.request.route == "async/stream/"
 
 
 def test_bad_settings_raise_config_error_when_the_middleware_loads() -> None:

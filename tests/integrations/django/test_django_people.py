@@ -167,3 +167,52 @@ def test_concurrent_users_each_get_their_own_report(
             ids.values()
         )
     assert errorwire.stats()["client"].get("duplicate", 0) == 0
+
+
+def test_under_asgi_the_user_is_the_person(
+    django_db: None, receiver: Receiver, all_vendors: Env
+) -> None:
+    import asyncio
+
+    from django.test import AsyncClient
+
+    chain = [
+        ERRORWIRE,
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+    ]
+    reports = start(receiver, all_vendors)
+    carol = user("carol")
+    client = AsyncClient(raise_request_exception=False)
+    client.force_login(carol)
+    with override_settings(MIDDLEWARE=chain):
+        response = asyncio.run(client.get("/me/?n=3"))
+    assert response.status_code == 500
+    event, _ = reports.one()
+    assert event.person is not None and event.person.id == str(carol.pk)
+
+
+def test_under_asgi_a_report_from_the_event_loop_never_queries_for_the_user(
+    django_db: None, receiver: Receiver, all_vendors: Env
+) -> None:
+    """A middleware's own 5xx page is reported from the event loop, where Django forbids
+    a database query: the user, never loaded, is left out (nothing swallowed, no error)."""
+    import asyncio
+
+    from django.test import AsyncClient
+
+    chain = [
+        "ew_django_site.middleware.ErrorPageMiddleware",
+        ERRORWIRE,
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+    ]
+    reports = start(receiver, all_vendors)
+    client = AsyncClient(raise_request_exception=False)
+    client.force_login(user("dave"))
+    with override_settings(MIDDLEWARE=chain):
+        response = asyncio.run(client.get("/pageable/?status=503"))
+    assert response.status_code == 503
+    event, _ = reports.one()
+    assert event.exceptions[0].short_type == "PageableError"
+    assert event.person is None

@@ -22,5 +22,7 @@ urlpatterns = [
     path("suspicious/", views.suspicious),
     path("me/", views.me),
     path("pageable/", views.pageable),
+    path("async/items/<int:item_id>/", views.async_item),
+    path("async/stream/", views.async_stream),
     re_path(r"^legacy/(?P<slug>[a-z]+)/$", views.legacy),
 ]

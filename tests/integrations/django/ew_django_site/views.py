@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from typing import Iterator, List
+from typing import AsyncIterator, Iterator, List
 
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -112,6 +112,21 @@ def me(request: HttpRequest) -> HttpResponse:
 
 def pageable(request: HttpRequest) -> HttpResponse:
     raise PageableError("rendered by a middleware")
+
+
+async def async_item(request: HttpRequest, item_id: int) -> HttpResponse:
+    _reserve(item_id)
+    return HttpResponse("unreachable")
+
+
+async def async_stream(request: HttpRequest) -> StreamingHttpResponse:
+    async def body() -> AsyncIterator[bytes]:
+        yield b"async part one\n"
+        error = RuntimeError("async stream broke")
+        raised.append(error)
+        raise error
+
+    return StreamingHttpResponse(body(), content_type="text/plain")
 
 
 def legacy(request: HttpRequest, slug: str) -> HttpResponse:
