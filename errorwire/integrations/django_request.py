@@ -1,0 +1,127 @@
+"""A Django request -> the core's Request and Person, read only when an error is reported.
+
+What Django already parsed is used as it is; nothing here reads the body (the
+``RawPostDataException`` case: a form read as a stream is reported as the parsed form).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any, Dict, Optional
+
+from django.http import HttpRequest
+from django.utils.functional import empty
+
+from errorwire.core.event import Person, Request, UploadedFile
+from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCopy
+from errorwire.integrations.wsgi import current_client
+from errorwire.integrations.wsgi_environ import request_from_environ
+from errorwire.integrations.wsgi_input import ENVIRON_KEY, BodyCapture
+
+FILTERED = "[Filtered]"
+
+
+def build_request(request: HttpRequest) -> Request:
+    """The request as Django parsed it. The body, form and files only if the app already
+    read them: errorwire never reads the body itself (RawPostDataException)."""
+    client = current_client()
+    options = client.options if client is not None else None
+    meta = request.META
+    fields: Dict[str, Any] = {}
+    with contextlib.suppress(Exception):  # DisallowedHost: the URL is rebuilt from META
+        fields["url"] = request.build_absolute_uri()
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        fields["route"] = getattr(match, "route", None) or None
+        params = dict(match.kwargs) or {str(i): v for i, v in enumerate(match.args)}
+        fields["route_params"] = {k: _plain(v) for k, v in params.items()}
+    if options is None or options.send_request_bodies:
+        fields.update(_body_fields(request, options.max_request_body if options else 0))
+    capture = meta.get(ENVIRON_KEY)
+    built = request_from_environ(
+        meta,
+        capture if isinstance(capture, BodyCapture) else None,
+        options.client_ip_headers if options else DEFAULT_IP_HEADERS,
+        **fields,
+    )
+    _filter_sensitive(built, getattr(request, "sensitive_post_parameters", None))
+    return built
+
+
+def _body_fields(request: HttpRequest, limit: int) -> Dict[str, Any]:
+    parsed = request.__dict__  # Django caches what it read here; reading it never reads
+    fields: Dict[str, Any] = {}
+    raw = parsed.get("_body")
+    if isinstance(raw, bytes) and raw and limit > 0:
+        copy = BodyCopy(limit)
+        copy.add(raw)
+        fields["body"] = copy
+    if "_post" in parsed:
+        fields["form"] = {
+            key: values[0] if len(values) == 1 else values
+            for key, values in parsed["_post"].lists()
+        }
+    if "_files" in parsed:
+        fields["files"] = [
+            UploadedFile(
+                field=name,
+                filename=upload.name,
+                size=upload.size,
+                content_type=getattr(upload, "content_type", None),
+            )
+            for name, uploads in parsed["_files"].lists()
+            for upload in uploads
+        ]
+    return fields
+
+
+def _filter_sensitive(built: Request, sensitive: Any) -> None:
+    """``@sensitive_post_parameters``: those form values (all for "__ALL__") are filtered,
+    likewise in a JSON object body, and the raw body is left out."""
+    if not sensitive:
+        return
+    names = None if sensitive == "__ALL__" else set(sensitive)
+    built.form = {k: FILTERED if names is None or k in names else v for k, v in built.form.items()}
+    if isinstance(built.json, dict):
+        built.json = {
+            k: FILTERED if names is None or k in names else v for k, v in built.json.items()
+        }
+    built.body = None
+
+
+def load_person(request: HttpRequest) -> Optional[Person]:
+    """``request.user`` when authenticated. Read only when an error is reported (its session
+    query happens then), and never when no authentication middleware set it."""
+    attributes = request.__dict__
+    if "user" not in attributes:
+        return None
+    user = attributes["user"]
+    if _in_event_loop():
+        # Loading the user now would query the database from the event loop (Django
+        # refuses): take it only if the app already loaded it (request.auser() or user).
+        user = attributes.get("_acached_user") or (
+            None if getattr(user, "_wrapped", None) is empty else user
+        )
+    if getattr(user, "is_authenticated", False) is not True:
+        return None
+    email_field = getattr(user, "get_email_field_name", lambda: "email")()
+    email = getattr(user, email_field, None)
+    username = user.get_username() if hasattr(user, "get_username") else None
+    return Person(
+        id=None if user.pk is None else str(user.pk),
+        username=username or None,
+        email=str(email) if email else None,
+    )
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
