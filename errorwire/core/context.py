@@ -7,11 +7,9 @@ asyncio alike. Outside any request, a context's own default scope is used.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Any, Callable, Deque, Dict, Iterator, Optional
+from typing import Any, Callable, Deque, Dict, Optional
 
 from errorwire.core.event import Breadcrumb, Person, Request
 
@@ -32,19 +30,58 @@ def _new_ring(size: Optional[int] = None) -> Deque[Breadcrumb]:
     return deque(maxlen=(size or _max_breadcrumbs) + 1)
 
 
-@dataclass
 class Scope:
-    framework: Optional[str] = None
-    request_builder: Optional[Callable[[], Optional[Request]]] = None
-    """Builds the Request snapshot; called only when an error is captured."""
-    person: Optional[Person] = None
-    person_loader: Optional[Callable[[], Optional[Person]]] = None
-    """Reads the framework's user lazily (no session query on the happy path)."""
-    context: Optional[str] = None
-    response_status: Optional[int] = None
-    breadcrumbs: Deque[Breadcrumb] = field(default_factory=_new_ring)
-    tags: Dict[str, Any] = field(default_factory=dict)
-    extra: Dict[str, Any] = field(default_factory=dict)
+    """One request's state. Cheap to make: the ring and dicts appear on first use."""
+
+    __slots__ = (
+        "_breadcrumbs",
+        "_extra",
+        "_tags",
+        "context",
+        "framework",
+        "max_breadcrumbs",
+        "person",
+        "person_loader",
+        "request_builder",
+        "response_status",
+    )
+
+    def __init__(
+        self,
+        framework: Optional[str] = None,
+        request_builder: Optional[Callable[[], Optional[Request]]] = None,
+        max_breadcrumbs: Optional[int] = None,
+    ) -> None:
+        self.framework = framework
+        self.request_builder = request_builder
+        """Builds the Request snapshot; called only when an error is captured."""
+        self.person: Optional[Person] = None
+        self.person_loader: Optional[Callable[[], Optional[Person]]] = None
+        """Reads the framework's user lazily (no session query on the happy path)."""
+        self.context: Optional[str] = None
+        self.response_status: Optional[int] = None
+        self.max_breadcrumbs = max_breadcrumbs
+        self._breadcrumbs: Optional[Deque[Breadcrumb]] = None
+        self._tags: Optional[Dict[str, Any]] = None
+        self._extra: Optional[Dict[str, Any]] = None
+
+    @property
+    def breadcrumbs(self) -> Deque[Breadcrumb]:
+        if self._breadcrumbs is None:
+            self._breadcrumbs = _new_ring(self.max_breadcrumbs)
+        return self._breadcrumbs
+
+    @property
+    def tags(self) -> Dict[str, Any]:
+        if self._tags is None:
+            self._tags = {}
+        return self._tags
+
+    @property
+    def extra(self) -> Dict[str, Any]:
+        if self._extra is None:
+            self._extra = {}
+        return self._extra
 
 
 _current: contextvars.ContextVar[Scope] = contextvars.ContextVar("errorwire_scope")
@@ -59,34 +96,39 @@ def current_scope() -> Scope:
         return scope
 
 
-@contextlib.contextmanager
+def activate(scope: Scope) -> contextvars.Token[Scope]:
+    """Make ``scope`` current; hand the token to ``deactivate`` (hot-path form of
+    ``use_scope``: integrations call these around every request)."""
+    return _current.set(scope)
+
+
+deactivate = _current.reset
+
+
+class use_scope:
+    """``with use_scope(scope):`` makes an existing scope current again for a while
+    (a WSGI server iterating a streamed response after the app call returned)."""
+
+    __slots__ = ("_scope", "_token")
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+
+    def __enter__(self) -> Scope:
+        self._token = _current.set(self._scope)
+        return self._scope
+
+    def __exit__(self, *exc_info: object) -> None:
+        _current.reset(self._token)
+
+
 def request_scope(
     framework: Optional[str] = None,
     request_builder: Optional[Callable[[], Optional[Request]]] = None,
     max_breadcrumbs: Optional[int] = None,
-) -> Iterator[Scope]:
-    """A fresh scope for one request, restored to the outer one afterwards."""
-    scope = Scope(
-        framework=framework,
-        request_builder=request_builder,
-        breadcrumbs=_new_ring(max_breadcrumbs),
-    )
-    token = _current.set(scope)
-    try:
-        yield scope
-    finally:
-        _current.reset(token)
-
-
-@contextlib.contextmanager
-def use_scope(scope: Scope) -> Iterator[Scope]:
-    """Make an existing request's scope current again for a while (a WSGI server
-    iterating a streamed response after the app call returned), then restore."""
-    token = _current.set(scope)
-    try:
-        yield scope
-    finally:
-        _current.reset(token)
+) -> use_scope:
+    """``with request_scope(...) as scope:`` a fresh scope for one request."""
+    return use_scope(Scope(framework, request_builder, max_breadcrumbs))
 
 
 def set_person(
