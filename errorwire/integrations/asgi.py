@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optiona
 
 from errorwire.api import ensure_client
 from errorwire.core.client import mark_reported
-from errorwire.core.context import Scope, request_scope
+from errorwire.core.context import Scope, activate, deactivate
 from errorwire.core.event import Person, Request
 from errorwire.core.multipart import MultipartScanner, boundary_of
 from errorwire.core.request import BodyCopy, build_request, parse_cookies
@@ -44,27 +44,29 @@ class ErrorwireMiddleware:
             return
         try:
             request = RequestCapture(scope, self, receive)
-            framework = self.framework_of(scope)
+            state = Scope(self.framework_of(scope), request.build)
+            state.person_loader = request.person
         except Exception as exc:  # errorwire failed: the app runs as if it were not there
             _swallowed("asgi request", exc)
             await self.app(scope, receive, send)
             return
-        with request_scope(framework=framework, request_builder=request.build) as state:
-            state.person_loader = request.person
 
-            # A closure: several times cheaper per message than a bound method.
-            async def send_noting_status(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    state.response_status = message.get("status")
-                await send(message)
+        # A closure: several times cheaper per message than a bound method.
+        async def send_noting_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state.response_status = message.get("status")
+            await send(message)
 
-            try:
-                await self.app(
-                    scope, request.receive if request.copies_body else receive, send_noting_status
-                )
-            except Exception as exc:
-                self._report(exc, request, state)
-                raise
+        token = activate(state)
+        try:
+            await self.app(
+                scope, request.receive if request.copies_body else receive, send_noting_status
+            )
+        except Exception as exc:
+            self._report(exc, request, state)
+            raise
+        finally:
+            deactivate(token)
 
     def framework_of(self, scope: MutableMapping[str, Any]) -> str:
         return self.framework

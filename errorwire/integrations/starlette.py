@@ -27,11 +27,17 @@ __all__ = ["ErrorwireMiddleware"]
 
 class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
     framework = "starlette"
+    _framework = "starlette"
+    _app_type: Optional[type] = None
 
     def framework_of(self, scope: MutableMapping[str, Any]) -> str:
         app = scope.get("app")  # set by Starlette.__call__ before the middleware stack
-        module = type(app).__module__ if app is not None else ""
-        return "fastapi" if module.split(".", 1)[0] == "fastapi" else "starlette"
+        app_type = type(app)
+        if app_type is not self._app_type:  # one app per middleware: decided once
+            module = app_type.__module__ if app is not None else ""
+            self._framework = "fastapi" if module.split(".", 1)[0] == "fastapi" else "starlette"
+            self._app_type = app_type
+        return self._framework
 
     def route_template(self, scope: MutableMapping[str, Any]) -> Optional[str]:
         found = super().route_template(scope)  # Starlette >= 0.38 and FastAPI set scope["route"]
