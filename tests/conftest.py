@@ -8,10 +8,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import errorwire  # noqa: E402
-from errorwire import api  # noqa: E402
-from errorwire.core import safety  # noqa: E402
-from receiver import Receiver  # noqa: E402
+from receiver import Receiver
+
+import errorwire
+from errorwire import api
+from errorwire.core import safety
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,7 +35,9 @@ def _fail_on_swallowed_errors(request: pytest.FixtureRequest) -> Iterator[None]:
         client.close(timeout=1.0)
         api._client = None
     if swallowed and request.node.get_closest_marker("allow_internal_errors") is None:
-        raise AssertionError(f"errorwire swallowed internal errors: {swallowed!r}") from swallowed[0]
+        raise AssertionError(f"errorwire swallowed internal errors: {swallowed!r}") from swallowed[
+            0
+        ]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ SCHEMAS = Path(__file__).resolve().parent / "schemas"
 MAX_BYTES = 128 * 1024
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def schema_for(vendor: str) -> Dict[str, Any]:
     if vendor == "bugsnag":
         spec = yaml.safe_load((SCHEMAS / "bugsnag-openapi.yml").read_text())
@@ -31,7 +31,7 @@ def schema_for(vendor: str) -> Dict[str, Any]:
     return loaded
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(vendor: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(
         schema_for(vendor), format_checker=jsonschema.FormatChecker()
@@ -55,7 +55,9 @@ def problems(vendor: str, payload: Any, max_bytes: int = MAX_BYTES) -> List[str]
     if vendor == "rollbar":
         body = payload.get("data", {}).get("body", {})
         if len(body) != 1:
-            found.append(f"data/body: {sorted(body)} is not exactly one of trace/trace_chain/message")
+            found.append(
+                f"data/body: {sorted(body)} is not exactly one of trace/trace_chain/message"
+            )
     return found
 
 

@@ -22,7 +22,7 @@ from errorwire.core.config import Bugsnag, Options, VendorSettings
 from errorwire.core.context import current_scope
 from errorwire.core.event import Event, Person
 from errorwire.core.hooks import run_event_hook, run_payload_hook
-from errorwire.core.safety import log_once, logger, swallow
+from errorwire.core.safety import let_request_threads_run, log_once, logger, swallow
 from errorwire.core.scrub import scrub_event
 from errorwire.core.server import server_info
 from errorwire.core.stacktrace import add_source_context, extract_chain, grouping_key
@@ -229,6 +229,7 @@ class Client:
         with swallow("source context"):
             for info in event.exceptions:
                 add_source_context(info.frames)
+        let_request_threads_run()
         try:
             if self.options.scrub:
                 event = scrub_event(event, self.options)
@@ -246,6 +247,7 @@ class Client:
                     f"environment not in {vendor.name}.notify_release_stages",
                 )
                 continue
+            let_request_threads_run()
             with swallow(f"encode {vendor.name}"):
                 item = self._encode(vendor, event)
                 if item is not None:

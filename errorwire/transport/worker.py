@@ -18,7 +18,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional
 
 from errorwire.core.config import Options
 from errorwire.core.event import Event
-from errorwire.core.safety import logger, swallow
+from errorwire.core.safety import let_request_threads_run, logger, swallow
 from errorwire.transport.delivery import Deliverer, Delivery, Lane
 from errorwire.transport.http import HttpClient
 from errorwire.transport.runtime import sending_mode
@@ -199,6 +199,7 @@ class Transport:
                     continue
                 # Out of the backlog while in flight, so close() never counts it twice.
                 delivery = lane.backlog.popleft()
+            let_request_threads_run()
             finished: Optional[bool] = None
             with swallow(f"deliver to {lane.vendor}"):
                 finished = self._deliverer.attempt(lane, delivery)

@@ -198,10 +198,6 @@ def recurse(depth: int) -> int:
     return recurse(depth + 1) + 1  # mark: recurse
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="vendors/cap.py is still a placeholder: 250 frames with source context pass 128 KB",
-)
 def test_a_3000_deep_recursion_error_arrives_within_the_size_limit(
     client: Any, receiver: Receiver
 ) -> None:
