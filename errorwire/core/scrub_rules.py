@@ -162,11 +162,19 @@ def _cards_in_run(found: Match[str]) -> str:
         return run
     groups = re.split(r"([ \-])", run)  # digits, separator, digits...
     digits = groups[0::2]
+    if max(map(len, digits)) < 3:
+        return run
     out: List[str] = []
     i = 0
     while i < len(digits):
         total, j, hit = 0, i, -1
-        while j < len(digits) and total + len(digits[j]) <= 19:
+        # Cards are written in groups of 3 or more digits (4-4-4-4, 4-6-5...): shorter
+        # groups end a window, which keeps runs like "4 4 4 4 ..." linear.
+        while (
+            j < len(digits)
+            and total + len(digits[j]) <= 19
+            and (len(digits[j]) >= 3 or (j == i and len(digits[j]) >= 13))
+        ):
             total += len(digits[j])
             if total >= 13 and looks_like_card("".join(digits[i : j + 1])):
                 hit = j
