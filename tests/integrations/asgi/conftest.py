@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any, Dict
 
 import pytest
-from integrations.asgi.asgi_support import Reports, start
 from receiver import Receiver
+from reports import Reports, start
 
 
 @pytest.fixture

@@ -10,15 +10,9 @@ from typing import Any, Dict, Iterator, List, MutableMapping
 
 import httpx
 import pytest
-from integrations.asgi.asgi_support import (
-    VENDORS,
-    Reports,
-    serve,
-    start,
-    vendor_classes,
-    vendor_request,
-)
+from integrations.asgi.asgi_support import serve
 from receiver import Receiver
+from reports import VENDORS, Reports, start, vendor_classes, vendor_request
 
 import errorwire
 from errorwire.core import safety

@@ -16,9 +16,8 @@ from typing import Any, Dict, Iterator
 import pytest
 
 _HERE = Path(__file__).resolve().parent
-for _path in (str(_HERE), str(_HERE.parent / "wsgi")):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
+if str(_HERE) not in sys.path:
+    sys.path.insert(0, str(_HERE))
 
 try:
     import django

@@ -19,8 +19,8 @@ import pytest
 pytest.importorskip("django")
 
 from receiver import Receiver
+from reports import VENDORS, vendor_exception_classes
 from schemas import assert_valid
-from wsgi_family_reports import VENDORS, vendor_exception_classes
 
 MANAGE = Path(__file__).resolve().parents[3] / "example_apps" / "django_app" / "manage.py"
 

@@ -17,7 +17,7 @@ from django.core.signals import got_request_exception
 from django.test import Client, override_settings
 from ew_django_site import views
 from receiver import Receiver
-from wsgi_family_reports import (
+from reports import (
     VENDORS,
     assert_request_reported,
     start,

@@ -19,7 +19,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from receiver import Receiver
-from wsgi_family_reports import VENDORS, start, vendor_person_id
+from reports import VENDORS, start, vendor_person_id
 
 import errorwire
 

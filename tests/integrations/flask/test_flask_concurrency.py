@@ -15,8 +15,8 @@ pytest.importorskip("flask_login")
 
 import flask_test_app as web
 from receiver import Receiver
+from reports import VENDORS, start, vendor_person_id, vendor_request
 from werkzeug.serving import make_server
-from wsgi_family_reports import VENDORS, start, vendor_person_id, vendor_request
 
 USERS = 50
 

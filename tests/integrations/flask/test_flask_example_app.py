@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("flask")
 
 from receiver import Receiver
-from wsgi_family_reports import VENDORS, start, vendor_exception_classes, vendor_person_id
+from reports import VENDORS, start, vendor_exception_classes, vendor_person_id
 
 import errorwire
 

@@ -14,7 +14,7 @@ pytest.importorskip("flask_login")
 
 import flask_test_app as web
 from receiver import Receiver
-from wsgi_family_reports import (
+from reports import (
     VENDORS,
     assert_request_reported,
     start,

@@ -7,8 +7,8 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from integrations.asgi.asgi_support import Reports, start
 from receiver import Receiver
+from reports import Reports, start
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from types import ModuleType
 from typing import List, Tuple
 
 import pytest
-from integrations.asgi.asgi_support import Reports
+from reports import Reports
 from starlette.testclient import TestClient
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "example_apps"

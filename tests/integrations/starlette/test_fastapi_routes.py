@@ -9,13 +9,7 @@ import pytest
 pytest.importorskip("fastapi")
 
 from fastapi_apps import PaymentFailed, make_app
-from integrations.asgi.asgi_support import (
-    VENDORS,
-    Reports,
-    vendor_classes,
-    vendor_context,
-    vendor_request,
-)
+from reports import VENDORS, Reports, vendor_classes, vendor_context, vendor_request
 from starlette.testclient import TestClient
 
 ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [

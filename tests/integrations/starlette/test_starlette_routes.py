@@ -7,7 +7,7 @@ import contextlib
 from typing import Any, Dict, List, Tuple
 
 import pytest
-from integrations.asgi.asgi_support import (
+from reports import (
     VENDORS,
     Reports,
     vendor_classes,

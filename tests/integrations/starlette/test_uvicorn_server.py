@@ -13,15 +13,9 @@ pytest.importorskip("uvicorn")
 
 import contextlib
 
-from integrations.asgi.asgi_support import (
-    VENDORS,
-    Records,
-    serve,
-    start,
-    vendor_person_id,
-    vendor_request,
-)
+from integrations.asgi.asgi_support import Records, serve
 from receiver import Receiver
+from reports import VENDORS, start, vendor_person_id, vendor_request
 from starlette_apps import make_app
 
 import errorwire

@@ -13,7 +13,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 import wsgi_test_app as web
 from receiver import Receiver
-from wsgi_family_reports import VENDORS, start, vendor_person_id
+from reports import VENDORS, start, vendor_person_id
 
 from errorwire.integrations.wsgi import ErrorwireMiddleware
 

@@ -11,7 +11,7 @@ from typing import Any, Dict
 import pytest
 import wsgi_test_app as web
 from receiver import Receiver
-from wsgi_family_reports import (
+from reports import (
     VENDORS,
     assert_request_reported,
     start,

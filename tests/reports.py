@@ -1,8 +1,8 @@
-"""What errorwire reported in a WSGI-family test (plain WSGI, Flask, Django).
+"""What errorwire reported in one integration test (WSGI, Flask, Django, ASGI, Starlette).
 
 The neutral Events (kept by a ``before_send`` hook) and the payloads that arrived
 over HTTP at the receiver: exactly one per vendor per event, each valid for its
-vendor's schema.
+vendor's schema. Plus readers that find one field in each vendor's payload.
 """
 
 from __future__ import annotations
@@ -21,11 +21,17 @@ VENDORS = ("rollbar", "raygun", "bugsnag")
 
 @dataclass
 class Reports:
+    """Everything errorwire reported in one test."""
+
     receiver: Receiver
     events: List[Event] = field(default_factory=list)
+    exceptions: List[BaseException] = field(default_factory=list)
 
     def keep(self, event: Event, hint: Dict[str, Any]) -> Event:
         self.events.append(event)
+        exc_info = hint.get("exc_info")
+        if exc_info:
+            self.exceptions.append(exc_info[1])
         return event
 
     def settle(self) -> List[Event]:
@@ -48,6 +54,7 @@ class Reports:
         assert self.receiver.received == []
 
     def one(self) -> Tuple[Event, Dict[str, Dict[str, Any]]]:
+        """The single report of this test: its Event and each vendor's payload."""
         events = self.settle()
         assert len(events) == 1, [e.title for e in events]
         return events[0], {vendor: self.payloads(vendor)[0] for vendor in VENDORS}
@@ -70,6 +77,14 @@ def vendor_request(vendor: str, payload: Dict[str, Any]) -> Dict[str, Any]:
     return dict(payload["events"][0]["request"])
 
 
+def vendor_context(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
+    if vendor == "rollbar":
+        return payload["data"].get("context")
+    if vendor == "bugsnag":
+        return payload["events"][0].get("context")
+    return None  # Raygun has no context field
+
+
 def vendor_person_id(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
     if vendor == "rollbar":
         return payload["data"].get("person", {}).get("id")
@@ -78,20 +93,25 @@ def vendor_person_id(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
     return payload["events"][0].get("user", {}).get("id")
 
 
-def vendor_exception_classes(vendor: str, payload: Dict[str, Any]) -> List[str]:
-    """The class names of the reported chain, outermost first, as each vendor shows them."""
+def vendor_classes(vendor: str, payload: Dict[str, Any]) -> List[str]:
+    """Exception class names of the chain, outermost first, as each vendor shows them."""
     if vendor == "rollbar":
         body = payload["data"]["body"]
         traces = body["trace_chain"] if "trace_chain" in body else [body["trace"]]
-        return [t["exception"]["class"].rsplit(".", 1)[-1] for t in traces]
+        return [t["exception"]["class"] for t in traces]
     if vendor == "raygun":
-        names = []
+        classes = []
         error: Optional[Dict[str, Any]] = payload["details"]["error"]
         while error:
-            names.append(error["className"].rsplit(".", 1)[-1])
+            classes.append(error["className"])
             error = error.get("innerError")
-        return names
-    return [e["errorClass"].rsplit(".", 1)[-1] for e in payload["events"][0]["exceptions"]]
+        return classes
+    return [e["errorClass"] for e in payload["events"][0]["exceptions"]]
+
+
+def vendor_exception_classes(vendor: str, payload: Dict[str, Any]) -> List[str]:
+    """``vendor_classes`` without module prefixes (``KeyError``, not ``builtins.KeyError``)."""
+    return [name.rsplit(".", 1)[-1] for name in vendor_classes(vendor, payload)]
 
 
 def assert_request_reported(
