@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
-from socketserver import ThreadingMixIn
 from typing import Any, Dict, Iterator, List
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
@@ -20,6 +14,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from receiver import Receiver
 from reports import VENDORS, start, vendor_person_id
+from threaded_servers import concurrently, fetch_status, serving, wsgiref_server
 
 import errorwire
 
@@ -99,43 +94,12 @@ def _site_middleware() -> List[str]:
     return list(settings.MIDDLEWARE)
 
 
-class _ThreadedServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def served_site(django_db: None) -> Iterator[str]:
     from django.core.wsgi import get_wsgi_application
 
-    server = make_server(
-        "127.0.0.1",
-        0,
-        get_wsgi_application(),
-        server_class=_ThreadedServer,
-        handler_class=_QuietHandler,
-    )
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-def fetch(url: str, cookie: str) -> int:
-    request = urllib.request.Request(url, headers={"Cookie": cookie})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
+    with serving(wsgiref_server(get_wsgi_application())) as url:
+        yield url
 
 
 def test_concurrent_users_each_get_their_own_report(
@@ -148,10 +112,9 @@ def test_concurrent_users_each_get_their_own_report(
     ids = {n: str(user(f"user{n}").pk) for n in range(USERS)}
     reports = start(receiver, all_vendors)
 
-    with ThreadPoolExecutor(max_workers=USERS) as pool:
-        statuses = list(
-            pool.map(lambda n: fetch(f"{served_site}/me/?n={n}", cookies[n]), range(USERS))
-        )
+    statuses = concurrently(
+        USERS, lambda n: fetch_status(f"{served_site}/me/?n={n}", {"Cookie": cookies[n]})
+    )
     assert statuses == [500] * USERS
 
     events = reports.settle()

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Iterator
 
 import pytest
@@ -16,6 +12,7 @@ pytest.importorskip("flask_login")
 import flask_test_app as web
 from receiver import Receiver
 from reports import VENDORS, start, vendor_person_id, vendor_request
+from threaded_servers import concurrently, fetch_status, serving
 from werkzeug.serving import make_server
 
 USERS = 50
@@ -23,32 +20,17 @@ USERS = 50
 
 @pytest.fixture
 def served_app() -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, web.make_app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-def fetch(url: str, user: str) -> int:
-    request = urllib.request.Request(url, headers={"X-User": user})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
+    with serving(make_server("127.0.0.1", 0, web.make_app(), threaded=True)) as url:
+        yield url
 
 
 def test_each_report_carries_its_own_user_and_request(
     served_app: str, receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
     reports = start(receiver, all_vendors)
-    with ThreadPoolExecutor(max_workers=USERS) as pool:
-        statuses = list(pool.map(lambda n: fetch(f"{served_app}/me?n={n}", f"u{n}"), range(USERS)))
+    statuses = concurrently(
+        USERS, lambda n: fetch_status(f"{served_app}/me?n={n}", {"X-User": f"u{n}"})
+    )
     assert statuses == [500] * USERS
 
     events = reports.settle()
