@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from errorwire.core.safety import log_once
+from errorwire.core.safety import log_once, swallow
 from errorwire.vendors.base import to_json
-from errorwire.vendors.cap_fit import NOTHING, PLACEHOLDER, Fitter
+from errorwire.vendors.cap_fit import MARK_RESERVE, NOTHING, PLACEHOLDER, Fitter
 from errorwire.vendors.cap_layout import LAYOUTS, Layout, Path, Section, exists, get
 from errorwire.vendors.cap_minimal import minimal_payload
 
@@ -36,6 +36,9 @@ SHORT_STR = 1024
 are cut to this."""
 INNER_PER_OUTER = 3
 """Frames kept from the innermost end for each one from the outermost end."""
+
+LATE = ("data", "tail")
+"""Section kinds trimmed only at step 5."""
 
 Fitted = Tuple[Any, int, bool]
 """(copy, JSON size, whether it had to be cut for the budget)."""
@@ -51,9 +54,10 @@ def cap(vendor: str, payload: Dict[str, Any], max_bytes: int) -> bytes:
             return whole
     layout = LAYOUTS.get(vendor)
     if layout is not None:
-        shrunk = _Shrinker(layout, payload, max_bytes).run()
-        if shrunk is not None:
-            return shrunk
+        with swallow(f"cap {vendor}"):  # a bug here must still leave the minimal payload
+            shrunk = _Shrinker(layout, payload, max_bytes).run()
+            if shrunk is not None:
+                return shrunk
     return to_json(minimal_payload(vendor, payload, max_bytes))
 
 
@@ -78,9 +82,19 @@ class _Shrinker:
 
     def run(self) -> Optional[bytes]:
         kinds = {s: s.kind for s in self.sections}
-        state = {s: self._fit(s, self.long, self.max_bytes) for s in self.sections}
         skeleton = self._skeleton(self.long)
-        body = self._try(skeleton, state, cut_ok=())
+        state = {
+            s: self._fit(s, self.long, self.max_bytes) for s in self.sections if s.kind == "frames"
+        }
+        # Bodies are cut at step 2 whatever they measure now: only what the rest leaves.
+        room = self.max_bytes - self._total(skeleton, state)
+        for s in self.sections:
+            if s.kind in ("text", "body"):
+                state[s] = self._fit(s, self.long, max(2, room))
+                room -= state[s][1] - 1
+        self.need: Dict[Section, int] = {}
+        """What each data section takes whole; the whole budget while not known."""
+        body = self._try_whole_data(skeleton, state, cut_ok=())  # 1: long strings
         if body is not None:
             return body
         for s in self.sections:  # 2: bodies
@@ -88,17 +102,17 @@ class _Shrinker:
                 state[s] = self._fit(s, BODY_CHARS, self.max_bytes)
             elif kinds[s] == "body":
                 state[s] = self._fit(s, self.long, BODY_BYTES)
-        body = self._try(skeleton, state, cut_ok=("text", "body"))
+        body = self._try_whole_data(skeleton, state, cut_ok=("text", "body"))
         if body is not None:
             return body
         frames = [s for s in self.sections if kinds[s] == "frames"]
         for s in frames:  # 3: source context
             state[s] = self._frames(s, self.max_bytes, strip=True, cut=False)
-        body = self._try(skeleton, state, cut_ok=("text", "body"))
+        body = self._try_whole_data(skeleton, state, cut_ok=("text", "body"))
         if body is not None:
             return body
         self._cut_frames(skeleton, state, frames)  # 4: the middle of deep stacks
-        body = self._try(skeleton, state, cut_ok=("text", "body", "frames"))
+        body = self._try_whole_data(skeleton, state, cut_ok=("text", "body", "frames"))
         if body is not None:
             return body
         # 5: data and breadcrumbs share the rest; then also shorter messages.
@@ -113,12 +127,30 @@ class _Shrinker:
                     return body
         return None
 
+    def _try_whole_data(
+        self, skeleton: Fitted, state: Dict[Section, Fitted], cut_ok: Tuple[str, ...]
+    ) -> Optional[bytes]:
+        """Before step 5 data is kept whole or not at all. It is measured against what
+        the other parts leave, all sections together: a pile of large sections costs one
+        budget of reading, not one each. Known sizes are not measured again."""
+        others = {s: fitted for s, fitted in state.items() if s.kind not in LATE}
+        room = self.max_bytes - self._total(skeleton, others)
+        for s in self.sections:
+            if s.kind not in LATE:
+                continue
+            if s not in self.need or self.need[s] == self.max_bytes:
+                state[s] = self._fit(s, self.long, max(2, room))
+                self.need[s] = self.max_bytes if state[s][2] else state[s][1]
+            room -= state[s][1] - 1
+        return self._try(skeleton, state, cut_ok)
+
     def _cut_frames(
         self, skeleton: Fitted, state: Dict[Section, Fitted], frames: List[Section]
     ) -> None:
         if not frames:
             return
         others = self._total(skeleton, state) - sum(state[s][1] - 1 for s in frames)
+        others += sum(self.need[s] - state[s][1] for s in self.need)
         budget = max(self.max_bytes - others, self.max_bytes // 4)
         need = sum(state[s][1] for s in frames) or 1
         for s in frames:
@@ -127,12 +159,12 @@ class _Shrinker:
 
     def _share_data(self, skeleton: Fitted, state: Dict[Section, Fitted]) -> bool:
         """Water-fill what the rest leaves among data sections: small ones stay whole."""
-        shared = [s for s in self.sections if s.kind in ("data", "tail")]
+        shared = [s for s in self.sections if s.kind in LATE]
         fixed = skeleton[1] + sum(state[s][1] - 1 for s in self.sections if s not in shared)
         pool = self.max_bytes - fixed + len(shared)
-        shared.sort(key=lambda s: state[s][1])
+        shared.sort(key=lambda s: self.need[s])
         for left, s in zip(range(len(shared), 0, -1), shared):
-            give = min(state[s][1], pool // left)
+            give = min(self.need[s] + MARK_RESERVE, pool // left)
             if give < 2:
                 return False
             state[s] = self._fit(s, self.long, give)
@@ -151,6 +183,8 @@ class _Shrinker:
     def _fit(self, section: Section, max_str: int, budget: int) -> Fitted:
         if section.kind == "frames":
             return self._frames(section, budget, strip=False, cut=False)
+        if budget < 2:
+            return NOTHING, 0, True
         return self._fit_value(section, self.values[section], max_str, budget)
 
     def _fit_value(self, section: Section, value: Any, max_str: int, budget: int) -> Fitted:
@@ -202,7 +236,7 @@ class _Shrinker:
         return stripped
 
     def _total(self, skeleton: Fitted, state: Dict[Section, Fitted]) -> int:
-        return skeleton[1] + sum(state[s][1] - 1 for s in self.sections)
+        return skeleton[1] + sum(fitted[1] - 1 for fitted in state.values())
 
     def _try(
         self, skeleton: Fitted, state: Dict[Section, Fitted], cut_ok: Tuple[str, ...]

@@ -22,6 +22,10 @@ from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 MAX_DEPTH = 64
 TOO_DEEP = "[nested too deep]"
 TRUNCATED_KEY = "[truncated]"
+MARK_RESERVE = 40
+"""Bytes a container keeps free for its own cut marker (``,"[truncated]":"N more entries"``)."""
+KEY_CACHE = 4096
+"""Distinct keys whose JSON size is remembered: payloads repeat the same few keys."""
 NO_MARKER_KEYS = frozenset({"url", "clientUrl", "referer"})
 """URIs are cut plainly: a marker inside one would no longer be a URI."""
 DROP_IF_CUT_KEYS = frozenset({"email"})
@@ -74,6 +78,7 @@ class Fitter:
         """ids of the containers holding a PLACEHOLDER."""
         self.budget_cuts = 0
         """How many times something was cut for the budget (not for ``max_str``)."""
+        self._key_sizes: Dict[str, Tuple[str, int]] = {}
 
     def fit(self, value: Any, budget: int, key: Optional[str] = None, depth: int = 0) -> Any:
         """``(copy, size)``; ``(NOTHING, 0)`` when nothing of ``value`` fits ``budget``."""
@@ -128,12 +133,17 @@ class Fitter:
         return self._str(text, budget, key)
 
     def _str(self, text: str, budget: int, key: Optional[str]) -> Any:
-        text = encodable(text)
         length = len(text)
         if length <= self.max_str and length <= budget:
-            size = str_size(text)
+            encoded = encode_basestring(text)
+            if encoded.isascii():
+                size = len(encoded)
+            else:
+                text = encodable(text)
+                size = str_size(text)
             if size <= budget:
                 return text, size
+        text = encodable(text)
         by_budget = length <= self.max_str
         if key in DROP_IF_CUT_KEYS:
             self.budget_cuts += by_budget
@@ -174,21 +184,42 @@ class Fitter:
             return NOTHING, 0
         seen = 0
         cut = False
+        fitted: Any
+        max_str = self.max_str
+        key_sizes = self._key_sizes
+        # Room kept for the "[truncated]" marker, so a cut never pops a large entry for it.
+        reserve = MARK_RESERVE if budget >= 4 * MARK_RESERVE else 0
         for raw_key, item in value.items():
             seen += 1
             if item is PLACEHOLDER and id(value) in self.holders:
                 continue
-            name = self._key(raw_key)
+            known = key_sizes.get(raw_key) if type(raw_key) is str else None
+            if known is None:
+                name = self._key(raw_key)
+                known = (name, str_size(name))
+                if type(raw_key) is str and len(key_sizes) < KEY_CACHE:
+                    key_sizes[raw_key] = known
+            name, key_size = known
             if name in out:
                 continue
-            room = budget - size - (1 if out else 0) - str_size(name) - 1
-            fitted, item_size = self.fit(item, room, name, depth + 1) if room > 0 else (NOTHING, 0)
+            room = budget - size - (1 if out else 0) - key_size - 1 - reserve
+            # The common leaf, a short ASCII string, measured here rather than in fit().
+            if type(item) is str and len(item) <= max_str and len(item) < room:
+                encoded = encode_basestring(item)
+                if encoded.isascii() and len(encoded) <= room:
+                    fitted, item_size = item, len(encoded)
+                else:
+                    fitted, item_size = self.fit(item, room, name, depth + 1)
+            elif room > 0:
+                fitted, item_size = self.fit(item, room, name, depth + 1)
+            else:
+                fitted, item_size = NOTHING, 0
             if fitted is _DROP:
                 continue
             if fitted is NOTHING:
                 cut = True
                 break
-            entry = (1 if out else 0) + str_size(name) + 1 + item_size
+            entry = (1 if out else 0) + key_size + 1 + item_size
             out[name] = fitted
             sizes.append(entry)
             size += entry
@@ -226,9 +257,21 @@ class Fitter:
         if budget < size:
             self.budget_cuts += 1
             return NOTHING, 0
+        max_str = self.max_str
+        reserve = MARK_RESERVE if budget >= 4 * MARK_RESERVE else 0
+        fitted: Any
         for item in value:
-            room = budget - size - (1 if out else 0)
-            fitted, item_size = self.fit(item, room, None, depth + 1) if room > 0 else (NOTHING, 0)
+            room = budget - size - (1 if out else 0) - reserve
+            if type(item) is str and len(item) <= max_str and len(item) < room:
+                encoded = encode_basestring(item)
+                if encoded.isascii() and len(encoded) <= room:
+                    fitted, item_size = item, len(encoded)
+                else:
+                    fitted, item_size = self.fit(item, room, None, depth + 1)
+            elif room > 0:
+                fitted, item_size = self.fit(item, room, None, depth + 1)
+            else:
+                fitted, item_size = NOTHING, 0
             if fitted is NOTHING or fitted is _DROP:
                 break
             out.append(fitted)
