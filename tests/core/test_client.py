@@ -6,27 +6,19 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 import pytest
 from receiver import Receiver
 from schemas import assert_valid
+from source_file import ROOT, SourceFile
 
 import errorwire
 from errorwire.core.stacktrace import MAX_FRAMES, extract_chain, grouping_key
 
-ROOT = str(Path(__file__).resolve().parents[2])
-THIS_FILE = os.path.realpath(__file__)
-RELATIVE = os.path.relpath(THIS_FILE, ROOT)
-SOURCE = Path(THIS_FILE).read_text(encoding="utf-8").splitlines()
+THIS = SourceFile.of(__file__)
+THIS_FILE, RELATIVE, SOURCE, line_of = THIS.path, THIS.relative, THIS.lines, THIS.line_of
 HAS_POSITIONS = sys.version_info >= (3, 11)
-
-
-def line_of(name: str) -> int:
-    found = [i for i, text in enumerate(SOURCE, 1) if text.endswith("# mark: " + name)]
-    assert len(found) == 1, name
-    return found[0]
 
 
 class PaymentFailed(Exception):

@@ -13,6 +13,7 @@ from typing import Callable, List, Optional
 
 import pytest
 import yaml
+from source_file import ROOT, SourceFile
 
 from errorwire.core import stacktrace
 from errorwire.core.event import ExceptionInfo, Frame
@@ -25,18 +26,9 @@ from errorwire.core.stacktrace import (
     grouping_key,
 )
 
-ROOT = str(Path(__file__).resolve().parents[2])
-THIS_FILE = os.path.realpath(__file__)
-RELATIVE = os.path.relpath(THIS_FILE, ROOT)
-SOURCE = Path(THIS_FILE).read_text(encoding="utf-8").splitlines()
+THIS = SourceFile.of(__file__)
+THIS_FILE, RELATIVE, SOURCE, line_of = THIS.path, THIS.relative, THIS.lines, THIS.line_of
 HAS_POSITIONS = sys.version_info >= (3, 11)
-
-
-def line_of(name: str) -> int:
-    """The line of this file that ends with the marker comment ``# mark: <name>``."""
-    found = [i for i, text in enumerate(SOURCE, 1) if text.endswith("# mark: " + name)]
-    assert len(found) == 1, name
-    return found[0]
 
 
 def raised(action: Callable[[], object]) -> BaseException:
