@@ -1,4 +1,7 @@
-"""Validate payloads against the vendor schemas copied into tests/schemas."""
+"""Validate payloads against the vendor schemas copied into tests/schemas.
+
+The suite checks against its own copies of the schemas; reading them into JSON Schema
+form is the inbox's code (``errorwire.inbox.validate.load_schema``)."""
 
 from __future__ import annotations
 
@@ -7,8 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List
 
-import jsonschema
-import yaml
+from errorwire.inbox.validate import load_schema, validator_for
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 MAX_BYTES = 128 * 1024
@@ -16,26 +18,12 @@ MAX_BYTES = 128 * 1024
 
 @functools.cache
 def schema_for(vendor: str) -> Dict[str, Any]:
-    if vendor == "bugsnag":
-        spec = yaml.safe_load((SCHEMAS / "bugsnag-openapi.yml").read_text())
-        text = json.dumps(spec["components"]["schemas"]).replace(
-            "#/components/schemas/", "#/$defs/"
-        )
-        return {
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$defs": json.loads(text),
-            "$ref": "#/$defs/NotificationPayload",
-        }
-    name = {"rollbar": "rollbar-item", "raygun": "raygun-entry"}[vendor]
-    loaded: Dict[str, Any] = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
-    return loaded
+    return load_schema(SCHEMAS, vendor)
 
 
 @functools.cache
-def _validator(vendor: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(
-        schema_for(vendor), format_checker=jsonschema.FormatChecker()
-    )
+def _validator(vendor: str) -> Any:
+    return validator_for(schema_for(vendor))
 
 
 def problems(vendor: str, payload: Any, max_bytes: int = MAX_BYTES) -> List[str]:

@@ -22,10 +22,13 @@ MAX_PROBLEMS = 5
 """Problems named in one 422 answer; the rest are counted."""
 
 
-@functools.cache
-def schema_for(vendor: str) -> Dict[str, Any]:
+def load_schema(folder: Path, vendor: str) -> Dict[str, Any]:
+    """``vendor``'s schema from the copies in ``folder``, as one JSON Schema (2020-12).
+
+    Bugsnag publishes OpenAPI: its component schemas become ``$defs``.
+    """
     if vendor == "bugsnag":
-        spec = yaml.safe_load((SCHEMAS / "bugsnag-openapi.yml").read_text(encoding="utf-8"))
+        spec = yaml.safe_load((folder / "bugsnag-openapi.yml").read_text(encoding="utf-8"))
         text = json.dumps(spec["components"]["schemas"]).replace(
             "#/components/schemas/", "#/$defs/"
         )
@@ -36,16 +39,24 @@ def schema_for(vendor: str) -> Dict[str, Any]:
         }
     name = {"rollbar": "rollbar-item", "raygun": "raygun-entry"}[vendor]
     loaded: Dict[str, Any] = json.loads(
-        (SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8")
+        (folder / f"{name}.schema.json").read_text(encoding="utf-8")
     )
     return loaded
 
 
+def validator_for(schema: Dict[str, Any]) -> Any:
+    """A validator that also checks ``format`` (date-time, ...)."""
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+@functools.cache
+def schema_for(vendor: str) -> Dict[str, Any]:
+    return load_schema(SCHEMAS, vendor)
+
+
 @functools.cache
 def _validator(vendor: str) -> Any:
-    return jsonschema.Draft202012Validator(
-        schema_for(vendor), format_checker=jsonschema.FormatChecker()
-    )
+    return validator_for(schema_for(vendor))
 
 
 def problems(vendor: str, payload: Any) -> List[str]:
