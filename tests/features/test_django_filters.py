@@ -4,11 +4,10 @@ second report; breadcrumbs come from the request's log records."""
 from __future__ import annotations
 
 import logging
-import tempfile
-from pathlib import Path
 from typing import Any, Callable, Iterator, List
 
 import pytest
+from django_settings import configure_once
 from feature_payloads import breadcrumb_messages, title
 from receiver import Receiver
 
@@ -16,28 +15,7 @@ import errorwire
 
 django = pytest.importorskip("django")
 
-from django.conf import settings  # noqa: E402
-
-if not settings.configured:
-    # The same base as tests/integrations/django (settings are configured once per
-    # process); what each test relies on is applied with override_settings below.
-    settings.configure(
-        SECRET_KEY="errorwire-tests",
-        INSTALLED_APPS=[
-            "django.contrib.contenttypes",
-            "django.contrib.auth",
-            "django.contrib.sessions",
-        ],
-        DATABASES={
-            "default": {
-                "ENGINE": "django.db.backends.sqlite3",
-                "NAME": str(Path(tempfile.mkdtemp(prefix="errorwire-django-")) / "db"),
-            }
-        },
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        USE_TZ=True,
-    )
-    django.setup()
+configure_once()  # the same base as tests/integrations/django
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation  # noqa: E402
 from django.http import Http404, HttpRequest, HttpResponse  # noqa: E402

@@ -1,19 +1,19 @@
 """Django for errorwire's tests.
 
-Django's settings can be configured once per process. They are configured here,
-at import, only if nobody did before; every test then applies what it relies on
-with ``override_settings`` (autouse fixture), so the suite also runs inside a
-process whose settings someone else configured.
+Django's settings can be configured once per process. They are configured here
+(``tests/django_settings.py``), at import, only if nobody did before; every test
+then applies what it relies on with ``override_settings`` (autouse fixture), so
+the suite also runs inside a process whose settings someone else configured.
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterator
 
 import pytest
+from django_settings import configure_once
 
 _HERE = Path(__file__).resolve().parent
 if str(_HERE) not in sys.path:
@@ -46,27 +46,7 @@ SITE_SETTINGS: Dict[str, Any] = {
 }
 
 if django is not None:
-    from django.conf import settings
-
-    if not settings.configured:
-        settings.configure(
-            SECRET_KEY="errorwire-tests",
-            INSTALLED_APPS=[
-                "django.contrib.contenttypes",
-                "django.contrib.auth",
-                "django.contrib.sessions",
-            ],
-            DATABASES={
-                "default": {
-                    "ENGINE": "django.db.backends.sqlite3",
-                    "NAME": str(Path(tempfile.mkdtemp(prefix="errorwire-django-")) / "db"),
-                }
-            },
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            USE_TZ=True,
-            **SITE_SETTINGS,
-        )
-        django.setup()
+    configure_once(**SITE_SETTINGS)
 
 
 @pytest.fixture(autouse=True)
