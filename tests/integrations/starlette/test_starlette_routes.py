@@ -10,8 +10,8 @@ import pytest
 from reports import (
     VENDORS,
     Reports,
-    vendor_classes,
     vendor_context,
+    vendor_exception_classes,
     vendor_person_id,
     vendor_request,
 )
@@ -70,7 +70,7 @@ def test_error_route_is_reported_once_with_its_request(
     assert request.query_string == (path.split("?", 1)[1] if "?" in path else "")
     for vendor in VENDORS:
         payload = payloads[vendor]
-        assert [name.rsplit(".", 1)[-1] for name in vendor_classes(vendor, payload)] == chain
+        assert vendor_exception_classes(vendor, payload) == chain
         assert vendor_request(vendor, payload)["headers"]["x-request-id"] == "req-1"
         assert vendor_context(vendor, payload) in (route, None)
     assert vendor_request("rollbar", payloads["rollbar"])["url"] == request.url
