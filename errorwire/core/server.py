@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import sysconfig
-from typing import Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 from errorwire.core.event import Server
 
@@ -63,17 +63,20 @@ def _first_env(names: Tuple[str, ...]) -> Optional[str]:
     return None
 
 
-def _inside_git_checkout(root: str) -> bool:
-    """A ``.git`` in ``root`` or a parent: without one, ``git`` is not worth a process."""
-    folder = root
-    for _ in range(64):
-        if os.path.exists(os.path.join(folder, ".git")):
-            return True
+def _folder_and_parents(start: str, max_steps: int) -> Iterator[str]:
+    """``start``, then its parents up to the file system root: at most ``max_steps`` folders."""
+    folder = start
+    for _ in range(max_steps):
+        yield folder
         parent = os.path.dirname(folder)
         if parent == folder:
-            return False
+            return
         folder = parent
-    return False
+
+
+def _inside_git_checkout(root: str) -> bool:
+    """A ``.git`` in ``root`` or a parent: without one, ``git`` is not worth a process."""
+    return any(os.path.exists(os.path.join(f, ".git")) for f in _folder_and_parents(root, 64))
 
 
 def git_head(root: str) -> Tuple[Optional[str], Optional[str]]:
@@ -115,16 +118,11 @@ def _is_library_folder(folder: str) -> bool:
 def _nearest_marked_folder(start: str) -> Optional[str]:
     """``start`` or the nearest parent holding a project marker (.git, pyproject.toml...)."""
     stop = {os.path.realpath(os.path.expanduser("~")), os.path.abspath(os.sep)}
-    folder = start
-    for _ in range(MAX_PARENT_STEPS):
+    for folder in _folder_and_parents(start, MAX_PARENT_STEPS):
         if folder in stop:
             return None
         if any(os.path.exists(os.path.join(folder, name)) for name in PROJECT_MARKERS):
             return folder
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
     return None
 
 
