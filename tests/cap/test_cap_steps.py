@@ -235,3 +235,25 @@ def test_every_payload_fits_its_cap_and_stays_valid(
     max_bytes: int, make: Callable[[], Event]
 ) -> None:
     render(make(), max_bytes)
+
+
+def test_a_vendor_hook_that_adds_data_is_capped_too() -> None:
+    def grow(payload: Dict[str, Any]) -> Dict[str, Any]:
+        payload["added_by_hook"] = {"blob": "b" * 500_000, "numbers": list(range(50_000))}
+        return payload
+
+    client: Client = errorwire.init(
+        sync=True,
+        rollbar=errorwire.Rollbar(
+            access_token="t", endpoint="http://127.0.0.1:9/api/1/item/", before_send=grow
+        ),
+        raygun=errorwire.Raygun(
+            api_key="k", endpoint="http://127.0.0.1:9/entries", before_send=grow
+        ),
+        bugsnag=errorwire.Bugsnag(api_key="b", endpoint="http://127.0.0.1:9/", before_send=grow),
+    )
+    for item in client.render(event_from(message="kept message")):
+        assert len(item.body) <= 128 * KIB
+        body = over(item)
+        assert_valid(item.vendor_name, body)
+        assert message_of(item.vendor_name, body) == "kept message"
