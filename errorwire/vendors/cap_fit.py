@@ -149,7 +149,7 @@ class Fitter:
             self.budget_cuts += by_budget
             return _DROP, 0
         plain = key in NO_MARKER_KEYS
-        keep = min(length - 1, self.max_str, budget)
+        keep = min(length - 1, self.max_str)
         while keep >= 0:
             cut = text[:keep]
             if plain:
