@@ -133,11 +133,15 @@ def _environment(event: Event) -> Dict[str, Any]:
 
 
 def _tags(event: Event) -> List[str]:
-    """The event's tags, plus ``env:<environment>`` (Raygun has no environment field)."""
+    """The event's tags, plus ``env:<environment>`` and ``framework:<name>`` (Raygun has
+    neither field; the inbox reads both tags back)."""
     tags = [t for t in (f.text(tag) for tag in event.tags) if t]
     environment = f.text(event.environment)
     if environment:
         tags.append(f"env:{environment}")
+    framework = f.text(event.framework)
+    if framework:
+        tags.append(f"framework:{framework}")
     return tags
 
 

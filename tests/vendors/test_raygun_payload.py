@@ -16,6 +16,7 @@ from vendor_events import (
 )
 
 from errorwire.core.event import Breadcrumb, Event, Person
+from errorwire.inbox import normalize
 from errorwire.vendors import raygun
 
 
@@ -80,6 +81,21 @@ def test_tags_custom_data_response() -> None:
     assert details["tags"] == ["beta", "region:eu", "env:staging"]
     assert details["userCustomData"] == {"cart": {"items": 3}}
     assert details["response"] == {"statusCode": 500}
+
+
+def test_framework_is_a_tag() -> None:
+    fields: Dict[str, Any] = {"tags": ["beta"], "environment": "staging"}
+    event = event_from(raised(lookup_missing_key), framework="flask", **fields)
+    assert _details(event)["tags"] == ["beta", "env:staging", "framework:flask"]
+    no_framework = event_from(raised(lookup_missing_key), **fields)
+    assert _details(no_framework)["tags"] == ["beta", "env:staging"]
+
+
+def test_the_inbox_reads_the_framework_back_from_the_tag() -> None:
+    # pyramid: not guessable from the frames' modules, so only the tag can tell it
+    event = event_from(raised(lookup_missing_key), framework="pyramid")
+    (report,) = normalize.reports_from("raygun", encode("raygun", event), {})
+    assert report["framework"] == "pyramid"
 
 
 def test_full_json_request() -> None:
