@@ -57,8 +57,14 @@ def _first(value: Any) -> Dict[str, Any]:
     return _dict(value[0]) if isinstance(value, list) and value else {}
 
 
-def _keep(source: Dict[str, Any], keys: Tuple[str, ...]) -> Dict[str, Any]:
-    return {k: source[k] for k in keys if k in source}
+def _keep(source: Dict[str, Any], keys: Tuple[str, ...], chars: int = 1 << 30) -> Dict[str, Any]:
+    """The ``keys`` of ``source``; strings among them cut to ``chars`` (at least 40)."""
+    limit = max(40, chars)
+    return {
+        k: _cut(source[k], limit) if isinstance(source[k], str) else source[k]
+        for k in keys
+        if k in source
+    }
 
 
 def _cut(text: Any, chars: int) -> Optional[str]:
@@ -100,7 +106,7 @@ def _rollbar(payload: Dict[str, Any], frames: int, chars: int) -> Dict[str, Any]
     else:
         message = _dict(body.get("message"))
         new_body = {"message": {"body": _cut(message.get("body"), chars) or ""}}
-    new_data = _keep(data, ROLLBAR_KEEP)
+    new_data = _keep(data, ROLLBAR_KEEP, chars)
     new_data.setdefault("environment", "production")
     new_data["body"] = new_body
     return {"access_token": payload.get("access_token"), "data": new_data}
@@ -114,7 +120,7 @@ def _raygun(payload: Dict[str, Any], frames: int, chars: int) -> Dict[str, Any]:
         {"className": error.get("className") or UNKNOWN}, error.get("message"), chars
     )
     new_error["stackTrace"] = stack or [{"lineNumber": 0}]  # at least one frame
-    new_details = _keep(details, RAYGUN_KEEP)
+    new_details = _keep(details, RAYGUN_KEEP, chars)
     new_details["error"] = new_error
     return {"occurredOn": payload.get("occurredOn"), "details": new_details}
 
@@ -130,7 +136,7 @@ def _bugsnag(payload: Dict[str, Any], frames: int, chars: int) -> Dict[str, Any]
     new_exception["stacktrace"] = _innermost(
         exception.get("stacktrace"), frames, BUGSNAG_FRAME, first=True
     )
-    new_event = _keep(event, BUGSNAG_KEEP)
+    new_event = _keep(event, BUGSNAG_KEEP, chars)
     new_event["exceptions"] = [new_exception]
     minimal = _keep(payload, ("apiKey", "payloadVersion", "notifier"))
     minimal["events"] = [new_event]

@@ -257,3 +257,19 @@ def test_a_vendor_hook_that_adds_data_is_capped_too() -> None:
         body = over(item)
         assert_valid(item.vendor_name, body)
         assert message_of(item.vendor_name, body) == "kept message"
+
+
+def test_the_smallest_cap_the_transport_asks_for_is_met_even_with_long_context() -> None:
+    request = Request(url="https://x.test/" + "segment/" * 500, method="GET")
+    event = event_from(
+        depth=50,
+        message="m" * 5000,
+        request=request,
+        fingerprint="f" * 2000,
+        breadcrumbs=crumbs(30),
+    )
+    event.context = "GET /" + "segment/" * 500
+    for vendor, item in render(event).items():
+        body = cap(vendor, item.payload, 1024)  # MIN_SHRINK_BYTES of the transport
+        assert len(body) <= 1024, vendor
+        assert_valid(vendor, json.loads(body), 1024)
