@@ -303,4 +303,4 @@ def _request_context(event: Event) -> Optional[str]:
 
 
 def _message_key(message: str) -> str:
-    return hashlib.sha1(message.encode("utf-8", "replace")).hexdigest()
+    return hashlib.sha1(message.encode("utf-8", "replace"), usedforsecurity=False).hexdigest()

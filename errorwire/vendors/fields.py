@@ -76,7 +76,7 @@ def cut_utf8(value: str, max_bytes: int) -> str:
 
 
 def sha1_hex(value: str) -> str:
-    return hashlib.sha1(clean(value).encode("utf-8")).hexdigest()  # grouping, not security
+    return hashlib.sha1(clean(value).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def _utc(timestamp: object) -> Optional[datetime]:
