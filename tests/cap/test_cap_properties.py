@@ -138,6 +138,9 @@ def planted_events(draw: Callable[..., Any]) -> Tuple[Event, List[str]]:
     extra = draw(st.dictionaries(plain_key, junk, max_size=5))
     extra.update(draw(nested(key(), secret())))
     extra["log"] = f"retry with {key()}={secret()} and Bearer {secret()}"
+    extra["unprintable"] = Unprintable(secret())
+    extra["cycle"] = cyclic = {key(): secret()}
+    cyclic["self"] = cyclic
     breadcrumbs = [
         Breadcrumb(draw(weird_text), data={key(): secret(), "n": draw(leaf)})
         for _ in range(draw(st.integers(0, 120)))
@@ -153,6 +156,18 @@ def planted_events(draw: Callable[..., Any]) -> Tuple[Event, List[str]]:
         tags=[f"{key()}:{secret()}", "plain"],
     )
     return event, planted
+
+
+class Unprintable:
+    """Holds a secret and cannot be turned into text."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+
+    def __repr__(self) -> str:
+        raise RuntimeError(self.secret)
+
+    __str__ = __repr__
 
 
 def recurse(depth: int, message: str) -> None:
