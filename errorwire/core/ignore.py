@@ -22,8 +22,9 @@ DEFAULT_IGNORED_NAMES = (
     "django.core.exceptions.BadRequest",
     "django.core.exceptions.SuspiciousOperation",
     "django.http.request.UnreadablePostError",
-    # The client disconnected mid-request.
+    # The client disconnected mid-request (or closed its websocket).
     "starlette.requests.ClientDisconnect",
+    "starlette.websockets.WebSocketDisconnect",
     "uvicorn.protocols.utils.ClientDisconnected",
     "werkzeug.exceptions.ClientDisconnected",
 )

@@ -72,6 +72,13 @@ def test_client_disconnects_are_ignored() -> None:
     assert DEFAULTS.matches(requests.ClientDisconnect())
 
 
+def test_a_closed_websocket_is_ignored() -> None:
+    websockets = pytest.importorskip("starlette.websockets")
+    closed = websockets.WebSocketDisconnect(code=1001)
+    assert DEFAULTS.matches(raised(lambda: _raise(closed)))
+    assert not IgnoreRules((), use_defaults=False).matches(closed)
+
+
 def test_django_client_errors_are_ignored() -> None:
     pytest.importorskip("django")
     from django.core.exceptions import DisallowedHost, PermissionDenied

@@ -90,6 +90,24 @@ def test_errorwire_own_records_are_never_reported(
     assert {title(item).split(": ")[-1] for item in received} == {"the one report"}
 
 
+def test_a_logged_websocket_disconnect_is_no_report(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
+) -> None:
+    websockets = pytest.importorskip("starlette.websockets")
+    client = start()
+    try:
+        raise websockets.WebSocketDisconnect(code=1001)  # the client went away
+    except websockets.WebSocketDisconnect:
+        app_logging.exception("chat socket closed")
+    app_logging.error("the one report")
+    assert errorwire.flush()
+
+    received = receiver.wait_for(3)
+    assert len(received) == 3
+    assert {title(item).split(": ")[-1] for item in received} == {"the one report"}
+    assert client.stats()["client"]["ignored"] == 1
+
+
 def test_a_hook_that_logs_an_error_does_not_loop(
     start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
 ) -> None:
