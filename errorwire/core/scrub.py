@@ -223,10 +223,13 @@ class Scrubber:
 
     def _items(self, items: List[Tuple[Any, Any]], depth: int, path: Set[int]) -> Dict[str, Any]:
         out: Dict[str, Any] = {}
+        text, matches = self.text, self.keys.matches
         for key, item in items[: self.max_items]:
-            name = self.text(key if type(key) is str else self.value(key, depth + 1, path))
-            if self.keys.matches(name):
+            name = text(key if type(key) is str else self.value(key, depth + 1, path))
+            if matches(name):
                 out[name] = FILTERED
+            elif type(item) is str:
+                out[name] = text(item)
             else:
                 out[name] = self.value(item, depth + 1, path)
         if len(items) > self.max_items:
@@ -241,6 +244,8 @@ class Scrubber:
 
     def text(self, value: Any) -> str:
         """Any value as scrubbed text, cut to ``max_chars``; lone surrogates replaced."""
+        if type(value) is str and len(value) <= self.max_chars and value.isascii():
+            return scrub_text(value, self.keys)  # the common case, without plain()
         return scrub_text(self.plain(value), self.keys)
 
     def plain(self, value: Any) -> str:

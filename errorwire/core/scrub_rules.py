@@ -59,9 +59,8 @@ class KeyMatcher:
         self.phrases: Tuple[Tuple[str, ...], ...] = tuple(r for r in rules if len(r) > 1)
         glued = {r[0] for r in rules if len(r) == 1} | {"".join(r) for r in self.phrases}
         self.glued: Tuple[str, ...] = tuple(_stem(w) for w in sorted(glued) if len(w) >= GLUE_MIN)
-        self.hints: Tuple[bytes, ...] = tuple(
-            sorted({_stem(max(r, key=len)).encode("ascii", "replace") for r in rules})
-        )
+        self.hint_words: Tuple[str, ...] = tuple(sorted({_stem(max(r, key=len)) for r in rules}))
+        self.hints: Tuple[bytes, ...] = tuple(w.encode("ascii", "replace") for w in self.hint_words)
         """A word every key matching a rule contains: where to look for pairs in text."""
         self._cache: Dict[str, bool] = {}
 
@@ -75,6 +74,9 @@ class KeyMatcher:
         return found
 
     def _decide(self, key: str) -> bool:
+        squashed = _SEPARATORS.sub("", key).lower()
+        if not any(hint in squashed for hint in self.hint_words):
+            return False  # every rule's longest word is in any key the rule matches
         words = key_words(key)
         if not words or words in self.allowed:
             return False
@@ -128,10 +130,17 @@ _PAIR = re.compile(
 _TAG = re.compile(r"<(?P<key>[\w.\-:]+)[^<>]*>(?P<value>[^<]*)(?=</(?P=key)>)")
 
 
+_MAYBE_SECRET = re.compile(r"[:=<]|[0-9][0-9 \-]{11}|(?i:bearer|basic)|eyJ")
+"""Short text matching none of this holds nothing any pattern below would filter."""
+SHORT_TEXT = 256
+
+
 def scrub_text(text: str, keys: KeyMatcher) -> str:
     """``text`` with secret-looking values replaced by ``[Filtered]``: the values of
     ``key=value`` pairs and ``<key>value</key>`` elements with a secret key, then
     tokens, card numbers and URL passwords anywhere."""
+    if len(text) < SHORT_TEXT and not _MAYBE_SECRET.search(text):
+        return text  # most values: one quick search instead of every pattern
     return scrub_values(_scrub_pairs(text, keys))
 
 
