@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, List
 
 from errorwire.inbox.validate import load_schema, validator_for
 
@@ -17,13 +17,8 @@ MAX_BYTES = 128 * 1024
 
 
 @functools.cache
-def schema_for(vendor: str) -> Dict[str, Any]:
-    return load_schema(SCHEMAS, vendor)
-
-
-@functools.cache
 def _validator(vendor: str) -> Any:
-    return validator_for(schema_for(vendor))
+    return validator_for(load_schema(SCHEMAS, vendor))
 
 
 def problems(vendor: str, payload: Any, max_bytes: int = MAX_BYTES) -> List[str]:

@@ -6,13 +6,14 @@ import io
 import json
 import subprocess
 import sys
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 import pytest
 import wsgi_test_app as web
 from receiver import Receiver
 from reports import (
     VENDORS,
+    Reports,
     assert_request_reported,
     start,
     vendor_exception_classes,
@@ -21,6 +22,7 @@ from reports import (
 
 from errorwire.core import safety
 from errorwire.core.context import current_scope
+from errorwire.core.event import Event
 from errorwire.integrations.wsgi import ErrorwireMiddleware
 
 Env = Dict[str, Any]
@@ -142,6 +144,13 @@ def test_responses_below_500_send_nothing(receiver: Receiver, all_vendors: Env) 
     reports.none()
 
 
+def reported_failure(reports: Reports, environ: Env, match: str) -> Tuple[Event, Env]:
+    """Call the app through errorwire (its ValueError still reaches the caller); the report."""
+    with pytest.raises(ValueError, match=match):
+        web.call(ErrorwireMiddleware(web.app), environ)
+    return reports.one()
+
+
 def test_form_body_the_app_read_is_reported(receiver: Receiver, all_vendors: Env) -> None:
     reports = start(receiver, all_vendors)
     body = b"item=book&qty=2&qty=3&note=caf%C3%A9"
@@ -152,9 +161,7 @@ def test_form_body_the_app_read_is_reported(receiver: Receiver, all_vendors: Env
         content_type="application/x-www-form-urlencoded",
         headers={"X-Forwarded-For": "203.0.113.9, 10.0.0.1"},
     )
-    with pytest.raises(ValueError, match=f"bad body of {len(body)} bytes"):
-        web.call(ErrorwireMiddleware(web.app), environ)
-    event, payloads = reports.one()
+    event, payloads = reported_failure(reports, environ, match=f"bad body of {len(body)} bytes")
     assert event.request is not None
     assert event.request.form == {"item": "book", "qty": ["2", "3"], "note": "café"}
     assert event.request.body == body
@@ -172,9 +179,7 @@ def test_json_body_is_parsed_and_kept_raw(receiver: Receiver, all_vendors: Env) 
     environ = web.environ_for(
         "/json-then-boom", method="PUT", body=body, content_type="application/json"
     )
-    with pytest.raises(ValueError, match="json read"):
-        web.call(ErrorwireMiddleware(web.app), environ)
-    event, payloads = reports.one()
+    event, payloads = reported_failure(reports, environ, match="json read")
     assert event.request is not None
     assert event.request.json == {"order": 7, "items": ["a", "b"]}
     assert event.request.body == body
@@ -191,9 +196,7 @@ def test_invalid_json_and_non_utf8_bodies_are_text_never_an_error(
     environ = web.environ_for(
         "/read-then-boom", method="POST", body=body, content_type="application/json"
     )
-    with pytest.raises(ValueError, match="bad body"):
-        web.call(ErrorwireMiddleware(web.app), environ)
-    event, payloads = reports.one()
+    event, payloads = reported_failure(reports, environ, match="bad body")
     assert event.request is not None
     assert event.request.has_json is False and event.request.body == body
     assert "\ufffd" in vendor_request("raygun", payloads["raygun"])["rawData"]
@@ -206,9 +209,7 @@ def test_body_the_app_never_read_is_not_read_for_it(receiver: Receiver, all_vend
         "/unread-boom", method="POST", content_type="application/x-www-form-urlencoded"
     )
     environ.update({"wsgi.input": stream, "CONTENT_LENGTH": "8"})
-    with pytest.raises(ValueError, match="never read"):
-        web.call(ErrorwireMiddleware(web.app), environ)
-    event, _ = reports.one()
+    event, _ = reported_failure(reports, environ, match="never read")
     assert stream.tell() == 0
     assert event.request is not None and event.request.body is None and event.request.form == {}
 
@@ -219,9 +220,7 @@ def test_body_copy_is_capped(receiver: Receiver, all_vendors: Env) -> None:
     environ = web.environ_for(
         "/read-then-boom", method="POST", body=body, content_type="text/plain"
     )
-    with pytest.raises(ValueError, match="bad body of 100 bytes"):
-        web.call(ErrorwireMiddleware(web.app), environ)
-    event, _ = reports.one()
+    event, _ = reported_failure(reports, environ, match="bad body of 100 bytes")
     assert event.request is not None
     assert event.request.body == b"x" * 16 and event.request.body_truncated
 
@@ -232,9 +231,7 @@ def test_body_copy_can_be_turned_off(receiver: Receiver, all_vendors: Env) -> No
     environ = web.environ_for(
         "/read-then-boom", method="POST", body=body, content_type="text/plain"
     )
-    with pytest.raises(ValueError, match="bad body of 100 bytes"):
-        web.call(ErrorwireMiddleware(web.app), environ)
-    event, _ = reports.one()
+    event, _ = reported_failure(reports, environ, match="bad body of 100 bytes")
     assert event.request is not None and event.request.body is None
 
 
