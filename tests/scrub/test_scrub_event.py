@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections import OrderedDict
 from typing import Any, Dict, Iterator, List, Mapping
@@ -12,7 +13,8 @@ from schemas import assert_valid
 
 import errorwire
 from errorwire.core.client import Client
-from errorwire.core.event import Breadcrumb, Event, Request
+from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Request
+from errorwire.core.scrub import SCRUBBED_FIELDS
 from errorwire.core.stacktrace import extract_chain
 
 SECRET = "pl4nted-S3CRET-value"
@@ -170,3 +172,35 @@ def test_a_failing_scrubber_drops_the_report_and_counts_it() -> None:
     client: Client = errorwire.init(sync=True, **vendors(), scrubber=scrubber)
     assert client.render(failing_event(extra={"password": SECRET})) == []
     assert client.stats()["client"]["dropped_scrub_failed"] == 1
+
+
+SENT_AS_IS = {
+    "Event": {
+        "level",
+        "handled",
+        "severity_reason",
+        "event_id",
+        "timestamp",
+        "environment",
+        "code_version",
+        "framework",
+        "grouping_key",
+        "fingerprint",
+        "response_status",
+        "person",
+        "server",
+        "logger_name",
+    },
+    "Request": {"method", "has_json", "body_truncated", "content_type", "client_ip", "route"},
+    "Breadcrumb": {"level", "type", "timestamp"},
+    "ExceptionInfo": {"type_name", "frames", "module", "relation", "parent", "frames_omitted"},
+}
+
+
+@pytest.mark.parametrize("cls", [Event, Request, Breadcrumb, ExceptionInfo])
+def test_every_field_of_the_event_model_is_scrubbed_or_knowingly_sent(cls: type) -> None:
+    """A field added to the model must be added to the scrubber or to this list."""
+    fields = {f.name for f in dataclasses.fields(cls)}
+    scrubbed = set(SCRUBBED_FIELDS[cls.__name__])
+    assert fields == scrubbed | SENT_AS_IS[cls.__name__]
+    assert not scrubbed & SENT_AS_IS[cls.__name__]
