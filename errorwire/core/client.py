@@ -15,12 +15,13 @@ import random
 import sys
 import threading
 from collections import Counter
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from errorwire.core import ignore as ignore_rules
 from errorwire.core.config import Bugsnag, Options, VendorSettings
 from errorwire.core.context import current_scope
 from errorwire.core.event import Event, Person
+from errorwire.core.grouping import quick_identity
 from errorwire.core.hooks import run_event_hook, run_payload_hook
 from errorwire.core.safety import let_request_threads_run, log_once, logger, swallow
 from errorwire.core.scrub import scrub_event
@@ -30,6 +31,9 @@ from errorwire.core.storm import StormControl
 from errorwire.vendors import MODULES
 from errorwire.vendors.base import Outgoing
 from errorwire.vendors.cap import cap
+
+MAX_REMEMBERED_GROUPS = 4096
+"""Exception identities whose grouping key is remembered for the storm shortcut."""
 
 REPORTED_MARK = "__errorwire_reported__"
 """Set on an exception object once reported, so every hook sees it only once."""
@@ -61,6 +65,7 @@ class Client:
         self._ignored = ignore_rules.IgnoreRules(options.ignore, options.default_ignores)
         self.transport = Transport(options, self.render, self.count)
         self.storm = StormControl(options.storm_limit, self._send_storm_summary)
+        self._storm_keys: Dict[Tuple[object, ...], str] = {}
         if not options.vendors:
             log_once(
                 "no-vendor",
@@ -121,6 +126,13 @@ class Client:
             if not mark_reported(exc):
                 self.count("duplicate")
                 return None
+            identity = None
+            if self.options.before_send is None:  # a hook may regroup: then no shortcut
+                identity = quick_identity(exc)
+                known = fingerprint or self._storm_keys.get(identity)
+                if known is not None and self.storm.suppress_known(known):
+                    self._drop_storm()
+                    return None
             event = self._new_event(level or "error", extra, fingerprint)
             event.handled = handled
             event.severity_reason = severity_reason or (
@@ -129,6 +141,8 @@ class Client:
             event.logger_name = logger_name
             event.exceptions = extract_chain(exc, self.project_root)
             event.grouping_key = grouping_key(event.exceptions)
+            if identity is not None:
+                self._remember_group(identity, event.group)
             exc_info = (type(exc), exc, exc.__traceback__)
             return self._finish(event, {**(hint or {}), "exc_info": exc_info})
         return None
@@ -206,15 +220,27 @@ class Client:
                 return None
             event = filtered
         if not self.storm.admit(event):
-            self.drop(
-                "storm_suppressed",
-                f"more than storm_limit={options.storm_limit} reports of one grouping key in a "
-                "minute; one summary per key and minute carries the count",
-            )
+            self._drop_storm()
             return None
         if not self.transport.submit(event):
             return None
         return event.event_id
+
+    def _drop_storm(self) -> None:
+        self.drop(
+            "storm_suppressed",
+            f"more than storm_limit={self.options.storm_limit} reports of one grouping key in "
+            "a minute; one summary per key and minute carries the count",
+        )
+
+    def _remember_group(self, identity: Tuple[object, ...], group: Optional[str]) -> None:
+        """Which grouping key an exception identity had, so that a storm of it can be
+        counted without building its event (``StormControl.suppress_known``)."""
+        if group is None:
+            return
+        if len(self._storm_keys) >= MAX_REMEMBERED_GROUPS:
+            self._storm_keys.clear()
+        self._storm_keys[identity] = group
 
     def _send_storm_summary(self, event: Event) -> None:
         """One event standing for a window's suppressed reports of its key (core/storm.py)."""

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from errorwire.core.event import ExceptionInfo
 
@@ -49,3 +49,33 @@ def grouping_key(chain: List[ExceptionInfo]) -> str:
         for frame in frames:
             digest.update(f"|{frame.filename}:{frame.function}".encode("utf-8", "replace"))
     return digest.hexdigest()
+
+
+QUICK_FRAMES = 64
+QUICK_LINKS = 4
+
+
+def quick_identity(exc: BaseException) -> Tuple[object, ...]:
+    """A cheap stand-in for the grouping key, computed without building frames.
+
+    The exception classes and code objects along the traceback of ``exc`` and its
+    first few causes/contexts: two exceptions with the same identity get the same
+    grouping key. Used only to recognise a key already known to be in a storm.
+    """
+    parts: List[object] = []
+    current: Optional[BaseException] = exc
+    for _ in range(QUICK_LINKS):
+        if current is None:
+            break
+        parts.append(type(current))
+        tb = current.__traceback__
+        count = 0
+        while tb is not None and count < QUICK_FRAMES:
+            parts.append(tb.tb_frame.f_code)
+            tb = tb.tb_next
+            count += 1
+        cause = BaseException.__dict__["__cause__"].__get__(current)
+        context = BaseException.__dict__["__context__"].__get__(current)
+        suppress = BaseException.__dict__["__suppress_context__"].__get__(current)
+        current = cause if cause is not None else (None if suppress else context)
+    return tuple(parts)

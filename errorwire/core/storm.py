@@ -3,7 +3,7 @@
 Each grouping key (``Event.group``: the user's fingerprint, else the computed
 key) gets a fixed one-minute window starting at its first report. The first
 ``limit`` reports of a window are sent as usual; the rest are suppressed and
-counted (``storm_suppressed``), and only the latest suppressed event is kept.
+counted (``storm_suppressed``), and one suppressed event is kept.
 
 When the window ends, that latest event is sent once as the window's summary:
 the same error, same grouping key (so every vendor files it under the same
@@ -13,6 +13,11 @@ past the limit) and the tag ``errorwire:storm-summary``. So a key sends at most
 ``limit + 1`` reports per window. Windows are fixed, not sliding (one
 timestamp and two counters per key, no per-report history): across a window
 boundary up to twice the limit can go out within sixty seconds.
+
+Once a window holds a summary event, later reports of its key are only counted
+(``suppress_known``): the client recognises them by a cheap exception identity
+and builds no event, so an error storm costs the request thread almost nothing.
+The summary then shows the first suppressed report, carrying the full count.
 
 The summary is due at the window's end and is sent by whichever comes first:
 the next capture (any key), a timer started when a window first suppresses,
@@ -108,6 +113,23 @@ class StormControl:
         if start_timer:
             self._schedule()
         return admitted
+
+    def suppress_known(self, key: str) -> bool:
+        """Count one more report of ``key`` as suppressed, without its event, when the
+        key's window is already past the limit and holds a summary event; else False
+        (the caller then builds the event and asks ``admit``)."""
+        now = self._clock()
+        with self._lock:
+            window = self._windows.get(key)
+            if (
+                window is None
+                or window.latest is None
+                or now - window.started >= self.window
+                or window.sent < self.limit
+            ):
+                return False
+            window.suppressed += 1
+            return True
 
     def flush(self) -> None:
         """Send every pending summary now (windows keep counting)."""

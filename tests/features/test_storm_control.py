@@ -232,3 +232,22 @@ def test_storm_of_log_records_with_varying_values_is_one_storm(
     assert [len(got[v]) for v in ("rollbar", "raygun", "bugsnag")] == [11, 11, 11]
     (summary,) = [i for i in got["rollbar"] if "errorwire_storm" in custom(i)]
     assert custom(summary)["errorwire_storm"]["suppressed"] == 2_000 - 10
+
+
+def test_storm_past_its_first_suppressed_report_builds_no_more_events(
+    start: Callable[..., Any], receiver: Receiver
+) -> None:
+    """Once a key is known to be in a storm, a report of it is only counted: the
+    request is not even read (the shortcut that keeps error storms cheap)."""
+    from errorwire.core.context import request_scope
+
+    client = start(storm_limit=10)
+    reads = []
+    with request_scope("test", lambda: reads.append(1)):  # type: ignore[arg-type,func-returns-value]
+        for number in range(500):
+            fail_the_same_way(number)
+    assert errorwire.flush(timeout=30)
+    assert len(reads) == 11  # 10 sent + the one kept for the summary
+    assert client.stats()["client"]["storm_suppressed"] == 490
+    summaries = [i for i in receiver.wait_for(3 * 11) if "errorwire_storm" in custom(i)]
+    assert [custom(s)["errorwire_storm"]["suppressed"] for s in summaries] == [490] * 3
