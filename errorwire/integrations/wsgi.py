@@ -9,12 +9,11 @@ for it).
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional
 
 from errorwire import api
 from errorwire.core.client import Client
-from errorwire.core.context import Scope, activate, deactivate, use_scope
+from errorwire.core.context import Scope, activate, deactivate
 from errorwire.core.event import Request
 from errorwire.core.request import DEFAULT_IP_HEADERS
 from errorwire.core.safety import swallow
@@ -156,15 +155,19 @@ class ReportingIterable:
         close = getattr(self._result, "close", None)
         if close is None:
             return
-        with use_scope(self._scope):
-            try:
-                close()
-            except Exception as exc:
-                report_unhandled(exc)
-                raise
+        token = activate(self._scope)
+        try:
+            close()
+        except Exception as exc:
+            report_unhandled(exc)
+            raise
+        finally:
+            deactivate(token)
 
 
 def _deactivate_quietly(token: Any) -> None:
     """Restore the outer scope; a generator finalised in another context cannot."""
-    with contextlib.suppress(ValueError):
+    try:  # noqa: SIM105 - per request: try/except is free, suppress() is not
         deactivate(token)
+    except ValueError:
+        pass
