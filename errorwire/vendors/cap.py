@@ -46,6 +46,13 @@ Fitted = Tuple[Any, int, bool]
 
 def cap(vendor: str, payload: Dict[str, Any], max_bytes: int) -> bytes:
     """The payload as JSON bytes of at most ``max_bytes``, shrunk in steps when over."""
+    try:  # the common case: already small enough, encoded at C speed
+        whole = to_json(payload)
+    except (TypeError, ValueError, RecursionError):  # NaN, cycles, lone surrogates...
+        pass
+    else:
+        if len(whole) <= max_bytes:
+            return whole
     fast = Fitter(max_bytes)
     copy, _size = fast.fit(payload, max_bytes)
     if copy is not NOTHING and not fast.budget_cuts:
