@@ -51,6 +51,11 @@ def grouping_key(chain: List[ExceptionInfo]) -> str:
     return digest.hexdigest()
 
 
+# BaseException's own slots: a subclass overriding these attributes cannot mislead us.
+_CAUSE = BaseException.__dict__["__cause__"].__get__
+_CONTEXT = BaseException.__dict__["__context__"].__get__
+_SUPPRESS = BaseException.__dict__["__suppress_context__"].__get__
+
 QUICK_FRAMES = 64
 QUICK_LINKS = 4
 
@@ -74,8 +79,8 @@ def quick_identity(exc: BaseException) -> Tuple[object, ...]:
             parts.append(tb.tb_frame.f_code)
             tb = tb.tb_next
             count += 1
-        cause = BaseException.__dict__["__cause__"].__get__(current)
-        context = BaseException.__dict__["__context__"].__get__(current)
-        suppress = BaseException.__dict__["__suppress_context__"].__get__(current)
-        current = cause if cause is not None else (None if suppress else context)
+        cause = _CAUSE(current)
+        current = (
+            cause if cause is not None else (None if _SUPPRESS(current) else _CONTEXT(current))
+        )
     return tuple(parts)

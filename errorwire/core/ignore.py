@@ -7,7 +7,7 @@ short name (``"Http404"``) or its dotted one (``"django.http.response.Http404"``
 
 from __future__ import annotations
 
-from typing import FrozenSet, Iterable, Optional, Tuple, Union
+from typing import Dict, FrozenSet, Iterable, Optional, Tuple, Union
 
 DEFAULT_IGNORED_NAMES = (
     # Not errors of the app: the process is asked to stop, a generator is closed,
@@ -54,8 +54,14 @@ def http_status(exc: BaseException) -> Optional[int]:
     return None
 
 
+MAX_CACHED_TYPES = 1024
+_IGNORE, _REPORT, _HTTP = object(), object(), object()
+"""Per exception class: ignored, reported, or decided by its HTTP status."""
+
+
 class IgnoreRules:
     def __init__(self, ignore: Iterable[Union[type, str]], use_defaults: bool = True) -> None:
+        self._verdicts: Dict[type, object] = {}
         items = tuple(ignore)
         self.classes: Tuple[type, ...] = tuple(item for item in items if isinstance(item, type))
         self.names: FrozenSet[str] = frozenset(item for item in items if isinstance(item, str))
@@ -66,18 +72,29 @@ class IgnoreRules:
 
     def matches(self, exc: BaseException) -> bool:
         """True when ``exc`` must not be reported."""
-        if self.classes and isinstance(exc, self.classes):
-            return True
-        http_class = False
-        for cls in type(exc).__mro__:
-            dotted = dotted_name(cls)
-            if cls.__name__ in self.names or dotted in self.names:
-                return True
-            if dotted in self.default_names:
-                return True
-            http_class = http_class or dotted in HTTP_ERROR_CLASSES
-        if self.use_defaults and http_class:
+        cls = type(exc)
+        verdict = self._verdicts.get(cls)
+        if verdict is None:
+            verdict = self._verdict(cls)
+            if len(self._verdicts) >= MAX_CACHED_TYPES:
+                self._verdicts.clear()
+            self._verdicts[cls] = verdict
+        if verdict is _HTTP:
             status = http_status(exc)
             # A werkzeug HTTPException without a code is not an HTTP answer yet: report it.
             return status is not None and status < 500
-        return False
+        return verdict is _IGNORE
+
+    def _verdict(self, exc_type: type) -> object:
+        """What the class alone decides (the rules never change after init)."""
+        if self.classes and issubclass(exc_type, self.classes):
+            return _IGNORE
+        http_class = False
+        for cls in exc_type.__mro__:
+            dotted = dotted_name(cls)
+            if cls.__name__ in self.names or dotted in self.names:
+                return _IGNORE
+            if dotted in self.default_names:
+                return _IGNORE
+            http_class = http_class or dotted in HTTP_ERROR_CLASSES
+        return _HTTP if self.use_defaults and http_class else _REPORT

@@ -114,10 +114,20 @@ def single_leaf(exc: BaseException) -> BaseException:
 
 def _is_named(obj: object, names: Tuple[str, ...]) -> bool:
     """Whether ``obj``'s class or a base is one of ``names`` (short or dotted; no imports)."""
-    for cls in type(obj).__mro__:
-        if cls.__name__ in names or f"{cls.__module__}.{cls.__qualname__}" in names:
-            return True
-    return False
+    key = (type(obj), names)
+    found = _NAMED.get(key)
+    if found is None:
+        found = any(
+            cls.__name__ in names or f"{cls.__module__}.{cls.__qualname__}" in names
+            for cls in type(obj).__mro__
+        )
+        if len(_NAMED) >= 1024:
+            _NAMED.clear()
+        _NAMED[key] = found
+    return found
+
+
+_NAMED: Dict[Tuple[type, Tuple[str, ...]], bool] = {}
 
 
 class RequestCapture:

@@ -206,10 +206,10 @@ class Transport:
             if finished is None:
                 self._stats.drop(lane.vendor, "internal_error")
             with self._lock:
-                if finished is False and not self._stopping:
-                    lane.backlog.appendleft(delivery)
-                    continue
                 if finished is False:
+                    if not self._stopping:
+                        lane.backlog.appendleft(delivery)
+                        continue
                     self._stats.drop(lane.vendor, "shutdown")
                 self._unfinished -= 1
                 self._changed.notify_all()
