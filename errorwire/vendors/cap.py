@@ -46,13 +46,14 @@ Fitted = Tuple[Any, int, bool]
 
 def cap(vendor: str, payload: Dict[str, Any], max_bytes: int) -> bytes:
     """The payload as JSON bytes of at most ``max_bytes``, shrunk in steps when over."""
-    try:  # the common case: already small enough, encoded at C speed
-        whole = to_json(payload)
-    except (TypeError, ValueError, RecursionError):  # NaN, cycles, lone surrogates...
-        pass
-    else:
-        if len(whole) <= max_bytes:
-            return whole
+    if _may_fit(payload, max_bytes):  # the common case, encoded once at C speed
+        try:
+            whole = to_json(payload)
+        except (TypeError, ValueError, RecursionError):  # NaN, cycles, lone surrogates...
+            pass
+        else:
+            if len(whole) <= max_bytes:
+                return whole
     fast = Fitter(max_bytes)
     copy, _size = fast.fit(payload, max_bytes)
     if copy is not NOTHING and not fast.budget_cuts:
@@ -66,6 +67,30 @@ def cap(vendor: str, payload: Dict[str, Any], max_bytes: int) -> bytes:
             if shrunk is not None:
                 return shrunk
     return to_json(minimal_payload(vendor, payload, max_bytes))
+
+
+def _may_fit(payload: Any, max_bytes: int) -> bool:
+    """False as soon as the strings alone pass ``max_bytes``: a lower bound of the
+    encoded size, read without encoding, so a huge payload is never encoded whole."""
+    budget = max_bytes
+    stack = [payload]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            budget -= len(item) + 3
+        elif isinstance(item, dict):
+            budget -= 2 + len(item)
+            for key, value in item.items():
+                budget -= len(key) + 3 if isinstance(key, str) else 8
+                stack.append(value)
+        elif isinstance(item, (list, tuple)):
+            budget -= 2 + len(item)
+            stack.extend(item)
+        else:
+            budget -= 4
+        if budget < 0:
+            return False
+    return True
 
 
 class _Shrinker:
