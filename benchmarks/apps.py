@@ -26,8 +26,12 @@ def fail() -> None:
         raise ValueError("benchmark failure") from exc
 
 
-def setup_reporter(variant: str, framework: str, sink: str) -> None:
-    """Configure the reporter's global client (before the app is built)."""
+def setup_reporter(variant: str, framework: str, sink: str, storm_control: bool = True) -> None:
+    """Configure the reporter's global client (before the app is built).
+
+    Without ``storm_control`` every failing request builds and sends a full report
+    (the error-path measurement: errorwire's storm shortcut must not flatter it).
+    """
     logging.getLogger("errorwire").setLevel(logging.ERROR)
     if variant == "errorwire":
         import errorwire
@@ -36,6 +40,7 @@ def setup_reporter(variant: str, framework: str, sink: str) -> None:
             rollbar=errorwire.Rollbar(access_token=ROLLBAR_TOKEN, endpoint=f"{sink}/api/1/item/"),
             raygun=errorwire.Raygun(api_key="raygun", endpoint=f"{sink}/entries"),
             bugsnag=errorwire.Bugsnag(api_key=BUGSNAG_KEY, endpoint=f"{sink}/bugsnag/"),
+            storm_limit=60 if storm_control else 10**9,
         )
     elif variant == "sentry":
         import sentry_sdk
@@ -172,6 +177,6 @@ BUILDERS: Dict[str, Callable[[str], Any]] = {
 }
 
 
-def build(framework: str, variant: str, sink: str) -> Any:
-    setup_reporter(variant, framework, sink)
+def build(framework: str, variant: str, sink: str, storm_control: bool = True) -> Any:
+    setup_reporter(variant, framework, sink, storm_control)
     return BUILDERS[framework](variant)

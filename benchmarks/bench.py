@@ -54,10 +54,11 @@ class Sink:
 
 
 class Subject:
-    def __init__(self, framework: str, variant: str, sink: str) -> None:
+    def __init__(self, framework: str, variant: str, sink: str, storm_control: bool = True) -> None:
         self.name = f"{framework}/{variant}"
+        extra = [] if storm_control else ["no-storm-control"]
         self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "runner.py"), framework, variant, sink],
+            [sys.executable, str(HERE / "runner.py"), framework, variant, sink, *extra],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -109,8 +110,8 @@ def interleaved(subjects: Dict[str, Subject], rounds: int, **command: Any) -> Di
     return results
 
 
-def error_path(subjects: Dict[str, Subject], rounds: int, n: int) -> Dict[str, Dict[str, float]]:
-    raw = interleaved(subjects, rounds, op="errors", n=n)
+def error_summary(raw: Dict[str, list]) -> Dict[str, Dict[str, float]]:
+    """Median and p99 per variant, and what each adds to the bare app's."""
     out: Dict[str, Dict[str, float]] = {}
     for name, answers in raw.items():
         samples = [s / 1000 for answer in answers for s in answer["samples_ns"]]
@@ -124,44 +125,79 @@ def error_path(subjects: Dict[str, Subject], rounds: int, n: int) -> Dict[str, D
         if bare:
             row["added_median_us"] = row["median_us"] - bare["median_us"]
             row["added_p99_us"] = row["p99_us"] - bare["p99_us"]
+    return out
+
+
+def error_path(subjects: Dict[str, Subject], rounds: int, n: int) -> Dict[str, Dict[str, float]]:
+    out = error_summary(interleaved(subjects, rounds, op="errors", n=n))
     for subject in subjects.values():
         subject.ask(op="flush", timeout=30.0)
     return out
 
 
-def bench_framework(framework: str, sink: Sink, args: argparse.Namespace) -> Dict[str, Any]:
+def start_subjects(
+    framework: str, variants: List[str], sink: Sink, storm_control: bool = True
+) -> Dict[str, Subject]:
     subjects = {}
-    for variant in args.variants:
-        subject = Subject(framework, variant, sink.url)
+    for variant in variants:
+        subject = Subject(framework, variant, sink.url, storm_control)
         if subject.ready:
             subjects[variant] = subject
         else:
             print(f"  ! {framework}/{variant} could not start; left out", file=sys.stderr)
+            subject.close()
+    return subjects
+
+
+def close_all(subjects: Dict[str, Subject]) -> None:
+    for subject in subjects.values():
+        subject.close()
+
+
+def fresh_rounds(framework: str, sink: Sink, args: argparse.Namespace) -> Dict[str, Any]:
+    """Happy and error path, every variant in a new process each round: one process's
+    luck (memory layout, a slow start) must not decide a variant's number."""
+    happy: Dict[str, List[float]] = {}
+    errors: Dict[str, list] = {}
+    for _ in range(args.rounds):
+        subjects = start_subjects(framework, args.variants, sink, storm_control=False)
+        try:
+            for name, answers in interleaved(subjects, 1, op="happy", n=args.happy_n).items():
+                happy.setdefault(name, []).extend(a["rps"] for a in answers)
+            for name, answers in interleaved(subjects, 1, op="errors", n=args.error_n).items():
+                errors.setdefault(name, []).extend(answers)
+            for subject in subjects.values():
+                subject.ask(op="flush", timeout=30.0)
+        finally:
+            close_all(subjects)
+    rps = {name: statistics.median(values) for name, values in happy.items() if values}
+    return {
+        "happy_rps": rps,
+        "happy_ratio": {name: value / rps["bare"] for name, value in rps.items()}
+        if "bare" in rps
+        else {},
+        "error_path": error_summary(errors),
+    }
+
+
+def bench_framework(framework: str, sink: Sink, args: argparse.Namespace) -> Dict[str, Any]:
+    result = fresh_rounds(framework, sink, args)
+    ours = [v for v in args.variants if v in ("bare", "errorwire")]
+    pair = start_subjects(framework, ours, sink, storm_control=False)
     try:
-        happy_raw = interleaved(subjects, args.rounds, op="happy", n=args.happy_n)
-        happy = {
-            name: statistics.median(a["rps"] for a in answers)
-            for name, answers in happy_raw.items()
-            if answers
-        }
-        result: Dict[str, Any] = {
-            "happy_rps": happy,
-            "happy_ratio": {name: rps / happy["bare"] for name, rps in happy.items()}
-            if "bare" in happy
-            else {},
-            "error_path": error_path(subjects, args.rounds, args.error_n),
-        }
-        pair = {k: v for k, v in subjects.items() if k in ("bare", "errorwire")}
         sink.stall(0.02)
         result["error_path_stalled_sink"] = error_path(pair, args.rounds, args.error_n)
+    finally:
         sink.stall(0.0)
-        if "errorwire" in subjects and "bare" in subjects:
+        close_all(pair)
+    pair = start_subjects(framework, ours, sink)  # the burst: storm control as shipped
+    try:
+        if "errorwire" in pair and "bare" in pair:
             result["burst"] = burst(pair, sink, args)
         return result
     finally:
         sink.stall(0.0)
-        for subject in subjects.values():
-            subject.close()
+        close_all(pair)
 
 
 def burst(pair: Dict[str, Subject], sink: Sink, args: argparse.Namespace) -> Dict[str, Any]:
@@ -228,7 +264,7 @@ def render(results: Dict[str, Any]) -> str:
         "Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v) + ".",
         f"Settings: {json.dumps(results['settings'])}.",
         "",
-        "## Happy path (requests/s, median of rounds; ratio to the bare app)",
+        "## Happy path (requests/s, median of rounds, a fresh process per variant and round; ratio to the bare app)",
         "",
         "| framework | " + " | ".join(VARIANTS) + " |",
         "|---|" + "---|" * len(VARIANTS),
@@ -240,7 +276,11 @@ def render(results: Dict[str, Any]) -> str:
         ]
         lines.append(f"| {framework} | " + " | ".join(cells) + " |")
     for key, title in (
-        ("error_path", "Error path: time added to a failing request (µs, median / p99, vs bare)"),
+        (
+            "error_path",
+            "Error path: time added to a failing request (µs, median / p99, vs bare; "
+            "errorwire with storm control off, so every failure is a full report)",
+        ),
         ("error_path_stalled_sink", "Error path with the receiver stalling 20 ms per request"),
     ):
         lines += [
@@ -261,7 +301,7 @@ def render(results: Dict[str, Any]) -> str:
             lines.append(f"| {framework} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "## Burst: errors from 8 threads against a stalling receiver (errorwire vs bare)",
+        "## Burst: errors from 8 threads against a stalling receiver (errorwire vs bare, storm control on)",
         "",
     ]
     lines += [

@@ -11,6 +11,7 @@ and its middleware are measured.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import os
@@ -22,9 +23,10 @@ from typing import Any, Callable, Dict, List
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import contextlib
-
 from apps import build
+
+WARMUP_REQUESTS = 1000
+WARMUP_ERRORS = 20
 
 
 def _environ(path: str) -> Dict[str, Any]:
@@ -108,13 +110,16 @@ async def asgi_call(app: Any, path: str) -> int:
 
 
 class Subject:
-    def __init__(self, framework: str, variant: str, sink: str) -> None:
+    def __init__(self, framework: str, variant: str, sink: str, storm_control: bool) -> None:
         self.framework = framework
         self.variant = variant
-        self.app = build(framework, variant, sink)
+        self.app = build(framework, variant, sink, storm_control)
         self.is_asgi = framework == "starlette"
         self.call = wsgi_caller(self.app) if not self.is_asgi else None
-        self.timings("/ok", 1)  # warm up: first-request set-up is not what we measure
+        # Warm up: first-request set-up (URL caches, lazy imports, the reporter's
+        # worker thread) is not what we measure.
+        self.timings("/ok", WARMUP_REQUESTS)
+        self.timings("/error", WARMUP_ERRORS)
 
     def timings(self, path: str, n: int) -> List[int]:
         """Nanoseconds per request, ``n`` requests in a row."""
@@ -257,7 +262,9 @@ def flush(variant: str, timeout: float) -> Dict[str, Any]:
 
 def main() -> None:
     framework, variant, sink = sys.argv[1:4]
-    subject = Subject(framework, variant, sink)
+    storm_control = sys.argv[4:5] != ["no-storm-control"]
+    subject = Subject(framework, variant, sink, storm_control)
+    flush(variant, 30.0)
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         if not line.strip():
