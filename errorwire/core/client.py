@@ -21,12 +21,13 @@ from errorwire.core import ignore as ignore_rules
 from errorwire.core.config import Bugsnag, Options, VendorSettings
 from errorwire.core.context import current_scope
 from errorwire.core.event import Event, Person
-from errorwire.core.grouping import quick_identity
+from errorwire.core.grouping import grouping_key, quick_identity
 from errorwire.core.hooks import run_event_hook, run_payload_hook
 from errorwire.core.safety import let_request_threads_run, log_once, logger, swallow
 from errorwire.core.scrub import scrub_event
 from errorwire.core.server import server_info
-from errorwire.core.stacktrace import add_source_context, extract_chain, grouping_key
+from errorwire.core.source_context import add_source_context
+from errorwire.core.stacktrace import extract_chain
 from errorwire.core.storm import StormControl
 from errorwire.vendors import MODULES
 from errorwire.vendors.base import Outgoing

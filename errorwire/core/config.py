@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 
 DEFAULT_MAX_BYTES = 128 * 1024
@@ -270,7 +270,3 @@ class Options:
         if unknown:
             raise ConfigError(f"unknown option {unknown[0]!r} (known: {', '.join(sorted(known))})")
         return cls(**dict(kwargs))
-
-
-def vendor_names(options: Options) -> List[str]:
-    return [v.name for v in options.vendors]

@@ -11,6 +11,8 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qs
 
 from errorwire.core.event import Request, UploadedFile
+from errorwire.core.multipart import MultipartScanner, boundary_of
+from errorwire.core.safety import swallow
 
 DEFAULT_IP_HEADERS = ("X-Forwarded-For", "X-Real-IP")
 
@@ -41,6 +43,31 @@ class BodyCopy:
 
     def value(self) -> Optional[bytes]:
         return b"".join(self._chunks) if self._chunks else None
+
+
+class BodyCapture:
+    """What is kept of one request body, fed with what the app read: a capped raw
+    copy, or for multipart bodies the fields and file names/sizes (never contents)."""
+
+    __slots__ = ("copy", "multipart")
+
+    def __init__(self, content_type: Optional[str], limit: int) -> None:
+        boundary = boundary_of(content_type)
+        self.multipart = MultipartScanner(boundary, limit) if boundary is not None else None
+        self.copy = BodyCopy(limit) if boundary is None else None
+
+    def add(self, data: Any) -> None:
+        with swallow("copy request body"):
+            if self.multipart is not None:
+                self.multipart.feed(bytes(data))
+            elif self.copy is not None:
+                self.copy.add(data)
+
+    def request_fields(self) -> Dict[str, Any]:
+        """Keyword arguments of ``build_request`` for this body."""
+        if self.multipart is not None:
+            return {"form": self.multipart.fields(), "files": self.multipart.files()}
+        return {"body": self.copy}
 
 
 def parse_query(query_string: str) -> Dict[str, Any]:

@@ -60,9 +60,7 @@ class swallow:
             if record_swallowed:
                 swallowed.append(exc)
         if first:
-            logger.warning(
-                "errorwire: %s failed and was skipped: %r", self.step, exc, exc_info=exc
-            )
+            logger.warning("errorwire: %s failed and was skipped: %r", self.step, exc, exc_info=exc)
         return True
 
 

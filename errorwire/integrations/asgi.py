@@ -15,8 +15,7 @@ from errorwire.api import ensure_client
 from errorwire.core.client import mark_reported
 from errorwire.core.context import Scope, activate, deactivate
 from errorwire.core.event import Person, Request
-from errorwire.core.multipart import MultipartScanner, boundary_of
-from errorwire.core.request import BodyCopy, build_request, parse_cookies
+from errorwire.core.request import BodyCapture, build_request, parse_cookies
 from errorwire.core.safety import swallow
 
 Message = MutableMapping[str, Any]
@@ -144,7 +143,6 @@ class RequestCapture:
         "body",
         "copies_body",
         "middleware",
-        "multipart",
         "path",
         "root_path",
         "scope",
@@ -161,32 +159,22 @@ class RequestCapture:
         self._receive = receive
         self.root_path: str = scope.get("root_path") or ""
         self.path: str = scope.get("path") or ""
-        self.body: Optional[BodyCopy] = None
-        self.multipart: Optional[MultipartScanner] = None
+        self.body: Optional[BodyCapture] = None
         self.copies_body = scope["type"] == "http" and _body_limit() > 0
 
     async def receive(self) -> Message:
         message = await self._receive()
         chunk = message.get("body")
         if chunk and message.get("type") == "http.request":
-            try:
-                self._copy(chunk)
-            except Exception as exc:
-                _swallowed("copy request body", exc)
+            if self.body is None:  # the first chunk: the content type says what to keep
+                try:
+                    content_type = _raw_header(self.scope, b"content-type")
+                    self.body = BodyCapture(content_type, _body_limit())
+                except Exception as exc:
+                    _swallowed("copy request body", exc)
+                    return message
+            self.body.add(chunk)  # never raises: it guards itself
         return message
-
-    def _copy(self, chunk: bytes) -> None:
-        if self.body is None and self.multipart is None:  # the first chunk: what to keep?
-            limit = _body_limit()
-            boundary = boundary_of(_raw_header(self.scope, b"content-type"))
-            if boundary is not None:
-                self.multipart = MultipartScanner(boundary, limit)
-            else:
-                self.body = BodyCopy(limit)
-        if self.multipart is not None:
-            self.multipart.feed(chunk)
-        elif self.body is not None:
-            self.body.add(chunk)
 
     def route(self) -> Optional[str]:
         template = self.middleware.route_template(self.scope)
@@ -222,16 +210,14 @@ class RequestCapture:
         scope = self.scope
         headers = _headers(scope.get("headers") or ())
         client = scope.get("client")
-        multipart = self.multipart
+        body = self.body.request_fields() if self.body is not None else {}
         return build_request(
             url=self.url(headers),
             method=scope.get("method") or "GET",
             headers=headers,
             query_string=self.query_string(),
             cookies=parse_cookies(headers.get("cookie")),
-            body=self.body,
-            form=multipart.fields() if multipart is not None else None,
-            files=multipart.files() if multipart is not None else (),
+            **body,
             peer=str(client[0]) if client else None,
             route=self.route(),
             route_params=_plain(scope.get("path_params") or {}),

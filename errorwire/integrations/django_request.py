@@ -14,10 +14,10 @@ from django.http import HttpRequest
 from django.utils.functional import empty
 
 from errorwire.core.event import Person, Request, UploadedFile
-from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCopy
+from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture, BodyCopy
 from errorwire.integrations.wsgi import current_client
 from errorwire.integrations.wsgi_environ import request_from_environ
-from errorwire.integrations.wsgi_input import ENVIRON_KEY, BodyCapture
+from errorwire.integrations.wsgi_input import ENVIRON_KEY
 
 FILTERED = "[Filtered]"
 

@@ -27,7 +27,7 @@ except ImportError as exc:  # pragma: no cover - exercised without Flask install
 
 from errorwire.core.context import current_scope, request_scope
 from errorwire.core.event import Person, Request, UploadedFile
-from errorwire.core.request import DEFAULT_IP_HEADERS
+from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi import (
     ErrorwireMiddleware,
@@ -36,7 +36,7 @@ from errorwire.integrations.wsgi import (
     report_unhandled,
 )
 from errorwire.integrations.wsgi_environ import request_from_environ
-from errorwire.integrations.wsgi_input import ENVIRON_KEY, BodyCapture
+from errorwire.integrations.wsgi_input import ENVIRON_KEY
 
 FRAMEWORK = "flask"
 EXTENSION_KEY = "errorwire"

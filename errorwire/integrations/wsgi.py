@@ -15,10 +15,10 @@ from errorwire import api
 from errorwire.core.client import Client
 from errorwire.core.context import Scope, activate, deactivate
 from errorwire.core.event import Request
-from errorwire.core.request import DEFAULT_IP_HEADERS
+from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi_environ import request_from_environ
-from errorwire.integrations.wsgi_input import BodyCapture, tee_input
+from errorwire.integrations.wsgi_input import tee_input
 
 WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

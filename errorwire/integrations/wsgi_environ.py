@@ -6,8 +6,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence
 from urllib.parse import quote
 
 from errorwire.core.event import Request
-from errorwire.core.request import DEFAULT_IP_HEADERS, build_request, parse_cookies
-from errorwire.integrations.wsgi_input import BodyCapture
+from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture, build_request, parse_cookies
 
 _PATH_SAFE = "/;=,:@!$&'()*+~"
 _UNPREFIXED_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}

@@ -8,40 +8,10 @@ from __future__ import annotations
 
 from typing import IO, Any, Dict, Iterator, List, Optional
 
-from errorwire.core.multipart import MultipartScanner, boundary_of
-from errorwire.core.request import BodyCopy
-from errorwire.core.safety import swallow
+from errorwire.core.request import BodyCapture
 
 ENVIRON_KEY = "errorwire.body"
 """Where the copy is left in the WSGI environ, for inner integrations (Django, Flask)."""
-
-
-class BodyCapture:
-    """What is kept of one request body: a capped raw copy, or for multipart bodies the
-    fields and file names/sizes (never file contents)."""
-
-    __slots__ = ("copy", "multipart")
-
-    def __init__(self, content_type: Optional[str], limit: int) -> None:
-        boundary = boundary_of(content_type)
-        self.multipart = MultipartScanner(boundary, limit) if boundary is not None else None
-        self.copy = BodyCopy(limit) if boundary is None else None
-
-    def add(self, data: Any) -> None:
-        with swallow("copy request body"):
-            if self.multipart is not None:
-                self.multipart.feed(bytes(data))
-            elif self.copy is not None:
-                if self.copy.size >= self.copy.limit:
-                    self.copy.truncated = True
-                else:
-                    self.copy.add(data)
-
-    def request_fields(self) -> Dict[str, Any]:
-        """Keyword arguments of ``core.request.build_request`` for this body."""
-        if self.multipart is not None:
-            return {"form": self.multipart.fields(), "files": self.multipart.files()}
-        return {"body": self.copy}
 
 
 class TeeInput:
