@@ -1,15 +1,22 @@
 """Per-request state in contextvars: request, person, breadcrumbs, route context.
 
-Each integration opens a ``request_scope`` around one request; anything set in
-it (person, breadcrumbs) is seen only by that request, under threads and
-asyncio alike. Outside any request, a context's own default scope is used.
+Each integration marks the context as inside one request; anything set in it
+(person, breadcrumbs) is seen only by that request, under threads and asyncio
+alike. Outside any request, a context's own default scope is used.
+
+The happy path allocates no Scope: an integration sets a marker tuple
+``(scope_of, handle, ...)`` (``enter_request``), where ``handle`` is the request
+object the framework already made (a WSGI environ, an ASGI scope dict, a Django
+request) and ``scope_of(marker)`` returns that request's Scope, making it on
+first use and keeping it on the handle. Child tasks and threads that copied the context find
+the same Scope through the same handle.
 """
 
 from __future__ import annotations
 
 import contextvars
 from collections import deque
-from typing import Any, Callable, Deque, Dict, Optional
+from typing import Any, Callable, Deque, Dict, Optional, Tuple, Union
 
 from errorwire.core.event import Breadcrumb, Person, Request
 
@@ -84,21 +91,40 @@ class Scope:
         return self._extra
 
 
-_current: contextvars.ContextVar[Scope] = contextvars.ContextVar("errorwire_scope")
+InRequest = Tuple[Any, ...]
+"""``(scope_of, handle, *more)``: the current request; ``scope_of(marker)`` gives its Scope."""
+
+_current: contextvars.ContextVar[Union[Scope, InRequest]] = contextvars.ContextVar(
+    "errorwire_scope"
+)
 
 
 def current_scope() -> Scope:
-    try:
-        return _current.get()
-    except LookupError:
+    value = _current.get(None)
+    if value is None:
         scope = Scope()
         _current.set(scope)
         return scope
+    if value.__class__ is tuple:
+        found: Scope = value[0](value)  # type: ignore[index]
+        return found
+    return value  # type: ignore[return-value]
 
 
-def activate(scope: Scope) -> contextvars.Token[Scope]:
-    """Make ``scope`` current; hand the token to ``deactivate`` (hot-path form of
-    ``use_scope``: integrations call these around every request)."""
+def in_request() -> Optional[InRequest]:
+    """The marker of the current request, if an integration set one."""
+    value = _current.get(None)
+    return value if value.__class__ is tuple else None  # type: ignore[return-value]
+
+
+def enter_request(marker: InRequest) -> contextvars.Token[Union[Scope, InRequest]]:
+    """Mark the context as inside the request ``marker`` names; ``deactivate(token)`` ends it.
+    Integrations call this around every request: it allocates nothing."""
+    return _current.set(marker)
+
+
+def activate(scope: Scope) -> contextvars.Token[Union[Scope, InRequest]]:
+    """Make ``scope`` current; hand the token to ``deactivate``."""
     return _current.set(scope)
 
 

@@ -2,9 +2,10 @@
 
 A pure ASGI middleware in the shape of Starlette's ``ServerErrorMiddleware``: it
 opens a request scope (contextvars, so the app and its background tasks see
-it), wraps ``send`` to note the response status and ``receive`` to keep a capped
-copy of the body the app reads, reports an exception that leaves the app and
-re-raises that same object. Lifespan and other scope types pass through untouched.
+it), wraps ``receive`` (for methods with a body) to keep a capped copy of the
+body the app reads, reports an exception that leaves the app and re-raises
+that same object. ``send`` is passed on untouched, so the status of a response
+that was already sent when an error happened is not known (it is None). Lifespan and other scope types pass through untouched.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optiona
 
 from errorwire.api import ensure_client
 from errorwire.core.client import mark_reported
-from errorwire.core.context import Scope, activate, deactivate
+from errorwire.core.context import InRequest, Scope, deactivate, enter_request
 from errorwire.core.event import Person, Request
 from errorwire.core.request import BodyCapture, build_request, parse_cookies
 from errorwire.core.safety import swallow
@@ -29,43 +30,72 @@ NOT_REPORTED = ("starlette.websockets.WebSocketDisconnect",)
 """A client going away from a websocket is no error of the app."""
 
 
+BODYLESS_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+SCOPE_KEY = "errorwire.scope"
+"""Where a request's errorwire Scope is kept in its ASGI scope dict, once something needs it."""
+
+
 class ErrorwireMiddleware:
     framework = "asgi"
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._scope_of = self.scope_of  # one bound method, not one per request
         with swallow("init from the environment"):
             ensure_client()
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
-        if scope["type"] not in REQUEST_TYPES:
+        kind = scope["type"]
+        if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
+        # The marker keeps the path as it came in: mounts change root_path (and,
+        # before Starlette 0.33, path) in this same dict as routing goes on.
+        marker = (self._scope_of, scope, scope.get("root_path") or "", scope.get("path") or "")
+        token = enter_request(marker)
         try:
-            request = RequestCapture(scope, self, receive)
-            state = Scope(self.framework_of(scope), request.build)
-            state.person_loader = request.person
-        except Exception as exc:  # errorwire failed: the app runs as if it were not there
-            _swallowed("asgi request", exc)
+            if kind == "http" and scope.get("method") not in BODYLESS_METHODS:
+                receive = self._copying(scope, receive)
             await self.app(scope, receive, send)
-            return
-
-        # A closure: several times cheaper per message than a bound method.
-        async def send_noting_status(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                state.response_status = message.get("status")
-            await send(message)
-
-        token = activate(state)
-        try:
-            await self.app(
-                scope, request.receive if request.copies_body else receive, send_noting_status
-            )
         except Exception as exc:
-            self._report(exc, request, state)
+            self._report(exc, marker)
             raise
         finally:
             deactivate(token)
+
+    def scope_of(self, marker: InRequest) -> Scope:
+        """The errorwire Scope of the request ``marker`` names (made on first use)."""
+        scope: MutableMapping[str, Any] = marker[1]
+        state = scope.get(SCOPE_KEY)
+        if state is None:
+            request = RequestCapture(marker, self)
+            state = Scope(self.framework_of(scope), request.build)
+            state.person_loader = request.person
+            state = scope.setdefault(SCOPE_KEY, state)
+        return state  # type: ignore[no-any-return]
+
+    def _copying(self, scope: MutableMapping[str, Any], receive: Receive) -> Receive:
+        """``receive``, keeping a capped copy of the body the app reads (if bodies are sent)."""
+        limit = _body_limit()
+        if limit <= 0:
+            return receive
+
+        async def receive_copying() -> Message:
+            message = await receive()
+            chunk = message.get("body")
+            if chunk and message.get("type") == "http.request":
+                capture = scope.get(BODY_KEY)
+                if capture is None:  # the first chunk: the content type says what to keep
+                    try:
+                        content_type = _raw_header(scope, b"content-type")
+                        capture = scope[BODY_KEY] = BodyCapture(content_type, limit)
+                    except Exception as exc:
+                        _swallowed("copy request body", exc)
+                        return message
+                capture.add(chunk)  # never raises: it guards itself
+            return message
+
+        return receive_copying
 
     def framework_of(self, scope: MutableMapping[str, Any]) -> str:
         return self.framework
@@ -85,14 +115,13 @@ class ErrorwireMiddleware:
                 return path
         return None
 
-    def _report(self, exc: Exception, request: RequestCapture, state: Scope) -> None:
+    def _report(self, exc: Exception, marker: InRequest) -> None:
         with swallow("asgi report"):
             target = single_leaf(exc)
             if _is_named(target, NOT_REPORTED):
                 return
-            if request.scope["type"] == "http" and state.response_status is None:
-                state.response_status = 500  # what the server (or ServerErrorMiddleware) sends
-            state.context = request.route()
+            state = self.scope_of(marker)
+            state.context = RequestCapture(marker, self).route()
             ensure_client().capture_exception(target, handled=False)
             if target is not exc:
                 mark_reported(exc)  # the group the server logs is the same report
@@ -129,52 +158,25 @@ def _is_named(obj: object, names: Tuple[str, ...]) -> bool:
 _NAMED: Dict[Tuple[type, Tuple[str, ...]], bool] = {}
 
 
-class RequestCapture:
-    """One ASGI request as errorwire keeps it: references, and a capped copy of the body.
+BODY_KEY = "errorwire.body"
+"""Where the capped copy of the request body is kept in the ASGI scope dict."""
 
-    The happy path only stores references (and counts body bytes as the app reads
-    them); ``build`` turns it into a core Request when an error is reported. The
-    route, path params and user are read then, from the scope dict that routing
-    and authentication mutate after this middleware has run.
+
+class RequestCapture:
+    """One ASGI request as errorwire reads it when an error is reported.
+
+    The route, path params and user are read then, from the scope dict that
+    routing and authentication mutate after this middleware has run; the path
+    comes from the marker (as the request came in).
     """
 
-    __slots__ = (
-        "_receive",
-        "body",
-        "copies_body",
-        "middleware",
-        "path",
-        "root_path",
-        "scope",
-    )
+    __slots__ = ("middleware", "path", "root_path", "scope")
 
-    def __init__(
-        self,
-        scope: MutableMapping[str, Any],
-        middleware: ErrorwireMiddleware,
-        receive: Receive,
-    ) -> None:
-        self.scope = scope
+    def __init__(self, marker: InRequest, middleware: ErrorwireMiddleware) -> None:
+        self.scope: MutableMapping[str, Any] = marker[1]
+        self.root_path: str = marker[2]
+        self.path: str = marker[3]
         self.middleware = middleware
-        self._receive = receive
-        self.root_path: str = scope.get("root_path") or ""
-        self.path: str = scope.get("path") or ""
-        self.body: Optional[BodyCapture] = None
-        self.copies_body = scope["type"] == "http" and _body_limit() > 0
-
-    async def receive(self) -> Message:
-        message = await self._receive()
-        chunk = message.get("body")
-        if chunk and message.get("type") == "http.request":
-            if self.body is None:  # the first chunk: the content type says what to keep
-                try:
-                    content_type = _raw_header(self.scope, b"content-type")
-                    self.body = BodyCapture(content_type, _body_limit())
-                except Exception as exc:
-                    _swallowed("copy request body", exc)
-                    return message
-            self.body.add(chunk)  # never raises: it guards itself
-        return message
 
     def route(self) -> Optional[str]:
         template = self.middleware.route_template(self.scope)
@@ -210,7 +212,8 @@ class RequestCapture:
         scope = self.scope
         headers = _headers(scope.get("headers") or ())
         client = scope.get("client")
-        body = self.body.request_fields() if self.body is not None else {}
+        capture = scope.get(BODY_KEY)
+        body = capture.request_fields() if isinstance(capture, BodyCapture) else {}
         return build_request(
             url=self.url(headers),
             method=scope.get("method") or "GET",

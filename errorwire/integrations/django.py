@@ -27,7 +27,6 @@ request block and the user are read in django_request.py, only on error.
 
 from __future__ import annotations
 
-import contextvars
 import sys
 from typing import Any, AsyncIterator, Callable, Iterator, List, Optional
 
@@ -42,7 +41,16 @@ except ImportError as exc:  # pragma: no cover - exercised without Django instal
     ) from exc
 
 from errorwire.core.client import already_reported
-from errorwire.core.context import Scope, request_scope, use_scope
+from errorwire.core.context import (
+    InRequest,
+    Scope,
+    current_scope,
+    deactivate,
+    enter_request,
+    in_request,
+    request_scope,
+    use_scope,
+)
 from errorwire.core.safety import swallow
 from errorwire.integrations.django_request import FILTERED, build_request, load_person
 from errorwire.integrations.wsgi import current_client, init_from, report_unhandled
@@ -50,20 +58,36 @@ from errorwire.integrations.wsgi import current_client, init_from, report_unhand
 FRAMEWORK = "django"
 
 
-class _RequestState:
-    __slots__ = ("exception", "request", "scope")
+SCOPE_ATTRIBUTE = "_errorwire_scope"
+NOTED_ATTRIBUTE = "_errorwire_exception"
+"""Noted by process_exception; reported if the response turns out a 5xx."""
 
-    def __init__(self, request: HttpRequest, scope: Scope) -> None:
-        self.request = request
-        self.scope = scope
+
+def scope_of(marker: InRequest) -> Scope:
+    """The Scope of the request ``marker`` names, made on first use and kept on it."""
+    request: HttpRequest = marker[1]
+    scope: Optional[Scope] = request.__dict__.get(SCOPE_ATTRIBUTE)
+    if scope is None:
+        client = current_client()
+        scope = Scope(
+            FRAMEWORK,
+            lambda: build_request(request),
+            client.options.max_breadcrumbs if client else None,
+        )
         scope.person_loader = lambda: load_person(request)
-        self.exception: Optional[BaseException] = None
-        """Noted by process_exception; reported if the response turns out a 5xx."""
+        scope = request.__dict__.setdefault(SCOPE_ATTRIBUTE, scope)
+    return scope
 
 
-_active: contextvars.ContextVar[Optional[_RequestState]] = contextvars.ContextVar(
-    "errorwire_django_request", default=None
-)
+def _ours(request: Optional[HttpRequest]) -> Optional[HttpRequest]:
+    """The request errorwire's middleware is handling here (``request`` if given and it)."""
+    marker = in_request()
+    if marker is None or marker[0] is not scope_of:
+        return None
+    if request is not None and marker[1] is not request:
+        return None
+    ours: HttpRequest = marker[1]
+    return ours
 
 
 class ErrorwireMiddleware:
@@ -81,54 +105,50 @@ class ErrorwireMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self._is_async:
             return self.__acall__(request)
-        client = current_client()
-        if client is None:
-            return self.get_response(request)
-        with request_scope(
-            FRAMEWORK, lambda: build_request(request), client.options.max_breadcrumbs
-        ) as scope:
-            state = _RequestState(request, scope)
-            token = _active.set(state)
-            try:
-                response = self.get_response(request)
-            finally:
-                _active.reset(token)
-            _finish(state, response)
+        token = enter_request((scope_of, request))
+        try:
+            response = self.get_response(request)
+        finally:
+            deactivate(token)
+        try:
+            done = response.status_code < 500 and not response.streaming
+        except Exception:  # not an HttpResponse: let _finish look closer
+            done = False
+        if not done:
+            _finish(request, response)
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
-        client = current_client()
-        if client is None:
-            return await self.get_response(request)
-        with request_scope(
-            FRAMEWORK, lambda: build_request(request), client.options.max_breadcrumbs
-        ) as scope:
-            state = _RequestState(request, scope)
-            token = _active.set(state)
-            try:
-                response = await self.get_response(request)
-            finally:
-                _active.reset(token)
-            _finish(state, response)
+        token = enter_request((scope_of, request))
+        try:
+            response = await self.get_response(request)
+        finally:
+            deactivate(token)
+        try:
+            done = response.status_code < 500 and not response.streaming
+        except Exception:
+            done = False
+        if not done:
+            _finish(request, response)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
-        state = _active.get()
-        if state is not None and state.request is request:
-            state.exception = exception
+        if _ours(request) is not None:
+            request.__dict__[NOTED_ATTRIBUTE] = exception
 
 
-def _finish(state: _RequestState, response: Any) -> None:
-    scope = state.scope
-    status = getattr(response, "status_code", None)
-    scope.response_status = status
-    noted, state.exception = state.exception, None
-    server_error = isinstance(status, int) and status >= 500
-    if noted is not None and server_error and not already_reported(noted):
-        report_unhandled(noted)  # a page made by a middleware: Django sent no signal
-    if getattr(response, "streaming", False):
-        with swallow("wrap streaming response"):
-            _report_streaming_errors(response, scope)
+def _finish(request: HttpRequest, response: Any) -> None:
+    with swallow("django response"):
+        status = getattr(response, "status_code", None)
+        noted = request.__dict__.pop(NOTED_ATTRIBUTE, None)
+        server_error = isinstance(status, int) and status >= 500
+        if noted is not None and server_error and not already_reported(noted):
+            scope = scope_of((scope_of, request))
+            scope.response_status = status
+            with use_scope(scope):  # a page made by a middleware: Django sent no signal
+                report_unhandled(noted)
+        if getattr(response, "streaming", False):
+            _report_streaming_errors(response, (scope_of, request))
 
 
 def _on_got_request_exception(sender: Any, request: Optional[HttpRequest] = None, **_: Any) -> None:
@@ -136,9 +156,9 @@ def _on_got_request_exception(sender: Any, request: Optional[HttpRequest] = None
         exc = sys.exc_info()[1]
         if exc is None:
             return
-        state = _active.get()
-        if state is not None and (request is None or state.request is request):
-            state.scope.response_status = 500
+        ours = _ours(request)
+        if ours is not None:
+            current_scope().response_status = 500  # inside the request: ours
             report_unhandled(exc)
             return
         # Raised outside our middleware (one listed before it): a scope just for the report.
@@ -150,43 +170,47 @@ def _on_got_request_exception(sender: Any, request: Optional[HttpRequest] = None
             report_unhandled(exc)
 
 
-def _report_streaming_errors(response: Any, scope: Scope) -> None:
+def _report_streaming_errors(response: Any, marker: InRequest) -> None:
     if getattr(response, "file_to_stream", None) is not None:
         return  # FileResponse: the server's wsgi.file_wrapper sends the file itself
     content = response.streaming_content
     if getattr(response, "is_async", False):
-        response.streaming_content = _reporting_async(content, scope)
+        response.streaming_content = _reporting_async(content, marker)
     else:
-        response.streaming_content = _reporting(content, scope)
+        response.streaming_content = _reporting(content, marker)
 
 
-def _reporting(chunks: Iterator[bytes], scope: Scope) -> Iterator[bytes]:
+def _reporting(chunks: Iterator[bytes], marker: InRequest) -> Iterator[bytes]:
     """The server iterates after the request scope closed: it is current again around
     each step (set_person, breadcrumbs and the report of the stream belong to it)."""
     iterator = iter(chunks)
     while True:
-        with use_scope(scope):
-            try:
-                chunk = next(iterator)
-            except StopIteration:
-                return
-            except Exception as exc:
-                report_unhandled(exc)
-                raise
+        token = enter_request(marker)
+        try:
+            chunk = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:
+            report_unhandled(exc)
+            raise
+        finally:
+            deactivate(token)
         yield chunk
 
 
-async def _reporting_async(chunks: AsyncIterator[bytes], scope: Scope) -> AsyncIterator[bytes]:
+async def _reporting_async(chunks: AsyncIterator[bytes], marker: InRequest) -> AsyncIterator[bytes]:
     iterator = chunks.__aiter__()
     while True:
-        with use_scope(scope):
-            try:
-                chunk = await iterator.__anext__()
-            except StopAsyncIteration:
-                return
-            except Exception as exc:
-                report_unhandled(exc)
-                raise
+        token = enter_request(marker)
+        try:
+            chunk = await iterator.__anext__()
+        except StopAsyncIteration:
+            return
+        except Exception as exc:
+            report_unhandled(exc)
+            raise
+        finally:
+            deactivate(token)
         yield chunk
 
 

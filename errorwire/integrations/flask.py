@@ -25,7 +25,7 @@ except ImportError as exc:  # pragma: no cover - exercised without Flask install
         "errorwire.integrations.flask needs Flask: pip install errorwire[flask]"
     ) from exc
 
-from errorwire.core.context import current_scope, request_scope
+from errorwire.core.context import Scope, current_scope, request_scope
 from errorwire.core.event import Person, Request, UploadedFile
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
 from errorwire.core.safety import swallow
@@ -55,27 +55,54 @@ class Errorwire:
         init_from(app.config.get("ERRORWIRE"))
         app.extensions[EXTENSION_KEY] = self
         target: Any = app  # mypy: assigning wsgi_app is Flask's documented way to wrap it
-        target.wsgi_app = FlaskWSGIMiddleware(app.wsgi_app)
-        signals.request_started.connect(_on_request_started, app, weak=False)
+        target.wsgi_app = FlaskWSGIMiddleware(app.wsgi_app, app)
         signals.got_request_exception.connect(_on_request_exception, app, weak=False)
 
 
 class FlaskWSGIMiddleware(ErrorwireMiddleware):
-    """The request scope of one Flask request; ``request_started`` adds Flask's view of it."""
+    """The request scope of one Flask request. Nothing Flask-specific runs per request:
+    the request, route and user are read from Flask when an error is reported (from
+    its request context while one is active, else from the environ and the URL map)."""
 
     framework = FRAMEWORK
 
+    def __init__(self, wsgi_app: Any, app: flask.Flask) -> None:
+        super().__init__(wsgi_app)
+        self.flask_app = app
 
-def _on_request_started(sender: flask.Flask, **_: Any) -> None:
-    with swallow("flask request started"):
-        scope = current_scope()
-        if scope.framework != FRAMEWORK:
-            return
-        # References only: the request is read if, and when, an error is reported.
-        request = _current(flask.request)
-        app_globals = _current(flask.g)
-        scope.request_builder = lambda: build_request(request)
-        scope.person_loader = lambda: load_person(app_globals)
+    def new_scope(self, environ: Dict[str, Any]) -> Scope:
+        scope = super().new_scope(environ)
+        scope.person_loader = _person_now
+        return scope
+
+    def build_request(self, environ: Dict[str, Any]) -> Request:
+        if flask.has_request_context() and flask.request.environ is environ:
+            return build_request(_current(flask.request))
+        # After Flask popped the request context (a streamed body, close()).
+        capture = environ.get(ENVIRON_KEY)
+        client = current_client()
+        return request_from_environ(
+            environ,
+            capture if isinstance(capture, BodyCapture) else None,
+            client.options.client_ip_headers if client else DEFAULT_IP_HEADERS,
+            **_route_fields(self.flask_app, environ),
+        )
+
+
+def _route_fields(app: flask.Flask, environ: Dict[str, Any]) -> Dict[str, Any]:
+    """The URL rule and its arguments, matched again (the request that knew them is gone)."""
+    try:
+        rule, args = app.url_map.bind_to_environ(environ).match(return_rule=True)
+    except Exception:  # a 404/405/redirect, or a server that mangled the path
+        return {}
+    fields: Dict[str, Any] = {"route": rule.rule}
+    if args:
+        fields["route_params"] = {k: _plain(v) for k, v in args.items()}
+    return fields
+
+
+def _person_now() -> Optional[Person]:
+    return load_person(_current(flask.g) if flask.has_app_context() else None)
 
 
 def _on_request_exception(sender: flask.Flask, exception: BaseException, **_: Any) -> None:

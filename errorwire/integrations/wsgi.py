@@ -13,12 +13,12 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 
 from errorwire import api
 from errorwire.core.client import Client
-from errorwire.core.context import Scope, activate, deactivate
+from errorwire.core.context import InRequest, Scope, current_scope, deactivate, enter_request
 from errorwire.core.event import Request
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi_environ import request_from_environ
-from errorwire.integrations.wsgi_input import tee_input
+from errorwire.integrations.wsgi_input import ENVIRON_KEY, tee_input
 
 WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -53,121 +53,140 @@ def report_unhandled(exc: BaseException) -> None:
         client.capture_exception(exc, handled=False)
 
 
+SCOPE_KEY = "errorwire.scope"
+"""Where a request's Scope is kept in its WSGI environ, once something needs it."""
+
+
 class ErrorwireMiddleware:
-    """Wrap a WSGI app; its behaviour (status, headers, body, exceptions) is unchanged."""
+    """Wrap a WSGI app; its behaviour (status, headers, body, exceptions) is unchanged.
+
+    Per request it only marks the context as inside this environ's request (no
+    Scope, no closures): the Scope, the request block and the person are made
+    when something asks for them, from the environ (``scope_of``).
+    """
 
     framework = "wsgi"
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
+        self._scope_of = self.scope_of  # one bound method, not one per request
         current_client()  # init() from the environment now, if the user has not
 
-    def build_request(self, environ: Dict[str, Any], body: Optional[BodyCapture]) -> Request:
+    def scope_of(self, marker: InRequest) -> Scope:
+        """The Scope of the request ``marker`` names (made on first use)."""
+        environ: Dict[str, Any] = marker[1]
+        scope = environ.get(SCOPE_KEY)
+        if scope is None:
+            scope = environ.setdefault(SCOPE_KEY, self.new_scope(environ))
+        return scope  # type: ignore[no-any-return]
+
+    def new_scope(self, environ: Dict[str, Any]) -> Scope:
+        client = current_client()
+        return Scope(
+            self.framework,
+            lambda: self.build_request(environ),
+            client.options.max_breadcrumbs if client else None,
+        )
+
+    def build_request(self, environ: Dict[str, Any]) -> Request:
         client = current_client()
         ip_headers = client.options.client_ip_headers if client else DEFAULT_IP_HEADERS
+        capture = environ.get(ENVIRON_KEY)
+        body = capture if isinstance(capture, BodyCapture) else None
         return request_from_environ(environ, body, ip_headers)
 
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        client = current_client()
-        if client is None:
-            return self.app(environ, start_response)
-        options = client.options
-        body: Optional[BodyCapture] = None
-        if options.send_request_bodies and _may_have_body(environ):
-            with swallow("copy request body"):
-                body = tee_input(environ, options.max_request_body)
-
-        def request_builder() -> Request:
-            return self.build_request(environ, body)
-
-        scope = Scope(self.framework, request_builder, options.max_breadcrumbs)
-        token = activate(scope)
+        marker = (self._scope_of, environ)
+        token = enter_request(marker)
         try:
-            result = self.app(environ, _recording_status(scope, start_response))
+            if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
+                _copy_body(environ)
+            result = self.app(environ, start_response)
         except Exception as exc:
-            report_unhandled(exc)
+            _report_app_error(exc)
             raise
         finally:
             deactivate(token)
-        if _needs_no_wrapper(result, environ):
-            return result
-        return ReportingIterable(result, scope)
+        if result.__class__ is list or result.__class__ is tuple:
+            return result  # cannot fail while iterated
+        file_wrapper = environ.get("wsgi.file_wrapper")
+        if file_wrapper is not None and _is_instance(result, file_wrapper):
+            return result  # the server's own file wrapper must stay itself (sendfile)
+        return ReportingIterable(result, marker)
 
 
-def _may_have_body(environ: Dict[str, Any]) -> bool:
-    """A Content-Length above 0, or a chunked body (the server then terminates the input)."""
-    length = environ.get("CONTENT_LENGTH")
-    return bool(length and length != "0") or "HTTP_TRANSFER_ENCODING" in environ
+
+def _report_app_error(exc: BaseException) -> None:
+    """What the app call raised: the server answers 500 (we are still inside the request)."""
+    with swallow("wsgi report"):
+        current_scope().response_status = 500
+        report_unhandled(exc)
 
 
-def _recording_status(scope: Scope, start_response: Callable[..., Any]) -> Callable[..., Any]:
-    def recording_start_response(status: str, headers: List[Any], *exc_info: Any) -> Any:
-        try:  # noqa: SIM105 - per request: try/except costs nothing, suppress() does
-            scope.response_status = int(status[:3])
-        except (TypeError, ValueError):  # not a status line: the server will say so
-            pass
-        return start_response(status, headers, *exc_info)
+def _copy_body(environ: Dict[str, Any]) -> None:
+    """Tee ``wsgi.input`` when a body may come: a Content-Length above 0, or chunked."""
+    if environ.get("CONTENT_LENGTH") == "0" and "HTTP_TRANSFER_ENCODING" not in environ:
+        return
+    client = current_client()
+    if client is None or not client.options.send_request_bodies:
+        return
+    with swallow("copy request body"):
+        tee_input(environ, client.options.max_request_body)
 
-    return recording_start_response
 
-
-def _needs_no_wrapper(result: Iterable[bytes], environ: Dict[str, Any]) -> bool:
-    """Lists cannot fail while iterated; a server's file wrapper must stay itself (sendfile)."""
-    if type(result) in (list, tuple):
-        return True
-    file_wrapper = environ.get("wsgi.file_wrapper")
+def _is_instance(result: Iterable[bytes], file_wrapper: Any) -> bool:
     return isinstance(file_wrapper, type) and isinstance(result, file_wrapper)
 
 
 class ReportingIterable:
     """The app's response iterable, reporting what its iteration and ``close()`` raise
     (werkzeug's ClosingIterator shape). The server iterates it after the app call
-    returned: the request's scope is made current again while it does, in the
-    server's own context (a copied context would break the app's own context vars).
+    returned: the request is made current again while it does, in the server's own
+    context (a copied context would break the app's own context vars).
 
     Iteration runs in a generator: a ``for`` loop ends a generator without raising
     StopIteration through Python frames, which a ``__next__`` method cannot avoid
     (that alone cost several µs per request).
     """
 
-    __slots__ = ("_result", "_scope")
+    __slots__ = ("_marker", "_result")
 
-    def __init__(self, result: Iterable[bytes], scope: Scope) -> None:
+    def __init__(self, result: Iterable[bytes], marker: InRequest) -> None:
         self._result = result
-        self._scope = scope
+        self._marker = marker
 
     def __iter__(self) -> Iterator[bytes]:
-        return self._stream()
-
-    def _stream(self) -> Iterator[bytes]:
-        token = activate(self._scope)
-        try:
-            yield from self._result
-        except Exception as exc:
-            report_unhandled(exc)
-            raise
-        finally:
-            _deactivate_quietly(token)
+        return _streamed(self._result, self._marker)
 
     def close(self) -> None:
-        close = getattr(self._result, "close", None)
-        if close is None:
-            return
-        token = activate(self._scope)
-        try:
-            close()
-        except Exception as exc:
-            report_unhandled(exc)
-            raise
-        finally:
+        result = self._result
+        if hasattr(result, "close"):
+            try:
+                result.close()
+            except Exception as exc:
+                _report_in(self._marker, exc)
+                raise
+
+
+def _streamed(result: Iterable[bytes], marker: InRequest) -> Iterator[bytes]:
+    token = enter_request(marker)
+    try:
+        yield from result
+    except Exception as exc:
+        report_unhandled(exc)
+        raise
+    finally:
+        try:  # noqa: SIM105 - per request: try/except is free, suppress() is not
             deactivate(token)
+        except ValueError:  # finalised in another context: nothing of ours is current there
+            pass
 
 
-def _deactivate_quietly(token: Any) -> None:
-    """Restore the outer scope; a generator finalised in another context cannot."""
-    try:  # noqa: SIM105 - per request: try/except is free, suppress() is not
+def _report_in(marker: InRequest, exc: BaseException) -> None:
+    token = enter_request(marker)
+    try:
+        report_unhandled(exc)
+    finally:
         deactivate(token)
-    except ValueError:
-        pass
