@@ -54,15 +54,26 @@ class Sink:
 
 
 class Subject:
-    def __init__(self, framework: str, variant: str, sink: str, storm_control: bool = True) -> None:
+    def __init__(
+        self,
+        framework: str,
+        variant: str,
+        sink: str,
+        storm_control: bool = True,
+        hash_seed: Optional[int] = None,
+    ) -> None:
         self.name = f"{framework}/{variant}"
         extra = [] if storm_control else ["no-storm-control"]
+        env = dict(os.environ)
+        if hash_seed is not None:  # the same seed for every variant of a round: paired
+            env["PYTHONHASHSEED"] = str(hash_seed)
         self.proc = subprocess.Popen(
             [sys.executable, str(HERE / "runner.py"), framework, variant, sink, *extra],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             cwd=str(HERE),
+            env=env,
         )
         self.ready = self._read().get("ready", False)
 
@@ -136,11 +147,15 @@ def error_path(subjects: Dict[str, Subject], rounds: int, n: int) -> Dict[str, D
 
 
 def start_subjects(
-    framework: str, variants: List[str], sink: Sink, storm_control: bool = True
+    framework: str,
+    variants: List[str],
+    sink: Sink,
+    storm_control: bool = True,
+    hash_seed: Optional[int] = None,
 ) -> Dict[str, Subject]:
     subjects = {}
     for variant in variants:
-        subject = Subject(framework, variant, sink.url, storm_control)
+        subject = Subject(framework, variant, sink.url, storm_control, hash_seed)
         if subject.ready:
             subjects[variant] = subject
         else:
@@ -156,14 +171,30 @@ def close_all(subjects: Dict[str, Subject]) -> None:
 
 def fresh_rounds(framework: str, sink: Sink, args: argparse.Namespace) -> Dict[str, Any]:
     """Happy and error path, every variant in a new process each round: one process's
-    luck (memory layout, a slow start) must not decide a variant's number."""
+    luck (memory layout, a slow start) must not decide a variant's number.
+
+    Within a round all variants share one hash seed and run the happy path in
+    interleaved blocks; the round's ratio is of the medians of those blocks, and
+    the reported ratio is the median of the rounds' ratios (paired, so a round
+    where the whole machine was slow moves bare and the variant alike).
+    """
     happy: Dict[str, List[float]] = {}
+    ratios: Dict[str, List[float]] = {}
     errors: Dict[str, list] = {}
     for _ in range(args.rounds):
-        subjects = start_subjects(framework, args.variants, sink, storm_control=False)
+        seed = random.randrange(1, 2**32)
+        subjects = start_subjects(framework, args.variants, sink, False, seed)
         try:
-            for name, answers in interleaved(subjects, 1, op="happy", n=args.happy_n).items():
-                happy.setdefault(name, []).extend(a["rps"] for a in answers)
+            blocks = interleaved(subjects, args.happy_blocks, op="happy", n=args.happy_n)
+            round_rps = {
+                name: statistics.median(a["rps"] for a in answers)
+                for name, answers in blocks.items()
+                if answers
+            }
+            for name, value in round_rps.items():
+                happy.setdefault(name, []).append(value)
+                if "bare" in round_rps:
+                    ratios.setdefault(name, []).append(value / round_rps["bare"])
             for name, answers in interleaved(subjects, 1, op="errors", n=args.error_n).items():
                 errors.setdefault(name, []).extend(answers)
             for subject in subjects.values():
@@ -173,9 +204,8 @@ def fresh_rounds(framework: str, sink: Sink, args: argparse.Namespace) -> Dict[s
     rps = {name: statistics.median(values) for name, values in happy.items() if values}
     return {
         "happy_rps": rps,
-        "happy_ratio": {name: value / rps["bare"] for name, value in rps.items()}
-        if "bare" in rps
-        else {},
+        "happy_ratio": {name: statistics.median(values) for name, values in ratios.items()},
+        "happy_ratio_rounds": ratios,
         "error_path": error_summary(errors),
     }
 
@@ -264,7 +294,7 @@ def render(results: Dict[str, Any]) -> str:
         "Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v) + ".",
         f"Settings: {json.dumps(results['settings'])}.",
         "",
-        "## Happy path (requests/s, median of rounds, a fresh process per variant and round; ratio to the bare app)",
+        "## Happy path (requests/s, median of rounds; a fresh process per variant and round, one hash seed per round, 7 interleaved blocks each; ratio: median of the rounds' paired ratios to the bare app)",
         "",
         "| framework | " + " | ".join(VARIANTS) + " |",
         "|---|" + "---|" * len(VARIANTS),
@@ -366,7 +396,8 @@ def main() -> int:
     parser.add_argument("--out", default=str(HERE))
     args = parser.parse_args()
     args.rounds = 3 if args.quick else 7
-    args.happy_n = 300 if args.quick else 3000
+    args.happy_n = 300 if args.quick else 2000
+    args.happy_blocks = 3 if args.quick else 7
     args.error_n = 50 if args.quick else 300
     args.burst_n = 800 if args.quick else 10_000
     args.breakdown_n = 200 if args.quick else 2000

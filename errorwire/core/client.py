@@ -8,14 +8,13 @@ vendor hook -> cap. Both halves are guarded: errorwire never raises into the app
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import random
 import sys
 import threading
 from collections import Counter
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
 from errorwire.core import ignore as ignore_rules
 from errorwire.core.config import Bugsnag, Options, VendorSettings
@@ -46,11 +45,12 @@ def already_reported(exc: BaseException) -> bool:
 
 def mark_reported(exc: BaseException) -> bool:
     """Mark ``exc``; False when it was already marked (or cannot be marked and is known)."""
-    if already_reported(exc):
+    if getattr(exc, REPORTED_MARK, False):
         return False
-    # An exception without __dict__ cannot be marked: report it, it cannot be deduped.
-    with contextlib.suppress(AttributeError, TypeError):
+    try:
         setattr(exc, REPORTED_MARK, True)
+    except (AttributeError, TypeError):  # no __dict__: report it, it cannot be deduped
+        pass
     return True
 
 
@@ -67,6 +67,7 @@ class Client:
         self.transport = Transport(options, self.render, self.count)
         self.storm = StormControl(options.storm_limit, self._send_storm_summary)
         self._storm_keys: Dict[Tuple[object, ...], str] = {}
+        self._drops_logged: Set[str] = set()
         if not options.vendors:
             log_once(
                 "no-vendor",
@@ -83,6 +84,9 @@ class Client:
     def drop(self, counter: str, reason: str) -> None:
         """Count a report not sent; say why the first time (errorwire.stats() has the rest)."""
         self.count(counter)
+        if counter in self._drops_logged:
+            return
+        self._drops_logged.add(counter)
         log_once(
             f"drop-{counter}",
             "errorwire: a report was not sent (%s); such reports are counted as %r in "
@@ -228,6 +232,9 @@ class Client:
         return event.event_id
 
     def _drop_storm(self) -> None:
+        if "storm_suppressed" in self._drops_logged:  # the storm's hot path: just count
+            self.count("storm_suppressed")
+            return
         self.drop(
             "storm_suppressed",
             f"more than storm_limit={self.options.storm_limit} reports of one grouping key in "

@@ -66,19 +66,25 @@ def quick_identity(exc: BaseException) -> Tuple[object, ...]:
     The exception classes and code objects along the traceback of ``exc`` and its
     first few causes/contexts: two exceptions with the same identity get the same
     grouping key. Used only to recognise a key already known to be in a storm.
+
+    Code objects go in by ``id``: hashing a code object hashes its bytecode and
+    constants (30 frames: 4.5 µs against 0.3). Code objects of loaded modules live
+    as long as the process; an id reused by code made later could only merge two
+    identities, and only while the first is storming.
     """
     parts: List[object] = []
+    append = parts.append
     current: Optional[BaseException] = exc
-    for _ in range(QUICK_LINKS):
-        if current is None:
-            break
-        parts.append(type(current))
+    links = 0
+    while current is not None and links < QUICK_LINKS:
+        links += 1
+        append(current.__class__)
         tb = current.__traceback__
-        count = 0
-        while tb is not None and count < QUICK_FRAMES:
-            parts.append(tb.tb_frame.f_code)
+        left = QUICK_FRAMES
+        while tb is not None and left:
+            append(id(tb.tb_frame.f_code))
             tb = tb.tb_next
-            count += 1
+            left -= 1
         cause = _CAUSE(current)
         current = (
             cause if cause is not None else (None if _SUPPRESS(current) else _CONTEXT(current))

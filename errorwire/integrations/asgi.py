@@ -120,8 +120,8 @@ class ErrorwireMiddleware:
             target = single_leaf(exc)
             if _is_named(target, NOT_REPORTED):
                 return
-            state = self.scope_of(marker)
-            state.context = RequestCapture(marker, self).route()
+            # Still inside the request: the Scope (and the request block, with its
+            # route as the report's context) is made only if the report is built.
             ensure_client().capture_exception(target, handled=False)
             if target is not exc:
                 mark_reported(exc)  # the group the server logs is the same report
