@@ -47,7 +47,7 @@ def mark_reported(exc: BaseException) -> bool:
     """Mark ``exc``; False when it was already marked (or cannot be marked and is known)."""
     if getattr(exc, REPORTED_MARK, False):
         return False
-    try:
+    try:  # noqa: SIM105 - the storm's hot path: try/except is free, suppress() is not
         setattr(exc, REPORTED_MARK, True)
     except (AttributeError, TypeError):  # no __dict__: report it, it cannot be deduped
         pass

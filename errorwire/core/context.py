@@ -106,7 +106,7 @@ def current_scope() -> Scope:
         _current.set(scope)
         return scope
     if value.__class__ is tuple:
-        found: Scope = value[0](value)  # type: ignore[index]
+        found: Scope = value[0](value)
         return found
     return value  # type: ignore[return-value]
 
@@ -114,7 +114,7 @@ def current_scope() -> Scope:
 def in_request() -> Optional[InRequest]:
     """The marker of the current request, if an integration set one."""
     value = _current.get(None)
-    return value if value.__class__ is tuple else None  # type: ignore[return-value]
+    return value if value.__class__ is tuple else None
 
 
 def enter_request(marker: InRequest) -> contextvars.Token[Union[Scope, InRequest]]:

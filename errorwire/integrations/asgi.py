@@ -5,7 +5,8 @@ opens a request scope (contextvars, so the app and its background tasks see
 it), wraps ``receive`` (for methods with a body) to keep a capped copy of the
 body the app reads, reports an exception that leaves the app and re-raises
 that same object. ``send`` is passed on untouched, so the status of a response
-that was already sent when an error happened is not known (it is None). Lifespan and other scope types pass through untouched.
+that was already sent when an error happened is not known (it is None).
+Lifespan and other scope types pass through untouched.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ for it).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional
 
 from errorwire import api
 from errorwire.core.client import Client
@@ -115,7 +115,6 @@ class ErrorwireMiddleware:
         if file_wrapper is not None and _is_instance(result, file_wrapper):
             return result  # the server's own file wrapper must stay itself (sendfile)
         return ReportingIterable(result, marker)
-
 
 
 def _report_app_error(exc: BaseException) -> None:

@@ -202,9 +202,7 @@ def test_sync_mode_does_not_hold_the_caller_for_a_long_retry_after(
 def test_sync_mode_drops_at_once_while_a_vendor_circuit_is_open(
     receiver: Receiver, all_vendors: Dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    all_vendors["raygun"] = errorwire.Raygun(
-        api_key="k", endpoint=closed_port_url("/entries")
-    )
+    all_vendors["raygun"] = errorwire.Raygun(api_key="k", endpoint=closed_port_url("/entries"))
     errorwire.init(**all_vendors, **{**QUICK, "circuit_failures": 2}, sync=True)
     capture(3)
     raygun = errorwire.stats()["raygun"]
@@ -291,8 +289,10 @@ def _child_reports(write_end: int) -> int:  # pragma: no cover - runs in a forke
         fresh = errorwire.stats()["raygun"]["sent"] == 0
         delivered = errorwire.flush(5)
         stats = errorwire.stats()
-        verdict = "ok" if fresh and delivered and stats["raygun"]["sent"] == 1 else repr(
-            (fresh, delivered, stats)
+        verdict = (
+            "ok"
+            if fresh and delivered and stats["raygun"]["sent"] == 1
+            else repr((fresh, delivered, stats))
         )
     except BaseException:
         verdict = traceback.format_exc()
