@@ -26,7 +26,7 @@ from errorwire.core.safety import let_request_threads_run, log_once, logger, swa
 from errorwire.core.scrub import scrub_event
 from errorwire.core.server import server_info
 from errorwire.core.source_context import add_source_context
-from errorwire.core.stacktrace import extract_chain
+from errorwire.core.stacktrace import build_frames, extract_chain
 from errorwire.core.storm import StormControl
 from errorwire.vendors import MODULES
 from errorwire.vendors.base import Outgoing
@@ -66,7 +66,7 @@ class Client:
         self._ignored = ignore_rules.IgnoreRules(options.ignore, options.default_ignores)
         self.transport = Transport(options, self.render, self.count)
         self.storm = StormControl(options.storm_limit, self._send_storm_summary)
-        self._storm_keys: Dict[Tuple[object, ...], str] = {}
+        self._grouping_keys: Dict[Tuple[object, ...], str] = {}
         self._drops_logged: Set[str] = set()
         if not options.vendors:
             log_once(
@@ -134,7 +134,7 @@ class Client:
             identity = None
             if self.options.before_send is None:  # a hook may regroup: then no shortcut
                 identity = quick_identity(exc)
-                known = fingerprint or self._storm_keys.get(identity)
+                known = fingerprint or self._grouping_keys.get(identity)
                 if known is not None and self.storm.suppress_known(known):
                     self._drop_storm()
                     return None
@@ -144,10 +144,12 @@ class Client:
                 "handledException" if handled else "unhandledException"
             )
             event.logger_name = logger_name
-            event.exceptions = extract_chain(exc, self.project_root)
-            event.grouping_key = grouping_key(event.exceptions)
-            if identity is not None:
-                self._remember_group(identity, event.group)
+            event.exceptions = extract_chain(exc, self.project_root, lazy=True)
+            # The same identity has the same grouping key: computed once per identity.
+            known_key = self._grouping_keys.get(identity) if identity is not None else None
+            event.grouping_key = known_key or grouping_key(event.exceptions)
+            if identity is not None and known_key is None:
+                self._remember_grouping_key(identity, event.grouping_key)
             exc_info = (type(exc), exc, exc.__traceback__)
             return self._finish(event, {**(hint or {}), "exc_info": exc_info})
         return None
@@ -219,6 +221,7 @@ class Client:
             self.drop("dropped_sampled", "sample_rate")
             return None
         if options.before_send is not None:
+            build_frames(event.exceptions)  # the hook sees the whole event
             filtered = run_event_hook(options.before_send, event, hint, self.count)
             if filtered is None:
                 self.drop("dropped_before_send", "before_send returned None")
@@ -241,14 +244,13 @@ class Client:
             "a minute; one summary per key and minute carries the count",
         )
 
-    def _remember_group(self, identity: Tuple[object, ...], group: Optional[str]) -> None:
-        """Which grouping key an exception identity had, so that a storm of it can be
-        counted without building its event (``StormControl.suppress_known``)."""
-        if group is None:
-            return
-        if len(self._storm_keys) >= MAX_REMEMBERED_GROUPS:
-            self._storm_keys.clear()
-        self._storm_keys[identity] = group
+    def _remember_grouping_key(self, identity: Tuple[object, ...], key: str) -> None:
+        """Which grouping key an exception identity has: a storm of it can be counted
+        without building its event (``StormControl.suppress_known``), and the next
+        report of it need not compute the key again."""
+        if len(self._grouping_keys) >= MAX_REMEMBERED_GROUPS:
+            self._grouping_keys.clear()
+        self._grouping_keys[identity] = key
 
     def _send_storm_summary(self, event: Event) -> None:
         """One event standing for a window's suppressed reports of its key (core/storm.py)."""
@@ -260,6 +262,7 @@ class Client:
 
     def render(self, event: Event) -> List[Outgoing]:
         """Encode ``event`` for every configured vendor. Runs on the worker."""
+        build_frames(event.exceptions)
         with swallow("source context"):
             for info in event.exceptions:
                 add_source_context(info.frames)

@@ -30,7 +30,7 @@ def _root_cause(chain: List[ExceptionInfo]) -> Optional[ExceptionInfo]:
             break
         path.append(children[0])
     for index in reversed(path):
-        if any(frame.in_project for frame in chain[index].frames):
+        if any(in_project for _, _, in_project in chain[index].frame_keys()):
             return chain[index]
     return chain[0]
 
@@ -45,9 +45,9 @@ def grouping_key(chain: List[ExceptionInfo]) -> str:
     info = _root_cause(chain)
     if info is not None:
         digest.update(info.type_name.encode("utf-8", "replace"))
-        frames = [f for f in info.frames if f.in_project] or info.frames[-3:]
-        for frame in frames:
-            digest.update(f"|{frame.filename}:{frame.function}".encode("utf-8", "replace"))
+        keys = info.frame_keys()
+        for filename, function, _ in [k for k in keys if k[2]] or keys[-3:]:
+            digest.update(f"|{filename}:{function}".encode("utf-8", "replace"))
     return digest.hexdigest()
 
 

@@ -15,7 +15,7 @@ import sys
 import sysconfig
 from functools import lru_cache
 from types import CodeType, FrameType, TracebackType
-from typing import Any, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from errorwire.core.event import ExceptionInfo, Frame
 from errorwire.core.grouping import grouping_key
@@ -26,6 +26,7 @@ __all__ = [
     "MAX_CHAIN",
     "MAX_FRAMES",
     "add_source_context",
+    "build_frames",
     "classify_path",
     "extract_chain",
     "extract_frames",
@@ -154,29 +155,103 @@ def _bounded_entries(tb: Optional[TracebackType], limit: int) -> Tuple[List[Trac
     return head + tail, total - len(head) - len(tail)
 
 
+CodeInfo = Tuple[CodeType, str, str, bool, str, Optional[str]]
+"""(code, display filename, absolute path, in_project, function, module) of one code object."""
+FrameEntry = Tuple[CodeInfo, int, int]
+"""(code info, line number, ``tb_lasti``): a frame before it becomes a Frame (``build_frames``)."""
+
+_CODE_INFO: Dict[Optional[str], Dict[int, CodeInfo]] = {}
+MAX_CACHED_CODES = 8192
+
+
+def _code_info(
+    code: CodeType, frame: FrameType, known: Dict[int, CodeInfo], root: Optional[str]
+) -> CodeInfo:
+    """What a code object tells about every frame of it; ``frame_entries`` keeps it.
+
+    Keyed by ``id``: hashing a code object hashes its bytecode. The entry keeps the
+    code object, so an id cannot be reused while its entry lives.
+    """
+    filename, abs_path, in_project = classify_path(code.co_filename, root)
+    module = frame.f_globals.get("__name__")
+    info = (
+        code,
+        filename,
+        abs_path,
+        in_project,
+        _function_name(code, frame),
+        module if isinstance(module, str) else None,
+    )
+    if len(known) >= MAX_CACHED_CODES:
+        known.clear()
+    known[id(code)] = info
+    return info
+
+
+def frame_entries(
+    tb: Optional[TracebackType], project_root: Optional[str], limit: int = MAX_FRAMES
+) -> Tuple[List[FrameEntry], int]:
+    """Frame entries oldest call first, and how many were left out of the middle.
+
+    The request thread's share of a frame: a dict lookup and a tuple. No frame
+    object is kept (the entry holds the code object, which holds no locals).
+    """
+    known = _CODE_INFO.get(project_root)
+    if known is None:
+        known = _CODE_INFO.setdefault(project_root, {})
+    entries: List[FrameEntry] = []
+    append = entries.append
+    current = tb
+    while current is not None:
+        frame = current.tb_frame
+        code = frame.f_code
+        info = known.get(id(code))
+        if info is None or info[0] is not code:
+            info = _code_info(code, frame, known, project_root)
+        append((info, current.tb_lineno, current.tb_lasti))
+        current = current.tb_next
+        if len(entries) > limit:  # very deep: keep the outermost and innermost
+            tracebacks, omitted = _bounded_entries(tb, limit)
+            return [
+                (
+                    _code_info(t.tb_frame.f_code, t.tb_frame, known, project_root),
+                    t.tb_lineno,
+                    t.tb_lasti,
+                )
+                for t in tracebacks
+            ], omitted
+    return entries, 0
+
+
+def to_frames(entries: List[FrameEntry]) -> List[Frame]:
+    return [
+        Frame(
+            filename=info[1],
+            abs_path=info[2],
+            lineno=lineno,
+            function=info[4],
+            module=info[5],
+            in_project=info[3],
+            code_location=(info[0], lasti) if _HAS_POSITIONS else None,
+        )
+        for info, lineno, lasti in entries
+    ]
+
+
+def build_frames(chain: List[ExceptionInfo]) -> None:
+    """Turn the frame entries of a chain captured with ``lazy=True`` into Frames."""
+    for info in chain:
+        if info.frame_entries is not None:
+            info.frames = to_frames(info.frame_entries)
+            info.frame_entries = None
+
+
 def extract_frames(
     tb: Optional[TracebackType], project_root: Optional[str], limit: int = MAX_FRAMES
 ) -> Tuple[List[Frame], int]:
     """Frames oldest call first, and how many were left out of the middle."""
-    entries, omitted = _bounded_entries(tb, limit)
-    frames: List[Frame] = []
-    for entry in entries:
-        pyframe = entry.tb_frame
-        code = pyframe.f_code
-        filename, abs_path, in_project = classify_path(code.co_filename, project_root)
-        module = pyframe.f_globals.get("__name__")
-        frames.append(
-            Frame(
-                filename=filename,
-                abs_path=abs_path,
-                lineno=entry.tb_lineno,
-                function=_function_name(code, pyframe),
-                module=module if isinstance(module, str) else None,
-                in_project=in_project,
-                code_location=(code, entry.tb_lasti) if _HAS_POSITIONS else None,
-            )
-        )
-    return frames, omitted
+    entries, omitted = frame_entries(tb, project_root, limit)
+    return to_frames(entries), omitted
 
 
 def _group_members(exc: BaseException) -> Iterable[BaseException]:
@@ -217,12 +292,17 @@ def _linked(exc: BaseException) -> Iterator[Tuple[str, BaseException]]:
 
 
 def extract_chain(
-    exc: BaseException, project_root: Optional[str], max_chain: int = MAX_CHAIN
+    exc: BaseException,
+    project_root: Optional[str],
+    max_chain: int = MAX_CHAIN,
+    lazy: bool = False,
 ) -> List[ExceptionInfo]:
     """The chain, outermost first, depth first; each link's ``parent`` indexes its parent.
 
     Cycles (``__context__`` looping back) are cut by identity; at most ``max_chain``
     exceptions are kept. Iterative: a deep chain cannot hit the recursion limit.
+    ``lazy``: frames stay entries (``frame_entries``) until ``build_frames``, which
+    the worker calls: Frame objects cost ~1 µs each, too much for the request thread.
     """
     chain: List[ExceptionInfo] = []
     seen: Set[int] = set()
@@ -235,16 +315,17 @@ def extract_chain(
             continue
         seen.add(id(current))
         type_name, module = _qualified_type(current)
-        frames, omitted = extract_frames(_TRACEBACK.__get__(current), project_root)
+        entries, omitted = frame_entries(_TRACEBACK.__get__(current), project_root)
         chain.append(
             ExceptionInfo(
                 type_name=type_name,
                 module=module,
                 message=safe_str(current),
-                frames=frames,
+                frames=[] if lazy else to_frames(entries),
                 relation=relation,
                 parent=parent,
                 frames_omitted=omitted,
+                frame_entries=entries if lazy else None,
             )
         )
         index = len(chain) - 1

@@ -133,6 +133,28 @@ def test_frames_are_oldest_first_with_places_and_qualified_names() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "action",
+    [wrap_with_cause, fail_while_handling, lambda: recurse(0)],
+    ids=["cause", "context", "deep"],
+)
+def test_a_lazy_chain_builds_the_same_frames_and_key_as_an_eager_one(
+    action: Callable[[], object],
+) -> None:
+    exc = raised(action)
+    eager = extract_chain(exc, ROOT)
+    lazy = extract_chain(exc, ROOT, lazy=True)
+    assert all(info.frames == [] and info.frame_entries for info in lazy)
+    assert grouping_key(lazy) == grouping_key(eager)  # the request thread groups unbuilt frames
+    stacktrace.build_frames(lazy)
+    assert lazy == eager
+    assert [f.code_location for i in lazy for f in i.frames] == [
+        f.code_location for i in eager for f in i.frames
+    ]
+    assert all(info.frame_entries is None for info in lazy)
+    assert sum(info.frames_omitted for info in lazy) == sum(i.frames_omitted for i in eager)
+
+
 def test_source_context_holds_the_line_and_five_around_it() -> None:
     info = chain_of(raised(lambda: Checkout().pay(1)), with_source=True)[0]
     charge = info.frames[-1]

@@ -193,7 +193,15 @@ SENT_AS_IS = {
     },
     "Request": {"method", "has_json", "body_truncated", "content_type", "client_ip", "route"},
     "Breadcrumb": {"level", "type", "timestamp"},
-    "ExceptionInfo": {"type_name", "frames", "module", "relation", "parent", "frames_omitted"},
+    "ExceptionInfo": {
+        "type_name",
+        "frames",
+        "module",
+        "relation",
+        "parent",
+        "frames_omitted",
+        "frame_entries",  # never encoded: made into frames before scrubbing (render)
+    },
 }
 
 
