@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 from errorwire.core import ignore as ignore_rules
 from errorwire.core.config import Bugsnag, Options, VendorSettings
 from errorwire.core.context import current_scope
-from errorwire.core.event import Event, Person
+from errorwire.core.event import DeferredRequest, Event, Person
 from errorwire.core.grouping import grouping_key, quick_identity
 from errorwire.core.hooks import run_event_hook, run_payload_hook
 from errorwire.core.safety import let_request_threads_run, log_once, logger, swallow
@@ -194,12 +194,30 @@ class Client:
         event.extra = {**options.extra, **scope.extra, **(extra or {})}
         if scope.request_builder is not None:
             with swallow("read request"):
-                event.request = scope.request_builder()
+                built = scope.request_builder()
+                if isinstance(built, DeferredRequest):
+                    event.deferred_request = built
+                else:
+                    event.request = built
         event.person = scope.person or self._load_person(scope.person_loader)
         event.breadcrumbs = list(scope.breadcrumbs)[-options.max_breadcrumbs :]
         event.response_status = scope.response_status
-        event.context = scope.context or _request_context(event)
+        event.context = scope.context
+        if event.context is None and event.deferred_request is None:
+            event.context = _request_context(event)
         return event
+
+    @staticmethod
+    def complete(event: Event) -> None:
+        """What the request thread left for later: Frames and the request block. On
+        the worker, or before ``before_send`` (a hook sees the whole event)."""
+        build_frames(event.exceptions)
+        deferred, event.deferred_request = event.deferred_request, None
+        if deferred is not None:
+            with swallow("read request"):
+                event.request = deferred.build()
+            if event.context is None:
+                event.context = _request_context(event)
 
     @staticmethod
     def _load_person(loader: Any) -> Optional[Person]:
@@ -221,7 +239,7 @@ class Client:
             self.drop("dropped_sampled", "sample_rate")
             return None
         if options.before_send is not None:
-            build_frames(event.exceptions)  # the hook sees the whole event
+            self.complete(event)  # the hook sees the whole event
             filtered = run_event_hook(options.before_send, event, hint, self.count)
             if filtered is None:
                 self.drop("dropped_before_send", "before_send returned None")
@@ -262,7 +280,7 @@ class Client:
 
     def render(self, event: Event) -> List[Outgoing]:
         """Encode ``event`` for every configured vendor. Runs on the worker."""
-        build_frames(event.exceptions)
+        self.complete(event)
         with swallow("source context"):
             for info in event.exceptions:
                 add_source_context(info.frames)

@@ -18,7 +18,7 @@ import contextvars
 from collections import deque
 from typing import Any, Callable, Deque, Dict, Optional, Tuple, Union
 
-from errorwire.core.event import Breadcrumb, Person, Request
+from errorwire.core.event import Breadcrumb, DeferredRequest, Person, Request
 
 DEFAULT_MAX_BREADCRUMBS = 100
 _max_breadcrumbs = DEFAULT_MAX_BREADCRUMBS
@@ -56,7 +56,7 @@ class Scope:
     def __init__(
         self,
         framework: Optional[str] = None,
-        request_builder: Optional[Callable[[], Optional[Request]]] = None,
+        request_builder: Optional[Callable[[], Union[Request, DeferredRequest, None]]] = None,
         max_breadcrumbs: Optional[int] = None,
     ) -> None:
         self.framework = framework
@@ -150,7 +150,7 @@ class use_scope:
 
 def request_scope(
     framework: Optional[str] = None,
-    request_builder: Optional[Callable[[], Optional[Request]]] = None,
+    request_builder: Optional[Callable[[], Union[Request, DeferredRequest, None]]] = None,
     max_breadcrumbs: Optional[int] = None,
 ) -> use_scope:
     """``with request_scope(...) as scope:`` a fresh scope for one request."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -165,6 +165,17 @@ class Breadcrumb:
     timestamp: float = field(default_factory=time.time)
 
 
+class DeferredRequest:
+    """A request block to be built later, on the worker, from plain copies of the
+    request's data taken on the request thread (parsing them there costs the
+    failing request tens of µs). ``build`` must not touch the live request."""
+
+    __slots__ = ("build",)
+
+    def __init__(self, build: Callable[[], Optional[Request]]) -> None:
+        self.build = build
+
+
 @dataclass
 class Event:
     exceptions: List[ExceptionInfo] = field(default_factory=list)
@@ -193,6 +204,9 @@ class Event:
     tags: List[str] = field(default_factory=list)
     extra: Dict[str, Any] = field(default_factory=dict)
     logger_name: Optional[str] = None
+    deferred_request: Optional[DeferredRequest] = field(default=None, repr=False, compare=False)
+    """The request block, still to be built on the worker from a snapshot the request
+    thread took (``Client.complete``); None once ``request`` holds it."""
 
     @property
     def group(self) -> Optional[str]:

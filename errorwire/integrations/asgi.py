@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optiona
 from errorwire.api import ensure_client
 from errorwire.core.client import mark_reported
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request
-from errorwire.core.event import Person, Request
+from errorwire.core.event import DeferredRequest, Person, Request
 from errorwire.core.request import BodyCapture, build_request, parse_cookies
 from errorwire.core.safety import swallow
 
@@ -209,7 +209,16 @@ class RequestCapture:
         raw = self.scope.get("query_string") or b""
         return raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)
 
-    def build(self) -> Request:
+    def build(self) -> DeferredRequest:
+        """The request block, built on the worker from copies taken now (the scope
+        dict, its headers and path params; routing already set the route)."""
+        snapshot = dict(self.scope)
+        snapshot["headers"] = list(snapshot.get("headers") or ())
+        snapshot["path_params"] = dict(snapshot.get("path_params") or {})
+        copy = RequestCapture((None, snapshot, self.root_path, self.path), self.middleware)
+        return DeferredRequest(copy.build_now)
+
+    def build_now(self) -> Request:
         scope = self.scope
         headers = _headers(scope.get("headers") or ())
         client = scope.get("client")

@@ -15,7 +15,7 @@ arguments) when errorwire was not initialised before.
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 try:
     import flask
@@ -26,17 +26,15 @@ except ImportError as exc:  # pragma: no cover - exercised without Flask install
     ) from exc
 
 from errorwire.core.context import Scope, current_scope, request_scope
-from errorwire.core.event import Person, Request, UploadedFile
-from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
+from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi import (
     ErrorwireMiddleware,
     current_client,
+    deferred_from_environ,
     init_from,
     report_unhandled,
 )
-from errorwire.integrations.wsgi_environ import request_from_environ
-from errorwire.integrations.wsgi_input import ENVIRON_KEY
 
 FRAMEWORK = "flask"
 EXTENSION_KEY = "errorwire"
@@ -75,18 +73,11 @@ class FlaskWSGIMiddleware(ErrorwireMiddleware):
         scope.person_loader = _person_now
         return scope
 
-    def build_request(self, environ: Dict[str, Any]) -> Request:
+    def build_request(self, environ: Dict[str, Any]) -> Union[Request, DeferredRequest]:
         if flask.has_request_context() and flask.request.environ is environ:
-            return build_request(_current(flask.request))
+            return deferred_request(_current(flask.request))
         # After Flask popped the request context (a streamed body, close()).
-        capture = environ.get(ENVIRON_KEY)
-        client = current_client()
-        return request_from_environ(
-            environ,
-            capture if isinstance(capture, BodyCapture) else None,
-            client.options.client_ip_headers if client else DEFAULT_IP_HEADERS,
-            **_route_fields(self.flask_app, environ),
-        )
+        return deferred_from_environ(environ, **_route_fields(self.flask_app, environ))
 
 
 def _route_fields(app: flask.Flask, environ: Dict[str, Any]) -> Dict[str, Any]:
@@ -115,17 +106,16 @@ def _on_request_exception(sender: flask.Flask, exception: BaseException, **_: An
         # A request dispatched without the WSGI wrapper (e.g. app.test_request_context()).
         request = _current(flask.request)
         app_globals = _current(flask.g)
-        with request_scope(FRAMEWORK, lambda: build_request(request)) as temporary:
+        with request_scope(FRAMEWORK, lambda: deferred_request(request)) as temporary:
             temporary.person_loader = lambda: load_person(app_globals)
             temporary.response_status = 500
             report_unhandled(exception)
 
 
-def build_request(request: flask.Request) -> Request:
+def deferred_request(request: flask.Request) -> DeferredRequest:
     """The request as Flask parsed it: route, view args, and form / files only if the
-    app already parsed them (errorwire never parses the body itself)."""
-    environ = request.environ
-    capture = environ.get(ENVIRON_KEY)
+    app already parsed them (errorwire never parses the body itself). Those are read
+    now; the rest of the request block is built on the worker."""
     client = current_client()
     fields: Dict[str, Any] = {}
     rule = request.url_rule
@@ -139,12 +129,7 @@ def build_request(request: flask.Request) -> Request:
             fields["form"] = _multi_dict(parsed["form"])
         if "files" in parsed:
             fields["files"] = _uploads(parsed["files"])
-    return request_from_environ(
-        environ,
-        capture if isinstance(capture, BodyCapture) else None,
-        client.options.client_ip_headers if client else DEFAULT_IP_HEADERS,
-        **fields,
-    )
+    return deferred_from_environ(request.environ, **fields)
 
 
 def load_person(app_globals: Any) -> Optional[Person]:

@@ -9,12 +9,12 @@ for it).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Union
 
 from errorwire import api
 from errorwire.core.client import Client
 from errorwire.core.context import InRequest, Scope, current_scope, deactivate, enter_request
-from errorwire.core.event import Request
+from errorwire.core.event import DeferredRequest, Request
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi_environ import request_from_environ
@@ -88,12 +88,8 @@ class ErrorwireMiddleware:
             client.options.max_breadcrumbs if client else None,
         )
 
-    def build_request(self, environ: Dict[str, Any]) -> Request:
-        client = current_client()
-        ip_headers = client.options.client_ip_headers if client else DEFAULT_IP_HEADERS
-        capture = environ.get(ENVIRON_KEY)
-        body = capture if isinstance(capture, BodyCapture) else None
-        return request_from_environ(environ, body, ip_headers)
+    def build_request(self, environ: Dict[str, Any]) -> Union[Request, DeferredRequest]:
+        return deferred_from_environ(environ)
 
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
@@ -122,6 +118,20 @@ def _report_app_error(exc: BaseException) -> None:
     with swallow("wsgi report"):
         current_scope().response_status = 500
         report_unhandled(exc)
+
+
+def deferred_from_environ(environ: Mapping[str, Any], **framework_fields: Any) -> DeferredRequest:
+    """The request block, built on the worker from a copy of the environ's entries."""
+    snapshot = dict(environ)
+    capture = snapshot.get(ENVIRON_KEY)
+    body = capture if isinstance(capture, BodyCapture) else None
+
+    def build() -> Request:
+        client = current_client()
+        ip_headers = client.options.client_ip_headers if client else DEFAULT_IP_HEADERS
+        return request_from_environ(snapshot, body, ip_headers, **framework_fields)
+
+    return DeferredRequest(build)
 
 
 def _copy_body(environ: Dict[str, Any]) -> None:
