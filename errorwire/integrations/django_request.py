@@ -13,7 +13,7 @@ from typing import Any, Dict, Optional
 from django.http import HttpRequest
 from django.utils.functional import empty
 
-from errorwire.core.event import Person, Request, UploadedFile
+from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture, BodyCopy
 from errorwire.integrations.wsgi import current_client
 from errorwire.integrations.wsgi_environ import request_from_environ
@@ -22,9 +22,10 @@ from errorwire.integrations.wsgi_input import ENVIRON_KEY
 FILTERED = "[Filtered]"
 
 
-def build_request(request: HttpRequest) -> Request:
+def build_request(request: HttpRequest) -> DeferredRequest:
     """The request as Django parsed it. The body, form and files only if the app already
-    read them: errorwire never reads the body itself (RawPostDataException)."""
+    read them: errorwire never reads the body itself (RawPostDataException). What
+    Django objects hold is read now; the block is built on the worker from copies."""
     client = current_client()
     options = client.options if client is not None else None
     meta = request.META
@@ -38,15 +39,21 @@ def build_request(request: HttpRequest) -> Request:
         fields["route_params"] = {k: _plain(v) for k, v in params.items()}
     if options is None or options.send_request_bodies:
         fields.update(_body_fields(request, options.max_request_body if options else 0))
-    capture = meta.get(ENVIRON_KEY)
-    built = request_from_environ(
-        meta,
-        capture if isinstance(capture, BodyCapture) else None,
-        options.client_ip_headers if options else DEFAULT_IP_HEADERS,
-        **fields,
-    )
-    _filter_sensitive(built, getattr(request, "sensitive_post_parameters", None))
-    return built
+    snapshot = dict(meta)
+    capture = snapshot.get(ENVIRON_KEY)
+    sensitive = getattr(request, "sensitive_post_parameters", None)
+
+    def build() -> Request:
+        built = request_from_environ(
+            snapshot,
+            capture if isinstance(capture, BodyCapture) else None,
+            options.client_ip_headers if options else DEFAULT_IP_HEADERS,
+            **fields,
+        )
+        _filter_sensitive(built, sensitive)
+        return built
+
+    return DeferredRequest(build)
 
 
 def _body_fields(request: HttpRequest, limit: int) -> Dict[str, Any]:
