@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE))
 
 from apps import FRAMEWORKS, VARIANTS  # noqa: E402
 
+ERROR_BLOCKS = 3
 TARGETS = {"happy_ratio": 0.98, "error_added_us": 150.0, "burst_ratio": 0.70, "rss_mib": 8.0}
 
 
@@ -122,7 +123,12 @@ def interleaved(subjects: Dict[str, Subject], rounds: int, **command: Any) -> Di
 
 
 def error_summary(raw: Dict[str, list]) -> Dict[str, Dict[str, float]]:
-    """Median and p99 per variant, and what each adds to the bare app's."""
+    """Median and p99 per variant, and what each adds to the bare app's.
+
+    ``raw`` holds one answer per variant and round. The added median is the median
+    over rounds of (variant's median - bare's median) in the same round: paired, so
+    a round in which the machine as a whole was slow moves both alike.
+    """
     out: Dict[str, Dict[str, float]] = {}
     for name, answers in raw.items():
         samples = [s / 1000 for answer in answers for s in answer["samples_ns"]]
@@ -132,9 +138,15 @@ def error_summary(raw: Dict[str, list]) -> Dict[str, Dict[str, float]]:
                 "p99_us": percentile(samples, 0.99),
             }
     bare = out.get("bare")
-    for row in out.values():
+    for name, row in out.items():
         if bare:
-            row["added_median_us"] = row["median_us"] - bare["median_us"]
+            diffs = [
+                (statistics.median(ours["samples_ns"]) - statistics.median(base["samples_ns"]))
+                / 1000
+                for ours, base in zip(raw[name], raw["bare"])
+                if ours["samples_ns"] and base["samples_ns"]
+            ]
+            row["added_median_us"] = statistics.median(diffs) if diffs else 0.0
             row["added_p99_us"] = row["p99_us"] - bare["p99_us"]
     return out
 
@@ -195,10 +207,18 @@ def fresh_rounds(framework: str, sink: Sink, args: argparse.Namespace) -> Dict[s
                 happy.setdefault(name, []).append(value)
                 if "bare" in round_rps:
                     ratios.setdefault(name, []).append(value / round_rps["bare"])
-            for name, answers in interleaved(subjects, 1, op="errors", n=args.error_n).items():
-                errors.setdefault(name, []).extend(answers)
-            for subject in subjects.values():
-                subject.ask(op="flush", timeout=30.0)
+            # Three shorter blocks per variant, alternating, each followed by a flush:
+            # every failure is measured with the queue empty of earlier rounds' reports.
+            samples: Dict[str, List[int]] = {name: [] for name in subjects}
+            for _ in range(ERROR_BLOCKS):
+                blocks = interleaved(subjects, 1, op="errors", n=args.error_n // ERROR_BLOCKS)
+                for name, answers in blocks.items():
+                    for answer in answers:
+                        samples[name].extend(answer["samples_ns"])
+                for subject in subjects.values():
+                    subject.ask(op="flush", timeout=30.0)
+            for name, values in samples.items():
+                errors.setdefault(name, []).append({"samples_ns": values})
         finally:
             close_all(subjects)
     rps = {name: statistics.median(values) for name, values in happy.items() if values}

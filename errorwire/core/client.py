@@ -189,9 +189,9 @@ class Client:
             server=self.server,
             framework=scope.framework,
             fingerprint=fingerprint,
-            tags=list(options.tags) + [f"{k}:{v}" for k, v in scope.tags.items()],
+            tags=scope.tag_list(options.tags),
         )
-        event.extra = {**options.extra, **scope.extra, **(extra or {})}
+        event.extra = scope.merged_extra(options.extra, extra)
         if scope.request_builder is not None:
             with swallow("read request"):
                 built = scope.request_builder()
@@ -200,7 +200,7 @@ class Client:
                 else:
                     event.request = built
         event.person = scope.person or self._load_person(scope.person_loader)
-        event.breadcrumbs = list(scope.breadcrumbs)[-options.max_breadcrumbs :]
+        event.breadcrumbs = scope.last_breadcrumbs(options.max_breadcrumbs)
         event.response_status = scope.response_status
         event.context = scope.context
         if event.context is None and event.deferred_request is None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextvars
 from collections import deque
-from typing import Any, Callable, Deque, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Tuple, Union
 
 from errorwire.core.event import Breadcrumb, DeferredRequest, Person, Request
 
@@ -89,6 +89,22 @@ class Scope:
         if self._extra is None:
             self._extra = {}
         return self._extra
+
+    # What an event takes from the scope, without making the empty ring and dicts.
+
+    def tag_list(self, global_tags: Any) -> List[str]:
+        tags = list(global_tags)
+        if self._tags:
+            tags.extend(f"{k}:{v}" for k, v in self._tags.items())
+        return tags
+
+    def merged_extra(self, global_extra: Mapping[str, Any], extra: Any) -> Dict[str, Any]:
+        return {**global_extra, **(self._extra or {}), **(extra or {})}
+
+    def last_breadcrumbs(self, count: int) -> List[Breadcrumb]:
+        if not self._breadcrumbs:
+            return []
+        return list(self._breadcrumbs)[-count:] if count > 0 else []
 
 
 InRequest = Tuple[Any, ...]

@@ -7,7 +7,7 @@ thread and be inspected in a test without keeping the app's objects alive.
 
 from __future__ import annotations
 
-import os
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -16,11 +16,12 @@ LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 def new_event_id() -> str:
-    """A random UUID4 as 32 hex digits, without ``uuid.UUID`` (a third of its cost)."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = raw[6] & 0x0F | 0x40  # version 4
-    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
-    return raw.hex()
+    """A random UUID4 as 32 hex digits. An id, not a secret: ``random`` (reseeded in
+    forked children) costs a fraction of ``os.urandom``'s system call."""
+    bits = random.getrandbits(128)
+    bits = bits & ~(0xF << 76) | (0x4 << 76)  # version 4
+    bits = bits & ~(0x3 << 62) | (0x2 << 62)  # RFC 4122 variant
+    return f"{bits:032x}"
 
 
 @dataclass
