@@ -27,10 +27,11 @@ lost at exit).
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
 from errorwire.core.event import Event
@@ -46,7 +47,20 @@ class _Window:
     started: float
     sent: int = 0
     suppressed: int = 0
+    """Suppressed by ``admit`` (under the lock) since the last summary."""
     latest: Optional[Event] = None
+    known_hits: "itertools.count[int]" = field(default_factory=itertools.count)
+    """Suppressed by ``suppress_known`` without the lock: each takes the next number.
+    A summary takes one too: the hits since the previous summary lie in between."""
+    known_mark: int = -1
+    final_mark: Optional[int] = None
+    """Set when the window closes: hits numbered above it were in no summary."""
+
+    def take_known(self) -> int:
+        """Hits by ``suppress_known`` since the last call (under the lock)."""
+        mark = next(self.known_hits)
+        taken, self.known_mark = mark - self.known_mark - 1, mark
+        return taken
 
 
 class StormControl:
@@ -117,19 +131,23 @@ class StormControl:
     def suppress_known(self, key: str) -> bool:
         """Count one more report of ``key`` as suppressed, without its event, when the
         key's window is already past the limit and holds a summary event; else False
-        (the caller then builds the event and asks ``admit``)."""
-        now = self._clock()
-        with self._lock:
-            window = self._windows.get(key)
-            if (
-                window is None
-                or window.latest is None
-                or now - window.started >= self.window
-                or window.sent < self.limit
-            ):
-                return False
-            window.suppressed += 1
-            return True
+        (the caller then builds the event and asks ``admit``).
+
+        Lock-free: a storm is many threads reporting the same key, and a lock here
+        made them queue behind whichever thread the GIL paused inside it."""
+        window = self._windows.get(key)
+        if (
+            window is None
+            or window.latest is None
+            or window.sent < self.limit
+            or self._clock() - window.started >= self.window
+        ):
+            return False
+        number = next(window.known_hits)
+        final = window.final_mark
+        if final is not None and number > final:
+            return False  # the window closed meanwhile, uncounted: report it the long way
+        return True
 
     def flush(self) -> None:
         """Send every pending summary now (windows keep counting)."""
@@ -171,13 +189,16 @@ class StormControl:
     def _close_window(self, key: str, window: _Window) -> List[Event]:
         del self._windows[key]
         summary = self._take_summary(window)
+        window.final_mark = window.known_mark
         return [summary] if summary is not None else []
 
     def _take_summary(self, window: _Window) -> Optional[Event]:
+        known = window.take_known()
         event, window.latest = window.latest, None
         if event is None:
+            window.suppressed += known  # (raced with the previous summary) the next one
             return None
-        suppressed, window.suppressed = window.suppressed, 0
+        suppressed, window.suppressed = window.suppressed + known, 0
         event.extra = {
             **event.extra,
             "errorwire_storm": {

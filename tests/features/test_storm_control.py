@@ -45,6 +45,35 @@ def test_storm_of_10000_identical_errors_sends_the_limit_plus_one_summary(
     assert counters["storm_summaries"] == 1
 
 
+def test_a_storm_from_eight_threads_counts_every_report(
+    start: Callable[..., Any], receiver: Receiver
+) -> None:
+    """Suppression is lock-free (threads queued behind a lock in a storm): no report may
+    go uncounted when eight threads report the same error at once."""
+    client = start()
+    barrier = threading.Barrier(8)
+
+    def storm(offset: int) -> None:
+        barrier.wait()
+        for number in range(2_000):
+            fail_the_same_way(offset + number)
+
+    threads = [threading.Thread(target=storm, args=(i * 2_000,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errorwire.flush(timeout=30)
+
+    got = by_vendor(receiver.wait_for(3 * 61))
+    for vendor, items in got.items():
+        assert len(items) == 61, vendor
+        summaries = [custom(i)["errorwire_storm"] for i in items if "errorwire_storm" in custom(i)]
+        assert [s["suppressed"] for s in summaries] == [16_000 - 60], vendor
+    assert client.stats()["client"]["storm_suppressed"] == 16_000 - 60
+    assert client.stats()["client"]["storm_suppressed"] == 16_000 - 60  # reading takes none
+
+
 def test_storm_of_one_key_does_not_hold_back_others(
     start: Callable[..., Any], receiver: Receiver
 ) -> None:
