@@ -49,7 +49,7 @@ class _Window:
     suppressed: int = 0
     """Suppressed by ``admit`` (under the lock) since the last summary."""
     latest: Optional[Event] = None
-    known_hits: "itertools.count[int]" = field(default_factory=itertools.count)
+    known_hits: itertools.count[int] = field(default_factory=itertools.count)
     """Suppressed by ``suppress_known`` without the lock: each takes the next number.
     A summary takes one too: the hits since the previous summary lie in between."""
     known_mark: int = -1
@@ -145,9 +145,8 @@ class StormControl:
             return False
         number = next(window.known_hits)
         final = window.final_mark
-        if final is not None and number > final:
-            return False  # the window closed meanwhile, uncounted: report it the long way
-        return True
+        # A window closed meanwhile did not count this one: then report it the long way.
+        return final is None or number <= final
 
     def flush(self) -> None:
         """Send every pending summary now (windows keep counting)."""
