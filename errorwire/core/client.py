@@ -14,6 +14,7 @@ import logging
 import random
 import sys
 import threading
+import time
 from collections import Counter
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
@@ -261,6 +262,7 @@ class Client:
         return event.event_id
 
     def _drop_storm(self) -> None:
+        self.transport.last_error = time.monotonic()  # a storm is no lull for the worker
         if "storm_suppressed" in self._drops_logged:  # the storm's hot path: no lock
             next(self._storm_hits)
             return

@@ -155,7 +155,7 @@ class ReportingIterable:
     returned: the request is made current again while it does, in the server's own
     context (a copied context would break the app's own context vars).
 
-    Iteration runs in a generator: a ``for`` loop ends a generator without raising
+    Iteration runs in a generator: its caller's ``for`` loop ends it without raising
     StopIteration through Python frames, which a ``__next__`` method cannot avoid
     (that alone cost several µs per request).
     """
@@ -179,18 +179,26 @@ class ReportingIterable:
                 raise
 
 
+_DONE = object()
+
+
 def _streamed(result: Iterable[bytes], marker: InRequest) -> Iterator[bytes]:
-    token = enter_request(marker)
-    try:
-        yield from result
-    except Exception as exc:
-        report_unhandled(exc)
-        raise
-    finally:
-        try:  # noqa: SIM105 - per request: try/except is free, suppress() is not
+    """The request is current around each step, never across a ``yield``: a server may
+    leave a response half read (a HEAD, a client gone) and serve the next request in
+    this same context before the generator is finalised."""
+    iterator = iter(result)
+    while True:
+        token = enter_request(marker)
+        try:
+            chunk = next(iterator, _DONE)  # the end is no exception raised through Python
+        except Exception as exc:
+            report_unhandled(exc)
+            raise
+        finally:
             deactivate(token)
-        except ValueError:  # finalised in another context: nothing of ours is current there
-            pass
+        if chunk is _DONE:
+            return
+        yield chunk  # type: ignore[misc]
 
 
 def _report_in(marker: InRequest, exc: BaseException) -> None:

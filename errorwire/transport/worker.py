@@ -28,7 +28,7 @@ from errorwire.vendors.base import Outgoing
 LULL = 0.002
 """Seconds without a new report that count as a lull in the app's errors."""
 MAX_DEFER = 1.0
-"""The longest a report waits for a lull before it is rendered anyway."""
+"""The longest the worker waits for a lull in one stretch of back-to-back errors."""
 
 _live: weakref.WeakSet[Transport] = weakref.WeakSet()
 
@@ -54,8 +54,10 @@ class Transport:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._events: Deque[Event] = deque()
-        self._queued_at: Deque[float] = deque()
-        self._last_submit = 0.0
+        self._busy_since: Optional[float] = None
+        self.last_error = 0.0
+        """When the app last reported an error (sent or suppressed): the worker renders
+        in a lull of them (``_wait_for_a_lull``)."""
         self._lanes: Dict[str, Lane] = {}
         self._unfinished = 0
         """Events queued or being rendered, plus deliveries waiting in a lane."""
@@ -89,9 +91,8 @@ class Transport:
                 first_of_burst = self._full_burst == 1
             else:
                 ended, self._full_burst = self._full_burst, 0
-                self._last_submit = now = time.monotonic()
+                self.last_error = time.monotonic()
                 self._events.append(event)
-                self._queued_at.append(now)
                 self._unfinished += 1
                 self._changed.notify()
         if full:
@@ -130,7 +131,6 @@ class Transport:
                 self._worker_running = False
                 pending = list(self._events)
                 self._events.clear()
-                self._queued_at.clear()
                 self._unfinished -= len(pending)
             for event in pending:
                 self._send_inline(event)
@@ -150,12 +150,10 @@ class Transport:
     def _run(self) -> None:
         while True:
             event: Optional[Event] = None
-            queued_at = 0.0
             with self._changed:
                 while not self._stopping:
                     if self._events:
                         event = self._events.popleft()
-                        queued_at = self._queued_at.popleft()
                         break
                     wait = self._next_due()
                     if wait is not None and wait <= 0:
@@ -163,24 +161,26 @@ class Transport:
                     self._changed.wait(wait)
                 if self._stopping:
                     return
+            self._wait_for_a_lull()
             if event is not None:
-                self._wait_for_a_lull(queued_at)
                 self._distribute(event)
             self._send_due()
 
-    def _wait_for_a_lull(self, queued_at: float) -> None:
-        """Rendering a report costs ~0.3 ms of CPU under the GIL: done while the app
-        raises errors back to back, it slows the failing requests themselves. So the
-        worker waits for a lull (LULL without a new report), at most until the report
-        is MAX_DEFER old or the queue is half full."""
+    def _wait_for_a_lull(self) -> None:
+        """Rendering and sending a report cost ~0.5 ms of CPU under the GIL: done while
+        the app raises errors back to back, they slow the failing requests themselves.
+        So the worker waits for a lull (LULL without a new error). An app that keeps
+        failing for MAX_DEFER gets no more waiting until its next lull (the reports
+        must go out), nor does a half-full queue."""
         half = self.options.queue_size // 2
         while not self._stopping:
             now = time.monotonic()
-            if (
-                now - self._last_submit >= LULL
-                or now - queued_at >= MAX_DEFER
-                or len(self._events) >= half
-            ):
+            if now - self.last_error >= LULL:
+                self._busy_since = None
+                return
+            if self._busy_since is None:
+                self._busy_since = now
+            if now - self._busy_since >= MAX_DEFER or len(self._events) >= half:
                 return
             time.sleep(LULL)
 
@@ -293,7 +293,6 @@ class Transport:
         with self._lock:
             events = len(self._events)
             self._events.clear()
-            self._queued_at.clear()
             lanes = [(lane, len(lane.backlog)) for lane in self._lanes.values()]
             for lane, _ in lanes:
                 lane.backlog.clear()

@@ -108,6 +108,29 @@ def test_the_stream_runs_in_its_request_scope_and_leaves_no_trace(
     assert server_scope.person is person_before
 
 
+def test_a_half_read_stream_leaves_its_request_behind(receiver: Receiver, all_vendors: Env) -> None:
+    """A server may stop reading a streamed body (a HEAD, a client gone) and serve the
+    next request in the same context before the stream is finalised."""
+    reports = start(receiver, all_vendors)
+    server_scope = current_scope()
+    middleware = ErrorwireMiddleware(web.app)
+    half_read = middleware(web.environ_for("/stream", headers={"X-User": "alice"}), _ignore)
+    chunks = iter(half_read)  # kept: a server holds it until it closes the response
+    assert next(chunks) == b"first chunk\n"
+    assert current_scope() is server_scope  # nothing of alice's request stays current
+
+    with pytest.raises(RuntimeError, match="failure of user bob"):
+        web.call(middleware, web.environ_for("/user", headers={"X-User": "bob"}))
+    event, _ = reports.one()
+    assert event.person is not None and event.person.id == "bob"
+    assert event.request is not None and event.request.url.endswith("/user")
+    half_read.close()  # type: ignore[attr-defined]
+
+
+def _ignore(status: str, headers: Any, exc_info: Any = None) -> Any:
+    return lambda data: None
+
+
 def test_error_in_close_is_reported_and_reraised(receiver: Receiver, all_vendors: Env) -> None:
     reports = start(receiver, all_vendors)
     with pytest.raises(web.CloseFailed) as caught:
