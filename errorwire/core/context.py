@@ -133,10 +133,10 @@ def in_request() -> Optional[InRequest]:
     return value if value.__class__ is tuple else None
 
 
-def enter_request(marker: InRequest) -> contextvars.Token[Union[Scope, InRequest]]:
-    """Mark the context as inside the request ``marker`` names; ``deactivate(token)`` ends it.
-    Integrations call this around every request: it allocates nothing."""
-    return _current.set(marker)
+enter_request = _current.set
+"""``enter_request(marker)``: mark the context as inside the request ``marker`` names;
+``deactivate(token)`` ends it. Integrations call it around every request (and every
+step of a streamed response): the bare C method, no Python frame of ours."""
 
 
 def activate(scope: Scope) -> contextvars.Token[Union[Scope, InRequest]]:
