@@ -56,6 +56,9 @@ def mark_reported(exc: BaseException) -> bool:
     return True
 
 
+_CAPTURING = swallow("capture_exception")  # stateless: one for every capture
+
+
 class Client:
     def __init__(self, options: Options) -> None:
         from errorwire.transport import Transport  # the transport imports vendors/base
@@ -133,7 +136,7 @@ class Client:
             exc = sys.exc_info()[1]
             if exc is None:
                 return None
-        with swallow("capture_exception"):
+        with _CAPTURING:
             if self._ignored.matches(exc):
                 self.drop("ignored", "its exception class is in ignore (or the defaults)")
                 return None

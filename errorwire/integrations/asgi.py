@@ -117,7 +117,7 @@ class ErrorwireMiddleware:
         return None
 
     def _report(self, exc: Exception, marker: InRequest) -> None:
-        with swallow("asgi report"):
+        with _REPORTING:
             target = single_leaf(exc)
             if _is_named(target, NOT_REPORTED):
                 return
@@ -135,10 +135,15 @@ def single_leaf(exc: BaseException) -> BaseException:
     """
     current = exc
     while True:
+        if not _is_named(current, GROUPS):
+            return current
         members = getattr(current, "exceptions", None)
-        if not _is_named(current, ("BaseExceptionGroup",)) or not members or len(members) != 1:
+        if not members or len(members) != 1:
             return current
         current = members[0]
+
+
+GROUPS = ("BaseExceptionGroup",)
 
 
 def _is_named(obj: object, names: Tuple[str, ...]) -> bool:
@@ -157,6 +162,7 @@ def _is_named(obj: object, names: Tuple[str, ...]) -> bool:
 
 
 _NAMED: Dict[Tuple[type, Tuple[str, ...]], bool] = {}
+_REPORTING = swallow("asgi report")  # stateless: one for every report
 
 
 BODY_KEY = "errorwire.body"
