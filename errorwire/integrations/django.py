@@ -110,12 +110,7 @@ class ErrorwireMiddleware:
             response = self.get_response(request)
         finally:
             deactivate(token)
-        try:
-            done = response.status_code < 500 and not response.streaming
-        except Exception:  # not an HttpResponse: let _finish look closer
-            done = False
-        if not done:
-            _finish(request, response)
+        _after(request, response)
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
@@ -124,17 +119,22 @@ class ErrorwireMiddleware:
             response = await self.get_response(request)
         finally:
             deactivate(token)
-        try:
-            done = response.status_code < 500 and not response.streaming
-        except Exception:
-            done = False
-        if not done:
-            _finish(request, response)
+        _after(request, response)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         if _ours(request) is not None:
             request.__dict__[NOTED_ATTRIBUTE] = exception
+
+
+def _after(request: HttpRequest, response: Any) -> None:
+    """Look closer only at a 5xx (a noted exception to report) or a streaming response."""
+    try:
+        done = response.status_code < 500 and not response.streaming
+    except Exception:  # not an HttpResponse: let _finish look closer
+        done = False
+    if not done:
+        _finish(request, response)
 
 
 def _finish(request: HttpRequest, response: Any) -> None:
