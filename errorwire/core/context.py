@@ -139,11 +139,6 @@ enter_request = _current.set
 step of a streamed response): the bare C method, no Python frame of ours."""
 
 
-def activate(scope: Scope) -> contextvars.Token[Union[Scope, InRequest]]:
-    """Make ``scope`` current; hand the token to ``deactivate``."""
-    return _current.set(scope)
-
-
 deactivate = _current.reset
 
 
