@@ -202,7 +202,7 @@ def frame_entries(
     entries: List[FrameEntry] = []
     append = entries.append
     current = tb
-    while current is not None:
+    while current is not None:  # _entry inlined: a call per frame costs ~0.1 µs here
         frame = current.tb_frame
         code = frame.f_code
         info = known.get(id(code))
@@ -212,15 +212,17 @@ def frame_entries(
         current = current.tb_next
         if len(entries) > limit:  # very deep: keep the outermost and innermost
             tracebacks, omitted = _bounded_entries(tb, limit)
-            return [
-                (
-                    _code_info(t.tb_frame.f_code, t.tb_frame, known, project_root),
-                    t.tb_lineno,
-                    t.tb_lasti,
-                )
-                for t in tracebacks
-            ], omitted
+            return [_entry(t, known, project_root) for t in tracebacks], omitted
     return entries, 0
+
+
+def _entry(tb: TracebackType, known: Dict[int, CodeInfo], root: Optional[str]) -> FrameEntry:
+    frame = tb.tb_frame
+    code = frame.f_code
+    info = known.get(id(code))
+    if info is None or info[0] is not code:
+        info = _code_info(code, frame, known, root)
+    return (info, tb.tb_lineno, tb.tb_lasti)
 
 
 def to_frames(entries: List[FrameEntry]) -> List[Frame]:

@@ -76,8 +76,10 @@ class FlaskWSGIMiddleware(ErrorwireMiddleware):
     def build_request(self, environ: Dict[str, Any]) -> Union[Request, DeferredRequest]:
         if flask.has_request_context() and flask.request.environ is environ:
             return deferred_request(_current(flask.request))
-        # After Flask popped the request context (a streamed body, close()).
-        return deferred_from_environ(environ, **_route_fields(self.flask_app, environ))
+        # After Flask popped the request context (a streamed body, close()): the URL map
+        # is matched again, on the worker.
+        app = self.flask_app
+        return deferred_from_environ(environ, lambda copy: _route_fields(app, copy))
 
 
 def _route_fields(app: flask.Flask, environ: Dict[str, Any]) -> Dict[str, Any]:

@@ -120,8 +120,14 @@ def _report_app_error(exc: BaseException) -> None:
         report_unhandled(exc)
 
 
-def deferred_from_environ(environ: Mapping[str, Any], **framework_fields: Any) -> DeferredRequest:
-    """The request block, built on the worker from a copy of the environ's entries."""
+def deferred_from_environ(
+    environ: Mapping[str, Any],
+    fields_later: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None,
+    **framework_fields: Any,
+) -> DeferredRequest:
+    """The request block, built on the worker from a copy of the environ's entries.
+    ``fields_later(copy)`` adds framework fields there too (it must only read the copy
+    and shared, read-only state)."""
     snapshot = dict(environ)
     capture = snapshot.get(ENVIRON_KEY)
     body = capture if isinstance(capture, BodyCapture) else None
@@ -129,7 +135,8 @@ def deferred_from_environ(environ: Mapping[str, Any], **framework_fields: Any) -
     def build() -> Request:
         client = current_client()
         ip_headers = client.options.client_ip_headers if client else DEFAULT_IP_HEADERS
-        return request_from_environ(snapshot, body, ip_headers, **framework_fields)
+        fields = {**framework_fields, **(fields_later(snapshot) if fields_later else {})}
+        return request_from_environ(snapshot, body, ip_headers, **fields)
 
     return DeferredRequest(build)
 

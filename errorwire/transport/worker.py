@@ -26,7 +26,7 @@ from errorwire.transport.stats import QUEUE, QuietLog, TransportStats
 from errorwire.vendors.base import Outgoing
 
 LULL = 0.002
-"""Seconds without a new report that count as a lull in the app's errors."""
+"""Seconds without a new error (reported or suppressed) that count as a lull."""
 MAX_DEFER = 1.0
 """The longest the worker waits for a lull in one stretch of back-to-back errors."""
 
