@@ -217,4 +217,9 @@ def _summary(row: sqlite3.Row) -> Dict[str, Any]:
 
 
 def _path(url: Optional[str]) -> Optional[str]:
-    return (urlsplit(url).path or "/") if url else None
+    if not url:
+        return None
+    try:
+        return urlsplit(url).path or "/"
+    except ValueError:  # "Invalid IPv6 URL" (a stray "[" or "]"): show what was sent
+        return url

@@ -101,3 +101,17 @@ def test_every_payload_the_schema_accepts_is_readable(vendor: str) -> None:
             assert page.status_code == 200
 
         check()
+
+
+def test_a_request_url_python_cannot_split_still_lists_and_shows() -> None:
+    """urlsplit raises "Invalid IPv6 URL" on a stray bracket: found by the test above."""
+    payload, headers = example("raygun")
+    payload["details"]["request"]["url"] = "ý]^x"
+    with start_inbox() as inbox, httpx.Client(timeout=10.0) as http:
+        answer = http.post(inbox.endpoints()["raygun"], json=payload, headers=headers)
+        assert answer.status_code in (200, 202), answer.text
+        listing = http.get(inbox.url + "/api/reports?limit=1")
+        assert listing.status_code == 200
+        listed = listing.json()["reports"][0]
+        assert listed["request_path"].endswith("ý]^x")  # as sent: it cannot be split
+        assert http.get(f"{inbox.url}/reports/{listed['id']}").status_code == 200
