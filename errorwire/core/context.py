@@ -113,23 +113,54 @@ InRequest = Tuple[Any, ...]
 _current: contextvars.ContextVar[Union[Scope, InRequest]] = contextvars.ContextVar(
     "errorwire_scope"
 )
+"""The request an integration marked, or a scope made current explicitly (``use_scope``)."""
+
+_outside: contextvars.ContextVar[Scope] = contextvars.ContextVar("errorwire_outside_scope")
+"""The scope of code running outside any request, made on first use."""
+
+RequestFinder = Callable[[], Optional[InRequest]]
+_finders: List[RequestFinder] = []
+
+
+def add_request_finder(finder: RequestFinder) -> None:
+    """For a framework that already keeps its current request in a context of its own
+    (Flask): ``finder()`` gives the marker of that request, or None. Consulted only
+    when no integration marked a request, so the framework's requests cost nothing."""
+    if finder not in _finders:
+        _finders.append(finder)
+
+
+def _found_request() -> Optional[InRequest]:
+    for finder in _finders:
+        marker = finder()
+        if marker is not None:
+            return marker
+    return None
 
 
 def current_scope() -> Scope:
     value = _current.get(None)
     if value is None:
-        scope = Scope()
-        _current.set(scope)
+        marker = _found_request() if _finders else None
+        if marker is not None:
+            found: Scope = marker[0](marker)
+            return found
+        scope = _outside.get(None)
+        if scope is None:
+            scope = Scope()
+            _outside.set(scope)
         return scope
     if value.__class__ is tuple:
-        found: Scope = value[0](value)
-        return found
+        marked: Scope = value[0](value)
+        return marked
     return value  # type: ignore[return-value]
 
 
 def in_request() -> Optional[InRequest]:
-    """The marker of the current request, if an integration set one."""
+    """The marker of the current request, if an integration set one or a framework has one."""
     value = _current.get(None)
+    if value is None:
+        return _found_request() if _finders else None
     return value if value.__class__ is tuple else None
 
 

@@ -2,11 +2,18 @@
 
 Flask turns a view's exception into a 500 response itself, so no WSGI wrapper
 sees it: it is reported from ``got_request_exception``. A WSGI wrapper around
-``app.wsgi_app`` (the errorwire WSGI middleware) adds what Flask never surfaces:
-errors while the response streams, in ``close()`` and in teardown, and the
-capped copy of the body the app read. In debug/testing mode Flask re-raises
-after the signal, and otherwise logs the error through ``app.logger``; both see
-the exception already marked as reported, so it is reported once.
+``app.wsgi_app`` adds what Flask never surfaces: errors while the response
+streams, in ``close()`` and in teardown, and the capped copy of the body the app
+read. In debug/testing mode Flask re-raises after the signal, and otherwise logs
+the error through ``app.logger``; both see the exception already marked as
+reported, so it is reported once.
+
+Nothing marks the request per request: Flask keeps its request context in a
+contextvar of its own, and errorwire finds the request through it when something
+asks (a report, ``set_person``, a breadcrumb). A streamed body runs after Flask
+popped that context; its errors are still reported with their request, and code
+in it that should see the request uses ``flask.stream_with_context``, as for
+``flask.request`` itself.
 
 Options come from ``app.config["ERRORWIRE"]`` (``errorwire.init``'s keyword
 arguments) when errorwire was not initialised before.
@@ -15,7 +22,7 @@ arguments) when errorwire was not initialised before.
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
 
 try:
     import flask
@@ -25,14 +32,26 @@ except ImportError as exc:  # pragma: no cover - exercised without Flask install
         "errorwire.integrations.flask needs Flask: pip install errorwire[flask]"
     ) from exc
 
-from errorwire.core.context import Scope, current_scope, request_scope
-from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
+from errorwire.core.context import (
+    InRequest,
+    Scope,
+    add_request_finder,
+    deactivate,
+    enter_request,
+)
+from errorwire.core.event import DeferredRequest, Person, UploadedFile
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi import (
-    ErrorwireMiddleware,
+    END_OF_BODY,
+    SCOPE_KEY,
+    ReportingIterable,
+    WSGIApp,
+    copy_body,
     current_client,
     deferred_from_environ,
     init_from,
+    is_plain_body,
+    report_in,
     report_unhandled,
 )
 
@@ -55,31 +74,91 @@ class Errorwire:
         target: Any = app  # mypy: assigning wsgi_app is Flask's documented way to wrap it
         target.wsgi_app = FlaskWSGIMiddleware(app.wsgi_app, app)
         signals.got_request_exception.connect(_on_request_exception, app, weak=False)
+        add_request_finder(_flask_request)
 
 
-class FlaskWSGIMiddleware(ErrorwireMiddleware):
-    """The request scope of one Flask request. Nothing Flask-specific runs per request:
-    the request, route and user are read from Flask when an error is reported (from
-    its request context while one is active, else from the environ and the URL map)."""
+def _flask_request() -> Optional[InRequest]:
+    """The marker of Flask's current request, in an app errorwire was added to. Flask
+    keeps its request context in a contextvar of its own: errorwire marks nothing per
+    request, and finds the request through Flask only when something asks."""
+    if not flask.has_request_context():
+        return None
+    app = _current(flask.current_app)
+    if EXTENSION_KEY not in app.extensions:
+        return None
+    return (scope_of, flask.request.environ, app)
 
-    framework = FRAMEWORK
 
-    def __init__(self, wsgi_app: Any, app: flask.Flask) -> None:
-        super().__init__(wsgi_app)
+def scope_of(marker: InRequest) -> Scope:
+    """The Scope of the request ``marker`` = ``(scope_of, environ, app)`` names, kept in
+    its environ (made on first use)."""
+    environ: Dict[str, Any] = marker[1]
+    scope = environ.get(SCOPE_KEY)
+    if scope is None:
+        app: flask.Flask = marker[2]
+        client = current_client()
+        made = Scope(
+            FRAMEWORK,
+            lambda: _request_block(environ, app),
+            client.options.max_breadcrumbs if client else None,
+        )
+        made.person_loader = _person_now
+        scope = environ.setdefault(SCOPE_KEY, made)
+    return scope  # type: ignore[no-any-return]
+
+
+def _request_block(environ: Dict[str, Any], app: flask.Flask) -> DeferredRequest:
+    if flask.has_request_context() and flask.request.environ is environ:
+        return deferred_request(_current(flask.request))
+    # After Flask popped the request context (a streamed body, close(), teardown): the
+    # URL map is matched again, on the worker.
+    return deferred_from_environ(environ, lambda copy: _route_fields(app, copy))
+
+
+class FlaskWSGIMiddleware:
+    """Around ``app.wsgi_app``: reports what Flask itself never surfaces (errors while
+    the response streams, in ``close()`` and in teardown) and keeps a capped copy of
+    the body the app reads. While Flask's request context is active, errorwire finds
+    the request through it (``_flask_request``): nothing else runs per request."""
+
+    def __init__(self, wsgi_app: WSGIApp, app: flask.Flask) -> None:
+        self.app = wsgi_app
         self.flask_app = app
 
-    def new_scope(self, environ: Dict[str, Any]) -> Scope:
-        scope = super().new_scope(environ)
-        scope.person_loader = _person_now
-        return scope
+    def __call__(
+        self, environ: Dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
+            copy_body(environ)
+        try:
+            result = self.app(environ, start_response)
+        except Exception as exc:  # teardown: Flask's request context is already gone
+            report_in((scope_of, environ, self.flask_app), exc, status=500)
+            raise
+        if is_plain_body(result, environ):  # send_file hands back the server's file wrapper
+            return result
+        return FlaskResponseBody(result, (scope_of, environ, self.flask_app))
 
-    def build_request(self, environ: Dict[str, Any]) -> Union[Request, DeferredRequest]:
-        if flask.has_request_context() and flask.request.environ is environ:
-            return deferred_request(_current(flask.request))
-        # After Flask popped the request context (a streamed body, close()): the URL map
-        # is matched again, on the worker.
-        app = self.flask_app
-        return deferred_from_environ(environ, lambda copy: _route_fields(app, copy))
+
+class FlaskResponseBody(ReportingIterable):
+    """Flask's response iterable, reporting what its iteration and ``close()`` raise.
+    The request is not made current around each step (a context switch per chunk,
+    too dear for every response): a streamed body that needs the request uses
+    ``flask.stream_with_context``, and errorwire finds it through Flask too."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[bytes]:
+        iterator = iter(self._result)
+        while True:
+            try:
+                chunk = next(iterator, END_OF_BODY)
+            except Exception as exc:
+                report_in(self._marker, exc)
+                raise
+            if chunk is END_OF_BODY:
+                return
+            yield chunk  # type: ignore[misc]
 
 
 def _route_fields(app: flask.Flask, environ: Dict[str, Any]) -> Dict[str, Any]:
@@ -100,18 +179,16 @@ def _person_now() -> Optional[Person]:
 
 def _on_request_exception(sender: flask.Flask, exception: BaseException, **_: Any) -> None:
     with swallow("flask got_request_exception"):  # a receiver that raises breaks Flask
-        scope = current_scope()
-        if scope.framework == FRAMEWORK:
-            scope.response_status = 500
+        marker = _flask_request()
+        if marker is None:  # pragma: no cover - Flask sends it inside a request context
             report_unhandled(exception)
             return
-        # A request dispatched without the WSGI wrapper (e.g. app.test_request_context()).
-        request = _current(flask.request)
-        app_globals = _current(flask.g)
-        with request_scope(FRAMEWORK, lambda: deferred_request(request)) as temporary:
-            temporary.person_loader = lambda: load_person(app_globals)
-            temporary.response_status = 500
+        token = enter_request(marker)  # this request, even inside an outer WSGI wrapper's
+        try:
+            scope_of(marker).response_status = 500
             report_unhandled(exception)
+        finally:
+            deactivate(token)
 
 
 def deferred_request(request: flask.Request) -> DeferredRequest:

@@ -98,18 +98,15 @@ class ErrorwireMiddleware:
         token = enter_request(marker)
         try:
             if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
-                _copy_body(environ)
+                copy_body(environ)
             result = self.app(environ, start_response)
         except Exception as exc:
             _report_app_error(exc)
             raise
         finally:
             deactivate(token)
-        if result.__class__ is list or result.__class__ is tuple:
-            return result  # cannot fail while iterated
-        file_wrapper = environ.get("wsgi.file_wrapper")
-        if file_wrapper is not None and _is_instance(result, file_wrapper):
-            return result  # the server's own file wrapper must stay itself (sendfile)
+        if is_plain_body(result, environ):
+            return result
         return ReportingIterable(result, marker)
 
 
@@ -118,6 +115,19 @@ def _report_app_error(exc: BaseException) -> None:
     with swallow("wsgi report"):
         current_scope().response_status = 500
         report_unhandled(exc)
+
+
+def report_in(marker: InRequest, exc: BaseException, status: Optional[int] = None) -> None:
+    """Report ``exc`` in the request ``marker`` names, made current for the report (the
+    app call has returned, or the framework's own request context is gone)."""
+    token = enter_request(marker)
+    try:
+        if status is not None:
+            with swallow("wsgi report"):
+                current_scope().response_status = status
+        report_unhandled(exc)
+    finally:
+        deactivate(token)
 
 
 def deferred_from_environ(
@@ -141,7 +151,7 @@ def deferred_from_environ(
     return DeferredRequest(build)
 
 
-def _copy_body(environ: Dict[str, Any]) -> None:
+def copy_body(environ: Dict[str, Any]) -> None:
     """Tee ``wsgi.input`` when a body may come: a Content-Length above 0, or chunked."""
     if environ.get("CONTENT_LENGTH") == "0" and "HTTP_TRANSFER_ENCODING" not in environ:
         return
@@ -152,8 +162,17 @@ def _copy_body(environ: Dict[str, Any]) -> None:
         tee_input(environ, client.options.max_request_body)
 
 
-def _is_instance(result: Iterable[bytes], file_wrapper: Any) -> bool:
-    return isinstance(file_wrapper, type) and isinstance(result, file_wrapper)
+def is_plain_body(result: Iterable[bytes], environ: Mapping[str, Any]) -> bool:
+    """A body to hand back as it is: a list or tuple cannot fail while iterated, and
+    the server's own file wrapper must stay itself (sendfile)."""
+    if result.__class__ is list or result.__class__ is tuple:
+        return True
+    file_wrapper = environ.get("wsgi.file_wrapper")
+    return (
+        file_wrapper is not None
+        and isinstance(file_wrapper, type)
+        and isinstance(result, file_wrapper)
+    )
 
 
 class ReportingIterable:
@@ -182,11 +201,12 @@ class ReportingIterable:
             try:
                 result.close()
             except Exception as exc:
-                _report_in(self._marker, exc)
+                report_in(self._marker, exc)
                 raise
 
 
-_DONE = object()
+END_OF_BODY = object()
+"""``next(iterator, END_OF_BODY)``: the end, without StopIteration raised through Python."""
 
 
 def _streamed(result: Iterable[bytes], marker: InRequest) -> Iterator[bytes]:
@@ -197,20 +217,13 @@ def _streamed(result: Iterable[bytes], marker: InRequest) -> Iterator[bytes]:
     while True:
         token = enter_request(marker)
         try:
-            chunk = next(iterator, _DONE)  # the end is no exception raised through Python
+            chunk = next(iterator, END_OF_BODY)  # the end is no exception raised through Python
         except Exception as exc:
             report_unhandled(exc)
             raise
         finally:
             deactivate(token)
-        if chunk is _DONE:
+        if chunk is END_OF_BODY:
             return
         yield chunk  # type: ignore[misc]
 
-
-def _report_in(marker: InRequest, exc: BaseException) -> None:
-    token = enter_request(marker)
-    try:
-        report_unhandled(exc)
-    finally:
-        deactivate(token)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any, Iterator, List, Optional
 
 import flask
 import flask_login
 
+import errorwire
 from errorwire.integrations.flask import Errorwire
 
 raised: List[BaseException] = []
@@ -74,9 +76,14 @@ def make_app(with_errorwire: bool = True, **config: Any) -> flask.Flask:
         @flask.stream_with_context
         def body() -> Iterator[str]:
             yield f"hello {flask.request.args['name']}\n"
+            errorwire.set_person(id=flask.request.args["name"])  # while the body streams
             raise RuntimeError(f"stream of {flask.request.args['name']} broke")
 
         return flask.Response(body(), mimetype="text/plain")
+
+    @app.route("/file")
+    def file() -> flask.Response:
+        return flask.send_file(io.BytesIO(b"file body"), mimetype="text/plain")
 
     @app.route("/form", methods=["POST"])
     def form() -> str:

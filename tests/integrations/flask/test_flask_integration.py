@@ -109,6 +109,46 @@ def test_stream_with_context_error_is_reported(receiver: Receiver, all_vendors: 
     event, _ = reports.one()
     assert event.request is not None and event.request.query == {"name": "ada"}
     assert event.context == "/stream-with-context"
+    assert event.person is not None and event.person.id == "ada"  # set while it streamed
+
+
+def test_a_request_dispatched_without_the_wsgi_wrapper_keeps_its_own_scope(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    app = web.make_app()
+    errorwire.set_person(id="outside any request")
+    with app.test_request_context("/items/4?via=context"):
+        errorwire.set_person(id="in the request")
+        errorwire.add_breadcrumb("before dispatch")
+        try:  # what Flask.wsgi_app does, without the WSGI layer errorwire wraps
+            app.full_dispatch_request()
+        except web.OutOfStock as exc:
+            assert app.handle_exception(exc).status_code == 500
+    event, _ = reports.one()
+    assert event.framework == "flask" and event.response_status == 500
+    assert event.person is not None and event.person.id == "in the request"
+    assert [b.message for b in event.breadcrumbs] == ["before dispatch"]
+    assert event.request is not None and event.request.query == {"via": "context"}
+    assert event.context == "/items/<int:item_id>"
+    errorwire.capture_message("after the request")
+    first, after = reports.settle()
+    assert first is event
+    assert after.person is not None and after.person.id == "outside any request"
+    assert "before dispatch" not in [b.message for b in after.breadcrumbs]
+
+
+def test_send_file_body_stays_the_servers_file_wrapper() -> None:
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wsgi import FileWrapper
+
+    for with_errorwire in (False, True):
+        environ = EnvironBuilder(path="/file").get_environ()
+        environ["wsgi.file_wrapper"] = FileWrapper
+        body = web.make_app(with_errorwire).wsgi_app(environ, lambda *args: None)
+        assert isinstance(body, FileWrapper)  # sendfile still applies
+        assert b"".join(body) == b"file body"
+        body.close()
 
 
 def test_after_request_hook_error_is_reported(receiver: Receiver, all_vendors: Env) -> None:
