@@ -226,4 +226,3 @@ def _streamed(result: Iterable[bytes], marker: InRequest) -> Iterator[bytes]:
         if chunk is END_OF_BODY:
             return
         yield chunk  # type: ignore[misc]
-
