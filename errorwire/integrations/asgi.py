@@ -11,7 +11,17 @@ Lifespan and other scope types pass through untouched.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional, Tuple
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    List,
+    MutableMapping,
+    Optional,
+    Set,
+    Tuple,
+)
 
 from errorwire.api import ensure_client
 from errorwire.core.client import mark_reported
@@ -118,9 +128,14 @@ class ErrorwireMiddleware:
 
     def _report(self, exc: Exception, marker: InRequest) -> None:
         with _REPORTING:
-            target = single_leaf(exc)
-            if _is_named(target, NOT_REPORTED):
-                return
+            if exc.__class__ in _PLAIN_CLASSES:  # the usual case, and an error storm's
+                target: BaseException = exc
+            else:
+                target = single_leaf(exc)
+                if _is_named(target, NOT_REPORTED):
+                    return
+                if target is exc and len(_PLAIN_CLASSES) < 1024:
+                    _PLAIN_CLASSES.add(exc.__class__)
             # Still inside the request: the Scope (and the request block, with its
             # route as the report's context) is made only if the report is built.
             ensure_client().capture_exception(target, handled=False)
@@ -162,6 +177,8 @@ def _is_named(obj: object, names: Tuple[str, ...]) -> bool:
 
 
 _NAMED: Dict[Tuple[type, Tuple[str, ...]], bool] = {}
+_PLAIN_CLASSES: Set[type] = set()
+"""Classes reported as they are: no exception group, none of NOT_REPORTED."""
 _REPORTING = swallow("asgi report")  # stateless: one for every report
 
 
