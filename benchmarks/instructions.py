@@ -1,0 +1,130 @@
+"""CPU instructions per request under valgrind: a deterministic cost, for comparing changes.
+
+On a shared VM the wall-clock ratios move by more than the 2% a change is about;
+instruction counts do not. Each (framework, variant, path) runs twice under
+``valgrind --tool=cachegrind`` with the same hash seed, ``SHORT`` and ``LONG``
+requests after the same warm-up; the difference divided by ``LONG - SHORT`` is
+the cost of one request, start-up cancelled out. Garbage collection is frozen
+after the warm-up and errorwire's queue flushed (its worker renders nothing
+inside the measured requests), so the numbers are the request thread's own.
+``/error`` comes after 300 failures of the same error: errorwire's storm control
+counts it without building a report, the path of an error burst.
+
+    python benchmarks/instructions.py                  # every framework, /ok and /error
+    python benchmarks/instructions.py flask --paths /ok
+
+Needs valgrind; not part of ``nox -s bench``. Instructions are not time (a cache
+miss costs more than an add), but a change that removes instructions from the
+request path removes time from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+HERE = Path(__file__).resolve().parent
+SHORT, LONG, WARMUP = 100, 1600, 300
+UNREACHABLE_SINK = "http://127.0.0.1:9"
+"""Reports are built and queued, never sent: sending is the worker's, not the request's."""
+
+
+def run_requests(framework: str, variant: str, path: str, count: int) -> None:
+    """The measured process: warm up, settle, then ``count`` requests."""
+    sys.path.insert(0, str(HERE))
+    from apps import BUILDERS, setup_reporter
+    from runner import asgi_call, wsgi_caller
+
+    setup_reporter(variant, framework, UNREACHABLE_SINK)
+    app = BUILDERS[framework](variant)
+
+    def settle() -> None:
+        if variant == "errorwire":
+            import errorwire
+
+            errorwire.flush(5.0)
+        gc.collect()
+        gc.freeze()
+
+    if framework == "starlette":
+
+        async def requests(n: int) -> None:
+            for _ in range(n):
+                await asgi_call(app, path)
+
+        asyncio.run(requests(WARMUP))
+        settle()
+        asyncio.run(requests(count))
+    else:
+        call = wsgi_caller(app)
+        for _ in range(WARMUP):
+            call(path)
+        settle()
+        for _ in range(count):
+            call(path)
+
+
+def instructions(framework: str, variant: str, path: str, count: int) -> int:
+    command = [
+        "valgrind",
+        "--tool=cachegrind",
+        "--cache-sim=no",
+        "--cachegrind-out-file=/dev/null",
+        sys.executable,
+        __file__,
+        "--child",
+        framework,
+        variant,
+        path,
+        str(count),
+    ]
+    env = {**os.environ, "PYTHONHASHSEED": "1"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        raise RuntimeError(f"{framework}/{variant} {path} failed:\n{done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def per_request(framework: str, variant: str, path: str) -> int:
+    short = instructions(framework, variant, path, SHORT)
+    long = instructions(framework, variant, path, LONG)
+    return (long - short) // (LONG - SHORT)
+
+
+def main() -> int:
+    if sys.argv[1:2] == ["--child"]:
+        framework, variant, path, count = sys.argv[2:6]
+        run_requests(framework, variant, path, int(count))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("frameworks", nargs="*", default=["flask", "django", "starlette"])
+    parser.add_argument("--paths", nargs="*", default=["/ok", "/error"])
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed", file=sys.stderr)
+        return 2
+    print("| framework | path | bare | errorwire | added | errorwire / bare |")
+    print("|---|---|---|---|---|---|")
+    for framework in args.frameworks:
+        for path in args.paths:
+            counts: Dict[str, int] = {}
+            for variant in ("bare", "errorwire"):
+                counts[variant] = per_request(framework, variant, path)
+            bare, ours = counts["bare"], counts["errorwire"]
+            cells: List[str] = [framework, path, f"{bare:,}", f"{ours:,}", f"{ours - bare:+,}"]
+            cells.append(f"{ours / bare:.3f}")
+            print("| " + " | ".join(cells) + " |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
