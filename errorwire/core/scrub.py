@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from urllib.parse import quote_plus, unquote_plus
 
 from errorwire.core.config import DEFAULT_MAX_BYTES, Options
-from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Request, UploadedFile
+from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Request, UploadedFile
 from errorwire.core.scrub_rules import (
     FILTERED,
     KeyMatcher,
@@ -80,9 +80,10 @@ class Scrubber:
     # -- the event ---------------------------------------------------------------------
 
     def event(self, event: Event) -> Event:
+        source_clean = self.source_is_clean(event.exceptions)
         return dataclasses.replace(
             event,
-            exceptions=[self.exception(info) for info in event.exceptions],
+            exceptions=[self.exception(info, source_clean) for info in event.exceptions],
             message=self.optional_text(event.message),
             context=self.optional_text(event.context),
             request=None if event.request is None else self.request(event.request),
@@ -91,8 +92,32 @@ class Scrubber:
             extra=self.mapping(event.extra),
         )
 
-    def exception(self, info: ExceptionInfo) -> ExceptionInfo:
-        return dataclasses.replace(info, message=self.optional_text(info.message))
+    def exception(self, info: ExceptionInfo, source_clean: bool = False) -> ExceptionInfo:
+        return dataclasses.replace(
+            info,
+            message=self.optional_text(info.message),
+            frames=info.frames if source_clean else [self.frame(f) for f in info.frames],
+        )
+
+    def source_is_clean(self, exceptions: List[ExceptionInfo]) -> bool:
+        """Whether no source line around any frame holds anything to filter (a key or
+        token written into the code travels with its context).
+
+        Every pattern stays within a line, so lines that scrub to themselves joined
+        also do one by one: one pass over all of them settles the usual case."""
+        lines = [line for info in exceptions for frame in info.frames for line in _lines(frame)]
+        joined = "\n".join(lines)
+        return self.text(joined) == joined
+
+    def frame(self, frame: Frame) -> Frame:
+        if frame.code is None and not frame.pre_context and not frame.post_context:
+            return frame
+        return dataclasses.replace(
+            frame,
+            code=self.optional_text(frame.code),
+            pre_context=[self.text(line) for line in frame.pre_context],
+            post_context=[self.text(line) for line in frame.post_context],
+        )
 
     def breadcrumb(self, crumb: Breadcrumb) -> Breadcrumb:
         return dataclasses.replace(
@@ -295,3 +320,8 @@ def _header(request: Request, name: str) -> Optional[str]:
         if str(key).lower() == name:
             return str(value)
     return None
+
+
+def _lines(frame: Frame) -> List[str]:
+    code = [] if frame.code is None else [frame.code]
+    return [*frame.pre_context, *code, *frame.post_context]

@@ -118,6 +118,8 @@ _JWT = re.compile(r"(?<![\w-])eyJ[\w-]{2,}\.eyJ[\w-]{2,}\.[\w-]*")
 """The look-behind starts a match only where a run starts: linear on ``eyJ-eyJ-...``."""
 _URL_PASSWORD = re.compile(r"([a-zA-Z][\w+.\-]{0,30}://[^\s/:@]*:)[^\s/@]+(?=@)")
 _DIGIT_RUN = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
+_CARD_LENGTH_RUN = re.compile(r"[0-9][0-9 \-]{11}")
+"""Where no 12 characters of digits, spaces and dashes follow a digit, no run is a card."""
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _PAIR = re.compile(
     # key=value, key: value, "key": "value", 'key': 'value'. A bare value stops at '='
@@ -155,6 +157,8 @@ def scrub_values(text: str) -> str:
         text = _JWT.sub(FILTERED, text)
     if "://" in text:
         text = _URL_PASSWORD.sub(r"\1" + URL_FILTERED, text)
+    if _CARD_LENGTH_RUN.search(text) is None:  # code and logs: short runs of digits only
+        return text
     return _DIGIT_RUN.sub(_cards_in_run, text)
 
 

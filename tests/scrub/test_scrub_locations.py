@@ -249,3 +249,21 @@ def test_person_is_sent_as_is(receiver: Receiver, all_vendors: Dict[str, Any]) -
     assert errorwire.flush(timeout=5.0)
     for item in receiver.wait_for(3):
         assert b"alice@example.com" in item.body, item.vendor
+
+
+def test_source_context_lines(receiver: Receiver, all_vendors: Dict[str, Any]) -> None:
+    """A key written into the code travels with the lines around the failing one."""
+    errorwire.init(sync=True, **all_vendors)
+    api_key = "pl4nted-S3CRET-value"  # the literal, in a line of this frame's context
+    label = "harmless-n31ghbour"
+    try:
+        raise RuntimeError(f"lookup failed ({len(api_key)} / {len(label)})")
+    except RuntimeError:
+        assert errorwire.capture_exception() is not None
+    assert errorwire.flush(timeout=5.0)
+    bodies = {item.vendor: item.body for item in receiver.wait_for(3)}
+    for vendor, body in bodies.items():
+        assert_valid(vendor, json.loads(body))
+    # Raygun's stack frames carry no source lines.
+    assert_scrubbed(bodies, shown_by=("rollbar", "bugsnag"))
+    assert b"api_key = \\\"[Filtered]\\\"" in bodies["rollbar"]
