@@ -53,7 +53,7 @@ from errorwire.core.context import (
 )
 from errorwire.core.safety import swallow
 from errorwire.integrations.django_request import FILTERED, build_request, load_person
-from errorwire.integrations.wsgi import current_client, init_from, report_unhandled
+from errorwire.integrations.wsgi import init_from, report_unhandled
 
 FRAMEWORK = "django"
 
@@ -68,12 +68,7 @@ def scope_of(marker: InRequest) -> Scope:
     request: HttpRequest = marker[1]
     scope: Optional[Scope] = request.__dict__.get(SCOPE_ATTRIBUTE)
     if scope is None:
-        client = current_client()
-        scope = Scope(
-            FRAMEWORK,
-            lambda: build_request(request),
-            client.options.max_breadcrumbs if client else None,
-        )
+        scope = Scope(FRAMEWORK, lambda: build_request(request))
         scope.person_loader = lambda: load_person(request)
         scope = request.__dict__.setdefault(SCOPE_ATTRIBUTE, scope)
     return scope

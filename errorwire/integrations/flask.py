@@ -43,7 +43,6 @@ from errorwire.core.event import DeferredRequest, Person, UploadedFile
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi import (
     END_OF_BODY,
-    SCOPE_KEY,
     ReportingIterable,
     WSGIApp,
     copy_body,
@@ -53,6 +52,7 @@ from errorwire.integrations.wsgi import (
     is_plain_body,
     report_in,
     report_unhandled,
+    scope_in,
 )
 
 FRAMEWORK = "flask"
@@ -93,18 +93,13 @@ def scope_of(marker: InRequest) -> Scope:
     """The Scope of the request ``marker`` = ``(scope_of, environ, app)`` names, kept in
     its environ (made on first use)."""
     environ: Dict[str, Any] = marker[1]
-    scope = environ.get(SCOPE_KEY)
-    if scope is None:
-        app: flask.Flask = marker[2]
-        client = current_client()
-        made = Scope(
-            FRAMEWORK,
-            lambda: _request_block(environ, app),
-            client.options.max_breadcrumbs if client else None,
-        )
-        made.person_loader = _person_now
-        scope = environ.setdefault(SCOPE_KEY, made)
-    return scope  # type: ignore[no-any-return]
+    return scope_in(environ, lambda: _new_scope(environ, marker[2]))
+
+
+def _new_scope(environ: Dict[str, Any], app: flask.Flask) -> Scope:
+    scope = Scope(FRAMEWORK, lambda: _request_block(environ, app))
+    scope.person_loader = _person_now
+    return scope
 
 
 def _request_block(environ: Dict[str, Any], app: flask.Flask) -> DeferredRequest:

@@ -9,7 +9,7 @@ for it).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional
 
 from errorwire import api
 from errorwire.core.client import Client
@@ -57,6 +57,14 @@ SCOPE_KEY = "errorwire.scope"
 """Where a request's Scope is kept in its WSGI environ, once something needs it."""
 
 
+def scope_in(environ: Dict[str, Any], make: Callable[[], Scope]) -> Scope:
+    """The Scope kept in ``environ``; ``make()`` makes it the first time."""
+    scope = environ.get(SCOPE_KEY)
+    if scope is None:
+        scope = environ.setdefault(SCOPE_KEY, make())
+    return scope  # type: ignore[no-any-return]
+
+
 class ErrorwireMiddleware:
     """Wrap a WSGI app; its behaviour (status, headers, body, exceptions) is unchanged.
 
@@ -75,21 +83,9 @@ class ErrorwireMiddleware:
     def scope_of(self, marker: InRequest) -> Scope:
         """The Scope of the request ``marker`` names (made on first use)."""
         environ: Dict[str, Any] = marker[1]
-        scope = environ.get(SCOPE_KEY)
-        if scope is None:
-            scope = environ.setdefault(SCOPE_KEY, self.new_scope(environ))
-        return scope  # type: ignore[no-any-return]
-
-    def new_scope(self, environ: Dict[str, Any]) -> Scope:
-        client = current_client()
-        return Scope(
-            self.framework,
-            lambda: self.build_request(environ),
-            client.options.max_breadcrumbs if client else None,
+        return scope_in(
+            environ, lambda: Scope(self.framework, lambda: deferred_from_environ(environ))
         )
-
-    def build_request(self, environ: Dict[str, Any]) -> Union[Request, DeferredRequest]:
-        return deferred_from_environ(environ)
 
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
