@@ -23,6 +23,22 @@ def fail_the_same_way(number: int) -> None:
         errorwire.capture_exception(exc)
 
 
+def fail_from_threads(thread_count: int, each: int) -> None:
+    """``thread_count`` threads, released together, each failing ``each`` times."""
+    barrier = threading.Barrier(thread_count)
+
+    def storm(offset: int) -> None:
+        barrier.wait()
+        for number in range(each):
+            fail_the_same_way(offset + number)
+
+    threads = [threading.Thread(target=storm, args=(i * each,)) for i in range(thread_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+
 def test_storm_of_10000_identical_errors_sends_the_limit_plus_one_summary(
     start: Callable[..., Any], receiver: Receiver
 ) -> None:
@@ -51,18 +67,7 @@ def test_a_storm_from_eight_threads_counts_every_report(
     """Suppression is lock-free (threads queued behind a lock in a storm): no report may
     go uncounted when eight threads report the same error at once."""
     client = start()
-    barrier = threading.Barrier(8)
-
-    def storm(offset: int) -> None:
-        barrier.wait()
-        for number in range(2_000):
-            fail_the_same_way(offset + number)
-
-    threads = [threading.Thread(target=storm, args=(i * 2_000,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    fail_from_threads(8, 2_000)
     assert errorwire.flush(timeout=30)
 
     got = by_vendor(receiver.wait_for(3 * 61))
@@ -110,16 +115,7 @@ def test_concurrent_storm_from_many_threads_stays_within_the_limit(
     start: Callable[..., Any], receiver: Receiver
 ) -> None:
     client = start(storm_limit=20)
-
-    def worker(base: int) -> None:
-        for number in range(250):
-            fail_the_same_way(base + number)
-
-    threads = [threading.Thread(target=worker, args=(n * 1000,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    fail_from_threads(8, 250)
     assert errorwire.flush(timeout=30)
 
     receiver.wait_for(3 * 21)

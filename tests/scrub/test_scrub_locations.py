@@ -266,4 +266,4 @@ def test_source_context_lines(receiver: Receiver, all_vendors: Dict[str, Any]) -
         assert_valid(vendor, json.loads(body))
     # Raygun's stack frames carry no source lines.
     assert_scrubbed(bodies, shown_by=("rollbar", "bugsnag"))
-    assert b"api_key = \\\"[Filtered]\\\"" in bodies["rollbar"]
+    assert b'api_key = \\"[Filtered]\\"' in bodies["rollbar"]
