@@ -22,7 +22,8 @@ from errorwire.core import ignore as ignore_rules
 from errorwire.core.config import Bugsnag, Options, VendorSettings
 from errorwire.core.context import current_scope
 from errorwire.core.event import DeferredRequest, Event, Person
-from errorwire.core.grouping import grouping_key, quick_identity
+from errorwire.core.grouping import grouping_key
+from errorwire.core.identity import quick_identity
 from errorwire.core.hooks import run_event_hook, run_payload_hook
 from errorwire.core.safety import let_request_threads_run, log_once, logger, swallow
 from errorwire.core.scrub import scrub_event
@@ -145,7 +146,7 @@ class Client:
                 return None
             identity = None
             if self.options.before_send is None:  # a hook may regroup: then no shortcut
-                identity = quick_identity(exc)
+                identity = quick_identity(exc, self.project_root)
                 known = fingerprint or self._grouping_keys.get(identity)
                 if known is not None and self.storm.suppress_known(known):
                     self._drop_storm()

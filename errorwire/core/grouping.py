@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from errorwire.core.event import ExceptionInfo
 
@@ -49,44 +49,3 @@ def grouping_key(chain: List[ExceptionInfo]) -> str:
         for filename, function, _ in [k for k in keys if k[2]] or keys[-3:]:
             digest.update(f"|{filename}:{function}".encode("utf-8", "replace"))
     return digest.hexdigest()
-
-
-# BaseException's own slots: a subclass overriding these attributes cannot mislead us.
-_CAUSE = BaseException.__dict__["__cause__"].__get__
-_CONTEXT = BaseException.__dict__["__context__"].__get__
-_SUPPRESS = BaseException.__dict__["__suppress_context__"].__get__
-
-QUICK_FRAMES = 64
-QUICK_LINKS = 4
-
-
-def quick_identity(exc: BaseException) -> Tuple[object, ...]:
-    """A cheap stand-in for the grouping key, computed without building frames.
-
-    The exception classes and code objects along the traceback of ``exc`` and its
-    first few causes/contexts: two exceptions with the same identity get the same
-    grouping key. Used only to recognise a key already known to be in a storm.
-
-    Code objects go in by ``id``: hashing a code object hashes its bytecode and
-    constants (30 frames: 4.5 µs against 0.3). Code objects of loaded modules live
-    as long as the process; an id reused by code made later could only merge two
-    identities, and only while the first is storming.
-    """
-    parts: List[object] = []
-    append = parts.append
-    current: Optional[BaseException] = exc
-    links = 0
-    while current is not None and links < QUICK_LINKS:
-        links += 1
-        append(current.__class__)
-        tb = current.__traceback__
-        left = QUICK_FRAMES
-        while tb is not None and left:
-            append(id(tb.tb_frame.f_code))
-            tb = tb.tb_next
-            left -= 1
-        cause = _CAUSE(current)
-        current = (
-            cause if cause is not None else (None if _SUPPRESS(current) else _CONTEXT(current))
-        )
-    return tuple(parts)

@@ -284,13 +284,39 @@ def _linked(exc: BaseException) -> Iterator[Tuple[str, BaseException]]:
     """
     for member in _group_members(exc):
         yield "group", member
+    link = _cause_or_context(exc)
+    if link is not None:
+        yield link
+
+
+def _cause_or_context(exc: BaseException) -> Optional[Tuple[str, BaseException]]:
     cause = _CAUSE.__get__(exc)
     if cause is not None:
-        yield "cause", cause
-    else:
-        context = _CONTEXT.__get__(exc)
-        if context is not None and not _SUPPRESS_CONTEXT.__get__(exc):
-            yield "context", context
+        return "cause", cause
+    context = _CONTEXT.__get__(exc)
+    if context is not None and not _SUPPRESS_CONTEXT.__get__(exc):
+        return "context", context
+    return None
+
+
+def first_link(exc: BaseException) -> Optional[BaseException]:
+    """The first of ``_linked(exc)``: the link grouping follows towards the root cause."""
+    for member in _group_members(exc):
+        return member
+    link = _cause_or_context(exc)
+    return None if link is None else link[1]
+
+
+def in_project(frame: FrameType, project_root: Optional[str]) -> bool:
+    """Whether ``frame``'s code is the project's (the code-info cache ``frame_entries`` uses)."""
+    known = _CODE_INFO.get(project_root)
+    if known is None:
+        known = _CODE_INFO.setdefault(project_root, {})
+    code = frame.f_code
+    info = known.get(id(code))
+    if info is None or info[0] is not code:
+        info = _code_info(code, frame, known, project_root)
+    return info[3]
 
 
 def extract_chain(
