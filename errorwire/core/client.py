@@ -23,8 +23,8 @@ from errorwire.core.config import Bugsnag, Options, VendorSettings
 from errorwire.core.context import current_scope
 from errorwire.core.event import DeferredRequest, Event, Person
 from errorwire.core.grouping import grouping_key
-from errorwire.core.identity import quick_identity
 from errorwire.core.hooks import run_event_hook, run_payload_hook
+from errorwire.core.identity import quick_identity
 from errorwire.core.safety import let_request_threads_run, log_once, logger, swallow
 from errorwire.core.scrub import scrub_event
 from errorwire.core.server import server_info
@@ -147,7 +147,9 @@ class Client:
             identity = None
             if self.options.before_send is None:  # a hook may regroup: then no shortcut
                 identity = quick_identity(exc, self.project_root)
-                known = fingerprint or self._grouping_keys.get(identity)
+                known = fingerprint or (
+                    self._grouping_keys.get(identity) if identity is not None else None
+                )
                 if known is not None and self.storm.suppress_known(known):
                     self._drop_storm()
                     return None

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import builtins
 from types import TracebackType
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from errorwire.core.stacktrace import MAX_FRAMES, first_link, in_project
 
@@ -64,7 +64,7 @@ def quick_identity(exc: BaseException, project_root: Optional[str]) -> Optional[
     depth = len(path) - 1
     while True:
         current = path[depth]
-        parts = [current.__class__]
+        parts: List[object] = [current.__class__]
         append = parts.append
         tb = _TRACEBACK(current)
         left = QUICK_FRAMES
