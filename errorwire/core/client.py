@@ -25,7 +25,13 @@ from errorwire.core.event import DeferredRequest, Event, Person
 from errorwire.core.grouping import grouping_key
 from errorwire.core.hooks import run_event_hook, run_payload_hook
 from errorwire.core.identity import quick_identity
-from errorwire.core.safety import let_request_threads_run, log_once, logger, swallow
+from errorwire.core.safety import (
+    let_request_threads_run,
+    log_once,
+    logger,
+    swallow,
+    swallowed_error,
+)
 from errorwire.core.scrub import scrub_event
 from errorwire.core.server import server_info
 from errorwire.core.source_context import add_source_context
@@ -55,9 +61,6 @@ def mark_reported(exc: BaseException) -> bool:
     except (AttributeError, TypeError):  # no __dict__: report it, it cannot be deduped
         pass
     return True
-
-
-_CAPTURING = swallow("capture_exception")  # stateless: one for every capture
 
 
 class Client:
@@ -137,7 +140,7 @@ class Client:
             exc = sys.exc_info()[1]
             if exc is None:
                 return None
-        with _CAPTURING:
+        try:  # not ``with swallow()``: an error storm passes here (see swallowed_error)
             if self._ignored.matches(exc):
                 self.drop("ignored", "its exception class is in ignore (or the defaults)")
                 return None
@@ -167,6 +170,8 @@ class Client:
                 self._remember_grouping_key(identity, event.grouping_key)
             exc_info = (type(exc), exc, exc.__traceback__)
             return self._finish(event, {**(hint or {}), "exc_info": exc_info})
+        except Exception as error:
+            swallowed_error("capture_exception", error)
         return None
 
     def capture_message(

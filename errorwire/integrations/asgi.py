@@ -28,7 +28,7 @@ from errorwire.core.client import mark_reported
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request
 from errorwire.core.event import DeferredRequest, Person, Request
 from errorwire.core.request import BodyCapture, build_request, parse_cookies
-from errorwire.core.safety import swallow
+from errorwire.core.safety import swallow, swallowed_error
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -101,7 +101,7 @@ class ErrorwireMiddleware:
                         content_type = _raw_header(scope, b"content-type")
                         capture = scope[BODY_KEY] = BodyCapture(content_type, limit)
                     except Exception as exc:
-                        _swallowed("copy request body", exc)
+                        swallowed_error("copy request body", exc)
                         return message
                 capture.add(chunk)  # never raises: it guards itself
             return message
@@ -127,7 +127,7 @@ class ErrorwireMiddleware:
         return None
 
     def _report(self, exc: Exception, marker: InRequest) -> None:
-        with _REPORTING:
+        try:  # not ``with swallow()``: an error storm passes here (see swallowed_error)
             if exc.__class__ in _PLAIN_CLASSES:  # the usual case, and an error storm's
                 target: BaseException = exc
             else:
@@ -141,6 +141,8 @@ class ErrorwireMiddleware:
             ensure_client().capture_exception(target, handled=False)
             if target is not exc:
                 mark_reported(exc)  # the group the server logs is the same report
+        except Exception as error:
+            swallowed_error("asgi report", error)
 
 
 def single_leaf(exc: BaseException) -> BaseException:
@@ -179,7 +181,6 @@ def _is_named(obj: object, names: Tuple[str, ...]) -> bool:
 _NAMED: Dict[Tuple[type, Tuple[str, ...]], bool] = {}
 _PLAIN_CLASSES: Set[type] = set()
 """Classes reported as they are: no exception group, none of NOT_REPORTED."""
-_REPORTING = swallow("asgi report")  # stateless: one for every report
 
 
 BODY_KEY = "errorwire.body"
@@ -282,12 +283,6 @@ def _raw_header(scope: MutableMapping[str, Any], name: bytes) -> Optional[str]:
         if key.lower() == name:
             return str(value.decode("latin-1"))
     return None
-
-
-def _swallowed(step: str, exc: Exception) -> None:
-    """Count and log ``exc`` as errorwire's own failure in ``step`` (never raises)."""
-    with swallow(step):
-        raise exc
 
 
 def _headers(raw: Any) -> Dict[str, str]:
