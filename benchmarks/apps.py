@@ -11,7 +11,9 @@ import logging
 from typing import Any, Callable, Dict
 
 FRAMEWORKS = ("flask", "django", "starlette")
-VARIANTS = ("bare", "errorwire", "sentry", "rollbar", "bugsnag")
+VARIANTS = ("bare", "floor", "errorwire", "sentry", "rollbar", "bugsnag")
+"""``floor``: a middleware that only calls the app, added where errorwire's goes. No
+integration can cost less; its ratio shows what the driver lets any layer keep."""
 ROLLBAR_TOKEN = "a" * 32
 BUGSNAG_KEY = "b" * 32
 
@@ -24,6 +26,30 @@ def fail() -> None:
         helper(1)
     except KeyError as exc:
         raise ValueError("benchmark failure") from exc
+
+
+class EmptyWSGIMiddleware:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+
+class EmptyDjangoMiddleware:
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        return self.get_response(request)
+
+
+class EmptyASGIMiddleware:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
 
 
 def setup_reporter(variant: str, framework: str, sink: str, storm_control: bool = True) -> None:
@@ -83,6 +109,8 @@ def flask_app(variant: str) -> Any:
         from errorwire.integrations.flask import Errorwire
 
         Errorwire(app)
+    elif variant == "floor":
+        app.wsgi_app = EmptyWSGIMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     elif variant == "rollbar":
         import rollbar.contrib.flask
         from flask import got_request_exception
@@ -110,6 +138,7 @@ def django_app(variant: str) -> Any:
 
     middleware = {
         "bare": [],
+        "floor": ["apps.EmptyDjangoMiddleware"],
         "errorwire": ["errorwire.integrations.django.ErrorwireMiddleware"],
         "sentry": [],
         "rollbar": ["rollbar.contrib.django.middleware.RollbarNotifierMiddleware"],
@@ -159,6 +188,8 @@ def starlette_app(variant: str) -> Any:
         from errorwire.integrations.starlette import ErrorwireMiddleware
 
         app.add_middleware(ErrorwireMiddleware)
+    elif variant == "floor":
+        app.add_middleware(EmptyASGIMiddleware)
     elif variant == "rollbar":
         from rollbar.contrib.starlette import ReporterMiddleware
 
