@@ -20,10 +20,9 @@ first is storming.
 from __future__ import annotations
 
 import builtins
-from types import TracebackType
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
-from errorwire.core.stacktrace import MAX_FRAMES, first_link, in_project
+from errorwire.core.stacktrace import MAX_FRAMES, CodeInfo, code_infos, first_link, in_project
 
 QUICK_LINKS = 4
 """A longer chain of first links gets no identity (it is reported the long way)."""
@@ -39,7 +38,8 @@ _TRACEBACK = vars(BaseException)["__traceback__"].__get__
 
 def quick_identity(exc: BaseException, project_root: Optional[str]) -> Optional[Tuple[object, ...]]:
     """The root cause's class and code ids; None for a chain too unusual to shortcut
-    (a cycle, more than QUICK_LINKS links, a traceback deeper than QUICK_FRAMES).
+    (more than QUICK_LINKS links, which a cycle always is, or a traceback deeper than
+    QUICK_FRAMES).
 
     Written out in one function: on an error storm's path every call counts.
     """
@@ -56,32 +56,31 @@ def quick_identity(exc: BaseException, project_root: Optional[str]) -> Optional[
             break
         if len(path) >= QUICK_LINKS:
             return None
-        for seen in path:
-            if seen is link:  # a cycle: grouping cuts it where extract_chain does; no shortcut
-                return None
         path.append(link)
         current = link
     depth = len(path) - 1
+    known: Dict[int, CodeInfo] = code_infos(project_root) if depth else {}
     while True:
         current = path[depth]
         parts: List[object] = [current.__class__]
         append = parts.append
+        project = depth == 0  # the outermost is the root also without a project frame
         tb = _TRACEBACK(current)
         left = QUICK_FRAMES
         while tb is not None and left:
-            append(id(tb.tb_frame.f_code))
+            code = tb.tb_frame.f_code
+            key = id(code)
+            append(key)
+            if not project:
+                info = known.get(key)
+                if info is not None and info[0] is code:
+                    project = info[3]
+                else:
+                    project = in_project(tb.tb_frame, project_root)
             tb = tb.tb_next
             left -= 1
         if tb is not None:
             return None
-        if depth == 0 or _has_project_frame(_TRACEBACK(current), project_root):
+        if project:
             return tuple(parts)
         depth -= 1  # no project frame: grouping looks further out
-
-
-def _has_project_frame(tb: Optional[TracebackType], project_root: Optional[str]) -> bool:
-    while tb is not None:
-        if in_project(tb.tb_frame, project_root):
-            return True
-        tb = tb.tb_next
-    return False

@@ -196,9 +196,7 @@ def frame_entries(
     The request thread's share of a frame: a dict lookup and a tuple. No frame
     object is kept (the entry holds the code object, which holds no locals).
     """
-    known = _CODE_INFO.get(project_root)
-    if known is None:
-        known = _CODE_INFO.setdefault(project_root, {})
+    known = code_infos(project_root)
     entries: List[FrameEntry] = []
     append = entries.append
     current = tb
@@ -307,11 +305,18 @@ def first_link(exc: BaseException) -> Optional[BaseException]:
     return None if link is None else link[1]
 
 
-def in_project(frame: FrameType, project_root: Optional[str]) -> bool:
-    """Whether ``frame``'s code is the project's (the code-info cache ``frame_entries`` uses)."""
+def code_infos(project_root: Optional[str]) -> Dict[int, CodeInfo]:
+    """The code-info cache of ``project_root``: ``id(code)`` -> CodeInfo, valid where
+    ``info[0] is code``."""
     known = _CODE_INFO.get(project_root)
     if known is None:
         known = _CODE_INFO.setdefault(project_root, {})
+    return known
+
+
+def in_project(frame: FrameType, project_root: Optional[str]) -> bool:
+    """Whether ``frame``'s code is the project's (the code-info cache ``frame_entries`` uses)."""
+    known = code_infos(project_root)
     code = frame.f_code
     info = known.get(id(code))
     if info is None or info[0] is not code:
