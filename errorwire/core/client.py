@@ -141,7 +141,8 @@ class Client:
             if exc is None:
                 return None
         try:  # not ``with swallow()``: an error storm passes here (see swallowed_error)
-            if self._ignored.matches(exc):
+            ignored = self._ignored
+            if exc.__class__ not in ignored.always_reported and ignored.matches(exc):
                 self.drop("ignored", "its exception class is in ignore (or the defaults)")
                 return None
             if not mark_reported(exc):

@@ -7,7 +7,7 @@ short name (``"Http404"``) or its dotted one (``"django.http.response.Http404"``
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, Optional, Tuple, Union
+from typing import Dict, FrozenSet, Iterable, Optional, Set, Tuple, Union
 
 DEFAULT_IGNORED_NAMES = (
     # Not errors of the app: the process is asked to stop, a generator is closed,
@@ -62,6 +62,9 @@ _IGNORE, _REPORT, _HTTP = object(), object(), object()
 class IgnoreRules:
     def __init__(self, ignore: Iterable[Union[type, str]], use_defaults: bool = True) -> None:
         self._verdicts: Dict[type, object] = {}
+        self.always_reported: Set[type] = set()
+        """Classes reported whatever the instance (no rule, no HTTP status): a set
+        lookup on an error storm's path instead of a call."""
         items = tuple(ignore)
         self.classes: Tuple[type, ...] = tuple(item for item in items if isinstance(item, type))
         self.names: FrozenSet[str] = frozenset(item for item in items if isinstance(item, str))
@@ -78,7 +81,10 @@ class IgnoreRules:
             verdict = self._verdict(cls)
             if len(self._verdicts) >= MAX_CACHED_TYPES:
                 self._verdicts.clear()
+                self.always_reported.clear()
             self._verdicts[cls] = verdict
+            if verdict is _REPORT:
+                self.always_reported.add(cls)
         if verdict is _HTTP:
             status = http_status(exc)
             # A werkzeug HTTPException without a code is not an HTTP answer yet: report it.
