@@ -145,7 +145,7 @@ def test_different_root_causes_are_different_identities() -> None:
     )
 
 
-def _exception_group() -> Optional[type]:
+def _exception_group() -> type:
     """The builtin ExceptionGroup (3.11+), else the backport anyio uses, if installed."""
     found = getattr(builtins, "ExceptionGroup", None)
     if found is None:
