@@ -215,12 +215,15 @@ def frame_entries(
 
 
 def _entry(tb: TracebackType, known: Dict[int, CodeInfo], root: Optional[str]) -> FrameEntry:
-    frame = tb.tb_frame
+    return (_info(tb.tb_frame, known, root), tb.tb_lineno, tb.tb_lasti)
+
+
+def _info(frame: FrameType, known: Dict[int, CodeInfo], root: Optional[str]) -> CodeInfo:
     code = frame.f_code
     info = known.get(id(code))
     if info is None or info[0] is not code:
         info = _code_info(code, frame, known, root)
-    return (info, tb.tb_lineno, tb.tb_lasti)
+    return info
 
 
 def to_frames(entries: List[FrameEntry]) -> List[Frame]:
@@ -316,12 +319,7 @@ def code_infos(project_root: Optional[str]) -> Dict[int, CodeInfo]:
 
 def in_project(frame: FrameType, project_root: Optional[str]) -> bool:
     """Whether ``frame``'s code is the project's (the code-info cache ``frame_entries`` uses)."""
-    known = code_infos(project_root)
-    code = frame.f_code
-    info = known.get(id(code))
-    if info is None or info[0] is not code:
-        info = _code_info(code, frame, known, project_root)
-    return info[3]
+    return _info(frame, code_infos(project_root), project_root)[3]
 
 
 def extract_chain(
