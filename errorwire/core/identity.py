@@ -20,9 +20,10 @@ first is storming.
 from __future__ import annotations
 
 import builtins
-from typing import Dict, List, Optional, Tuple
+from types import TracebackType
+from typing import List, Optional, Tuple
 
-from errorwire.core.stacktrace import MAX_FRAMES, CodeInfo, code_infos, first_link, in_project
+from errorwire.core.stacktrace import MAX_FRAMES, first_link, in_project
 
 QUICK_LINKS = 4
 """A longer chain of first links gets no identity (it is reported the long way)."""
@@ -59,28 +60,27 @@ def quick_identity(exc: BaseException, project_root: Optional[str]) -> Optional[
         path.append(link)
         current = link
     depth = len(path) - 1
-    known: Dict[int, CodeInfo] = code_infos(project_root) if depth else {}
     while True:
         current = path[depth]
         parts: List[object] = [current.__class__]
         append = parts.append
-        project = depth == 0  # the outermost is the root also without a project frame
         tb = _TRACEBACK(current)
         left = QUICK_FRAMES
         while tb is not None and left:
-            code = tb.tb_frame.f_code
-            key = id(code)
-            append(key)
-            if not project:
-                info = known.get(key)
-                if info is not None and info[0] is code:
-                    project = info[3]
-                else:
-                    project = in_project(tb.tb_frame, project_root)
+            append(id(tb.tb_frame.f_code))
             tb = tb.tb_next
             left -= 1
         if tb is not None:
             return None
-        if project:
+        # The outermost is the root also without a project frame; an inner one only with one.
+        if depth == 0 or _has_project_frame(_TRACEBACK(current), project_root):
             return tuple(parts)
-        depth -= 1  # no project frame: grouping looks further out
+        depth -= 1
+
+
+def _has_project_frame(tb: Optional[TracebackType], project_root: Optional[str]) -> bool:
+    while tb is not None:
+        if in_project(tb.tb_frame, project_root):
+            return True
+        tb = tb.tb_next
+    return False
