@@ -42,7 +42,7 @@ def quick_identity(exc: BaseException, project_root: Optional[str]) -> Optional[
     (more than QUICK_LINKS links, which a cycle always is, or a traceback deeper than
     QUICK_FRAMES).
 
-    Written out in one function: on an error storm's path every call counts.
+    The frame walk is written out inline: on an error storm's path every call counts.
     """
     path = [exc]
     current = exc
