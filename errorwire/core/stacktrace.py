@@ -196,7 +196,7 @@ def frame_entries(
     The request thread's share of a frame: a dict lookup and a tuple. No frame
     object is kept (the entry holds the code object, which holds no locals).
     """
-    known = code_infos(project_root)
+    known = _code_infos(project_root)
     entries: List[FrameEntry] = []
     append = entries.append
     current = tb
@@ -308,7 +308,7 @@ def first_link(exc: BaseException) -> Optional[BaseException]:
     return None if link is None else link[1]
 
 
-def code_infos(project_root: Optional[str]) -> Dict[int, CodeInfo]:
+def _code_infos(project_root: Optional[str]) -> Dict[int, CodeInfo]:
     """The code-info cache of ``project_root``: ``id(code)`` -> CodeInfo, valid where
     ``info[0] is code``."""
     known = _CODE_INFO.get(project_root)
@@ -319,7 +319,7 @@ def code_infos(project_root: Optional[str]) -> Dict[int, CodeInfo]:
 
 def in_project(frame: FrameType, project_root: Optional[str]) -> bool:
     """Whether ``frame``'s code is the project's (the code-info cache ``frame_entries`` uses)."""
-    return _info(frame, code_infos(project_root), project_root)[3]
+    return _info(frame, _code_infos(project_root), project_root)[3]
 
 
 def extract_chain(
