@@ -44,6 +44,10 @@ from errorwire.vendors.cap import cap
 MAX_REMEMBERED_GROUPS = 4096
 """Exception identities whose grouping key is remembered for the storm shortcut."""
 
+EVENT_ID_HEADER = "X-Errorwire-Event-Id"
+"""Sent with every report: the payloads of Raygun and Bugsnag have no field for it, and a
+report resent from the spool after a crash carries the same one."""
+
 REPORTED_MARK = "__errorwire_reported__"
 """Set on an exception object once reported, so every hook sees it only once."""
 
@@ -348,8 +352,14 @@ class Client:
             )
             return None
         body = cap(vendor.name, payload, vendor.max_bytes)
-        headers = {"Content-Type": "application/json", **module.headers(vendor)}
-        return Outgoing(vendor=vendor, payload=payload, body=body, headers=headers)
+        headers = {
+            "Content-Type": "application/json",
+            **module.headers(vendor),
+            EVENT_ID_HEADER: event.event_id,
+        }
+        return Outgoing(
+            vendor=vendor, payload=payload, body=body, headers=headers, event_id=event.event_id
+        )
 
     # -- lifecycle -----------------------------------------------------------------
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 
 DEFAULT_MAX_BYTES = 128 * 1024
+DEFAULT_SPOOL_MAX_BYTES = 50 * 1024 * 1024
+MIN_SPOOL_MAX_BYTES = 1024 * 1024
 
 PayloadHook = Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]
 
@@ -84,6 +87,29 @@ def _check_types(options: Options) -> None:
         raise ConfigError(f"ignore must be a list of classes or names, got {options.ignore!r}")
     if not isinstance(options.extra, Mapping):
         raise ConfigError(f"extra must be a dict, got {options.extra!r}")
+
+
+def _check_spool(options: Options) -> None:
+    """spool_max_bytes is a size; spool_dir, when set, a folder this process can write to."""
+    size = options.spool_max_bytes
+    if not isinstance(size, int) or isinstance(size, bool) or size < MIN_SPOOL_MAX_BYTES:
+        raise ConfigError(
+            f"spool_max_bytes must be a whole number of at least {MIN_SPOOL_MAX_BYTES}, "
+            f"got {size!r}"
+        )
+    folder = options.spool_dir
+    if folder is None:
+        return
+    if not isinstance(folder, (str, os.PathLike)) or not str(folder):
+        raise ConfigError(f"spool_dir must be a folder path, got {folder!r}")
+    folder = os.path.abspath(os.fspath(folder))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".errorwire-probe-")
+        probe.close()
+    except OSError as exc:
+        raise ConfigError(f"spool_dir {folder!r} is not a writable folder: {exc}") from None
+    options.spool_dir = folder
 
 
 @dataclass
@@ -215,6 +241,9 @@ class Options:
     shutdown_timeout: float = 2.0
     tags: Sequence[str] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    spool_dir: Optional[str] = None
+    """A folder where reports that cannot be delivered are kept for a later process."""
+    spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES
 
     vendors: Tuple[VendorSettings, ...] = field(init=False, default=())
 
@@ -262,6 +291,7 @@ class Options:
         for item in self.ignore:
             if not isinstance(item, (type, str)):
                 raise ConfigError(f"ignore entries must be classes or dotted names, got {item!r}")
+        _check_spool(self)
 
     @classmethod
     def from_kwargs(cls, kwargs: Mapping[str, Any]) -> Options:

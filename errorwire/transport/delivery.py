@@ -12,7 +12,7 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Deque, Optional
+from typing import Callable, Deque, Optional
 
 import urllib3
 
@@ -43,6 +43,10 @@ class Delivery:
     """The byte cap of the last encoding; halved on each 413."""
     retrying: bool = False
     """The next attempt is a retry (after a failure or a rate limit): counted as one."""
+    spool_id: Optional[int] = None
+    """Its row in the spool (transport/spool.py), deleted once the vendor accepts it."""
+    outcome: str = ""
+    """The last attempt's verdict kind (policy.SENT...)."""
 
 
 class Lane:
@@ -78,6 +82,8 @@ class Deliverer:
         self.http = http
         self.stats = stats
         self.log = log
+        self.keep: Optional[Callable[[Lane, Delivery, str], bool]] = None
+        """Set when a spool is configured: True when it kept a report that would be dropped."""
 
     def attempt(self, lane: Lane, delivery: Delivery) -> bool:
         """Send ``delivery`` once; True when it is finished (sent or dropped for good).
@@ -97,6 +103,7 @@ class Deliverer:
             verdict = policy.judge_error(exc)
         else:
             verdict = policy.judge_response(response.status, response.headers, response.body)
+        delivery.outcome = verdict.kind
         if verdict.kind == policy.SENT:
             self._healthy(lane)
             self.stats.add(lane.vendor, "sent")
@@ -192,6 +199,8 @@ class Deliverer:
                 delay,
             )
         if delivery.attempts > options.max_retries:
+            if self.keep is not None and self.keep(lane, delivery, "retries_exhausted"):
+                return True
             self.drop(
                 lane,
                 "retries_exhausted",

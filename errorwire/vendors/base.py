@@ -38,6 +38,7 @@ class Outgoing:
     payload: Dict[str, Any]
     body: bytes
     headers: Dict[str, str] = field(default_factory=dict)
+    event_id: str = ""
 
     @property
     def vendor_name(self) -> str:
