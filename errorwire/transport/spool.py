@@ -30,8 +30,12 @@ BUSY_TIMEOUT = 5.0
 """Seconds a process waits for another one's write transaction."""
 STALE_CLAIM = 600.0
 """A claim older than this is taken over even if its process seems alive (a reused pid)."""
-WAL_LIMIT_SHARE = 16
-"""The write-ahead log is truncated back to at most spool_max_bytes / this after a checkpoint."""
+WAL_SHARE = 16
+"""The write-ahead log is checkpointed (and truncated) at spool_max_bytes / WAL_SHARE."""
+ROWS_SHARE = 7 / 8
+"""Of spool_max_bytes, what the reports may take; the rest is for SQLite's own pages
+(b-tree, part-filled overflow pages) and the write-ahead log, so the folder keeps to the bound."""
+PAGE = 4096
 ROW_OVERHEAD = 128
 """Bytes charged per row beyond body and headers: ids, timestamps, the b-tree's own."""
 
@@ -83,14 +87,16 @@ class Spool:
         self.directory = directory
         self.path = os.path.join(directory, FILE_NAME)
         self.max_bytes = max_bytes
+        self.budget = int(max_bytes * ROWS_SHARE)
         self._lock = threading.Lock()
         self._db: Optional[sqlite3.Connection] = None
         self._pid = -1
         self._inode: Optional[Tuple[int, int]] = None
         self._owner = ""
-        self.waiting = 0
-        """Rows in the spool (all vendors, all processes), as of this process's last look."""
-        self.bytes = 0
+        self.waiting: Optional[int] = None
+        """Rows in the spool (all vendors, all processes) as of the worker's last look;
+        None before its first."""
+        self.bytes: Optional[int] = None
         self.written: Counter[str] = Counter()
         """Reports written to the spool, by why they could not be delivered."""
         self.sent = 0
@@ -126,8 +132,9 @@ class Spool:
             # NORMAL: a commit survives the process being killed (not a power cut) and costs
             # no fsync; the spool's promise is about processes.
             db.execute("PRAGMA synchronous = NORMAL")
-            db.execute(f"PRAGMA journal_size_limit = {max(self.max_bytes // WAL_LIMIT_SHARE, 65536)}")
-            db.execute("PRAGMA wal_autocheckpoint = 256")
+            wal = self.max_bytes // WAL_SHARE
+            db.execute(f"PRAGMA journal_size_limit = {wal}")
+            db.execute(f"PRAGMA wal_autocheckpoint = {max(wal // PAGE, 16)}")
             db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
             verdict = db.execute("PRAGMA quick_check(1)").fetchone()
             if verdict is None or verdict[0] != "ok":
@@ -197,7 +204,7 @@ class Spool:
         """Keep one report; its row id, or None when it is larger than the whole spool."""
         header_text = json.dumps(headers, separators=(",", ":"))
         size = len(body) + len(header_text) + ROW_OVERHEAD
-        if size > self.max_bytes:
+        if size > self.budget:
             self.dropped["spool_full"] += 1
             return None
 
@@ -221,7 +228,7 @@ class Spool:
     def _make_room(self, db: sqlite3.Connection, size: int) -> int:
         """Delete the oldest rows until ``size`` more bytes fit; how many went."""
         total = int(db.execute("SELECT bytes FROM totals").fetchone()[0])
-        excess = total + size - self.max_bytes
+        excess = total + size - self.budget
         if excess <= 0:
             return 0
         freed = evicted = 0

@@ -33,7 +33,7 @@ LULL = 0.002
 """Seconds without a new error (reported or suppressed) that count as a lull."""
 MAX_DEFER = 1.0
 """The longest the worker waits for a lull in one stretch of back-to-back errors."""
-SPOOL_LOOK = 5.0
+SPOOL_LOOK = 2.0
 """Seconds between two looks into an empty spool (other processes may fill it)."""
 SPOOL_AT_EXIT = 1.0
 """Seconds ``close`` spends rendering queued reports into the spool before it drops the rest."""
@@ -262,11 +262,12 @@ class Transport:
                     continue
                 lane.backlog.append(Delivery(item))
                 added += 1
-            self._unfinished += added - 1
+            self._unfinished += added + len(spill) - 1  # flush() waits for the spool writes
             self._changed.notify_all()
         for delivery in spill:
             lane = self._lanes[delivery.item.vendor_name]
             self._spool_or_drop(lane, delivery, "circuit_open" if lane.open else "backlog_full")
+            self._finished_one()
         for vendor in overflow:
             self._deliverer.drop(
                 self._lanes[vendor],
@@ -317,20 +318,22 @@ class Transport:
                     if self.spool is not None and lane.open:
                         spill = list(lane.backlog)
                         lane.backlog.clear()
-                        self._unfinished -= len(spill)
-                        self._changed.notify_all()
             if finished is False and not stopping:
-                for waiting in spill:
+                for waiting in spill:  # each stays unfinished until written
                     self._spool_or_drop(lane, waiting, "circuit_open")
+                    self._finished_one()
                 continue
             if delivery.spool_id is not None:
                 self._settle_spooled(lane, delivery, finished)
             elif finished is False:  # stopping: kept in the spool, or counted as dropped
                 self._spool_or_drop(lane, delivery, "shutdown")
             if not from_spool:
-                with self._lock:
-                    self._unfinished -= 1
-                    self._changed.notify_all()
+                self._finished_one()
+
+    def _finished_one(self) -> None:
+        with self._lock:
+            self._unfinished -= 1
+            self._changed.notify_all()
 
     # -- the spool (worker thread; ``close`` at exit) -----------------------------------
 
@@ -444,9 +447,7 @@ class Transport:
             with self._lock:
                 lane = self._lane(item.vendor_name)
             self._spool_or_drop(lane, Delivery(item), reason)
-        with self._lock:
-            self._unfinished -= 1
-            self._changed.notify_all()
+        self._finished_one()
 
     # -- in the calling thread (sync mode, uWSGI without threads) -------------------
 
