@@ -8,6 +8,7 @@ with every reporter pointed at the same local sink. ``/ok`` answers a short text
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Callable, Dict
 
 FRAMEWORKS = ("flask", "django", "starlette")
@@ -67,6 +68,8 @@ def setup_reporter(variant: str, framework: str, sink: str, storm_control: bool 
             raygun=errorwire.Raygun(api_key="raygun", endpoint=f"{sink}/entries"),
             bugsnag=errorwire.Bugsnag(api_key=BUGSNAG_KEY, endpoint=f"{sink}/bugsnag/"),
             storm_limit=60 if storm_control else 10**9,
+            # ERRORWIRE_BENCH_SPOOL=<folder>: the same with a spool (it must cost nothing).
+            spool_dir=os.environ.get("ERRORWIRE_BENCH_SPOOL") or None,
         )
     elif variant == "sentry":
         import sentry_sdk

@@ -105,8 +105,8 @@ def _check_spool(options: Options) -> None:
     folder = os.path.abspath(os.fspath(folder))
     try:
         os.makedirs(folder, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".errorwire-probe-")
-        probe.close()
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".errorwire-probe-"):
+            pass
     except OSError as exc:
         raise ConfigError(f"spool_dir {folder!r} is not a writable folder: {exc}") from None
     options.spool_dir = folder

@@ -12,6 +12,7 @@ Only the worker thread (and ``close`` at exit) calls in here: never a request th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -159,10 +160,8 @@ class Spool:
         if same:  # another process may have replaced it already: never move a fresh file
             aside = self.path + ".corrupt"
             for suffix in ("", "-wal", "-shm"):
-                try:
+                with contextlib.suppress(FileNotFoundError):
                     os.replace(self.path + suffix, aside + suffix)
-                except FileNotFoundError:
-                    pass
             self.dropped["corrupt_file"] += 1
             log_once(
                 f"spool-corrupt-{self.path}",
@@ -176,7 +175,7 @@ class Spool:
         self._inode = None
 
     def _run(self, work: Any) -> Any:
-        """Run ``work(db)`` under the lock; a corrupt file is set aside and ``work`` retried once."""
+        """``work(db)`` under the lock; a corrupt file is set aside and ``work`` retried once."""
         with self._lock:
             for attempt in (1, 2):
                 db = self._connection()
@@ -199,8 +198,9 @@ class Spool:
 
     # -- operations -------------------------------------------------------------------
 
-    def add(self, vendor: str, event_id: str, headers: Dict[str, str], body: bytes,
-            reason: str) -> Optional[int]:
+    def add(
+        self, vendor: str, event_id: str, headers: Dict[str, str], body: bytes, reason: str
+    ) -> Optional[int]:
         """Keep one report; its row id, or None when it is larger than the whole spool."""
         header_text = json.dumps(headers, separators=(",", ":"))
         size = len(body) + len(header_text) + ROW_OVERHEAD
@@ -233,7 +233,7 @@ class Spool:
             return 0
         freed = evicted = 0
         # Unclaimed rows first: a claimed one is being sent right now.
-        for (row_id, row_size) in db.execute(
+        for row_id, row_size in db.execute(
             "SELECT id, size FROM reports ORDER BY owner IS NOT NULL, id"
         ).fetchall():
             db.execute("DELETE FROM reports WHERE id = ?", (row_id,))
@@ -252,7 +252,7 @@ class Spool:
         return evicted
 
     def claim(self, vendors: Sequence[str]) -> Optional[Spooled]:
-        """The oldest row for one of ``vendors`` that no live process holds, now held by this one."""
+        """The oldest row for one of ``vendors`` no live process holds, now held by this one."""
         if not vendors:
             return None
         marks = ",".join("?" * len(vendors))
@@ -353,4 +353,3 @@ def _is_corrupt(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.DatabaseError) and (
         "not a database" in text or "malformed" in text or "corrupt" in text
     )
-

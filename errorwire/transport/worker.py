@@ -307,10 +307,11 @@ class Transport:
             if finished is None:
                 self._stats.drop(lane.vendor, "internal_error")
             spill: List[Delivery] = []
+            unsent = finished is False
             with self._lock:
                 self._in_flight = None
                 stopping = self._stopping
-                if finished is False and not stopping:
+                if unsent and not stopping:
                     if from_spool:
                         self._spool_slot[lane.vendor] = delivery
                     else:
@@ -318,14 +319,14 @@ class Transport:
                     if self.spool is not None and lane.open:
                         spill = list(lane.backlog)
                         lane.backlog.clear()
-            if finished is False and not stopping:
+            if unsent and not stopping:
                 for waiting in spill:  # each stays unfinished until written
                     self._spool_or_drop(lane, waiting, "circuit_open")
                     self._finished_one()
                 continue
             if delivery.spool_id is not None:
                 self._settle_spooled(lane, delivery, finished)
-            elif finished is False:  # stopping: kept in the spool, or counted as dropped
+            elif unsent:  # stopping: kept in the spool, or counted as dropped
                 self._spool_or_drop(lane, delivery, "shutdown")
             if not from_spool:
                 self._finished_one()
@@ -356,7 +357,9 @@ class Transport:
             return
         claimed: Optional[Spooled] = None
         with swallow("read the spool"):
-            claimed = spool.claim(free)
+            # A look takes no lock; a claim takes the write lock every process shares.
+            if self._spool_hint or spool.has(free):
+                claimed = spool.claim(free)
         if claimed is None:
             self._spool_hint = False
             self._spool_look_at = now + SPOOL_LOOK

@@ -5,17 +5,15 @@
 Config: ``spool`` (the folder), ``endpoints`` ({vendor: url}), ``options`` (more init()
 keyword arguments), ``capture`` (errors to report at start), ``prefix``, ``padding``
 (bytes of extra data per report), ``settle`` (seconds to wait until nothing is queued or
-being retried: delivered, dropped or in the spool), ``drain`` (seconds to wait until the spool is empty),
-``hold`` (seconds to sleep before exiting). It prints one JSON line when its reports are
-captured ({"ready", "pid", "ids"}) and one at the end ({"stats"}); the exit is the
-interpreter's own (errorwire's atexit hook flushes, then spools what is left).
+being retried: delivered, dropped or in the spool), ``drain`` (seconds to wait until the
+spool is empty). It prints one JSON line when its reports are captured ({"ids"}) and one
+at the end ({"stats"}); the exit is the interpreter's own (errorwire's atexit hook flushes, then spools what is left).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import time
 from typing import Any, Dict
@@ -45,14 +43,13 @@ def main() -> None:
             raise ValueError(f"{config.get('prefix', 'report')} {index}")
         except ValueError as exc:
             ids.append(errorwire.capture_exception(exc, extra={"padding": padding}))
-    print(json.dumps({"ready": True, "pid": os.getpid(), "ids": ids}), flush=True)
+    print(json.dumps({"ids": ids}), flush=True)
     deadline = time.monotonic() + float(config.get("settle", 0))
     while time.monotonic() < deadline and errorwire.stats()["transport"]["unfinished"]:
         time.sleep(0.05)
     deadline = time.monotonic() + float(config.get("drain", 0))
     while time.monotonic() < deadline and not spool_empty(errorwire.stats()):
         time.sleep(0.05)
-    time.sleep(float(config.get("hold", 0)))
     print(json.dumps({"stats": errorwire.stats()}), flush=True)
 
 

@@ -68,8 +68,11 @@ def test_without_a_spool_stats_and_drops_are_as_before(all_vendors: Dict[str, An
 
 
 def test_stats_show_what_waits_and_why(tmp_path: Path) -> None:
-    errorwire.init(raygun=errorwire.Raygun(api_key="k", endpoint=down_endpoints()["raygun"]),
-                   spool_dir=str(tmp_path), **QUICK)
+    errorwire.init(
+        raygun=errorwire.Raygun(api_key="k", endpoint=down_endpoints()["raygun"]),
+        spool_dir=str(tmp_path),
+        **QUICK,
+    )
     capture(3)
     assert errorwire.flush(10)
     spool = errorwire.stats()["spool"]
@@ -130,8 +133,12 @@ def test_sync_mode_does_not_spool_and_says_so(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="errorwire")
-    errorwire.init(raygun=errorwire.Raygun(api_key="k", endpoint=down_endpoints()["raygun"]),
-                   spool_dir=str(tmp_path), sync=True, **QUICK)
+    errorwire.init(
+        raygun=errorwire.Raygun(api_key="k", endpoint=down_endpoints()["raygun"]),
+        spool_dir=str(tmp_path),
+        sync=True,
+        **QUICK,
+    )
     capture(1)
     assert "spool_dir is used by the background worker only" in caplog.text
     stats = errorwire.stats()
