@@ -70,6 +70,10 @@ END;
 """
 
 
+_INHERITED: List[sqlite3.Connection] = []
+"""Connections a forked child inherited: kept referenced so they are never closed."""
+
+
 @dataclass
 class Spooled:
     """One row claimed by this process."""
@@ -106,11 +110,12 @@ class Spool:
     # -- connection -----------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
-        if self._db is not None and self._pid == os.getpid():
+        if self._pid != os.getpid():
+            self.abandon_after_fork()
+            self._pid = os.getpid()
+            self._owner = uuid.uuid4().hex
+        if self._db is not None:
             return self._db
-        self._db = None  # a forked child never touches its parent's connection
-        self._pid = os.getpid()
-        self._owner = uuid.uuid4().hex
         try:
             self._db = self._open()
         except sqlite3.DatabaseError as exc:
@@ -120,9 +125,17 @@ class Spool:
             self._db = self._open()
         return self._db
 
+    def abandon_after_fork(self) -> None:
+        """In a forked child: never use nor close the parent's connection. Closing it could
+        checkpoint and delete the write-ahead log the parent still has open."""
+        if self._db is not None and self._pid != os.getpid():
+            _INHERITED.append(self._db)
+            self._db = None
+
     def _open(self) -> sqlite3.Connection:
-        if not os.path.exists(self.path):
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # bodies hold keys
+        os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # bodies hold keys
+        stat = os.stat(self.path)
+        self._inode = (stat.st_dev, stat.st_ino)  # the file _set_aside may move, and no other
         db = sqlite3.connect(
             self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
         )
@@ -143,8 +156,6 @@ class Spool:
         except BaseException:
             db.close()
             raise
-        stat = os.stat(self.path)
-        self._inode = (stat.st_dev, stat.st_ino)
         return db
 
     def _set_aside(self, exc: BaseException) -> None:
@@ -154,7 +165,7 @@ class Spool:
             self._db = None
         try:
             stat = os.stat(self.path)
-            same = self._inode is None or (stat.st_dev, stat.st_ino) == self._inode
+            same = (stat.st_dev, stat.st_ino) == self._inode
         except FileNotFoundError:
             same = False
         if same:  # another process may have replaced it already: never move a fresh file
@@ -333,7 +344,8 @@ class Spool:
 
     def close(self) -> None:
         with self._lock:
-            if self._db is not None and self._pid == os.getpid():
+            self.abandon_after_fork()
+            if self._db is not None:
                 self._db.close()
             self._db = None
 

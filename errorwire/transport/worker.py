@@ -16,7 +16,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from typing import Any, Callable, Deque, Dict, List, Optional
+from typing import Any, Callable, Deque, Dict, List, Optional, Union
 
 from errorwire.core.config import Options
 from errorwire.core.event import Event
@@ -68,6 +68,9 @@ class Transport:
     def _start_process(self) -> None:
         """Fresh process-local state: at creation and in a forked child."""
         self._pid = os.getpid()
+        inherited: Optional[Spool] = getattr(self, "spool", None)
+        if inherited is not None:
+            inherited.abandon_after_fork()
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._events: Deque[Event] = deque()
@@ -401,9 +404,10 @@ class Transport:
         """The deliverer's last resort before a drop: True when the report is in the spool."""
         if delivery.spool_id is not None:
             return True  # already there: _settle_spooled releases it for a later attempt
-        return self._spool_delivery(lane, delivery, reason)
+        return self._spool_delivery(lane, delivery, reason) is not False
 
-    def _spool_delivery(self, lane: Lane, delivery: Delivery, reason: str) -> bool:
+    def _spool_delivery(self, lane: Lane, delivery: Delivery, reason: str) -> Union[int, bool]:
+        """Its row id; True when it was too large to keep (counted), False when writing failed."""
         spool = self.spool
         if spool is None:
             return False
@@ -420,7 +424,6 @@ class Transport:
             return False
         if row_id is None:
             return True  # larger than the whole spool: counted as spool_full by the spool
-        delivery.spool_id = row_id
         self._spool_hint = True
         self._log.log(
             f"spooled-{lane.vendor}-{reason}",
@@ -430,10 +433,10 @@ class Transport:
             spool.path,
             level=logging.INFO,
         )
-        return True
+        return row_id
 
     def _spool_or_drop(self, lane: Lane, delivery: Delivery, reason: str) -> bool:
-        if self._spool_delivery(lane, delivery, reason):
+        if self._spool_delivery(lane, delivery, reason) is not False:
             return True
         if reason == "shutdown":
             self._stats.drop(lane.vendor, reason)
@@ -556,8 +559,12 @@ class Transport:
                     dropped += 1
         if in_flight is not None and in_flight.spool_id is None:
             # Its attempt may still succeed: the worker then deletes the row (spool_id).
-            lane = self._lane(in_flight.item.vendor_name)
-            kept += self._spool_delivery(lane, in_flight, "shutdown")
+            row_id = self._spool_delivery(
+                self._lane(in_flight.item.vendor_name), in_flight, "shutdown"
+            )
+            if row_id is not False:
+                kept += 1
+                in_flight.spool_id = None if row_id is True else int(row_id)
         deadline = time.monotonic() + SPOOL_AT_EXIT
         for index, event in enumerate(events):
             if time.monotonic() >= deadline:
