@@ -7,7 +7,8 @@ keyword arguments), ``capture`` (errors to report at start), ``prefix``, ``paddi
 (bytes of extra data per report), ``settle`` (seconds to wait until nothing is queued or
 being retried: delivered, dropped or in the spool), ``drain`` (seconds to wait until the
 spool is empty). It prints one JSON line when its reports are captured ({"ids"}) and one
-at the end ({"stats"}); the exit is the interpreter's own (errorwire's atexit hook flushes, then spools what is left).
+at the end ({"stats"}); the exit is the interpreter's own (errorwire's atexit hook
+flushes, then spools what is left).
 """
 
 from __future__ import annotations

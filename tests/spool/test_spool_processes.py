@@ -3,14 +3,18 @@ processes sharing one folder, the bound, a corrupt file. Asserted at the receive
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 from receiver import Received, Receiver, Reply
 from schemas import assert_valid
 from spool_helpers import (
+    ROOT,
     VENDORS,
     arrivals,
     down_endpoints,
@@ -22,6 +26,8 @@ from spool_helpers import (
     spool_size,
     start,
 )
+
+HERE = Path(__file__).resolve().parent
 
 
 def test_reports_of_an_outage_are_sent_by_the_next_process_oldest_first(
@@ -170,3 +176,40 @@ def test_a_corrupt_spool_is_set_aside_and_reporting_goes_on(
     run(tmp_path, down_endpoints(("raygun",)), capture=1, prefix="after", settle=20)
     run(tmp_path, {"raygun": receiver.endpoints()["raygun"]}, drain=20)
     assert messages(receiver.received, "raygun")[-1] == "after 0"
+
+
+def test_forked_workers_of_a_preloading_server_share_the_parents_spool(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    outage = run(tmp_path, down_endpoints(("raygun",)), capture=30, prefix="old", settle=20)
+    assert outage.stats["spool"]["waiting"] == 30
+    receiver.responder = answer_slowly  # the parent is still sending when the children run
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "fork_app.py"),
+            str(tmp_path),
+            receiver.endpoints()["raygun"],
+            "3",
+        ],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.splitlines()[-1])
+    assert out["codes"] == [0, 0, 0]
+    assert out["stats"]["spool"]["waiting"] == 0
+    assert "corrupt" not in result.stderr
+    counts = arrivals(receiver.received, "raygun")
+    assert set(counts) == {f"raygun:{i}" for i in outage.ids} | {
+        f"raygun:{event_id(r)}" for r in receiver.received if message(r).startswith("child")
+    }
+    assert set(counts.values()) == {1}
+    assert sorted(m for m in messages(receiver.received, "raygun") if m.startswith("child")) == [
+        "child 0",
+        "child 1",
+        "child 2",
+    ]
