@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Callable, Dict
+import tempfile
+from typing import Any, Callable, Dict, Optional
 
 FRAMEWORKS = ("flask", "django", "starlette")
 VARIANTS = ("bare", "floor", "errorwire", "sentry", "rollbar", "bugsnag")
@@ -53,6 +54,13 @@ class EmptyASGIMiddleware:
         await self.app(scope, receive, send)
 
 
+def bench_spool() -> Optional[str]:
+    """ERRORWIRE_BENCH_SPOOL=<folder>: errorwire with a spool (it must cost nothing), a
+    fresh one per process so every run starts alike."""
+    base = os.environ.get("ERRORWIRE_BENCH_SPOOL")
+    return tempfile.mkdtemp(prefix="spool-", dir=base) if base else None
+
+
 def setup_reporter(variant: str, framework: str, sink: str, storm_control: bool = True) -> None:
     """Configure the reporter's global client (before the app is built).
 
@@ -68,8 +76,7 @@ def setup_reporter(variant: str, framework: str, sink: str, storm_control: bool 
             raygun=errorwire.Raygun(api_key="raygun", endpoint=f"{sink}/entries"),
             bugsnag=errorwire.Bugsnag(api_key=BUGSNAG_KEY, endpoint=f"{sink}/bugsnag/"),
             storm_limit=60 if storm_control else 10**9,
-            # ERRORWIRE_BENCH_SPOOL=<folder>: the same with a spool (it must cost nothing).
-            spool_dir=os.environ.get("ERRORWIRE_BENCH_SPOOL") or None,
+            spool_dir=bench_spool(),
         )
     elif variant == "sentry":
         import sentry_sdk
