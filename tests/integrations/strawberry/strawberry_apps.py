@@ -1,0 +1,122 @@
+"""A Strawberry schema whose resolvers fail in the ways a real one does, served by
+Strawberry's ASGI app, alone or inside a Starlette app with errorwire's middleware."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, List, Optional, Sequence
+
+import strawberry
+from graphql import GraphQLError
+from starlette.applications import Starlette
+from starlette.authentication import AuthCredentials, AuthenticationBackend, SimpleUser
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.routing import Mount
+from strawberry.asgi import GraphQL
+from strawberry.permission import BasePermission
+
+import errorwire
+from errorwire.integrations.starlette import ErrorwireMiddleware as StarletteMiddleware
+from errorwire.integrations.strawberry import ErrorwireExtension
+
+
+class PaymentGatewayDown(Exception):
+    pass
+
+
+def _header(info: strawberry.Info, name: str) -> Optional[str]:
+    request = info.context["request"]
+    value: Optional[str] = request.headers.get(name)
+    return value
+
+
+@strawberry.type
+class Line:
+    number: int
+
+    @strawberry.field
+    def total(self) -> int:
+        if self.number == 2:
+            raise ZeroDivisionError("line 2 has no quantity")
+        return self.number * 10
+
+
+@strawberry.type
+class Order:
+    id: str
+
+    @strawberry.field
+    def lines(self) -> List[Line]:
+        return [Line(number=n) for n in (1, 2, 3)]
+
+    @strawberry.field
+    async def status(self, info: strawberry.Info) -> str:
+        who = _header(info, "x-user")
+        await asyncio.sleep(0.01)  # other requests' resolvers run meanwhile
+        raise LookupError(f"no status for order {self.id} of {who}")
+
+
+class Staff(BasePermission):
+    message = "staff only"
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return False
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def hello(self) -> str:
+        return "hi"
+
+    @strawberry.field
+    async def order(self, info: strawberry.Info, id: str) -> Order:
+        who = _header(info, "x-user")
+        if who:
+            errorwire.set_person(id=who, username=who)
+            errorwire.add_breadcrumb(f"order {id} opened by {who}", category="shop")
+        await asyncio.sleep(0.01)
+        return Order(id=id)
+
+    @strawberry.field
+    def missing(self, id: str) -> str:
+        raise GraphQLError(f"order {id} not found")  # the app's own answer
+
+    @strawberry.field(permission_classes=[Staff])
+    def revenue(self) -> int:
+        return 1
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    def checkout(self, card: str, password: str, note: str) -> str:
+        raise PaymentGatewayDown(f"gateway refused the card ending {card[-4:]}")
+
+
+def make_schema(extensions: Sequence[Any] = (ErrorwireExtension,)) -> strawberry.Schema:
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=list(extensions))
+
+
+def make_app(extensions: Sequence[Any] = (ErrorwireExtension,)) -> GraphQL:
+    """Strawberry's ASGI app alone: the extension is the only integration."""
+    return GraphQL(make_schema(extensions))
+
+
+class HeaderAuth(AuthenticationBackend):
+    """Starlette authentication from a header (a real app would check a token)."""
+
+    async def authenticate(self, conn: Any) -> Any:
+        who = conn.headers.get("x-auth-user")
+        if not who:
+            return None
+        return AuthCredentials(["authenticated"]), SimpleUser(who)
+
+
+def make_starlette_app(with_errorwire: bool = True) -> Starlette:
+    """Strawberry mounted in Starlette behind authentication (and errorwire's middleware)."""
+    middleware = [Middleware(AuthenticationMiddleware, backend=HeaderAuth())]
+    if with_errorwire:
+        middleware.insert(0, Middleware(StarletteMiddleware))
+    return Starlette(routes=[Mount("/graphql", make_app())], middleware=middleware)
