@@ -1,7 +1,7 @@
 """Sessions: tests (framework matrix), lint, typing, demo, bench.
 
-    nox -s tests     # every test, oldest and newest supported frameworks
-    nox -s demo      # example apps -> local inbox, prints what arrived
+nox -s tests     # every test, oldest and newest supported frameworks
+nox -s demo      # example apps -> local inbox, prints what arrived
 """
 
 from __future__ import annotations
@@ -41,8 +41,13 @@ FRAMEWORKS = {
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
     "newest": [
-        "flask", "django", "starlette", "fastapi",
-        "strawberry-graphql", "graphene>=3.3", "graphene-django>=3.2",
+        "flask",
+        "django",
+        "starlette",
+        "fastapi",
+        "strawberry-graphql",
+        "graphene>=3.3",
+        "graphene-django>=3.2",
     ],
 }
 

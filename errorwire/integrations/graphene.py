@@ -1,4 +1,7 @@
-"""Graphene: ``schema.execute(query, middleware=[errorwire.integrations.graphene.ErrorwireMiddleware()])``,
+"""Graphene:
+
+    schema.execute(query, middleware=[errorwire.integrations.graphene.ErrorwireMiddleware()])
+
 or ``GraphQLView.as_view(middleware=[...])`` / ``GRAPHENE = {"MIDDLEWARE": [...]}`` in
 graphene-django.
 

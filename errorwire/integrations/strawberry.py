@@ -1,5 +1,8 @@
 """Strawberry GraphQL:
-``strawberry.Schema(query=Query, extensions=[errorwire.integrations.strawberry.ErrorwireExtension])``.
+
+    from errorwire.integrations.strawberry import ErrorwireExtension
+    strawberry.Schema(query=Query, extensions=[ErrorwireExtension])
+
 
 Strawberry answers a failing resolver with HTTP 200 and an ``errors`` entry, so no
 web integration sees the exception. The extension (Strawberry's own
@@ -42,7 +45,7 @@ __all__ = ["ErrorwireExtension"]
 FRAMEWORK = "strawberry"
 
 
-class ErrorwireExtension(SchemaExtension):  # type: ignore[misc]
+class ErrorwireExtension(SchemaExtension):  # type: ignore[misc,unused-ignore]
     """Pass the class (Strawberry makes one per operation), not an instance."""
 
     def __init__(self, *, execution_context: Any = None) -> None:

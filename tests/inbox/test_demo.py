@@ -31,7 +31,13 @@ def test_demo_fills_every_framework_vendor_cell(tmp_path: Path) -> None:
     for row in matrix:
         counts = row.split()[1:]
         assert len(counts) == 3 and all(c.isdigit() and int(c) > 0 for c in counts), row
-    rows = {row.split()[0]: row.split()[1:] for row in out.split("framework   rollbar")[1].splitlines()[1:] if row.strip()}
+    rows = {
+        row.split()[0]: row.split()[1:]
+        for row in out.split("framework   rollbar")[1].splitlines()[1:]
+        if row.strip()
+    }
     for framework in ("strawberry", "graphene"):
-        assert len(rows[framework]) == 3 and all(c.isdigit() and int(c) > 0 for c in rows[framework])
+        assert len(rows[framework]) == 3 and all(
+            c.isdigit() and int(c) > 0 for c in rows[framework]
+        )
     assert db.exists()

@@ -37,8 +37,13 @@ def assert_graphql_data(
         assert data["variables"] == (variables or {}), vendor
 
 
-def post(url: str, query: str, variables: Optional[Dict[str, Any]] = None,
-         operation: Optional[str] = None, headers: Optional[Dict[str, str]] = None) -> httpx.Response:
+def post(
+    url: str,
+    query: str,
+    variables: Optional[Dict[str, Any]] = None,
+    operation: Optional[str] = None,
+    headers: Optional[Dict[str, str]] = None,
+) -> httpx.Response:
     body: Dict[str, Any] = {"query": query}
     if variables is not None:
         body["variables"] = variables
@@ -47,12 +52,16 @@ def post(url: str, query: str, variables: Optional[Dict[str, Any]] = None,
     return httpx.post(url, json=body, headers=headers or {}, timeout=30.0)
 
 
-def post_concurrently(url: str, count: int, request: Callable[[int], Dict[str, Any]]) -> List[httpx.Response]:
+def post_concurrently(
+    url: str, count: int, request: Callable[[int], Dict[str, Any]]
+) -> List[httpx.Response]:
     """``count`` POSTs at once (``request(i)``: httpx keyword arguments), answers in order."""
 
     async def all_at_once() -> List[httpx.Response]:
         limits = httpx.Limits(max_connections=count)
         async with httpx.AsyncClient(limits=limits, timeout=60.0) as client:
-            return list(await asyncio.gather(*(client.post(url, **request(i)) for i in range(count))))
+            return list(
+                await asyncio.gather(*(client.post(url, **request(i)) for i in range(count)))
+            )
 
     return asyncio.run(all_at_once())

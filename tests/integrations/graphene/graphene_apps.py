@@ -86,7 +86,7 @@ class Checkout(graphene.Mutation):
 
     ok = graphene.Boolean()
 
-    def mutate(root: Any, info: Any, card: str, password: str, note: str) -> "Checkout":
+    def mutate(root: Any, info: Any, card: str, password: str, note: str) -> Checkout:
         raise PaymentGatewayDown(f"gateway refused the card ending {card[-4:]}")
 
 
@@ -97,6 +97,9 @@ class Mutation(graphene.ObjectType):
 schema = graphene.Schema(query=Query, mutation=Mutation)
 
 urlpatterns = [
-    path("graphql", csrf_exempt(GraphQLView.as_view(schema=schema, middleware=[ErrorwireMiddleware()]))),
+    path(
+        "graphql",
+        csrf_exempt(GraphQLView.as_view(schema=schema, middleware=[ErrorwireMiddleware()])),
+    ),
     path("bare", csrf_exempt(GraphQLView.as_view(schema=schema))),
 ]

@@ -5,9 +5,10 @@ answer exactly as without errorwire."""
 from __future__ import annotations
 
 import asyncio
-from socketserver import ThreadingMixIn
 from contextlib import contextmanager
+from socketserver import ThreadingMixIn
 from typing import Any, Dict, Iterator, List
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import graphene
 import pytest
@@ -30,7 +31,6 @@ from reports import (
     vendor_request,
 )
 from threaded_servers import serving
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from errorwire.integrations.graphene import ErrorwireMiddleware
 
@@ -93,7 +93,10 @@ def test_a_nested_field_error_is_reported_once_with_its_path_and_the_answer_unch
     for vendor in ("rollbar", "bugsnag"):
         assert vendor_context(vendor, payloads[vendor]) == "OrderLines: order.lines.1.total"
     assert_graphql_data(
-        payloads, operation="OrderLines", kind="query", path=["order", "lines", 1, "total"],
+        payloads,
+        operation="OrderLines",
+        kind="query",
+        path=["order", "lines", 1, "total"],
         variables={"id": "o-1"},
     )
     assert_request_reported(payloads, url=url + "/graphql", method="POST", client_ip="203.0.113.7")
@@ -114,8 +117,9 @@ def test_mutation_variables_are_scrubbed_in_the_custom_data_and_the_body(
     event, payloads = reports.one()
     assert event.exceptions[0].type_name.endswith("PaymentGatewayDown")
     scrubbed = {"card": "[Filtered]", "password": "[Filtered]", "note": "gift"}
-    assert_graphql_data(payloads, operation="Checkout", kind="mutation", path=["checkout"],
-                        variables=scrubbed)
+    assert_graphql_data(
+        payloads, operation="Checkout", kind="mutation", path=["checkout"], variables=scrubbed
+    )
     assert vendor_context("bugsnag", payloads["bugsnag"]) == "Checkout: checkout"
     assert vendor_request("rollbar", payloads["rollbar"])["json"]["variables"] == scrubbed
     for vendor in VENDORS:
@@ -166,7 +170,9 @@ def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
         number = event.request.headers["X-Request-Id"].split("-", 1)[1]
         seen.append(number)
         assert event.person.id == f"user-{number}"
-        assert [b.message for b in event.breadcrumbs] == [f"order o-{number} opened by user-{number}"]
+        assert [b.message for b in event.breadcrumbs] == [
+            f"order o-{number} opened by user-{number}"
+        ]
         assert event.exceptions[0].message == f"no status for order o-{number} of user-{number}"
     assert sorted(seen) == sorted(str(i) for i in range(count))
     for vendor in VENDORS:
@@ -203,7 +209,7 @@ def test_an_async_resolver_error_under_execute_async(
         async_schema.execute_async('{ stock(sku: "X1") }', middleware=[ErrorwireMiddleware()])
     )
     assert result.errors and result.errors[0].message == "sku X1 unknown"
-    event, payloads = reports.one()
+    _, payloads = reports.one()
     for vendor in VENDORS:
         assert vendor_exception_classes(vendor, payloads[vendor]) == ["LookupError"]
     assert vendor_context("rollbar", payloads["rollbar"]) == "anonymous query: stock"

@@ -61,7 +61,10 @@ def test_a_nested_field_error_is_reported_once_with_its_path_and_the_answer_unch
     assert vendor_context("rollbar", payloads["rollbar"]) == "OrderLines: order.lines.1.total"
     assert vendor_context("bugsnag", payloads["bugsnag"]) == "OrderLines: order.lines.1.total"
     assert_graphql_data(
-        payloads, operation="OrderLines", kind="query", path=["order", "lines", 1, "total"],
+        payloads,
+        operation="OrderLines",
+        kind="query",
+        path=["order", "lines", 1, "total"],
         variables={"id": "o-1"},
     )
     assert_request_reported(payloads, url=url + "/", method="POST", client_ip="203.0.113.7")
@@ -83,8 +86,9 @@ def test_variables_are_scrubbed_in_the_custom_data_and_the_body(
     event, payloads = reports.one()
     assert event.exceptions[0].type_name.endswith("PaymentGatewayDown")
     scrubbed = {"card": "[Filtered]", "password": "[Filtered]", "note": "gift"}
-    assert_graphql_data(payloads, operation="Checkout", kind="mutation", path=["checkout"],
-                        variables=scrubbed)
+    assert_graphql_data(
+        payloads, operation="Checkout", kind="mutation", path=["checkout"], variables=scrubbed
+    )
     for vendor in ("rollbar", "bugsnag"):
         assert vendor_context(vendor, payloads[vendor]) == "Checkout: checkout"
     sent = vendor_request("rollbar", payloads["rollbar"])["json"]["variables"]
@@ -103,7 +107,7 @@ def test_an_async_resolver_error_in_an_anonymous_get_query(
     assert response.status_code == 200
     assert response.json()["errors"][0]["path"] == ["order", "status"]
 
-    event, payloads = reports.one()
+    _, payloads = reports.one()
     for vendor in VENDORS:
         assert vendor_exception_classes(vendor, payloads[vendor]) == ["LookupError"]
     assert vendor_context("rollbar", payloads["rollbar"]) == "anonymous query: order.status"
@@ -145,8 +149,9 @@ def test_with_the_starlette_middleware_around_it_the_report_is_one_and_the_reque
 ) -> None:
     reports = start(receiver, all_vendors)
     with serve(make_starlette_app()) as url:
-        response = post(url + "/graphql/", LINES, {"id": "o-2"},
-                        headers={"X-Auth-User": "carol", **HEADERS})
+        response = post(
+            url + "/graphql/", LINES, {"id": "o-2"}, headers={"X-Auth-User": "carol", **HEADERS}
+        )
     assert response.status_code == 200 and response.json()["errors"]
 
     event, payloads = reports.one()
@@ -154,8 +159,7 @@ def test_with_the_starlette_middleware_around_it_the_report_is_one_and_the_reque
     for vendor in VENDORS:
         assert vendor_person_id(vendor, payloads[vendor]) == "carol"  # Starlette's auth
     assert vendor_context("rollbar", payloads["rollbar"]) == "OrderLines: order.lines.1.total"
-    assert_request_reported(payloads, url=url + "/graphql/", method="POST",
-                            client_ip="203.0.113.7")
+    assert_request_reported(payloads, url=url + "/graphql/", method="POST", client_ip="203.0.113.7")
     assert vendor_request("rollbar", payloads["rollbar"])["json"]["variables"] == {"id": "o-2"}
 
 
@@ -223,7 +227,9 @@ def test_30_concurrent_operations_keep_their_own_person_and_breadcrumbs(
         number = event.request.headers["x-request-id"].split("-", 1)[1]
         seen.append(number)
         assert event.person.id == f"user-{number}"
-        assert [b.message for b in event.breadcrumbs] == [f"order o-{number} opened by user-{number}"]
+        assert [b.message for b in event.breadcrumbs] == [
+            f"order o-{number} opened by user-{number}"
+        ]
         assert event.exceptions[0].message == f"no status for order o-{number} of user-{number}"
     assert sorted(seen) == sorted(str(i) for i in range(count))
     for vendor in VENDORS:
