@@ -19,6 +19,7 @@ from typing import Any, List, Tuple
 import strawberry
 from graphql import GraphQLError
 from strawberry.asgi import GraphQL
+from strawberry.types import Info
 
 import errorwire
 from errorwire.integrations.strawberry import ErrorwireExtension
@@ -80,7 +81,7 @@ class Query:
         return "all good"
 
     @strawberry.field
-    def order(self, info: strawberry.Info, id: str) -> Order:
+    def order(self, info: Info, id: str) -> Order:
         who = info.context["request"].headers.get("x-user")  # a real app reads its session
         if who:
             errorwire.set_person(id=who, username=who)

@@ -15,6 +15,7 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import Mount
 from strawberry.asgi import GraphQL
 from strawberry.permission import BasePermission
+from strawberry.types import Info
 
 import errorwire
 from errorwire.integrations.starlette import ErrorwireMiddleware as StarletteMiddleware
@@ -25,7 +26,7 @@ class PaymentGatewayDown(Exception):
     pass
 
 
-def _header(info: strawberry.Info, name: str) -> Optional[str]:
+def _header(info: Info, name: str) -> Optional[str]:
     request = info.context["request"]
     value: Optional[str] = request.headers.get(name)
     return value
@@ -51,7 +52,7 @@ class Order:
         return [Line(number=n) for n in (1, 2, 3)]
 
     @strawberry.field
-    async def status(self, info: strawberry.Info) -> str:
+    async def status(self, info: Info) -> str:
         who = _header(info, "x-user")
         await asyncio.sleep(0.01)  # other requests' resolvers run meanwhile
         raise LookupError(f"no status for order {self.id} of {who}")
@@ -60,7 +61,7 @@ class Order:
 class Staff(BasePermission):
     message = "staff only"
 
-    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return False
 
 
@@ -71,7 +72,7 @@ class Query:
         return "hi"
 
     @strawberry.field
-    async def order(self, info: strawberry.Info, id: str) -> Order:
+    async def order(self, info: Info, id: str) -> Order:
         who = _header(info, "x-user")
         if who:
             errorwire.set_person(id=who, username=who)
