@@ -33,7 +33,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, in_request
 from errorwire.integrations.graphql import report_resolver_error
-from errorwire.integrations.graphql_request import new_scope, scope_kept_in
+from errorwire.integrations.graphql_request import request_in, scope_kept_in
 from errorwire.integrations.wsgi import current_client
 
 __all__ = ["ErrorwireMiddleware"]
@@ -76,10 +76,11 @@ async def _reporting(result: Awaitable[Any], info: Any, marker: Optional[InReque
 
 
 def _scope_of(marker: InRequest) -> Scope:
-    """The Scope of the GraphQL context ``marker`` names; one kept on it when it can be,
-    else one for this resolver alone."""
-    return scope_kept_in(marker[1], FRAMEWORK) or new_scope(marker[1], FRAMEWORK)
+    """The Scope of the web request ``marker`` names, kept on it."""
+    return scope_kept_in(marker[1], FRAMEWORK)
 
 
 def _marker_for(context: Any) -> Optional[InRequest]:
-    return None if context is None else (_scope_of, context)
+    """The request in Graphene's context, marked as current; none found: nothing marked."""
+    request = request_in(context)
+    return None if request is None else (_scope_of, request)

@@ -27,28 +27,29 @@ SCOPE_ATTRIBUTE = "_errorwire_graphql_scope"
 SCOPE_KEY = "errorwire.graphql_scope"
 
 
-def new_scope(context: Any, framework: str) -> Scope:
-    """A Scope for the request a GraphQL ``context`` carries (none: no request block)."""
-    builder, person = readers(request_in(context))
+def new_scope(request: Any, framework: str) -> Scope:
+    """A Scope for ``request`` (the web request of a GraphQL context; None: no request block)."""
+    builder, person = readers(request)
     scope = Scope(framework, builder)
     scope.person_loader = person
     return scope
 
 
-def scope_kept_in(context: Any, framework: str) -> Optional[Scope]:
-    """The Scope kept on ``context`` (made on first use): one per request, whichever
-    resolver of it asks. None when the context cannot keep one (no dict, no attributes)."""
-    if isinstance(context, dict):
-        found = context.get(SCOPE_KEY)
+def scope_kept_in(request: Any, framework: str) -> Scope:
+    """The Scope kept on the web ``request`` (made on first use): one per request, whichever
+    resolver of it asks. Kept on the request, never on the GraphQL context, which an app
+    may share between requests. A request that can keep nothing gets a Scope per call."""
+    if isinstance(request, dict):  # a WSGI environ
+        found = request.get(SCOPE_KEY)
         if found is None:
-            found = context.setdefault(SCOPE_KEY, new_scope(context, framework))
+            found = request.setdefault(SCOPE_KEY, new_scope(request, framework))
         return found  # type: ignore[no-any-return]
-    attributes = getattr(context, "__dict__", None)
+    attributes = getattr(request, "__dict__", None)
     if not isinstance(attributes, dict):
-        return None
+        return new_scope(request, framework)
     found = attributes.get(SCOPE_ATTRIBUTE)
     if found is None:
-        found = attributes.setdefault(SCOPE_ATTRIBUTE, new_scope(context, framework))
+        found = attributes.setdefault(SCOPE_ATTRIBUTE, new_scope(request, framework))
     return found  # type: ignore[no-any-return]
 
 

@@ -37,7 +37,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from errorwire.core.context import in_request, use_scope
 from errorwire.core.safety import swallow
 from errorwire.integrations.graphql import report, report_resolver_error
-from errorwire.integrations.graphql_request import new_scope
+from errorwire.integrations.graphql_request import new_scope, request_in
 from errorwire.integrations.wsgi import current_client
 
 __all__ = ["ErrorwireExtension"]
@@ -57,7 +57,8 @@ class ErrorwireExtension(SchemaExtension):  # type: ignore[misc,unused-ignore]
         entered: Optional[use_scope] = None
         with swallow("strawberry operation"):
             if in_request() is None:  # no web integration marked this request: the operation is it
-                entered = use_scope(new_scope(self.execution_context.context, FRAMEWORK))
+                request = request_in(self.execution_context.context)
+                entered = use_scope(new_scope(request, FRAMEWORK))
                 entered.__enter__()
         try:
             yield

@@ -4,7 +4,8 @@ Strawberry's ASGI app, alone or inside a Starlette app with errorwire's middlewa
 from __future__ import annotations
 
 import asyncio
-from typing import Any, List, Optional, Sequence
+import warnings
+from typing import Any, List, NewType, Optional, Sequence
 
 import strawberry
 from graphql import GraphQLError
@@ -58,6 +59,15 @@ class Order:
         raise LookupError(f"no status for order {self.id} of {who}")
 
 
+def _cents(value: int) -> str:
+    raise ValueError(f"no currency for {value} cents")  # a scalar's serializer: no resolver
+
+
+with warnings.catch_warnings():  # newer Strawberry prefers StrawberryConfig(scalar_map=...)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    Money = strawberry.scalar(NewType("Money", int), serialize=_cents, parse_value=int)
+
+
 class Staff(BasePermission):
     message = "staff only"
 
@@ -79,6 +89,10 @@ class Query:
             errorwire.add_breadcrumb(f"order {id} opened by {who}", category="shop")
         await asyncio.sleep(0.01)
         return Order(id=id)
+
+    @strawberry.field
+    def discount(self, code: str) -> Money:  # type: ignore[valid-type]
+        return Money(250)
 
     @strawberry.field
     def missing(self, id: str) -> str:

@@ -116,6 +116,24 @@ def test_an_async_resolver_error_in_an_anonymous_get_query(
     assert rollbar["method"] == "GET" and rollbar["GET"] == {"query": query}
 
 
+def test_an_error_outside_any_resolver_is_reported_from_the_result(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    bare = answers_of(make_app(extensions=()), 'query Discount { discount(code: "SPRING") }')
+    reports = start(receiver, all_vendors)
+    with serve(make_app()) as url:
+        response = post(url + "/", 'query Discount { discount(code: "SPRING") }')
+    assert response.json() == bare
+    assert bare["errors"][0]["message"] == "no currency for 250 cents"
+
+    _, payloads = reports.one()
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["ValueError"]
+    assert vendor_context("bugsnag", payloads["bugsnag"]) == "Discount: discount"
+    assert_graphql_data(payloads, operation="Discount", kind="query", path=["discount"])
+    assert_request_reported(payloads, url=url + "/", method="POST", client_ip="127.0.0.1")
+
+
 def httpx_get(url: str) -> Any:
     import httpx
 
