@@ -21,8 +21,7 @@ with it, and its request block and user (``request.user``) go with the report.
 
 from __future__ import annotations
 
-import inspect
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional, Tuple
 
 try:
     import graphene  # noqa: F401 - only to fail early with a clear message
@@ -32,7 +31,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, in_request
-from errorwire.integrations.graphql import report_resolver_error
+from errorwire.integrations.graphql import is_awaitable, report_resolver_error
 from errorwire.integrations.graphql_request import request_in, scope_kept_in
 from errorwire.integrations.wsgi import current_client
 
@@ -45,10 +44,20 @@ class ErrorwireMiddleware:
     """One instance may serve every request (its state is per request, on the context)."""
 
     def __init__(self) -> None:
+        self._last: Tuple[Any, Optional[InRequest]] = (None, None)
+        """The last context seen and its marker: every field of a request has the same."""
         current_client()  # init() from the environment now, if the user has not
 
     def resolve(self, next: Callable[..., Any], root: Any, info: Any, **args: Any) -> Any:
-        marker = _marker_for(info.context) if in_request() is None else None
+        marker = None
+        if in_request() is None:
+            last = self._last  # one tuple, read and replaced whole: safe across threads
+            context = info.context
+            if last[0] is context and context is not None:
+                marker = last[1]
+            else:
+                marker = _marker_for(context)
+                self._last = (context, marker)
         token = enter_request(marker) if marker is not None else None
         try:
             result = next(root, info, **args)
@@ -58,7 +67,7 @@ class ErrorwireMiddleware:
         finally:
             if token is not None:
                 deactivate(token)
-        if inspect.isawaitable(result):
+        if is_awaitable(result):
             return _reporting(result, info, marker)
         return result
 

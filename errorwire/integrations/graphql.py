@@ -16,7 +16,9 @@ from the resolver chain (graphql-core's middleware), while the request is curren
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+import inspect
+import types
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Union
 
 from errorwire.api import ensure_client
 from errorwire.core.client import already_reported
@@ -37,6 +39,22 @@ def reportable(exc: BaseException) -> bool:
         cls.__name__ in GRAPHQL_ERRORS and cls.__module__.split(".", 1)[0] == "graphql"
         for cls in type(exc).__mro__
     )
+
+
+def is_awaitable(value: Any) -> bool:
+    """``inspect.isawaitable``, decided once per class of plain values: the check runs for
+    every field resolved, and its ABC test costs more than the rest of the wrapper."""
+    cls = value.__class__
+    if cls in _PLAIN_CLASSES:
+        return False
+    if inspect.isawaitable(value):
+        return True
+    if cls is not types.GeneratorType and len(_PLAIN_CLASSES) < 1024:
+        _PLAIN_CLASSES.add(cls)  # a generator may be a (legacy) coroutine: never cached
+    return False
+
+
+_PLAIN_CLASSES: Set[type] = set()
 
 
 def report_resolver_error(exc: BaseException, info: Any) -> None:

@@ -24,7 +24,6 @@ errors are not reported. Subscriptions: only errors of their resolver call.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, Awaitable, Callable, Iterator, Optional
 
 try:
@@ -36,7 +35,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from errorwire.core.context import in_request, use_scope
 from errorwire.core.safety import swallow
-from errorwire.integrations.graphql import report, report_resolver_error
+from errorwire.integrations.graphql import is_awaitable, report, report_resolver_error
 from errorwire.integrations.graphql_request import new_scope, request_in
 from errorwire.integrations.wsgi import current_client
 
@@ -77,7 +76,7 @@ class ErrorwireExtension(SchemaExtension):  # type: ignore[misc,unused-ignore]
         except Exception as exc:
             report_resolver_error(exc, info)
             raise
-        if inspect.isawaitable(result):
+        if is_awaitable(result):
             return _reporting(result, info)
         return result
 
