@@ -19,7 +19,8 @@ web integration sees the exception. The extension (Strawberry's own
   arose outside resolvers (a scalar's serializer) are reported from the result.
 
 GraphQLErrors (permissions, the app's own answers) and query syntax / validation
-errors are not reported. Subscriptions: only errors of their resolver call.
+errors are not reported. Subscriptions: where Strawberry runs extensions for them (newer
+releases), an error of the event stream is reported from its result.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from typing import Any, List, NewType, Optional, Sequence
+from typing import Any, AsyncGenerator, List, NewType, Optional, Sequence
 
 import strawberry
 from graphql import GraphQLError
@@ -110,8 +110,18 @@ class Mutation:
         raise PaymentGatewayDown(f"gateway refused the card ending {card[-4:]}")
 
 
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def deliveries(self, order: str) -> AsyncGenerator[int, None]:
+        yield 1
+        raise ConnectionError(f"the tracking feed of {order} dropped")
+
+
 def make_schema(extensions: Sequence[Any] = (ErrorwireExtension,)) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=list(extensions))
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=list(extensions)
+    )
 
 
 def make_app(extensions: Sequence[Any] = (ErrorwireExtension,)) -> GraphQL:
@@ -135,3 +145,15 @@ def make_starlette_app(with_errorwire: bool = True) -> Starlette:
     if with_errorwire:
         middleware.insert(0, Middleware(StarletteMiddleware))
     return Starlette(routes=[Mount("/graphql", make_app())], middleware=middleware)
+
+
+def make_fastapi_app(with_errorwire: bool) -> Any:
+    """Strawberry's FastAPI router at /graphql (with errorwire's middleware, or alone)."""
+    from fastapi import FastAPI
+    from strawberry.fastapi import GraphQLRouter
+
+    app = FastAPI()
+    app.include_router(GraphQLRouter(make_schema()), prefix="/graphql")
+    if with_errorwire:
+        app.add_middleware(StarletteMiddleware)
+    return app

@@ -3,6 +3,8 @@ receiver for each way a resolver fails, and the GraphQL answer exactly as withou
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any, Dict, Iterator, List
 
@@ -24,7 +26,8 @@ from reports import (
     vendor_person_id,
     vendor_request,
 )
-from strawberry_apps import make_app, make_schema, make_starlette_app
+from strawberry.extensions import SchemaExtension
+from strawberry_apps import make_app, make_fastapi_app, make_schema, make_starlette_app
 
 import errorwire
 
@@ -194,6 +197,23 @@ def test_without_errorwire_middleware_the_person_comes_from_starlette_auth(
         assert vendor_person_id(vendor, payloads[vendor]) == "dave"
 
 
+@pytest.mark.parametrize("with_errorwire", [True, False], ids=["errorwire-middleware", "alone"])
+def test_under_fastapis_router_the_request_is_the_one_fastapi_served(
+    receiver: Receiver, all_vendors: Dict[str, Any], with_errorwire: bool
+) -> None:
+    pytest.importorskip("fastapi")
+    reports = start(receiver, all_vendors)
+    with serve(make_fastapi_app(with_errorwire)) as url:
+        response = post(url + "/graphql", LINES, {"id": "o-6"}, headers=HEADERS)
+    assert response.status_code == 200 and response.json()["errors"]
+
+    event, payloads = reports.one()
+    assert event.framework == ("fastapi" if with_errorwire else "strawberry")
+    assert vendor_context("rollbar", payloads["rollbar"]) == "OrderLines: order.lines.1.total"
+    assert_request_reported(payloads, url=url + "/graphql", method="POST", client_ip="203.0.113.7")
+    assert vendor_request("rollbar", payloads["rollbar"])["json"]["variables"] == {"id": "o-6"}
+
+
 @pytest.fixture
 def strawberry_log() -> Iterator[Records]:
     """errorwire's LoggingHandler where Strawberry logs the errors of an operation."""
@@ -265,3 +285,48 @@ def test_execute_sync_outside_any_server_reports_without_a_request(
     event, payloads = reports.one()
     assert event.request is None
     assert vendor_context("rollbar", payloads["rollbar"]) == "Checkout: checkout"
+
+
+def subscriptions_run_extensions() -> bool:
+    """Whether this Strawberry runs schema extensions for subscriptions (newer ones do;
+    0.220 hands them to graphql-core's ``subscribe`` without any)."""
+    seen: List[str] = []
+
+    class Probe(SchemaExtension):  # type: ignore[misc]
+        def on_operation(self) -> Iterator[None]:
+            seen.append("operation")
+            yield
+
+    async def follow() -> None:
+        stream = await make_schema(extensions=(Probe,)).subscribe(
+            'subscription { deliveries(order: "probe") }'
+        )
+        with contextlib.suppress(ConnectionError):
+            async for _ in stream:
+                pass
+
+    asyncio.run(follow())
+    return bool(seen)
+
+
+def test_an_error_in_a_subscription_stream_is_reported_once(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    with_extensions = subscriptions_run_extensions()
+    reports = start(receiver, all_vendors)
+
+    async def follow() -> List[Any]:
+        stream = await make_schema().subscribe('subscription Track { deliveries(order: "o-7") }')
+        return [result async for result in stream]
+
+    if not with_extensions:  # the error reaches the transport; no extension ever saw it
+        with pytest.raises(ConnectionError):
+            asyncio.run(follow())
+        reports.none()
+        return
+    results = asyncio.run(follow())
+    assert results[0].data == {"deliveries": 1}
+    assert results[-1].errors[0].message == "the tracking feed of o-7 dropped"
+    event, payloads = reports.one()
+    assert event.exceptions[0].type_name == "ConnectionError"
+    assert vendor_context("rollbar", payloads["rollbar"]) == "Track"
