@@ -63,7 +63,7 @@ def tests(session: nox.Session, frameworks: str) -> None:
 @nox.session
 def tests_strawberry_latest(session: nox.Session) -> None:
     """The Strawberry tests against its latest release (graphql-core 3.3, without Graphene)."""
-    session.install("-e", ".", *TEST_DEPS, "starlette", "strawberry-graphql>=0.328")
+    session.install("-e", ".", *TEST_DEPS, "starlette", "fastapi", "strawberry-graphql>=0.328")
     session.run("pytest", "tests/integrations/strawberry", *session.posargs)
 
 
