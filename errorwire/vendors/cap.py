@@ -22,9 +22,9 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 from errorwire.core.safety import log_once, swallow
-from errorwire.vendors.base import to_json
+from errorwire.vendors.base import Vendor, to_json
 from errorwire.vendors.cap_fit import MARK_RESERVE, NOTHING, PLACEHOLDER, Fitter
-from errorwire.vendors.cap_layout import LAYOUTS, Layout, Path, Section, exists, get
+from errorwire.vendors.cap_layout import Layout, Path, Section, exists, get
 from errorwire.vendors.cap_minimal import minimal_payload
 
 BODY_CHARS = 1024
@@ -42,6 +42,7 @@ BODIES = ("text", "body")
 LATE = ("data", "tail")
 """Section kinds trimmed only at step 5."""
 
+
 class Fitted(NamedTuple):
     """One part of the payload as fitted to a budget."""
 
@@ -53,7 +54,7 @@ class Fitted(NamedTuple):
     """Whether it had to be cut to fit the budget."""
 
 
-def cap(vendor: str, payload: Dict[str, Any], max_bytes: int) -> bytes:
+def cap(vendor: Vendor, payload: Dict[str, Any], max_bytes: int) -> bytes:
     """The payload as JSON bytes of at most ``max_bytes``, shrunk in steps when over."""
     if _may_fit(payload, max_bytes):  # the common case, encoded once at C speed
         try:
@@ -69,13 +70,11 @@ def cap(vendor: str, payload: Dict[str, Any], max_bytes: int) -> bytes:
         whole = to_json(copy)
         if len(whole) <= max_bytes:
             return whole
-    layout = LAYOUTS.get(vendor)
-    if layout is not None:
-        with swallow(f"cap {vendor}"):  # a bug here must still leave the minimal payload
-            shrunk = _Shrinker(layout, payload, max_bytes).run()
-            if shrunk is not None:
-                return shrunk
-    return to_json(minimal_payload(vendor, payload, max_bytes))
+    with swallow(f"cap {vendor.NAME}"):  # a bug here must still leave the minimal payload
+        shrunk = _Shrinker(vendor.LAYOUT, payload, max_bytes).run()
+        if shrunk is not None:
+            return shrunk
+    return to_json(minimal_payload(vendor.minimal, payload, max_bytes))
 
 
 def _may_fit(payload: Any, max_bytes: int) -> bool:
