@@ -111,6 +111,10 @@ class Client:
 
         ``fingerprint`` overrides the computed grouping key for every vendor;
         ``hint`` adds entries to what ``before_send`` receives as its hint.
+
+        Steps: ignore -> dedupe -> storm shortcut -> event -> ``_finish``. The first
+        three are written out here, not in methods: an error storm ends at the third,
+        and each method call would cost every suppressed error a Python frame.
         """
         if exc is None:
             exc = sys.exc_info()[1]
@@ -133,23 +137,35 @@ class Client:
                 if known is not None and self.storm.suppress_known(known):
                     self._drop_storm()
                     return None
-            event = self._new_event(level or "error", extra, fingerprint)
-            event.handled = handled
-            event.severity_reason = severity_reason or (
-                "handledException" if handled else "unhandledException"
-            )
+            event = self._exception_event(exc, identity, handled, level, extra, fingerprint)
+            event.severity_reason = severity_reason or event.severity_reason
             event.logger_name = logger_name
-            event.exceptions = extract_chain(exc, self.project_root, lazy=True)
-            # The same identity has the same grouping key: computed once per identity.
-            known_key = self._grouping_keys.get(identity) if identity is not None else None
-            event.grouping_key = known_key or grouping_key(event.exceptions)
-            if identity is not None and known_key is None:
-                self._remember_grouping_key(identity, event.grouping_key)
             exc_info = (type(exc), exc, exc.__traceback__)
             return self._finish(event, {**(hint or {}), "exc_info": exc_info})
         except Exception as error:
             swallowed_error("capture_exception", error)
         return None
+
+    def _exception_event(
+        self,
+        exc: BaseException,
+        identity: Optional[Tuple[object, ...]],
+        handled: bool,
+        level: Optional[str],
+        extra: Optional[Mapping[str, Any]],
+        fingerprint: Optional[str],
+    ) -> Event:
+        """The Event of ``exc`` in the current scope; its grouping key computed once per
+        exception identity (the same identity has the same key)."""
+        event = self._new_event(level or "error", extra, fingerprint)
+        event.handled = handled
+        event.severity_reason = "handledException" if handled else "unhandledException"
+        event.exceptions = extract_chain(exc, self.project_root, lazy=True)
+        known_key = self._grouping_keys.get(identity) if identity is not None else None
+        event.grouping_key = known_key or grouping_key(event.exceptions)
+        if identity is not None and known_key is None:
+            self._remember_grouping_key(identity, event.grouping_key)
+        return event
 
     def capture_message(
         self,

@@ -236,35 +236,44 @@ class Scrubber:
             return FILTERED
 
     def _value(self, value: Any, depth: int, path: Set[int]) -> Any:
+        """Exact JSON types first (by ``type() is``: nearly every value, and cheaper
+        than isinstance), then subclasses and bytes, then containers."""
         kind = type(value)
         if kind is str:
             return self.text(value)
-        if value is None or kind is bool:
+        if value is None or kind is bool:  # bool cannot be subclassed: no later check
             return value
         if kind is int:
             return FILTERED if _card_int(value) else value
         if kind is float:
             return value if math.isfinite(value) else str(value)
+        if isinstance(value, (bytes, bytearray, memoryview, str, int, float)):
+            return self._odd_scalar(value, depth, path)
+        if depth >= MAX_DEPTH or id(value) in path:
+            return FILTERED
+        return self._container(value, depth, path | {id(value)})
+
+    def _odd_scalar(self, value: Any, depth: int, path: Set[int]) -> Any:
+        """Bytes, and subclasses of str, int and float (an enum, a lazy string) read
+        through the base type: their own ``__str__`` or ``__repr__`` may lie or raise."""
         if isinstance(value, (bytes, bytearray, memoryview)):
             return self.text(bytes(value[: self.max_chars]).decode("utf-8", "replace"))
         if isinstance(value, str):
             return self.text(str.__str__(value))
-        if isinstance(value, bool):
-            return bool(value)
         if isinstance(value, int):
             return self._value(int.__index__(value), depth, path)
-        if isinstance(value, float):
-            return self._value(float.__float__(value), depth, path)
-        if depth >= MAX_DEPTH or id(value) in path:
-            return FILTERED
+        return self._value(float.__float__(value), depth, path)
+
+    def _container(self, value: Any, depth: int, path: Set[int]) -> Any:
+        """Mappings, sequences and dataclasses, item by item; anything else as text."""
         if isinstance(value, Mapping):
             items = list(dict.items(value) if isinstance(value, dict) else value.items())
-            return self._items(items, depth, path | {id(value)})
+            return self._items(items, depth, path)
         if isinstance(value, _SEQUENCES):
-            return self._sequence(list(value), depth, path | {id(value)})
+            return self._sequence(list(value), depth, path)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             fields = [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
-            return self._items(fields, depth, path | {id(value)})
+            return self._items(fields, depth, path)
         return self.text(str(value))
 
     def _items(self, items: List[Tuple[Any, Any]], depth: int, path: Set[int]) -> Dict[str, Any]:
