@@ -30,7 +30,14 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.graphene needs Graphene: pip install errorwire[graphene]"
     ) from exc
 
-from errorwire.core.context import InRequest, Scope, deactivate, enter_request, in_request
+from errorwire.core.context import (
+    InRequest,
+    Scope,
+    deactivate,
+    enter_request,
+    in_request,
+    mark_request,
+)
 from errorwire.integrations.graphql import is_awaitable, report_resolver_error
 from errorwire.integrations.graphql_request import request_in, scope_kept_in
 from errorwire.integrations.wsgi import current_client
@@ -84,12 +91,19 @@ async def _reporting(result: Awaitable[Any], info: Any, marker: Optional[InReque
             deactivate(token)
 
 
-def _scope_of(marker: InRequest) -> Scope:
-    """The Scope of the web request ``marker`` names, kept on it."""
-    return scope_kept_in(marker[1], FRAMEWORK)
+class GrapheneRequests:
+    """The ``RequestSource`` of the web requests found in Graphene's contexts."""
+
+    @staticmethod
+    def scope_of(marked: InRequest) -> Scope:
+        """The request's Scope, made on first use and kept on the request."""
+        return scope_kept_in(marked.handle, FRAMEWORK)
+
+
+REQUESTS = GrapheneRequests()
 
 
 def _marker_for(context: Any) -> Optional[InRequest]:
-    """The request in Graphene's context, marked as current; none found: nothing marked."""
+    """The request in Graphene's context, to mark as current; none found: nothing marked."""
     request = request_in(context)
-    return None if request is None else (_scope_of, request)
+    return None if request is None else mark_request((REQUESTS, request, None))
