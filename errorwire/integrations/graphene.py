@@ -52,7 +52,8 @@ class ErrorwireMiddleware:
 
     def __init__(self) -> None:
         self._last: Tuple[Any, Optional[InRequest]] = (None, None)
-        """The last context seen and its marker: every field of a request has the same."""
+        """The last context seen and its marker: every field of a request has the same
+        (finding the request in it again for each field cost more than the rest)."""
         current_client()  # init() from the environment now, if the user has not
 
     def resolve(self, next: Callable[..., Any], root: Any, info: Any, **args: Any) -> Any:

@@ -3,7 +3,6 @@
     from errorwire.integrations.strawberry import ErrorwireExtension
     strawberry.Schema(query=Query, extensions=[ErrorwireExtension])
 
-
 Strawberry answers a failing resolver with HTTP 200 and an ``errors`` entry, so no
 web integration sees the exception. The extension (Strawberry's own
 ``SchemaExtension`` API) reports it:
