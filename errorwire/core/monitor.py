@@ -76,14 +76,14 @@ class monitor:
         exc_type: Optional[Type[BaseException]],
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
-    ) -> bool:
+    ) -> None:
+        """Report what escapes; returning None re-raises it, unchanged."""
         block = self._blocks.pop()
         try:
             if exc is not None:
                 _report(exc)  # while the block's scope is still the current one
         finally:
             block.__exit__(exc_type, exc, tb)
-        return False  # re-raise, unchanged
 
     async def __aenter__(self) -> Scope:
         return self.__enter__()
@@ -93,8 +93,8 @@ class monitor:
         exc_type: Optional[Type[BaseException]],
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
-    ) -> bool:
-        return self.__exit__(exc_type, exc, tb)
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
 
 
 def _fork(outer: Scope, name: str) -> Scope:

@@ -64,9 +64,10 @@ def report(context: Dict[str, Any]) -> None:
         hint = {"mechanism": "asyncio", "asyncio_context": context}
         task = context.get("task") or context.get("future")
         task_context = getattr(task, "get_context", None)  # Python 3.12+
-        capture = lambda: client.capture_exception(  # noqa: E731
-            exc, handled=False, extra=extra, hint=hint
-        )
+
+        def capture() -> None:
+            client.capture_exception(exc, handled=False, extra=extra, hint=hint)
+
         if task_context is None:
             capture()
             return

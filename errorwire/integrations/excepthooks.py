@@ -100,8 +100,6 @@ def report(exc: Optional[BaseException], mechanism: str, extra: Any = None) -> N
             or already_reported(exc)  # an integration reported it on its way up
         ):
             return
-        client.capture_exception(
-            exc, handled=False, extra=extra, hint={"mechanism": mechanism}
-        )
+        client.capture_exception(exc, handled=False, extra=extra, hint={"mechanism": mechanism})
     except Exception as error:
         swallowed_error(f"{mechanism} report", error)

@@ -140,9 +140,10 @@ def test_the_hooks_that_were_there_before_still_run_once_however_often_init_is_c
     assert done.stderr.count("own thread hook: LookupError") == 1, done.stderr
     assert done.stderr.count("own hook: ValueError") == 1, done.stderr
     assert done.stderr.count("Traceback (most recent call last)") == 1, done.stderr
-    assert titles(receiver) == ["LookupError: in a thread"] * 3 + [
-        "ValueError: in the main thread"
-    ] * 3
+    assert (
+        titles(receiver)
+        == ["LookupError: in a thread"] * 3 + ["ValueError: in the main thread"] * 3
+    )
 
 
 def test_excepthooks_false_leaves_both_hooks_alone(receiver: Receiver, tmp_path: Path) -> None:
@@ -153,7 +154,8 @@ def test_excepthooks_false_leaves_both_hooks_alone(receiver: Receiver, tmp_path:
         import sys, threading
         import errorwire
         errorwire.init(excepthooks=False)
-        print(sys.excepthook is sys.__excepthook__, threading.excepthook is threading.__excepthook__)
+        print(sys.excepthook is sys.__excepthook__,
+              threading.excepthook is threading.__excepthook__)
         errorwire.capture_message("alive")
 
         worker = threading.Thread(target=lambda: 1 / 0, name="t")
@@ -180,9 +182,11 @@ def test_a_later_init_with_excepthooks_false_puts_the_previous_hooks_back(
         import sys, threading
         import errorwire
         errorwire.init()
-        print(sys.excepthook is sys.__excepthook__, threading.excepthook is threading.__excepthook__)
+        print(sys.excepthook is sys.__excepthook__,
+              threading.excepthook is threading.__excepthook__)
         errorwire.init(excepthooks=False)
-        print(sys.excepthook is sys.__excepthook__, threading.excepthook is threading.__excepthook__)
+        print(sys.excepthook is sys.__excepthook__,
+              threading.excepthook is threading.__excepthook__)
         errorwire.capture_message("alive")
         raise ValueError("not reported")
         """,

@@ -4,6 +4,7 @@ context and re-raised unchanged; a block that ends normally sends nothing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from typing import Any, Dict, List
 
@@ -150,10 +151,8 @@ def test_threads_running_one_monitored_function_keep_their_own_person(
         raise LookupError(customer)
 
     def thread_main(customer: str) -> None:
-        try:
+        with contextlib.suppress(LookupError):
             run_for(customer)
-        except LookupError:
-            pass
 
     threads = [threading.Thread(target=thread_main, args=(c,)) for c in ("a", "b")]
     for thread in threads:
