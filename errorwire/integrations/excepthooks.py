@@ -28,6 +28,9 @@ NOT_CRASHES = (KeyboardInterrupt, SystemExit)
 """Ctrl-C and ``sys.exit()`` end a program on purpose; Python's own hooks keep quiet
 about SystemExit too. Never reported by these hooks, whatever ``ignore`` says."""
 
+_PYTHONS_THREAD_HOOK: ThreadHook = getattr(threading, "__excepthook__", threading.excepthook)
+"""``threading.__excepthook__`` (Python 3.10+); on 3.9 the hook found at import."""
+
 _lock = threading.Lock()
 _previous_sys: Optional[SysHook] = None
 _previous_thread: Optional[ThreadHook] = None
@@ -82,7 +85,7 @@ def _thread_hook(args: Any) -> None:
         name = getattr(thread, "name", None)
         report(args.exc_value, "threading", {"thread": name} if name else None)
     finally:
-        (_previous_thread or threading.__excepthook__)(args)
+        (_previous_thread or _PYTHONS_THREAD_HOOK)(args)
 
 
 def report(exc: Optional[BaseException], mechanism: str, extra: Any = None) -> None:

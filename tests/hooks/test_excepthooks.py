@@ -153,9 +153,9 @@ def test_excepthooks_false_leaves_both_hooks_alone(receiver: Receiver, tmp_path:
         """
         import sys, threading
         import errorwire
+        pythons = sys.excepthook, threading.excepthook
         errorwire.init(excepthooks=False)
-        print(sys.excepthook is sys.__excepthook__,
-              threading.excepthook is threading.__excepthook__)
+        print(sys.excepthook is pythons[0], threading.excepthook is pythons[1])
         errorwire.capture_message("alive")
 
         worker = threading.Thread(target=lambda: 1 / 0, name="t")
@@ -181,12 +181,11 @@ def test_a_later_init_with_excepthooks_false_puts_the_previous_hooks_back(
         """
         import sys, threading
         import errorwire
+        pythons = sys.excepthook, threading.excepthook
         errorwire.init()
-        print(sys.excepthook is sys.__excepthook__,
-              threading.excepthook is threading.__excepthook__)
+        print(sys.excepthook is pythons[0], threading.excepthook is pythons[1])
         errorwire.init(excepthooks=False)
-        print(sys.excepthook is sys.__excepthook__,
-              threading.excepthook is threading.__excepthook__)
+        print(sys.excepthook is pythons[0], threading.excepthook is pythons[1])
         errorwire.capture_message("alive")
         raise ValueError("not reported")
         """,

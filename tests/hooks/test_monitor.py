@@ -84,7 +84,7 @@ def test_an_async_function_is_monitored_while_it_runs(
         asyncio.run(sync_prices())
 
     payloads = check_monitored(reports, "sync-prices", "ConnectionError: feed closed")
-    assert breadcrumbs("rollbar", payloads["rollbar"]) == ["prices fetched"]
+    assert breadcrumbs("rollbar", payloads["rollbar"])[-1] == "prices fetched"
 
 
 def test_with_and_async_with_blocks(receiver: Receiver, all_vendors: Dict[str, Any]) -> None:
