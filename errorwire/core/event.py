@@ -87,7 +87,7 @@ class ExceptionInfo:
     def frame_keys(self) -> List[Tuple[str, Optional[str], bool]]:
         """(filename, function, in_project) of each frame, built or not (for grouping)."""
         if self.frame_entries is not None:
-            return [(info[1], info[4], info[3]) for info, _, _ in self.frame_entries]
+            return [(i.filename, i.function, i.in_project) for i, _, _ in self.frame_entries]
         return [(f.filename, f.function, f.in_project) for f in self.frames]
 
     @property
