@@ -49,6 +49,13 @@ class monitor:
 
     def __call__(self, func: F) -> F:
         name = self.name
+        if inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func):
+            # The call only makes the generator: its body runs later, outside any wrapper.
+            raise TypeError(
+                f"errorwire.monitor({name!r}) cannot watch the generator function "
+                f"{getattr(func, '__qualname__', func)!r}: use `with errorwire.monitor(...)` "
+                "inside it, or around the loop that consumes it"
+            )
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)

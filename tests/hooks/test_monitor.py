@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import contextvars
 import threading
-from typing import Any, Dict, List
+from typing import Any, AsyncIterator, Dict, Iterator, List
 
 import pytest
 from hook_payloads import VENDORS, breadcrumbs, bugsnag_unhandled, context, tags
@@ -175,3 +175,15 @@ def test_threads_running_one_monitored_function_keep_their_own_person(
 def test_a_monitor_needs_a_name(name: Any) -> None:
     with pytest.raises(errorwire.ConfigError, match="monitor name"):
         errorwire.monitor(name)
+
+
+def test_a_generator_function_is_refused_rather_than_left_unwatched() -> None:
+    def rows() -> Iterator[int]:
+        yield 1
+
+    async def pages() -> AsyncIterator[int]:
+        yield 1
+
+    for func in (rows, pages):
+        with pytest.raises(TypeError, match="generator function"):
+            errorwire.monitor("export")(func)
