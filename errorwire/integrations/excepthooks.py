@@ -83,7 +83,7 @@ def _thread_hook(args: Any) -> None:
     try:
         thread = getattr(args, "thread", None)
         name = getattr(thread, "name", None)
-        report(args.exc_value, "threading", {"thread": name} if name else None)
+        report(getattr(args, "exc_value", None), "threading", {"thread": name} if name else None)
     finally:
         (_previous_thread or _PYTHONS_THREAD_HOOK)(args)
 
