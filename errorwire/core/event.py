@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from errorwire.core.text import header
+
 LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
@@ -128,10 +130,7 @@ class Request:
 
     @property
     def host(self) -> Optional[str]:
-        for name, value in self.headers.items():
-            if name.lower() == "host":
-                return value
-        return None
+        return header(self.headers, "host")
 
     @property
     def path(self) -> str:

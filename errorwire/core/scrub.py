@@ -31,6 +31,7 @@ from errorwire.core.scrub_rules import (
     scrub_text,
     scrub_values,
 )
+from errorwire.core.text import header, utf8_clean
 
 MAX_DEPTH = 64
 """Deeper values are dropped: no vendor shows them, and walking them risks the stack."""
@@ -204,7 +205,8 @@ class Scrubber:
         raw = request.body
         if not raw:
             return raw
-        content_type = (request.content_type or _header(request, "content-type") or "").lower()
+        content_type = request.content_type or header(request.headers, "content-type") or ""
+        content_type = content_type.lower()
         if "multipart/" in content_type:
             return None  # fields are in ``form``; the raw parts cannot be checked reliably
         text = bytes(raw[: self.max_chars]).decode("utf-8", "surrogateescape")
@@ -287,7 +289,7 @@ class Scrubber:
         return out
 
     def text(self, value: Any) -> str:
-        """Any value as scrubbed text, cut to ``max_chars``; lone surrogates replaced."""
+        """Any value as scrubbed text, cut to ``max_chars``; lone surrogates escaped."""
         if type(value) is str and len(value) <= self.max_chars and value.isascii():
             return scrub_text(value, self.keys)  # the common case, without plain()
         return scrub_text(self.plain(value), self.keys)
@@ -301,11 +303,7 @@ class Scrubber:
             text = str.__str__(value) if isinstance(value, str) else str(value)
         if len(text) > self.max_chars:
             text = f"{text[: self.max_chars]}…[{len(text) - self.max_chars} more chars]"
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            text = text.encode("utf-8", "replace").decode("utf-8")
-        return text
+        return utf8_clean(text)
 
     def optional_text(self, value: Optional[str]) -> Optional[str]:
         return None if value is None else self.text(value)
@@ -313,13 +311,6 @@ class Scrubber:
 
 def _card_int(value: int) -> bool:
     return 10**12 <= value < 10**19 and looks_like_card(str(value))
-
-
-def _header(request: Request, name: str) -> Optional[str]:
-    for key, value in request.headers.items():
-        if str(key).lower() == name:
-            return str(value)
-    return None
 
 
 def _lines(frame: Frame) -> List[str]:

@@ -20,6 +20,7 @@ from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Se
 from errorwire.core.event import ExceptionInfo, Frame
 from errorwire.core.grouping import grouping_key
 from errorwire.core.source_context import CONTEXT_LINES, add_source_context, resolve_columns
+from errorwire.core.text import module_and_name
 
 __all__ = [
     "CONTEXT_LINES",
@@ -28,11 +29,11 @@ __all__ = [
     "add_source_context",
     "build_frames",
     "classify_path",
+    "exception_message",
     "extract_chain",
     "extract_frames",
     "grouping_key",
     "resolve_columns",
-    "safe_str",
 ]
 
 MAX_CHAIN = 25
@@ -93,15 +94,11 @@ def classify_path(co_filename: str, project_root: Optional[str]) -> Tuple[str, s
 
 
 def _qualified_type(exc: BaseException) -> Tuple[str, Optional[str]]:
-    cls = type(exc)
-    module = getattr(cls, "__module__", None)
-    name = getattr(cls, "__qualname__", None) or cls.__name__
-    if not isinstance(module, str) or module in ("builtins", "__builtin__"):
-        return str(name), None
-    return f"{module}.{name}", module
+    module, name = module_and_name(type(exc))
+    return (name if module is None else f"{module}.{name}"), module
 
 
-def safe_str(exc: BaseException) -> Optional[str]:
+def exception_message(exc: BaseException) -> Optional[str]:
     """``str(exc)``, or None when its ``__str__`` raises (left out, not guessed)."""
     try:
         text = str(exc)
@@ -363,7 +360,7 @@ def extract_chain(
             ExceptionInfo(
                 type_name=type_name,
                 module=module,
-                message=safe_str(current),
+                message=exception_message(current),
                 frames=[] if lazy else to_frames(entries),
                 relation=relation,
                 parent=parent,

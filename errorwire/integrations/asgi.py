@@ -35,6 +35,7 @@ from errorwire.core.request import (
     parse_cookies,
 )
 from errorwire.core.safety import swallow, swallowed_error
+from errorwire.core.text import dotted_name
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -176,7 +177,7 @@ def _is_named(obj: object, names: Tuple[str, ...]) -> bool:
     found = _NAMED.get(key)
     if found is None:
         found = any(
-            cls.__name__ in names or f"{cls.__module__}.{cls.__qualname__}" in names
+            cls.__name__ in names or dotted_name(cls) in names
             for cls in type(obj).__mro__
         )
         if len(_NAMED) >= 1024:

@@ -178,7 +178,7 @@ def _request(request: Optional[Request]) -> Optional[Dict[str, Any]]:
             "httpMethod": f.text(request.method),
             "headers": f.str_dict(request.headers),
             "clientIp": f.text(request.client_ip),
-            "referer": f.header(request, "referer"),
+            "referer": f.request_header(request, "referer"),
         }
     )
 

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from json.encoder import encode_basestring
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
+from errorwire.core.text import utf8_clean
+
 MAX_DEPTH = 64
 TOO_DEEP = "[nested too deep]"
 TRUNCATED_KEY = "[truncated]"
@@ -50,14 +52,6 @@ _DROP = _Sentinel("DROP")
 def str_size(text: str) -> int:
     encoded = encode_basestring(text)
     return len(encoded) if encoded.isascii() else len(encoded.encode("utf-8"))
-
-
-def encodable(text: str) -> str:
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def cut_marker(left_out: int) -> str:
@@ -139,11 +133,11 @@ class Fitter:
             if encoded.isascii():
                 size = len(encoded)
             else:
-                text = encodable(text)
+                text = utf8_clean(text)
                 size = str_size(text)
             if size <= budget:
                 return text, size
-        text = encodable(text)
+        text = utf8_clean(text)
         by_budget = length <= self.max_str
         if key in DROP_IF_CUT_KEYS:
             self.budget_cuts += by_budget
@@ -322,7 +316,7 @@ class Fitter:
         else:
             fitted, _ = self._other(key, 1 << 30, None, MAX_DEPTH)
             name = fitted if isinstance(fitted, str) else "<key>"
-        name = encodable(name)
+        name = utf8_clean(name)
         if len(name) > self.max_str:
             name = name[: self.max_str] + cut_marker(len(name) - self.max_str)
         return name

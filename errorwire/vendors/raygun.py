@@ -167,7 +167,7 @@ def _request(request: Optional[Request]) -> Optional[Dict[str, Any]]:
         host = None
     return f.compact(
         {
-            "hostName": host or f.header(request, "host"),
+            "hostName": host or f.request_header(request, "host"),
             "url": f.text(request.path) if url else None,
             "httpMethod": f.text(request.method),
             "iPAddress": f.text(request.client_ip),
@@ -192,7 +192,7 @@ def _form(form: object) -> Dict[str, Any]:
 
 def _raw_data(request: Request) -> Optional[str]:
     method = (f.text(request.method) or "").upper()
-    if method in ("", "GET") or f.media_type(request) in NO_RAW_DATA_TYPES:
+    if method in ("", "GET") or f.request_media_type(request) in NO_RAW_DATA_TYPES:
         return None
     body = f.body_text(request)
     return f.cut_utf8(body, RAW_DATA_MAX_BYTES) if body else None
