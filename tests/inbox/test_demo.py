@@ -40,4 +40,5 @@ def test_demo_fills_every_framework_vendor_cell(tmp_path: Path) -> None:
         assert len(rows[framework]) == 3 and all(
             c.isdigit() and int(c) > 0 for c in rows[framework]
         )
+    assert "example_apps/nightly_job.py: exit status 1" in out
     assert db.exists()
