@@ -1,4 +1,4 @@
-"""Sessions: tests (framework matrix), lint, typing, demo, bench.
+"""Sessions: tests (framework matrix), servers, lint, typing, demo, bench.
 
     nox -s tests     # every test, oldest and newest supported frameworks
     nox -s demo      # example apps -> local inbox, prints what arrived
@@ -44,7 +44,7 @@ FRAMEWORKS = {
 def tests(session: nox.Session, frameworks: str) -> None:
     """The test suite against the oldest or newest supported framework versions."""
     session.install("-e", ".", *TEST_DEPS, *FRAMEWORKS[frameworks])
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "--ignore=tests/servers", *session.posargs)  # nox -s servers
 
 
 @nox.session
@@ -77,3 +77,25 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench.py", *session.posargs)
     if not session.posargs and os.path.exists("benchmarks/bench_cap.py"):
         session.run("python", "benchmarks/bench_cap.py")
+
+
+SERVERS = [
+    "gunicorn>=21",
+    "uvicorn>=0.23",
+    "hypercorn>=0.16",
+    "waitress>=2.1",
+    "daphne>=4",
+    "psutil>=5.9",  # which worker process holds the connection a report arrived on
+]
+
+
+@nox.session
+def servers(session: nox.Session) -> None:
+    """The apps under real servers (gunicorn, uvicorn, hypercorn, waitress, daphne, uWSGI)."""
+    session.install("-e", ".", *TEST_DEPS, *FRAMEWORKS["newest"], *SERVERS)
+    # uWSGI compiles from source (gcc, Python headers); if it cannot, its tests skip saying why.
+    try:
+        session.install("uwsgi>=2.0.22")
+    except nox.command.CommandFailed:
+        session.warn("uWSGI did not build; its tests skip")
+    session.run("pytest", "tests/servers", *session.posargs)
