@@ -6,7 +6,8 @@ it), wraps ``receive`` (for methods with a body) to keep a capped copy of the
 body the app reads, reports an exception that leaves the app and re-raises
 that same object. ``send`` is passed on untouched, so the status of a response
 that was already sent when an error happened is not known (it is None).
-Lifespan and other scope types pass through untouched.
+Lifespan and other scope types pass through untouched, except that the app's answer to
+a lifespan shutdown waits for the report queue (``asgi_lifespan``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from errorwire.core.context import InRequest, Scope, deactivate, enter_request
 from errorwire.core.event import DeferredRequest, Person, Request
 from errorwire.core.request import BodyCapture, build_request, parse_cookies
 from errorwire.core.safety import swallow, swallowed_error
+from errorwire.integrations.asgi_lifespan import flushing_at_shutdown
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -58,6 +60,8 @@ class ErrorwireMiddleware:
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind != "http" and kind != "websocket":
+            if kind == "lifespan":
+                send = flushing_at_shutdown(send)
             await self.app(scope, receive, send)
             return
         # The marker keeps the path as it came in: mounts change root_path (and,

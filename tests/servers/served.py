@@ -47,7 +47,7 @@ def server_env(receiver: Receiver, **extra: str) -> Dict[str, str]:
         RAYGUN_ENDPOINT=urls["raygun"],
         BUGSNAG_API_KEY="bugsnag-key",
         BUGSNAG_ENDPOINT=urls["bugsnag"],
-        PYTHONPATH=os.pathsep.join([str(HERE), str(REPO)]),
+        PYTHONPATH=os.pathsep.join([*filter(None, [os.environ.get("SERVED_EXTRA_PATH")]), str(HERE), str(REPO)]),
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)
