@@ -110,6 +110,18 @@ class Served:
         assert len(seen) >= at_least, f"only {seen} answered: {self.output()}"
         return seen
 
+    def replacements_of(self, old: Set[int], count: int) -> Set[int]:
+        """After a reload: ``count`` processes answering ``/pid`` that are none of ``old``."""
+        deadline = time.monotonic() + 2 * START_TIMEOUT  # uvicorn replaces one at a time
+        new: Set[int] = set()
+        while len(new) < count and time.monotonic() < deadline:
+            try:
+                new |= self.serving_pids(at_least=1, timeout=START_TIMEOUT) - old
+            except (httpx.TransportError, ValueError):
+                pass  # between the old workers leaving and the new ones answering
+        assert len(new) >= count, f"no new workers after reload: {new}\n{self.output()}"
+        return new
+
     def get(self, path: str, **params: str) -> httpx.Response:
         # A fresh connection per request: a kept-alive one would pin one worker.
         return httpx.get(
@@ -180,6 +192,11 @@ def wait_reports(receiver: Receiver, count: int, served: Optional[Served] = None
     arrived = receiver.wait_for(count * len(VENDORS), timeout=REPORT_TIMEOUT)
     where = served.output() if served is not None else ""
     assert len(arrived) >= count * len(VENDORS), f"{len(arrived)} of {count * 3} arrived\n{where}"
+
+
+def reported_pids(receiver: Receiver) -> Set[int]:
+    """Every pid the reports name (recycled workers are gone: there is no other record)."""
+    return {int(pid) for item in receiver.received for _, pid in MARK.findall(item.body)}
 
 
 def senders(pids: Iterable[int]) -> Dict[int, int]:

@@ -10,7 +10,16 @@ import pytest
 pytest.importorskip("gunicorn")
 
 from receiver import Receiver
-from served import Served, bin_path, check_reports, senders, slow, tokens, wait_reports
+from served import (
+    Served,
+    bin_path,
+    check_reports,
+    reported_pids,
+    senders,
+    slow,
+    tokens,
+    wait_reports,
+)
 
 APP = "apps.flask_app:app"
 
@@ -79,18 +88,11 @@ def test_max_requests_recycling_workers_loses_nothing(
     wait_reports(receiver, len(sent), served)
     assert served.stop() == 0
 
-    by_token = check_reports(receiver, sent, set(by_token_pids(receiver)), served.proc.pid)
+    by_token = check_reports(receiver, sent, reported_pids(receiver), served.proc.pid)
     # Each worker served at most 3 requests: the 15 failures came from at least 5 processes,
     # most of them recycled (and gone) before the test ended.
     assert len(set(by_token.values())) >= 5
     assert set(by_token.values()) - workers
-
-
-def by_token_pids(receiver: Receiver) -> List[int]:
-    """Every pid named by a report (the recycled workers are gone: no other record of them)."""
-    from served import MARK
-
-    return [int(pid) for item in receiver.received for _, pid in MARK.findall(item.body)]
 
 
 @pytest.mark.parametrize("preload", [False, True], ids=["fork-then-import", "preload"])
@@ -114,9 +116,7 @@ def test_sighup_reload_keeps_reporting(receiver: Receiver, serve: Callable[..., 
     served.fail(before, concurrency=2)
 
     served.send_signal(signal.SIGHUP)
-    new = served.serving_pids(at_least=2)
-    while new & old:  # the old workers finish their last requests; keep asking the new ones
-        new = served.serving_pids(at_least=2) - old
+    new = served.replacements_of(old, 2)
     after = tokens("after", 4)
     served.fail(after, concurrency=2)
     wait_reports(receiver, len(before) + len(after), served)

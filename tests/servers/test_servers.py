@@ -13,11 +13,20 @@ import importlib.util
 import shutil
 import signal
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional, Set, Tuple
 
 import pytest
 from receiver import Receiver
-from served import Served, bin_path, check_reports, senders, slow, tokens, wait_reports
+from served import (
+    Served,
+    bin_path,
+    check_reports,
+    reported_pids,
+    senders,
+    slow,
+    tokens,
+    wait_reports,
+)
 
 
 @dataclass
@@ -29,6 +38,10 @@ class Server:
     workers: int = 1
     stop_signal: int = signal.SIGTERM
     env: dict = field(default_factory=dict)
+    recycle: Optional[List[str]] = None
+    """Flags that replace a worker after 3 requests, where the server has them."""
+    reloads: bool = False
+    """SIGHUP replaces the workers gracefully."""
 
     def __str__(self) -> str:
         return self.name
@@ -61,6 +74,8 @@ SERVERS = [
             "--workers", "2", "apps.fastapi_app:app",
         ],  # fmt: skip
         workers=2,
+        recycle=["--limit-max-requests", "3"],
+        reloads=True,
     ),
     Server(
         "gunicorn-uvicorn-worker",
@@ -70,6 +85,8 @@ SERVERS = [
             "--worker-class", "uvicorn.workers.UvicornWorker", "apps.fastapi_app:app",
         ],  # fmt: skip
         workers=2,
+        recycle=["--max-requests", "3"],
+        reloads=True,
     ),
     Server(
         "hypercorn",
@@ -79,6 +96,9 @@ SERVERS = [
             "apps.starlette_app:app",
         ],  # fmt: skip
         workers=2,
+        reloads=True,
+        # --max-requests: hypercorn 0.18 drops the connection of the request that ends a
+        # worker ("Server disconnected without sending a response"), with or without errorwire.
     ),
     Server(
         "waitress",
@@ -95,17 +115,22 @@ SERVERS = [
             bin_path("daphne"), "-b", "127.0.0.1", "-p", str(port), "apps.django_asgi:application",
         ],  # fmt: skip
     ),
-    Server("uwsgi", "uwsgidecorators", uwsgi()),
-    Server("uwsgi-enable-threads", "uwsgidecorators", uwsgi("--enable-threads")),
+    # --max-requests 3 recycles no uWSGI 2.0.31 worker here (the same two pids serve on).
+    Server("uwsgi", "uwsgidecorators", uwsgi(), workers=2, reloads=True),
+    Server(
+        "uwsgi-enable-threads", "uwsgidecorators", uwsgi("--enable-threads"), workers=2, reloads=True
+    ),
 ]
 
 
-def start(server: Server, serve: Callable[..., Served], **env: object) -> Tuple[Served, set]:
+def start(
+    server: Server, serve: Callable[..., Served], *flags: str, **env: object
+) -> Tuple[Served, Set[int]]:
     if importlib.util.find_spec(server.module) is None:
         pytest.skip(f"{server.module} is not installed (nox -s servers installs it)")
     if server.name.startswith("uwsgi") and shutil.which(bin_path("uwsgi")) is None:
         pytest.skip("uWSGI did not build here (it compiles from source: gcc, Python headers)")
-    served = serve(server.argv, **server.env, **env)
+    served = serve(lambda port: server.argv(port) + list(flags), **server.env, **env)
     return served, served.serving_pids(at_least=server.workers)
 
 
@@ -140,3 +165,38 @@ def test_stop_right_after_failures_with_a_slow_receiver_delivers_everything(
 
     served.stop(server.stop_signal)  # nothing waited for the reports before this
     check_reports(receiver, sent, workers, master_of(server, served))
+
+
+@pytest.mark.parametrize("server", [s for s in SERVERS if s.recycle], ids=str)
+def test_recycling_workers_after_3_requests_loses_nothing(
+    receiver: Receiver, serve: Callable[..., Served], server: Server
+) -> None:
+    assert server.recycle is not None
+    served, _ = start(server, serve, *server.recycle)
+    sent = tokens("m", 12)
+    served.fail(sent)
+    wait_reports(receiver, len(sent), served)
+    served.stop(server.stop_signal)
+
+    by_token = check_reports(receiver, sent, reported_pids(receiver), master_of(server, served))
+    assert len(set(by_token.values())) >= 4  # 12 failures, at most 3 per worker
+
+
+@pytest.mark.parametrize("server", [s for s in SERVERS if s.reloads], ids=str)
+def test_sighup_reload_keeps_reporting(
+    receiver: Receiver, serve: Callable[..., Served], server: Server
+) -> None:
+    served, old = start(server, serve)
+    before = tokens("before", 4)
+    served.fail(before, concurrency=2)
+
+    served.send_signal(signal.SIGHUP)
+    new = served.replacements_of(old, server.workers)
+    after = tokens("after", 4)
+    served.fail(after, concurrency=2)
+    wait_reports(receiver, len(before) + len(after), served)
+
+    served.stop(server.stop_signal)
+    by_token = check_reports(receiver, before + after, old | new, master_of(server, served))
+    assert {by_token[t] for t in before} <= old
+    assert {by_token[t] for t in after} <= new
