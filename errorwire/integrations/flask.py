@@ -149,11 +149,22 @@ class FlaskResponseBody(ReportingIterable):
             try:
                 chunk = next(iterator, END_OF_BODY)
             except Exception as exc:
-                report_in(self._marker, exc)
+                report_in(self._marker, exc, status=sent_status(self._result))
                 raise
             if chunk is END_OF_BODY:
                 return
             yield chunk  # type: ignore[misc]
+
+
+def sent_status(body: Any) -> Optional[int]:
+    """The status of the response whose body broke, read only then (never per request):
+    Werkzeug's body is a ``ClosingIterator`` whose callbacks include ``response.close``."""
+    with swallow("response status"):
+        for callback in getattr(body, "_callbacks", ()):
+            status = getattr(getattr(callback, "__self__", None), "status_code", None)
+            if isinstance(status, int):
+                return status
+    return None
 
 
 def _route_fields(app: flask.Flask, environ: Dict[str, Any]) -> Dict[str, Any]:
