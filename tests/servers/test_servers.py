@@ -89,6 +89,15 @@ SERVERS = [
         reloads=True,
     ),
     Server(
+        "gunicorn-uvicorn-worker-preload",
+        "uvicorn",
+        lambda port: [
+            bin_path("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--preload",
+            "--worker-class", "uvicorn.workers.UvicornWorker", "apps.fastapi_app:app",
+        ],  # fmt: skip
+        workers=2,
+    ),
+    Server(
         "hypercorn",
         "hypercorn",
         lambda port: [
