@@ -9,13 +9,10 @@ Its lifespan shutdown is the last moment errorwire's code runs there, so the app
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, MutableMapping
-
 from errorwire.api import get_client
 from errorwire.core.safety import swallow
+from errorwire.integrations.asgi_types import Message, Send
 
-Message = MutableMapping[str, Any]
-Send = Callable[[Message], Awaitable[None]]
 SHUTDOWN_ENDS = frozenset(("lifespan.shutdown.complete", "lifespan.shutdown.failed"))
 
 

@@ -12,7 +12,7 @@ streaming bodies, background tasks) as exceptions.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, MutableMapping, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 try:
     import starlette  # noqa: F401 - only to fail early with a clear message
@@ -22,6 +22,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire.integrations import asgi
+from errorwire.integrations.asgi_types import ASGIApp, ASGIScope
 from errorwire.integrations.starlette_handlers import report_http_exceptions
 
 __all__ = ["ErrorwireMiddleware"]
@@ -32,11 +33,11 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
     _framework = "starlette"
     _app_type: Optional[type] = None
 
-    def __init__(self, app: asgi.ASGIApp) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         super().__init__(app)
         report_http_exceptions(app)  # built after the ExceptionMiddleware inside it
 
-    def framework_of(self, scope: MutableMapping[str, Any]) -> str:
+    def framework_of(self, scope: ASGIScope) -> str:
         app = scope.get("app")  # set by Starlette.__call__ before the middleware stack
         app_type = type(app)
         if app_type is not self._app_type:  # one app per middleware: decided once
@@ -45,7 +46,7 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
             self._app_type = app_type
         return self._framework
 
-    def route_template(self, scope: MutableMapping[str, Any]) -> Optional[str]:
+    def route_template(self, scope: ASGIScope) -> Optional[str]:
         found = super().route_template(scope)  # Starlette >= 0.38 and FastAPI set scope["route"]
         if found is not None:
             return found
@@ -73,7 +74,7 @@ def _routes_to(endpoint: Any, routes: Iterable[Any], depth: int) -> Iterator[Any
             yield from _routes_to(endpoint, inner, depth + 1)
 
 
-def _matches_fully(route: Any, scope: MutableMapping[str, Any]) -> bool:
+def _matches_fully(route: Any, scope: ASGIScope) -> bool:
     try:
         match, _ = route.matches(scope)
     except Exception:  # a custom route class with its own ideas
