@@ -7,6 +7,7 @@ payload per vendor and failing request, raised and sent by the same worker proce
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -47,7 +48,7 @@ def server_env(receiver: Receiver, **extra: str) -> Dict[str, str]:
         RAYGUN_ENDPOINT=urls["raygun"],
         BUGSNAG_API_KEY="bugsnag-key",
         BUGSNAG_ENDPOINT=urls["bugsnag"],
-        PYTHONPATH=os.pathsep.join([*filter(None, [os.environ.get("SERVED_EXTRA_PATH")]), str(HERE), str(REPO)]),
+        PYTHONPATH=os.pathsep.join([str(HERE), str(REPO)]),
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)
@@ -80,7 +81,8 @@ class Served:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"{self.argv[0]} exited {self.proc.returncode}: {self.output()}")
+                code = self.proc.returncode
+                raise AssertionError(f"{self.argv[0]} exited {code}: {self.output()}")
             try:
                 if self.http.get("/pid").status_code == 200:
                     return
@@ -115,10 +117,9 @@ class Served:
         deadline = time.monotonic() + 2 * START_TIMEOUT  # uvicorn replaces one at a time
         new: Set[int] = set()
         while len(new) < count and time.monotonic() < deadline:
-            try:
+            # TransportError, ValueError: between the old workers leaving and the new ones
+            with contextlib.suppress(httpx.TransportError, ValueError):
                 new |= self.serving_pids(at_least=1, timeout=START_TIMEOUT) - old
-            except (httpx.TransportError, ValueError):
-                pass  # between the old workers leaving and the new ones answering
         assert len(new) >= count, f"no new workers after reload: {new}\n{self.output()}"
         return new
 
@@ -164,10 +165,8 @@ class Served:
             self.proc.kill()
             self.proc.wait(10)
             for p in family:
-                try:
+                with contextlib.suppress(psutil.NoSuchProcess):
                     p.kill()
-                except psutil.NoSuchProcess:
-                    pass
         self.http.close()
         if not self._log_file.closed:
             self._log_file.close()
@@ -177,10 +176,8 @@ class Served:
 def _processes(pids: Iterable[int]) -> List[psutil.Process]:
     found = []
     for pid in pids:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             found.append(psutil.Process(pid))
-        except psutil.NoSuchProcess:
-            pass
     return found
 
 

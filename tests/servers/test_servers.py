@@ -60,7 +60,7 @@ def uwsgi(*flags: str) -> Callable[[int], List[str]]:
             "--die-on-term",
             "--disable-logging",
             *flags,
-        ]  # fmt: skip
+        ]
 
     return argv
 
@@ -72,7 +72,10 @@ SERVERS = [
         lambda port: [
             bin_path("uvicorn"), "--host", "127.0.0.1", "--port", str(port),
             "--workers", "2", "apps.fastapi_app:app",
-        ],  # fmt: skip
+            # A reload waits this long for each new worker (spawned, importing FastAPI)
+            # before it gives up and keeps the old one: 5 s by default, short on a busy VM.
+            "--timeout-worker-healthcheck", "60",
+        ],
         workers=2,
         recycle=["--limit-max-requests", "3"],
         reloads=True,
@@ -83,10 +86,11 @@ SERVERS = [
         lambda port: [
             bin_path("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
             "--worker-class", "uvicorn.workers.UvicornWorker", "apps.fastapi_app:app",
-        ],  # fmt: skip
+        ],
         workers=2,
-        recycle=["--max-requests", "3"],
         reloads=True,
+        # --max-requests: the uvicorn worker resets a connection it accepted as it retires
+        # ("Connection reset by peer" for that request), with or without errorwire.
     ),
     Server(
         "gunicorn-uvicorn-worker-preload",
@@ -94,7 +98,7 @@ SERVERS = [
         lambda port: [
             bin_path("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--preload",
             "--worker-class", "uvicorn.workers.UvicornWorker", "apps.fastapi_app:app",
-        ],  # fmt: skip
+        ],
         workers=2,
     ),
     Server(
@@ -103,7 +107,7 @@ SERVERS = [
         lambda port: [
             bin_path("hypercorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
             "apps.starlette_app:app",
-        ],  # fmt: skip
+        ],
         workers=2,
         reloads=True,
         # --max-requests: hypercorn 0.18 drops the connection of the request that ends a
@@ -115,19 +119,23 @@ SERVERS = [
         lambda port: [
             bin_path("waitress-serve"), "--listen", f"127.0.0.1:{port}", "--threads", "4",
             "apps.django_wsgi:application",
-        ],  # fmt: skip
+        ],
     ),
     Server(
         "daphne",
         "daphne",
         lambda port: [
             bin_path("daphne"), "-b", "127.0.0.1", "-p", str(port), "apps.django_asgi:application",
-        ],  # fmt: skip
+        ],
     ),
     # --max-requests 3 recycles no uWSGI 2.0.31 worker here (the same two pids serve on).
     Server("uwsgi", "uwsgidecorators", uwsgi(), workers=2, reloads=True),
     Server(
-        "uwsgi-enable-threads", "uwsgidecorators", uwsgi("--enable-threads"), workers=2, reloads=True
+        "uwsgi-enable-threads",
+        "uwsgidecorators",
+        uwsgi("--enable-threads"),
+        workers=2,
+        reloads=True,
     ),
 ]
 
