@@ -90,7 +90,7 @@ SERVERS = [
         workers=2,
         reloads=True,
         # --max-requests: the uvicorn worker resets a connection it accepted as it retires
-        # ("Connection reset by peer" for that request), with or without errorwire.
+        # ("Connection reset by peer" for that request, seen here); not tested.
     ),
     Server(
         "gunicorn-uvicorn-worker-preload",
@@ -111,7 +111,7 @@ SERVERS = [
         workers=2,
         reloads=True,
         # --max-requests: hypercorn 0.18 drops the connection of the request that ends a
-        # worker ("Server disconnected without sending a response"), with or without errorwire.
+        # worker ("Server disconnected without sending a response", seen here); not tested.
     ),
     Server(
         "waitress",
