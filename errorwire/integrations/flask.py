@@ -22,11 +22,13 @@ arguments) when errorwire was not initialised before.
 from __future__ import annotations
 
 import sys
+from types import GeneratorType
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
 
 try:
     import flask
     from flask import signals
+    from werkzeug.wsgi import ClosingIterator
 except ImportError as exc:  # pragma: no cover - exercised without Flask installed
     raise ImportError(
         "errorwire.integrations.flask needs Flask: pip install errorwire[flask]"
@@ -141,9 +143,29 @@ class FlaskWSGIMiddleware:
         except Exception as exc:  # teardown: Flask's request context is already gone
             report_in(_in_request(environ, self.flask_app), exc, status=500)
             raise
-        if is_plain_body(result, environ):  # send_file hands back the server's file wrapper
-            return result
+        if is_plain_body(result, environ) or _cannot_fail(result):
+            return result  # send_file hands back the server's file wrapper
         return FlaskResponseBody(result, mark_request((FLASK, environ, self.flask_app)))
+
+
+def _cannot_fail(result: Any) -> bool:
+    """A response built from a list (``return "text"``, ``jsonify``, templates: almost every
+    response), with no ``call_on_close`` callback: nothing raises while the server iterates
+    and closes Werkzeug's ``ClosingIterator`` of it, so it needs no wrapper (the wrapper and
+    its generator were most of what errorwire added to a Flask request)."""
+    if result.__class__ is not ClosingIterator:
+        return False
+    callbacks = getattr(result, "_callbacks", None)  # [iter_encoded().close,] response.close
+    if not callbacks or len(callbacks) > 2:
+        return False
+    first = getattr(callbacks[0], "__self__", None)
+    if len(callbacks) == 2 and first.__class__ is not GeneratorType:
+        return False
+    response = getattr(callbacks[-1], "__self__", None)
+    body = getattr(response, "response", None)
+    if body.__class__ is not list and body.__class__ is not tuple:
+        return False
+    return getattr(response, "_on_close", None) == []
 
 
 class FlaskResponseBody(ReportingIterable):
