@@ -143,8 +143,11 @@ class FlaskWSGIMiddleware:
         except Exception as exc:  # teardown: Flask's request context is already gone
             report_in(_in_request(environ, self.flask_app), exc, status=500)
             raise
-        if is_plain_body(result, environ) or _cannot_fail(result):
-            return result  # send_file hands back the server's file wrapper
+        if result.__class__ is ClosingIterator:  # Werkzeug's, for almost every response
+            if _cannot_fail(result):
+                return result
+        elif is_plain_body(result, environ):  # send_file hands back the server's file wrapper
+            return result
         return FlaskResponseBody(result, mark_request((FLASK, environ, self.flask_app)))
 
 
@@ -153,8 +156,6 @@ def _cannot_fail(result: Any) -> bool:
     response), with no ``call_on_close`` callback: nothing raises while the server iterates
     and closes Werkzeug's ``ClosingIterator`` of it, so it needs no wrapper (the wrapper and
     its generator were most of what errorwire added to a Flask request)."""
-    if result.__class__ is not ClosingIterator:
-        return False
     callbacks = getattr(result, "_callbacks", None)  # [iter_encoded().close,] response.close
     if not callbacks or len(callbacks) > 2:
         return False

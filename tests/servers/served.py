@@ -126,7 +126,8 @@ class Served:
     def get(self, path: str, **params: str) -> httpx.Response:
         # A fresh connection per request: a kept-alive one would pin one worker.
         return httpx.get(
-            self.url + path, params=params, headers={"Connection": "close"}, timeout=30.0
+            # Generous: a recycled worker's replacement may take long to start on a busy VM.
+            self.url + path, params=params, headers={"Connection": "close"}, timeout=90.0
         )
 
     def fail(self, tokens: Iterable[str], concurrency: int = 1) -> None:
