@@ -510,8 +510,18 @@ def render(results: Dict[str, Any]) -> str:
             f"error path +{fmt(added)} µs / stalled +{fmt(stalled)} µs (target <= {TARGETS['error_added_us']:.0f}), "
             f"burst ratio {fmt(b.get('ratio'), '{:.2f}')} (target >= {TARGETS['burst_ratio']}), "
             f"RSS +{fmt(b.get('rss_growth_mib'), '{:.1f}')} MiB (target <= {TARGETS['rss_mib']:.0f})"
+            + over_floor(results, framework)
         )
     return "\n".join(lines) + "\n"
+
+
+def over_floor(results: Dict[str, Any], framework: str) -> str:
+    """The Targets line's instructions part, when INSTRUCTIONS.json has the framework's /ok."""
+    for row in (results.get("instructions") or {}).get("rows", []):
+        if row["framework"] == framework and row["path"] == "/ok":
+            added = row["errorwire"] - row["floor"]
+            return f", instructions over the floor {added:+,} (target <= {TARGETS['instructions_over_floor']:,})"
+    return ""
 
 
 def main() -> int:
