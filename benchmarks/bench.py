@@ -376,7 +376,12 @@ def machine() -> Dict[str, Any]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+    ).stdout.strip()
     return {
+        "commit": commit or None,
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -393,7 +398,10 @@ def render(results: Dict[str, Any]) -> str:
     lines = ["# errorwire benchmark results", ""]
     m = results["machine"]
     lines += [
-        f"Machine: {m['cores']} cores, Python {m['python']}, {m['platform']}, {m['date']}.",
+        f"Machine: {m['cores']} cores, Python {m['python']}, {m['platform']}, {m['date']}"
+        + (f", commit {m['commit']}" if m.get("commit") else "")
+        + (f", load average {m['load_average']:.1f} at the start" if m.get("load_average") else "")
+        + ".",
         "Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v) + ".",
         f"Settings: {json.dumps(results['settings'])}.",
         "",
