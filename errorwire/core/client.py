@@ -22,6 +22,7 @@ from errorwire.core import ignore as ignore_rules
 from errorwire.core.config import Bugsnag, Options, VendorSettings
 from errorwire.core.context import current_scope
 from errorwire.core.event import DeferredRequest, Event, Person
+from errorwire.core.frame_variables import LocalsTaker
 from errorwire.core.grouping import grouping_key
 from errorwire.core.hooks import run_event_hook, run_payload_hook
 from errorwire.core.identity import quick_identity
@@ -163,7 +164,10 @@ class Client:
                 "handledException" if handled else "unhandledException"
             )
             event.logger_name = logger_name
-            event.exceptions = extract_chain(exc, self.project_root, lazy=True)
+            take_locals = LocalsTaker() if self.options.include_locals else None
+            event.exceptions = extract_chain(
+                exc, self.project_root, lazy=True, take_locals=take_locals
+            )
             # The same identity has the same grouping key: computed once per identity.
             known_key = self._grouping_keys.get(identity) if identity is not None else None
             event.grouping_key = known_key or grouping_key(event.exceptions)

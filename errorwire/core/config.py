@@ -57,7 +57,8 @@ def _check_names(setting: str, value: object, *, allow_none: bool = False) -> No
 
 def _check_types(options: Options) -> None:
     """Every option of ``Options`` that is not checked by value has its type checked."""
-    for name in ("default_ignores", "scrub", "send_request_bodies", "sync", "log_breadcrumbs"):
+    flags = ("default_ignores", "scrub", "send_request_bodies", "sync", "log_breadcrumbs")
+    for name in (*flags, "include_locals"):
         if not isinstance(getattr(options, name, False), bool):
             raise ConfigError(f"{name} must be True or False, got {getattr(options, name)!r}")
     whole = ("queue_size", "max_breadcrumbs", "storm_limit", "max_request_body", "max_retries")
@@ -215,6 +216,8 @@ class Options:
     shutdown_timeout: float = 2.0
     tags: Sequence[str] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    include_locals: bool = False
+    """Send the arguments and local variables of in-project frames (safe reprs, scrubbed)."""
 
     vendors: Tuple[VendorSettings, ...] = field(init=False, default=())
 

@@ -184,12 +184,13 @@ def _absolute_url(url: object) -> Optional[str]:
 
 
 def _metadata(event: Event) -> Dict[str, Any]:
-    """Tabs: the user's extra data, what the request carried, the tags."""
+    """Tabs: the user's extra data, what the request carried, the tags, frame locals."""
     return f.compact(
         {
             "extra": f.jsonable_dict(event.extra),
             "request": f.guarded("bugsnag request tab", lambda: _request_tab(event.request)),
             "tags": _tags_tab(event.tags),
+            "locals": f.guarded("bugsnag locals", lambda: f.locals_tab(event.exceptions)),
         }
     )
 

@@ -40,6 +40,9 @@ class Layout:
     """Bugsnag's ``code`` map: keep the frame's own line when dropping context."""
     omitted_frame: Callable[[int], Dict[str, Any]]
     """A schema-valid frame that says how many frames were cut from the middle."""
+    locals: Callable[[Dict[str, Any]], List[Tuple[Path, str]]] = lambda payload: []
+    """Where frame variables (``include_locals``) are: (path of a dict, key in it), those
+    to keep first first. The cap cuts them before anything else (cap_locals.py)."""
 
 
 def get(root: Any, path: Path) -> Any:
@@ -128,6 +131,37 @@ def _bugsnag(payload: Dict[str, Any]) -> List[Section]:
     return sections
 
 
+ROLLBAR_LOCALS = ("args", "argspec", "varargspec", "kwargs", "locals")
+
+
+def _rollbar_locals(payload: Dict[str, Any]) -> List[Tuple[Path, str]]:
+    """In the frames themselves; innermost frames first."""
+    body: Path = ("data", "body")
+    traces: List[Path] = [(*body, "trace")] if exists(payload, (*body, "trace")) else []
+    chain = get(payload, (*body, "trace_chain")) if exists(payload, (*body, "trace_chain")) else []
+    count = len(chain) if isinstance(chain, list) else 0
+    traces += [(*body, "trace_chain", i) for i in range(count)]
+    found: List[Tuple[Path, str]] = []
+    for trace in traces:
+        frames = get(payload, (*trace, "frames")) if exists(payload, (*trace, "frames")) else []
+        for index in range(len(frames) - 1, -1, -1) if isinstance(frames, list) else ():
+            frame = frames[index]
+            if isinstance(frame, dict):
+                path: Path = (*trace, "frames", index)
+                found += [(path, key) for key in ROLLBAR_LOCALS if key in frame]
+    return found
+
+
+def _tab_locals(tab: Path) -> Callable[[Dict[str, Any]], List[Tuple[Path, str]]]:
+    """In one custom-data object, a key per frame (innermost first, as encoded)."""
+
+    def find(payload: Dict[str, Any]) -> List[Tuple[Path, str]]:
+        entries = get(payload, tab) if exists(payload, tab) else {}
+        return [(tab, key) for key in entries] if isinstance(entries, dict) else []
+
+    return find
+
+
 def _omitted(key: str, **required: Any) -> Callable[[int], Dict[str, Any]]:
     def frame(count: int) -> Dict[str, Any]:
         return {**required, key: f"[{count} frames omitted]"}
@@ -141,17 +175,20 @@ LAYOUTS: Dict[str, Layout] = {
         context_keys=("context",),
         keep_code_line=False,
         omitted_frame=_omitted("filename"),
+        locals=_rollbar_locals,
     ),
     "raygun": Layout(
         _raygun,
         context_keys=(),
         keep_code_line=False,
         omitted_frame=_omitted("methodName", lineNumber=0),
+        locals=_tab_locals(("details", "userCustomData", "locals")),
     ),
     "bugsnag": Layout(
         _bugsnag,
         context_keys=("code",),
         keep_code_line=True,
         omitted_frame=_omitted("method", file="[omitted]", lineNumber=0),
+        locals=_tab_locals(("events", 0, "metaData", "locals")),
     ),
 }

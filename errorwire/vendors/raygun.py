@@ -60,9 +60,7 @@ def _details(event: Event) -> Dict[str, Any]:
             },
             "environment": f.guarded("raygun environment", lambda: _environment(event)),
             "tags": _tags(event),
-            "userCustomData": f.guarded(
-                "raygun userCustomData", lambda: f.jsonable_dict(event.extra)
-            ),
+            "userCustomData": f.guarded("raygun userCustomData", lambda: _custom_data(event)),
             "request": f.guarded("raygun request", lambda: _request(event.request)),
             "response": (
                 {"statusCode": event.response_status}
@@ -73,6 +71,15 @@ def _details(event: Event) -> Dict[str, Any]:
             "breadcrumbs": f.guarded("raygun breadcrumbs", lambda: _breadcrumbs(event.breadcrumbs)),
         }
     )
+
+
+def _custom_data(event: Event) -> Dict[str, Any]:
+    """``extra``, plus frame variables (``include_locals``) under ``locals``."""
+    custom = f.jsonable_dict(event.extra)
+    found = f.guarded("raygun locals", lambda: f.locals_tab(event.exceptions))
+    if found:
+        custom.setdefault("locals", found)
+    return custom
 
 
 def _error_chain(event: Event) -> Dict[str, Any]:

@@ -6,7 +6,17 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from errorwire.core.config import VendorSettings
-from errorwire.core.event import LEVELS, Breadcrumb, Event, ExceptionInfo, Frame, Person, Request
+from errorwire.core.event import (
+    LEVELS,
+    Breadcrumb,
+    Event,
+    ExceptionInfo,
+    Frame,
+    FrameVariables,
+    Person,
+    Request,
+)
+from errorwire.core.safe_repr import render
 from errorwire.vendors import fields as f
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_VERSION
 
@@ -89,7 +99,7 @@ def _trace(info: ExceptionInfo, event: Event) -> Dict[str, Any]:
 def _frame(frame: Frame) -> Dict[str, Any]:
     """Rollbar wants the full path; ``server.root`` lets it collapse library frames."""
     context = f.compact({"pre": _lines(frame.pre_context), "post": _lines(frame.post_context)})
-    return f.compact(
+    encoded = f.compact(
         {
             "filename": f.text(frame.abs_path) or f.text(frame.filename) or f.UNKNOWN,
             "lineno": f.as_int(frame.lineno),
@@ -97,6 +107,31 @@ def _frame(frame: Frame) -> Dict[str, Any]:
             "method": f.text(frame.function),
             "code": f.safe_str(frame.code) if frame.code is not None else None,
             "context": context if frame.code is not None else None,
+        }
+    )
+    if frame.variables is not None:
+        encoded.update(f.guarded("rollbar locals", lambda: _variables(frame.variables)) or {})
+    return encoded
+
+
+def _variables(variables: Optional[FrameVariables]) -> Dict[str, Any]:
+    """``args`` (positional parameters, then ``*args``) named by ``argspec`` and
+    ``varargspec`` as pyrollbar names them; ``kwargs`` (keyword-only parameters and
+    ``**kwargs``); ``locals`` (the other variables)."""
+    if variables is None:
+        return {}
+    args = [render(value) for value in variables.args.values()]
+    args += [render(value) for value in variables.varargs]
+    others = {f.clean(str(k)): render(v) for k, v in variables.locals.items()}
+    if variables.omitted:
+        others[f.OMITTED_VARIABLES] = f"{variables.omitted} more variables"
+    return f.compact(
+        {
+            "args": args,
+            "argspec": [f.clean(str(name)) for name in variables.args],
+            "varargspec": f.text(variables.varargs_name) if variables.varargs else None,
+            "kwargs": {f.clean(str(k)): render(v) for k, v in variables.kwargs.items()},
+            "locals": others,
         }
     )
 
