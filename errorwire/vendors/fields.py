@@ -244,7 +244,8 @@ def variables_dict(variables: FrameVariables) -> Dict[str, Any]:
 
 def locals_tab(exceptions: List[ExceptionInfo]) -> Dict[str, Dict[str, Any]]:
     """Custom data for vendors without a place in frames: ``"file:line in function"`` ->
-    that frame's variables, innermost frames of each exception first."""
+    that frame's variables, innermost frames of each exception first. A frame in several
+    exceptions of a chain is shown once; recursion's frames get ``#2``, ``#3``..."""
     tab: Dict[str, Dict[str, Any]] = {}
     for info in exceptions:
         for frame in reversed(info.frames):
@@ -252,6 +253,10 @@ def locals_tab(exceptions: List[ExceptionInfo]) -> Dict[str, Dict[str, Any]]:
                 continue
             label = f"{text(frame.filename) or UNKNOWN}:{as_int(frame.lineno) or '?'}"
             label += f" in {text(frame.function) or UNKNOWN}"
-            if label not in tab:
-                tab[label] = variables_dict(frame.variables)
+            values = variables_dict(frame.variables)
+            unique, count = label, 1
+            while unique in tab and tab[unique] != values:
+                count += 1
+                unique = f"{label} #{count}"
+            tab[unique] = values
     return tab
