@@ -158,7 +158,7 @@ def _placeholder(value: Any, error: BaseException) -> str:
 
 def _type_name(kind: type) -> str:
     try:
-        name = type.__dict__["__qualname__"].__get__(kind)
+        name = type.__dict__["__name__"].__get__(kind)
     except Exception:  # pragma: no cover - every class has one
         name = None
     return name if isinstance(name, str) else "object"
