@@ -1,6 +1,8 @@
 """The cap's first step: frame variables (include_locals) go before anything else, the
 payload given is never changed, and every result stays valid for its vendor."""
 
+# ruff: noqa: F841 - unused locals are what frame variables must show
+
 from __future__ import annotations
 
 import copy

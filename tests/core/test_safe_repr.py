@@ -1,5 +1,7 @@
 """Safe reprs of frame variables: bounded, never raising, never evaluating what is lazy."""
 
+# ruff: noqa: F841 - unused locals are what frame variables must show
+
 from __future__ import annotations
 
 import sys
