@@ -208,3 +208,40 @@ def test_the_app_answers_as_without_errorwire(
 def test_include_locals_must_be_a_bool() -> None:
     with pytest.raises(errorwire.ConfigError, match="include_locals"):
         errorwire.init(include_locals="yes")
+
+
+async def fetch_invoice(invoice_id: int, token: str) -> None:
+    total = {"net": 100, "card": CARD}
+    raise LookupError(f"invoice {invoice_id} missing")
+
+
+def test_async_frames_of_a_starlette_app_carry_their_locals(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    pytest.importorskip("starlette")
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from errorwire.integrations.starlette import ErrorwireMiddleware
+
+    async def invoice(request: Request) -> PlainTextResponse:
+        invoice_id = int(request.path_params["invoice_id"])
+        await fetch_invoice(invoice_id, API_KEY)
+        return PlainTextResponse("unreachable")
+
+    app = Starlette(routes=[Route("/invoices/{invoice_id}", invoice)])
+    app.add_middleware(ErrorwireMiddleware)
+    reports = start(receiver, all_vendors, include_locals=True)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/invoices/9").status_code == 500
+    reports.one()
+    for item in receiver.received:
+        assert API_KEY.encode() not in item.body and CARD.encode() not in item.body
+    frames = rollbar_frames(receiver.by_vendor("rollbar")[0].json())
+    assert frames["fetch_invoice"]["args"] == ["9", "[Filtered]"]  # token, by name
+    assert frames["fetch_invoice"]["locals"] == {"total": "{'net': 100, 'card': '[Filtered]'}"}
+    assert frames["invoice"]["locals"]["invoice_id"] == "9"
+    assert frames["invoice"]["args"][0].startswith("<starlette.requests.Request object")
