@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import sys
 from types import FrameType, TracebackType
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 from errorwire.core.event import FrameVariables
 from errorwire.core.safe_repr import snapshot
+from errorwire.core.safety import swallow
 from errorwire.core.scrub_rules import FILTERED
 
 MAX_VARIABLES = 32
@@ -40,7 +41,7 @@ class LocalsTaker:
 
     def __init__(self, max_frames: int = MAX_FRAMES) -> None:
         self.left = max_frames
-        self.taken: Dict[int, FrameVariables] = {}
+        self.taken: Dict[int, Optional[FrameVariables]] = {}
         """By frame id: a frame in several tracebacks of a chain is read once (the frames
         are alive while the report is built, so an id cannot be reused meanwhile)."""
         self.django = sys.modules.get(DJANGO_DEBUG)
@@ -56,14 +57,19 @@ class LocalsTaker:
             if not info[3] or _own(info[5]):  # not in the project, or errorwire's own
                 continue
             frame = tracebacks[index].tb_frame
-            variables = self.taken.get(id(frame))
-            if variables is None:
+            if id(frame) in self.taken:
+                variables = self.taken[id(frame)]
+            else:
                 if self.left <= 0:
                     break
-                self.left -= 1
-                variables = frame_variables(frame, self._sensitive(frame))
+                variables = None
+                with swallow("frame locals"):  # the report goes out without them
+                    variables = frame_variables(frame, self._sensitive(frame))
                 self.taken[id(frame)] = variables
-            found[index] = variables
+                if variables is not None:
+                    self.left -= 1
+            if variables is not None:
+                found[index] = variables
         return found or None
 
     def _sensitive(self, frame: FrameType) -> Sensitive:
@@ -113,63 +119,61 @@ def _marker(value: object) -> Sensitive:
     return None
 
 
-def frame_variables(frame: FrameType, sensitive: Sensitive = None) -> FrameVariables:
-    """``frame``'s arguments and locals: the first MAX_VARIABLES, the rest counted."""
-    code = frame.f_code
+def frame_variables(frame: FrameType, sensitive: Sensitive = None) -> Optional[FrameVariables]:
+    """``frame``'s arguments and locals (the first MAX_VARIABLES, the rest counted); None
+    when it has none. Written for speed: it runs on the failing request's thread."""
     values = frame.f_locals
+    if not values:
+        return None
+    code = frame.f_code
     names = code.co_varnames
     positional = code.co_argcount
     star = positional + code.co_kwonlyargcount
-    varargs = names[star] if code.co_flags & _CO_VARARGS else None
-    varkw_at = star + (1 if varargs is not None else 0)
-    varkw = names[varkw_at] if code.co_flags & _CO_VARKEYWORDS else None
-    keep = _Keeper(sensitive)
-    result = FrameVariables(varargs_name=varargs)
+    flags = code.co_flags
+    varargs = names[star] if flags & _CO_VARARGS else None
+    varkw_at = star + 1 if varargs is not None else star
+    varkw = names[varkw_at] if flags & _CO_VARKEYWORDS else None
+    hide_all = sensitive == ALL
+    hidden = frozenset(sensitive) if sensitive and not hide_all else _NOTHING
+    room = MAX_VARIABLES
+    seen = 0
+    args: Dict[str, Any] = {}
     for name in names[:positional]:
-        if name in values and keep.room():
-            result.args[name] = keep.value(name, values[name])
-    if varargs is not None and type(values.get(varargs)) is tuple:
-        given = values[varargs]
-        for index, item in enumerate(tuple.__iter__(given)):
-            if not keep.room():
-                keep.seen += len(given) - index - 1
-                break
-            result.varargs.append(keep.value(varargs, item))
+        if name in values:
+            seen += 1
+            if seen <= room:
+                args[name] = FILTERED if hide_all or name in hidden else snapshot(values[name])
+    rest: List[Any] = []
+    given = values.get(varargs) if varargs is not None else None
+    if type(given) is tuple:
+        hide = hide_all or varargs in hidden
+        for item in given[: max(0, room - seen)]:
+            rest.append(FILTERED if hide else snapshot(item))
+        seen += len(given)
+    kwargs: Dict[str, Any] = {}
     for name in names[positional:star]:
-        if name in values and keep.room():
-            result.kwargs[name] = keep.value(name, values[name])
-    if varkw is not None and type(values.get(varkw)) is dict:
-        given = values[varkw]
-        for index, (key, item) in enumerate(dict.items(given)):
-            if not keep.room():
-                keep.seen += len(given) - index - 1
-                break
-            name = key if type(key) is str else repr(key)
-            result.kwargs[name] = keep.value(varkw, item, name)
-    special = set(names[: varkw_at + (1 if varkw is not None else 0)])
-    for name in list(values):
-        if name not in special and keep.room():
-            result.locals[str(name)] = keep.value(name, values[name])
-    result.omitted = keep.seen - keep.kept
-    return result
+        if name in values:
+            seen += 1
+            if seen <= room:
+                hide = hide_all or name in hidden
+                kwargs[name] = FILTERED if hide else snapshot(values[name])
+    given = values.get(varkw) if varkw is not None else None
+    if type(given) is dict:
+        hide = hide_all or varkw in hidden
+        for key, item in dict.items(given):
+            seen += 1
+            if seen <= room:
+                name = key if type(key) is str else repr(key)
+                kwargs[name] = FILTERED if hide or name in hidden else snapshot(item)
+    others: Dict[str, Any] = {}
+    special = names[: varkw_at + 1] if varkw is not None else names[:varkw_at]
+    for name in values:
+        if name not in special:
+            seen += 1
+            if seen <= room:
+                hide = hide_all or name in hidden
+                others[str(name)] = FILTERED if hide else snapshot(values[name])
+    return FrameVariables(args, varargs, rest, kwargs, others, max(0, seen - room))
 
 
-class _Keeper:
-    """Counts the variables of one frame; snapshots those kept, unless Django's marker
-    says they are sensitive (then the value is not even read)."""
-
-    def __init__(self, sensitive: Sensitive) -> None:
-        self.all = sensitive == ALL
-        self.hidden = frozenset(sensitive) if sensitive and not self.all else frozenset()
-        self.seen = 0
-        self.kept = 0
-
-    def room(self) -> bool:
-        self.seen += 1
-        return self.seen <= MAX_VARIABLES
-
-    def value(self, name: str, value: Any, entry: Optional[str] = None) -> Any:
-        self.kept += 1
-        if self.all or name in self.hidden or entry in self.hidden:
-            return FILTERED
-        return snapshot(value)
+_NOTHING: FrozenSet[str] = frozenset()

@@ -15,7 +15,6 @@ most REPR_MAX characters.
 from __future__ import annotations
 
 from collections import deque
-from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 
 from errorwire.core.event import Snapshot
@@ -56,22 +55,48 @@ def _snapshot(value: Any, depth: int, budget: List[int]) -> Any:
     """``budget`` holds the characters still worth reading: the rendered text is cut to
     REPR_MAX anyway, so a container stops taking items once it is spent."""
     kind: Any = type(value)
-    if kind is str or kind is bytes or kind is bytearray:
+    how = _HOW.get(kind)
+    if how is None:
+        how = _how(kind)
+    if how is _SLICE:
         text = repr(value[: REPR_MAX + 1])
-    elif kind in _SCALARS:
+    elif how is _SCALAR:
         text = _scalar(value)
+    elif how is _REPR:
+        text = _repr(value)
+    elif type(how) is tuple:
+        return _container(value, how, depth, budget)
     else:
-        reason = _not_evaluated(kind)
-        if reason is not None:
-            text = f"<{_type_name(kind)} ({reason})>"
-        else:
-            container = _container(value, kind, depth, budget)
-            if container is not None:
-                return container
-            text = _repr(value)
-    text = _cut(text)
+        text = how  # a placeholder: not evaluated
+    if len(text) > REPR_MAX:
+        text = _cut(text)
     budget[0] -= len(text) + 2
     return text
+
+
+_SLICE = "slice"
+_SCALAR = "scalar"
+_REPR = "repr"
+_HOW: Dict[Any, Any] = {str: _SLICE, bytes: _SLICE, bytearray: _SLICE}
+_HOW.update((kind, _SCALAR) for kind in _SCALARS)
+MAX_KNOWN_TYPES = 2048
+
+
+def _how(kind: Any) -> Any:
+    """How values of ``kind`` are read: sliced then repr'd, repr'd, walked as a container
+    ((base, subclass name)), or named only (the placeholder). Remembered per type."""
+    reason = _not_evaluated(kind)
+    if reason is not None:
+        how: Any = f"<{_type_name(kind)} ({reason})>"
+    else:
+        base, name = _container_kind(kind)
+        how = _REPR if base is None else (base, name)
+    if len(_HOW) >= MAX_KNOWN_TYPES:
+        _HOW.clear()
+        _HOW.update({str: _SLICE, bytes: _SLICE, bytearray: _SLICE})
+        _HOW.update((known, _SCALAR) for known in _SCALARS)
+    _HOW[kind] = how
+    return how
 
 
 def _scalar(value: Any) -> str:
@@ -80,13 +105,13 @@ def _scalar(value: Any) -> str:
     return repr(value)
 
 
-def _container(value: Any, kind: type, depth: int, budget: List[int]) -> Optional[Snapshot]:
+def _container(
+    value: Any, how: Tuple[str, Optional[str]], depth: int, budget: List[int]
+) -> Snapshot:
     """A Snapshot of a builtin container (or a subclass not defining its own repr, and any
-    dict subclass: Django's QueryDict shows its items like a dict); None for other types.
-    Read through the builtin's own methods: a subclass's overrides are not called."""
-    base, name = _container_kind(kind)
-    if base is None:
-        return None
+    dict subclass: Django's QueryDict shows its items like a dict). Read through the
+    builtin's own methods: a subclass's overrides are not called."""
+    base, name = how
     builtin = _BUILTINS[base]
     size = builtin.__len__(value)
     if depth >= MAX_DEPTH:
@@ -103,7 +128,7 @@ def _container(value: Any, kind: type, depth: int, budget: List[int]) -> Optiona
                 break
             items.append(_snapshot(item, depth + 1, budget))
     budget[0] -= 2
-    return Snapshot(_KINDS[base], items, name, more=size - len(items))
+    return Snapshot(_KINDS[base], items, name, size - len(items))
 
 
 _BUILTINS: Dict[str, Any] = {
@@ -113,7 +138,6 @@ _KINDS = {"dict": "dict", "list": "list", "tuple": "tuple", "set": "set", "froze
 _KINDS["deque"] = "list"  # rendered deque([...])
 
 
-@lru_cache(maxsize=512)
 def _container_kind(kind: Any) -> Tuple[Optional[str], Optional[str]]:
     """(builtin base, the subclass's name or None) for a container type; (None, None) else."""
     if kind in _SEQUENCES:
@@ -132,7 +156,6 @@ def _container_kind(kind: Any) -> Tuple[Optional[str], Optional[str]]:
     return None, None
 
 
-@lru_cache(maxsize=512)
 def _not_evaluated(kind: Any) -> Optional[str]:
     try:
         for cls in kind.__mro__:
