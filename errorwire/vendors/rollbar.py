@@ -1,9 +1,10 @@
-"""Rollbar Items API payload (POST /api/1/item/), as ../shared/seeds/rollbar-items-api.txt
-documents it."""
+"""Rollbar Items API payload (POST /api/1/item/), as Rollbar's items API documents it
+(https://docs.rollbar.com/reference/create-item; what is sent: README.md, "What each
+vendor receives")."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from errorwire.core.config import VendorSettings
 from errorwire.core.event import (
@@ -17,8 +18,11 @@ from errorwire.core.event import (
     Request,
 )
 from errorwire.core.safe_repr import render
+from errorwire.core.text import utf8_clean
+from errorwire.vendors import cap_minimal as m
 from errorwire.vendors import fields as f
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_VERSION
+from errorwire.vendors.cap_layout import Layout, Path, Section, exists, get, omitted
 
 TITLE_MAX = 255
 ENVIRONMENT_MAX = 255
@@ -29,6 +33,14 @@ FINGERPRINT_MAX = 40
 """A longer fingerprint is replaced by its SHA1, as Rollbar itself would do."""
 UUID_MAX = 36
 DEFAULT_ENVIRONMENT = "production"
+
+
+NAME = "rollbar"
+
+
+def attempt_headers() -> Dict[str, str]:
+    """Headers made anew for each delivery attempt: none."""
+    return {}
 
 
 def headers(settings: VendorSettings) -> Dict[str, str]:
@@ -122,15 +134,15 @@ def _variables(variables: Optional[FrameVariables]) -> Dict[str, Any]:
         return {}
     args = [render(value) for value in variables.args.values()]
     args += [render(value) for value in variables.varargs]
-    others = {f.clean(str(k)): render(v) for k, v in variables.locals.items()}
+    others = {utf8_clean(str(k)): render(v) for k, v in variables.locals.items()}
     if variables.omitted:
         others[f.OMITTED_VARIABLES] = f"{variables.omitted} more variables"
     return f.compact(
         {
             "args": args,
-            "argspec": [f.clean(str(name)) for name in variables.args],
+            "argspec": [utf8_clean(str(name)) for name in variables.args],
             "varargspec": f.text(variables.varargs_name) if variables.varargs else None,
-            "kwargs": {f.clean(str(k)): render(v) for k, v in variables.kwargs.items()},
+            "kwargs": {utf8_clean(str(k)): render(v) for k, v in variables.kwargs.items()},
             "locals": others,
         }
     )
@@ -227,3 +239,86 @@ def _uuid(event_id: object) -> Optional[str]:
     except UnicodeEncodeError:
         return None
     return value
+
+
+# -- what the size cap may cut (vendors/cap.py), and in which order --------------
+
+
+def _sections(payload: Dict[str, Any]) -> List[Section]:
+    sections = [
+        Section(("data", "request", "body"), "text"),
+        Section(("data", "request", "json"), "body"),
+        Section(("data", "custom", "breadcrumbs"), "tail"),
+        Section(("data", "custom"), "data"),
+        *(Section(("data", "request", k), "data") for k in ("headers", "GET", "POST", "params")),
+        Section(("data", "body", "trace", "frames"), "frames"),
+    ]
+    chain = payload.get("data", {}).get("body", {}).get("trace_chain")
+    if isinstance(chain, list):
+        sections += [
+            Section(("data", "body", "trace_chain", i, "frames"), "frames")
+            for i in range(len(chain))
+        ]
+    return sections
+
+
+LOCALS_KEYS = ("args", "argspec", "varargspec", "kwargs", "locals")
+
+
+def _locals(payload: Dict[str, Any]) -> List[Tuple[Path, str]]:
+    """Frame variables sit in the frames themselves; innermost frames first."""
+    body: Path = ("data", "body")
+    traces: List[Path] = [(*body, "trace")] if exists(payload, (*body, "trace")) else []
+    chain = get(payload, (*body, "trace_chain")) if exists(payload, (*body, "trace_chain")) else []
+    count = len(chain) if isinstance(chain, list) else 0
+    traces += [(*body, "trace_chain", i) for i in range(count)]
+    found: List[Tuple[Path, str]] = []
+    for trace in traces:
+        frames = get(payload, (*trace, "frames")) if exists(payload, (*trace, "frames")) else []
+        for index in range(len(frames) - 1, -1, -1) if isinstance(frames, list) else ():
+            frame = frames[index]
+            if isinstance(frame, dict):
+                path: Path = (*trace, "frames", index)
+                found += [(path, key) for key in LOCALS_KEYS if key in frame]
+    return found
+
+
+LAYOUT = Layout(
+    _sections,
+    context_keys=("context",),
+    keep_code_line=False,
+    omitted_frame=omitted("filename"),
+    locals=_locals,
+)
+
+
+# -- the cap's last resort: the smallest payload still valid here ---------------
+
+MINIMAL_KEEP = (
+    "environment", "level", "timestamp", "code_version", "platform", "language",
+    "framework", "context", "fingerprint", "title", "uuid", "notifier",
+)  # fmt: skip
+MINIMAL_FRAME = ("filename", "lineno", "colno", "method")
+
+
+def minimal(payload: Dict[str, Any], frames: int, chars: int) -> Dict[str, Any]:
+    data = m.as_dict(payload.get("data"))
+    body = m.as_dict(data.get("body"))
+    trace = m.as_dict(body.get("trace")) or m.first_dict(body.get("trace_chain"))
+    if trace:
+        exception = m.as_dict(trace.get("exception"))
+        new_body: Dict[str, Any] = {
+            "trace": {
+                "exception": m.with_message(
+                    {"class": exception.get("class") or m.UNKNOWN}, exception.get("message"), chars
+                ),
+                "frames": m.innermost(trace.get("frames"), frames, MINIMAL_FRAME, first=False),
+            }
+        }
+    else:
+        message = m.as_dict(body.get("message"))
+        new_body = {"message": {"body": m.cut_text(message.get("body"), chars) or ""}}
+    new_data = m.keep(data, MINIMAL_KEEP, chars)
+    new_data.setdefault("environment", "production")
+    new_data["body"] = new_body
+    return {"access_token": payload.get("access_token"), "data": new_data}

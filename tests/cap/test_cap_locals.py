@@ -17,6 +17,7 @@ from test_cap_steps import KIB, VENDORS, render
 from errorwire.core.event import Event, Request
 from errorwire.core.frame_variables import LocalsTaker
 from errorwire.core.stacktrace import extract_chain
+from errorwire.vendors import VENDORS as VENDOR_MODULES
 from errorwire.vendors.base import to_json
 from errorwire.vendors.cap import cap
 
@@ -74,10 +75,10 @@ def test_the_payload_given_is_never_changed_and_a_smaller_cap_cuts_further(vendo
     original = copy.deepcopy(item.payload)
     size = len(to_json(item.payload))
     for limit in (size - 1, size // 2, size // 4, 4 * KIB, 2 * KIB, KIB):
-        body = cap(vendor, item.payload, limit)
+        body = cap(VENDOR_MODULES[vendor], item.payload, limit)
         assert len(body) <= limit
         assert_valid(vendor, json.loads(body), limit)
         assert item.payload == original
         if has_locals(vendor, json.loads(body)):  # then nothing else was cut
             assert b"more chars]" not in body and b"frames omitted]" not in body
-    assert not has_locals(vendor, json.loads(cap(vendor, item.payload, KIB)))
+    assert not has_locals(vendor, json.loads(cap(VENDOR_MODULES[vendor], item.payload, KIB)))

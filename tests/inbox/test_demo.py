@@ -31,4 +31,5 @@ def test_demo_fills_every_framework_vendor_cell(tmp_path: Path) -> None:
     for row in matrix:
         counts = row.split()[1:]
         assert len(counts) == 3 and all(c.isdigit() and int(c) > 0 for c in counts), row
+    assert "example_apps/nightly_job.py: exit status 1" in out
     assert db.exists()
