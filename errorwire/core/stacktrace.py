@@ -267,7 +267,7 @@ def _set_variables(frames: List[Frame], variables: Dict[int, FrameVariables]) ->
             frames[index].variables = found
 
 
-LocalsTaker = Callable[[List[TracebackType], List[FrameEntry]], Optional[Dict[int, FrameVariables]]]
+TakeLocals = Callable[[List[TracebackType], List[FrameEntry]], Optional[Dict[int, FrameVariables]]]
 """Takes the variables of frames (``core.frame_variables``): called with a traceback's
 entries and the traceback objects they came from, aligned; variables by entry index."""
 
@@ -361,7 +361,7 @@ def extract_chain(
     project_root: Optional[str],
     max_chain: int = MAX_CHAIN,
     lazy: bool = False,
-    take_locals: Optional[LocalsTaker] = None,
+    take_locals: Optional[TakeLocals] = None,
 ) -> List[ExceptionInfo]:
     """The chain, outermost first, depth first; each link's ``parent`` indexes its parent.
 
