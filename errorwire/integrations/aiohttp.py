@@ -94,21 +94,15 @@ class RequestReader:
 
 def _build(fields: Dict[str, Any]) -> Request:
     headers: Dict[str, str] = fields["headers"]
-    cookie = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
-    return build_request(cookies=parse_cookies(cookie), **fields)
+    return build_request(cookies=parse_cookies(headers.get("cookie")), **fields)
 
 
 def _headers(request: web.Request) -> Dict[str, str]:
-    """Names as sent; a repeated header joined as HTTP allows (cookies with ``;``)."""
+    """Lower-cased names (as ASGI gives them); a repeated header joined as HTTP allows."""
     joined: Dict[str, List[str]] = {}
-    names: Dict[str, str] = {}
     for name, value in request.headers.items():
-        key = names.setdefault(name.lower(), name)
-        joined.setdefault(key, []).append(value)
-    return {
-        name: ("; " if name.lower() == "cookie" else ", ").join(values)
-        for name, values in joined.items()
-    }
+        joined.setdefault(name.lower(), []).append(value)
+    return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in joined.items()}
 
 
 def _route(request: web.Request) -> Tuple[Optional[str], Dict[str, Any]]:
