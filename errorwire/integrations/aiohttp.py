@@ -38,8 +38,7 @@ FRAMEWORK = "aiohttp"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-@web.middleware
-async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if api.get_client() is None:
         current_client()  # init() from the environment, if the user has not
     scope = Scope(FRAMEWORK, RequestReader(request).deferred)
@@ -53,6 +52,10 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
         except Exception as exc:
             _report(scope, exc, 500)
             raise
+
+
+middleware = web.middleware(_middleware)
+"""The middleware: list it first in ``web.Application(middlewares=[...])``."""
 
 
 def _report(scope: Scope, exc: BaseException, status: int) -> None:
@@ -77,7 +80,7 @@ class RequestReader:
         limit = client.options.max_request_body if client is not None else 0
         route, params = _route(request)
         fields: Dict[str, Any] = {
-            "url": str(request.url),
+            "url": f"{request.scheme}://{request.host}{request.raw_path}",  # as sent, no yarl
             "method": request.method,
             "headers": _headers(request),
             "query_string": request.query_string,

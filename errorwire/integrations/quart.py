@@ -20,7 +20,7 @@ quart-auth's ``current_user`` becomes the person. Options come from
 from __future__ import annotations
 
 import sys
-from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional
+from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional, cast
 
 try:
     import quart
@@ -142,9 +142,9 @@ class RequestReader:
 def _quart_request(scope: MutableMapping[str, Any]) -> Any:
     """Quart's request (or websocket) for this ASGI scope, while its context is active."""
     if quart.has_request_context():
-        found: Any = quart.request._get_current_object()  # type: ignore[attr-defined]
+        found: Any = cast(Any, quart.request)._get_current_object()
     elif quart.has_websocket_context():
-        found = quart.websocket._get_current_object()  # type: ignore[attr-defined]
+        found = cast(Any, quart.websocket)._get_current_object()
     else:
         return None
     return found if getattr(found, "scope", None) is scope else None
@@ -207,7 +207,7 @@ def _person() -> Optional[Person]:
     from quart_auth import current_user
 
     try:
-        user = current_user._get_current_object()  # type: ignore[attr-defined]
+        user = cast(Any, current_user)._get_current_object()
     except (RuntimeError, KeyError):  # quart-auth installed but not set up on this app
         return None
     identity = getattr(user, "auth_id", None)

@@ -197,6 +197,9 @@ def test_a_websocket_error_is_reported(reports: Reports) -> None:
     assert event.request is not None
     assert event.request.url.startswith("ws://127.0.0.1:") and event.request.route == "/ws"
     assert event.response_status is None
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["PaymentFailed"]
+        assert vendor_request(vendor, payloads[vendor])["headers"]["host"].startswith("127.0.0.1")
 
 
 @pytest.mark.parametrize(("path", "status"), [("/missing", 404), ("/forbidden", 403)])
