@@ -77,7 +77,11 @@ def typing(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Every example app fails into a local inbox; prints what arrived (--serve keeps it up)."""
     session.install(
-        "-e", ".[inbox,flask,django,starlette,fastapi]", "flask-login", "jinja2", "python-multipart"
+        "-e",
+        ".[inbox,flask,django,starlette,fastapi,aiohttp,quart]",
+        "flask-login",
+        "jinja2",
+        "python-multipart",
     )
     session.run("python", "example_apps/run_demo.py", *session.posargs)
 

@@ -94,9 +94,7 @@ async def _on_request_exception(sender: quart.Quart, exception: BaseException, *
         report_unhandled(exception)
 
 
-async def _on_background_exception(
-    sender: quart.Quart, exception: BaseException, **_: Any
-) -> None:
+async def _on_background_exception(sender: quart.Quart, exception: BaseException, **_: Any) -> None:
     with swallow("quart got_background_exception"):
         report_unhandled(exception)
 
@@ -174,7 +172,7 @@ def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
 
 def _uploads(files: Any) -> List[UploadedFile]:
     found = []
-    for field, storage in (files.items(multi=True) if files is not None else ()):
+    for field, storage in files.items(multi=True) if files is not None else ():
         found.append(
             UploadedFile(
                 field=field,
@@ -254,4 +252,3 @@ def _text(raw: Any) -> str:
 
 def _plain(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
-
