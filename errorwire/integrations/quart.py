@@ -58,7 +58,7 @@ class Errorwire:
         init_from(app.config.get("ERRORWIRE"))
         app.extensions[EXTENSION_KEY] = self
         target: Any = app  # mypy: assigning asgi_app is Quart's documented way to wrap it
-        target.asgi_app = QuartASGIMiddleware(app.asgi_app)
+        target.asgi_app = QuartASGIMiddleware(app.asgi_app, app)
         # Coroutine receivers: blinker awaits them in the request's task (a plain
         # function would be sent to a thread by Quart's ``ensure_async``).
         signals.got_request_exception.connect(_on_request_exception, app, weak=False)
@@ -69,15 +69,16 @@ class Errorwire:
 class QuartASGIMiddleware:
     """Around ``app.asgi_app``: the request's Scope, current while Quart handles it."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, quart_app: Optional[quart.Quart] = None) -> None:
         self.app = app
+        self.quart_app = quart_app
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         kind = scope["type"]
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        state = Scope(FRAMEWORK, RequestReader(scope).deferred)
+        state = Scope(FRAMEWORK, RequestReader(scope, self.quart_app).deferred)
         state.person_loader = _person
         with use_scope(state):
             try:
@@ -103,10 +104,11 @@ class RequestReader:
     """Copies, on the request's task, what the ASGI scope and Quart's request know; the
     request block is built from them on the worker."""
 
-    __slots__ = ("scope",)
+    __slots__ = ("app", "scope")
 
-    def __init__(self, scope: MutableMapping[str, Any]) -> None:
+    def __init__(self, scope: MutableMapping[str, Any], app: Optional[quart.Quart]) -> None:
         self.scope = scope
+        self.app = app
 
     def deferred(self) -> DeferredRequest:
         scope = self.scope
@@ -134,7 +136,30 @@ class RequestReader:
             if client is None or client.options.send_request_bodies:
                 limit = client.options.max_request_body if client is not None else 0
                 fields.update(_body_fields(live, limit))
+        elif self.app is not None:  # a streamed body or a background task: matched again
+            fields.update(_matched(self.app, scope, headers))
         return DeferredRequest(lambda: build_request(**fields))
+
+
+def _matched(
+    app: quart.Quart, scope: MutableMapping[str, Any], headers: Dict[str, str]
+) -> Dict[str, Any]:
+    """The URL rule and its arguments, from the app's URL map (Quart's request is gone)."""
+    try:
+        adapter = app.url_map.bind(
+            headers.get("host") or "localhost",
+            script_name=scope.get("root_path") or None,
+            url_scheme=scope.get("scheme") or "http",
+        )
+        rule, args = adapter.match(
+            scope.get("path") or "/",
+            method=scope.get("method") or "GET",
+            return_rule=True,
+            websocket=scope.get("type") == "websocket",
+        )
+    except Exception:  # a 404/405/redirect, or a rule the map cannot match without a request
+        return {}
+    return {"route": rule.rule, "route_params": {k: _plain(v) for k, v in args.items()}}
 
 
 def _quart_request(scope: MutableMapping[str, Any]) -> Any:

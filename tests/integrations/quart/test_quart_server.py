@@ -166,6 +166,8 @@ def test_an_error_while_the_response_streams_is_reported(reports: Reports) -> No
     event, payloads = reports.one()
     assert [info.short_type for info in event.exceptions] == ["StreamBroke"]
     assert event.request is not None and event.request.url.endswith("/stream")
+    assert event.context == event.request.route == "/stream"  # matched again: the request is gone
+    assert event.request.headers["x-request-id"] == "req-1"
     assert event.response_status is None  # the 200 had gone out already
     for vendor in VENDORS:
         assert vendor_exception_classes(vendor, payloads[vendor]) == ["StreamBroke"]
@@ -177,6 +179,7 @@ def test_a_background_task_error_is_reported_with_its_request(reports: Reports) 
     assert [info.short_type for info in event.exceptions] == ["ReceiptFailed"]
     assert event.handled is False
     assert event.request is not None and event.request.url.endswith("/background")
+    assert event.context == "/background"
 
 
 def test_a_websocket_error_is_reported(reports: Reports) -> None:
