@@ -31,12 +31,15 @@ def find_card(number: str) -> str:
     return {"4000": "visa"}[number]
 
 
-def make_app(with_errorwire: bool = True, error_page: bool = False, **config: Any) -> Quart:
+def make_app(
+    with_errorwire: bool = True, error_page: bool = False, auth: bool = True, **config: Any
+) -> Quart:
     app = Quart(__name__)
     app.config.update(config)
     app.secret_key = "test-secret"
     app.config["QUART_AUTH_COOKIE_SECURE"] = False  # the tests speak plain HTTP
-    QuartAuth(app)
+    if auth:
+        QuartAuth(app)
 
     @app.route("/")
     async def ok() -> str:
