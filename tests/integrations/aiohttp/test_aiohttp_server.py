@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
 from typing import Any, Dict, List, Optional, Tuple
 
 import httpx
@@ -270,3 +272,10 @@ def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
 def test_a_working_route_reports_nothing(reports: Reports) -> None:
     assert both("GET", "/") == (200, b"all good")
     reports.none()
+
+
+def test_a_missing_aiohttp_names_the_extra_to_install() -> None:
+    code = "import sys; sys.modules['aiohttp'] = None; import errorwire.integrations.aiohttp"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "pip install errorwire[aiohttp]" in result.stderr.splitlines()[-1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any, Dict
 
 import httpx
@@ -61,3 +63,10 @@ def test_set_person_wins_over_quart_auth(reports: Reports) -> None:
     assert (event.person.id, event.person.username) == ("bob", "name-bob")
     for vendor in VENDORS:
         assert vendor_person_id(vendor, payloads[vendor]) == "bob"
+
+
+def test_a_missing_quart_names_the_extra_to_install() -> None:
+    code = "import sys; sys.modules['quart'] = None; import errorwire.integrations.quart"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "pip install errorwire[quart]" in result.stderr.splitlines()[-1]
