@@ -79,11 +79,12 @@ class RequestReader:
         bodies = client is None or client.options.send_request_bodies
         limit = client.options.max_request_body if client is not None else 0
         route, params = _route(request)
+        raw_path = request.raw_path  # as sent (percent-encoded); no yarl URL built
         fields: Dict[str, Any] = {
-            "url": f"{request.scheme}://{request.host}{request.raw_path}",  # as sent, no yarl
+            "url": f"{request.scheme}://{request.host}{raw_path}",
             "method": request.method,
             "headers": _headers(request),
-            "query_string": request.query_string,
+            "query_string": raw_path.partition("?")[2],
             "peer": request.remote,
             "route": route,
             "route_params": params,

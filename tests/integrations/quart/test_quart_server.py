@@ -103,16 +103,24 @@ def test_error_route_is_reported_once_with_its_request(
 
 
 def test_route_arguments_query_and_the_json_the_app_read(reports: Reports) -> None:
-    both("POST", "/items/7?verbose=1&tag=a&tag=b", json={"qty": -1, "password": "hunter2"})
+    path = "/items/7?verbose=1&tag=a&tag=b&q=caf%C3%A9&api_key=k3y-s3cret"
+    both("POST", path, json={"qty": -1, "password": "hunter2"})
     event, payloads = reports.one()
     request = event.request
     assert request is not None
     assert request.route_params == {"item_id": 7}
-    assert request.query == {"verbose": "1", "tag": ["a", "b"]}
+    assert request.query_string == path.split("?", 1)[1]  # as sent
+    assert request.query == {
+        "verbose": "1",
+        "tag": ["a", "b"],
+        "q": "café",
+        "api_key": "k3y-s3cret",  # scrubbed on the way out
+    }
     assert request.has_json and request.json == {"qty": -1, "password": "hunter2"}
     for vendor in VENDORS:
         assert "hunter2" not in str(payloads[vendor])
         assert "s3cr3t-token" not in str(payloads[vendor])
+        assert "k3y-s3cret" not in str(payloads[vendor])
 
 
 def test_the_form_the_app_awaited_is_reported_scrubbed(reports: Reports) -> None:
