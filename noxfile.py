@@ -44,7 +44,10 @@ FRAMEWORKS["newest"] += ["aiohttp", "quart", "quart-auth"]
 SOLO = {
     # Quart 0.18 (the last before Quart was rebuilt on Flask 3) needs blinker < 1.6, which
     # Flask 2.3 cannot run with: its oldest version gets an environment of its own.
-    "oldest-quart": (["quart==0.18.*", "quart-auth"], "tests/integrations/quart"),
+    "oldest-quart": (
+        ["quart==0.18.*", "werkzeug==2.3.*", "quart-auth", "starlette"],  # starlette: schemas
+        "tests/integrations/quart",
+    ),
 }
 
 
