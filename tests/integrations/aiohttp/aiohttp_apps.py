@@ -81,6 +81,13 @@ async def server_error(request: web.Request) -> web.Response:
     raise web.HTTPServiceUnavailable(text="maintenance")
 
 
+async def chat(request: web.Request) -> web.WebSocketResponse:
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    message = await ws.receive_str()
+    raise PaymentFailed(f"socket said {message}")
+
+
 async def ok(request: web.Request) -> web.Response:
     return web.Response(text="all good")
 
@@ -120,6 +127,7 @@ def make_app(with_errorwire: bool = True, error_pages: bool = False) -> web.Appl
         middlewares.append(errorwire_middleware)
     app = web.Application(middlewares=middlewares)
     app.router.add_get("/", ok)
+    app.router.add_get("/ws", chat)
     app.router.add_get("/view-error", view_error)
     app.router.add_post("/items/{item_id}", item)
     app.router.add_post("/login", login)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from typing import Any, Dict, List, Optional, Tuple
 
+import aiohttp
 import httpx
 import pytest
 from aiohttp_apps import make_app, serve
@@ -277,6 +278,22 @@ def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
         for payload in reports.payloads(vendor):
             number = vendor_request(vendor, payload)["headers"]["x-request-id"].split("-", 1)[1]
             assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+
+
+def test_a_websocket_handler_error_is_reported(reports: Reports) -> None:
+    async def talk(url: str) -> None:
+        async with aiohttp.ClientSession() as session, session.ws_connect(url + "/ws") as ws:
+            await ws.send_str("hello")
+            await ws.receive()  # the close aiohttp sends after the handler failed
+
+    with serve(make_app()) as url:
+        asyncio.run(talk(url))
+    event, payloads = reports.one()
+    assert event.exceptions[0].message == "socket said hello"
+    assert event.request is not None and event.request.route == "/ws"
+    assert event.request.headers["upgrade"] == "websocket"
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["PaymentFailed"]
 
 
 def test_a_working_route_reports_nothing(reports: Reports) -> None:

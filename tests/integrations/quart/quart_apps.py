@@ -120,6 +120,15 @@ def make_app(
         message = await websocket.receive()
         raise PaymentFailed(f"socket said {message}")
 
+    @app.route("/teardown-error")
+    async def teardown_error() -> str:
+        return "answered"
+
+    @app.teardown_request
+    async def close_session(error: Any) -> None:
+        if request.path == "/teardown-error":
+            raise ReceiptFailed("session store went away")
+
     shop = Blueprint("shop", __name__, url_prefix="/shop")
 
     @shop.route("/orders/<order_id>")

@@ -190,6 +190,13 @@ def test_a_background_task_error_is_reported_with_its_request(reports: Reports) 
     assert event.context == "/background"
 
 
+def test_an_error_in_teardown_is_reported(reports: Reports) -> None:
+    both("GET", "/teardown-error")
+    event, _ = reports.one()
+    assert event.exceptions[0].message == "session store went away"
+    assert event.request is not None and event.request.url.endswith("/teardown-error")
+
+
 def test_a_websocket_error_is_reported(reports: Reports) -> None:
     async def talk(url: str) -> None:
         import websockets
