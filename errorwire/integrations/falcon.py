@@ -1,0 +1,295 @@
+"""Falcon: ``falcon.App(middleware=[ErrorwireMiddleware()])``, same for ``falcon.asgi.App``.
+
+Falcon renders every exception itself (its default handler for ``Exception``
+answers 500), so neither a WSGI/ASGI wrapper nor a middleware method ever sees
+the error. Falcon gives middleware no reference to its app, so on the first
+request the middleware finds the app that calls it (the caller's ``self``) and
+adds, through ``app.add_error_handler``, a handler for ``Exception`` that
+reports and then calls the handler that was there (Falcon's default, or the
+app's own): the response and the app's log of the error stay as they were.
+``HTTPError`` / ``HTTPStatus`` and exceptions the app registered a handler for
+keep their own handlers and are not reported (an ``HTTPError`` of 500 and above
+that reaches no handler of the app's would be; Falcon answers those itself).
+
+Per request, ``process_request`` marks the context as inside the request (so
+``set_person`` and breadcrumbs belong to it), keeps a capped copy of the body
+the app reads (WSGI: through ``req.stream``; ASGI: the media the app parsed),
+and ``process_response`` wraps a streamed body to report its errors. The route
+template (``/items/{item_id:int}``) is the report's context; a user the app's
+auth middleware put at ``req.context.user`` becomes the person.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from types import FrameType
+from typing import Any, AsyncIterator, Callable, Dict, Mapping, Optional
+
+try:
+    import falcon
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "errorwire.integrations.falcon needs Falcon: pip install errorwire[falcon]"
+    ) from exc
+
+from errorwire.core.context import InRequest, Scope, deactivate, enter_request
+from errorwire.core.event import Person, Request
+from errorwire.core.request import (
+    DEFAULT_IP_HEADERS,
+    BodyCapture,
+    BodyCopy,
+    build_request,
+    is_json_type,
+    media_type,
+    parse_cookies,
+)
+from errorwire.core.safety import swallow, swallowed_error
+from errorwire.integrations import asgi
+from errorwire.integrations.people import person_of
+from errorwire.integrations.wsgi import ReportingIterable, current_client, report_in, scope_in
+from errorwire.integrations.wsgi_environ import environ_headers
+from errorwire.integrations.wsgi_input import ENVIRON_KEY, tee_input
+
+__all__ = ["ErrorwireMiddleware"]
+
+FRAMEWORK = "falcon"
+TOKEN_KEY = "errorwire.falcon.token"
+PARAMS_KEY = "errorwire.falcon.params"
+REPORTING = "__errorwire_reporting__"
+"""Set on errorwire's error handler: an app gets one, however many requests race to add it."""
+
+_install_lock = threading.Lock()
+
+
+class ErrorwireMiddleware:
+    """One middleware for ``falcon.App`` (the plain methods) and ``falcon.asgi.App``
+    (the ``*_async`` ones, which Falcon's ASGI app prefers)."""
+
+    def __init__(self) -> None:
+        self._scope_of = self.scope_of  # one bound method, not one per request
+        self._apps: Dict[int, Any] = {}  # id -> app the handler was added to (kept alive)
+        current_client()  # init() from the environment now, if the user has not
+
+    # -- WSGI ---------------------------------------------------------------------------
+
+    def process_request(self, req: Any, resp: Any) -> None:
+        self._install(sys._getframe(1), asynchronous=False)
+        env: Dict[str, Any] = req.env
+        env[TOKEN_KEY] = enter_request((self._scope_of, req))
+        if req.content_length:
+            _tee_stream(req, env)
+
+    def process_resource(self, req: Any, resp: Any, resource: Any, params: Any) -> None:
+        req.env[PARAMS_KEY] = params
+
+    def process_response(self, req: Any, resp: Any, resource: Any, req_succeeded: bool) -> None:
+        env: Dict[str, Any] = req.env
+        token = env.pop(TOKEN_KEY, None)
+        if token is None:  # process_request did not run (an earlier middleware answered)
+            return
+        deactivate(token)
+        stream = resp.stream
+        if stream is not None and not hasattr(stream, "read"):
+            resp.stream = ReportingIterable(stream, (self._scope_of, req))
+
+    # -- ASGI ---------------------------------------------------------------------------
+
+    async def process_request_async(self, req: Any, resp: Any) -> None:
+        self._install(sys._getframe(1), asynchronous=True)
+        req.scope[TOKEN_KEY] = enter_request((self._scope_of, req))
+
+    async def process_resource_async(
+        self, req: Any, resp: Any, resource: Any, params: Any
+    ) -> None:
+        req.scope[PARAMS_KEY] = params
+
+    async def process_response_async(
+        self, req: Any, resp: Any, resource: Any, req_succeeded: bool
+    ) -> None:
+        token = req.scope.pop(TOKEN_KEY, None)
+        if token is None:
+            return
+        deactivate(token)
+        stream = resp.stream
+        if stream is not None and not hasattr(stream, "read") and hasattr(stream, "__aiter__"):
+            resp.stream = _reporting_stream(stream, (self._scope_of, req))
+
+    # -- the request's Scope --------------------------------------------------------------
+
+    def scope_of(self, marker: InRequest) -> Scope:
+        req = marker[1]
+        store = _store(req)
+        return scope_in(store, lambda: _new_scope(req, store))
+
+    def _install(self, frame: Optional[FrameType], asynchronous: bool) -> None:
+        """Add the reporting error handler to the app calling this middleware, once."""
+        try:
+            app = _calling_app(frame)
+            if app is None or id(app) in self._apps:
+                return
+            with _install_lock:
+                if id(app) not in self._apps:
+                    _add_reporting_handler(app, asynchronous)
+                    self._apps[id(app)] = app
+        except Exception as error:
+            swallowed_error("falcon error handler", error)
+
+
+def _calling_app(frame: Optional[FrameType]) -> Any:
+    """The Falcon app whose ``__call__`` runs this middleware (a few frames up at most:
+    Cython builds or wrappers may sit in between)."""
+    depth = 0
+    while frame is not None and depth < 4:
+        candidate = frame.f_locals.get("self")
+        if isinstance(candidate, falcon.App):
+            return candidate
+        frame = frame.f_back
+        depth += 1
+    return None
+
+
+def _add_reporting_handler(app: Any, asynchronous: bool) -> None:
+    handlers = getattr(app, "_error_handlers", None)
+    previous = handlers.get(Exception) if isinstance(handlers, dict) else None
+    if previous is None or getattr(previous, REPORTING, False):
+        return  # no handler for Exception: Falcon re-raises it, to no user of ours
+    if asynchronous:
+
+        async def report_then_answer_async(
+            req: Any, resp: Any, ex: Exception, params: Any, ws: Any = None
+        ) -> None:
+            _report(ex)
+            if ws is None:
+                await previous(req, resp, ex, params)
+            else:
+                await previous(req, resp, ex, params, ws=ws)
+
+        handler: Callable[..., Any] = report_then_answer_async
+    else:
+
+        def report_then_answer(req: Any, resp: Any, ex: Exception, params: Any) -> None:
+            _report(ex)
+            previous(req, resp, ex, params)
+
+        handler = report_then_answer
+    setattr(handler, REPORTING, True)
+    app.add_error_handler(Exception, handler)
+
+
+def _report(exc: Exception) -> None:
+    """In the request (process_request marked it), before Falcon answers 500."""
+    try:
+        if isinstance(exc, (falcon.HTTPError, falcon.HTTPStatus)) and _status(exc) < 500:
+            return
+        client = current_client()
+        if client is not None:
+            client.capture_exception(exc, handled=False)
+    except Exception as error:
+        swallowed_error("falcon report", error)
+
+
+def _status(exc: Any) -> int:
+    status = getattr(exc, "status_code", None)  # Falcon >= 3.1
+    if isinstance(status, int):
+        return status
+    text = str(getattr(exc, "status", "500"))
+    return int(text[:3]) if text[:3].isdigit() else 500
+
+
+def _tee_stream(req: Any, env: Dict[str, Any]) -> None:
+    """Keep a capped copy of what the app reads, through ``req.stream`` or through
+    ``req.bounded_stream`` (which Falcon makes from ``wsgi.input`` when first used)."""
+    client = current_client()
+    if client is None or not client.options.send_request_bodies:
+        return
+    with swallow("copy request body"):
+        if tee_input(env, client.options.max_request_body) is not None:
+            req.stream = env["wsgi.input"]
+
+
+async def _reporting_stream(stream: Any, marker: InRequest) -> AsyncIterator[Any]:
+    """The response's async stream, with the request current around each step."""
+    iterator = stream.__aiter__()
+    while True:
+        token = enter_request(marker)
+        try:
+            chunk = await iterator.__anext__()
+        except StopAsyncIteration:
+            return
+        except Exception as exc:
+            report_in(marker, exc)
+            raise
+        finally:
+            deactivate(token)
+        yield chunk
+
+
+def _store(req: Any) -> Dict[str, Any]:
+    """The request's own dict: the WSGI environ, or the ASGI scope."""
+    env = getattr(req, "env", None)
+    return env if isinstance(env, dict) else req.scope  # type: ignore[no-any-return]
+
+
+def _new_scope(req: Any, store: Dict[str, Any]) -> Scope:
+    scope = Scope(FRAMEWORK, lambda: _request_block(req, store))
+    scope.person_loader = lambda: _person(req)
+    return scope
+
+
+def _person(req: Any) -> Optional[Person]:
+    context = getattr(req, "context", None)
+    try:
+        user = getattr(context, "user", None)
+        if user is None and isinstance(context, Mapping):
+            user = context.get("user")
+    except Exception:
+        return None
+    return person_of(user)
+
+
+def _request_block(req: Any, store: Dict[str, Any]) -> Request:
+    """Built on the request thread when an error is reported: the request object is
+    Falcon's, and only lives as long as the request."""
+    client = current_client()
+    raw_headers = store.get("headers") if "wsgi.input" not in store else None
+    headers = asgi._headers(raw_headers) if raw_headers is not None else environ_headers(store)
+    fields: Dict[str, Any] = {}
+    capture = store.get(ENVIRON_KEY)
+    if isinstance(capture, BodyCapture):
+        fields.update(capture.request_fields())
+    elif client is None or client.options.send_request_bodies:
+        fields.update(_parsed_media(req, client.options.max_request_body if client else 0))
+    params = store.get(PARAMS_KEY)
+    template = getattr(req, "uri_template", None)
+    return build_request(
+        url=str(req.url),
+        method=str(req.method),
+        headers=headers,
+        query_string=str(req.query_string or ""),
+        cookies=parse_cookies(headers.get("cookie") or headers.get("Cookie")),
+        peer=getattr(req, "remote_addr", None),
+        route=template if isinstance(template, str) else None,
+        route_params=asgi._plain(params) if params else None,
+        ip_headers=client.options.client_ip_headers if client else DEFAULT_IP_HEADERS,
+        **fields,
+    )
+
+
+def _parsed_media(req: Any, limit: int) -> Dict[str, Any]:
+    """What the ASGI app parsed with ``await req.get_media()`` (Falcon caches it on the
+    request); never read here. A JSON value is kept as its JSON text, a form as its fields."""
+    media = getattr(req, "_media", None)
+    if limit <= 0 or not isinstance(media, (dict, list, str, int, float, bool)):
+        return {}
+    content_type = req.content_type
+    if media_type(content_type) == "application/x-www-form-urlencoded" and isinstance(
+        media, dict
+    ):
+        return {"form": media}
+    if not is_json_type(content_type):
+        return {}
+    copy = BodyCopy(limit)
+    copy.add(json.dumps(media, separators=(",", ":"), default=str).encode())
+    return {"body": copy}
