@@ -22,6 +22,7 @@ the authentication middleware put at ``scope["user"]`` becomes the person.
 
 from __future__ import annotations
 
+import re
 from inspect import getmro
 from typing import Any, Mapping, MutableMapping, Optional
 
@@ -85,7 +86,7 @@ def _answered_by_app(exc: Exception, scope: Mapping[str, Any]) -> bool:
     """Whether the app's own exception handler answers ``exc`` (Litestar's lookup order:
     the status of an HTTPException, then the class's MRO). Handlers for ``Exception``
     and for 500 render the app's error page: those errors are still unhandled."""
-    handler_owner = scope.get("route_handler") or scope.get("litestar_app")
+    handler_owner = scope.get("route_handler") or _app_of(scope)
     resolve = getattr(handler_owner, "resolve_exception_handlers", None)
     handlers = resolve() if resolve is not None else getattr(handler_owner, "exception_handlers", None)
     if not handlers:
@@ -112,13 +113,10 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
         return state  # type: ignore[no-any-return]
 
     def route_template(self, scope: MutableMapping[str, Any]) -> Optional[str]:
-        template = scope.get("path_template")  # Litestar >= 2.1 sets it while routing
+        template = scope.get("path_template")  # set while routing since Litestar 2.1
         if isinstance(template, str) and template:
             return template
-        paths = getattr(scope.get("route_handler"), "paths", None)
-        if paths and len(paths) == 1:
-            return str(next(iter(paths)))
-        return None
+        return _registered_path(scope)
 
     def _report(self, exc: Exception, marker: InRequest) -> None:
         # A streamed body's error reaches the middleware wrapped by Litestar, once the
@@ -131,3 +129,26 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
         ):
             exc = cause
         super()._report(exc, marker)
+
+
+_TYPED_PARAMETER = re.compile(r"\{([^{}:]+):[^{}]*\}")
+
+
+def _registered_path(scope: Mapping[str, Any]) -> Optional[str]:
+    """Before Litestar 2.1: the full path of the app's route that holds the matched
+    handler, without parameter types (as ``path_template`` has it since)."""
+    handler = scope.get("route_handler")
+    app = _app_of(scope)
+    if handler is None or app is None:
+        return None
+    for route in getattr(app, "routes", ()):
+        if any(candidate is handler for candidate in getattr(route, "route_handlers", ())):
+            path = getattr(route, "path", None)
+            return _TYPED_PARAMETER.sub(r"{\1}", path) if isinstance(path, str) else None
+    return None
+
+
+def _app_of(scope: Mapping[str, Any]) -> Any:
+    """The Litestar app (``scope["litestar_app"]``; ``scope["app"]`` before 2.2)."""
+    app = scope.get("litestar_app")
+    return app if app is not None else scope.get("app")
