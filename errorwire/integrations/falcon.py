@@ -2,9 +2,10 @@
 
 Falcon renders every exception itself (its default handler for ``Exception``
 answers 500), so neither a WSGI/ASGI wrapper nor a middleware method ever sees
-the error. Falcon gives middleware no reference to its app, so on the first
-request the middleware finds the app that calls it (the caller's ``self``) and
-adds, through ``app.add_error_handler``, a handler for ``Exception`` that
+the error. Falcon gives middleware no reference to its app, so on its first
+request the middleware finds the app that holds it (what refers to the app's
+middleware list) and adds, through ``app.add_error_handler``, a handler for
+``Exception`` that
 reports and then calls the handler that was there (Falcon's default, or the
 app's own): the response and the app's log of the error stay as they were.
 ``HTTPError`` / ``HTTPStatus`` and exceptions the app registered a handler for
@@ -21,11 +22,10 @@ auth middleware put at ``req.context.user`` becomes the person.
 
 from __future__ import annotations
 
+import gc
 import json
-import sys
 import threading
-from types import FrameType
-from typing import Any, AsyncIterator, Callable, Dict, Mapping, Optional
+from typing import Any, AsyncIterator, Callable, Dict, List, Mapping, Optional
 
 try:
     import falcon
@@ -69,13 +69,13 @@ class ErrorwireMiddleware:
 
     def __init__(self) -> None:
         self._scope_of = self.scope_of  # one bound method, not one per request
-        self._apps: Dict[int, Any] = {}  # id -> app the handler was added to (kept alive)
+        self._installed = False
         current_client()  # init() from the environment now, if the user has not
 
     # -- WSGI ---------------------------------------------------------------------------
 
     def process_request(self, req: Any, resp: Any) -> None:
-        self._install(sys._getframe(1), asynchronous=False)
+        self._install(asynchronous=False)
         env: Dict[str, Any] = req.env
         env[TOKEN_KEY] = enter_request((self._scope_of, req))
         if req.content_length:
@@ -97,7 +97,7 @@ class ErrorwireMiddleware:
     # -- ASGI ---------------------------------------------------------------------------
 
     async def process_request_async(self, req: Any, resp: Any) -> None:
-        self._install(sys._getframe(1), asynchronous=True)
+        self._install(asynchronous=True)
         req.scope[TOKEN_KEY] = enter_request((self._scope_of, req))
 
     async def process_resource_async(
@@ -123,31 +123,33 @@ class ErrorwireMiddleware:
         store = _store(req)
         return scope_in(store, lambda: _new_scope(req, store))
 
-    def _install(self, frame: Optional[FrameType], asynchronous: bool) -> None:
-        """Add the reporting error handler to the app calling this middleware, once."""
-        try:
-            app = _calling_app(frame)
-            if app is None or id(app) in self._apps:
+    def _install(self, asynchronous: bool) -> None:
+        """Add the reporting error handler to the apps this middleware was given to, once."""
+        if self._installed:
+            return
+        with _install_lock:
+            if self._installed:
                 return
-            with _install_lock:
-                if id(app) not in self._apps:
+            self._installed = True
+            try:
+                for app in _apps_holding(self):
                     _add_reporting_handler(app, asynchronous)
-                    self._apps[id(app)] = app
-        except Exception as error:
-            swallowed_error("falcon error handler", error)
+            except Exception as error:
+                swallowed_error("falcon error handler", error)
 
 
-def _calling_app(frame: Optional[FrameType]) -> Any:
-    """The Falcon app whose ``__call__`` runs this middleware (a few frames up at most:
-    Cython builds or wrappers may sit in between)."""
-    depth = 0
-    while frame is not None and depth < 4:
-        candidate = frame.f_locals.get("self")
-        if isinstance(candidate, falcon.App):
-            return candidate
-        frame = frame.f_back
-        depth += 1
-    return None
+def _apps_holding(middleware: ErrorwireMiddleware) -> List[Any]:
+    """The Falcon apps whose middleware list holds ``middleware``. Falcon hands middleware
+    no reference to its app, and its ``__call__`` may be compiled (Cython: no Python frame
+    to look at), so the app is found as what refers to the list that holds us: once per
+    middleware, on its first request."""
+    apps: List[Any] = []
+    for holder in gc.get_referrers(middleware):
+        if isinstance(holder, (list, tuple)):
+            for owner in gc.get_referrers(holder):
+                if isinstance(owner, falcon.App) and all(owner is not app for app in apps):
+                    apps.append(owner)
+    return apps
 
 
 def _add_reporting_handler(app: Any, asynchronous: bool) -> None:
