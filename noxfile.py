@@ -34,8 +34,11 @@ FRAMEWORKS = {
         "django==4.2.*",
         "starlette==0.37.*",
         "fastapi==0.111.*",
+        "litestar==2.9.*",
+        "sniffio",  # Litestar 2.9 imports it; anyio >= 4.12 no longer brings it
+        "falcon==3.1.*",
     ],
-    "newest": ["flask", "django", "starlette", "fastapi"],
+    "newest": ["flask", "django", "starlette", "fastapi", "litestar", "falcon"],
 }
 
 
@@ -65,6 +68,7 @@ def demo(session: nox.Session) -> None:
     session.install(
         "-e", ".[inbox,flask,django,starlette,fastapi]", "flask-login", "jinja2", "python-multipart"
     )
+    session.install("-e", ".[litestar,falcon]")
     session.run("python", "example_apps/run_demo.py", *session.posargs)
 
 

@@ -21,7 +21,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from errorwire.inbox import serve_in_thread
 
-FRAMEWORKS = ("flask", "django", "starlette", "fastapi")
+FRAMEWORKS = ("flask", "django", "starlette", "fastapi", "litestar", "falcon")
 Request = Tuple[str, str, Any]
 SKIPPED_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static", "/admin")
 POST_BODY = {"name": "demo", "quantity": 2}
@@ -93,6 +93,7 @@ def load(framework: str, folder: Path) -> Optional[Target]:
         if (folder / f"{framework}_app.py").is_file():
             module = importlib.import_module(f"{framework}_app")
             kind = "wsgi" if framework == "flask" else "asgi"
+            kind = getattr(module, "DEMO_KIND", kind)  # falcon_app.py: a WSGI app
             app = module.app
             requests = getattr(module, "DEMO_REQUESTS", None) or discover(framework, app)
             return Target(framework, kind, app, f"example_apps/{framework}_app.py", list(requests))
