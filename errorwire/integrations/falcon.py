@@ -100,9 +100,7 @@ class ErrorwireMiddleware:
         self._install(asynchronous=True)
         req.scope[TOKEN_KEY] = enter_request((self._scope_of, req))
 
-    async def process_resource_async(
-        self, req: Any, resp: Any, resource: Any, params: Any
-    ) -> None:
+    async def process_resource_async(self, req: Any, resp: Any, resource: Any, params: Any) -> None:
         req.scope[PARAMS_KEY] = params
 
     async def process_response_async(
@@ -231,7 +229,7 @@ async def _reporting_stream(stream: Any, marker: InRequest) -> AsyncIterator[Any
 def _store(req: Any) -> Dict[str, Any]:
     """The request's own dict: the WSGI environ, or the ASGI scope."""
     env = getattr(req, "env", None)
-    return env if isinstance(env, dict) else req.scope  # type: ignore[no-any-return]
+    return env if isinstance(env, dict) else req.scope
 
 
 def _new_scope(req: Any, store: Dict[str, Any]) -> Scope:
@@ -286,9 +284,7 @@ def _parsed_media(req: Any, limit: int) -> Dict[str, Any]:
     if limit <= 0 or not isinstance(media, (dict, list, str, int, float, bool)):
         return {}
     content_type = req.content_type
-    if media_type(content_type) == "application/x-www-form-urlencoded" and isinstance(
-        media, dict
-    ):
+    if media_type(content_type) == "application/x-www-form-urlencoded" and isinstance(media, dict):
         return {"form": media}
     if not is_json_type(content_type):
         return {}

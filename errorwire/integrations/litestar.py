@@ -34,9 +34,13 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 try:  # Litestar >= 2.15; the protocol before (deprecated since)
-    from litestar.plugins import InitPlugin as _InitPlugin
+    from litestar.plugins import InitPlugin
+
+    _InitPlugin: Any = InitPlugin
 except ImportError:  # pragma: no cover - depends on the Litestar version
-    from litestar.plugins import InitPluginProtocol as _InitPlugin
+    from litestar.plugins import InitPluginProtocol
+
+    _InitPlugin = InitPluginProtocol
 
 from errorwire.core.context import InRequest, Scope
 from errorwire.core.safety import swallowed_error
@@ -51,7 +55,7 @@ STREAMING_ERROR = "Exception caught after response started"
 """The detail of the LitestarException that wraps an error raised while a response streams."""
 
 
-class ErrorwirePlugin(_InitPlugin):  # type: ignore[misc, valid-type]
+class ErrorwirePlugin(_InitPlugin):  # type: ignore[misc]
     """Add to ``Litestar(plugins=[...])``; configuration comes from ``errorwire.init``."""
 
     def on_app_init(self, app_config: Any) -> Any:
@@ -88,7 +92,10 @@ def _answered_by_app(exc: Exception, scope: Mapping[str, Any]) -> bool:
     and for 500 render the app's error page: those errors are still unhandled."""
     handler_owner = scope.get("route_handler") or _app_of(scope)
     resolve = getattr(handler_owner, "resolve_exception_handlers", None)
-    handlers = resolve() if resolve is not None else getattr(handler_owner, "exception_handlers", None)
+    if resolve is not None:
+        handlers = resolve()
+    else:
+        handlers = getattr(handler_owner, "exception_handlers", None)
     if not handlers:
         return False
     if isinstance(exc, HTTPException) and exc.status_code in handlers:
@@ -110,7 +117,7 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
         if state is None:
             state = super().scope_of(marker)
             state.person_loader = lambda: person_of(scope.get("user"))
-        return state  # type: ignore[no-any-return]
+        return state
 
     def route_template(self, scope: MutableMapping[str, Any]) -> Optional[str]:
         template = scope.get("path_template")  # set while routing since Litestar 2.1

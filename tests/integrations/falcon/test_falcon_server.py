@@ -178,7 +178,9 @@ def test_authenticated_user_becomes_the_person_and_set_person_wins(
         respond(url, "POST", "/users/o-2/checkout", content=b"two")  # anonymous
         respond(url, "GET", "/person", headers={"X-User": "alice"})  # set_person wins
     events = reports.settle()
-    people = [(e.person.id, e.person.username, e.person.email) if e.person else None for e in events]
+    people = [
+        (e.person.id, e.person.username, e.person.email) if e.person else None for e in events
+    ]
     assert people == [("alice", "alice", "alice@example.com"), None, ("42", "bob", None)]
     for vendor in VENDORS:
         ids = [vendor_person_id(vendor, p) for p in reports.payloads(vendor)]

@@ -14,6 +14,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.middleware.base import DefineMiddleware
 from litestar.params import Body
 from litestar.response import Stream
+from typing_extensions import Annotated
 
 import errorwire
 from errorwire.integrations.litestar import ErrorwirePlugin
@@ -78,7 +79,7 @@ async def update_item(item_id: int, data: Dict[str, Any]) -> None:
 
 @post("/signup")
 async def signup(
-    data: Dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    data: Annotated[Dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> None:
     raise RuntimeError(f"signup failed for {data.get('email')}")
 

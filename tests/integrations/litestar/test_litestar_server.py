@@ -190,7 +190,9 @@ def test_authenticated_user_becomes_the_person_and_set_person_wins(
     respond(url, "POST", "/users/o-2/checkout", content=b"two")  # anonymous
     respond(url, "GET", "/person", headers={"X-User": "alice"})  # set_person wins
     events = reports.settle()
-    people = [(e.person.id, e.person.username, e.person.email) if e.person else None for e in events]
+    people = [
+        (e.person.id, e.person.username, e.person.email) if e.person else None for e in events
+    ]
     assert people == [("alice", "alice", "alice@example.com"), None, ("42", "bob", None)]
     for vendor in VENDORS:
         ids = [vendor_person_id(vendor, p) for p in reports.payloads(vendor)]
@@ -248,9 +250,8 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
 
 
 def test_plugin_twice_still_one_report(reports: Reports) -> None:
-    from litestar_apps import HANDLERS
-
     from litestar import Litestar
+    from litestar_apps import HANDLERS
 
     app = Litestar(route_handlers=HANDLERS, plugins=[ErrorwirePlugin(), ErrorwirePlugin()])
     with serve(app) as url:
