@@ -77,8 +77,10 @@ class ErrorwireMiddleware:
     def process_request(self, req: Any, resp: Any) -> None:
         self._install(asynchronous=False)
         env: Dict[str, Any] = req.env
-        env[TOKEN_KEY] = enter_request((self._scope_of, req))
-        if req.content_length:
+        env[TOKEN_KEY] = enter_request((self._scope_of, req, env))
+        # The environ, not req.content_length: that raises on a malformed header, which
+        # only an app that reads the body should answer with a 400.
+        if env.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in env:
             _tee_stream(req, env)
 
     def process_resource(self, req: Any, resp: Any, resource: Any, params: Any) -> None:
@@ -92,13 +94,14 @@ class ErrorwireMiddleware:
         deactivate(token)
         stream = resp.stream
         if stream is not None and not hasattr(stream, "read"):
-            resp.stream = ReportingIterable(stream, (self._scope_of, req))
+            resp.stream = ReportingIterable(stream, (self._scope_of, req, env))
 
     # -- ASGI ---------------------------------------------------------------------------
 
     async def process_request_async(self, req: Any, resp: Any) -> None:
         self._install(asynchronous=True)
-        req.scope[TOKEN_KEY] = enter_request((self._scope_of, req))
+        scope = req.scope
+        scope[TOKEN_KEY] = enter_request((self._scope_of, req, scope))
 
     async def process_resource_async(self, req: Any, resp: Any, resource: Any, params: Any) -> None:
         req.scope[PARAMS_KEY] = params
@@ -106,19 +109,21 @@ class ErrorwireMiddleware:
     async def process_response_async(
         self, req: Any, resp: Any, resource: Any, req_succeeded: bool
     ) -> None:
-        token = req.scope.pop(TOKEN_KEY, None)
+        scope = req.scope
+        token = scope.pop(TOKEN_KEY, None)
         if token is None:
             return
         deactivate(token)
         stream = resp.stream
         if stream is not None and not hasattr(stream, "read") and hasattr(stream, "__aiter__"):
-            resp.stream = _reporting_stream(stream, (self._scope_of, req))
+            resp.stream = _reporting_stream(stream, (self._scope_of, req, scope))
 
     # -- the request's Scope --------------------------------------------------------------
 
     def scope_of(self, marker: InRequest) -> Scope:
-        req = marker[1]
-        store = _store(req)
+        """``marker`` = ``(scope_of, req, store)``; ``store`` is the request's own dict (the
+        WSGI environ or the ASGI scope), where its Scope is kept once made."""
+        req, store = marker[1], marker[2]
         return scope_in(store, lambda: _new_scope(req, store))
 
     def _install(self, asynchronous: bool) -> None:
@@ -224,12 +229,6 @@ async def _reporting_stream(stream: Any, marker: InRequest) -> AsyncIterator[Any
         finally:
             deactivate(token)
         yield chunk
-
-
-def _store(req: Any) -> Dict[str, Any]:
-    """The request's own dict: the WSGI environ, or the ASGI scope."""
-    env = getattr(req, "env", None)
-    return env if isinstance(env, dict) else req.scope
 
 
 def _new_scope(req: Any, store: Dict[str, Any]) -> Scope:

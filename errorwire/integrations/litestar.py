@@ -149,7 +149,8 @@ def _registered_path(scope: Mapping[str, Any]) -> Optional[str]:
     if handler is None or app is None:
         return None
     for route in getattr(app, "routes", ()):
-        if any(candidate is handler for candidate in getattr(route, "route_handlers", ())):
+        held = getattr(route, "route_handlers", None) or (getattr(route, "route_handler", None),)
+        if any(candidate is handler for candidate in held):  # (websocket routes hold one)
             path = getattr(route, "path", None)
             return _TYPED_PARAMETER.sub(r"{\1}", path) if isinstance(path, str) else None
     return None

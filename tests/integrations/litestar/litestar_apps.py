@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Dict
 
-from litestar import Litestar, MediaType, Request, Response, get, post
+from litestar import Litestar, MediaType, Request, Response, WebSocket, get, post, websocket
 from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
@@ -25,6 +25,14 @@ class PaymentFailed(Exception):
 
 
 class StreamBroke(Exception):
+    pass
+
+
+class SocketFailed(Exception):
+    pass
+
+
+class MiddlewareBroke(Exception):
     pass
 
 
@@ -125,6 +133,25 @@ async def checkout(request: Request, order: str) -> None:
     raise PaymentFailed(f"user {name} order {order}")
 
 
+@websocket("/ws")
+async def socket(socket: WebSocket) -> None:
+    await socket.accept()
+    text = await socket.receive_text()
+    raise SocketFailed(f"cannot handle {text!r}")
+
+
+class Failing:
+    """A middleware of the app's own that fails for one path."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("path") == "/ok" and scope.get("query_string") == b"fail=1":
+            raise MiddlewareBroke("the app's own middleware")
+        await self.app(scope, receive, send)
+
+
 def out_of_stock(request: Request, exc: OutOfStock) -> Response:
     return Response({"error": str(exc)}, status_code=409)
 
@@ -145,6 +172,7 @@ HANDLERS = [
     stock,
     person,
     checkout,
+    socket,
 ]
 
 
@@ -154,7 +182,7 @@ def make_app(with_errorwire: bool = True, own_error_page: bool = False) -> Lites
         handlers[500] = error_page
     return Litestar(
         route_handlers=HANDLERS,
-        middleware=[DefineMiddleware(HeaderAuth)],
+        middleware=[DefineMiddleware(HeaderAuth), Failing],
         exception_handlers=handlers,
         plugins=[ErrorwirePlugin()] if with_errorwire else [],
         logging_config=None,

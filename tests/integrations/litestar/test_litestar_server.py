@@ -270,3 +270,41 @@ def test_init_from_the_environment_when_the_user_did_not(
         assert respond(url, "GET", "/view-error")[0] == 500
     assert errorwire.flush(timeout=10.0)
     assert len(receiver.wait_for(1, timeout=10.0)) == 1
+
+
+def test_websocket_error_is_reported_with_its_request_and_person(reports: Reports) -> None:
+    # In process: uvicorn serves websockets only with a websocket library, not a test dependency.
+    from litestar.testing import TestClient
+    from litestar_apps import SocketFailed
+
+    with TestClient(make_app()) as client, pytest.raises(Exception) as raised:  # noqa: SIM117
+        with client.websocket_connect("/ws?room=7", headers={"X-User": "carol"}) as ws:
+            ws.send_text("hello")
+            ws.receive_text()
+    assert not isinstance(raised.value, SocketFailed)  # Litestar closed the socket itself
+    event, payloads = reports.one()
+    assert event.exceptions[0].short_type == "SocketFailed"
+    assert event.request is not None
+    assert event.request.url == "ws://testserver.local/ws?room=7"
+    assert event.context == "/ws"
+    assert event.person is not None and event.person.id == "carol"
+    for vendor in VENDORS:
+        assert vendor_person_id(vendor, payloads[vendor]) == "carol"
+
+
+def test_error_in_the_apps_own_middleware_is_reported_once(
+    reports: Reports, url: str, bare_url: str
+) -> None:
+    answer = respond(url, "GET", "/ok?fail=1", headers={"X-User": "dave"})
+    assert (
+        answer
+        == respond(bare_url, "GET", "/ok?fail=1")
+        == (
+            500,
+            b'{"status_code":500,"detail":"Internal Server Error"}',
+        )
+    )
+    event, _ = reports.one()
+    assert event.exceptions[0].short_type == "MiddlewareBroke"
+    assert event.context == "/ok"
+    assert event.person is not None and event.person.id == "dave"
