@@ -13,11 +13,8 @@ from __future__ import annotations
 
 from typing import (
     Any,
-    Awaitable,
-    Callable,
     Dict,
     List,
-    MutableMapping,
     Optional,
     Sequence,
     Set,
@@ -36,11 +33,7 @@ from errorwire.core.request import (
 )
 from errorwire.core.safety import swallow, swallowed_error
 from errorwire.core.text import dotted_name
-
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+from errorwire.integrations.asgi_types import ASGIApp, ASGIScope, Message, Receive, Send
 
 REQUEST_TYPES = frozenset(("http", "websocket"))
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -61,7 +54,7 @@ class ErrorwireMiddleware:
         with swallow("init from the environment"):
             ensure_client()
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
@@ -84,7 +77,7 @@ class ErrorwireMiddleware:
     def scope_of(self, request: InRequest) -> Scope:
         """The errorwire Scope of ``request`` (made on first use, kept in its scope dict):
         the middleware is its requests' ``RequestSource``."""
-        scope: MutableMapping[str, Any] = request.handle
+        scope: ASGIScope = request.handle
         state = scope.get(SCOPE_KEY)
         if state is None:
             capture = RequestCapture(scope, request.origin, self)
@@ -93,7 +86,7 @@ class ErrorwireMiddleware:
             state = scope.setdefault(SCOPE_KEY, state)
         return state  # type: ignore[no-any-return]
 
-    def _copying(self, scope: MutableMapping[str, Any], receive: Receive) -> Receive:
+    def _copying(self, scope: ASGIScope, receive: Receive) -> Receive:
         """``receive``, keeping a capped copy of the body the app reads (if bodies are sent)."""
         limit = _body_limit()
         if limit <= 0:
@@ -116,10 +109,10 @@ class ErrorwireMiddleware:
 
         return receive_copying
 
-    def framework_of(self, scope: MutableMapping[str, Any]) -> str:
+    def framework_of(self, scope: ASGIScope) -> str:
         return self.framework
 
-    def route_template(self, scope: MutableMapping[str, Any]) -> Optional[str]:
+    def route_template(self, scope: ASGIScope) -> Optional[str]:
         """The matched route's template; routers set ``scope["route"]`` as they go.
 
         Relative to the innermost mount (``RequestCapture.route`` adds its prefix).
@@ -207,7 +200,7 @@ class RequestCapture:
 
     def __init__(
         self,
-        scope: MutableMapping[str, Any],
+        scope: ASGIScope,
         origin: Tuple[str, str],
         middleware: ErrorwireMiddleware,
         ip_headers: Sequence[str] = DEFAULT_IP_HEADERS,
@@ -294,7 +287,7 @@ def _body_limit() -> int:
     return options.max_request_body if options.send_request_bodies else 0
 
 
-def _raw_header(scope: MutableMapping[str, Any], name: bytes) -> Optional[str]:
+def _raw_header(scope: ASGIScope, name: bytes) -> Optional[str]:
     for key, value in scope.get("headers") or ():
         if key.lower() == name:
             return str(value.decode("latin-1"))

@@ -143,7 +143,7 @@ class FlaskWSGIMiddleware:
             raise
         if is_plain_body(result, environ):  # send_file hands back the server's file wrapper
             return result
-        return FlaskResponseBody(result, _in_request(environ, self.flask_app))
+        return FlaskResponseBody(result, mark_request((FLASK, environ, self.flask_app)))
 
 
 class FlaskResponseBody(ReportingIterable):

@@ -1,6 +1,6 @@
-"""Bugsnag Error Reporting API payload version 4, as
-../shared/seeds/bugsnag-error-reporting-openapi.txt (tests/schemas/bugsnag-openapi.yml)
-documents it."""
+"""Bugsnag Error Reporting API payload version 4, as Bugsnag's notify API documents it
+(its OpenAPI file is tests/schemas/bugsnag-openapi.yml; what is sent: README.md, "What
+each vendor receives")."""
 
 from __future__ import annotations
 

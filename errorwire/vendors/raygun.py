@@ -1,5 +1,6 @@
-"""Raygun Crash Reporting payload (POST /entries), as
-../shared/seeds/raygun-crash-reporting-api.txt documents it."""
+"""Raygun Crash Reporting payload (POST /entries), as Raygun's crash reporting API
+documents it (https://raygun.com/documentation/product-guides/crash-reporting/api/;
+what is sent: README.md, "What each vendor receives")."""
 
 from __future__ import annotations
 

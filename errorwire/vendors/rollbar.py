@@ -1,5 +1,6 @@
-"""Rollbar Items API payload (POST /api/1/item/), as ../shared/seeds/rollbar-items-api.txt
-documents it."""
+"""Rollbar Items API payload (POST /api/1/item/), as Rollbar's items API documents it
+(https://docs.rollbar.com/reference/create-item; what is sent: README.md, "What each
+vendor receives")."""
 
 from __future__ import annotations
 
