@@ -34,7 +34,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.falcon needs Falcon: pip install errorwire[falcon]"
     ) from exc
 
-from errorwire.core.context import InRequest, Scope, deactivate, enter_request
+from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
 from errorwire.core.event import Person, Request
 from errorwire.core.request import (
     DEFAULT_IP_HEADERS,
@@ -42,10 +42,10 @@ from errorwire.core.request import (
     BodyCopy,
     build_request,
     is_json_type,
-    media_type,
     parse_cookies,
 )
 from errorwire.core.safety import swallow, swallowed_error
+from errorwire.core.text import header, media_type
 from errorwire.integrations import asgi
 from errorwire.integrations.people import person_of
 from errorwire.integrations.wsgi import ReportingIterable, current_client, report_in, scope_in
@@ -68,7 +68,6 @@ class ErrorwireMiddleware:
     (the ``*_async`` ones, which Falcon's ASGI app prefers)."""
 
     def __init__(self) -> None:
-        self._scope_of = self.scope_of  # one bound method, not one per request
         self._installed = False
         current_client()  # init() from the environment now, if the user has not
 
@@ -77,7 +76,7 @@ class ErrorwireMiddleware:
     def process_request(self, req: Any, resp: Any) -> None:
         self._install(asynchronous=False)
         env: Dict[str, Any] = req.env
-        env[TOKEN_KEY] = enter_request((self._scope_of, req, env))
+        env[TOKEN_KEY] = enter_request(mark_request((self, req, env)))
         # The environ, not req.content_length: that raises on a malformed header, which
         # only an app that reads the body should answer with a 400.
         if env.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in env:
@@ -94,14 +93,14 @@ class ErrorwireMiddleware:
         deactivate(token)
         stream = resp.stream
         if stream is not None and not hasattr(stream, "read"):
-            resp.stream = ReportingIterable(stream, (self._scope_of, req, env))
+            resp.stream = ReportingIterable(stream, mark_request((self, req, env)))
 
     # -- ASGI ---------------------------------------------------------------------------
 
     async def process_request_async(self, req: Any, resp: Any) -> None:
         self._install(asynchronous=True)
         scope = req.scope
-        scope[TOKEN_KEY] = enter_request((self._scope_of, req, scope))
+        scope[TOKEN_KEY] = enter_request(mark_request((self, req, scope)))
 
     async def process_resource_async(self, req: Any, resp: Any, resource: Any, params: Any) -> None:
         req.scope[PARAMS_KEY] = params
@@ -116,14 +115,15 @@ class ErrorwireMiddleware:
         deactivate(token)
         stream = resp.stream
         if stream is not None and not hasattr(stream, "read") and hasattr(stream, "__aiter__"):
-            resp.stream = _reporting_stream(stream, (self._scope_of, req, scope))
+            resp.stream = _reporting_stream(stream, mark_request((self, req, scope)))
 
     # -- the request's Scope --------------------------------------------------------------
 
-    def scope_of(self, marker: InRequest) -> Scope:
-        """``marker`` = ``(scope_of, req, store)``; ``store`` is the request's own dict (the
-        WSGI environ or the ASGI scope), where its Scope is kept once made."""
-        req, store = marker[1], marker[2]
+    def scope_of(self, request: InRequest) -> Scope:
+        """The middleware is its requests' ``RequestSource``: ``request.handle`` is Falcon's
+        request, ``request.origin`` its own dict (the WSGI environ or the ASGI scope),
+        where its Scope is kept once made."""
+        req, store = request.handle, request.origin
         return scope_in(store, lambda: _new_scope(req, store))
 
     def _install(self, asynchronous: bool) -> None:
@@ -214,17 +214,17 @@ def _tee_stream(req: Any, env: Dict[str, Any]) -> None:
             req.stream = env["wsgi.input"]
 
 
-async def _reporting_stream(stream: Any, marker: InRequest) -> AsyncIterator[Any]:
+async def _reporting_stream(stream: Any, request: InRequest) -> AsyncIterator[Any]:
     """The response's async stream, with the request current around each step."""
     iterator = stream.__aiter__()
     while True:
-        token = enter_request(marker)
+        token = enter_request(request)
         try:
             chunk = await iterator.__anext__()
         except StopAsyncIteration:
             return
         except Exception as exc:
-            report_in(marker, exc)
+            report_in(request, exc)
             raise
         finally:
             deactivate(token)
@@ -267,7 +267,7 @@ def _request_block(req: Any, store: Dict[str, Any]) -> Request:
         method=str(req.method),
         headers=headers,
         query_string=str(req.query_string or ""),
-        cookies=parse_cookies(headers.get("cookie") or headers.get("Cookie")),
+        cookies=parse_cookies(header(headers, "cookie")),
         peer=getattr(req, "remote_addr", None),
         route=template if isinstance(template, str) else None,
         route_params=asgi._plain(params) if params else None,

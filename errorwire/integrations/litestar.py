@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from inspect import getmro
-from typing import Any, Mapping, MutableMapping, Optional
+from typing import Any, Mapping, Optional
 
 try:
     from litestar.exceptions import HTTPException, LitestarException
@@ -45,6 +45,7 @@ except ImportError:  # pragma: no cover - depends on the Litestar version
 from errorwire.core.context import InRequest, Scope
 from errorwire.core.safety import swallowed_error
 from errorwire.integrations import asgi
+from errorwire.integrations.asgi_types import ASGIScope
 from errorwire.integrations.people import person_of
 from errorwire.integrations.wsgi import current_client
 
@@ -67,7 +68,7 @@ class ErrorwirePlugin(_InitPlugin):  # type: ignore[misc]
         return app_config
 
 
-async def after_exception(exc: Exception, scope: MutableMapping[str, Any]) -> None:
+async def after_exception(exc: Exception, scope: ASGIScope) -> None:
     """Litestar's hook: called inside the request, before the error response is made."""
     try:
         if _is_http_answer(exc) or _answered_by_app(exc, scope):
@@ -111,21 +112,21 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
 
     framework = FRAMEWORK
 
-    def scope_of(self, marker: InRequest) -> Scope:
-        scope: MutableMapping[str, Any] = marker[1]
+    def scope_of(self, request: InRequest) -> Scope:
+        scope: ASGIScope = request.handle
         state = scope.get(asgi.SCOPE_KEY)
         if state is None:
-            state = super().scope_of(marker)
+            state = super().scope_of(request)
             state.person_loader = lambda: person_of(scope.get("user"))
         return state
 
-    def route_template(self, scope: MutableMapping[str, Any]) -> Optional[str]:
+    def route_template(self, scope: ASGIScope) -> Optional[str]:
         template = scope.get("path_template")  # set while routing since Litestar 2.1
         if isinstance(template, str) and template:
             return template
         return _registered_path(scope)
 
-    def _report(self, exc: Exception, marker: InRequest) -> None:
+    def _report(self, exc: Exception) -> None:
         # A streamed body's error reaches the middleware wrapped by Litestar, once the
         # status line went out: the app's own error is the report.
         cause = exc.__cause__
@@ -135,7 +136,7 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
             and isinstance(cause, Exception)
         ):
             exc = cause
-        super()._report(exc, marker)
+        super()._report(exc)
 
 
 _TYPED_PARAMETER = re.compile(r"\{([^{}:]+):[^{}]*\}")
