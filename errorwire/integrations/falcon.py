@@ -5,9 +5,10 @@ answers 500), so neither a WSGI/ASGI wrapper nor a middleware method ever sees
 the error. Falcon gives middleware no reference to its app, so on its first
 request the middleware finds the app that holds it (what refers to the app's
 middleware list) and adds, through ``app.add_error_handler``, a handler for
-``Exception`` that
-reports and then calls the handler that was there (Falcon's default, or the
-app's own): the response and the app's log of the error stay as they were.
+``Exception`` that reports and then calls the handler that was there (Falcon's
+default, or the app's own): the response and the app's log of the error stay as
+they were. (An ``add_error_handler(Exception, ...)`` the app makes after its first
+request replaces errorwire's: make it before serving.)
 ``HTTPError`` / ``HTTPStatus`` and exceptions the app registered a handler for
 keep their own handlers and are not reported (an ``HTTPError`` of 500 and above
 that reaches no handler of the app's would be; Falcon answers those itself).
@@ -44,7 +45,7 @@ from errorwire.core.request import (
     is_json_type,
     parse_cookies,
 )
-from errorwire.core.safety import swallow, swallowed_error
+from errorwire.core.safety import log_once, swallow, swallowed_error
 from errorwire.core.text import header, media_type
 from errorwire.integrations import asgi
 from errorwire.integrations.people import person_of
@@ -102,6 +103,13 @@ class ErrorwireMiddleware:
         scope = req.scope
         scope[TOKEN_KEY] = enter_request(mark_request((self, req, scope)))
 
+    async def process_request_ws(self, req: Any, ws: Any) -> None:
+        """A WebSocket's connection task lives as long as the socket: its context stays
+        marked (there is no hook at its end, and none is needed)."""
+        self._install(asynchronous=True)
+        scope = req.scope
+        enter_request(mark_request((self, req, scope)))
+
     async def process_resource_async(self, req: Any, resp: Any, resource: Any, params: Any) -> None:
         req.scope[PARAMS_KEY] = params
 
@@ -135,8 +143,15 @@ class ErrorwireMiddleware:
                 return
             self._installed = True
             try:
-                for app in _apps_holding(self):
+                apps = _apps_holding(self)
+                for app in apps:
                     _add_reporting_handler(app, asynchronous)
+                if not apps:
+                    log_once(
+                        "falcon-no-app",
+                        "errorwire: found no falcon.App holding ErrorwireMiddleware; "
+                        "its errors are not reported",
+                    )
             except Exception as error:
                 swallowed_error("falcon error handler", error)
 
@@ -158,8 +173,15 @@ def _apps_holding(middleware: ErrorwireMiddleware) -> List[Any]:
 def _add_reporting_handler(app: Any, asynchronous: bool) -> None:
     handlers = getattr(app, "_error_handlers", None)
     previous = handlers.get(Exception) if isinstance(handlers, dict) else None
-    if previous is None or getattr(previous, REPORTING, False):
-        return  # no handler for Exception: Falcon re-raises it, to no user of ours
+    if getattr(previous, REPORTING, False):
+        return
+    if previous is None:  # Falcon >= 3.0 always has one: its internals changed
+        log_once(
+            "falcon-no-handler",
+            "errorwire: this Falcon app has no error handler for Exception to wrap; "
+            "its errors are not reported",
+        )
+        return
     if asynchronous:
 
         async def report_then_answer_async(

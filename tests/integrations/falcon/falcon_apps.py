@@ -152,6 +152,9 @@ class HeaderAuthAsync:
         name = req.get_header("X-User")
         req.context.user = User(name) if name else None
 
+    async def process_request_ws(self, req: Any, ws: Any) -> None:
+        await self.process_request(req, None)
+
 
 class OkAsync:
     async def on_get(self, req: Any, resp: Any) -> None:
@@ -216,6 +219,17 @@ class CheckoutAsync:
         raise PaymentFailed(f"user {name} order {order}")
 
 
+class SocketFailed(Exception):
+    pass
+
+
+class SocketAsync:
+    async def on_websocket(self, req: Any, ws: Any) -> None:
+        await ws.accept()
+        text = await ws.receive_text()
+        raise SocketFailed(f"cannot handle {text!r}")
+
+
 def make_asgi_app(with_errorwire: bool = True) -> falcon.asgi.App:
     middleware: list = [ErrorwireMiddleware()] if with_errorwire else []
     app = falcon.asgi.App(middleware=[*middleware, HeaderAuthAsync()])
@@ -229,5 +243,6 @@ def make_asgi_app(with_errorwire: bool = True) -> falcon.asgi.App:
     app.add_route("/stock", StockAsync())
     app.add_route("/person", PersonAsync())
     app.add_route("/users/{order}/checkout", CheckoutAsync())
+    app.add_route("/ws", SocketAsync())
     app.add_error_handler(OutOfStock, out_of_stock_async)
     return app

@@ -276,3 +276,28 @@ def test_init_from_the_environment_when_the_user_did_not(
         assert respond(url, "GET", "/view-error")[0] == 500
     assert errorwire.flush(timeout=10.0)
     assert len(receiver.wait_for(1, timeout=10.0)) == 1
+
+
+def test_websocket_error_is_reported_with_its_request_and_person(reports: Reports) -> None:
+    # In process: uvicorn serves websockets only with a websocket library, not a test dependency.
+    import falcon.testing
+    from falcon_apps import make_asgi_app
+
+    async def talk() -> None:
+        async with falcon.testing.ASGIConductor(make_asgi_app()) as conductor:
+            with contextlib.suppress(falcon.WebSocketDisconnected):  # Falcon closes it itself
+                async with conductor.simulate_ws(
+                    "/ws", query_string="room=7", headers={"X-User": "carol"}
+                ) as ws:
+                    await ws.send_text("hello")
+                    await ws.receive_text()
+
+    asyncio.run(talk())
+    event, payloads = reports.one()
+    assert event.exceptions[0].short_type == "SocketFailed"
+    assert event.request is not None
+    assert event.request.url.endswith("/ws?room=7")
+    assert event.context == "/ws"
+    assert event.person is not None and event.person.id == "carol"
+    for vendor in VENDORS:
+        assert vendor_person_id(vendor, payloads[vendor]) == "carol"
