@@ -9,9 +9,9 @@ middleware list) and adds, through ``app.add_error_handler``, a handler for
 default, or the app's own): the response and the app's log of the error stay as
 they were. (An ``add_error_handler(Exception, ...)`` the app makes after its first
 request replaces errorwire's: make it before serving.)
-``HTTPError`` / ``HTTPStatus`` and exceptions the app registered a handler for
-keep their own handlers and are not reported (an ``HTTPError`` of 500 and above
-that reaches no handler of the app's would be; Falcon answers those itself).
+The handler for ``HTTPError`` is wrapped the same way: an ``HTTPError`` of 500
+and above is reported, Falcon's answers below 500 (``HTTPNotFound``, invalid
+parameters...) are not, nor are exceptions the app registered a handler for.
 
 Per request, ``process_request`` marks the context as inside the request (so
 ``set_person`` and breadcrumbs belong to it), keeps a capped copy of the body
@@ -145,7 +145,8 @@ class ErrorwireMiddleware:
             try:
                 apps = _apps_holding(self)
                 for app in apps:
-                    _add_reporting_handler(app, asynchronous)
+                    for error_class in WRAPPED:
+                        _add_reporting_handler(app, error_class, asynchronous)
                 if not apps:
                     log_once(
                         "falcon-no-app",
@@ -170,16 +171,22 @@ def _apps_holding(middleware: ErrorwireMiddleware) -> List[Any]:
     return apps
 
 
-def _add_reporting_handler(app: Any, asynchronous: bool) -> None:
+WRAPPED = (Exception, falcon.HTTPError)
+"""The handlers wrapped: the 500 of any error, and an HTTPError's own answer (reported
+when its status is 500 or more)."""
+
+
+def _add_reporting_handler(app: Any, error_class: type, asynchronous: bool) -> None:
     handlers = getattr(app, "_error_handlers", None)
-    previous = handlers.get(Exception) if isinstance(handlers, dict) else None
+    previous = handlers.get(error_class) if isinstance(handlers, dict) else None
     if getattr(previous, REPORTING, False):
         return
-    if previous is None:  # Falcon >= 3.0 always has one: its internals changed
+    if previous is None:  # Falcon >= 3.0 always has both: its internals changed
         log_once(
-            "falcon-no-handler",
-            "errorwire: this Falcon app has no error handler for Exception to wrap; "
-            "its errors are not reported",
+            f"falcon-no-handler-{error_class.__name__}",
+            "errorwire: this Falcon app has no error handler for %s to wrap; "
+            "those errors are not reported",
+            error_class.__name__,
         )
         return
     if asynchronous:
@@ -202,11 +209,11 @@ def _add_reporting_handler(app: Any, asynchronous: bool) -> None:
 
         handler = report_then_answer
     setattr(handler, REPORTING, True)
-    app.add_error_handler(Exception, handler)
+    app.add_error_handler(error_class, handler)
 
 
 def _report(exc: Exception) -> None:
-    """In the request (process_request marked it), before Falcon answers 500."""
+    """In the request (process_request marked it), before Falcon answers."""
     try:
         if isinstance(exc, (falcon.HTTPError, falcon.HTTPStatus)) and _status(exc) < 500:
             return

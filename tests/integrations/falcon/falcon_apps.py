@@ -100,6 +100,11 @@ class Missing:
         raise falcon.HTTPNotFound(description="no such order")
 
 
+class Unavailable:
+    def on_get(self, req: Any, resp: Any) -> None:
+        raise falcon.HTTPServiceUnavailable(description="the card processor is down")
+
+
 class Count:
     def on_get(self, req: Any, resp: Any) -> None:
         resp.media = {"count": req.get_param_as_int("number", required=True)}
@@ -137,6 +142,7 @@ def make_wsgi_app(with_errorwire: bool = True) -> falcon.App:
     app.add_route("/stream", Stream())
     app.add_route("/missing", Missing())
     app.add_route("/count", Count())
+    app.add_route("/unavailable", Unavailable())
     app.add_route("/stock", Stock())
     app.add_route("/person", Person())
     app.add_route("/users/{order}/checkout", Checkout())
@@ -193,6 +199,11 @@ class MissingAsync:
         raise falcon.HTTPNotFound(description="no such order")
 
 
+class UnavailableAsync:
+    async def on_get(self, req: Any, resp: Any) -> None:
+        raise falcon.HTTPServiceUnavailable(description="the card processor is down")
+
+
 class CountAsync:
     async def on_get(self, req: Any, resp: Any) -> None:
         resp.media = {"count": req.get_param_as_int("number", required=True)}
@@ -240,6 +251,7 @@ def make_asgi_app(with_errorwire: bool = True) -> falcon.asgi.App:
     app.add_route("/stream", StreamAsync())
     app.add_route("/missing", MissingAsync())
     app.add_route("/count", CountAsync())
+    app.add_route("/unavailable", UnavailableAsync())
     app.add_route("/stock", StockAsync())
     app.add_route("/person", PersonAsync())
     app.add_route("/users/{order}/checkout", CheckoutAsync())

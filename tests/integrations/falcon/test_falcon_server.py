@@ -170,6 +170,22 @@ def test_falcon_answers_below_500_send_nothing(reports: Reports, server: Server)
     reports.none()
 
 
+def test_http_error_of_500_and_above_is_reported_with_falcons_own_answer(
+    reports: Reports, server: Server
+) -> None:
+    with server(with_errorwire=False) as bare_url:
+        bare = respond(bare_url, "GET", "/unavailable")
+    with server() as url:
+        assert respond(url, "GET", "/unavailable") == bare
+    assert bare[0] == 503
+    event, payloads = reports.one()
+    assert [info.short_type for info in event.exceptions] == ["HTTPServiceUnavailable"]
+    assert event.context == "/unavailable"
+    assert event.handled is False
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["HTTPServiceUnavailable"]
+
+
 def test_authenticated_user_becomes_the_person_and_set_person_wins(
     reports: Reports, server: Server
 ) -> None:
