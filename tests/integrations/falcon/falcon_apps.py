@@ -32,6 +32,24 @@ class User:
         self.email = f"{name}@example.com"
 
 
+class BrokenUser:
+    """A user model whose attributes fail (a lazy relation of a closed DB session)."""
+
+    @property
+    def id(self) -> str:
+        raise RuntimeError("session closed")
+
+    username = "broken"
+
+    @property
+    def email(self) -> str:
+        raise RuntimeError("session closed")
+
+
+def user_named(name: str) -> Any:
+    return BrokenUser() if name == "broken" else User(name)
+
+
 def lookup_card(number: str) -> str:
     cards = {"4000": "visa"}
     return cards[number]
@@ -61,7 +79,7 @@ class HeaderAuth:
 
     def process_request(self, req: Any, resp: Any) -> None:
         name = req.get_header("X-User")
-        req.context.user = User(name) if name else None
+        req.context.user = user_named(name) if name else None
 
 
 class Ok:
@@ -156,7 +174,7 @@ def make_wsgi_app(with_errorwire: bool = True) -> falcon.App:
 class HeaderAuthAsync:
     async def process_request(self, req: Any, resp: Any) -> None:
         name = req.get_header("X-User")
-        req.context.user = User(name) if name else None
+        req.context.user = user_named(name) if name else None
 
     async def process_request_ws(self, req: Any, ws: Any) -> None:
         await self.process_request(req, None)

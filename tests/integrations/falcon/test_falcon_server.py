@@ -203,6 +203,21 @@ def test_authenticated_user_becomes_the_person_and_set_person_wins(
         assert ids == ["alice", None, "42"], vendor
 
 
+def test_a_user_object_that_fails_does_not_break_the_report(
+    reports: Reports, server: Server
+) -> None:
+    with server() as url:
+        assert respond(url, "GET", "/view-error", headers={"X-User": "broken"})[0] == 500
+    event, payloads = reports.one()
+    assert event.person is not None
+    assert (event.person.id, event.person.username, event.person.email) == (
+        "broken",
+        "broken",
+        None,
+    )
+    assert vendor_person_id("rollbar", payloads["rollbar"]) == "broken"
+
+
 def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
     reports: Reports, server: Server, kind: str
 ) -> None:
