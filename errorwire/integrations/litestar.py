@@ -16,7 +16,7 @@ Litestar's own init hook:
   or one the app's own exception handler answers (a handler for that class or
   status; a handler for ``Exception`` or 500 is the app's error page, reported).
 
-The route template (``/items/{item_id:int}``) is the report's context; the user
+The route template (``/items/{item_id}``) is the report's context; the user
 the authentication middleware put at ``scope["user"]`` becomes the person.
 """
 
@@ -121,7 +121,7 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
         return state
 
     def route_template(self, scope: ASGIScope) -> Optional[str]:
-        template = scope.get("path_template")  # set while routing since Litestar 2.1
+        template = scope.get("path_template")  # set while routing by recent Litestars
         if isinstance(template, str) and template:
             return template
         return _registered_path(scope)
@@ -143,8 +143,8 @@ _TYPED_PARAMETER = re.compile(r"\{([^{}:]+):[^{}]*\}")
 
 
 def _registered_path(scope: Mapping[str, Any]) -> Optional[str]:
-    """Before Litestar 2.1: the full path of the app's route that holds the matched
-    handler, without parameter types (as ``path_template`` has it since)."""
+    """Litestar without ``path_template`` (2.9, 2.10): the full path of the app's route
+    that holds the matched handler, without parameter types (as ``path_template`` has it)."""
     handler = scope.get("route_handler")
     app = _app_of(scope)
     if handler is None or app is None:
