@@ -27,8 +27,6 @@ DEMO_REQUESTS: List[Tuple[str, str, Any]] = [
     ("POST", "/items/7?expand=price", {"quantity": 2, "coupon": "SPRING"}),
 ]
 """What ``example_apps/run_demo.py`` sends (method, path, JSON body)."""
-DEMO_KIND = "wsgi"
-"""``app`` is a WSGI app: the demo serves it under wsgiref."""
 
 
 class PaymentDeclined(Exception):

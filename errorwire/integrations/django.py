@@ -205,9 +205,7 @@ def _reporting(chunks: Iterator[bytes], marked: InRequest) -> Iterator[bytes]:
         yield chunk
 
 
-async def _reporting_async(
-    chunks: AsyncIterator[bytes], marked: InRequest
-) -> AsyncIterator[bytes]:
+async def _reporting_async(chunks: AsyncIterator[bytes], marked: InRequest) -> AsyncIterator[bytes]:
     iterator = chunks.__aiter__()
     while True:
         token = enter_request(marked)
