@@ -24,9 +24,8 @@ auth middleware put at ``req.context.user`` becomes the person.
 from __future__ import annotations
 
 import gc
-import json
 import threading
-from typing import Any, AsyncIterator, Callable, Dict, List, Mapping, Optional
+from typing import Any, AsyncIterator, Callable, Dict, List
 
 try:
     import falcon
@@ -36,28 +35,13 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
-from errorwire.core.event import Person, Request
-from errorwire.core.request import (
-    DEFAULT_IP_HEADERS,
-    BodyCapture,
-    BodyCopy,
-    build_request,
-    is_json_type,
-    parse_cookies,
-)
-from errorwire.core.safety import log_once, swallow, swallowed_error
-from errorwire.core.text import header, media_type
-from errorwire.integrations import asgi
-from errorwire.integrations.people import person_of
+from errorwire.core.safety import log_once, swallowed_error
+from errorwire.integrations.falcon_request import PARAMS_KEY, new_scope, tee_stream
 from errorwire.integrations.wsgi import ReportingIterable, current_client, report_in, scope_in
-from errorwire.integrations.wsgi_environ import environ_headers
-from errorwire.integrations.wsgi_input import ENVIRON_KEY, tee_input
 
 __all__ = ["ErrorwireMiddleware"]
 
-FRAMEWORK = "falcon"
 TOKEN_KEY = "errorwire.falcon.token"
-PARAMS_KEY = "errorwire.falcon.params"
 REPORTING = "__errorwire_reporting__"
 """Set on errorwire's error handler: an app gets one, however many requests race to add it."""
 
@@ -81,7 +65,7 @@ class ErrorwireMiddleware:
         # The environ, not req.content_length: that raises on a malformed header, which
         # only an app that reads the body should answer with a 400.
         if env.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in env:
-            _tee_stream(req, env)
+            tee_stream(req, env)
 
     def process_resource(self, req: Any, resp: Any, resource: Any, params: Any) -> None:
         req.env[PARAMS_KEY] = params
@@ -132,7 +116,7 @@ class ErrorwireMiddleware:
         request, ``request.origin`` its own dict (the WSGI environ or the ASGI scope),
         where its Scope is kept once made."""
         req, store = request.handle, request.origin
-        return scope_in(store, lambda: _new_scope(req, store))
+        return scope_in(store, lambda: new_scope(req, store))
 
     def _install(self, asynchronous: bool) -> None:
         """Add the reporting error handler to the apps this middleware was given to, once."""
@@ -141,7 +125,6 @@ class ErrorwireMiddleware:
         with _install_lock:
             if self._installed:
                 return
-            self._installed = True
             try:
                 apps = _apps_holding(self)
                 for app in apps:
@@ -155,6 +138,8 @@ class ErrorwireMiddleware:
                     )
             except Exception as error:
                 swallowed_error("falcon error handler", error)
+            # Only now: a concurrent first request waits on the lock until the handler is in.
+            self._installed = True
 
 
 def _apps_holding(middleware: ErrorwireMiddleware) -> List[Any]:
@@ -232,17 +217,6 @@ def _status(exc: Any) -> int:
     return int(text[:3]) if text[:3].isdigit() else 500
 
 
-def _tee_stream(req: Any, env: Dict[str, Any]) -> None:
-    """Keep a capped copy of what the app reads, through ``req.stream`` or through
-    ``req.bounded_stream`` (which Falcon makes from ``wsgi.input`` when first used)."""
-    client = current_client()
-    if client is None or not client.options.send_request_bodies:
-        return
-    with swallow("copy request body"):
-        if tee_input(env, client.options.max_request_body) is not None:
-            req.stream = env["wsgi.input"]
-
-
 async def _reporting_stream(stream: Any, request: InRequest) -> AsyncIterator[Any]:
     """The response's async stream, with the request current around each step."""
     iterator = stream.__aiter__()
@@ -258,64 +232,3 @@ async def _reporting_stream(stream: Any, request: InRequest) -> AsyncIterator[An
         finally:
             deactivate(token)
         yield chunk
-
-
-def _new_scope(req: Any, store: Dict[str, Any]) -> Scope:
-    scope = Scope(FRAMEWORK, lambda: _request_block(req, store))
-    scope.person_loader = lambda: _person(req)
-    return scope
-
-
-def _person(req: Any) -> Optional[Person]:
-    context = getattr(req, "context", None)
-    try:
-        user = getattr(context, "user", None)
-        if user is None and isinstance(context, Mapping):
-            user = context.get("user")
-    except Exception:
-        return None
-    return person_of(user)
-
-
-def _request_block(req: Any, store: Dict[str, Any]) -> Request:
-    """Built on the request thread when an error is reported: the request object is
-    Falcon's, and only lives as long as the request."""
-    client = current_client()
-    raw_headers = store.get("headers") if "wsgi.input" not in store else None
-    headers = asgi._headers(raw_headers) if raw_headers is not None else environ_headers(store)
-    fields: Dict[str, Any] = {}
-    capture = store.get(ENVIRON_KEY)
-    if isinstance(capture, BodyCapture):
-        fields.update(capture.request_fields())
-    elif client is None or client.options.send_request_bodies:
-        fields.update(_parsed_media(req, client.options.max_request_body if client else 0))
-    params = store.get(PARAMS_KEY)
-    template = getattr(req, "uri_template", None)
-    return build_request(
-        url=str(req.url),
-        method=str(req.method),
-        headers=headers,
-        query_string=str(req.query_string or ""),
-        cookies=parse_cookies(header(headers, "cookie")),
-        peer=getattr(req, "remote_addr", None),
-        route=template if isinstance(template, str) else None,
-        route_params=asgi._plain(params) if params else None,
-        ip_headers=client.options.client_ip_headers if client else DEFAULT_IP_HEADERS,
-        **fields,
-    )
-
-
-def _parsed_media(req: Any, limit: int) -> Dict[str, Any]:
-    """What the ASGI app parsed with ``await req.get_media()`` (Falcon caches it on the
-    request); never read here. A JSON value is kept as its JSON text, a form as its fields."""
-    media = getattr(req, "_media", None)
-    if limit <= 0 or not isinstance(media, (dict, list, str, int, float, bool)):
-        return {}
-    content_type = req.content_type
-    if media_type(content_type) == "application/x-www-form-urlencoded" and isinstance(media, dict):
-        return {"form": media}
-    if not is_json_type(content_type):
-        return {}
-    copy = BodyCopy(limit)
-    copy.add(json.dumps(media, separators=(",", ":"), default=str).encode())
-    return {"body": copy}
