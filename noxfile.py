@@ -40,6 +40,9 @@ FRAMEWORKS = {
         "graphene-django==3.2.0",
         "aiohttp==3.9.*",
         "yarl==1.9.*",  # aiohttp 3.9 breaks on yarl >= 1.10 (its own request.url)
+        "litestar==2.9.*",
+        "sniffio",  # Litestar 2.9 imports it; anyio >= 4.12 no longer brings it
+        "falcon==3.1.*",
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -54,6 +57,8 @@ FRAMEWORKS = {
         "aiohttp",
         "quart",
         "quart-auth",
+        "litestar",
+        "falcon",
     ],
 }
 SOLO = {
@@ -103,7 +108,7 @@ def demo(session: nox.Session) -> None:
     """Every example app fails into a local inbox; prints what arrived (--serve keeps it up)."""
     session.install(
         "-e",
-        ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart]",
+        ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon]",
         "flask-login",
         "jinja2",
         "python-multipart",

@@ -31,6 +31,8 @@ FRAMEWORKS = (
     "quart",
     "strawberry",
     "graphene",
+    "litestar",
+    "falcon",
 )
 Request = Tuple[str, str, Any]
 SKIPPED_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static", "/admin")
@@ -110,7 +112,7 @@ def serve_aiohttp(app: Any) -> Tuple[str, Callable[[], None]]:
     return f"http://127.0.0.1:{port}", stop
 
 
-KINDS = {"flask": "wsgi", "aiohttp": "aiohttp"}
+KINDS = {"flask": "wsgi", "aiohttp": "aiohttp", "falcon": "wsgi"}
 """How each framework's app is served (the others are ASGI)."""
 
 
