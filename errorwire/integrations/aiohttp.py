@@ -1,8 +1,9 @@
 """aiohttp: ``web.Application(middlewares=[errorwire.integrations.aiohttp.middleware])``.
 
 aiohttp is not ASGI, so it gets a middleware of its own (list it first, so it
-sees what the others raise). Per request it makes the request's Scope current
-(person and breadcrumbs stay with their request under concurrency) and reports
+sees what the others raise). Per request it only marks the context as inside the
+request; the request's Scope is made when something needs it (person and
+breadcrumbs stay with their request under concurrency). It reports
 what the handler raises before re-raising that same object; aiohttp then answers
 as it would without errorwire. aiohttp's HTTP exceptions below 500
 (``HTTPNotFound``, ``HTTPFound``, ...) are answers, not errors: not reported.
@@ -26,7 +27,14 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire import api
-from errorwire.core.context import Scope, use_scope
+from errorwire.core.context import (
+    InRequest,
+    Scope,
+    current_scope,
+    deactivate,
+    enter_request,
+    mark_request,
+)
 from errorwire.core.event import DeferredRequest, Request, UploadedFile
 from errorwire.core.request import BodyCopy, build_request, parse_cookies
 from errorwire.core.safety import swallow
@@ -38,29 +46,52 @@ FRAMEWORK = "aiohttp"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+SCOPE_KEY = "errorwire.scope"
+"""Where a request's Scope is kept in the aiohttp request (a mapping), once needed."""
+
+
+class AiohttpRequests:
+    """The ``RequestSource`` of aiohttp requests: ``InRequest(AIOHTTP, request)``."""
+
+    @staticmethod
+    def scope_of(marked: InRequest) -> Scope:
+        """The request's Scope, made on first use (a log record, set_person, an error)."""
+        request: web.Request = marked.handle
+        scope: Optional[Scope] = request.get(SCOPE_KEY)
+        if scope is None:
+            scope = Scope(FRAMEWORK, RequestReader(request).deferred)
+            request[SCOPE_KEY] = scope
+        return scope
+
+
+AIOHTTP = AiohttpRequests()
+
+
 async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if api.get_client() is None:
         current_client()  # init() from the environment, if the user has not
-    scope = Scope(FRAMEWORK, RequestReader(request).deferred)
-    with use_scope(scope):
-        try:
-            return await handler(request)
-        except web.HTTPException as exc:
-            if exc.status >= 500:  # raised on purpose, but a server error all the same
-                _report(scope, exc, exc.status)
-            raise
-        except Exception as exc:
-            _report(scope, exc, 500)
-            raise
+    token = enter_request(mark_request((AIOHTTP, request, None)))  # no Scope unless needed
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status >= 500:  # raised on purpose, but a server error all the same
+            _report(exc, exc.status)
+        raise
+    except Exception as exc:
+        _report(exc, 500)
+        raise
+    finally:
+        deactivate(token)
 
 
 middleware = web.middleware(_middleware)
 """The middleware: list it first in ``web.Application(middlewares=[...])``."""
 
 
-def _report(scope: Scope, exc: BaseException, status: int) -> None:
+def _report(exc: BaseException, status: int) -> None:
+    """Report ``exc`` in the current request (still marked: we are inside it)."""
     with swallow("aiohttp report"):
-        scope.response_status = status
+        current_scope().response_status = status
         report_unhandled(exc)
 
 
