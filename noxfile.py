@@ -34,8 +34,11 @@ FRAMEWORKS = {
         "django==4.2.*",
         "starlette==0.37.*",
         "fastapi==0.111.*",
+        "celery==5.3.*",
+        "rq==1.16.*",
+        "redis==4.*",
     ],
-    "newest": ["flask", "django", "starlette", "fastapi"],
+    "newest": ["flask", "django", "starlette", "fastapi", "celery", "rq", "redis"],
 }
 
 
@@ -63,7 +66,12 @@ def typing(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Every example app fails into a local inbox; prints what arrived (--serve keeps it up)."""
     session.install(
-        "-e", ".[inbox,flask,django,starlette,fastapi]", "flask-login", "jinja2", "python-multipart"
+        "-e",
+        ".[inbox,flask,django,starlette,fastapi,celery,rq]",
+        "redis",
+        "flask-login",
+        "jinja2",
+        "python-multipart",
     )
     session.run("python", "example_apps/run_demo.py", *session.posargs)
 

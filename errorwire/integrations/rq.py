@@ -3,12 +3,13 @@
     rq worker --exception-handler errorwire.integrations.rq.exception_handler
     Worker(queues, exception_handlers=[errorwire.integrations.rq.exception_handler])
 
-RQ calls its exception handlers after it has recorded the failure (the job is in the
-failed registry, or queued again for a retry). The handler reports a job that failed
-for good as unhandled, then returns True, so RQ's own handlers run on. The report's
-context is the job's function name; its custom data ``rq`` holds the job id, queue,
-retries left and the arguments (scrubbed). A job that RQ retries (``Retry(max=...)``)
-is reported once, when its last attempt fails.
+RQ calls its exception handlers when a job raised, right before it records the
+failure (the job goes to the failed registry, or is queued again for a retry). The
+handler reports a job that failed for good as unhandled, then returns True, so RQ's
+own handlers and handling go on. A job RQ retries (``Retry(max=...)``) is reported
+once, when its last attempt fails. The report's context is the job's function name;
+its custom data ``rq`` holds the job id, function, queue, retries left and the
+arguments (scrubbed).
 
 RQ runs each job in a forked work horse that ends with ``os._exit`` right after the
 handlers: the handler flushes the report before it returns (up to
@@ -19,10 +20,10 @@ only the breadcrumbs recorded since the job started.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 try:
-    from rq.job import JobStatus
+    import rq  # noqa: F401 - only to fail early with a clear message
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("errorwire.integrations.rq needs RQ: pip install errorwire[rq]") from exc
 
@@ -41,27 +42,31 @@ def exception_handler(job: Any, exc_type: Any, exc_value: Any, tb: Any) -> bool:
     with swallow("rq exception_handler"):
         if isinstance(exc_value, BaseException) and _failed_for_good(job):
             client = api.ensure_client()
-            job_scope = _job_scope(job)
-            data = {"job_id": _attr(job, "id"), "queue": _attr(job, "origin")}
-            data["retries_left"] = getattr(job, "retries_left", None)
+            data: Dict[str, Any] = {
+                "job_id": _attr(job, "id"),
+                "function": _attr(job, "func_name"),
+                "queue": _attr(job, "origin"),
+                "retries_left": getattr(job, "retries_left", None),
+            }
             data.update(_arguments(job))
-            jobs.report_failure(exc_value, scope=job_scope, data_key="rq", data=data)
+            jobs.report_failure(exc_value, scope=_job_scope(job), data_key="rq", data=data)
             client.flush(client.options.shutdown_timeout)  # the horse exits right after
     return True
 
 
-def _arguments(job: Any) -> Any:
+def _failed_for_good(job: Any) -> bool:
+    """False for an attempt RQ will retry. RQ calls the handlers before it decides
+    (``handle_job_failure``): a job with retries left is queued again."""
+    retries_left = getattr(job, "retries_left", None)
+    return not (isinstance(retries_left, int) and retries_left > 0)
+
+
+def _arguments(job: Any) -> Dict[str, Any]:
     try:  # the job's function may no longer import, its arguments not deserialize
         func, args, kwargs = job.func, job.args, job.kwargs
     except Exception:
         return {}
     return jobs.arguments(func, args or (), kwargs or {})
-
-
-def _failed_for_good(job: Any) -> bool:
-    """False for an attempt RQ retries: the job is queued or scheduled again, not failed."""
-    status = job.get_status(refresh=False)
-    return status is None or status == JobStatus.FAILED
 
 
 def _job_scope(job: Any) -> Scope:
@@ -83,7 +88,7 @@ def _job_scope(job: Any) -> Scope:
 def _timestamp(moment: Any) -> Optional[float]:
     if not isinstance(moment, datetime.datetime):
         return None
-    if moment.tzinfo is None:  # RQ keeps UTC without a zone (before 2.0)
+    if moment.tzinfo is None:  # RQ < 2 keeps UTC without a zone
         moment = moment.replace(tzinfo=datetime.timezone.utc)
     return moment.timestamp()
 
