@@ -34,9 +34,10 @@ FRAMEWORKS = {
         "django==4.2.*",
         "starlette==0.37.*",
         "fastapi==0.111.*",
-        "celery==5.3.*",
+        "celery==5.4.*",
+        "kombu==5.4.*",
         "rq==1.16.*",
-        "redis==4.*",
+        "redis==5.0.*",
     ],
     "newest": ["flask", "django", "starlette", "fastapi", "celery", "rq", "redis"],
 }

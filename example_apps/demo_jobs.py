@@ -66,7 +66,7 @@ def redis_server() -> Iterator[str]:
 
 
 @contextmanager
-def worker(args: List[str], url: str) -> Iterator["subprocess.Popen[bytes]"]:
+def worker(args: List[str], url: str) -> Iterator[subprocess.Popen[bytes]]:
     """A worker process; its log goes to sys.stderr (the demo shows it on failure)."""
     path = os.pathsep.join([str(HERE), str(HERE.parent)])
     env = dict(os.environ, CELERY_BROKER_URL=url, PYTHONPATH=path)
@@ -85,7 +85,7 @@ def worker(args: List[str], url: str) -> Iterator["subprocess.Popen[bytes]"]:
             sys.stderr.write(log.read().decode("utf-8", "replace"))
 
 
-def stop(process: "subprocess.Popen[bytes]", grace: float) -> None:
+def stop(process: subprocess.Popen[bytes], grace: float) -> None:
     """SIGTERM (a warm shutdown: both flush what they queued), then give it ``grace``."""
     process.send_signal(signal.SIGTERM)
     try:
@@ -95,12 +95,12 @@ def stop(process: "subprocess.Popen[bytes]", grace: float) -> None:
 
 
 def run_celery(url: str) -> None:
+    import celery_app
     from celery import Celery
 
-    import celery_app
-
     command = ["celery", "-A", "celery_app", "worker", "--pool=prefork", "--concurrency=1",
-               "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
+               "--loglevel=INFO", "--without-gossip", "--without-mingle",
+               "--without-heartbeat"]  # fmt: skip
     sender = Celery("demo-sender", broker=url, backend=url)
     with worker(command, url) as process:
         results = []
@@ -115,10 +115,9 @@ def run_celery(url: str) -> None:
 
 
 def run_rq(url: str) -> None:
+    import rq_jobs
     from redis import Redis
     from rq import Queue, Retry
-
-    import rq_jobs
 
     queue = Queue("demo", connection=Redis.from_url(url))
     jobs = []

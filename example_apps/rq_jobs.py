@@ -1,7 +1,8 @@
 """RQ jobs with errorwire.
 
     redis-server --port 6379 --save "" &
-    ROLLBAR_ACCESS_TOKEN=... rq worker --exception-handler errorwire.integrations.rq.exception_handler
+    cd example_apps && ROLLBAR_ACCESS_TOKEN=... \
+        rq worker --exception-handler errorwire.integrations.rq.exception_handler
 
 Vendors come from the environment (ROLLBAR_*, RAYGUN_*, BUGSNAG_* with *_ENDPOINT to
 point them at a local inbox). Enqueue from a Python shell (with ``example_apps`` on

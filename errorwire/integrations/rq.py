@@ -90,7 +90,7 @@ def _timestamp(moment: Any) -> Optional[float]:
         return None
     if moment.tzinfo is None:  # RQ < 2 keeps UTC without a zone
         moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.timestamp()
+    return float(moment.timestamp())
 
 
 def _attr(job: Any, name: str) -> Optional[str]:

@@ -67,3 +67,10 @@ def rejected() -> None:
 @app.task(name="tasks.expected")
 def expected() -> None:
     raise ExpectedError("in the ignore option")
+
+
+@app.task(name="tasks.fence")
+def fence() -> None:
+    """Sent last: one report process its reports in order, so once this one arrived,
+    everything reported before it did."""
+    raise LookupError("fence")

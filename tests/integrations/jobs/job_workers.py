@@ -20,7 +20,8 @@ def worker_environment(receiver: Receiver, redis_url: str, folder: Path) -> Dict
     """What the worker's own ``errorwire.init()`` reads to report to ``receiver``, and a
     path where it finds the test's task module."""
     endpoints = receiver.endpoints()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLLBAR_", "RAYGUN_", "BUGSNAG_"))}
+    vendor_vars = ("ROLLBAR_", "RAYGUN_", "BUGSNAG_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(vendor_vars)}
     env.update(
         {
             "REDIS_URL": redis_url,
@@ -36,7 +37,7 @@ def worker_environment(receiver: Receiver, redis_url: str, folder: Path) -> Dict
     return env
 
 
-def start(command: Sequence[str], env: Dict[str, str], cwd: Path) -> "subprocess.Popen[bytes]":
+def start(command: Sequence[str], env: Dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, *command],
         env=env,
@@ -46,7 +47,7 @@ def start(command: Sequence[str], env: Dict[str, str], cwd: Path) -> "subprocess
     )
 
 
-def output_of(process: "subprocess.Popen[bytes]", timeout: float = 60) -> str:
+def output_of(process: subprocess.Popen[bytes], timeout: float = 60) -> str:
     out, _ = process.communicate(timeout=timeout)
     return out.decode("utf-8", "replace")
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
-celery = pytest.importorskip("celery")
+pytest.importorskip("celery")
+pytest.importorskip("redis")
 
+import celery
 from job_workers import (
     arrived,
     breadcrumb_texts,
@@ -60,11 +63,22 @@ def run(sender: Any, queue: str, name: str, *args: Any, **kwargs: Any) -> str:
     return str(result.state)
 
 
-def stop(worker: "subprocess.Popen[bytes]") -> str:
+def fences(receiver: Receiver) -> List[Any]:
+    return [item for item in receiver.received if b"fence" in item.body]
+
+
+def stop(worker: subprocess.Popen[bytes], *, must_exit: bool = True) -> str:
     """SIGTERM (a warm shutdown, as a process manager stops it); the worker's output."""
     worker.send_signal(signal.SIGTERM)
-    out = output_of(worker)
-    assert worker.returncode == 0, out
+    try:
+        out = output_of(worker, timeout=60)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        out = output_of(worker)
+        if must_exit:
+            raise AssertionError(f"the worker did not stop on SIGTERM:\n{out}") from None
+        return out
+    assert worker.returncode == 0 or not must_exit, out
     return out
 
 
@@ -82,19 +96,25 @@ def test_failing_tasks_are_reported_once_each_with_their_own_scope(
         for name in ("tasks.ignored", "tasks.rejected"):  # no result to wait for
             sender.send_task(name, queue=queue)
         assert run(sender, queue, "tasks.expected") == "FAILURE"  # after them: one at a time
+        assert run(sender, queue, "tasks.fence") == "FAILURE"
+        # One worker process sends its reports in order: the fence's came last.
+        deadline = time.monotonic() + 30
+        while len(fences(receiver)) < len(VENDORS) and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
-        out = stop(worker)
+        # Celery < 5.6's prefork pool sometimes hangs in a warm shutdown right after
+        # tasks failed (without errorwire too): the next test is the one about stopping.
+        out = stop(worker, must_exit=False)
     assert "Task tasks.charge" in out  # Celery's own handling went on: it logged the failure
 
     found = arrived(receiver)
     for vendor in VENDORS:
-        assert len(found[vendor]) == 2, (vendor, out)  # charge, flaky: nothing else
-        by_context = {context_of(vendor, p): p for p in found[vendor]}
-        charge, flaky = found[vendor] if vendor == "raygun" else (
-            by_context["tasks.charge"], by_context["tasks.flaky"]
-        )
-        if vendor == "raygun":  # no context field: tell them by the custom data
-            charge, flaky = sorted(found[vendor], key=lambda p: custom_data(vendor, p, "celery")["task"])
+        assert len(found[vendor]) == 3, (vendor, out)  # charge, flaky, fence: nothing else
+        by_task = {custom_data(vendor, p, "celery")["task"]: p for p in found[vendor]}
+        charge, flaky = by_task["tasks.charge"], by_task["tasks.flaky"]
+        if vendor != "raygun":  # Raygun has no context field
+            assert context_of(vendor, charge) == "tasks.charge"
+            assert context_of(vendor, flaky) == "tasks.flaky"
         data = custom_data(vendor, charge, "celery")
         assert data["task"] == "tasks.charge" and data["queue"] == queue
         assert data["retries"] == 0 and len(data["task_id"]) == 36
@@ -116,7 +136,7 @@ def test_failing_tasks_are_reported_once_each_with_their_own_scope(
         assert not [c for c in flaky_crumbs if "crumb-between" in c], flaky_crumbs
 
     rollbar = {context_of("rollbar", p) for p in found["rollbar"]}
-    assert rollbar == {"tasks.charge", "tasks.flaky"}
+    assert rollbar == {"tasks.charge", "tasks.flaky", "tasks.fence"}
     for payload in found["bugsnag"]:
         event = payload["events"][0]
         assert event["unhandled"] is True

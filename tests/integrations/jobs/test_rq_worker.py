@@ -10,6 +10,7 @@ from typing import Any, Dict, List
 import pytest
 
 pytest.importorskip("rq")
+pytest.importorskip("redis")
 
 from job_workers import (
     arrived,
