@@ -1,7 +1,7 @@
 """Sessions: tests (framework matrix), lint, typing, demo, bench.
 
-    nox -s tests     # every test, oldest and newest supported frameworks
-    nox -s demo      # example apps -> local inbox, prints what arrived
+nox -s tests     # every test, oldest and newest supported frameworks
+nox -s demo      # example apps -> local inbox, prints what arrived
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests", "lint", "typing"]
+nox.options.sessions = ["tests", "tests_strawberry_latest", "lint", "typing"]
 nox.options.reuse_existing_virtualenvs = True
 
 TEST_DEPS = [
@@ -34,12 +34,28 @@ FRAMEWORKS = {
         "django==4.2.*",
         "starlette==0.37.*",
         "fastapi==0.111.*",
+        "strawberry-graphql==0.220.*",
+        "graphene==3.3.*",
+        "graphene-django==3.2.0",
         "celery==5.4.*",
-        "kombu==5.4.*",
+        "kombu==5.4.*",  # Celery 5.3 (kombu 5.3, redis-py 4) can hang in a prefork warm shutdown
         "rq==1.16.*",
         "redis==5.0.*",
     ],
-    "newest": ["flask", "django", "starlette", "fastapi", "celery", "rq", "redis"],
+    # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
+    # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
+    "newest": [
+        "flask",
+        "django",
+        "starlette",
+        "fastapi",
+        "strawberry-graphql",
+        "graphene>=3.3",
+        "graphene-django>=3.2",
+        "celery",
+        "rq",
+        "redis",
+    ],
 }
 
 
@@ -49,6 +65,13 @@ def tests(session: nox.Session, frameworks: str) -> None:
     """The test suite against the oldest or newest supported framework versions."""
     session.install("-e", ".", *TEST_DEPS, *FRAMEWORKS[frameworks])
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def tests_strawberry_latest(session: nox.Session) -> None:
+    """The Strawberry tests against its latest release (graphql-core 3.3, without Graphene)."""
+    session.install("-e", ".", *TEST_DEPS, "starlette", "fastapi", "strawberry-graphql>=0.328")
+    session.run("pytest", "tests/integrations/strawberry", *session.posargs)
 
 
 @nox.session
@@ -68,7 +91,7 @@ def demo(session: nox.Session) -> None:
     """Every example app fails into a local inbox; prints what arrived (--serve keeps it up)."""
     session.install(
         "-e",
-        ".[inbox,flask,django,starlette,fastapi,celery,rq]",
+        ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,celery,rq]",
         "redis",
         "flask-login",
         "jinja2",

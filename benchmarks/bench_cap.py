@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import errorwire
 from errorwire.core.event import Breadcrumb, Event, Request
 from errorwire.core.stacktrace import extract_chain
+from errorwire.vendors import VENDORS
 from errorwire.vendors.base import to_json
 from errorwire.vendors.cap import cap
 
@@ -90,7 +91,7 @@ def main(argv: List[str]) -> int:
         raygun=errorwire.Raygun(api_key="bench", endpoint="http://127.0.0.1:9/entries"),
         bugsnag=errorwire.Bugsnag(api_key="bench", endpoint="http://127.0.0.1:9/"),
     )
-    rendered = client.render(build_event())
+    rendered = client.renderer.render(build_event())
     client.close(timeout=0.1)
     if len(rendered) != 3:
         print("encoding failed: see the errorwire log above", file=sys.stderr)
@@ -106,7 +107,7 @@ def main(argv: List[str]) -> int:
         times = []
         for _ in range(args.runs):
             start = time.perf_counter()
-            body = cap(item.vendor_name, item.payload, MAX_BYTES)
+            body = cap(VENDORS[item.vendor_name], item.payload, MAX_BYTES)
             times.append((time.perf_counter() - start) * 1000)
         median = statistics.median(times)
         worst = max(worst, median)

@@ -15,7 +15,7 @@ from apps import fail
 import errorwire
 from errorwire.core.scrub import scrub_event
 from errorwire.core.stacktrace import add_source_context, extract_chain, grouping_key
-from errorwire.vendors import MODULES
+from errorwire.vendors import VENDORS
 from errorwire.vendors.cap import cap
 
 
@@ -59,13 +59,13 @@ def capture_breakdown(n: int) -> Dict[str, float]:
     )
     result["scrub_us"] = _median_us(lambda: scrub_event(event, client.options), n)
     for vendor in client.options.vendors:
-        module = MODULES[vendor.name]
+        module = VENDORS[vendor.name]
         payload = module.encode(event, vendor)
         result[f"encode_{vendor.name}_us"] = _median_us(
             lambda m=module, v=vendor: m.encode(event, v), n
         )
         result[f"cap_{vendor.name}_us"] = _median_us(
-            lambda v=vendor, p=payload: cap(v.name, p, v.max_bytes), n
+            lambda v=vendor, p=payload: cap(VENDORS[v.name], p, v.max_bytes), n
         )
     return result
 

@@ -3,7 +3,8 @@
 
 An example app module may list its own requests as ``DEMO_REQUESTS``
 (``[(method, path, json_body_or_None), ...]``); otherwise every route it declares
-is requested once, path parameters filled with ``1``.
+is requested once, path parameters filled with ``1``. ``DEMO_KIND = "wsgi"`` serves an app
+other than Flask's under wsgiref (the others are ASGI apps, under uvicorn).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from errorwire.inbox import serve_in_thread
 
-FRAMEWORKS = ("flask", "django", "starlette", "fastapi")
+FRAMEWORKS = ("flask", "django", "starlette", "fastapi", "strawberry", "graphene")
 Request = Tuple[str, str, Any]
 SKIPPED_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static", "/admin")
 POST_BODY = {"name": "demo", "quantity": 2}
@@ -92,7 +93,7 @@ def load(framework: str, folder: Path) -> Optional[Target]:
             return _example_django()
         if (folder / f"{framework}_app.py").is_file():
             module = importlib.import_module(f"{framework}_app")
-            kind = "wsgi" if framework == "flask" else "asgi"
+            kind = getattr(module, "DEMO_KIND", "wsgi" if framework == "flask" else "asgi")
             app = module.app
             requests = getattr(module, "DEMO_REQUESTS", None) or discover(framework, app)
             return Target(framework, kind, app, f"example_apps/{framework}_app.py", list(requests))

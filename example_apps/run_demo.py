@@ -8,7 +8,9 @@ Bugsnag at it through the environment (``*_ACCESS_TOKEN`` / ``*_API_KEY`` and
 under wsgiref, ASGI apps under uvicorn), sends it requests that fail in
 different ways, runs real Celery and RQ workers on a Redis of its own (demo_jobs.py;
 left out, saying why, without ``redis-server`` on PATH), flushes, and prints one row
-per report that arrived and a framework x vendor table. Exits 1 if any cell of that table is empty.
+per report that arrived and a framework x vendor table. Then runs
+example_apps/nightly_job.py, a script that dies of an uncaught exception
+(``demo_script.py``). Exits 1 if any cell of either table is empty.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import demo_jobs  # noqa: E402
+import demo_script  # noqa: E402
 import demo_targets  # noqa: E402
 
 import errorwire  # noqa: E402
@@ -190,6 +193,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         ([t.framework for t in targets] or list(demo_targets.FRAMEWORKS)) + jobs_ran,
     )
     missing = [fw for fw in demo_targets.FRAMEWORKS if fw not in {t.framework for t in targets}]
+    script_ok = demo_script.run(inbox)
     if args.verbose or empty or missing:
         print("\nthe apps' own log:\n" + "\n".join(logs.getvalue().splitlines()[-80:]))
     for fw in missing:
@@ -199,7 +203,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(
         f"\nInbox: {inbox.url}/   errorwire stats: {json.dumps(errorwire.stats().get('transport'))}"
     )
-    status = 1 if empty or missing or not delivered else 0
+    status = 1 if empty or missing or not delivered or not script_ok else 0
     if args.serve:
         print("Serving the inbox; Ctrl-C to stop.")
         with contextlib.suppress(KeyboardInterrupt):

@@ -1,45 +1,38 @@
-"""The capture pipeline.
+"""The capture pipeline's request-thread half.
 
-Request thread (``capture_exception``): ignore -> dedupe -> sample -> build the
-Event from the exception and the current scope -> before_send -> enqueue.
-Worker thread (``render``): source context -> scrub -> encode per vendor ->
-vendor hook -> cap. Both halves are guarded: errorwire never raises into the app.
+``capture_exception``: ignore -> dedupe -> storm shortcut -> build the Event from
+the exception and the current scope -> sample -> before_send -> storm -> enqueue.
+The worker's half (source context, scrub, encode, cap) is core/render.py; the
+transport calls it, never the client. Guarded: errorwire never raises into the app.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
-import logging
 import random
 import sys
 import threading
 import time
-from collections import Counter
-from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from errorwire.core import ignore as ignore_rules
-from errorwire.core.config import Bugsnag, Options, VendorSettings
+from errorwire.core.config import Options
 from errorwire.core.context import current_scope
+from errorwire.core.counters import Counters
 from errorwire.core.event import DeferredRequest, Event, Person
 from errorwire.core.grouping import grouping_key
-from errorwire.core.hooks import run_event_hook, run_payload_hook
+from errorwire.core.hooks import run_event_hook
 from errorwire.core.identity import quick_identity
+from errorwire.core.render import Renderer, complete, request_context
 from errorwire.core.safety import (
-    let_request_threads_run,
     log_once,
-    logger,
     swallow,
     swallowed_error,
 )
-from errorwire.core.scrub import scrub_event
 from errorwire.core.server import server_info
-from errorwire.core.source_context import add_source_context
-from errorwire.core.stacktrace import build_frames, extract_chain
+from errorwire.core.stacktrace import extract_chain
 from errorwire.core.storm import StormControl
-from errorwire.vendors import MODULES
-from errorwire.vendors.base import Outgoing
-from errorwire.vendors.cap import cap
 
 MAX_REMEMBERED_GROUPS = 4096
 """Exception identities whose grouping key is remembered for the storm shortcut."""
@@ -70,15 +63,17 @@ class Client:
         self.options = options
         self.server = server_info(options.project_root, options.code_version)
         self.project_root = self.server.root
-        self.counters: Counter[str] = Counter()
-        self._counter_lock = threading.Lock()
+        self.counters = Counters()
+        self.count = self.counters.count
+        self.drop = self.counters.drop
         self._ignored = ignore_rules.IgnoreRules(options.ignore, options.default_ignores)
-        self.transport = Transport(options, self.render, self.count)
+        self.renderer = Renderer(options, self.counters)
+        self.transport = Transport(options, self.renderer.render, self.counters.count)
         self.storm = StormControl(options.storm_limit, self._send_storm_summary)
         self._grouping_keys: Dict[Tuple[object, ...], str] = {}
-        self._drops_logged: Set[str] = set()
         self._storm_hits = itertools.count()
         self._storm_reads = 0
+        self._storm_lock = threading.Lock()
         if not options.vendors:
             log_once(
                 "no-vendor",
@@ -88,28 +83,9 @@ class Client:
 
     # -- counters ------------------------------------------------------------------
 
-    def count(self, key: str, amount: int = 1) -> None:
-        with self._counter_lock:
-            self.counters[key] += amount
-
-    def drop(self, counter: str, reason: str) -> None:
-        """Count a report not sent; say why the first time (errorwire.stats() has the rest)."""
-        self.count(counter)
-        if counter in self._drops_logged:
-            return
-        self._drops_logged.add(counter)
-        log_once(
-            f"drop-{counter}",
-            "errorwire: a report was not sent (%s); such reports are counted as %r in "
-            "errorwire.stats() and not logged again",
-            reason,
-            counter,
-            level=logging.INFO,
-        )
-
     def stats(self) -> Dict[str, Any]:
-        with self._counter_lock:
-            own = dict(self.counters)
+        own = self.counters.snapshot()
+        with self._storm_lock:
             # Each read takes a number too: the hits are what lies below it, minus reads.
             storm = next(self._storm_hits) - self._storm_reads
             self._storm_reads += 1
@@ -135,6 +111,10 @@ class Client:
 
         ``fingerprint`` overrides the computed grouping key for every vendor;
         ``hint`` adds entries to what ``before_send`` receives as its hint.
+
+        Steps: ignore -> dedupe -> storm shortcut -> event -> ``_finish``. The first
+        three are written out here, not in methods: an error storm ends at the third,
+        and each method call would cost every suppressed error a Python frame.
         """
         if exc is None:
             exc = sys.exc_info()[1]
@@ -157,23 +137,35 @@ class Client:
                 if known is not None and self.storm.suppress_known(known):
                     self._drop_storm()
                     return None
-            event = self._new_event(level or "error", extra, fingerprint)
-            event.handled = handled
-            event.severity_reason = severity_reason or (
-                "handledException" if handled else "unhandledException"
-            )
+            event = self._exception_event(exc, identity, handled, level, extra, fingerprint)
+            event.severity_reason = severity_reason or event.severity_reason
             event.logger_name = logger_name
-            event.exceptions = extract_chain(exc, self.project_root, lazy=True)
-            # The same identity has the same grouping key: computed once per identity.
-            known_key = self._grouping_keys.get(identity) if identity is not None else None
-            event.grouping_key = known_key or grouping_key(event.exceptions)
-            if identity is not None and known_key is None:
-                self._remember_grouping_key(identity, event.grouping_key)
             exc_info = (type(exc), exc, exc.__traceback__)
             return self._finish(event, {**(hint or {}), "exc_info": exc_info})
         except Exception as error:
             swallowed_error("capture_exception", error)
         return None
+
+    def _exception_event(
+        self,
+        exc: BaseException,
+        identity: Optional[Tuple[object, ...]],
+        handled: bool,
+        level: Optional[str],
+        extra: Optional[Mapping[str, Any]],
+        fingerprint: Optional[str],
+    ) -> Event:
+        """The Event of ``exc`` in the current scope; its grouping key computed once per
+        exception identity (the same identity has the same key)."""
+        event = self._new_event(level or "error", extra, fingerprint)
+        event.handled = handled
+        event.severity_reason = "handledException" if handled else "unhandledException"
+        event.exceptions = extract_chain(exc, self.project_root, lazy=True)
+        known_key = self._grouping_keys.get(identity) if identity is not None else None
+        event.grouping_key = known_key or grouping_key(event.exceptions)
+        if identity is not None and known_key is None:
+            self._remember_grouping_key(identity, event.grouping_key)
+        return event
 
     def capture_message(
         self,
@@ -225,20 +217,8 @@ class Client:
         event.response_status = scope.response_status
         event.context = scope.context
         if event.context is None and event.deferred_request is None:
-            event.context = _request_context(event)
+            event.context = request_context(event)
         return event
-
-    @staticmethod
-    def complete(event: Event) -> None:
-        """What the request thread left for later: Frames and the request block. On
-        the worker, or before ``before_send`` (a hook sees the whole event)."""
-        build_frames(event.exceptions)
-        deferred, event.deferred_request = event.deferred_request, None
-        if deferred is not None:
-            with swallow("read request"):
-                event.request = deferred.build()
-            if event.context is None:
-                event.context = _request_context(event)
 
     @staticmethod
     def _load_person(loader: Any) -> Optional[Person]:
@@ -260,7 +240,7 @@ class Client:
             self.drop("dropped_sampled", "sample_rate")
             return None
         if options.before_send is not None:
-            self.complete(event)  # the hook sees the whole event
+            complete(event)  # the hook sees the whole event
             filtered = run_event_hook(options.before_send, event, hint, self.count)
             if filtered is None:
                 self.drop("dropped_before_send", "before_send returned None")
@@ -275,7 +255,7 @@ class Client:
 
     def _drop_storm(self) -> None:
         self.transport.last_error = time.monotonic()  # a storm is no lull for the worker
-        if "storm_suppressed" in self._drops_logged:  # the storm's hot path: no lock
+        if self.counters.logged("storm_suppressed"):  # the storm's hot path: no lock
             next(self._storm_hits)
             return
         self.drop(
@@ -298,59 +278,6 @@ class Client:
         with swallow("storm summary"):
             self.transport.submit(event)
 
-    # -- worker thread -------------------------------------------------------------
-
-    def render(self, event: Event) -> List[Outgoing]:
-        """Encode ``event`` for every configured vendor. Runs on the worker."""
-        self.complete(event)
-        with swallow("source context"):
-            for info in event.exceptions:
-                add_source_context(info.frames)
-        let_request_threads_run()
-        try:
-            if self.options.scrub:
-                event = scrub_event(event, self.options)
-            if self.options.scrubber is not None:
-                event = self.options.scrubber(event) or event
-        except Exception as exc:  # fail closed: never send unscrubbed data
-            self.count("dropped_scrub_failed")
-            logger.error("errorwire: scrubbing failed (%r); the report was dropped", exc)
-            return []
-        outgoing: List[Outgoing] = []
-        for vendor in self.options.vendors:
-            if not _stage_allowed(vendor, event.environment):
-                self.drop(
-                    f"{vendor.name}.dropped_release_stage",
-                    f"environment not in {vendor.name}.notify_release_stages",
-                )
-                continue
-            let_request_threads_run()
-            with swallow(f"encode {vendor.name}"):
-                item = self._encode(vendor, event)
-                if item is not None:
-                    outgoing.append(item)
-        return outgoing
-
-    def _encode(self, vendor: VendorSettings, event: Event) -> Optional[Outgoing]:
-        module = MODULES[vendor.name]
-        payload: Optional[Dict[str, Any]] = module.encode(event, vendor)
-        if vendor.before_send is not None and payload is not None:
-            payload = run_payload_hook(
-                vendor.before_send,
-                vendor.name,
-                payload,
-                lambda: module.encode(event, vendor),
-                self.count,
-            )
-        if payload is None:
-            self.drop(
-                f"{vendor.name}.dropped_before_send", f"{vendor.name}.before_send returned None"
-            )
-            return None
-        body = cap(vendor.name, payload, vendor.max_bytes)
-        headers = {"Content-Type": "application/json", **module.headers(vendor)}
-        return Outgoing(vendor=vendor, payload=payload, body=body, headers=headers)
-
     # -- lifecycle -----------------------------------------------------------------
 
     def flush(self, timeout: float) -> bool:
@@ -362,21 +289,6 @@ class Client:
         with swallow("storm close"):
             self.storm.close()
         self.transport.close(self.options.shutdown_timeout if timeout is None else timeout)
-
-
-def _stage_allowed(vendor: VendorSettings, environment: str) -> bool:
-    if isinstance(vendor, Bugsnag) and vendor.notify_release_stages is not None:
-        return environment in vendor.notify_release_stages
-    return True
-
-
-def _request_context(event: Event) -> Optional[str]:
-    request = event.request
-    if request is None:
-        return None
-    if request.route:
-        return request.route
-    return f"{request.method} {request.path}".strip() or None
 
 
 def _message_key(message: str) -> str:

@@ -60,6 +60,8 @@ def _check_types(options: Options) -> None:
     for name in ("default_ignores", "scrub", "send_request_bodies", "sync", "log_breadcrumbs"):
         if not isinstance(getattr(options, name, False), bool):
             raise ConfigError(f"{name} must be True or False, got {getattr(options, name)!r}")
+    if not isinstance(options.excepthooks, bool):
+        raise ConfigError(f"excepthooks must be True or False, got {options.excepthooks!r}")
     whole = ("queue_size", "max_breadcrumbs", "storm_limit", "max_request_body", "max_retries")
     for name in (*whole, "circuit_failures"):
         value = getattr(options, name)
@@ -195,6 +197,9 @@ class Options:
     """Breadcrumbs kept per request (a ring: the oldest go first)."""
     log_breadcrumbs: bool = True
     """Keep log records at INFO and above as breadcrumbs (a handler on the root logger)."""
+    excepthooks: bool = True
+    """Report what reaches ``sys.excepthook`` / ``threading.excepthook`` (then call the
+    hooks that were there before)."""
     storm_limit: int = 60
     """Reports of one grouping key per minute before they are summarized."""
     queue_size: int = 1000

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from errorwire.core.text import header
+
 LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
@@ -87,7 +89,7 @@ class ExceptionInfo:
     def frame_keys(self) -> List[Tuple[str, Optional[str], bool]]:
         """(filename, function, in_project) of each frame, built or not (for grouping)."""
         if self.frame_entries is not None:
-            return [(info[1], info[4], info[3]) for info, _, _ in self.frame_entries]
+            return [(i.filename, i.function, i.in_project) for i, _, _ in self.frame_entries]
         return [(f.filename, f.function, f.in_project) for f in self.frames]
 
     @property
@@ -128,10 +130,7 @@ class Request:
 
     @property
     def host(self) -> Optional[str]:
-        for name, value in self.headers.items():
-            if name.lower() == "host":
-                return value
-        return None
+        return header(self.headers, "host")
 
     @property
     def path(self) -> str:

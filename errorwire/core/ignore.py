@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, Iterable, Optional, Set, Tuple, Union
 
+from errorwire.core.text import dotted_name
+
 DEFAULT_IGNORED_NAMES = (
     # Not errors of the app: the process is asked to stop, a generator is closed,
     # an ASGI request task is cancelled because the client went away.
@@ -34,15 +36,6 @@ HTTP_ERROR_CLASSES = (
     "fastapi.exceptions.HTTPException",
 )
 """HTTP exceptions: ignored by default when their status is below 500."""
-
-
-def dotted_name(cls: type) -> str:
-    """``module.QualName``; builtins by their bare name (``KeyError``)."""
-    module = getattr(cls, "__module__", None)
-    qualname = getattr(cls, "__qualname__", None) or cls.__name__
-    if not isinstance(module, str) or module == "builtins":
-        return str(qualname)
-    return f"{module}.{qualname}"
 
 
 def http_status(exc: BaseException) -> Optional[int]:

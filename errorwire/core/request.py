@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 from errorwire.core.event import Request, UploadedFile
 from errorwire.core.multipart import MultipartScanner, boundary_of
 from errorwire.core.safety import swallow
+from errorwire.core.text import header, media_type
 
 DEFAULT_IP_HEADERS = ("X-Forwarded-For", "X-Real-IP")
 
@@ -79,10 +80,6 @@ def parse_query(query_string: str) -> Dict[str, Any]:
     return {key: values[0] if len(values) == 1 else values for key, values in parsed.items()}
 
 
-def media_type(content_type: Optional[str]) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
 def is_json_type(content_type: Optional[str]) -> bool:
     kind = media_type(content_type)
     return kind == "application/json" or kind.endswith("+json")
@@ -136,7 +133,7 @@ def build_request(
     ip_headers: Sequence[str] = DEFAULT_IP_HEADERS,
 ) -> Request:
     """A Request snapshot. ``form`` given by the framework wins over decoding the body copy."""
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    content_type = header(headers, "content-type")
     raw = body.value() if body is not None else None
     parsed_json, has_json = (None, False)
     if is_json_type(content_type) and body is not None and not body.truncated:

@@ -31,6 +31,7 @@ from errorwire.core.scrub_rules import (
     scrub_text,
     scrub_values,
 )
+from errorwire.core.text import header, utf8_clean
 
 MAX_DEPTH = 64
 """Deeper values are dropped: no vendor shows them, and walking them risks the stack."""
@@ -204,7 +205,8 @@ class Scrubber:
         raw = request.body
         if not raw:
             return raw
-        content_type = (request.content_type or _header(request, "content-type") or "").lower()
+        content_type = request.content_type or header(request.headers, "content-type") or ""
+        content_type = content_type.lower()
         if "multipart/" in content_type:
             return None  # fields are in ``form``; the raw parts cannot be checked reliably
         text = bytes(raw[: self.max_chars]).decode("utf-8", "surrogateescape")
@@ -234,35 +236,44 @@ class Scrubber:
             return FILTERED
 
     def _value(self, value: Any, depth: int, path: Set[int]) -> Any:
+        """Exact JSON types first (by ``type() is``: nearly every value, and cheaper
+        than isinstance), then subclasses and bytes, then containers."""
         kind = type(value)
         if kind is str:
             return self.text(value)
-        if value is None or kind is bool:
+        if value is None or kind is bool:  # bool cannot be subclassed: no later check
             return value
         if kind is int:
             return FILTERED if _card_int(value) else value
         if kind is float:
             return value if math.isfinite(value) else str(value)
+        if isinstance(value, (bytes, bytearray, memoryview, str, int, float)):
+            return self._odd_scalar(value, depth, path)
+        if depth >= MAX_DEPTH or id(value) in path:
+            return FILTERED
+        return self._container(value, depth, path | {id(value)})
+
+    def _odd_scalar(self, value: Any, depth: int, path: Set[int]) -> Any:
+        """Bytes, and subclasses of str, int and float (an enum, a lazy string) read
+        through the base type: their own ``__str__`` or ``__repr__`` may lie or raise."""
         if isinstance(value, (bytes, bytearray, memoryview)):
             return self.text(bytes(value[: self.max_chars]).decode("utf-8", "replace"))
         if isinstance(value, str):
             return self.text(str.__str__(value))
-        if isinstance(value, bool):
-            return bool(value)
         if isinstance(value, int):
             return self._value(int.__index__(value), depth, path)
-        if isinstance(value, float):
-            return self._value(float.__float__(value), depth, path)
-        if depth >= MAX_DEPTH or id(value) in path:
-            return FILTERED
+        return self._value(float.__float__(value), depth, path)
+
+    def _container(self, value: Any, depth: int, path: Set[int]) -> Any:
+        """Mappings, sequences and dataclasses, item by item; anything else as text."""
         if isinstance(value, Mapping):
             items = list(dict.items(value) if isinstance(value, dict) else value.items())
-            return self._items(items, depth, path | {id(value)})
+            return self._items(items, depth, path)
         if isinstance(value, _SEQUENCES):
-            return self._sequence(list(value), depth, path | {id(value)})
+            return self._sequence(list(value), depth, path)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             fields = [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
-            return self._items(fields, depth, path | {id(value)})
+            return self._items(fields, depth, path)
         return self.text(str(value))
 
     def _items(self, items: List[Tuple[Any, Any]], depth: int, path: Set[int]) -> Dict[str, Any]:
@@ -287,7 +298,7 @@ class Scrubber:
         return out
 
     def text(self, value: Any) -> str:
-        """Any value as scrubbed text, cut to ``max_chars``; lone surrogates replaced."""
+        """Any value as scrubbed text, cut to ``max_chars``; lone surrogates escaped."""
         if type(value) is str and len(value) <= self.max_chars and value.isascii():
             return scrub_text(value, self.keys)  # the common case, without plain()
         return scrub_text(self.plain(value), self.keys)
@@ -301,11 +312,7 @@ class Scrubber:
             text = str.__str__(value) if isinstance(value, str) else str(value)
         if len(text) > self.max_chars:
             text = f"{text[: self.max_chars]}…[{len(text) - self.max_chars} more chars]"
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            text = text.encode("utf-8", "replace").decode("utf-8")
-        return text
+        return utf8_clean(text)
 
     def optional_text(self, value: Optional[str]) -> Optional[str]:
         return None if value is None else self.text(value)
@@ -313,13 +320,6 @@ class Scrubber:
 
 def _card_int(value: int) -> bool:
     return 10**12 <= value < 10**19 and looks_like_card(str(value))
-
-
-def _header(request: Request, name: str) -> Optional[str]:
-    for key, value in request.headers.items():
-        if str(key).lower() == name:
-            return str(value)
-    return None
 
 
 def _lines(frame: Frame) -> List[str]:

@@ -15,11 +15,12 @@ import sys
 import sysconfig
 from functools import lru_cache
 from types import CodeType, FrameType, TracebackType
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple
 
 from errorwire.core.event import ExceptionInfo, Frame
 from errorwire.core.grouping import grouping_key
 from errorwire.core.source_context import CONTEXT_LINES, add_source_context, resolve_columns
+from errorwire.core.text import module_and_name
 
 __all__ = [
     "CONTEXT_LINES",
@@ -28,11 +29,11 @@ __all__ = [
     "add_source_context",
     "build_frames",
     "classify_path",
+    "exception_message",
     "extract_chain",
     "extract_frames",
     "grouping_key",
     "resolve_columns",
-    "safe_str",
 ]
 
 MAX_CHAIN = 25
@@ -93,15 +94,11 @@ def classify_path(co_filename: str, project_root: Optional[str]) -> Tuple[str, s
 
 
 def _qualified_type(exc: BaseException) -> Tuple[str, Optional[str]]:
-    cls = type(exc)
-    module = getattr(cls, "__module__", None)
-    name = getattr(cls, "__qualname__", None) or cls.__name__
-    if not isinstance(module, str) or module in ("builtins", "__builtin__"):
-        return str(name), None
-    return f"{module}.{name}", module
+    module, name = module_and_name(type(exc))
+    return (name if module is None else f"{module}.{name}"), module
 
 
-def safe_str(exc: BaseException) -> Optional[str]:
+def exception_message(exc: BaseException) -> Optional[str]:
     """``str(exc)``, or None when its ``__str__`` raises (left out, not guessed)."""
     try:
         text = str(exc)
@@ -155,8 +152,18 @@ def _bounded_entries(tb: Optional[TracebackType], limit: int) -> Tuple[List[Trac
     return head + tail, total - len(head) - len(tail)
 
 
-CodeInfo = Tuple[CodeType, str, str, bool, str, Optional[str]]
-"""(code, display filename, absolute path, in_project, function, module) of one code object."""
+class CodeInfo(NamedTuple):
+    """What one code object tells about every frame of it (cached per code object)."""
+
+    code: CodeType
+    filename: str
+    """As displayed: relative to the project root where it is under it."""
+    abs_path: str
+    in_project: bool
+    function: str
+    module: Optional[str]
+
+
 FrameEntry = Tuple[CodeInfo, int, int]
 """(code info, line number, ``tb_lasti``): a frame before it becomes a Frame (``build_frames``)."""
 
@@ -174,7 +181,7 @@ def _code_info(
     """
     filename, abs_path, in_project = classify_path(code.co_filename, root)
     module = frame.f_globals.get("__name__")
-    info = (
+    info = CodeInfo(
         code,
         filename,
         abs_path,
@@ -204,6 +211,8 @@ def frame_entries(
         frame = current.tb_frame
         code = frame.f_code
         info = known.get(id(code))
+        # info[0], not info.code: a tuple index is a specialised opcode, a NamedTuple
+        # field a descriptor call (this loop runs once per frame of every report).
         if info is None or info[0] is not code:
             info = _code_info(code, frame, known, project_root)
         append((info, current.tb_lineno, current.tb_lasti))
@@ -221,7 +230,7 @@ def _entry(tb: TracebackType, known: Dict[int, CodeInfo], root: Optional[str]) -
 def _info(frame: FrameType, known: Dict[int, CodeInfo], root: Optional[str]) -> CodeInfo:
     code = frame.f_code
     info = known.get(id(code))
-    if info is None or info[0] is not code:
+    if info is None or info.code is not code:
         info = _code_info(code, frame, known, root)
     return info
 
@@ -229,13 +238,13 @@ def _info(frame: FrameType, known: Dict[int, CodeInfo], root: Optional[str]) -> 
 def to_frames(entries: List[FrameEntry]) -> List[Frame]:
     return [
         Frame(
-            filename=info[1],
-            abs_path=info[2],
+            filename=info.filename,
+            abs_path=info.abs_path,
             lineno=lineno,
-            function=info[4],
-            module=info[5],
-            in_project=info[3],
-            code_location=(info[0], lasti) if _HAS_POSITIONS else None,
+            function=info.function,
+            module=info.module,
+            in_project=info.in_project,
+            code_location=(info.code, lasti) if _HAS_POSITIONS else None,
         )
         for info, lineno, lasti in entries
     ]
@@ -310,7 +319,7 @@ def first_link(exc: BaseException) -> Optional[BaseException]:
 
 def _code_infos(project_root: Optional[str]) -> Dict[int, CodeInfo]:
     """The code-info cache of ``project_root``: ``id(code)`` -> CodeInfo, valid where
-    ``info[0] is code``."""
+    ``info.code is code``."""
     known = _CODE_INFO.get(project_root)
     if known is None:
         known = _CODE_INFO.setdefault(project_root, {})
@@ -319,7 +328,7 @@ def _code_infos(project_root: Optional[str]) -> Dict[int, CodeInfo]:
 
 def in_project(frame: FrameType, project_root: Optional[str]) -> bool:
     """Whether ``frame``'s code is the project's (the code-info cache ``frame_entries`` uses)."""
-    return _info(frame, _code_infos(project_root), project_root)[3]
+    return _info(frame, _code_infos(project_root), project_root).in_project
 
 
 def extract_chain(
@@ -351,7 +360,7 @@ def extract_chain(
             ExceptionInfo(
                 type_name=type_name,
                 module=module,
-                message=safe_str(current),
+                message=exception_message(current),
                 frames=[] if lazy else to_frames(entries),
                 relation=relation,
                 parent=parent,

@@ -13,27 +13,27 @@ from __future__ import annotations
 
 from typing import (
     Any,
-    Awaitable,
-    Callable,
     Dict,
     List,
-    MutableMapping,
     Optional,
+    Sequence,
     Set,
     Tuple,
 )
 
 from errorwire.api import ensure_client
 from errorwire.core.client import mark_reported
-from errorwire.core.context import InRequest, Scope, deactivate, enter_request
+from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
 from errorwire.core.event import DeferredRequest, Person, Request
-from errorwire.core.request import BodyCapture, build_request, parse_cookies
+from errorwire.core.request import (
+    DEFAULT_IP_HEADERS,
+    BodyCapture,
+    build_request,
+    parse_cookies,
+)
 from errorwire.core.safety import swallow, swallowed_error
-
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+from errorwire.core.text import dotted_name
+from errorwire.integrations.asgi_types import ASGIApp, ASGIScope, Message, Receive, Send
 
 REQUEST_TYPES = frozenset(("http", "websocket"))
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -51,41 +51,42 @@ class ErrorwireMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._scope_of = self.scope_of  # one bound method, not one per request
         with swallow("init from the environment"):
             ensure_client()
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        # The marker keeps the path as it came in: mounts change root_path (and,
+        # The origin keeps the path as it came in: mounts change root_path (and,
         # before Starlette 0.33, path) in this same dict as routing goes on.
-        marker = (self._scope_of, scope, scope.get("root_path") or "", scope.get("path") or "")
-        token = enter_request(marker)
+        origin = (scope.get("root_path") or "", scope.get("path") or "")
+        request = mark_request((self, scope, origin))
+        token = enter_request(request)
         try:
             if kind == "http" and scope.get("method") not in BODYLESS_METHODS:
                 receive = self._copying(scope, receive)
             await self.app(scope, receive, send)
         except Exception as exc:
-            self._report(exc, marker)
+            self._report(exc)
             raise
         finally:
             deactivate(token)
 
-    def scope_of(self, marker: InRequest) -> Scope:
-        """The errorwire Scope of the request ``marker`` names (made on first use)."""
-        scope: MutableMapping[str, Any] = marker[1]
+    def scope_of(self, request: InRequest) -> Scope:
+        """The errorwire Scope of ``request`` (made on first use, kept in its scope dict):
+        the middleware is its requests' ``RequestSource``."""
+        scope: ASGIScope = request.handle
         state = scope.get(SCOPE_KEY)
         if state is None:
-            request = RequestCapture(marker, self)
-            state = Scope(self.framework_of(scope), request.build)
-            state.person_loader = request.person
+            capture = RequestCapture(scope, request.origin, self)
+            state = Scope(self.framework_of(scope), capture.build)
+            state.person_loader = capture.person
             state = scope.setdefault(SCOPE_KEY, state)
         return state  # type: ignore[no-any-return]
 
-    def _copying(self, scope: MutableMapping[str, Any], receive: Receive) -> Receive:
+    def _copying(self, scope: ASGIScope, receive: Receive) -> Receive:
         """``receive``, keeping a capped copy of the body the app reads (if bodies are sent)."""
         limit = _body_limit()
         if limit <= 0:
@@ -108,10 +109,10 @@ class ErrorwireMiddleware:
 
         return receive_copying
 
-    def framework_of(self, scope: MutableMapping[str, Any]) -> str:
+    def framework_of(self, scope: ASGIScope) -> str:
         return self.framework
 
-    def route_template(self, scope: MutableMapping[str, Any]) -> Optional[str]:
+    def route_template(self, scope: ASGIScope) -> Optional[str]:
         """The matched route's template; routers set ``scope["route"]`` as they go.
 
         Relative to the innermost mount (``RequestCapture.route`` adds its prefix).
@@ -126,7 +127,7 @@ class ErrorwireMiddleware:
                 return path
         return None
 
-    def _report(self, exc: Exception, marker: InRequest) -> None:
+    def _report(self, exc: Exception) -> None:
         try:  # not ``with swallow()``: an error storm passes here (see swallowed_error)
             if exc.__class__ in _PLAIN_CLASSES:  # the usual case, and an error storm's
                 target: BaseException = exc
@@ -168,10 +169,7 @@ def _is_named(obj: object, names: Tuple[str, ...]) -> bool:
     key = (type(obj), names)
     found = _NAMED.get(key)
     if found is None:
-        found = any(
-            cls.__name__ in names or f"{cls.__module__}.{cls.__qualname__}" in names
-            for cls in type(obj).__mro__
-        )
+        found = any(cls.__name__ in names or dotted_name(cls) in names for cls in type(obj).__mro__)
         if len(_NAMED) >= 1024:
             _NAMED.clear()
         _NAMED[key] = found
@@ -192,16 +190,22 @@ class RequestCapture:
 
     The route, path params and user are read then, from the scope dict that
     routing and authentication mutate after this middleware has run; the path
-    comes from the marker (as the request came in).
+    comes from the request's origin (as the request came in).
     """
 
-    __slots__ = ("middleware", "path", "root_path", "scope")
+    __slots__ = ("ip_headers", "middleware", "path", "root_path", "scope")
 
-    def __init__(self, marker: InRequest, middleware: ErrorwireMiddleware) -> None:
-        self.scope: MutableMapping[str, Any] = marker[1]
-        self.root_path: str = marker[2]
-        self.path: str = marker[3]
+    def __init__(
+        self,
+        scope: ASGIScope,
+        origin: Tuple[str, str],
+        middleware: ErrorwireMiddleware,
+        ip_headers: Sequence[str] = DEFAULT_IP_HEADERS,
+    ) -> None:
+        self.scope = scope
+        self.root_path, self.path = origin
         self.middleware = middleware
+        self.ip_headers = ip_headers
 
     def route(self) -> Optional[str]:
         template = self.middleware.route_template(self.scope)
@@ -239,7 +243,9 @@ class RequestCapture:
         snapshot = dict(self.scope)
         snapshot["headers"] = list(snapshot.get("headers") or ())
         snapshot["path_params"] = dict(snapshot.get("path_params") or {})
-        copy = RequestCapture((None, snapshot, self.root_path, self.path), self.middleware)
+        origin = (self.root_path, self.path)
+        ip_headers = ensure_client().options.client_ip_headers
+        copy = RequestCapture(snapshot, origin, self.middleware, ip_headers)
         return DeferredRequest(copy.build_now)
 
     def build_now(self) -> Request:
@@ -258,7 +264,7 @@ class RequestCapture:
             peer=str(client[0]) if client else None,
             route=self.route(),
             route_params=_plain(scope.get("path_params") or {}),
-            ip_headers=ensure_client().options.client_ip_headers,
+            ip_headers=self.ip_headers,
         )
 
     def person(self) -> Optional[Person]:
@@ -278,7 +284,7 @@ def _body_limit() -> int:
     return options.max_request_body if options.send_request_bodies else 0
 
 
-def _raw_header(scope: MutableMapping[str, Any], name: bytes) -> Optional[str]:
+def _raw_header(scope: ASGIScope, name: bytes) -> Optional[str]:
     for key, value in scope.get("headers") or ():
         if key.lower() == name:
             return str(value.decode("latin-1"))

@@ -48,6 +48,7 @@ from errorwire.core.context import (
     deactivate,
     enter_request,
     in_request,
+    mark_request,
     request_scope,
     use_scope,
 )
@@ -63,25 +64,36 @@ NOTED_ATTRIBUTE = "_errorwire_exception"
 """Noted by process_exception; reported if the response turns out a 5xx."""
 
 
-def scope_of(marker: InRequest) -> Scope:
-    """The Scope of the request ``marker`` names, made on first use and kept on it."""
-    request: HttpRequest = marker[1]
-    scope: Optional[Scope] = request.__dict__.get(SCOPE_ATTRIBUTE)
-    if scope is None:
-        scope = Scope(FRAMEWORK, lambda: build_request(request))
-        scope.person_loader = lambda: load_person(request)
-        scope = request.__dict__.setdefault(SCOPE_ATTRIBUTE, scope)
-    return scope
+class DjangoRequests:
+    """The ``RequestSource`` of Django requests: ``InRequest(DJANGO, request)``."""
+
+    @staticmethod
+    def scope_of(marked: InRequest) -> Scope:
+        """The request's Scope, made on first use and kept on the HttpRequest."""
+        request: HttpRequest = marked.handle
+        scope: Optional[Scope] = request.__dict__.get(SCOPE_ATTRIBUTE)
+        if scope is None:
+            scope = Scope(FRAMEWORK, lambda: build_request(request))
+            scope.person_loader = lambda: load_person(request)
+            scope = request.__dict__.setdefault(SCOPE_ATTRIBUTE, scope)
+        return scope
+
+
+DJANGO = DjangoRequests()
+
+
+def _in_request(request: HttpRequest) -> InRequest:
+    return mark_request((DJANGO, request, None))
 
 
 def _ours(request: Optional[HttpRequest]) -> Optional[HttpRequest]:
     """The request errorwire's middleware is handling here (``request`` if given and it)."""
-    marker = in_request()
-    if marker is None or marker[0] is not scope_of:
+    marked = in_request()
+    if marked is None or marked.source is not DJANGO:
         return None
-    if request is not None and marker[1] is not request:
+    if request is not None and marked.handle is not request:
         return None
-    ours: HttpRequest = marker[1]
+    ours: HttpRequest = marked.handle
     return ours
 
 
@@ -100,7 +112,7 @@ class ErrorwireMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self._is_async:
             return self.__acall__(request)
-        token = enter_request((scope_of, request))
+        token = enter_request(_in_request(request))
         try:
             response = self.get_response(request)
         finally:
@@ -109,7 +121,7 @@ class ErrorwireMiddleware:
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
-        token = enter_request((scope_of, request))
+        token = enter_request(_in_request(request))
         try:
             response = await self.get_response(request)
         finally:
@@ -138,12 +150,12 @@ def _finish(request: HttpRequest, response: Any) -> None:
         noted = request.__dict__.pop(NOTED_ATTRIBUTE, None)
         server_error = isinstance(status, int) and status >= 500
         if noted is not None and server_error and not already_reported(noted):
-            scope = scope_of((scope_of, request))
+            scope = _in_request(request).scope()
             scope.response_status = status
             with use_scope(scope):  # a page made by a middleware: Django sent no signal
                 report_unhandled(noted)
         if getattr(response, "streaming", False):
-            _report_streaming_errors(response, (scope_of, request))
+            _report_streaming_errors(response, _in_request(request))
 
 
 def _on_got_request_exception(sender: Any, request: Optional[HttpRequest] = None, **_: Any) -> None:
@@ -165,22 +177,22 @@ def _on_got_request_exception(sender: Any, request: Optional[HttpRequest] = None
             report_unhandled(exc)
 
 
-def _report_streaming_errors(response: Any, marker: InRequest) -> None:
+def _report_streaming_errors(response: Any, marked: InRequest) -> None:
     if getattr(response, "file_to_stream", None) is not None:
         return  # FileResponse: the server's wsgi.file_wrapper sends the file itself
     content = response.streaming_content
     if getattr(response, "is_async", False):
-        response.streaming_content = _reporting_async(content, marker)
+        response.streaming_content = _reporting_async(content, marked)
     else:
-        response.streaming_content = _reporting(content, marker)
+        response.streaming_content = _reporting(content, marked)
 
 
-def _reporting(chunks: Iterator[bytes], marker: InRequest) -> Iterator[bytes]:
+def _reporting(chunks: Iterator[bytes], marked: InRequest) -> Iterator[bytes]:
     """The server iterates after the request scope closed: it is current again around
     each step (set_person, breadcrumbs and the report of the stream belong to it)."""
     iterator = iter(chunks)
     while True:
-        token = enter_request(marker)
+        token = enter_request(marked)
         try:
             chunk = next(iterator)
         except StopIteration:
@@ -193,10 +205,10 @@ def _reporting(chunks: Iterator[bytes], marker: InRequest) -> Iterator[bytes]:
         yield chunk
 
 
-async def _reporting_async(chunks: AsyncIterator[bytes], marker: InRequest) -> AsyncIterator[bytes]:
+async def _reporting_async(chunks: AsyncIterator[bytes], marked: InRequest) -> AsyncIterator[bytes]:
     iterator = chunks.__aiter__()
     while True:
-        token = enter_request(marker)
+        token = enter_request(marked)
         try:
             chunk = await iterator.__anext__()
         except StopAsyncIteration:

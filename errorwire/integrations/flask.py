@@ -38,6 +38,7 @@ from errorwire.core.context import (
     add_request_finder,
     deactivate,
     enter_request,
+    mark_request,
 )
 from errorwire.core.event import DeferredRequest, Person, UploadedFile
 from errorwire.core.safety import swallow
@@ -78,22 +79,32 @@ class Errorwire:
 
 
 def _flask_request() -> Optional[InRequest]:
-    """The marker of Flask's current request, in an app errorwire was added to. Flask
-    keeps its request context in a contextvar of its own: errorwire marks nothing per
-    request, and finds the request through Flask only when something asks."""
+    """Flask's current request, in an app errorwire was added to. Flask keeps its
+    request context in a contextvar of its own: errorwire marks nothing per request,
+    and finds the request through Flask only when something asks."""
     if not flask.has_request_context():
         return None
     app = _current(flask.current_app)
     if EXTENSION_KEY not in app.extensions:
         return None
-    return (scope_of, flask.request.environ, app)
+    return _in_request(flask.request.environ, app)
 
 
-def scope_of(marker: InRequest) -> Scope:
-    """The Scope of the request ``marker`` = ``(scope_of, environ, app)`` names, kept in
-    its environ (made on first use)."""
-    environ: Dict[str, Any] = marker[1]
-    return scope_in(environ, lambda: _new_scope(environ, marker[2]))
+class FlaskRequests:
+    """The ``RequestSource`` of Flask requests: ``InRequest(FLASK, environ, app)``."""
+
+    @staticmethod
+    def scope_of(request: InRequest) -> Scope:
+        """The request's Scope, kept in its environ (made on first use)."""
+        environ: Dict[str, Any] = request.handle
+        return scope_in(environ, lambda: _new_scope(environ, request.origin))
+
+
+FLASK = FlaskRequests()
+
+
+def _in_request(environ: Dict[str, Any], app: flask.Flask) -> InRequest:
+    return mark_request((FLASK, environ, app))
 
 
 def _new_scope(environ: Dict[str, Any], app: flask.Flask) -> Scope:
@@ -128,11 +139,11 @@ class FlaskWSGIMiddleware:
         try:
             result = self.app(environ, start_response)
         except Exception as exc:  # teardown: Flask's request context is already gone
-            report_in((scope_of, environ, self.flask_app), exc, status=500)
+            report_in(_in_request(environ, self.flask_app), exc, status=500)
             raise
         if is_plain_body(result, environ):  # send_file hands back the server's file wrapper
             return result
-        return FlaskResponseBody(result, (scope_of, environ, self.flask_app))
+        return FlaskResponseBody(result, mark_request((FLASK, environ, self.flask_app)))
 
 
 class FlaskResponseBody(ReportingIterable):
@@ -149,7 +160,7 @@ class FlaskResponseBody(ReportingIterable):
             try:
                 chunk = next(iterator, END_OF_BODY)
             except Exception as exc:
-                report_in(self._marker, exc)
+                report_in(self._request, exc)
                 raise
             if chunk is END_OF_BODY:
                 return
@@ -174,13 +185,13 @@ def _person_now() -> Optional[Person]:
 
 def _on_request_exception(sender: flask.Flask, exception: BaseException, **_: Any) -> None:
     with swallow("flask got_request_exception"):  # a receiver that raises breaks Flask
-        marker = _flask_request()
-        if marker is None:  # pragma: no cover - Flask sends it inside a request context
+        request = _flask_request()
+        if request is None:  # pragma: no cover - Flask sends it inside a request context
             report_unhandled(exception)
             return
-        token = enter_request(marker)  # this request, even inside an outer WSGI wrapper's
+        token = enter_request(request)  # this request, even inside an outer WSGI wrapper's
         try:
-            scope_of(marker).response_status = 500
+            request.scope().response_status = 500
             report_unhandled(exception)
         finally:
             deactivate(token)

@@ -11,7 +11,7 @@ everything else (views, streaming bodies, background tasks) as exceptions.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, MutableMapping, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 try:
     import starlette  # noqa: F401 - only to fail early with a clear message
@@ -21,6 +21,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire.integrations import asgi
+from errorwire.integrations.asgi_types import ASGIScope
 
 __all__ = ["ErrorwireMiddleware"]
 
@@ -30,7 +31,7 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
     _framework = "starlette"
     _app_type: Optional[type] = None
 
-    def framework_of(self, scope: MutableMapping[str, Any]) -> str:
+    def framework_of(self, scope: ASGIScope) -> str:
         app = scope.get("app")  # set by Starlette.__call__ before the middleware stack
         app_type = type(app)
         if app_type is not self._app_type:  # one app per middleware: decided once
@@ -39,7 +40,7 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
             self._app_type = app_type
         return self._framework
 
-    def route_template(self, scope: MutableMapping[str, Any]) -> Optional[str]:
+    def route_template(self, scope: ASGIScope) -> Optional[str]:
         found = super().route_template(scope)  # Starlette >= 0.38 and FastAPI set scope["route"]
         if found is not None:
             return found
@@ -67,7 +68,7 @@ def _routes_to(endpoint: Any, routes: Iterable[Any], depth: int) -> Iterator[Any
             yield from _routes_to(endpoint, inner, depth + 1)
 
 
-def _matches_fully(route: Any, scope: MutableMapping[str, Any]) -> bool:
+def _matches_fully(route: Any, scope: ASGIScope) -> bool:
     try:
         match, _ = route.matches(scope)
     except Exception:  # a custom route class with its own ideas

@@ -13,7 +13,14 @@ from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional
 
 from errorwire import api
 from errorwire.core.client import Client
-from errorwire.core.context import InRequest, Scope, current_scope, deactivate, enter_request
+from errorwire.core.context import (
+    InRequest,
+    Scope,
+    current_scope,
+    deactivate,
+    enter_request,
+    mark_request,
+)
 from errorwire.core.event import DeferredRequest, Request
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
 from errorwire.core.safety import swallow
@@ -70,19 +77,19 @@ class ErrorwireMiddleware:
 
     Per request it only marks the context as inside this environ's request (no
     Scope, no closures): the Scope, the request block and the person are made
-    when something asks for them, from the environ (``scope_of``).
+    when something asks for them, from the environ (``scope_of``: the middleware
+    is the requests' ``RequestSource``).
     """
 
     framework = "wsgi"
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
-        self._scope_of = self.scope_of  # one bound method, not one per request
         current_client()  # init() from the environment now, if the user has not
 
-    def scope_of(self, marker: InRequest) -> Scope:
-        """The Scope of the request ``marker`` names (made on first use)."""
-        environ: Dict[str, Any] = marker[1]
+    def scope_of(self, request: InRequest) -> Scope:
+        """The Scope of ``request`` (made on first use, kept in its environ)."""
+        environ: Dict[str, Any] = request.handle
         return scope_in(
             environ, lambda: Scope(self.framework, lambda: deferred_from_environ(environ))
         )
@@ -90,8 +97,8 @@ class ErrorwireMiddleware:
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        marker = (self._scope_of, environ)
-        token = enter_request(marker)
+        request = mark_request((self, environ, None))
+        token = enter_request(request)
         try:
             if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
                 copy_body(environ)
@@ -103,7 +110,7 @@ class ErrorwireMiddleware:
             deactivate(token)
         if is_plain_body(result, environ):
             return result
-        return ReportingIterable(result, marker)
+        return ReportingIterable(result, request)
 
 
 def _report_app_error(exc: BaseException) -> None:
@@ -113,10 +120,10 @@ def _report_app_error(exc: BaseException) -> None:
         report_unhandled(exc)
 
 
-def report_in(marker: InRequest, exc: BaseException, status: Optional[int] = None) -> None:
-    """Report ``exc`` in the request ``marker`` names, made current for the report (the
-    app call has returned, or the framework's own request context is gone)."""
-    token = enter_request(marker)
+def report_in(request: InRequest, exc: BaseException, status: Optional[int] = None) -> None:
+    """Report ``exc`` in ``request``, made current for the report (the app call has
+    returned, or the framework's own request context is gone)."""
+    token = enter_request(request)
     try:
         if status is not None:
             with swallow("wsgi report"):
@@ -137,10 +144,10 @@ def deferred_from_environ(
     snapshot = dict(environ)
     capture = snapshot.get(ENVIRON_KEY)
     body = capture if isinstance(capture, BodyCapture) else None
+    client = current_client()  # read here: the worker gets everything with the report
+    ip_headers = client.options.client_ip_headers if client else DEFAULT_IP_HEADERS
 
     def build() -> Request:
-        client = current_client()
-        ip_headers = client.options.client_ip_headers if client else DEFAULT_IP_HEADERS
         fields = {**framework_fields, **(fields_later(snapshot) if fields_later else {})}
         return request_from_environ(snapshot, body, ip_headers, **fields)
 
@@ -182,14 +189,14 @@ class ReportingIterable:
     (that alone cost several µs per request).
     """
 
-    __slots__ = ("_marker", "_result")
+    __slots__ = ("_request", "_result")
 
-    def __init__(self, result: Iterable[bytes], marker: InRequest) -> None:
+    def __init__(self, result: Iterable[bytes], request: InRequest) -> None:
         self._result = result
-        self._marker = marker
+        self._request = request
 
     def __iter__(self) -> Iterator[bytes]:
-        return _streamed(self._result, self._marker)
+        return _streamed(self._result, self._request)
 
     def close(self) -> None:
         result = self._result
@@ -197,7 +204,7 @@ class ReportingIterable:
             try:
                 result.close()
             except Exception as exc:
-                report_in(self._marker, exc)
+                report_in(self._request, exc)
                 raise
 
 
@@ -205,13 +212,13 @@ END_OF_BODY = object()
 """``next(iterator, END_OF_BODY)``: the end, without StopIteration raised through Python."""
 
 
-def _streamed(result: Iterable[bytes], marker: InRequest) -> Iterator[bytes]:
+def _streamed(result: Iterable[bytes], request: InRequest) -> Iterator[bytes]:
     """The request is current around each step, never across a ``yield``: a server may
     leave a response half read (a HEAD, a client gone) and serve the next request in
     this same context before the generator is finalised."""
     iterator = iter(result)
     while True:
-        token = enter_request(marker)
+        token = enter_request(request)
         try:
             chunk = next(iterator, END_OF_BODY)  # the end is no exception raised through Python
         except Exception as exc:

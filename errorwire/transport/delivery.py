@@ -19,9 +19,10 @@ import urllib3
 from errorwire.core.config import Options
 from errorwire.core.safety import log_once, swallow
 from errorwire.transport import policy
-from errorwire.transport.http import HttpClient, sent_at
+from errorwire.transport.http import HttpClient
 from errorwire.transport.stats import QuietLog, TransportStats
-from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_VERSION, Outgoing
+from errorwire.vendors import VENDORS
+from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_VERSION, Outgoing, Vendor
 from errorwire.vendors.cap import cap
 
 MAX_SHRINKS = 3
@@ -50,6 +51,8 @@ class Lane:
 
     def __init__(self, vendor: str) -> None:
         self.vendor = vendor
+        self.wire: Vendor = VENDORS[vendor]
+        """The vendor's wire format: per-attempt headers, and how to shrink a payload."""
         self.backlog: Deque[Delivery] = deque()
         self.failures = 0
         """Failed attempts in a row (5xx, connection errors): drives backoff and the circuit."""
@@ -88,9 +91,7 @@ class Deliverer:
         if delivery.retrying:
             delivery.retrying = False
             self.stats.add(lane.vendor, "retried")
-        headers = {"User-Agent": USER_AGENT, **item.headers}
-        if lane.vendor == "bugsnag":
-            headers["Bugsnag-Sent-At"] = sent_at()
+        headers = {"User-Agent": USER_AGENT, **item.headers, **lane.wire.attempt_headers()}
         try:
             response = self.http.post(item.vendor.url, item.body, headers)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -242,7 +243,7 @@ class Deliverer:
         limit = max(MIN_SHRINK_BYTES, delivery.limit // 2)
         body: Optional[bytes] = None
         with swallow(f"shrink {lane.vendor} payload"):
-            body = cap(lane.vendor, item.payload, limit)
+            body = cap(lane.wire, item.payload, limit)
         if body is None:
             self.drop(lane, "too_large", "%s and shrinking the payload failed", verdict.cause)
             return True

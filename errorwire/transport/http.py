@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Dict, Mapping, Optional, Union
 from urllib.parse import urlsplit
 
@@ -43,12 +42,6 @@ def proxy_for(url: str) -> Optional[str]:
     if urllib.request.proxy_bypass(host) or urllib.request.proxy_bypass(parts.hostname):
         return None
     return proxy if "://" in proxy else f"http://{proxy}"
-
-
-def sent_at() -> str:
-    """Now, in ISO 8601 UTC with milliseconds (Bugsnag-Sent-At)."""
-    now = datetime.now(timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 class HttpClient:

@@ -17,6 +17,8 @@ from typing import Any, Iterator, List, Mapping, Optional
 
 import urllib3
 
+from errorwire.core.text import header
+
 SENT = "sent"
 RETRY = "retry"
 """A 5xx or a connection error: counts against max_retries and towards the circuit."""
@@ -44,7 +46,8 @@ def judge_response(status: int, headers: Mapping[str, str], body: bytes) -> Verd
     if 200 <= status < 300:
         return Verdict(SENT, cause)
     if status in (429, 503):
-        return Verdict(RATE_LIMITED, cause, retry_after=parse_retry_after(_header(headers)))
+        wait = parse_retry_after(header(headers, "retry-after"))
+        return Verdict(RATE_LIMITED, cause, retry_after=wait)
     if status == 413:
         return Verdict(TOO_LARGE, cause, message=vendor_message(body))
     if status >= 500 or status == 408:
@@ -97,13 +100,6 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
             current = wrapped
         else:
             current = current.__cause__ or current.__context__
-
-
-def _header(headers: Mapping[str, str]) -> Optional[str]:
-    for name, value in headers.items():
-        if name.lower() == "retry-after":
-            return value
-    return None
 
 
 def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Optional[float]:

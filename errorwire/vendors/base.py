@@ -1,26 +1,46 @@
-"""What every vendor module provides, and the notifier identity they all send.
+"""What every vendor module provides (``Vendor``), and the notifier identity they all send.
 
-A vendor module (rollbar.py, raygun.py, bugsnag.py) has two pure functions:
-
-    encode(event: Event, settings: <its VendorSettings>) -> dict
-        The vendor's JSON payload, as its document describes it. Never raises
-        for any event: a field that cannot be computed is left out.
-    headers(settings) -> dict[str, str]
-        The HTTP headers its ingestion API wants (besides Content-Type).
+A vendor is one module (rollbar.py, raygun.py, bugsnag.py) holding everything
+about its wire format: the encoder, what the size cap may cut and in which order
+(``LAYOUT``), and the smallest payload it still accepts (``minimal``). The cap
+engine (cap.py) and the transport are generic: they reach a vendor only through
+this protocol, which mypy checks each module against (vendors/__init__.py).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict
+from typing import Any, Dict, Protocol
 
 from errorwire import __about__
 from errorwire.core.config import VendorSettings
+from errorwire.core.event import Event
+from errorwire.vendors.cap_layout import Layout
 
 NOTIFIER_NAME = "errorwire"
 NOTIFIER_VERSION = __about__.__version__
 NOTIFIER_URL = "https://github.com/errorwire/errorwire"
+
+
+class Vendor(Protocol):
+    NAME: str
+    LAYOUT: Layout
+    """Where its payload keeps what the cap may shrink, and in which way."""
+
+    def encode(self, event: Event, settings: Any) -> Dict[str, Any]:
+        """The vendor's JSON payload, as its document describes it. Never raises for
+        any event: a field that cannot be computed is left out."""
+
+    def headers(self, settings: Any) -> Dict[str, str]:
+        """The HTTP headers its ingestion API wants (besides Content-Type)."""
+
+    def attempt_headers(self) -> Dict[str, str]:
+        """Headers made anew for each delivery attempt (Bugsnag-Sent-At)."""
+
+    def minimal(self, payload: Dict[str, Any], frames: int, chars: int) -> Dict[str, Any]:
+        """The cap's last resort: ``payload``'s exception with its ``frames`` innermost
+        frames and its message cut to ``chars``, plus the identifying fields."""
 
 
 def to_json(payload: Dict[str, Any]) -> bytes:

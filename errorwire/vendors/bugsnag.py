@@ -1,16 +1,19 @@
-"""Bugsnag Error Reporting API payload version 4, as
-../shared/seeds/bugsnag-error-reporting-openapi.txt (tests/schemas/bugsnag-openapi.yml)
-documents it."""
+"""Bugsnag Error Reporting API payload version 4, as Bugsnag's notify API documents it
+(its OpenAPI file is tests/schemas/bugsnag-openapi.yml; what is sent: README.md, "What
+each vendor receives")."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote, urlsplit
 
 from errorwire.core.config import VendorSettings
 from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Person, Request
+from errorwire.vendors import cap_minimal as m
 from errorwire.vendors import fields as f
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_URL, NOTIFIER_VERSION
+from errorwire.vendors.cap_layout import Layout, Path, Section, get, omitted
 
 PAYLOAD_VERSION = "4"
 BREADCRUMB_NAME_MAX = 30
@@ -40,6 +43,16 @@ NO_LINE = 0
 """lineNumber is required: 0 marks "not known"."""
 URI_SAFE = "%:/?#[]@!$&'()*+,;=~"
 """Characters a URI keeps as they are (RFC 3986 reserved, plus ``%`` of existing escapes)."""
+
+
+NAME = "bugsnag"
+
+
+def attempt_headers() -> Dict[str, str]:
+    """Headers made anew for each delivery attempt: when it was sent, as the notify
+    API asks (ISO 8601 UTC with milliseconds)."""
+    now = time.time()
+    return {"Bugsnag-Sent-At": f.iso_utc(now, millis=True) or ""}
 
 
 def headers(settings: VendorSettings) -> Dict[str, str]:
@@ -165,7 +178,7 @@ def _request(request: Optional[Request]) -> Optional[Dict[str, Any]]:
             "httpMethod": f.text(request.method),
             "headers": f.str_dict(request.headers),
             "clientIp": f.text(request.client_ip),
-            "referer": f.header(request, "referer"),
+            "referer": f.request_header(request, "referer"),
         }
     )
 
@@ -244,3 +257,62 @@ def _breadcrumbs(crumbs: List[Breadcrumb]) -> List[Dict[str, Any]]:
             }
         )
     return result
+
+
+# -- what the size cap may cut (vendors/cap.py), and in which order --------------
+
+
+def _sections(payload: Dict[str, Any]) -> List[Section]:
+    event: Path = ("events", 0)
+    tab: Path = (*event, "metaData", "request")
+    sections = [
+        Section((*tab, "body"), "text"),
+        Section((*tab, "json"), "body"),
+        Section((*event, "breadcrumbs"), "tail"),
+        Section((*event, "metaData", "extra"), "data"),
+        Section((*event, "metaData", "tags"), "data"),
+        *(Section((*tab, k), "data") for k in ("query", "form", "routeParams", "files")),
+        Section((*event, "request", "headers"), "data"),
+    ]
+    try:
+        exceptions = get(payload, (*event, "exceptions"))
+    except KeyError:
+        exceptions = []
+    if isinstance(exceptions, list):
+        sections += [
+            Section((*event, "exceptions", i, "stacktrace"), "frames", innermost_first=True)
+            for i in range(len(exceptions))
+        ]
+    return sections
+
+
+LAYOUT = Layout(
+    _sections,
+    context_keys=("code",),
+    keep_code_line=True,
+    omitted_frame=omitted("method", file="[omitted]", lineNumber=0),
+)
+
+
+# -- the cap's last resort: the smallest payload still valid here ---------------
+
+MINIMAL_KEEP = ("severity", "severityReason", "unhandled", "context", "groupingHash", "app")
+MINIMAL_FRAME = ("file", "lineNumber", "columnNumber", "method", "inProject")
+
+
+def minimal(payload: Dict[str, Any], frames: int, chars: int) -> Dict[str, Any]:
+    event = m.first_dict(payload.get("events"))
+    exception = m.first_dict(event.get("exceptions"))
+    new_exception = m.with_message(
+        {"errorClass": exception.get("errorClass") or m.UNKNOWN}, exception.get("message"), chars
+    )
+    if "type" in exception:
+        new_exception["type"] = exception["type"]
+    new_exception["stacktrace"] = m.innermost(
+        exception.get("stacktrace"), frames, MINIMAL_FRAME, first=True
+    )
+    new_event = m.keep(event, MINIMAL_KEEP, chars)
+    new_event["exceptions"] = [new_exception]
+    smallest = m.keep(payload, ("apiKey", "payloadVersion", "notifier"))
+    smallest["events"] = [new_event]
+    return smallest

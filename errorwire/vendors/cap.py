@@ -19,12 +19,12 @@ is never mutated: the transport may cap it again with a smaller limit (HTTP 413)
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 from errorwire.core.safety import log_once, swallow
-from errorwire.vendors.base import to_json
+from errorwire.vendors.base import Vendor, to_json
 from errorwire.vendors.cap_fit import MARK_RESERVE, NOTHING, PLACEHOLDER, Fitter
-from errorwire.vendors.cap_layout import LAYOUTS, Layout, Path, Section, exists, get
+from errorwire.vendors.cap_layout import Layout, Path, Section, exists, get
 from errorwire.vendors.cap_minimal import minimal_payload
 
 BODY_CHARS = 1024
@@ -37,14 +37,24 @@ are cut to this."""
 INNER_PER_OUTER = 3
 """Frames kept from the innermost end for each one from the outermost end."""
 
+BODIES = ("text", "body")
+"""Section kinds cut at step 2."""
 LATE = ("data", "tail")
 """Section kinds trimmed only at step 5."""
 
-Fitted = Tuple[Any, int, bool]
-"""(copy, JSON size, whether it had to be cut for the budget)."""
+
+class Fitted(NamedTuple):
+    """One part of the payload as fitted to a budget."""
+
+    copy: Any
+    """The fitted copy (NOTHING when not even an empty one fits)."""
+    size: int
+    """Its JSON size in bytes."""
+    cut: bool
+    """Whether it had to be cut to fit the budget."""
 
 
-def cap(vendor: str, payload: Dict[str, Any], max_bytes: int) -> bytes:
+def cap(vendor: Vendor, payload: Dict[str, Any], max_bytes: int) -> bytes:
     """The payload as JSON bytes of at most ``max_bytes``, shrunk in steps when over."""
     if _may_fit(payload, max_bytes):  # the common case, encoded once at C speed
         try:
@@ -60,13 +70,11 @@ def cap(vendor: str, payload: Dict[str, Any], max_bytes: int) -> bytes:
         whole = to_json(copy)
         if len(whole) <= max_bytes:
             return whole
-    layout = LAYOUTS.get(vendor)
-    if layout is not None:
-        with swallow(f"cap {vendor}"):  # a bug here must still leave the minimal payload
-            shrunk = _Shrinker(layout, payload, max_bytes).run()
-            if shrunk is not None:
-                return shrunk
-    return to_json(minimal_payload(vendor, payload, max_bytes))
+    with swallow(f"cap {vendor.NAME}"):  # a bug here must still leave the minimal payload
+        shrunk = _Shrinker(vendor.LAYOUT, payload, max_bytes).run()
+        if shrunk is not None:
+            return shrunk
+    return to_json(minimal_payload(vendor.minimal, payload, max_bytes))
 
 
 def _may_fit(payload: Any, max_bytes: int) -> bool:
@@ -113,51 +121,62 @@ class _Shrinker:
     # -- the steps -------------------------------------------------------------------
 
     def run(self) -> Optional[bytes]:
-        kinds = {s: s.kind for s in self.sections}
+        """Steps 1 to 5 in turn (the module docstring); None when none fits."""
         skeleton = self._skeleton(self.long)
+        state = self._measure(skeleton)
+        self.need: Dict[Section, int] = {}
+        """What each data section takes whole; the whole budget while not known."""
+        steps = (
+            (None, ()),  # 1: long strings only (every Fitter cuts them)
+            (self._cut_bodies, BODIES),  # 2
+            (self._strip_context, BODIES),  # 3
+            (self._cut_frames, (*BODIES, "frames")),  # 4: the middle of deep stacks
+        )
+        for step, cut_ok in steps:
+            if step is not None:
+                step(skeleton, state)
+            body = self._try_whole_data(skeleton, state, cut_ok=cut_ok)
+            if body is not None:
+                return body
+        return self._share_late(state)  # 5
+
+    def _measure(self, skeleton: Fitted) -> Dict[Section, Fitted]:
+        """Frames as they are; bodies get only what the rest leaves (cut at step 2
+        whatever they measure now)."""
         state = {
             s: self._fit(s, self.long, self.max_bytes) for s in self.sections if s.kind == "frames"
         }
-        # Bodies are cut at step 2 whatever they measure now: only what the rest leaves.
         room = self.max_bytes - self._total(skeleton, state)
         for s in self.sections:
-            if s.kind in ("text", "body"):
+            if s.kind in BODIES:
                 state[s] = self._fit(s, self.long, max(2, room))
-                room -= state[s][1] - 1
-        self.need: Dict[Section, int] = {}
-        """What each data section takes whole; the whole budget while not known."""
-        body = self._try_whole_data(skeleton, state, cut_ok=())  # 1: long strings
-        if body is not None:
-            return body
-        for s in self.sections:  # 2: bodies
-            if kinds[s] == "text":
+                room -= state[s].size - 1
+        return state
+
+    def _cut_bodies(self, skeleton: Fitted, state: Dict[Section, Fitted]) -> None:
+        for s in self.sections:
+            if s.kind == "text":
                 state[s] = self._fit(s, BODY_CHARS, self.max_bytes)
-            elif kinds[s] == "body":
+            elif s.kind == "body":
                 state[s] = self._fit(s, self.long, BODY_BYTES)
-        body = self._try_whole_data(skeleton, state, cut_ok=("text", "body"))
-        if body is not None:
-            return body
-        frames = [s for s in self.sections if kinds[s] == "frames"]
-        for s in frames:  # 3: source context
+
+    def _strip_context(self, skeleton: Fitted, state: Dict[Section, Fitted]) -> None:
+        for s in self._frame_sections():
             state[s] = self._frames(s, self.max_bytes, strip=True, cut=False)
-        body = self._try_whole_data(skeleton, state, cut_ok=("text", "body"))
-        if body is not None:
-            return body
-        self._cut_frames(skeleton, state, frames)  # 4: the middle of deep stacks
-        body = self._try_whole_data(skeleton, state, cut_ok=("text", "body", "frames"))
-        if body is not None:
-            return body
-        # 5: data and breadcrumbs share the rest; then also shorter messages.
+
+    def _share_late(self, state: Dict[Section, Fitted]) -> Optional[bytes]:
+        """Data and breadcrumbs share the rest; then also with shorter messages."""
         for max_str in (self.long, SHORT_STR):
             skeleton = self._skeleton(max_str)
             shared = dict(state)
-            if not skeleton[2] and self._share_data(skeleton, shared):
-                body = self._try(
-                    skeleton, shared, cut_ok=("text", "body", "frames", "data", "tail")
-                )
+            if not skeleton.cut and self._share_data(skeleton, shared):
+                body = self._try(skeleton, shared, cut_ok=(*BODIES, "frames", *LATE))
                 if body is not None:
                     return body
         return None
+
+    def _frame_sections(self) -> List[Section]:
+        return [s for s in self.sections if s.kind == "frames"]
 
     def _try_whole_data(
         self, skeleton: Fitted, state: Dict[Section, Fitted], cut_ok: Tuple[str, ...]
@@ -172,27 +191,26 @@ class _Shrinker:
                 continue
             if s not in self.need or self.need[s] == self.max_bytes:
                 state[s] = self._fit(s, self.long, max(2, room))
-                self.need[s] = self.max_bytes if state[s][2] else state[s][1]
-            room -= state[s][1] - 1
+                self.need[s] = self.max_bytes if state[s].cut else state[s].size
+            room -= state[s].size - 1
         return self._try(skeleton, state, cut_ok)
 
-    def _cut_frames(
-        self, skeleton: Fitted, state: Dict[Section, Fitted], frames: List[Section]
-    ) -> None:
+    def _cut_frames(self, skeleton: Fitted, state: Dict[Section, Fitted]) -> None:
+        frames = self._frame_sections()
         if not frames:
             return
-        others = self._total(skeleton, state) - sum(state[s][1] - 1 for s in frames)
-        others += sum(self.need[s] - state[s][1] for s in self.need)
+        others = self._total(skeleton, state) - sum(state[s].size - 1 for s in frames)
+        others += sum(self.need[s] - state[s].size for s in self.need)
         budget = max(self.max_bytes - others, self.max_bytes // 4)
-        need = sum(state[s][1] for s in frames) or 1
+        need = sum(state[s].size for s in frames) or 1
         for s in frames:
-            share = max(2, budget * state[s][1] // need)
+            share = max(2, budget * state[s].size // need)
             state[s] = self._frames(s, share, strip=True, cut=True)
 
     def _share_data(self, skeleton: Fitted, state: Dict[Section, Fitted]) -> bool:
         """Water-fill what the rest leaves among data sections: small ones stay whole."""
         shared = [s for s in self.sections if s.kind in LATE]
-        fixed = skeleton[1] + sum(state[s][1] - 1 for s in self.sections if s not in shared)
+        fixed = skeleton.size + sum(state[s].size - 1 for s in self.sections if s not in shared)
         pool = self.max_bytes - fixed + len(shared)
         shared.sort(key=lambda s: self.need[s])
         for left, s in zip(range(len(shared), 0, -1), shared):
@@ -200,9 +218,9 @@ class _Shrinker:
             if give < 2:
                 return False
             state[s] = self._fit(s, self.long, give)
-            if state[s][0] is NOTHING:
+            if state[s].copy is NOTHING:
                 return False
-            pool -= state[s][1]
+            pool -= state[s].size
         return True
 
     # -- measuring -------------------------------------------------------------------
@@ -210,53 +228,64 @@ class _Shrinker:
     def _skeleton(self, max_str: int) -> Fitted:
         fitter = Fitter(max_str, holders=self.holders)
         copy, size = fitter.fit(self.skeleton, self.max_bytes)
-        return copy, size, copy is NOTHING or fitter.budget_cuts > 0
+        return Fitted(copy, size, copy is NOTHING or fitter.budget_cuts > 0)
 
     def _fit(self, section: Section, max_str: int, budget: int) -> Fitted:
         if section.kind == "frames":
             return self._frames(section, budget, strip=False, cut=False)
         if budget < 2:
-            return NOTHING, 0, True
+            return Fitted(NOTHING, 0, True)
         return self._fit_value(section, self.values[section], max_str, budget)
 
     def _fit_value(self, section: Section, value: Any, max_str: int, budget: int) -> Fitted:
         fitter = Fitter(max_str, holders=self.holders)
         key = section.path[-1]
         copy, size = fitter.fit(value, budget, key if isinstance(key, str) else None)
-        return copy, size, copy is NOTHING or fitter.budget_cuts > 0
+        return Fitted(copy, size, copy is NOTHING or fitter.budget_cuts > 0)
 
     def _frames(self, section: Section, budget: int, *, strip: bool, cut: bool) -> Fitted:
         """Whole frames only; with ``cut``, from both ends (innermost favoured) to fit."""
         frames = self.values[section]
         if not isinstance(frames, list):
             return self._fit_value(section, frames, self.long, budget)
-        fitter = Fitter(self.long)
         count = len(frames)
-        marker = self.layout.omitted_frame(count)
-        reserve = (len(to_json(marker)) + 1) if cut else 0
+        reserve = (len(to_json(self.layout.omitted_frame(count))) + 1) if cut else 0
+        order = _frame_order(count, section.innermost_first) if cut else range(count)
+        kept, size = self._whole_frames(frames, order, budget - reserve, strip)
+        if len(kept) == count:
+            return Fitted([kept[i] for i in range(count)], size, False)
+        if not cut:
+            return Fitted(frames, self.max_bytes + 1, True)
+        return self._with_omitted_marker(kept, count, size)
+
+    def _whole_frames(
+        self, frames: List[Any], order: Iterable[int], budget: int, strip: bool
+    ) -> Tuple[Dict[int, Any], int]:
+        """Frames taken in ``order`` while each fits whole: {index: copy}, JSON size."""
+        fitter = Fitter(self.long)
         kept: Dict[int, Any] = {}
         size = 2
-        for index in _frame_order(count, section.innermost_first) if cut else range(count):
+        for index in order:
             frame = frames[index]
             if strip and isinstance(frame, dict):
                 frame = self._strip(frame)
             before = fitter.budget_cuts
-            room = budget - size - reserve - (1 if kept else 0)
+            room = budget - size - (1 if kept else 0)
             copy, frame_size = fitter.fit(frame, room) if room > 0 else (NOTHING, 0)
             if copy is NOTHING or fitter.budget_cuts != before:
                 break
             kept[index] = copy
             size += frame_size + (1 if len(kept) > 1 else 0)
-        if len(kept) == count:
-            return [kept[i] for i in range(count)], size, False
-        if not cut:
-            return frames, self.max_bytes + 1, True
+        return kept, size
+
+    def _with_omitted_marker(self, kept: Dict[int, Any], count: int, size: int) -> Fitted:
+        """The kept outer and inner frames with a marker frame saying how many are cut."""
         ordered = sorted(kept)
         outer = [i for n, i in enumerate(ordered) if i == n]
         inner = ordered[len(outer) :]
         marker = self.layout.omitted_frame(count - len(kept))
         result = [kept[i] for i in outer] + [marker] + [kept[i] for i in inner]
-        return result, size + len(to_json(marker)) + (1 if kept else 0), True
+        return Fitted(result, size + len(to_json(marker)) + (1 if kept else 0), True)
 
     def _strip(self, frame: Dict[str, Any]) -> Dict[str, Any]:
         stripped = {k: v for k, v in frame.items() if k not in self.layout.context_keys}
@@ -268,12 +297,12 @@ class _Shrinker:
         return stripped
 
     def _total(self, skeleton: Fitted, state: Dict[Section, Fitted]) -> int:
-        return skeleton[1] + sum(fitted[1] - 1 for fitted in state.values())
+        return skeleton.size + sum(fitted.size - 1 for fitted in state.values())
 
     def _try(
         self, skeleton: Fitted, state: Dict[Section, Fitted], cut_ok: Tuple[str, ...]
     ) -> Optional[bytes]:
-        if skeleton[2] or skeleton[0] is NOTHING:
+        if skeleton.cut or skeleton.copy is NOTHING:
             return None
         for s in self.sections:
             copy, _size, was_cut = state[s]
@@ -281,9 +310,9 @@ class _Shrinker:
                 return None
         if self._total(skeleton, state) > self.max_bytes:
             return None
-        root = skeleton[0]
+        root = skeleton.copy
         for s in self.sections:
-            get(root, s.path[:-1])[s.path[-1]] = state[s][0]
+            get(root, s.path[:-1])[s.path[-1]] = state[s].copy
         body = to_json(root)
         if len(body) > self.max_bytes:  # pragma: no cover - sizes are exact; never trust it blindly
             log_once("cap-size-mismatch", "errorwire: cap measured %s wrongly", s.path)

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from json.encoder import encode_basestring
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
+from errorwire.core.text import utf8_clean
+
 MAX_DEPTH = 64
 TOO_DEEP = "[nested too deep]"
 TRUNCATED_KEY = "[truncated]"
@@ -50,14 +52,6 @@ _DROP = _Sentinel("DROP")
 def str_size(text: str) -> int:
     encoded = encode_basestring(text)
     return len(encoded) if encoded.isascii() else len(encoded.encode("utf-8"))
-
-
-def encodable(text: str) -> str:
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def cut_marker(left_out: int) -> str:
@@ -139,11 +133,11 @@ class Fitter:
             if encoded.isascii():
                 size = len(encoded)
             else:
-                text = encodable(text)
+                text = utf8_clean(text)
                 size = str_size(text)
             if size <= budget:
                 return text, size
-        text = encodable(text)
+        text = utf8_clean(text)
         by_budget = length <= self.max_str
         if key in DROP_IF_CUT_KEYS:
             self.budget_cuts += by_budget
@@ -172,48 +166,24 @@ class Fitter:
     def _dict(self, value: Dict[Any, Any], budget: int, depth: int) -> Any:
         out: Dict[str, Any] = {}
         sizes: List[int] = []
-        size = 2
-        if id(value) in self.holders:
-            for name, item in value.items():
-                if item is PLACEHOLDER:
-                    entry = str_size(name) + 2 + (1 if out else 0)
-                    out[name] = PLACEHOLDER
-                    size += entry
+        holds = id(value) in self.holders
+        size = 2 + (self._placeholders(value, out) if holds else 0)
         if size > budget:
             self.budget_cuts += 1
             return NOTHING, 0
         seen = 0
         cut = False
-        fitted: Any
-        max_str = self.max_str
-        key_sizes = self._key_sizes
         # Room kept for the "[truncated]" marker, so a cut never pops a large entry for it.
         reserve = MARK_RESERVE if budget >= 4 * MARK_RESERVE else 0
         for raw_key, item in value.items():
             seen += 1
-            if item is PLACEHOLDER and id(value) in self.holders:
+            if holds and item is PLACEHOLDER:
                 continue
-            known = key_sizes.get(raw_key) if type(raw_key) is str else None
-            if known is None:
-                name = self._key(raw_key)
-                known = (name, str_size(name))
-                if type(raw_key) is str and len(key_sizes) < KEY_CACHE:
-                    key_sizes[raw_key] = known
-            name, key_size = known
+            name, key_size = self._key_of(raw_key)
             if name in out:
                 continue
             room = budget - size - (1 if out else 0) - key_size - 1 - reserve
-            # The common leaf, a short ASCII string, measured here rather than in fit().
-            if type(item) is str and len(item) <= max_str and len(item) < room:
-                encoded = encode_basestring(item)
-                if encoded.isascii() and len(encoded) <= room:
-                    fitted, item_size = item, len(encoded)
-                else:
-                    fitted, item_size = self.fit(item, room, name, depth + 1)
-            elif room > 0:
-                fitted, item_size = self.fit(item, room, name, depth + 1)
-            else:
-                fitted, item_size = NOTHING, 0
+            fitted, item_size = self._item(item, room, name, depth)
             if fitted is _DROP:
                 continue
             if fitted is NOTHING:
@@ -227,6 +197,40 @@ class Fitter:
             self.budget_cuts += 1
             size = self._mark(out, sizes, size, budget, len(value) - seen + 1)
         return out, size
+
+    def _placeholders(self, value: Dict[Any, Any], out: Dict[str, Any]) -> int:
+        """Put ``value``'s placeholders into ``out`` first (what the cap puts back later);
+        the bytes they take."""
+        size = 0
+        for name, item in value.items():
+            if item is PLACEHOLDER:
+                size += str_size(name) + 2 + (1 if out else 0)
+                out[name] = PLACEHOLDER
+        return size
+
+    def _key_of(self, raw_key: Any) -> Tuple[str, int]:
+        """A dict key as a JSON string key, and its size; the sizes of str keys cached
+        (payloads repeat the same few keys in every frame and crumb)."""
+        cacheable = type(raw_key) is str
+        known = self._key_sizes.get(raw_key) if cacheable else None
+        if known is None:
+            name = self._key(raw_key)
+            known = (name, str_size(name))
+            if cacheable and len(self._key_sizes) < KEY_CACHE:
+                self._key_sizes[raw_key] = known
+        return known
+
+    def _item(self, item: Any, room: int, key: Optional[str], depth: int) -> Tuple[Any, int]:
+        """A container's item fitted to ``room``. The common leaf, a short ASCII string,
+        is measured here rather than in ``fit()`` (no type dispatch, no cut logic)."""
+        if type(item) is str and len(item) <= self.max_str and len(item) < room:
+            encoded = encode_basestring(item)
+            if encoded.isascii() and len(encoded) <= room:
+                return item, len(encoded)
+            return self.fit(item, room, key, depth + 1)  # type: ignore[no-any-return]
+        if room > 0:
+            return self.fit(item, room, key, depth + 1)  # type: ignore[no-any-return]
+        return NOTHING, 0
 
     def _mark(
         self, out: Dict[str, Any], sizes: List[int], size: int, budget: int, left: int
@@ -257,21 +261,10 @@ class Fitter:
         if budget < size:
             self.budget_cuts += 1
             return NOTHING, 0
-        max_str = self.max_str
         reserve = MARK_RESERVE if budget >= 4 * MARK_RESERVE else 0
-        fitted: Any
         for item in value:
             room = budget - size - (1 if out else 0) - reserve
-            if type(item) is str and len(item) <= max_str and len(item) < room:
-                encoded = encode_basestring(item)
-                if encoded.isascii() and len(encoded) <= room:
-                    fitted, item_size = item, len(encoded)
-                else:
-                    fitted, item_size = self.fit(item, room, None, depth + 1)
-            elif room > 0:
-                fitted, item_size = self.fit(item, room, None, depth + 1)
-            else:
-                fitted, item_size = NOTHING, 0
+            fitted, item_size = self._item(item, room, None, depth)
             if fitted is NOTHING or fitted is _DROP:
                 break
             out.append(fitted)
@@ -322,7 +315,7 @@ class Fitter:
         else:
             fitted, _ = self._other(key, 1 << 30, None, MAX_DEPTH)
             name = fitted if isinstance(fitted, str) else "<key>"
-        name = encodable(name)
+        name = utf8_clean(name)
         if len(name) > self.max_str:
             name = name[: self.max_str] + cut_marker(len(name) - self.max_str)
         return name

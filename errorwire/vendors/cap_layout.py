@@ -1,4 +1,6 @@
-"""Where each vendor's payload keeps what cap.py may shrink, and in which way.
+"""How a vendor says where its payload keeps what cap.py may shrink, and in which way.
+
+Each vendor module has a ``LAYOUT`` (vendors/base.py ``Vendor``).
 
 A section is a path into the encoded payload and a kind:
 
@@ -15,12 +17,9 @@ server...) is the skeleton: it is only ever cut in its long strings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, List, Tuple, Union
+from typing import Any, Callable, Dict, List, Tuple, Union
 
 Path = Tuple[Union[str, int], ...]
-
-MAX_CHAIN = 100
-"""Exceptions followed through a Raygun ``innerError`` chain (the event holds at most 25)."""
 
 
 @dataclass(frozen=True)
@@ -62,96 +61,10 @@ def exists(root: Any, path: Path) -> bool:
     return True
 
 
-def _rollbar(payload: Dict[str, Any]) -> List[Section]:
-    sections = [
-        Section(("data", "request", "body"), "text"),
-        Section(("data", "request", "json"), "body"),
-        Section(("data", "custom", "breadcrumbs"), "tail"),
-        Section(("data", "custom"), "data"),
-        *(Section(("data", "request", k), "data") for k in ("headers", "GET", "POST", "params")),
-        Section(("data", "body", "trace", "frames"), "frames"),
-    ]
-    chain = payload.get("data", {}).get("body", {}).get("trace_chain")
-    if isinstance(chain, list):
-        sections += [
-            Section(("data", "body", "trace_chain", i, "frames"), "frames")
-            for i in range(len(chain))
-        ]
-    return sections
+def omitted(key: str, **required: Any) -> Callable[[int], Dict[str, Any]]:
+    """A vendor's ``omitted_frame``: ``{**required, key: "[N frames omitted]"}``."""
 
-
-def _raygun_errors(payload: Dict[str, Any]) -> Iterator[Path]:
-    path: Path = ("details", "error")
-    for _ in range(MAX_CHAIN):
-        if not exists(payload, path):
-            return
-        yield path
-        path = (*path, "innerError")
-
-
-def _raygun(payload: Dict[str, Any]) -> List[Section]:
-    request = ("details", "request")
-    return [
-        Section((*request, "rawData"), "text"),
-        Section(("details", "breadcrumbs"), "tail"),
-        Section(("details", "userCustomData"), "data"),
-        Section(("details", "tags"), "data"),
-        *(Section((*request, k), "data") for k in ("headers", "queryString", "form")),
-        *(
-            Section((*error, "stackTrace"), "frames", innermost_first=True)
-            for error in _raygun_errors(payload)
-        ),
-    ]
-
-
-def _bugsnag(payload: Dict[str, Any]) -> List[Section]:
-    event: Path = ("events", 0)
-    tab: Path = (*event, "metaData", "request")
-    sections = [
-        Section((*tab, "body"), "text"),
-        Section((*tab, "json"), "body"),
-        Section((*event, "breadcrumbs"), "tail"),
-        Section((*event, "metaData", "extra"), "data"),
-        Section((*event, "metaData", "tags"), "data"),
-        *(Section((*tab, k), "data") for k in ("query", "form", "routeParams", "files")),
-        Section((*event, "request", "headers"), "data"),
-    ]
-    try:
-        exceptions = get(payload, (*event, "exceptions"))
-    except KeyError:
-        exceptions = []
-    if isinstance(exceptions, list):
-        sections += [
-            Section((*event, "exceptions", i, "stacktrace"), "frames", innermost_first=True)
-            for i in range(len(exceptions))
-        ]
-    return sections
-
-
-def _omitted(key: str, **required: Any) -> Callable[[int], Dict[str, Any]]:
     def frame(count: int) -> Dict[str, Any]:
         return {**required, key: f"[{count} frames omitted]"}
 
     return frame
-
-
-LAYOUTS: Dict[str, Layout] = {
-    "rollbar": Layout(
-        _rollbar,
-        context_keys=("context",),
-        keep_code_line=False,
-        omitted_frame=_omitted("filename"),
-    ),
-    "raygun": Layout(
-        _raygun,
-        context_keys=(),
-        keep_code_line=False,
-        omitted_frame=_omitted("methodName", lineNumber=0),
-    ),
-    "bugsnag": Layout(
-        _bugsnag,
-        context_keys=("code",),
-        keep_code_line=True,
-        omitted_frame=_omitted("method", file="[omitted]", lineNumber=0),
-    ),
-}

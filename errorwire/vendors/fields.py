@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, TypeVar
 
 from errorwire.core.event import Frame, Request
 from errorwire.core.safety import swallow
+from errorwire.core.text import header, media_type, utf8_clean
 
 UNKNOWN = "<unknown>"
 """Stands in only where a vendor *requires* a string we do not have."""
@@ -32,26 +33,17 @@ def guarded(step: str, build: Callable[[], T]) -> Optional[T]:
     return None
 
 
-def clean(text: str) -> str:
-    """``text`` made encodable as UTF-8 (lone surrogates become ``\\udcXX`` escapes)."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def safe_str(value: object) -> Optional[str]:
     """``str(value)`` cleaned; None for None, or when ``__str__`` raises or returns a non-str."""
     if value is None:
         return None
     if isinstance(value, str):
-        return clean(value)
+        return utf8_clean(value)
     try:
         text = str(value)
     except Exception:  # a broken __str__ belongs to the user
         return None
-    return clean(text) if isinstance(text, str) else None
+    return utf8_clean(text) if isinstance(text, str) else None
 
 
 def text(value: object) -> Optional[str]:
@@ -68,7 +60,7 @@ def cut(value: Optional[str], max_chars: int) -> Optional[str]:
 
 def cut_utf8(value: str, max_bytes: int) -> str:
     """At most ``max_bytes`` of UTF-8, cut on a character boundary."""
-    value = clean(value)
+    value = utf8_clean(value)
     data = value.encode("utf-8")
     if len(data) <= max_bytes:
         return value
@@ -76,7 +68,7 @@ def cut_utf8(value: str, max_bytes: int) -> str:
 
 
 def sha1_hex(value: str) -> str:
-    return hashlib.sha1(clean(value).encode("utf-8"), usedforsecurity=False).hexdigest()
+    return hashlib.sha1(utf8_clean(value).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def _utc(timestamp: object) -> Optional[datetime]:
@@ -116,7 +108,7 @@ def jsonable(value: Any, depth: int = 0) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else repr(value)
     if isinstance(value, str):
-        return clean(value)
+        return utf8_clean(value)
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", "replace")
     if depth >= MAX_DEPTH:
@@ -163,27 +155,25 @@ def str_dict(mapping: object) -> Dict[str, str]:
     return result
 
 
-def header(request: Request, name: str) -> Optional[str]:
-    """A request header by case-insensitive name."""
-    wanted = name.lower()
-    for key, value in str_dict(request.headers).items():
-        if key.lower() == wanted:
-            return value or None
-    return None
+def request_header(request: Request, name: str) -> Optional[str]:
+    """A request header by case-insensitive name; None when absent or empty."""
+    return header(str_dict(request.headers), name) or None
 
 
-def media_type(request: Request) -> str:
-    content_type = safe_str(request.content_type) or header(request, "content-type") or ""
-    return content_type.split(";", 1)[0].strip().lower()
+def request_media_type(request: Request) -> str:
+    content_type = safe_str(request.content_type) or request_header(request, "content-type")
+    return media_type(content_type)
 
 
 def body_text(request: Request) -> Optional[str]:
     """The raw body the app read, as text; None when absent or a multipart upload
     (file bytes are not text, and its fields are in ``form``)."""
     body = request.body
-    if not isinstance(body, (bytes, bytearray)) or not body or media_type(request) == MULTIPART:
+    if not isinstance(body, (bytes, bytearray)) or not body:
         return None
-    return clean(bytes(body).decode("utf-8", "replace"))
+    if request_media_type(request) == MULTIPART:
+        return None
+    return utf8_clean(bytes(body).decode("utf-8", "replace"))
 
 
 def files(request: Request) -> List[Dict[str, Any]]:

@@ -1,16 +1,19 @@
-"""Raygun Crash Reporting payload (POST /entries), as
-../shared/seeds/raygun-crash-reporting-api.txt documents it."""
+"""Raygun Crash Reporting payload (POST /entries), as Raygun's crash reporting API
+documents it (https://raygun.com/documentation/product-guides/crash-reporting/api/;
+what is sent: README.md, "What each vendor receives")."""
 
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 from urllib.parse import urlsplit
 
 from errorwire.core.config import VendorSettings
 from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Person, Request
+from errorwire.vendors import cap_minimal as m
 from errorwire.vendors import fields as f
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_URL, NOTIFIER_VERSION
+from errorwire.vendors.cap_layout import Layout, Path, Section, exists, omitted
 
 GROUPING_KEY_MAX = 100
 FORM_MAX = 256
@@ -32,6 +35,16 @@ BREADCRUMB_LEVELS = {
 BREADCRUMB_TYPES = {"manual": "manual", "navigation": "navigation", "request": "request"}
 """errorwire types Raygun knows; "log" becomes "console", any other "manual"."""
 MEGABYTE = 1024 * 1024
+MAX_CHAIN = 100
+"""Exceptions followed through an ``innerError`` chain when capping (an event holds at most 25)."""
+
+
+NAME = "raygun"
+
+
+def attempt_headers() -> Dict[str, str]:
+    """Headers made anew for each delivery attempt: none."""
+    return {}
 
 
 def headers(settings: VendorSettings) -> Dict[str, str]:
@@ -155,7 +168,7 @@ def _request(request: Optional[Request]) -> Optional[Dict[str, Any]]:
         host = None
     return f.compact(
         {
-            "hostName": host or f.header(request, "host"),
+            "hostName": host or f.request_header(request, "host"),
             "url": f.text(request.path) if url else None,
             "httpMethod": f.text(request.method),
             "iPAddress": f.text(request.client_ip),
@@ -180,7 +193,7 @@ def _form(form: object) -> Dict[str, Any]:
 
 def _raw_data(request: Request) -> Optional[str]:
     method = (f.text(request.method) or "").upper()
-    if method in ("", "GET") or f.media_type(request) in NO_RAW_DATA_TYPES:
+    if method in ("", "GET") or f.request_media_type(request) in NO_RAW_DATA_TYPES:
         return None
     body = f.body_text(request)
     return f.cut_utf8(body, RAW_DATA_MAX_BYTES) if body else None
@@ -216,3 +229,57 @@ def _breadcrumbs(crumbs: List[Breadcrumb]) -> List[Dict[str, Any]]:
             )
         )
     return result
+
+
+# -- what the size cap may cut (vendors/cap.py), and in which order --------------
+
+
+def _raygun_errors(payload: Dict[str, Any]) -> Iterator[Path]:
+    path: Path = ("details", "error")
+    for _ in range(MAX_CHAIN):
+        if not exists(payload, path):
+            return
+        yield path
+        path = (*path, "innerError")
+
+
+def _sections(payload: Dict[str, Any]) -> List[Section]:
+    request = ("details", "request")
+    return [
+        Section((*request, "rawData"), "text"),
+        Section(("details", "breadcrumbs"), "tail"),
+        Section(("details", "userCustomData"), "data"),
+        Section(("details", "tags"), "data"),
+        *(Section((*request, k), "data") for k in ("headers", "queryString", "form")),
+        *(
+            Section((*error, "stackTrace"), "frames", innermost_first=True)
+            for error in _raygun_errors(payload)
+        ),
+    ]
+
+
+LAYOUT = Layout(
+    _sections,
+    context_keys=(),
+    keep_code_line=False,
+    omitted_frame=omitted("methodName", lineNumber=0),
+)
+
+
+# -- the cap's last resort: the smallest payload still valid here ---------------
+
+MINIMAL_KEEP = ("machineName", "groupingKey", "version", "client")
+MINIMAL_FRAME = ("lineNumber", "columnNumber", "className", "fileName", "methodName")
+
+
+def minimal(payload: Dict[str, Any], frames: int, chars: int) -> Dict[str, Any]:
+    details = m.as_dict(payload.get("details"))
+    error = m.as_dict(details.get("error"))
+    stack = m.innermost(error.get("stackTrace"), frames, MINIMAL_FRAME, first=True)
+    new_error = m.with_message(
+        {"className": error.get("className") or m.UNKNOWN}, error.get("message"), chars
+    )
+    new_error["stackTrace"] = stack or [{"lineNumber": 0}]  # at least one frame
+    new_details = m.keep(details, MINIMAL_KEEP, chars)
+    new_details["error"] = new_error
+    return {"occurredOn": payload.get("occurredOn"), "details": new_details}

@@ -1,5 +1,6 @@
-"""Rollbar Items API payload (POST /api/1/item/), as ../shared/seeds/rollbar-items-api.txt
-documents it."""
+"""Rollbar Items API payload (POST /api/1/item/), as Rollbar's items API documents it
+(https://docs.rollbar.com/reference/create-item; what is sent: README.md, "What each
+vendor receives")."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any, Dict, List, Optional
 
 from errorwire.core.config import VendorSettings
 from errorwire.core.event import LEVELS, Breadcrumb, Event, ExceptionInfo, Frame, Person, Request
+from errorwire.vendors import cap_minimal as m
 from errorwire.vendors import fields as f
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_VERSION
+from errorwire.vendors.cap_layout import Layout, Section, omitted
 
 TITLE_MAX = 255
 ENVIRONMENT_MAX = 255
@@ -19,6 +22,14 @@ FINGERPRINT_MAX = 40
 """A longer fingerprint is replaced by its SHA1, as Rollbar itself would do."""
 UUID_MAX = 36
 DEFAULT_ENVIRONMENT = "production"
+
+
+NAME = "rollbar"
+
+
+def attempt_headers() -> Dict[str, str]:
+    """Headers made anew for each delivery attempt: none."""
+    return {}
 
 
 def headers(settings: VendorSettings) -> Dict[str, str]:
@@ -192,3 +203,64 @@ def _uuid(event_id: object) -> Optional[str]:
     except UnicodeEncodeError:
         return None
     return value
+
+
+# -- what the size cap may cut (vendors/cap.py), and in which order --------------
+
+
+def _sections(payload: Dict[str, Any]) -> List[Section]:
+    sections = [
+        Section(("data", "request", "body"), "text"),
+        Section(("data", "request", "json"), "body"),
+        Section(("data", "custom", "breadcrumbs"), "tail"),
+        Section(("data", "custom"), "data"),
+        *(Section(("data", "request", k), "data") for k in ("headers", "GET", "POST", "params")),
+        Section(("data", "body", "trace", "frames"), "frames"),
+    ]
+    chain = payload.get("data", {}).get("body", {}).get("trace_chain")
+    if isinstance(chain, list):
+        sections += [
+            Section(("data", "body", "trace_chain", i, "frames"), "frames")
+            for i in range(len(chain))
+        ]
+    return sections
+
+
+LAYOUT = Layout(
+    _sections,
+    context_keys=("context",),
+    keep_code_line=False,
+    omitted_frame=omitted("filename"),
+)
+
+
+# -- the cap's last resort: the smallest payload still valid here ---------------
+
+MINIMAL_KEEP = (
+    "environment", "level", "timestamp", "code_version", "platform", "language",
+    "framework", "context", "fingerprint", "title", "uuid", "notifier",
+)  # fmt: skip
+MINIMAL_FRAME = ("filename", "lineno", "colno", "method")
+
+
+def minimal(payload: Dict[str, Any], frames: int, chars: int) -> Dict[str, Any]:
+    data = m.as_dict(payload.get("data"))
+    body = m.as_dict(data.get("body"))
+    trace = m.as_dict(body.get("trace")) or m.first_dict(body.get("trace_chain"))
+    if trace:
+        exception = m.as_dict(trace.get("exception"))
+        new_body: Dict[str, Any] = {
+            "trace": {
+                "exception": m.with_message(
+                    {"class": exception.get("class") or m.UNKNOWN}, exception.get("message"), chars
+                ),
+                "frames": m.innermost(trace.get("frames"), frames, MINIMAL_FRAME, first=False),
+            }
+        }
+    else:
+        message = m.as_dict(body.get("message"))
+        new_body = {"message": {"body": m.cut_text(message.get("body"), chars) or ""}}
+    new_data = m.keep(data, MINIMAL_KEEP, chars)
+    new_data.setdefault("environment", "production")
+    new_data["body"] = new_body
+    return {"access_token": payload.get("access_token"), "data": new_data}

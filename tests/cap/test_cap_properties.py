@@ -212,7 +212,7 @@ def test_every_payload_fits_validates_and_holds_no_planted_secret(
             api_key="b", endpoint="http://127.0.0.1:9/", max_bytes=limits["bugsnag"]
         ),
     )
-    out = client.render(event)
+    out = client.renderer.render(event)
     assert sorted(item.vendor_name for item in out) == ["bugsnag", "raygun", "rollbar"]
     for item in out:
         cap = limits[item.vendor_name]

@@ -14,6 +14,7 @@ import errorwire
 from errorwire.core.client import Client
 from errorwire.core.event import Breadcrumb, Event, Request
 from errorwire.core.stacktrace import extract_chain
+from errorwire.vendors import VENDORS as VENDOR_MODULES
 from errorwire.vendors.base import Outgoing, to_json
 from errorwire.vendors.cap import cap
 
@@ -32,7 +33,7 @@ def render(event: Event, max_bytes: int = 128 * KIB) -> Dict[str, Outgoing]:
         ),
         bugsnag=errorwire.Bugsnag(api_key="b", endpoint="http://127.0.0.1:9/", max_bytes=max_bytes),
     )
-    out = {item.vendor_name: item for item in client.render(event)}
+    out = {item.vendor_name: item for item in client.renderer.render(event)}
     assert sorted(out) == sorted(VENDORS)
     for vendor, item in out.items():
         assert len(item.body) <= max_bytes, vendor
@@ -108,8 +109,9 @@ def test_cap_never_changes_the_payload_it_is_given() -> None:
     )
     for vendor, item in render(event).items():
         before = copy.deepcopy(item.payload)
-        first = cap(vendor, item.payload, 64 * KIB)
-        second = cap(vendor, item.payload, 16 * KIB)  # the transport's retry after a 413
+        wire = VENDOR_MODULES[vendor]
+        first = cap(wire, item.payload, 64 * KIB)
+        second = cap(wire, item.payload, 16 * KIB)  # the transport's retry after a 413
         assert item.payload == before, vendor
         assert len(first) <= 64 * KIB and len(second) <= 16 * KIB
         assert_valid(vendor, json.loads(second), 16 * KIB)
@@ -252,7 +254,7 @@ def test_a_vendor_hook_that_adds_data_is_capped_too() -> None:
         ),
         bugsnag=errorwire.Bugsnag(api_key="b", endpoint="http://127.0.0.1:9/", before_send=grow),
     )
-    for item in client.render(event_from(message="kept message")):
+    for item in client.renderer.render(event_from(message="kept message")):
         assert len(item.body) <= 128 * KIB
         body = over(item)
         assert_valid(item.vendor_name, body)
@@ -270,6 +272,6 @@ def test_the_smallest_cap_the_transport_asks_for_is_met_even_with_long_context()
     )
     event.context = "GET /" + "segment/" * 500
     for vendor, item in render(event).items():
-        body = cap(vendor, item.payload, 1024)  # MIN_SHRINK_BYTES of the transport
+        body = cap(VENDOR_MODULES[vendor], item.payload, 1024)  # MIN_SHRINK_BYTES of the transport
         assert len(body) <= 1024, vendor
         assert_valid(vendor, json.loads(body), 1024)

@@ -31,7 +31,7 @@ def vendors() -> Dict[str, Any]:
 
 def render(event: Event, **options: Any) -> Dict[str, bytes]:
     client: Client = errorwire.init(sync=True, **vendors(), **options)
-    bodies = {item.vendor_name: item.body for item in client.render(event)}
+    bodies = {item.vendor_name: item.body for item in client.renderer.render(event)}
     for vendor, body in bodies.items():
         assert_valid(vendor, json.loads(body))
     return bodies
@@ -170,7 +170,7 @@ def test_a_failing_scrubber_drops_the_report_and_counts_it() -> None:
         raise RuntimeError("scrubber bug")
 
     client: Client = errorwire.init(sync=True, **vendors(), scrubber=scrubber)
-    assert client.render(failing_event(extra={"password": SECRET})) == []
+    assert client.renderer.render(failing_event(extra={"password": SECRET})) == []
     assert client.stats()["client"]["dropped_scrub_failed"] == 1
 
 

@@ -22,7 +22,7 @@ from errorwire.core.event import (
     Server,
     UploadedFile,
 )
-from errorwire.vendors import MODULES
+from errorwire.vendors import VENDORS as VENDOR_MODULES
 from errorwire.vendors.base import to_json
 
 # Any code point, including lone surrogates (they reach us from surrogateescape'd paths).
@@ -137,7 +137,7 @@ events = st.builds(
 @given(event=events)
 def test_any_event_encodes_to_a_valid_payload(event: Any) -> None:
     for vendor in VENDORS:
-        payload = MODULES[vendor].encode(event, SETTINGS[vendor])
+        payload = VENDOR_MODULES[vendor].encode(event, SETTINGS[vendor])
         assert not safety.swallowed, f"{vendor} encoder failed inside: {safety.swallowed!r}"
         to_json(payload)  # strict JSON (no NaN) that encodes as UTF-8
         found = problems(vendor, payload, max_bytes=1 << 30)

@@ -16,7 +16,7 @@ from errorwire.core.event import Event
 from errorwire.core.request import BodyCopy, build_request
 from errorwire.core.server import server_info
 from errorwire.core.stacktrace import add_source_context, extract_chain, grouping_key
-from errorwire.vendors import MODULES
+from errorwire.vendors import VENDORS as VENDOR_MODULES
 from errorwire.vendors.base import to_json
 
 ROOT = str(Path(__file__).resolve().parents[2])
@@ -56,7 +56,7 @@ def event_from(exc: BaseException, **fields: Any) -> Event:
 
 def encode(vendor: str, event: Event, max_bytes: int = 128 * 1024) -> Dict[str, Any]:
     """The vendor payload, checked against the vendor schema and the JSON wire encoding."""
-    payload: Dict[str, Any] = MODULES[vendor].encode(event, SETTINGS[vendor])
+    payload: Dict[str, Any] = VENDOR_MODULES[vendor].encode(event, SETTINGS[vendor])
     assert_valid(vendor, payload, max_bytes)
     assert json.loads(to_json(payload)) == payload, "payload does not survive JSON unchanged"
     return payload

@@ -1,0 +1,46 @@
+"""The client's own counters (reports not sent, by reason), each reason logged once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from typing import Dict, Set
+
+from errorwire.core.safety import log_once
+
+
+class Counters:
+    """Thread-safe counts; ``drop`` also says why, the first time for each counter."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._logged: Set[str] = set()
+
+    def count(self, key: str, amount: int = 1) -> None:
+        with self._lock:
+            self._counts[key] += amount
+
+    def drop(self, counter: str, reason: str) -> None:
+        """Count a report not sent; say why the first time (errorwire.stats() has the rest)."""
+        self.count(counter)
+        if counter in self._logged:
+            return
+        self._logged.add(counter)
+        log_once(
+            f"drop-{counter}",
+            "errorwire: a report was not sent (%s); such reports are counted as %r in "
+            "errorwire.stats() and not logged again",
+            reason,
+            counter,
+            level=logging.INFO,
+        )
+
+    def logged(self, counter: str) -> bool:
+        """Whether ``drop(counter, ...)`` has said why already (no lock: a set lookup)."""
+        return counter in self._logged
+
+    def snapshot(self) -> Dict[str, int]:
+        with self._lock:
+            return dict(self._counts)

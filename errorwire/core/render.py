@@ -1,0 +1,115 @@
+"""The worker's half of a report: an Event in, one capped payload per vendor out.
+
+complete (frames, request block) -> source context -> scrub -> encode per vendor
+-> vendor hook -> cap. The transport's worker calls ``Renderer.render``; it never
+calls back into the client. Guarded: a failure is logged, counted and swallowed,
+and a scrubbing failure drops the report (never sent unscrubbed).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from errorwire.core.config import Bugsnag, Options, VendorSettings
+from errorwire.core.counters import Counters
+from errorwire.core.event import Event
+from errorwire.core.hooks import run_payload_hook
+from errorwire.core.safety import let_request_threads_run, logger, swallow
+from errorwire.core.scrub import scrub_event
+from errorwire.core.source_context import add_source_context
+from errorwire.core.stacktrace import build_frames
+from errorwire.vendors import VENDORS
+from errorwire.vendors.base import Outgoing
+from errorwire.vendors.cap import cap
+
+
+def complete(event: Event) -> None:
+    """What the request thread left for later: Frames and the request block. On the
+    worker, or before ``before_send`` (a hook sees the whole event)."""
+    build_frames(event.exceptions)
+    deferred, event.deferred_request = event.deferred_request, None
+    if deferred is not None:
+        with swallow("read request"):
+            event.request = deferred.build()
+        if event.context is None:
+            event.context = request_context(event)
+
+
+def request_context(event: Event) -> Optional[str]:
+    """The route template, else ``METHOD /path``: the report's context."""
+    request = event.request
+    if request is None:
+        return None
+    if request.route:
+        return request.route
+    return f"{request.method} {request.path}".strip() or None
+
+
+class Renderer:
+    def __init__(self, options: Options, counters: Counters) -> None:
+        self.options = options
+        self.counters = counters
+
+    def render(self, event: Event) -> List[Outgoing]:
+        """Encode ``event`` for every configured vendor. Runs on the worker."""
+        complete(event)
+        with swallow("source context"):
+            for info in event.exceptions:
+                add_source_context(info.frames)
+        let_request_threads_run()
+        scrubbed = self._scrubbed(event)
+        if scrubbed is None:
+            return []
+        outgoing: List[Outgoing] = []
+        for vendor in self.options.vendors:
+            if not _stage_allowed(vendor, scrubbed.environment):
+                self.counters.drop(
+                    f"{vendor.name}.dropped_release_stage",
+                    f"environment not in {vendor.name}.notify_release_stages",
+                )
+                continue
+            let_request_threads_run()
+            with swallow(f"encode {vendor.name}"):
+                item = self._encode(vendor, scrubbed)
+                if item is not None:
+                    outgoing.append(item)
+        return outgoing
+
+    def _scrubbed(self, event: Event) -> Optional[Event]:
+        try:
+            if self.options.scrub:
+                event = scrub_event(event, self.options)
+            if self.options.scrubber is not None:
+                event = self.options.scrubber(event) or event
+        except Exception as exc:  # fail closed: never send unscrubbed data
+            self.counters.count("dropped_scrub_failed")
+            logger.error("errorwire: scrubbing failed (%r); the report was dropped", exc)
+            return None
+        return event
+
+    def _encode(self, settings: VendorSettings, event: Event) -> Optional[Outgoing]:
+        vendor = VENDORS[settings.name]
+        payload: Optional[Dict[str, Any]] = vendor.encode(event, settings)
+        if settings.before_send is not None and payload is not None:
+            payload = run_payload_hook(
+                settings.before_send,
+                settings.name,
+                payload,
+                lambda: vendor.encode(event, settings),
+                self.counters.count,
+            )
+        if payload is None:
+            self.counters.drop(
+                f"{settings.name}.dropped_before_send",
+                f"{settings.name}.before_send returned None",
+            )
+            return None
+        body = cap(vendor, payload, settings.max_bytes)
+        headers = {"Content-Type": "application/json", **vendor.headers(settings)}
+        return Outgoing(vendor=settings, payload=payload, body=body, headers=headers)
+
+
+def _stage_allowed(vendor: VendorSettings, environment: str) -> bool:
+    if isinstance(vendor, Bugsnag) and vendor.notify_release_stages is not None:
+        return environment in vendor.notify_release_stages
+    return True

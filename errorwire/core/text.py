@@ -1,0 +1,50 @@
+"""Small text helpers every layer shares: one home each.
+
+- ``header``: a header by case-insensitive name, from any mapping of headers;
+- ``media_type``: ``text/html; charset=utf-8`` -> ``text/html``;
+- ``utf8_clean``: a string made encodable as UTF-8. One policy everywhere: lone
+  surrogates (from surrogateescape'd paths and bodies) become visible ``\\udcXX``
+  escapes, never a silent ``?``;
+- ``dotted_name`` / ``module_and_name``: a class as ``module.QualName``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Tuple
+
+
+def header(headers: Mapping[Any, Any], name: str) -> Optional[str]:
+    """The value of header ``name`` (any case) in ``headers``, else None."""
+    wanted = name.lower()
+    for key, value in headers.items():
+        if str(key).lower() == wanted:
+            return None if value is None else str(value)
+    return None
+
+
+def media_type(content_type: Optional[str]) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def utf8_clean(text: str) -> str:
+    """``text``, made encodable as UTF-8 (lone surrogates become ``\\udcXX`` escapes)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def module_and_name(cls: type) -> Tuple[Optional[str], str]:
+    """(module, qualified name) of a class; no module for builtins."""
+    module = getattr(cls, "__module__", None)
+    qualname = getattr(cls, "__qualname__", None) or cls.__name__
+    if not isinstance(module, str) or module in ("builtins", "__builtin__"):
+        return None, str(qualname)
+    return module, str(qualname)
+
+
+def dotted_name(cls: type) -> str:
+    """``module.QualName``; builtins by their bare name (``KeyError``)."""
+    module, name = module_and_name(cls)
+    return name if module is None else f"{module}.{name}"
