@@ -32,6 +32,10 @@ from reports import VENDORS, vendor_exception_classes, vendor_person_id
 HERE = Path(__file__).resolve().parent
 POOLS = ("prefork", "threads", "solo")
 CARD = "4111111111111111"
+STOPS_CLEANLY = celery.VERSION >= (5, 6)
+"""Celery 5.4's prefork pool now and then never finishes a warm shutdown after a task
+failed, without errorwire too (1 run in 5 here): there, the worker is killed after 60 s
+and what must have arrived by then is checked all the same."""
 
 
 @pytest.fixture
@@ -102,9 +106,7 @@ def test_failing_tasks_are_reported_once_each_with_their_own_scope(
         while len(fences(receiver)) < len(VENDORS) and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
-        # Celery < 5.6's prefork pool sometimes hangs in a warm shutdown right after
-        # tasks failed (without errorwire too): the next test is the one about stopping.
-        out = stop(worker, must_exit=False)
+        out = stop(worker, must_exit=STOPS_CLEANLY)
     assert "Task tasks.charge" in out  # Celery's own handling went on: it logged the failure
 
     found = arrived(receiver)
@@ -167,7 +169,7 @@ def test_a_worker_stopped_by_sigterm_still_delivers_what_it_queued(
         assert run(sender, queue, "tasks.charge", CARD, 5) == "FAILURE"
         assert receiver.wait_for_attempts(1, timeout=30), "no report left the worker"
     finally:
-        out = stop(worker)  # while the vendors are still answering the first attempts
+        out = stop(worker, must_exit=STOPS_CLEANLY)  # while the first report is in flight
     found = arrived(receiver)
     counts: Dict[str, int] = {vendor: len(found[vendor]) for vendor in VENDORS}
     assert counts == {vendor: 1 for vendor in VENDORS}, out
