@@ -43,6 +43,10 @@ FRAMEWORKS = {
         "litestar==2.9.*",
         "sniffio",  # Litestar 2.9 imports it; anyio >= 4.12 no longer brings it
         "falcon==3.1.*",
+        "celery==5.4.*",
+        "kombu==5.4.*",  # Celery 5.3 (kombu 5.3, redis-py 4) can hang in a prefork warm shutdown
+        "rq==1.16.*",
+        "redis==5.0.*",
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -59,6 +63,9 @@ FRAMEWORKS = {
         "quart-auth",
         "litestar",
         "falcon",
+        "celery",
+        "rq",
+        "redis",
     ],
 }
 SOLO = {
@@ -108,7 +115,9 @@ def demo(session: nox.Session) -> None:
     """Every example app fails into a local inbox; prints what arrived (--serve keeps it up)."""
     session.install(
         "-e",
-        ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon]",
+        ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
+        "celery,rq]",
+        "redis",
         "flask-login",
         "jinja2",
         "python-multipart",
