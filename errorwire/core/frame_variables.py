@@ -54,7 +54,7 @@ class LocalsTaker:
         found: Dict[int, FrameVariables] = {}
         for index in range(len(entries) - 1, -1, -1):
             info = entries[index][0]
-            if not info[3] or _own(info[5]):  # not in the project, or errorwire's own
+            if not info.in_project or _own(info.module):  # errorwire's own are not the app's
                 continue
             frame = tracebacks[index].tb_frame
             if id(frame) in self.taken:
@@ -121,59 +121,78 @@ def _marker(value: object) -> Sensitive:
 
 def frame_variables(frame: FrameType, sensitive: Sensitive = None) -> Optional[FrameVariables]:
     """``frame``'s arguments and locals (the first MAX_VARIABLES, the rest counted); None
-    when it has none. Written for speed: it runs on the failing request's thread."""
+    when it has none. Runs on the failing request's thread, while the frame lives."""
     values = frame.f_locals
     if not values:
         return None
-    code = frame.f_code
-    names = code.co_varnames
-    positional = code.co_argcount
-    star = positional + code.co_kwonlyargcount
-    flags = code.co_flags
-    varargs = names[star] if flags & _CO_VARARGS else None
-    varkw_at = star + 1 if varargs is not None else star
-    varkw = names[varkw_at] if flags & _CO_VARKEYWORDS else None
-    hide_all = sensitive == ALL
-    hidden = frozenset(sensitive) if sensitive and not hide_all else _NOTHING
-    room = MAX_VARIABLES
-    seen = 0
-    args: Dict[str, Any] = {}
-    for name in names[:positional]:
-        if name in values:
-            seen += 1
-            if seen <= room:
-                args[name] = FILTERED if hide_all or name in hidden else snapshot(values[name])
+    shape = _Signature(frame.f_code)
+    take = _Taker(sensitive)
+    args = {name: take(name, values[name]) for name in shape.positional if name in values}
     rest: List[Any] = []
-    given = values.get(varargs) if varargs is not None else None
+    given = values.get(shape.varargs) if shape.varargs is not None else None
     if type(given) is tuple:
-        hide = hide_all or varargs in hidden
-        for item in given[: max(0, room - seen)]:
-            rest.append(FILTERED if hide else snapshot(item))
-        seen += len(given)
-    kwargs: Dict[str, Any] = {}
-    for name in names[positional:star]:
-        if name in values:
-            seen += 1
-            if seen <= room:
-                hide = hide_all or name in hidden
-                kwargs[name] = FILTERED if hide else snapshot(values[name])
-    given = values.get(varkw) if varkw is not None else None
+        rest = [take(shape.varargs, item) for item in given]
+    kwargs = {name: take(name, values[name]) for name in shape.keyword_only if name in values}
+    given = values.get(shape.varkw) if shape.varkw is not None else None
     if type(given) is dict:
-        hide = hide_all or varkw in hidden
-        for key, item in dict.items(given):
-            seen += 1
-            if seen <= room:
-                name = key if type(key) is str else repr(key)
-                kwargs[name] = FILTERED if hide or name in hidden else snapshot(item)
-    others: Dict[str, Any] = {}
-    special = names[: varkw_at + 1] if varkw is not None else names[:varkw_at]
-    for name in values:
-        if name not in special:
-            seen += 1
-            if seen <= room:
-                hide = hide_all or name in hidden
-                others[str(name)] = FILTERED if hide else snapshot(values[name])
-    return FrameVariables(args, varargs, rest, kwargs, others, max(0, seen - room))
+        for key, item in dict.items(given):  # **kwargs: hidden by their own name or its
+            name = key if type(key) is str else repr(key)
+            kwargs[name] = take(name, item, also=shape.varkw)
+    others = {str(name): take(name, values[name]) for name in values if name not in shape.named}
+    return FrameVariables(
+        _kept(args), shape.varargs, _kept(rest), _kept(kwargs), _kept(others), take.left_out
+    )
+
+
+class _Signature:
+    """Which of a code object's variables are arguments, and of which kind."""
+
+    __slots__ = ("keyword_only", "named", "positional", "varargs", "varkw")
+
+    def __init__(self, code: Any) -> None:
+        names = code.co_varnames
+        count = code.co_argcount
+        star = count + code.co_kwonlyargcount
+        self.positional = names[:count]
+        self.keyword_only = names[count:star]
+        self.varargs: Optional[str] = names[star] if code.co_flags & _CO_VARARGS else None
+        varkw_at = star + 1 if self.varargs is not None else star
+        self.varkw: Optional[str] = names[varkw_at] if code.co_flags & _CO_VARKEYWORDS else None
+        self.named = frozenset(
+            names[: varkw_at + 1] if self.varkw is not None else names[:varkw_at]
+        )
+
+
+class _Taker:
+    """Snapshots values in order until MAX_VARIABLES are kept, then only counts them;
+    a variable Django's ``@sensitive_variables`` names is ``[Filtered]``, never read."""
+
+    __slots__ = ("hidden", "hide_all", "left_out", "room")
+
+    def __init__(self, sensitive: Sensitive) -> None:
+        self.hide_all = sensitive == ALL
+        self.hidden = frozenset(sensitive) if sensitive and not self.hide_all else _NOTHING
+        self.room = MAX_VARIABLES
+        self.left_out = 0
+
+    def __call__(self, name: Optional[str], value: Any, also: Optional[str] = None) -> Any:
+        if self.room <= 0:
+            self.left_out += 1
+            return _LEFT_OUT
+        self.room -= 1
+        if self.hide_all or name in self.hidden or (also is not None and also in self.hidden):
+            return FILTERED
+        return snapshot(value)
+
+
+_LEFT_OUT = object()
+"""A variable past MAX_VARIABLES: counted, not kept."""
+
+
+def _kept(found: Any) -> Any:
+    if isinstance(found, dict):
+        return {k: v for k, v in found.items() if v is not _LEFT_OUT}
+    return [v for v in found if v is not _LEFT_OUT]
 
 
 _NOTHING: FrozenSet[str] = frozenset()
