@@ -1,7 +1,7 @@
 """Sessions: tests (framework matrix), servers, lint, typing, demo, bench.
 
-    nox -s tests     # every test, oldest and newest supported frameworks
-    nox -s demo      # example apps -> local inbox, prints what arrived
+nox -s tests     # every test, oldest and newest supported frameworks
+nox -s demo      # example apps -> local inbox, prints what arrived
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests", "lint", "typing"]
+nox.options.sessions = ["tests", "tests_strawberry_latest", "lint", "typing"]
 nox.options.reuse_existing_virtualenvs = True
 
 TEST_DEPS = [
@@ -26,6 +26,7 @@ TEST_DEPS = [
     "python-multipart>=0.0.9",  # Starlette/FastAPI form parsing (upload tests)
     "jinja2>=3.1",  # Starlette/FastAPI template routes
     "playwright>=1.40",  # inbox browser test; drives the system Chromium (no browser download)
+    "websockets>=12",  # Quart websocket test: uvicorn's websocket server and the client
 ]
 FRAMEWORKS = {
     "oldest": [
@@ -34,17 +35,67 @@ FRAMEWORKS = {
         "django==4.2.*",
         "starlette==0.37.*",
         "fastapi==0.111.*",
+        "strawberry-graphql==0.220.*",
+        "graphene==3.3.*",
+        "graphene-django==3.2.0",
+        "aiohttp==3.9.*",
+        "yarl==1.9.*",  # aiohttp 3.9 breaks on yarl >= 1.10 (its own request.url)
+        "litestar==2.9.*",
+        "sniffio",  # Litestar 2.9 imports it; anyio >= 4.12 no longer brings it
+        "falcon==3.1.*",
+        "celery==5.4.*",
+        "kombu==5.4.*",  # Celery 5.3 (kombu 5.3, redis-py 4) can hang in a prefork warm shutdown
+        "rq==1.16.*",
+        "redis==5.0.*",
     ],
-    "newest": ["flask", "django", "starlette", "fastapi"],
+    # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
+    # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
+    "newest": [
+        "flask",
+        "django",
+        "starlette",
+        "fastapi",
+        "strawberry-graphql",
+        "graphene>=3.3",
+        "graphene-django>=3.2",
+        "aiohttp",
+        "quart",
+        "quart-auth",
+        "litestar",
+        "falcon",
+        "celery",
+        "rq",
+        "redis",
+    ],
+}
+SOLO = {
+    # Quart 0.18 (the last before Quart was rebuilt on Flask 3) needs blinker < 1.6, which
+    # Flask 2.3 cannot run with: its oldest version gets an environment of its own.
+    "oldest-quart": (
+        ["quart==0.18.*", "werkzeug==2.3.*", "quart-auth", "starlette"],  # starlette: schemas
+        "tests/integrations/quart",
+    ),
 }
 
 
 @nox.session
-@nox.parametrize("frameworks", list(FRAMEWORKS))
+@nox.parametrize("frameworks", [*FRAMEWORKS, *SOLO])
 def tests(session: nox.Session, frameworks: str) -> None:
     """The test suite against the oldest or newest supported framework versions."""
+    if frameworks in SOLO:
+        pins, folder = SOLO[frameworks]
+        session.install("-e", ".", *TEST_DEPS, *pins)
+        session.run("pytest", *(session.posargs or [folder]))
+        return
     session.install("-e", ".", *TEST_DEPS, *FRAMEWORKS[frameworks])
     session.run("pytest", "--ignore=tests/servers", *session.posargs)  # nox -s servers
+
+
+@nox.session
+def tests_strawberry_latest(session: nox.Session) -> None:
+    """The Strawberry tests against its latest release (graphql-core 3.3, without Graphene)."""
+    session.install("-e", ".", *TEST_DEPS, "starlette", "fastapi", "strawberry-graphql>=0.328")
+    session.run("pytest", "tests/integrations/strawberry", *session.posargs)
 
 
 @nox.session
@@ -63,7 +114,13 @@ def typing(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Every example app fails into a local inbox; prints what arrived (--serve keeps it up)."""
     session.install(
-        "-e", ".[inbox,flask,django,starlette,fastapi]", "flask-login", "jinja2", "python-multipart"
+        "-e",
+        ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
+        "celery,rq]",
+        "redis",
+        "flask-login",
+        "jinja2",
+        "python-multipart",
     )
     session.run("python", "example_apps/run_demo.py", *session.posargs)
 

@@ -59,6 +59,7 @@ TARGETS = {
     "error_added_us": 150.0,
     "burst_ratio": 0.70,
     "rss_mib": 8.0,
+    "locals_ratio": 2.0,
     "instructions_over_floor": 4000,
 }
 INSTRUCTIONS = HERE / "INSTRUCTIONS.json"
@@ -504,6 +505,7 @@ def render(results: Dict[str, Any]) -> str:
                 f"| {row['framework']} | {row['path']} | {row['bare']:,} | {row['floor']:,} | "
                 f"{row['errorwire']:,} | {row['errorwire'] - row['floor']:+,} |"
             )
+    lines += locals_section(results)
     lines += ["", "## Targets", ""]
     for framework, data in results["frameworks"].items():
         ratio = data["happy_ratio"].get("errorwire")
@@ -520,6 +522,12 @@ def render(results: Dict[str, Any]) -> str:
             f"RSS +{fmt(b.get('rss_growth_mib'), '{:.1f}')} MiB (target <= {TARGETS['rss_mib']:.0f})"
             + over_floor(results, framework)
         )
+        with_locals = locals_ratios(data)
+        if with_locals:
+            lines[-1] += (
+                f", locals on {fmt(with_locals['added_ratio'], '{:.2f}')}x the time errorwire adds "
+                f"without them (target <= {TARGETS['locals_ratio']:.0f})"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -530,6 +538,43 @@ def over_floor(results: Dict[str, Any], framework: str) -> str:
             added = row["errorwire"] - row["floor"]
             return f", instructions over the floor {added:+,} (target <= {TARGETS['instructions_over_floor']:,})"
     return ""
+
+
+def locals_ratios(data: Dict[str, Any]) -> Optional[Dict[str, float]]:
+    """errorwire with include_locals against errorwire without, on the error path: the
+    time each adds to the bare app's failing request, and the whole failing request."""
+    rows = data.get("error_path", {})
+    on, off = rows.get("errorwire-locals"), rows.get("errorwire")
+    if not on or not off or not off.get("added_median_us") or not off.get("median_us"):
+        return None
+    return {
+        "added_ratio": on["added_median_us"] / off["added_median_us"],
+        "request_ratio": on["median_us"] / off["median_us"],
+    }
+
+
+def locals_section(results: Dict[str, Any]) -> List[str]:
+    found = {f: locals_ratios(d) for f, d in results["frameworks"].items()}
+    if not any(found.values()):
+        return []
+    lines = [
+        "",
+        "## Error path with locals on (include_locals=True; in-project frames' arguments and locals, the app's own failing route)",
+        "",
+        "| framework | errorwire adds µs | with locals adds µs | ratio of added | failing request µs without / with | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    for framework, ratios in found.items():
+        if not ratios:
+            continue
+        rows = results["frameworks"][framework]["error_path"]
+        off, on = rows["errorwire"], rows["errorwire-locals"]
+        lines.append(
+            f"| {framework} | {fmt(off['added_median_us'])} | {fmt(on['added_median_us'])} | "
+            f"{fmt(ratios['added_ratio'], '{:.2f}')} | {fmt(off['median_us'])} / {fmt(on['median_us'])} | "
+            f"{fmt(ratios['request_ratio'], '{:.2f}')} |"
+        )
+    return lines
 
 
 def main() -> int:

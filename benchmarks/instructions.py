@@ -5,8 +5,9 @@ instruction counts do not. Each (framework, variant, path) runs twice under
 ``valgrind --tool=cachegrind`` with the same hash seed, ``SHORT`` and ``LONG``
 requests after the same warm-up; the difference divided by ``LONG - SHORT`` is
 the cost of one request, start-up cancelled out. Garbage collection is frozen
-after the warm-up and errorwire's queue flushed (its worker renders nothing
-inside the measured requests), so the numbers are the request thread's own.
+after the warm-up and errorwire's queue flushed into a local sink that accepts
+everything (its worker renders and sends nothing inside the measured requests),
+so the numbers are the request thread's own.
 ``/error`` comes after 300 failures of the same error: errorwire's storm control
 counts it without building a report, the path of an error burst. ``floor`` is
 what a middleware that only calls the app adds (benchmarks/apps.py): no
@@ -31,6 +32,8 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, List
 
@@ -38,8 +41,28 @@ HERE = Path(__file__).resolve().parent
 SHORT, LONG, WARMUP = 100, 1600, 300
 OVER_FLOOR_TARGET = 4000
 """Instructions errorwire may add per happy-path request beyond the floor variant's."""
-UNREACHABLE_SINK = "http://127.0.0.1:9"
-"""Reports are built and queued, never sent: sending is the worker's, not the request's."""
+
+
+class _Accepting(BaseHTTPRequestHandler):
+    """A vendor that takes every report at once. An unreachable one kept the worker
+    retrying (with backoff) through the measured requests, and its retries were
+    counted as theirs, differently from run to run."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def accepting_sink() -> str:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Accepting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def run_requests(framework: str, variant: str, path: str, count: int) -> None:
@@ -48,14 +71,15 @@ def run_requests(framework: str, variant: str, path: str, count: int) -> None:
     from apps import BUILDERS, setup_reporter
     from runner import asgi_call, wsgi_caller
 
-    setup_reporter(variant, framework, UNREACHABLE_SINK)
+    setup_reporter(variant, framework, accepting_sink())
     app = BUILDERS[framework](variant)
 
     def settle() -> None:
         if variant == "errorwire":
             import errorwire
 
-            errorwire.flush(5.0)
+            if not errorwire.flush(30.0):
+                raise RuntimeError("errorwire's queue did not drain before the measured requests")
         gc.collect()
         gc.freeze()
 

@@ -13,6 +13,7 @@ from errorwire.api import (
 )
 from errorwire.core.config import Bugsnag, ConfigError, Options, Raygun, Rollbar
 from errorwire.core.event import Event
+from errorwire.core.monitor import monitor
 from errorwire.integrations.logging import LoggingHandler
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "flush",
     "get_client",
     "init",
+    "monitor",
     "set_person",
     "stats",
 ]

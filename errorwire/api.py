@@ -9,6 +9,7 @@ from typing import Any, Dict, Mapping, Optional
 from errorwire.core import breadcrumbs, context, exit_signal
 from errorwire.core.client import Client
 from errorwire.core.config import Options
+from errorwire.integrations import excepthooks
 
 _lock = threading.Lock()
 _client: Optional[Client] = None
@@ -25,6 +26,7 @@ def init(**options: Any) -> Client:
         breadcrumbs.uninstall()
     with _lock:
         old, _client = _client, new
+    excepthooks.configure(new.options.excepthooks)
     if old is not None:
         old.close(timeout=0.5)
     exit_signal.install(_flush_then_close, new.options.shutdown_timeout)

@@ -57,9 +57,12 @@ def _check_names(setting: str, value: object, *, allow_none: bool = False) -> No
 
 def _check_types(options: Options) -> None:
     """Every option of ``Options`` that is not checked by value has its type checked."""
-    for name in ("default_ignores", "scrub", "send_request_bodies", "sync", "log_breadcrumbs"):
+    flags = ("default_ignores", "scrub", "send_request_bodies", "sync", "log_breadcrumbs")
+    for name in (*flags, "include_locals"):
         if not isinstance(getattr(options, name, False), bool):
             raise ConfigError(f"{name} must be True or False, got {getattr(options, name)!r}")
+    if not isinstance(options.excepthooks, bool):
+        raise ConfigError(f"excepthooks must be True or False, got {options.excepthooks!r}")
     whole = ("queue_size", "max_breadcrumbs", "storm_limit", "max_request_body", "max_retries")
     for name in (*whole, "circuit_failures"):
         value = getattr(options, name)
@@ -195,6 +198,9 @@ class Options:
     """Breadcrumbs kept per request (a ring: the oldest go first)."""
     log_breadcrumbs: bool = True
     """Keep log records at INFO and above as breadcrumbs (a handler on the root logger)."""
+    excepthooks: bool = True
+    """Report what reaches ``sys.excepthook`` / ``threading.excepthook`` (then call the
+    hooks that were there before)."""
     storm_limit: int = 60
     """Reports of one grouping key per minute before they are summarized."""
     queue_size: int = 1000
@@ -215,6 +221,8 @@ class Options:
     shutdown_timeout: float = 2.0
     tags: Sequence[str] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    include_locals: bool = False
+    """Send the arguments and local variables of in-project frames (safe reprs, scrubbed)."""
 
     vendors: Tuple[VendorSettings, ...] = field(init=False, default=())
 

@@ -173,10 +173,7 @@ def _is_named(obj: object, names: Tuple[str, ...]) -> bool:
     key = (type(obj), names)
     found = _NAMED.get(key)
     if found is None:
-        found = any(
-            cls.__name__ in names or dotted_name(cls) in names
-            for cls in type(obj).__mro__
-        )
+        found = any(cls.__name__ in names or dotted_name(cls) in names for cls in type(obj).__mro__)
         if len(_NAMED) >= 1024:
             _NAMED.clear()
         _NAMED[key] = found

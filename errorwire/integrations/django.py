@@ -19,7 +19,7 @@ no outer wrapper ever sees one. Three hooks, no monkeypatching:
 
 The ``django.request`` log record of the same error finds it marked reported.
 ``@sensitive_post_parameters`` is honoured (those values become "[Filtered]").
-``@sensitive_variables`` needs nothing: errorwire never collects frame locals.
+``@sensitive_variables`` is honoured by ``include_locals`` (core/frame_variables.py).
 
 Sync and async capable: under ASGI it runs in the event loop (no thread hop). The
 request block and the user are read in django_request.py, only on error.
@@ -205,9 +205,7 @@ def _reporting(chunks: Iterator[bytes], marked: InRequest) -> Iterator[bytes]:
         yield chunk
 
 
-async def _reporting_async(
-    chunks: AsyncIterator[bytes], marked: InRequest
-) -> AsyncIterator[bytes]:
+async def _reporting_async(chunks: AsyncIterator[bytes], marked: InRequest) -> AsyncIterator[bytes]:
     iterator = chunks.__aiter__()
     while True:
         token = enter_request(marked)

@@ -148,7 +148,7 @@ class FlaskWSGIMiddleware:
                 return result
         elif is_plain_body(result, environ):  # send_file hands back the server's file wrapper
             return result
-        return FlaskResponseBody(result, mark_request((FLASK, environ, self.flask_app)))
+        return FlaskResponseBody(result, environ, self.flask_app)
 
 
 def _cannot_fail(result: Any) -> bool:
@@ -173,9 +173,19 @@ class FlaskResponseBody(ReportingIterable):
     """Flask's response iterable, reporting what its iteration and ``close()`` raise.
     The request is not made current around each step (a context switch per chunk,
     too dear for every response): a streamed body that needs the request uses
-    ``flask.stream_with_context``, and errorwire finds it through Flask too."""
+    ``flask.stream_with_context``, and errorwire finds it through Flask too.
 
-    __slots__ = ()
+    Its InRequest is made only for a report: every Flask response passes here."""
+
+    __slots__ = ("_app", "_environ")
+
+    def __init__(self, result: Iterable[bytes], environ: Dict[str, Any], app: flask.Flask) -> None:
+        self._result = result
+        self._environ = environ
+        self._app = app
+
+    def in_request(self) -> InRequest:
+        return _in_request(self._environ, self._app)
 
     def __iter__(self) -> Iterator[bytes]:
         iterator = iter(self._result)
@@ -183,7 +193,7 @@ class FlaskResponseBody(ReportingIterable):
             try:
                 chunk = next(iterator, END_OF_BODY)
             except Exception as exc:
-                report_in(self._request, exc, status=sent_status(self._result))
+                report_in(self.in_request(), exc, status=sent_status(self._result))
                 raise
             if chunk is END_OF_BODY:
                 return

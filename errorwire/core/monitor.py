@@ -1,0 +1,133 @@
+"""``errorwire.monitor(name)``: one block of code (a cron job, a script, a worker loop).
+
+As a decorator (sync and async functions) or a context manager (``with`` and
+``async with``): an exception escaping the block is reported with ``name`` as its
+context (Rollbar and Bugsnag ``context``, and the tag ``monitor:<name>``, which
+Raygun shows), then re-raised unchanged. Nothing escapes: nothing is sent.
+
+The report is unhandled (Bugsnag ``unhandled``, severity reason
+``unhandledException``): the monitor only watches, the exception goes on up, as
+with Sentry's cron monitors, where the exception is reported by whatever sees it
+uncaught. Once reported here it is not reported again by an excepthook or a
+framework integration above.
+
+The block runs in a scope of its own, a copy of the one around it (the request,
+person, breadcrumbs, tags and extra data so far): breadcrumbs and a person set
+inside it go with its report and do not leak out of it.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+from types import TracebackType
+from typing import Any, Callable, List, Optional, Type, TypeVar, cast
+
+from errorwire.core.client import already_reported
+from errorwire.core.config import ConfigError
+from errorwire.core.context import Scope, current_scope, use_scope
+from errorwire.core.safety import swallowed_error
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+TAG = "monitor"
+
+
+class monitor:
+    """``@errorwire.monitor("nightly-import")`` or ``with errorwire.monitor("nightly-import"):``."""
+
+    __slots__ = ("_blocks", "name")
+
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"monitor name must be a non-empty string, got {name!r}")
+        self.name = name
+        self._blocks: List[use_scope] = []
+        """The scopes of the blocks entered and not left, innermost last (one monitor
+        object may be entered again inside itself)."""
+
+    def __call__(self, func: F) -> F:
+        name = self.name
+        if inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func):
+            # The call only makes the generator: its body runs later, outside any wrapper.
+            raise TypeError(
+                f"errorwire.monitor({name!r}) cannot watch the generator function "
+                f"{getattr(func, '__qualname__', func)!r}: use `with errorwire.monitor(...)` "
+                "inside it, or around the loop that consumes it"
+            )
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with monitor(name):
+                    return await func(*args, **kwargs)
+
+            return cast(F, run_async)
+
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with monitor(name):
+                return func(*args, **kwargs)
+
+        return cast(F, run)
+
+    def __enter__(self) -> Scope:
+        block = use_scope(_fork(current_scope(), self.name))
+        scope = block.__enter__()
+        self._blocks.append(block)
+        return scope
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        """Report what escapes; returning None re-raises it, unchanged."""
+        block = self._blocks.pop()
+        try:
+            if exc is not None:
+                _report(exc)  # while the block's scope is still the current one
+        finally:
+            block.__exit__(exc_type, exc, tb)
+
+    async def __aenter__(self) -> Scope:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+
+def _fork(outer: Scope, name: str) -> Scope:
+    """A copy of ``outer`` for the block, with ``name`` as its context and tag."""
+    scope = Scope(outer.framework, outer.request_builder, outer.max_breadcrumbs)
+    scope.person = outer.person
+    scope.person_loader = outer.person_loader
+    scope.response_status = outer.response_status
+    scope.context = name
+    scope.tags.update(outer.tags)
+    scope.tags[TAG] = name
+    extra = outer.merged_extra({}, None)
+    if extra:
+        scope.extra.update(extra)
+    crumbs = outer.last_breadcrumbs(sys.maxsize)
+    if crumbs:
+        scope.breadcrumbs.extend(crumbs)
+    return scope
+
+
+def _report(exc: BaseException) -> None:
+    from errorwire.api import ensure_client  # the api imports this module
+
+    try:
+        if already_reported(exc):  # a monitor inside this one reported it
+            return
+        ensure_client().capture_exception(exc, handled=False, hint={"mechanism": "monitor"})
+    except Exception as error:
+        swallowed_error("monitor report", error)

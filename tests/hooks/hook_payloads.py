@@ -1,0 +1,138 @@
+"""Run a script in a real subprocess against the receiver; read what a user checks in
+each vendor's payload of an uncaught exception: unhandled, context, tags, custom data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from receiver import Received, Receiver
+from schemas import assert_valid
+
+ROOT = Path(__file__).resolve().parents[2]
+VENDORS = ("rollbar", "raygun", "bugsnag")
+
+
+def run_script(
+    receiver: Receiver, folder: Path, code: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``python job.py`` in ``folder``, errorwire configured from the environment (all
+    three vendors pointed at ``receiver``), as a user's cron job would be."""
+    script = folder / "job.py"
+    script.write_text(textwrap.dedent(code))
+    urls = receiver.endpoints()
+    environ = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "ROLLBAR_ACCESS_TOKEN": "rollbar-token",
+        "ROLLBAR_ENDPOINT": urls["rollbar"],
+        "RAYGUN_API_KEY": "raygun-key",
+        "RAYGUN_ENDPOINT": urls["raygun"],
+        "BUGSNAG_API_KEY": "bugsnag-key",
+        "BUGSNAG_ENDPOINT": urls["bugsnag"],
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, str(script)],
+        cwd=folder,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def one_per_vendor(receiver: Receiver) -> Dict[str, Dict[str, Any]]:
+    """What arrived (already, with nothing waited for): exactly one valid payload per vendor."""
+    arrived = {vendor: receiver.by_vendor(vendor) for vendor in VENDORS}
+    assert all(len(items) == 1 for items in arrived.values()), {
+        vendor: [title(item) for item in items] for vendor, items in arrived.items()
+    }
+    payloads = {vendor: items[0].json() for vendor, items in arrived.items()}
+    for vendor, payload in payloads.items():
+        assert_valid(vendor, payload)
+    return payloads
+
+
+def titles(receiver: Receiver) -> List[str]:
+    return sorted(title(item) for item in receiver.received)
+
+
+def title(item: Received) -> str:
+    """``Class: message`` (the class without its module), or the message text."""
+    payload = item.json()
+    if item.vendor == "rollbar":
+        body = payload["data"]["body"]
+        if "message" in body:
+            return str(body["message"]["body"])
+        trace = body["trace"] if "trace" in body else body["trace_chain"][0]
+        kind, message = trace["exception"]["class"], trace["exception"].get("message", "")
+    elif item.vendor == "raygun":
+        error = payload["details"]["error"]
+        if error["className"] == "LogMessage":
+            return str(error.get("message", ""))
+        kind, message = error["className"], error.get("message", "")
+    else:
+        event = payload["events"][0]
+        if event["exceptions"][0]["errorClass"] == "LogMessage":
+            return str(event["exceptions"][0].get("message", ""))
+        kind, message = event["exceptions"][0]["errorClass"], event["exceptions"][0].get("message")
+    return f"{kind.rsplit('.', 1)[-1]}: {message}"
+
+
+def bugsnag_unhandled(payload: Dict[str, Any]) -> bool:
+    event = payload["events"][0]
+    unhandled = event["unhandled"]
+    assert event["severityReason"]["type"] == (
+        "unhandledException" if unhandled else "handledException"
+    )
+    return bool(unhandled)
+
+
+def context(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
+    if vendor == "rollbar":
+        return payload["data"].get("context")
+    if vendor == "bugsnag":
+        return payload["events"][0].get("context")
+    return None  # Raygun has no context field: the tag carries it
+
+
+def tags(vendor: str, payload: Dict[str, Any]) -> List[str]:
+    if vendor == "rollbar":
+        return list(payload["data"].get("custom", {}).get("tags", []))
+    if vendor == "raygun":
+        return list(payload["details"].get("tags", []))
+    tab = payload["events"][0].get("metaData", {}).get("tags", {})
+    return [name if value is True else f"{name}:{value}" for name, value in tab.items()]
+
+
+def custom(vendor: str, payload: Dict[str, Any]) -> Dict[str, Any]:
+    if vendor == "rollbar":
+        found: Dict[str, Any] = payload["data"].get("custom", {})
+    elif vendor == "raygun":
+        found = payload["details"].get("userCustomData", {})
+    else:
+        found = payload["events"][0].get("metaData", {}).get("extra", {})
+    return found
+
+
+def breadcrumbs(vendor: str, payload: Dict[str, Any]) -> List[str]:
+    if vendor == "rollbar":
+        return [c["message"] for c in payload["data"].get("custom", {}).get("breadcrumbs", [])]
+    if vendor == "raygun":
+        return [c["message"] for c in payload["details"].get("breadcrumbs", [])]
+    return [c["name"] for c in payload["events"][0].get("breadcrumbs", [])]
+
+
+def innermost_function(vendor: str, payload: Dict[str, Any]) -> str:
+    """The function the exception was raised in, as each vendor shows it."""
+    if vendor == "rollbar":
+        body = payload["data"]["body"]
+        trace = body["trace"] if "trace" in body else body["trace_chain"][0]
+        return str(trace["frames"][-1]["method"])
+    if vendor == "raygun":
+        return str(payload["details"]["error"]["stackTrace"][0]["methodName"])
+    return str(payload["events"][0]["exceptions"][0]["stacktrace"][0]["method"])

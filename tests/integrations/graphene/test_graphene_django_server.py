@@ -1,0 +1,215 @@
+"""graphene-django's GraphQLView under a real threaded WSGI server on 127.0.0.1, with and
+without errorwire's Django middleware: what arrives at the receiver, and the GraphQL
+answer exactly as without errorwire."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import contextmanager
+from socketserver import ThreadingMixIn
+from typing import Any, Dict, Iterator, List
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import graphene
+import pytest
+from django.test import override_settings
+from graphene_apps import AUTH, ERRORWIRE_DJANGO, schema
+from integrations.graphql_support import (
+    USER_VARIABLES,
+    assert_graphql_data,
+    post,
+    post_concurrently,
+)
+from receiver import Receiver
+from reports import (
+    VENDORS,
+    assert_request_reported,
+    start,
+    vendor_context,
+    vendor_exception_classes,
+    vendor_person_id,
+    vendor_request,
+)
+from threaded_servers import serving
+
+from errorwire.integrations.graphene import ErrorwireMiddleware
+
+LINES = "query OrderLines($id: String!) { order(id: $id) { id lines { number total } } }"
+CHECKOUT = (
+    "mutation Checkout($card: String!, $password: String!, $note: String!) "
+    "{ checkout(card: $card, password: $password, note: $note) { ok } }"
+)
+HEADERS = {"X-Forwarded-For": "203.0.113.7, 10.0.0.1", "X-Request-Id": "req-1"}
+WITH_DJANGO = [ERRORWIRE_DJANGO, *AUTH]
+"""errorwire's Django middleware first, as its README says; Django's auth after it."""
+
+
+@contextmanager
+def django_server(middleware: List[str]) -> Iterator[str]:
+    """The Django site with this MIDDLEWARE, under the standard library's threaded WSGI server."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    with override_settings(MIDDLEWARE=middleware):
+        server = make_server(
+            "127.0.0.1", 0, WSGIHandler(), server_class=Server, handler_class=QuietHandler
+        )
+        with serving(server) as url:
+            yield url
+
+
+class Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    request_queue_size = 64  # 30 clients connect at once (the default backlog is 5)
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def bare_answer(query: str, variables: Any = None) -> Any:
+    with django_server(AUTH) as url:
+        response = post(url + "/bare", query, variables)
+    return response.status_code, response.json()
+
+
+@pytest.mark.parametrize("middleware", [WITH_DJANGO, AUTH], ids=["django-middleware", "alone"])
+def test_a_nested_field_error_is_reported_once_with_its_path_and_the_answer_unchanged(
+    receiver: Receiver, all_vendors: Dict[str, Any], middleware: List[str]
+) -> None:
+    bare = bare_answer(LINES, {"id": "o-1"})
+    reports = start(receiver, all_vendors)
+    with django_server(middleware) as url:
+        headers = {"X-Remote-User": "erin", **HEADERS}
+        response = post(url + "/graphql", LINES, {"id": "o-1"}, headers=headers)
+    assert (response.status_code, response.json()) == bare
+    assert bare[1]["errors"][0]["path"] == ["order", "lines", 1, "total"]
+
+    event, payloads = reports.one()
+    assert event.handled is False
+    assert event.framework == ("django" if ERRORWIRE_DJANGO in middleware else "graphene")
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["ZeroDivisionError"]
+    for vendor in ("rollbar", "bugsnag"):
+        assert vendor_context(vendor, payloads[vendor]) == "OrderLines: order.lines.1.total"
+    assert_graphql_data(
+        payloads,
+        operation="OrderLines",
+        kind="query",
+        path=["order", "lines", 1, "total"],
+        variables={"id": "o-1"},
+    )
+    assert_request_reported(payloads, url=url + "/graphql", method="POST", client_ip="203.0.113.7")
+    rollbar = vendor_request("rollbar", payloads["rollbar"])
+    assert rollbar["headers"]["X-Request-Id"] == "req-1"
+    assert rollbar["json"] == {"query": LINES, "variables": {"id": "o-1"}}  # what the view read
+    assert event.person is not None and event.person.username == "erin"  # Django's auth
+
+
+def test_mutation_variables_are_scrubbed_in_the_custom_data_and_the_body(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    reports = start(receiver, all_vendors)
+    with django_server(WITH_DJANGO) as url:
+        response = post(url + "/graphql", CHECKOUT, USER_VARIABLES, operation="Checkout")
+    assert response.json()["errors"][0]["message"] == "gateway refused the card ending 4242"
+
+    event, payloads = reports.one()
+    assert event.exceptions[0].type_name.endswith("PaymentGatewayDown")
+    scrubbed = {"card": "[Filtered]", "password": "[Filtered]", "note": "gift"}
+    assert_graphql_data(
+        payloads, operation="Checkout", kind="mutation", path=["checkout"], variables=scrubbed
+    )
+    assert vendor_context("bugsnag", payloads["bugsnag"]) == "Checkout: checkout"
+    assert vendor_request("rollbar", payloads["rollbar"])["json"]["variables"] == scrubbed
+    for vendor in VENDORS:
+        assert "hunter2" not in str(payloads[vendor]) and "4242 4242" not in str(payloads[vendor])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ order(id: 1) { nope } }",  # validation
+        "{ order(id: ",  # syntax
+        '{ missing(id: "o-4") }',  # a GraphQLError the resolver raised: the app's answer
+        "{ hello }",
+    ],
+)
+def test_query_errors_and_graphql_errors_are_not_reported(
+    receiver: Receiver, all_vendors: Dict[str, Any], query: str
+) -> None:
+    bare = bare_answer(query)
+    reports = start(receiver, all_vendors)
+    with django_server(WITH_DJANGO) as url:
+        response = post(url + "/graphql", query)
+    assert (response.status_code, response.json()) == bare
+    reports.none()
+
+
+@pytest.mark.parametrize("middleware", [WITH_DJANGO, AUTH], ids=["django-middleware", "alone"])
+def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
+    receiver: Receiver, all_vendors: Dict[str, Any], middleware: List[str]
+) -> None:
+    reports = start(receiver, all_vendors, storm_limit=1000)
+    count = 30
+    query = "query Status($id: String!) { order(id: $id) { status } }"
+
+    def request(i: int) -> Dict[str, Any]:
+        body = {"query": query, "variables": {"id": f"o-{i}"}}
+        return {"json": body, "headers": {"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"}}
+
+    with django_server(middleware) as url:
+        responses = post_concurrently(url + "/graphql", count, request)
+    assert [r.status_code for r in responses] == [200] * count
+
+    events = reports.settle()
+    assert len(events) == count
+    seen = []
+    for event in events:
+        assert event.person is not None and event.request is not None
+        number = event.request.headers["X-Request-Id"].split("-", 1)[1]
+        seen.append(number)
+        assert event.person.id == f"user-{number}"
+        assert [b.message for b in event.breadcrumbs] == [
+            f"order o-{number} opened by user-{number}"
+        ]
+        assert event.exceptions[0].message == f"no status for order o-{number} of user-{number}"
+    assert sorted(seen) == sorted(str(i) for i in range(count))
+    for vendor in VENDORS:
+        for payload in reports.payloads(vendor):
+            number = vendor_request(vendor, payload)["headers"]["X-Request-Id"].split("-", 1)[1]
+            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+
+
+def test_schema_execute_outside_a_request_reports_without_one(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    reports = start(receiver, all_vendors)
+    result = schema.execute(CHECKOUT, variables=USER_VARIABLES, middleware=[ErrorwireMiddleware()])
+    assert result.errors and result.errors[0].path == ["checkout"]
+    event, payloads = reports.one()
+    assert event.request is None and event.framework is None
+    assert vendor_context("rollbar", payloads["rollbar"]) == "Checkout: checkout"
+
+
+class AsyncQuery(graphene.ObjectType):
+    stock = graphene.Int(sku=graphene.String())
+
+    async def resolve_stock(root: Any, info: Any, sku: str) -> int:
+        await asyncio.sleep(0)
+        raise LookupError(f"sku {sku} unknown")
+
+
+def test_an_async_resolver_error_under_execute_async(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    reports = start(receiver, all_vendors)
+    async_schema = graphene.Schema(query=AsyncQuery)
+    result = asyncio.run(
+        async_schema.execute_async('{ stock(sku: "X1") }', middleware=[ErrorwireMiddleware()])
+    )
+    assert result.errors and result.errors[0].message == "sku X1 unknown"
+    _, payloads = reports.one()
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["LookupError"]
+    assert vendor_context("rollbar", payloads["rollbar"]) == "anonymous query: stock"

@@ -1,0 +1,26 @@
+"""example_apps/graphene_app.py (a plain WSGI view) under a threaded WSGI server: each
+failing resolver reported once, inside the WSGI middleware's request."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from integrations.graphql_examples import assert_demo_reports, load_example, send_demo_requests
+from receiver import Receiver
+from reports import start, vendor_request
+from threaded_servers import serving, wsgiref_server
+
+
+def test_every_failing_resolver_of_the_example_is_reported_once(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    reports = start(receiver, all_vendors)
+    example = load_example("graphene_app")
+    with serving(wsgiref_server(example.app)) as url:
+        answers = send_demo_requests(example, url)
+    assert_demo_reports(reports, answers)
+    assert {e.framework for e in reports.events} == {"wsgi"}  # the WSGI middleware's request
+    for payload in reports.payloads("rollbar"):
+        request = vendor_request("rollbar", payload)
+        assert request["url"] == url + "/graphql"
+        assert "query" in request["json"]  # the body the view read, kept by the middleware
