@@ -121,6 +121,9 @@ class Served:
             with contextlib.suppress(httpx.TransportError, ValueError):
                 new |= self.serving_pids(at_least=1, timeout=START_TIMEOUT) - old
         assert len(new) >= count, f"no new workers after reload: {new}\n{self.output()}"
+        # A rolling reload (uvicorn) still has an old worker serving for a moment.
+        while _alive(old) and time.monotonic() < deadline:
+            time.sleep(0.05)
         return new
 
     def get(self, path: str, **params: str) -> httpx.Response:
@@ -180,6 +183,15 @@ def _processes(pids: Iterable[int]) -> List[psutil.Process]:
         with contextlib.suppress(psutil.NoSuchProcess):
             found.append(psutil.Process(pid))
     return found
+
+
+def _alive(pids: Iterable[int]) -> List[psutil.Process]:
+    alive = []
+    for process in _processes(pids):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+    return alive
 
 
 def tokens(prefix: str, count: int) -> List[str]:
