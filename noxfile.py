@@ -11,7 +11,7 @@ import os
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests", "tests_strawberry_latest", "lint", "typing"]
+nox.options.sessions = ["tests", "tests_strawberry_latest", "servers", "lint", "typing"]
 nox.options.reuse_existing_virtualenvs = True
 
 TEST_DEPS = [
