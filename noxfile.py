@@ -1,6 +1,6 @@
 """Sessions: tests (framework matrix), servers, lint, typing, demo, bench.
 
-nox -s tests     # every test, oldest and newest supported frameworks
+nox              # every default session: tests (framework matrix), servers, lint, typing
 nox -s demo      # example apps -> local inbox, prints what arrived
 """
 
