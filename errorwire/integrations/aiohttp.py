@@ -36,7 +36,7 @@ from errorwire.core.context import (
     mark_request,
 )
 from errorwire.core.event import DeferredRequest, Request, UploadedFile
-from errorwire.core.request import BodyCopy, build_request, parse_cookies
+from errorwire.core.request import BodyCopy, build_request, parse_cookies, stream_size
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi import current_client, report_unhandled
 
@@ -177,14 +177,9 @@ def _body_fields(request: web.Request, limit: int) -> Dict[str, Any]:
 
 
 def _upload(field: web.FileField) -> UploadedFile:
-    size: Optional[int] = None
-    try:  # the spooled file's size, its position restored (never its contents)
-        position = field.file.tell()
-        field.file.seek(0, 2)
-        size = int(field.file.tell())
-        field.file.seek(position)
-    except (AttributeError, OSError, ValueError):
-        pass
     return UploadedFile(
-        field=field.name, filename=field.filename, size=size, content_type=field.content_type
+        field=field.name,
+        filename=field.filename,
+        size=stream_size(field.file),
+        content_type=field.content_type,
     )

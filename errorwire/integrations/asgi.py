@@ -16,6 +16,7 @@ from typing import (
     Any,
     Dict,
     List,
+    Mapping,
     Optional,
     Sequence,
     Set,
@@ -254,7 +255,7 @@ class RequestCapture:
 
     def build_now(self) -> Request:
         scope = self.scope
-        headers = _headers(scope.get("headers") or ())
+        headers = header_map(scope.get("headers") or ())
         client = scope.get("client")
         capture = scope.get(BODY_KEY)
         body = capture.request_fields() if isinstance(capture, BodyCapture) else {}
@@ -267,20 +268,24 @@ class RequestCapture:
             **body,
             peer=str(client[0]) if client else None,
             route=self.route(),
-            route_params=_plain(scope.get("path_params") or {}),
+            route_params=plain_params(scope.get("path_params") or {}),
             ip_headers=self.ip_headers,
         )
 
     def person(self) -> Optional[Person]:
-        """Starlette's ``AuthenticationMiddleware`` puts the user at ``scope["user"]``."""
-        user = self.scope.get("user")
-        if user is None or getattr(user, "is_authenticated", False) is not True:
-            return None
-        identity = _attribute(user, "id") or _attribute(user, "identity")
-        name = _attribute(user, "display_name") or _attribute(user, "username")
-        if not (identity or name):
-            return None
-        return Person(id=identity or name, username=name, email=_attribute(user, "email"))
+        return scope_person(self.scope)
+
+
+def scope_person(scope: Mapping[str, Any]) -> Optional[Person]:
+    """The user Starlette's ``AuthenticationMiddleware`` put at ``scope["user"]``."""
+    user = scope.get("user")
+    if user is None or getattr(user, "is_authenticated", False) is not True:
+        return None
+    identity = _attribute(user, "id") or _attribute(user, "identity")
+    name = _attribute(user, "display_name") or _attribute(user, "username")
+    if not (identity or name):
+        return None
+    return Person(id=identity or name, username=name, email=_attribute(user, "email"))
 
 
 def _body_limit() -> int:
@@ -295,7 +300,7 @@ def _raw_header(scope: ASGIScope, name: bytes) -> Optional[str]:
     return None
 
 
-def _headers(raw: Any) -> Dict[str, str]:
+def header_map(raw: Any) -> Dict[str, str]:
     """ASGI header pairs -> lower-cased names; repeated headers joined as HTTP allows."""
     headers: Dict[str, List[str]] = {}
     for name, value in raw:
@@ -304,7 +309,7 @@ def _headers(raw: Any) -> Dict[str, str]:
     return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in headers.items()}
 
 
-def _plain(params: Any) -> Dict[str, Any]:
+def plain_params(params: Any) -> Dict[str, Any]:
     return {
         str(k): v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
         for k, v in dict(params).items()

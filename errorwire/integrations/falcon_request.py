@@ -62,7 +62,7 @@ def _request_block(req: Any, store: Dict[str, Any]) -> Request:
     Falcon's, and only lives as long as the request."""
     client = current_client()
     raw_headers = store.get("headers") if "wsgi.input" not in store else None
-    headers = asgi._headers(raw_headers) if raw_headers is not None else environ_headers(store)
+    headers = asgi.header_map(raw_headers) if raw_headers is not None else environ_headers(store)
     fields: Dict[str, Any] = {}
     capture = store.get(ENVIRON_KEY)
     if isinstance(capture, BodyCapture):
@@ -79,7 +79,7 @@ def _request_block(req: Any, store: Dict[str, Any]) -> Request:
         cookies=parse_cookies(header(headers, "cookie")),
         peer=getattr(req, "remote_addr", None),
         route=template if isinstance(template, str) else None,
-        route_params=asgi._plain(params) if params else None,
+        route_params=asgi.plain_params(params) if params else None,
         ip_headers=client.options.client_ip_headers if client else DEFAULT_IP_HEADERS,
         **fields,
     )

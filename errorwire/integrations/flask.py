@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sys
 from types import GeneratorType
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional
 
 try:
     import flask
@@ -42,7 +42,8 @@ from errorwire.core.context import (
     enter_request,
     mark_request,
 )
-from errorwire.core.event import DeferredRequest, Person, UploadedFile
+from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.request import uploads_of
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi import (
     END_OF_BODY,
@@ -257,7 +258,7 @@ def deferred_request(request: flask.Request) -> DeferredRequest:
         if "form" in parsed:
             fields["form"] = _multi_dict(parsed["form"])
         if "files" in parsed:
-            fields["files"] = _uploads(parsed["files"])
+            fields["files"] = uploads_of(parsed["files"])
     return deferred_from_environ(request.environ, **fields)
 
 
@@ -296,30 +297,6 @@ def _multi_dict(data: Any) -> Dict[str, Any]:
     }
 
 
-def _uploads(files: Any) -> List[UploadedFile]:
-    found = []
-    for field, storage in files.items(multi=True):
-        found.append(
-            UploadedFile(
-                field=field,
-                filename=storage.filename,
-                size=_stream_size(storage.stream),
-                content_type=storage.content_type,
-            )
-        )
-    return found
-
-
-def _stream_size(stream: Any) -> Optional[int]:
-    """The size of a spooled upload, without reading it (the position is restored)."""
-    try:
-        position = stream.tell()
-        stream.seek(0, 2)
-        size = int(stream.tell())
-        stream.seek(position)
-    except (AttributeError, OSError, ValueError):
-        return None
-    return size
 
 
 def _plain(value: Any) -> Any:

@@ -20,7 +20,7 @@ quart-auth's ``current_user`` becomes the person. Options come from
 from __future__ import annotations
 
 import sys
-from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional, cast
+from typing import Any, Awaitable, Callable, Dict, MutableMapping, Optional, cast
 
 try:
     import quart
@@ -32,9 +32,10 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from errorwire import api
 from errorwire.core.context import Scope, current_scope, use_scope
-from errorwire.core.event import DeferredRequest, Person, UploadedFile
-from errorwire.core.request import BodyCopy, build_request, parse_cookies
+from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.request import BodyCopy, build_request, parse_cookies, uploads_of
 from errorwire.core.safety import swallow
+from errorwire.integrations.asgi import header_map
 from errorwire.integrations.wsgi import init_from, report_unhandled
 
 __all__ = ["Errorwire", "QuartASGIMiddleware"]
@@ -113,7 +114,7 @@ class RequestReader:
     def deferred(self) -> DeferredRequest:
         scope = self.scope
         client = api.get_client()
-        headers = _headers(scope.get("headers") or ())
+        headers = header_map(scope.get("headers") or ())
         query = _text(scope.get("query_string"))
         peer = scope.get("client")
         fields: Dict[str, Any] = {
@@ -183,7 +184,7 @@ def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
             key: values[0] if len(values) == 1 else values
             for key, values in form.to_dict(flat=False).items()
         }
-        fields["files"] = _uploads(getattr(request, "_files", None))
+        fields["files"] = uploads_of(getattr(request, "_files", None))
     cached = getattr(request, "_cached_json", None) or {}
     body = getattr(request, "body", None)
     parsed = any(value is not Ellipsis for value in cached.values())
@@ -195,30 +196,6 @@ def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
     return fields
 
 
-def _uploads(files: Any) -> List[UploadedFile]:
-    found = []
-    for field, storage in files.items(multi=True) if files is not None else ():
-        found.append(
-            UploadedFile(
-                field=field,
-                filename=storage.filename,
-                size=_stream_size(storage.stream),
-                content_type=storage.content_type,
-            )
-        )
-    return found
-
-
-def _stream_size(stream: Any) -> Optional[int]:
-    """The size of a spooled upload, without reading it (the position is restored)."""
-    try:
-        position = stream.tell()
-        stream.seek(0, 2)
-        size = int(stream.tell())
-        stream.seek(position)
-    except (AttributeError, OSError, ValueError):
-        return None
-    return size
 
 
 def _person() -> Optional[Person]:
@@ -261,12 +238,6 @@ def _url(scope: MutableMapping[str, Any], headers: Dict[str, str], query: str) -
     return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
 
 
-def _headers(raw: Any) -> Dict[str, str]:
-    """ASGI header pairs -> lower-cased names; repeated headers joined as HTTP allows."""
-    headers: Dict[str, List[str]] = {}
-    for name, value in raw:
-        headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
-    return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in headers.items()}
 
 
 def _text(raw: Any) -> str:
