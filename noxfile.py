@@ -1,6 +1,6 @@
-"""Sessions: tests (framework matrix), lint, typing, demo, bench.
+"""Sessions: tests (framework matrix), servers, lint, typing, demo, bench.
 
-nox -s tests     # every test, oldest and newest supported frameworks
+nox              # every default session: tests (framework matrix), servers, lint, typing
 nox -s demo      # example apps -> local inbox, prints what arrived
 """
 
@@ -11,7 +11,7 @@ import os
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests", "tests_strawberry_latest", "lint", "typing"]
+nox.options.sessions = ["tests", "tests_strawberry_latest", "servers", "lint", "typing"]
 nox.options.reuse_existing_virtualenvs = True
 
 TEST_DEPS = [
@@ -26,6 +26,7 @@ TEST_DEPS = [
     "python-multipart>=0.0.9",  # Starlette/FastAPI form parsing (upload tests)
     "jinja2>=3.1",  # Starlette/FastAPI template routes
     "playwright>=1.40",  # inbox browser test; drives the system Chromium (no browser download)
+    "websockets>=12",  # Quart websocket test: uvicorn's websocket server and the client
 ]
 FRAMEWORKS = {
     "oldest": [
@@ -37,6 +38,15 @@ FRAMEWORKS = {
         "strawberry-graphql==0.220.*",
         "graphene==3.3.*",
         "graphene-django==3.2.0",
+        "aiohttp==3.9.*",
+        "yarl==1.9.*",  # aiohttp 3.9 breaks on yarl >= 1.10 (its own request.url)
+        "litestar==2.9.*",
+        "sniffio",  # Litestar 2.9 imports it; anyio >= 4.12 no longer brings it
+        "falcon==3.1.*",
+        "celery==5.4.*",
+        "kombu==5.4.*",  # Celery 5.3 (kombu 5.3, redis-py 4) can hang in a prefork warm shutdown
+        "rq==1.16.*",
+        "redis==5.0.*",
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -48,16 +58,37 @@ FRAMEWORKS = {
         "strawberry-graphql",
         "graphene>=3.3",
         "graphene-django>=3.2",
+        "aiohttp",
+        "quart",
+        "quart-auth",
+        "litestar",
+        "falcon",
+        "celery",
+        "rq",
+        "redis",
     ],
+}
+SOLO = {
+    # Quart 0.18 (the last before Quart was rebuilt on Flask 3) needs blinker < 1.6, which
+    # Flask 2.3 cannot run with: its oldest version gets an environment of its own.
+    "oldest-quart": (
+        ["quart==0.18.*", "werkzeug==2.3.*", "quart-auth", "starlette"],  # starlette: schemas
+        "tests/integrations/quart",
+    ),
 }
 
 
 @nox.session
-@nox.parametrize("frameworks", list(FRAMEWORKS))
+@nox.parametrize("frameworks", [*FRAMEWORKS, *SOLO])
 def tests(session: nox.Session, frameworks: str) -> None:
     """The test suite against the oldest or newest supported framework versions."""
+    if frameworks in SOLO:
+        pins, folder = SOLO[frameworks]
+        session.install("-e", ".", *TEST_DEPS, *pins)
+        session.run("pytest", *(session.posargs or [folder]))
+        return
     session.install("-e", ".", *TEST_DEPS, *FRAMEWORKS[frameworks])
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "--ignore=tests/servers", *session.posargs)  # nox -s servers
 
 
 @nox.session
@@ -84,7 +115,9 @@ def demo(session: nox.Session) -> None:
     """Every example app fails into a local inbox; prints what arrived (--serve keeps it up)."""
     session.install(
         "-e",
-        ".[inbox,flask,django,starlette,fastapi,strawberry,graphene]",
+        ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
+        "celery,rq]",
+        "redis",
         "flask-login",
         "jinja2",
         "python-multipart",
@@ -101,3 +134,25 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench.py", *session.posargs)
     if not session.posargs and os.path.exists("benchmarks/bench_cap.py"):
         session.run("python", "benchmarks/bench_cap.py")
+
+
+SERVERS = [
+    "gunicorn>=21",
+    "uvicorn>=0.23",
+    "hypercorn>=0.16",
+    "waitress>=2.1",
+    "daphne>=4",
+    "psutil>=5.9",  # which worker process holds the connection a report arrived on
+]
+
+
+@nox.session
+def servers(session: nox.Session) -> None:
+    """The apps under real servers (gunicorn, uvicorn, hypercorn, waitress, daphne, uWSGI)."""
+    session.install("-e", ".", *TEST_DEPS, *FRAMEWORKS["newest"], *SERVERS)
+    # uWSGI compiles from source (gcc, Python headers); if it cannot, its tests skip saying why.
+    try:
+        session.install("uwsgi>=2.0.22")
+    except nox.command.CommandFailed:
+        session.warn("uWSGI did not build; its tests skip")
+    session.run("pytest", "tests/servers", *session.posargs)

@@ -13,9 +13,11 @@ import tempfile
 from typing import Any, Callable, Dict, Optional
 
 FRAMEWORKS = ("flask", "django", "starlette")
-VARIANTS = ("bare", "floor", "errorwire", "sentry", "rollbar", "bugsnag")
+VARIANTS = ("bare", "floor", "errorwire", "errorwire-locals", "sentry", "rollbar", "bugsnag")
 """``floor``: a middleware that only calls the app, added where errorwire's goes. No
-integration can cost less; its ratio shows what the driver lets any layer keep."""
+integration can cost less; its ratio shows what the driver lets any layer keep.
+``errorwire-locals``: errorwire with ``include_locals=True``."""
+ERRORWIRE = ("errorwire", "errorwire-locals")
 ROLLBAR_TOKEN = "a" * 32
 BUGSNAG_KEY = "b" * 32
 
@@ -68,10 +70,11 @@ def setup_reporter(variant: str, framework: str, sink: str, storm_control: bool 
     (the error-path measurement: errorwire's storm shortcut must not flatter it).
     """
     logging.getLogger("errorwire").setLevel(logging.ERROR)
-    if variant == "errorwire":
+    if variant in ERRORWIRE:
         import errorwire
 
         errorwire.init(
+            include_locals=variant == "errorwire-locals",
             rollbar=errorwire.Rollbar(access_token=ROLLBAR_TOKEN, endpoint=f"{sink}/api/1/item/"),
             raygun=errorwire.Raygun(api_key="raygun", endpoint=f"{sink}/entries"),
             bugsnag=errorwire.Bugsnag(api_key=BUGSNAG_KEY, endpoint=f"{sink}/bugsnag/"),
@@ -115,7 +118,7 @@ def flask_app(variant: str) -> Any:
         fail()
         return "unreachable"
 
-    if variant == "errorwire":
+    if variant in ERRORWIRE:
         from errorwire.integrations.flask import Errorwire
 
         Errorwire(app)
@@ -150,6 +153,7 @@ def django_app(variant: str) -> Any:
         "bare": [],
         "floor": ["apps.EmptyDjangoMiddleware"],
         "errorwire": ["errorwire.integrations.django.ErrorwireMiddleware"],
+        "errorwire-locals": ["errorwire.integrations.django.ErrorwireMiddleware"],
         "sentry": [],
         "rollbar": ["rollbar.contrib.django.middleware.RollbarNotifierMiddleware"],
         "bugsnag": ["bugsnag.django.middleware.BugsnagMiddleware"],
@@ -194,7 +198,7 @@ def starlette_app(variant: str) -> Any:
         return PlainTextResponse("unreachable")
 
     app = Starlette(routes=[Route("/ok", ok), Route("/error", error)])
-    if variant == "errorwire":
+    if variant in ERRORWIRE:
         from errorwire.integrations.starlette import ErrorwireMiddleware
 
         app.add_middleware(ErrorwireMiddleware)

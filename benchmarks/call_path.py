@@ -18,24 +18,14 @@ import argparse
 import asyncio
 import contextlib
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any, List, Optional, Set, Tuple
+
+from instructions import accepting_sink
 
 Edge = Tuple[str, str]
 
 
-class _Sink(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 class PathRecorder:
@@ -72,9 +62,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     import errorwire
     from errorwire.integrations.starlette import ErrorwireMiddleware
 
-    sink = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
-    threading.Thread(target=sink.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{sink.server_address[1]}"
+    base = accepting_sink()
     errorwire.init(
         rollbar=errorwire.Rollbar(access_token="t", endpoint=f"{base}/api/1/item/"),
         raygun=errorwire.Raygun(api_key="k", endpoint=f"{base}/entries"),
@@ -121,7 +109,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         asyncio.run(one_request())
     finally:
         sys.setprofile(None)
-    sink.shutdown()
     modules = {m for edge in recorder.edges for m in edge}
     if args.list:
         for caller, callee in recorder.edges:

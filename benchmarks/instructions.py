@@ -5,8 +5,9 @@ instruction counts do not. Each (framework, variant, path) runs twice under
 ``valgrind --tool=cachegrind`` with the same hash seed, ``SHORT`` and ``LONG``
 requests after the same warm-up; the difference divided by ``LONG - SHORT`` is
 the cost of one request, start-up cancelled out. Garbage collection is frozen
-after the warm-up and errorwire's queue flushed (its worker renders nothing
-inside the measured requests), so the numbers are the request thread's own.
+after the warm-up and errorwire's queue flushed into a local sink that accepts
+everything (its worker renders and sends nothing inside the measured requests),
+so the numbers are the request thread's own.
 ``/error`` comes after 300 failures of the same error: errorwire's storm control
 counts it without building a report, the path of an error burst. ``floor`` is
 what a middleware that only calls the app adds (benchmarks/apps.py): no
@@ -25,18 +26,43 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, List
 
 HERE = Path(__file__).resolve().parent
 SHORT, LONG, WARMUP = 100, 1600, 300
-UNREACHABLE_SINK = "http://127.0.0.1:9"
-"""Reports are built and queued, never sent: sending is the worker's, not the request's."""
+OVER_FLOOR_TARGET = 4000
+"""Instructions errorwire may add per happy-path request beyond the floor variant's."""
+
+
+class _Accepting(BaseHTTPRequestHandler):
+    """A vendor that takes every report at once. An unreachable one kept the worker
+    retrying (with backoff) through the measured requests, and its retries were
+    counted as theirs, differently from run to run."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def accepting_sink() -> str:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Accepting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def run_requests(framework: str, variant: str, path: str, count: int) -> None:
@@ -45,14 +71,15 @@ def run_requests(framework: str, variant: str, path: str, count: int) -> None:
     from apps import BUILDERS, setup_reporter
     from runner import asgi_call, wsgi_caller
 
-    setup_reporter(variant, framework, UNREACHABLE_SINK)
+    setup_reporter(variant, framework, accepting_sink())
     app = BUILDERS[framework](variant)
 
     def settle() -> None:
         if variant == "errorwire":
             import errorwire
 
-            errorwire.flush(5.0)
+            if not errorwire.flush(30.0):
+                raise RuntimeError("errorwire's queue did not drain before the measured requests")
         gc.collect()
         gc.freeze()
 
@@ -110,12 +137,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("frameworks", nargs="*", default=["flask", "django", "starlette"])
     parser.add_argument("--paths", nargs="*", default=["/ok", "/error"])
+    parser.add_argument(
+        "--json", help="also write the counts here (nox -s bench puts them in RESULTS.md)"
+    )
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         print("valgrind is not installed", file=sys.stderr)
         return 2
-    print("| framework | path | bare | floor | errorwire | added | errorwire / bare |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| framework | path | bare | floor | errorwire | added | over floor (target <= "
+        f"{OVER_FLOOR_TARGET:,}) | errorwire / bare |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    rows = []
     for framework in args.frameworks:
         for path in args.paths:
             counts: Dict[str, int] = {}
@@ -123,8 +157,14 @@ def main() -> int:
                 counts[variant] = per_request(framework, variant, path)
             bare, floor, ours = counts["bare"], counts["floor"], counts["errorwire"]
             cells: List[str] = [framework, path, f"{bare:,}", f"{floor - bare:+,}"]
-            cells += [f"{ours:,}", f"{ours - bare:+,}", f"{ours / bare:.3f}"]
+            cells += [f"{ours:,}", f"{ours - bare:+,}", f"{ours - floor:+,}", f"{ours / bare:.3f}"]
             print("| " + " | ".join(cells) + " |", flush=True)
+            rows.append({"framework": framework, "path": path, **counts})
+    if args.json:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+        ).stdout.strip()
+        Path(args.json).write_text(json.dumps({"commit": commit, "rows": rows}, indent=2) + "\n")
     return 0
 
 

@@ -243,7 +243,7 @@ def handle(subject: Subject, command: Dict[str, Any]) -> Dict[str, Any]:
 def flush(variant: str, timeout: float) -> Dict[str, Any]:
     start = time.perf_counter()
     result: Dict[str, Any] = {}
-    if variant == "errorwire":
+    if variant.startswith("errorwire"):
         import errorwire
 
         result["flushed"] = errorwire.flush(timeout)

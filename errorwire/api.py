@@ -6,7 +6,7 @@ import atexit
 import threading
 from typing import Any, Dict, Mapping, Optional
 
-from errorwire.core import breadcrumbs, context
+from errorwire.core import breadcrumbs, context, exit_signal
 from errorwire.core.client import Client
 from errorwire.core.config import Options
 from errorwire.integrations import excepthooks
@@ -29,6 +29,7 @@ def init(**options: Any) -> Client:
     excepthooks.configure(new.options.excepthooks)
     if old is not None:
         old.close(timeout=0.5)
+    exit_signal.install(_flush_then_close, new.options.shutdown_timeout)
     return new
 
 
@@ -122,6 +123,15 @@ def _shutdown() -> None:
     client = _client
     if client is not None:
         client.close()
+
+
+def _flush_then_close() -> None:
+    """At SIGTERM: a close that ``atexit`` already began may be the one interrupted, so
+    wait for the queue itself rather than only closing."""
+    client = _client
+    if client is not None:
+        client.flush(client.options.shutdown_timeout)
+        client.close(timeout=0.0)
 
 
 atexit.register(_shutdown)

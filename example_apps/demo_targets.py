@@ -22,7 +22,18 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from errorwire.inbox import serve_in_thread
 
-FRAMEWORKS = ("flask", "django", "starlette", "fastapi", "strawberry", "graphene")
+FRAMEWORKS = (
+    "flask",
+    "django",
+    "starlette",
+    "fastapi",
+    "aiohttp",
+    "quart",
+    "strawberry",
+    "graphene",
+    "litestar",
+    "falcon",
+)
 Request = Tuple[str, str, Any]
 SKIPPED_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static", "/admin")
 POST_BODY = {"name": "demo", "quantity": 2}
@@ -33,12 +44,14 @@ PARAMETER = re.compile(r"<(?:[^<>:]+:)?[^<>]+>|\{[^{}]+\}")
 class Target:
     framework: str
     kind: str
-    """"wsgi" or "asgi"."""
+    """"wsgi", "asgi" or "aiohttp" (aiohttp's own runner)."""
     app: Any
     source: str
     requests: List[Request] = field(default_factory=list)
 
     def serve(self) -> Tuple[str, Callable[[], None]]:
+        if self.kind == "aiohttp":
+            return serve_aiohttp(self.app)
         return serve_wsgi(self.app) if self.kind == "wsgi" else serve_asgi(self.app)
 
 
@@ -75,6 +88,34 @@ def serve_asgi(app: Any) -> Tuple[str, Callable[[], None]]:
     return url, stop
 
 
+def serve_aiohttp(app: Any) -> Tuple[str, Callable[[], None]]:
+    """aiohttp's own runner on 127.0.0.1, its event loop in a thread."""
+    import asyncio
+
+    from aiohttp import web
+
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app, access_log=None)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    port = runner.addresses[0][1]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+    return f"http://127.0.0.1:{port}", stop
+
+
+KINDS = {"flask": "wsgi", "aiohttp": "aiohttp", "falcon": "wsgi"}
+"""How each framework's app is served (the others are ASGI)."""
+
+
 # -- loading -----------------------------------------------------------------------------
 
 
@@ -93,7 +134,7 @@ def load(framework: str, folder: Path) -> Optional[Target]:
             return _example_django()
         if (folder / f"{framework}_app.py").is_file():
             module = importlib.import_module(f"{framework}_app")
-            kind = getattr(module, "DEMO_KIND", "wsgi" if framework == "flask" else "asgi")
+            kind = getattr(module, "DEMO_KIND", KINDS.get(framework, "asgi"))
             app = module.app
             requests = getattr(module, "DEMO_REQUESTS", None) or discover(framework, app)
             return Target(framework, kind, app, f"example_apps/{framework}_app.py", list(requests))

@@ -6,10 +6,11 @@ Starts the inbox (errorwire.inbox) on 127.0.0.1, points Rollbar, Raygun and
 Bugsnag at it through the environment (``*_ACCESS_TOKEN`` / ``*_API_KEY`` and
 ``*_ENDPOINT``), serves each framework's example app on 127.0.0.1 (WSGI apps
 under wsgiref, ASGI apps under uvicorn), sends it requests that fail in
-different ways, flushes, and prints one row per report that arrived and a
-framework x vendor table. Then runs example_apps/nightly_job.py, a script that
-dies of an uncaught exception (``demo_script.py``). Exits 1 if any cell of either
-table is empty.
+different ways, runs real Celery and RQ workers on a Redis of its own (demo_jobs.py;
+left out, saying why, without ``redis-server`` on PATH), flushes, and prints one row
+per report that arrived and a framework x vendor table. Then runs
+example_apps/nightly_job.py, a script that dies of an uncaught exception
+(``demo_script.py``). Exits 1 if any cell of either table is empty.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any, Dict, List, Optional
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import demo_jobs  # noqa: E402
 import demo_script  # noqa: E402
 import demo_targets  # noqa: E402
 
@@ -179,12 +181,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         for target in targets:
             print(f"  {target.framework:<9} app: {target.source}")
         served = drive(targets)
+        jobs_ran = demo_jobs.run_all()  # Celery and RQ workers, if Redis is here
+        served.update({f"worker:{fw}": fw for fw in jobs_ran})
         delivered = errorwire.flush(timeout=20.0)
     reports = arrived(inbox, after_id)
     print(f"\n{len(reports)} reports arrived (flush {'complete' if delivered else 'TIMED OUT'}):\n")
     print_reports(reports, served)
     empty = print_matrix(
-        reports, served, [t.framework for t in targets] or list(demo_targets.FRAMEWORKS)
+        reports,
+        served,
+        ([t.framework for t in targets] or list(demo_targets.FRAMEWORKS)) + jobs_ran,
     )
     missing = [fw for fw in demo_targets.FRAMEWORKS if fw not in {t.framework for t in targets}]
     script_ok = demo_script.run(inbox)
@@ -192,6 +198,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("\nthe apps' own log:\n" + "\n".join(logs.getvalue().splitlines()[-80:]))
     for fw in missing:
         print(f"no app could be loaded for {fw}")
+    if not jobs_ran:
+        print(f"celery and rq were not run: {demo_jobs.missing()}")
     print(
         f"\nInbox: {inbox.url}/   errorwire stats: {json.dumps(errorwire.stats().get('transport'))}"
     )

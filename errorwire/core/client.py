@@ -21,6 +21,7 @@ from errorwire.core.config import Options
 from errorwire.core.context import current_scope
 from errorwire.core.counters import Counters
 from errorwire.core.event import DeferredRequest, Event, Person
+from errorwire.core.frame_variables import LocalsTaker
 from errorwire.core.grouping import grouping_key
 from errorwire.core.hooks import run_event_hook
 from errorwire.core.identity import quick_identity
@@ -160,7 +161,8 @@ class Client:
         event = self._new_event(level or "error", extra, fingerprint)
         event.handled = handled
         event.severity_reason = "handledException" if handled else "unhandledException"
-        event.exceptions = extract_chain(exc, self.project_root, lazy=True)
+        take_locals = LocalsTaker() if self.options.include_locals else None
+        event.exceptions = extract_chain(exc, self.project_root, lazy=True, take_locals=take_locals)
         known_key = self._grouping_keys.get(identity) if identity is not None else None
         event.grouping_key = known_key or grouping_key(event.exceptions)
         if identity is not None and known_key is None:

@@ -60,7 +60,8 @@ def _check_names(setting: str, value: object, *, allow_none: bool = False) -> No
 
 def _check_types(options: Options) -> None:
     """Every option of ``Options`` that is not checked by value has its type checked."""
-    for name in ("default_ignores", "scrub", "send_request_bodies", "sync", "log_breadcrumbs"):
+    flags = ("default_ignores", "scrub", "send_request_bodies", "sync", "log_breadcrumbs")
+    for name in (*flags, "include_locals"):
         if not isinstance(getattr(options, name, False), bool):
             raise ConfigError(f"{name} must be True or False, got {getattr(options, name)!r}")
     if not isinstance(options.excepthooks, bool):
@@ -249,6 +250,8 @@ class Options:
     spool_dir: Optional[str] = None
     """A folder where reports that cannot be delivered are kept for a later process."""
     spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES
+    include_locals: bool = False
+    """Send the arguments and local variables of in-project frames (safe reprs, scrubbed)."""
 
     vendors: Tuple[VendorSettings, ...] = field(init=False, default=())
 

@@ -34,6 +34,40 @@ def new_event_id() -> str:
 
 
 @dataclass
+class Snapshot:
+    """A container value of a frame variable (``include_locals``), as the request thread
+    saw it: bounded, its items snapshots too. A snapshot that is a ``str`` is a leaf: the
+    value's safe repr (``core.variables``)."""
+
+    kind: str
+    """``list``, ``tuple``, ``set``, ``frozenset`` or ``dict`` (how it is rendered)."""
+    items: List[Any] = field(default_factory=list)
+    """Snapshots; for a ``dict``, ``(key, value)`` pairs of snapshots."""
+    type_name: Optional[str] = None
+    """A subclass's name (``OrderedDict``), rendered ``OrderedDict({...})``."""
+    more: int = 0
+    """Items left out (past the bound)."""
+
+
+@dataclass
+class FrameVariables:
+    """A frame's arguments and local variables (``include_locals``): names to snapshots
+    (a ``str`` safe repr, or a ``Snapshot``), taken on the request thread."""
+
+    args: Dict[str, Any] = field(default_factory=dict)
+    """Positional parameters, in order."""
+    varargs_name: Optional[str] = None
+    varargs: List[Any] = field(default_factory=list)
+    """The values of ``*args``."""
+    kwargs: Dict[str, Any] = field(default_factory=dict)
+    """Keyword-only parameters, then the entries of ``**kwargs``."""
+    locals: Dict[str, Any] = field(default_factory=dict)
+    """Every other local variable."""
+    omitted: int = 0
+    """Variables left out (past the per-frame bound)."""
+
+
+@dataclass
 class Frame:
     """One stack frame. Lists of frames are ordered oldest call first."""
 
@@ -54,6 +88,8 @@ class Frame:
     pre_context: List[str] = field(default_factory=list)
     post_context: List[str] = field(default_factory=list)
     in_project: bool = False
+    variables: Optional[FrameVariables] = None
+    """Arguments and locals (``include_locals``, in-project frames only)."""
     code_location: Optional[Tuple[Any, int]] = field(default=None, repr=False, compare=False)
     """(code object, ``tb_lasti``) until the worker turns it into columns: decoding
     ``co_positions`` costs ~10 µs a frame, too slow for the request thread. A code
@@ -85,6 +121,11 @@ class ExceptionInfo:
     )
     """Frames not yet made into ``frames`` (``stacktrace.build_frames``, on the worker);
     None once they are. Code objects and line numbers only: no frame, no locals."""
+    frame_variables: Optional[Dict[int, FrameVariables]] = field(
+        default=None, repr=False, compare=False
+    )
+    """``include_locals``: the variables of frames (by index in ``frames``) not yet set on
+    them (``stacktrace.build_frames``); None once they are."""
 
     def frame_keys(self) -> List[Tuple[str, Optional[str], bool]]:
         """(filename, function, in_project) of each frame, built or not (for grouping)."""

@@ -7,7 +7,7 @@ these, and only when an error is being reported (never on the happy path).
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qs
 
 from errorwire.core.event import Request, UploadedFile
@@ -168,3 +168,31 @@ def parse_cookies(header: Optional[str]) -> Dict[str, str]:
         if sep and name:
             cookies[name] = value
     return cookies
+
+
+def stream_size(stream: Any) -> Optional[int]:
+    """The size of a spooled upload, without reading it (the position is restored)."""
+    try:
+        position = stream.tell()
+        stream.seek(0, 2)
+        size = int(stream.tell())
+        stream.seek(position)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return size
+
+
+def uploads_of(files: Any) -> List[UploadedFile]:
+    """Uploaded files described, never read: a multidict of werkzeug-style file storages
+    (``filename``, ``stream``, ``content_type``), as Flask and Quart parse them."""
+    if files is None:
+        return []
+    return [
+        UploadedFile(
+            field=field,
+            filename=storage.filename,
+            size=stream_size(storage.stream),
+            content_type=storage.content_type,
+        )
+        for field, storage in files.items(multi=True)
+    ]

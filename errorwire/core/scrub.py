@@ -24,6 +24,7 @@ from urllib.parse import quote_plus, unquote_plus
 
 from errorwire.core.config import DEFAULT_MAX_BYTES, Options
 from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Request, UploadedFile
+from errorwire.core.scrub_locals import scrub_variables
 from errorwire.core.scrub_rules import (
     FILTERED,
     KeyMatcher,
@@ -52,6 +53,7 @@ SCRUBBED_FIELDS = {
     ),
     "Breadcrumb": ("message", "category", "data"),
     "ExceptionInfo": ("message",),
+    "Frame": ("code", "pre_context", "post_context", "variables"),
 }
 """What this module rewrites; every other field of these classes is sent as it is (a test
 holds the two lists to the dataclasses, so a new field is a decision, not a leak)."""
@@ -94,11 +96,11 @@ class Scrubber:
         )
 
     def exception(self, info: ExceptionInfo, source_clean: bool = False) -> ExceptionInfo:
-        return dataclasses.replace(
-            info,
-            message=self.optional_text(info.message),
-            frames=info.frames if source_clean else [self.frame(f) for f in info.frames],
-        )
+        if source_clean:
+            frames = [self.variables_of(f) if f.variables else f for f in info.frames]
+        else:
+            frames = [self.variables_of(self.frame(f)) for f in info.frames]
+        return dataclasses.replace(info, message=self.optional_text(info.message), frames=frames)
 
     def source_is_clean(self, exceptions: List[ExceptionInfo]) -> bool:
         """Whether no source line around any frame holds anything to filter (a key or
@@ -119,6 +121,12 @@ class Scrubber:
             pre_context=[self.text(line) for line in frame.pre_context],
             post_context=[self.text(line) for line in frame.post_context],
         )
+
+    def variables_of(self, frame: Frame) -> Frame:
+        """A frame's arguments and locals (``include_locals``) scrubbed by name and value."""
+        if frame.variables is None:
+            return frame
+        return dataclasses.replace(frame, variables=scrub_variables(frame.variables, self))
 
     def breadcrumb(self, crumb: Breadcrumb) -> Breadcrumb:
         return dataclasses.replace(

@@ -15,9 +15,9 @@ import sys
 import sysconfig
 from functools import lru_cache
 from types import CodeType, FrameType, TracebackType
-from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple
 
-from errorwire.core.event import ExceptionInfo, Frame
+from errorwire.core.event import ExceptionInfo, Frame, FrameVariables
 from errorwire.core.grouping import grouping_key
 from errorwire.core.source_context import CONTEXT_LINES, add_source_context, resolve_columns
 from errorwire.core.text import module_and_name
@@ -256,6 +256,31 @@ def build_frames(chain: List[ExceptionInfo]) -> None:
         if info.frame_entries is not None:
             info.frames = to_frames(info.frame_entries)
             info.frame_entries = None
+        if info.frame_variables is not None:
+            _set_variables(info.frames, info.frame_variables)
+            info.frame_variables = None
+
+
+def _set_variables(frames: List[Frame], variables: Dict[int, FrameVariables]) -> None:
+    for index, found in variables.items():
+        if 0 <= index < len(frames):
+            frames[index].variables = found
+
+
+TakeLocals = Callable[[List[TracebackType], List[FrameEntry]], Optional[Dict[int, FrameVariables]]]
+"""Takes the variables of frames (``core.frame_variables``): called with a traceback's
+entries and the traceback objects they came from, aligned; variables by entry index."""
+
+
+def _entry_tracebacks(tb: Optional[TracebackType], omitted: int) -> List[TracebackType]:
+    """The traceback objects ``frame_entries`` made its entries of, in the same order."""
+    if omitted:
+        return _bounded_entries(tb, MAX_FRAMES)[0]
+    found = []
+    while tb is not None:
+        found.append(tb)
+        tb = tb.tb_next
+    return found
 
 
 def extract_frames(
@@ -336,6 +361,7 @@ def extract_chain(
     project_root: Optional[str],
     max_chain: int = MAX_CHAIN,
     lazy: bool = False,
+    take_locals: Optional[TakeLocals] = None,
 ) -> List[ExceptionInfo]:
     """The chain, outermost first, depth first; each link's ``parent`` indexes its parent.
 
@@ -343,6 +369,7 @@ def extract_chain(
     exceptions are kept. Iterative: a deep chain cannot hit the recursion limit.
     ``lazy``: frames stay entries (``frame_entries``) until ``build_frames``, which
     the worker calls: Frame objects cost ~1 µs each, too much for the request thread.
+    ``take_locals`` (``include_locals``) reads frame variables while the frames live.
     """
     chain: List[ExceptionInfo] = []
     seen: Set[int] = set()
@@ -355,19 +382,23 @@ def extract_chain(
             continue
         seen.add(id(current))
         type_name, module = _qualified_type(current)
-        entries, omitted = frame_entries(_TRACEBACK.__get__(current), project_root)
-        chain.append(
-            ExceptionInfo(
-                type_name=type_name,
-                module=module,
-                message=exception_message(current),
-                frames=[] if lazy else to_frames(entries),
-                relation=relation,
-                parent=parent,
-                frames_omitted=omitted,
-                frame_entries=entries if lazy else None,
-            )
+        tb = _TRACEBACK.__get__(current)
+        entries, omitted = frame_entries(tb, project_root)
+        info = ExceptionInfo(
+            type_name=type_name,
+            module=module,
+            message=exception_message(current),
+            frames=[] if lazy else to_frames(entries),
+            relation=relation,
+            parent=parent,
+            frames_omitted=omitted,
+            frame_entries=entries if lazy else None,
         )
+        if take_locals is not None:
+            info.frame_variables = take_locals(_entry_tracebacks(tb, omitted), entries)
+            if not lazy:
+                build_frames([info])
+        chain.append(info)
         index = len(chain) - 1
         room = max_chain - len(chain)
         links = list(itertools.islice(_linked(current), room))

@@ -6,7 +6,8 @@ it), wraps ``receive`` (for methods with a body) to keep a capped copy of the
 body the app reads, reports an exception that leaves the app and re-raises
 that same object. ``send`` is passed on untouched, so the status of a response
 that was already sent when an error happened is not known (it is None).
-Lifespan and other scope types pass through untouched.
+Lifespan and other scope types pass through untouched, except that the app's answer to
+a lifespan shutdown waits for the report queue (``asgi_lifespan``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import (
     Any,
     Dict,
     List,
+    Mapping,
     Optional,
     Sequence,
     Set,
@@ -33,6 +35,7 @@ from errorwire.core.request import (
 )
 from errorwire.core.safety import swallow, swallowed_error
 from errorwire.core.text import dotted_name
+from errorwire.integrations.asgi_lifespan import flushing_at_shutdown
 from errorwire.integrations.asgi_types import ASGIApp, ASGIScope, Message, Receive, Send
 
 REQUEST_TYPES = frozenset(("http", "websocket"))
@@ -57,6 +60,8 @@ class ErrorwireMiddleware:
     async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind != "http" and kind != "websocket":
+            if kind == "lifespan":
+                send = flushing_at_shutdown(send)
             await self.app(scope, receive, send)
             return
         # The origin keeps the path as it came in: mounts change root_path (and,
@@ -250,7 +255,7 @@ class RequestCapture:
 
     def build_now(self) -> Request:
         scope = self.scope
-        headers = _headers(scope.get("headers") or ())
+        headers = header_map(scope.get("headers") or ())
         client = scope.get("client")
         capture = scope.get(BODY_KEY)
         body = capture.request_fields() if isinstance(capture, BodyCapture) else {}
@@ -263,20 +268,24 @@ class RequestCapture:
             **body,
             peer=str(client[0]) if client else None,
             route=self.route(),
-            route_params=_plain(scope.get("path_params") or {}),
+            route_params=plain_params(scope.get("path_params") or {}),
             ip_headers=self.ip_headers,
         )
 
     def person(self) -> Optional[Person]:
-        """Starlette's ``AuthenticationMiddleware`` puts the user at ``scope["user"]``."""
-        user = self.scope.get("user")
-        if user is None or getattr(user, "is_authenticated", False) is not True:
-            return None
-        identity = _attribute(user, "id") or _attribute(user, "identity")
-        name = _attribute(user, "display_name") or _attribute(user, "username")
-        if not (identity or name):
-            return None
-        return Person(id=identity or name, username=name, email=_attribute(user, "email"))
+        return scope_person(self.scope)
+
+
+def scope_person(scope: Mapping[str, Any]) -> Optional[Person]:
+    """The user Starlette's ``AuthenticationMiddleware`` put at ``scope["user"]``."""
+    user = scope.get("user")
+    if user is None or getattr(user, "is_authenticated", False) is not True:
+        return None
+    identity = _attribute(user, "id") or _attribute(user, "identity")
+    name = _attribute(user, "display_name") or _attribute(user, "username")
+    if not (identity or name):
+        return None
+    return Person(id=identity or name, username=name, email=_attribute(user, "email"))
 
 
 def _body_limit() -> int:
@@ -291,7 +300,7 @@ def _raw_header(scope: ASGIScope, name: bytes) -> Optional[str]:
     return None
 
 
-def _headers(raw: Any) -> Dict[str, str]:
+def header_map(raw: Any) -> Dict[str, str]:
     """ASGI header pairs -> lower-cased names; repeated headers joined as HTTP allows."""
     headers: Dict[str, List[str]] = {}
     for name, value in raw:
@@ -300,7 +309,7 @@ def _headers(raw: Any) -> Dict[str, str]:
     return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in headers.items()}
 
 
-def _plain(params: Any) -> Dict[str, Any]:
+def plain_params(params: Any) -> Dict[str, Any]:
     return {
         str(k): v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
         for k, v in dict(params).items()

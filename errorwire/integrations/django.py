@@ -19,7 +19,7 @@ no outer wrapper ever sees one. Three hooks, no monkeypatching:
 
 The ``django.request`` log record of the same error finds it marked reported.
 ``@sensitive_post_parameters`` is honoured (those values become "[Filtered]").
-``@sensitive_variables`` needs nothing: errorwire never collects frame locals.
+``@sensitive_variables`` is honoured by ``include_locals`` (core/frame_variables.py).
 
 Sync and async capable: under ASGI it runs in the event loop (no thread hop). The
 request block and the user are read in django_request.py, only on error.

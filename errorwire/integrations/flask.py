@@ -22,11 +22,13 @@ arguments) when errorwire was not initialised before.
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
+from types import GeneratorType
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional
 
 try:
     import flask
     from flask import signals
+    from werkzeug.wsgi import ClosingIterator
 except ImportError as exc:  # pragma: no cover - exercised without Flask installed
     raise ImportError(
         "errorwire.integrations.flask needs Flask: pip install errorwire[flask]"
@@ -40,7 +42,8 @@ from errorwire.core.context import (
     enter_request,
     mark_request,
 )
-from errorwire.core.event import DeferredRequest, Person, UploadedFile
+from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.request import uploads_of
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi import (
     END_OF_BODY,
@@ -141,18 +144,49 @@ class FlaskWSGIMiddleware:
         except Exception as exc:  # teardown: Flask's request context is already gone
             report_in(_in_request(environ, self.flask_app), exc, status=500)
             raise
-        if is_plain_body(result, environ):  # send_file hands back the server's file wrapper
+        if result.__class__ is ClosingIterator:  # Werkzeug's, for almost every response
+            if _cannot_fail(result):
+                return result
+        elif is_plain_body(result, environ):  # send_file hands back the server's file wrapper
             return result
-        return FlaskResponseBody(result, mark_request((FLASK, environ, self.flask_app)))
+        return FlaskResponseBody(result, environ, self.flask_app)
+
+
+def _cannot_fail(result: Any) -> bool:
+    """A response built from a list (``return "text"``, ``jsonify``, templates: almost every
+    response), with no ``call_on_close`` callback: nothing raises while the server iterates
+    and closes Werkzeug's ``ClosingIterator`` of it, so it needs no wrapper (the wrapper and
+    its generator were most of what errorwire added to a Flask request)."""
+    callbacks = getattr(result, "_callbacks", None)  # [iter_encoded().close,] response.close
+    if not callbacks or len(callbacks) > 2:
+        return False
+    first = getattr(callbacks[0], "__self__", None)
+    if len(callbacks) == 2 and first.__class__ is not GeneratorType:
+        return False
+    response = getattr(callbacks[-1], "__self__", None)
+    body = getattr(response, "response", None)
+    if body.__class__ is not list and body.__class__ is not tuple:
+        return False
+    return getattr(response, "_on_close", None) == []
 
 
 class FlaskResponseBody(ReportingIterable):
     """Flask's response iterable, reporting what its iteration and ``close()`` raise.
     The request is not made current around each step (a context switch per chunk,
     too dear for every response): a streamed body that needs the request uses
-    ``flask.stream_with_context``, and errorwire finds it through Flask too."""
+    ``flask.stream_with_context``, and errorwire finds it through Flask too.
 
-    __slots__ = ()
+    Its InRequest is made only for a report: every Flask response passes here."""
+
+    __slots__ = ("_app", "_environ")
+
+    def __init__(self, result: Iterable[bytes], environ: Dict[str, Any], app: flask.Flask) -> None:
+        self._result = result
+        self._environ = environ
+        self._app = app
+
+    def in_request(self) -> InRequest:
+        return _in_request(self._environ, self._app)
 
     def __iter__(self) -> Iterator[bytes]:
         iterator = iter(self._result)
@@ -160,11 +194,22 @@ class FlaskResponseBody(ReportingIterable):
             try:
                 chunk = next(iterator, END_OF_BODY)
             except Exception as exc:
-                report_in(self._request, exc)
+                report_in(self.in_request(), exc, status=sent_status(self._result))
                 raise
             if chunk is END_OF_BODY:
                 return
             yield chunk  # type: ignore[misc]
+
+
+def sent_status(body: Any) -> Optional[int]:
+    """The status of the response whose body broke, read only then (never per request):
+    Werkzeug's body is a ``ClosingIterator`` whose callbacks include ``response.close``."""
+    with swallow("response status"):
+        for callback in getattr(body, "_callbacks", ()):
+            status = getattr(getattr(callback, "__self__", None), "status_code", None)
+            if isinstance(status, int):
+                return status
+    return None
 
 
 def _route_fields(app: flask.Flask, environ: Dict[str, Any]) -> Dict[str, Any]:
@@ -213,7 +258,7 @@ def deferred_request(request: flask.Request) -> DeferredRequest:
         if "form" in parsed:
             fields["form"] = _multi_dict(parsed["form"])
         if "files" in parsed:
-            fields["files"] = _uploads(parsed["files"])
+            fields["files"] = uploads_of(parsed["files"])
     return deferred_from_environ(request.environ, **fields)
 
 
@@ -252,30 +297,6 @@ def _multi_dict(data: Any) -> Dict[str, Any]:
     }
 
 
-def _uploads(files: Any) -> List[UploadedFile]:
-    found = []
-    for field, storage in files.items(multi=True):
-        found.append(
-            UploadedFile(
-                field=field,
-                filename=storage.filename,
-                size=_stream_size(storage.stream),
-                content_type=storage.content_type,
-            )
-        )
-    return found
-
-
-def _stream_size(stream: Any) -> Optional[int]:
-    """The size of a spooled upload, without reading it (the position is restored)."""
-    try:
-        position = stream.tell()
-        stream.seek(0, 2)
-        size = int(stream.tell())
-        stream.seek(position)
-    except (AttributeError, OSError, ValueError):
-        return None
-    return size
 
 
 def _plain(value: Any) -> Any:

@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from errorwire.core.context import Scope
 from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture, build_request, parse_cookies
+from errorwire.integrations.asgi import header_map, scope_person
 from errorwire.integrations.wsgi import current_client, deferred_from_environ
 
 Builder = Callable[[], Optional[DeferredRequest]]
@@ -83,7 +84,7 @@ def readers(request: Any) -> Tuple[Optional[Builder], Optional[PersonLoader]]:
         )
     scope = getattr(request, "scope", None)
     if isinstance(scope, Mapping) and scope.get("type") in ("http", "websocket"):
-        return (lambda: asgi_request(request, scope)), (lambda: asgi_person(scope))
+        return (lambda: asgi_request(request, scope)), (lambda: scope_person(scope))
     environ = request if isinstance(request, Mapping) else getattr(request, "environ", None)
     if isinstance(environ, Mapping) and "REQUEST_METHOD" in environ:
         return (lambda: deferred_from_environ(environ)), None
@@ -102,7 +103,7 @@ def asgi_request(request: Any, scope: Mapping[str, Any]) -> DeferredRequest:
     options = client.options if client is not None else None
     url = str(request.url)
     method = str(scope.get("method") or "GET")
-    headers = _headers(scope.get("headers") or ())
+    headers = header_map(scope.get("headers") or ())
     raw_query = scope.get("query_string") or b""
     query = raw_query.decode("latin-1") if isinstance(raw_query, bytes) else str(raw_query)
     peer = scope.get("client")
@@ -153,28 +154,7 @@ def _body_fields(request: Any, headers: Dict[str, str], limit: int) -> Dict[str,
     return {}
 
 
-def asgi_person(scope: Mapping[str, Any]) -> Optional[Person]:
-    """The user Starlette's ``AuthenticationMiddleware`` put at ``scope["user"]``."""
-    user = scope.get("user")
-    if user is None or getattr(user, "is_authenticated", False) is not True:
-        return None
-    identity = _attribute(user, "id") or _attribute(user, "identity")
-    name = _attribute(user, "display_name") or _attribute(user, "username")
-    if not (identity or name):
-        return None
-    return Person(id=identity or name, username=name, email=_attribute(user, "email"))
 
 
-def _headers(raw: Any) -> Dict[str, str]:
-    headers: Dict[str, List[str]] = {}
-    for name, value in raw:
-        headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
-    return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in headers.items()}
 
 
-def _attribute(obj: Any, name: str) -> Optional[str]:
-    try:
-        value = getattr(obj, name, None)
-    except Exception:  # BaseUser.identity raises NotImplementedError
-        return None
-    return None if value is None or value == "" else str(value)

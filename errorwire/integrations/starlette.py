@@ -5,8 +5,9 @@
 The ASGI middleware, plus what Starlette knows: the framework's name, the
 matched route's template (``/items/{item_id}``) and the authenticated user.
 ``add_middleware`` puts it inside ``ServerErrorMiddleware`` and outside
-``ExceptionMiddleware``: HTTP exceptions arrive as responses (not reported),
-everything else (views, streaming bodies, background tasks) as exceptions.
+``ExceptionMiddleware``: HTTP exceptions arrive as responses (those of status 500 or
+more are reported from their handler, ``starlette_handlers``), everything else (views,
+streaming bodies, background tasks) as exceptions.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire.integrations import asgi
-from errorwire.integrations.asgi_types import ASGIScope
+from errorwire.integrations.asgi_types import ASGIApp, ASGIScope
+from errorwire.integrations.starlette_handlers import report_http_exceptions
 
 __all__ = ["ErrorwireMiddleware"]
 
@@ -30,6 +32,10 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
     framework = "starlette"
     _framework = "starlette"
     _app_type: Optional[type] = None
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        report_http_exceptions(app)  # built after the ExceptionMiddleware inside it
 
     def framework_of(self, scope: ASGIScope) -> str:
         app = scope.get("app")  # set by Starlette.__call__ before the middleware stack

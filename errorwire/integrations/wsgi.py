@@ -198,13 +198,17 @@ class ReportingIterable:
     def __iter__(self) -> Iterator[bytes]:
         return _streamed(self._result, self._request)
 
+    def in_request(self) -> InRequest:
+        """The request this body belongs to (made current for a report)."""
+        return self._request
+
     def close(self) -> None:
         result = self._result
         if hasattr(result, "close"):
             try:
                 result.close()
             except Exception as exc:
-                report_in(self._request, exc)
+                report_in(self.in_request(), exc)
                 raise
 
 

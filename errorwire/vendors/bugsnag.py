@@ -13,7 +13,7 @@ from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Person
 from errorwire.vendors import cap_minimal as m
 from errorwire.vendors import fields as f
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_URL, NOTIFIER_VERSION
-from errorwire.vendors.cap_layout import Layout, Path, Section, get, omitted
+from errorwire.vendors.cap_layout import Layout, Path, Section, get, locals_in, omitted
 
 PAYLOAD_VERSION = "4"
 BREADCRUMB_NAME_MAX = 30
@@ -197,12 +197,13 @@ def _absolute_url(url: object) -> Optional[str]:
 
 
 def _metadata(event: Event) -> Dict[str, Any]:
-    """Tabs: the user's extra data, what the request carried, the tags."""
+    """Tabs: the user's extra data, what the request carried, the tags, frame locals."""
     return f.compact(
         {
             "extra": f.jsonable_dict(event.extra),
             "request": f.guarded("bugsnag request tab", lambda: _request_tab(event.request)),
             "tags": _tags_tab(event.tags),
+            "locals": f.guarded("bugsnag locals", lambda: f.locals_tab(event.exceptions)),
         }
     )
 
@@ -291,6 +292,7 @@ LAYOUT = Layout(
     context_keys=("code",),
     keep_code_line=True,
     omitted_frame=omitted("method", file="[omitted]", lineNumber=0),
+    locals=locals_in(("events", 0, "metaData", "locals")),
 )
 
 

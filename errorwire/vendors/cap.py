@@ -2,6 +2,8 @@
 
 Steps, each tried only when the ones before it were not enough:
 
+0. frame variables (``include_locals``) dropped, then put back as far as they fit
+   when the rest fits whole (cap_locals.py);
 1. long strings cut with a marker (anywhere);
 2. raw bodies and ``rawData`` cut, JSON bodies trimmed;
 3. source context dropped from frames;
@@ -25,6 +27,7 @@ from errorwire.core.safety import log_once, swallow
 from errorwire.vendors.base import Vendor, to_json
 from errorwire.vendors.cap_fit import MARK_RESERVE, NOTHING, PLACEHOLDER, Fitter
 from errorwire.vendors.cap_layout import Layout, Path, Section, exists, get
+from errorwire.vendors.cap_locals import cut_locals
 from errorwire.vendors.cap_minimal import minimal_payload
 
 BODY_CHARS = 1024
@@ -70,6 +73,10 @@ def cap(vendor: Vendor, payload: Dict[str, Any], max_bytes: int) -> bytes:
         whole = to_json(copy)
         if len(whole) <= max_bytes:
             return whole
+    with swallow(f"cap {vendor.NAME} locals"):  # 0: frame variables, before anything else
+        payload, body = cut_locals(vendor.LAYOUT, payload, max_bytes, _may_fit)
+        if body is not None:
+            return body
     with swallow(f"cap {vendor.NAME}"):  # a bug here must still leave the minimal payload
         shrunk = _Shrinker(vendor.LAYOUT, payload, max_bytes).run()
         if shrunk is not None:

@@ -39,6 +39,9 @@ class Layout:
     """Bugsnag's ``code`` map: keep the frame's own line when dropping context."""
     omitted_frame: Callable[[int], Dict[str, Any]]
     """A schema-valid frame that says how many frames were cut from the middle."""
+    locals: Callable[[Dict[str, Any]], List[Tuple[Path, str]]] = lambda payload: []
+    """Where frame variables (``include_locals``) are: (path of a dict, key in it), those
+    to keep first first. The cap cuts them before anything else (cap_locals.py)."""
 
 
 def get(root: Any, path: Path) -> Any:
@@ -68,3 +71,14 @@ def omitted(key: str, **required: Any) -> Callable[[int], Dict[str, Any]]:
         return {**required, key: f"[{count} frames omitted]"}
 
     return frame
+
+
+def locals_in(tab: Path) -> Callable[[Dict[str, Any]], List[Tuple[Path, str]]]:
+    """A vendor's ``locals`` when frame variables are one custom-data object, a key per
+    frame (innermost first, as encoded)."""
+
+    def find(payload: Dict[str, Any]) -> List[Tuple[Path, str]]:
+        entries = get(payload, tab) if exists(payload, tab) else {}
+        return [(tab, key) for key in entries] if isinstance(entries, dict) else []
+
+    return find

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, TypeVar
 
-from errorwire.core.event import Frame, Request
+from errorwire.core.event import ExceptionInfo, Frame, FrameVariables, Request
+from errorwire.core.safe_repr import render
 from errorwire.core.safety import swallow
 from errorwire.core.text import header, media_type, utf8_clean
 
@@ -213,3 +214,39 @@ def context_lines(frame: Frame) -> Dict[str, str]:
 
 def as_int(value: object) -> Optional[int]:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+OMITTED_VARIABLES = "[truncated]"
+"""Key saying how many variables of a frame were left out (the bound per frame)."""
+
+
+def variables_dict(variables: FrameVariables) -> Dict[str, Any]:
+    """A frame's variables as one object, name -> rendered value (``*args`` as a list)."""
+    out: Dict[str, Any] = {utf8_clean(str(name)): render(v) for name, v in variables.args.items()}
+    if variables.varargs_name is not None and variables.varargs:
+        out[f"*{utf8_clean(variables.varargs_name)}"] = [render(v) for v in variables.varargs]
+    out.update((utf8_clean(str(name)), render(value)) for name, value in variables.kwargs.items())
+    out.update((utf8_clean(str(name)), render(value)) for name, value in variables.locals.items())
+    if variables.omitted:
+        out[OMITTED_VARIABLES] = f"{variables.omitted} more variables"
+    return out
+
+
+def locals_tab(exceptions: List[ExceptionInfo]) -> Dict[str, Dict[str, Any]]:
+    """Custom data for vendors without a place in frames: ``"file:line in function"`` ->
+    that frame's variables, innermost frames of each exception first. A frame in several
+    exceptions of a chain is shown once; recursion's frames get ``#2``, ``#3``..."""
+    tab: Dict[str, Dict[str, Any]] = {}
+    for info in exceptions:
+        for frame in reversed(info.frames):
+            if frame.variables is None:
+                continue
+            label = f"{text(frame.filename) or UNKNOWN}:{as_int(frame.lineno) or '?'}"
+            label += f" in {text(frame.function) or UNKNOWN}"
+            values = variables_dict(frame.variables)
+            unique, count = label, 1
+            while unique in tab and tab[unique] != values:
+                count += 1
+                unique = f"{label} #{count}"
+            tab[unique] = values
+    return tab

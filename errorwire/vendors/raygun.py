@@ -13,7 +13,7 @@ from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Person
 from errorwire.vendors import cap_minimal as m
 from errorwire.vendors import fields as f
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_URL, NOTIFIER_VERSION
-from errorwire.vendors.cap_layout import Layout, Path, Section, exists, omitted
+from errorwire.vendors.cap_layout import Layout, Path, Section, exists, locals_in, omitted
 
 GROUPING_KEY_MAX = 100
 FORM_MAX = 256
@@ -73,9 +73,7 @@ def _details(event: Event) -> Dict[str, Any]:
             },
             "environment": f.guarded("raygun environment", lambda: _environment(event)),
             "tags": _tags(event),
-            "userCustomData": f.guarded(
-                "raygun userCustomData", lambda: f.jsonable_dict(event.extra)
-            ),
+            "userCustomData": f.guarded("raygun userCustomData", lambda: _custom_data(event)),
             "request": f.guarded("raygun request", lambda: _request(event.request)),
             "response": (
                 {"statusCode": event.response_status}
@@ -86,6 +84,15 @@ def _details(event: Event) -> Dict[str, Any]:
             "breadcrumbs": f.guarded("raygun breadcrumbs", lambda: _breadcrumbs(event.breadcrumbs)),
         }
     )
+
+
+def _custom_data(event: Event) -> Dict[str, Any]:
+    """``extra``, plus frame variables (``include_locals``) under ``locals``."""
+    custom = f.jsonable_dict(event.extra)
+    found = f.guarded("raygun locals", lambda: f.locals_tab(event.exceptions))
+    if found:
+        custom.setdefault("locals", found)
+    return custom
 
 
 def _error_chain(event: Event) -> Dict[str, Any]:
@@ -263,6 +270,7 @@ LAYOUT = Layout(
     context_keys=(),
     keep_code_line=False,
     omitted_frame=omitted("methodName", lineNumber=0),
+    locals=locals_in(("details", "userCustomData", "locals")),
 )
 
 

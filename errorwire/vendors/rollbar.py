@@ -4,14 +4,25 @@ vendor receives")."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from errorwire.core.config import VendorSettings
-from errorwire.core.event import LEVELS, Breadcrumb, Event, ExceptionInfo, Frame, Person, Request
+from errorwire.core.event import (
+    LEVELS,
+    Breadcrumb,
+    Event,
+    ExceptionInfo,
+    Frame,
+    FrameVariables,
+    Person,
+    Request,
+)
+from errorwire.core.safe_repr import render
+from errorwire.core.text import utf8_clean
 from errorwire.vendors import cap_minimal as m
 from errorwire.vendors import fields as f
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_VERSION
-from errorwire.vendors.cap_layout import Layout, Section, omitted
+from errorwire.vendors.cap_layout import Layout, Path, Section, exists, get, omitted
 
 TITLE_MAX = 255
 ENVIRONMENT_MAX = 255
@@ -100,7 +111,7 @@ def _trace(info: ExceptionInfo, event: Event) -> Dict[str, Any]:
 def _frame(frame: Frame) -> Dict[str, Any]:
     """Rollbar wants the full path; ``server.root`` lets it collapse library frames."""
     context = f.compact({"pre": _lines(frame.pre_context), "post": _lines(frame.post_context)})
-    return f.compact(
+    encoded = f.compact(
         {
             "filename": f.text(frame.abs_path) or f.text(frame.filename) or f.UNKNOWN,
             "lineno": f.as_int(frame.lineno),
@@ -108,6 +119,31 @@ def _frame(frame: Frame) -> Dict[str, Any]:
             "method": f.text(frame.function),
             "code": f.safe_str(frame.code) if frame.code is not None else None,
             "context": context if frame.code is not None else None,
+        }
+    )
+    if frame.variables is not None:
+        encoded.update(f.guarded("rollbar locals", lambda: _variables(frame.variables)) or {})
+    return encoded
+
+
+def _variables(variables: Optional[FrameVariables]) -> Dict[str, Any]:
+    """``args`` (positional parameters, then ``*args``) named by ``argspec`` and
+    ``varargspec`` as pyrollbar names them; ``kwargs`` (keyword-only parameters and
+    ``**kwargs``); ``locals`` (the other variables)."""
+    if variables is None:
+        return {}
+    args = [render(value) for value in variables.args.values()]
+    args += [render(value) for value in variables.varargs]
+    others = {utf8_clean(str(k)): render(v) for k, v in variables.locals.items()}
+    if variables.omitted:
+        others[f.OMITTED_VARIABLES] = f"{variables.omitted} more variables"
+    return f.compact(
+        {
+            "args": args,
+            "argspec": [utf8_clean(str(name)) for name in variables.args],
+            "varargspec": f.text(variables.varargs_name) if variables.varargs else None,
+            "kwargs": {utf8_clean(str(k)): render(v) for k, v in variables.kwargs.items()},
+            "locals": others,
         }
     )
 
@@ -226,11 +262,33 @@ def _sections(payload: Dict[str, Any]) -> List[Section]:
     return sections
 
 
+LOCALS_KEYS = ("args", "argspec", "varargspec", "kwargs", "locals")
+
+
+def _locals(payload: Dict[str, Any]) -> List[Tuple[Path, str]]:
+    """Frame variables sit in the frames themselves; innermost frames first."""
+    body: Path = ("data", "body")
+    traces: List[Path] = [(*body, "trace")] if exists(payload, (*body, "trace")) else []
+    chain = get(payload, (*body, "trace_chain")) if exists(payload, (*body, "trace_chain")) else []
+    count = len(chain) if isinstance(chain, list) else 0
+    traces += [(*body, "trace_chain", i) for i in range(count)]
+    found: List[Tuple[Path, str]] = []
+    for trace in traces:
+        frames = get(payload, (*trace, "frames")) if exists(payload, (*trace, "frames")) else []
+        for index in range(len(frames) - 1, -1, -1) if isinstance(frames, list) else ():
+            frame = frames[index]
+            if isinstance(frame, dict):
+                path: Path = (*trace, "frames", index)
+                found += [(path, key) for key in LOCALS_KEYS if key in frame]
+    return found
+
+
 LAYOUT = Layout(
     _sections,
     context_keys=("context",),
     keep_code_line=False,
     omitted_frame=omitted("filename"),
+    locals=_locals,
 )
 
 

@@ -13,7 +13,7 @@ from schemas import assert_valid
 
 import errorwire
 from errorwire.core.client import Client
-from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Request
+from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Request
 from errorwire.core.scrub import SCRUBBED_FIELDS
 from errorwire.core.stacktrace import extract_chain
 
@@ -202,11 +202,24 @@ SENT_AS_IS = {
         "parent",
         "frames_omitted",
         "frame_entries",  # never encoded: made into frames before scrubbing (render)
+        "frame_variables",  # never encoded: set on the frames before scrubbing (render)
+    },
+    "Frame": {
+        "filename",
+        "abs_path",
+        "lineno",
+        "colno",
+        "end_lineno",
+        "end_colno",
+        "function",
+        "module",
+        "in_project",
+        "code_location",
     },
 }
 
 
-@pytest.mark.parametrize("cls", [Event, Request, Breadcrumb, ExceptionInfo])
+@pytest.mark.parametrize("cls", [Event, Request, Breadcrumb, ExceptionInfo, Frame])
 def test_every_field_of_the_event_model_is_scrubbed_or_knowingly_sent(cls: type) -> None:
     """A field added to the model must be added to the scrubber or to this list."""
     fields = {f.name for f in dataclasses.fields(cls)}

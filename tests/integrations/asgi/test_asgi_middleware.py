@@ -233,21 +233,27 @@ def test_root_path_is_in_the_url_whichever_way_the_server_sends_it(
 
 def test_lifespan_passes_through_untouched(reports: Reports) -> None:
     got: List[Any] = []
+    sent: List[Any] = []
+    startup_complete = {"type": "lifespan.startup.complete"}
 
     async def app(scope: Scope, receive: Any, send: Any) -> None:
-        got.extend([scope, receive, send])
+        got.extend([scope, receive])
+        await send(startup_complete)
         raise Broken("lifespan failure is the server's business")
 
     async def receive() -> Dict[str, Any]:
         return {"type": "lifespan.startup"}
 
     async def send(message: Dict[str, Any]) -> None:
-        pass
+        sent.append(message)
 
     scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
     with pytest.raises(Broken):
         asyncio.run(ErrorwireMiddleware(app)(scope, receive, send))
-    assert got[0] is scope and got[1] is receive and got[2] is send
+    assert got[0] is scope and got[1] is receive
+    # send is wrapped only so that the answer to a shutdown waits for the queue
+    # (test_lifespan_flush.py); every message reaches the server as the app sent it.
+    assert len(sent) == 1 and sent[0] is startup_complete
     assert scope == {"type": "lifespan", "asgi": {"version": "3.0"}}
     assert reports.settle() == []
 

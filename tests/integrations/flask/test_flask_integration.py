@@ -90,9 +90,10 @@ def test_streaming_body_error_is_reported(receiver: Receiver, all_vendors: Env) 
             next(chunks)
         response.close()
         assert caught.value is web.raised[-1]
-    event, _ = reports.one()
+    event, payloads = reports.one()
     assert event.exceptions[0].message == "stream broke"
-    assert event.response_status is None  # sent before the stream broke; WSGI does not tell
+    assert event.response_status == 200  # what the client got before the stream broke
+    assert payloads["raygun"]["details"]["response"] == {"statusCode": 200}
     assert event.request is not None and event.request.route == "/stream"
 
 

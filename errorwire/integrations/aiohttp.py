@@ -1,0 +1,185 @@
+"""aiohttp: ``web.Application(middlewares=[errorwire.integrations.aiohttp.middleware])``.
+
+aiohttp is not ASGI, so it gets a middleware of its own (list it first, so it
+sees what the others raise). Per request it only marks the context as inside the
+request; the request's Scope is made when something needs it (person and
+breadcrumbs stay with their request under concurrency). It reports
+what the handler raises before re-raising that same object; aiohttp then answers
+as it would without errorwire. aiohttp's HTTP exceptions below 500
+(``HTTPNotFound``, ``HTTPFound``, ...) are answers, not errors: not reported.
+
+The request block is read when an error is reported, from what aiohttp already
+parsed: the body only if the app read it (``read()``/``text()``/``json()``),
+the form only if it awaited ``post()``; the route template is the resource's
+canonical path (``/items/{item_id}``), the report's context. aiohttp has no
+authentication of its own: the person comes from ``errorwire.set_person``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+
+try:
+    from aiohttp import web
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "errorwire.integrations.aiohttp needs aiohttp: pip install errorwire[aiohttp]"
+    ) from exc
+
+from errorwire import api
+from errorwire.core.context import (
+    InRequest,
+    Scope,
+    current_scope,
+    deactivate,
+    enter_request,
+    mark_request,
+)
+from errorwire.core.event import DeferredRequest, Request, UploadedFile
+from errorwire.core.request import BodyCopy, build_request, parse_cookies, stream_size
+from errorwire.core.safety import swallow
+from errorwire.integrations.wsgi import current_client, report_unhandled
+
+__all__ = ["middleware"]
+
+FRAMEWORK = "aiohttp"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+SCOPE_KEY = "errorwire.scope"
+"""Where a request's Scope is kept in the aiohttp request (a mapping), once needed."""
+
+
+class AiohttpRequests:
+    """The ``RequestSource`` of aiohttp requests: ``InRequest(AIOHTTP, request)``."""
+
+    @staticmethod
+    def scope_of(marked: InRequest) -> Scope:
+        """The request's Scope, made on first use (a log record, set_person, an error)."""
+        request: web.Request = marked.handle
+        scope: Optional[Scope] = request.get(SCOPE_KEY)
+        if scope is None:
+            scope = Scope(FRAMEWORK, RequestReader(request).deferred)
+            request[SCOPE_KEY] = scope
+        return scope
+
+
+AIOHTTP = AiohttpRequests()
+
+
+async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if api.get_client() is None:
+        current_client()  # init() from the environment, if the user has not
+    token = enter_request(mark_request((AIOHTTP, request, None)))  # no Scope unless needed
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status >= 500:  # raised on purpose, but a server error all the same
+            _report(exc, exc.status)
+        raise
+    except Exception as exc:
+        _report(exc, 500)
+        raise
+    finally:
+        deactivate(token)
+
+
+middleware = web.middleware(_middleware)
+"""The middleware: list it first in ``web.Application(middlewares=[...])``."""
+
+
+def _report(exc: BaseException, status: int) -> None:
+    """Report ``exc`` in the current request (still marked: we are inside it)."""
+    with swallow("aiohttp report"):
+        current_scope().response_status = status
+        report_unhandled(exc)
+
+
+class RequestReader:
+    """Takes, on the request's own task, copies of what aiohttp knows of the request;
+    the request block is built from them on the worker."""
+
+    __slots__ = ("request",)
+
+    def __init__(self, request: web.Request) -> None:
+        self.request = request
+
+    def deferred(self) -> DeferredRequest:
+        request = self.request
+        client = api.get_client()
+        bodies = client is None or client.options.send_request_bodies
+        limit = client.options.max_request_body if client is not None else 0
+        route, params = _route(request)
+        raw_path = request.raw_path  # as sent (percent-encoded); no yarl URL built
+        fields: Dict[str, Any] = {
+            "url": f"{request.scheme}://{request.host}{raw_path}",
+            "method": request.method,
+            "headers": _headers(request),
+            "query_string": raw_path.partition("?")[2],
+            "peer": request.remote,
+            "route": route,
+            "route_params": params,
+        }
+        if bodies:
+            fields.update(_body_fields(request, limit))
+        if client is not None:
+            fields["ip_headers"] = client.options.client_ip_headers
+        return DeferredRequest(lambda: _build(fields))
+
+
+def _build(fields: Dict[str, Any]) -> Request:
+    headers: Dict[str, str] = fields["headers"]
+    return build_request(cookies=parse_cookies(headers.get("cookie")), **fields)
+
+
+def _headers(request: web.Request) -> Dict[str, str]:
+    """Lower-cased names (as ASGI gives them); a repeated header joined as HTTP allows."""
+    joined: Dict[str, List[str]] = {}
+    for name, value in request.headers.items():
+        joined.setdefault(name.lower(), []).append(value)
+    return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in joined.items()}
+
+
+def _route(request: web.Request) -> Tuple[Optional[str], Dict[str, Any]]:
+    """The matched resource's template (sub-app prefixes included) and its parameters."""
+    info = request.match_info
+    resource = getattr(getattr(info, "route", None), "resource", None)
+    template = getattr(resource, "canonical", None) if resource is not None else None
+    if not isinstance(template, str):
+        return None, {}
+    return template, {str(k): str(v) for k, v in info.items()}
+
+
+def _body_fields(request: web.Request, limit: int) -> Dict[str, Any]:
+    """What the app itself read: aiohttp caches the bytes of ``read()`` (which ``text()``,
+    ``json()`` and a urlencoded ``post()`` use) and the result of ``post()``."""
+    fields: Dict[str, Any] = {}
+    raw = getattr(request, "_read_bytes", None)
+    if isinstance(raw, (bytes, bytearray)) and limit > 0:
+        copy = BodyCopy(limit)
+        copy.add(bytes(raw))
+        fields["body"] = copy
+    posted = getattr(request, "_post", None)
+    if posted is not None:
+        form: Dict[str, Any] = {}
+        files: List[UploadedFile] = []
+        for name, value in posted.items():
+            if isinstance(value, web.FileField):
+                files.append(_upload(value))
+            elif name in form:
+                previous = form[name]
+                form[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+            else:
+                form[name] = value if isinstance(value, str) else str(value)
+        fields["form"] = form
+        fields["files"] = files
+    return fields
+
+
+def _upload(field: web.FileField) -> UploadedFile:
+    return UploadedFile(
+        field=field.name,
+        filename=field.filename,
+        size=stream_size(field.file),
+        content_type=field.content_type,
+    )

@@ -1,0 +1,139 @@
+"""Celery.
+
+    errorwire.integrations.celery.Errorwire(celery_app)
+
+In the module that builds the Celery app. Only Celery's own signals, nothing
+patched: ``task_prerun`` opens a scope for the task (its breadcrumbs, person and
+tags belong to its report only), ``task_failure`` reports the task's exception as
+unhandled, ``task_postrun`` closes the scope. ``Retry``, ``Ignore`` and ``Reject``
+never reach ``task_failure``: a task is reported once, when it fails for good
+(its last retry included). The report's context is the task's name; its custom data
+``celery`` holds the task id, retries, queue and the arguments (scrubbed).
+
+Delivery: the prefork pool's children each start their own errorwire worker thread
+(``worker_process_init``) and flush it before they exit
+(``worker_process_shutdown``); the main process flushes on ``worker_shutdown``
+(solo and threads pools, and a warm shutdown after SIGTERM).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+try:
+    from celery import signals
+    from celery.exceptions import Ignore, Reject, Retry
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "errorwire.integrations.celery needs Celery: pip install errorwire[celery]"
+    ) from exc
+
+from errorwire import api
+from errorwire.core.context import Scope, use_scope
+from errorwire.core.safety import swallow
+from errorwire.integrations import jobs
+
+__all__ = ["Errorwire"]
+
+FRAMEWORK = "celery"
+NOT_FAILURES = (Retry, Ignore, Reject)
+"""What a task raises to tell Celery what to do with its message: not an error."""
+
+
+class Errorwire:
+    """Reports the failing tasks of ``app``. ``options``: ``errorwire.init()``'s keyword
+    arguments, used if errorwire is not configured yet (else the environment)."""
+
+    def __init__(self, app: Any = None, **options: Any) -> None:
+        self.options = options
+        self.app: Any = None
+        self._open: Dict[Tuple[int, str], Tuple[Scope, use_scope]] = {}
+        """The scope of each running task, by (thread, task id): the threads pool runs
+        several at once, and a retried task keeps its id."""
+        self._lock = threading.Lock()
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Any) -> None:
+        if self.app is not None:
+            return
+        self.app = app
+        uid = f"errorwire-{id(self)}"
+        signals.task_prerun.connect(self._task_prerun, weak=False, dispatch_uid=uid)
+        signals.task_failure.connect(self._task_failure, weak=False, dispatch_uid=uid)
+        signals.task_postrun.connect(self._task_postrun, weak=False, dispatch_uid=uid)
+        signals.worker_process_init.connect(self._process_init, weak=False, dispatch_uid=uid)
+        signals.worker_process_shutdown.connect(self._flush, weak=False, dispatch_uid=uid)
+        signals.worker_shutdown.connect(self._flush, weak=False, dispatch_uid=uid)
+
+    def _ours(self, task: Any) -> bool:
+        """Celery's signals are process-wide: only the tasks of this integration's app."""
+        return getattr(task, "app", self.app) is self.app
+
+    # -- signal handlers (Celery calls them with keyword arguments) ---------------------
+
+    def _task_prerun(self, sender: Any = None, task_id: Any = None, **_: Any) -> None:
+        with swallow("celery task_prerun"):
+            if sender is None or not self._ours(sender):
+                return
+            scope = Scope(FRAMEWORK)
+            scope.context = getattr(sender, "name", None)
+            entered = use_scope(scope)
+            entered.__enter__()
+            with self._lock:
+                self._open[(threading.get_ident(), str(task_id))] = (scope, entered)
+
+    def _task_postrun(self, sender: Any = None, task_id: Any = None, **_: Any) -> None:
+        with swallow("celery task_postrun"):
+            with self._lock:
+                opened = self._open.pop((threading.get_ident(), str(task_id)), None)
+            if opened is not None:
+                opened[1].__exit__(None, None, None)
+
+    def _task_failure(
+        self,
+        sender: Any = None,
+        task_id: Any = None,
+        exception: Optional[BaseException] = None,
+        args: Any = None,
+        kwargs: Any = None,
+        **_: Any,
+    ) -> None:
+        with swallow("celery task_failure"):
+            if exception is None or sender is None or not self._ours(sender):
+                return
+            if isinstance(exception, NOT_FAILURES):  # Celery >= 5.6 signals a Reject too
+                return
+            api.ensure_client(**self.options)
+            with self._lock:
+                opened = self._open.get((threading.get_ident(), str(task_id)))
+            scope = opened[0] if opened is not None else Scope(FRAMEWORK)
+            if scope.context is None:
+                scope.context = getattr(sender, "name", None)
+            data = {"task_id": None if task_id is None else str(task_id)}
+            data.update(_request_facts(sender))
+            data.update(jobs.arguments(getattr(sender, "run", None), args or (), kwargs or {}))
+            jobs.report_failure(exception, scope=scope, data_key="celery", data=data)
+
+    def _process_init(self, **_: Any) -> None:
+        with swallow("celery worker_process_init"):
+            api.ensure_client(**self.options)
+
+    def _flush(self, **_: Any) -> None:
+        with swallow("celery flush"):
+            client = api.get_client()
+            if client is not None:
+                client.flush(client.options.shutdown_timeout)
+
+
+def _request_facts(task: Any) -> Mapping[str, Any]:
+    """Retries and queue, from the request of the task being run."""
+    request = getattr(task, "request", None)
+    info = getattr(request, "delivery_info", None) or {}
+    queue = info.get("routing_key") or info.get("queue") if isinstance(info, Mapping) else None
+    return {
+        "task": getattr(task, "name", None),
+        "retries": getattr(request, "retries", None),
+        "queue": None if queue is None else str(queue),
+    }

@@ -1,0 +1,234 @@
+"""Falcon: ``falcon.App(middleware=[ErrorwireMiddleware()])``, same for ``falcon.asgi.App``.
+
+Falcon renders every exception itself (its default handler for ``Exception``
+answers 500), so neither a WSGI/ASGI wrapper nor a middleware method ever sees
+the error. Falcon gives middleware no reference to its app, so on its first
+request the middleware finds the app that holds it (what refers to the app's
+middleware list) and adds, through ``app.add_error_handler``, a handler for
+``Exception`` that reports and then calls the handler that was there (Falcon's
+default, or the app's own): the response and the app's log of the error stay as
+they were. (An ``add_error_handler(Exception, ...)`` the app makes after its first
+request replaces errorwire's: make it before serving.)
+The handler for ``HTTPError`` is wrapped the same way: an ``HTTPError`` of 500
+and above is reported, Falcon's answers below 500 (``HTTPNotFound``, invalid
+parameters...) are not, nor are exceptions the app registered a handler for.
+
+Per request, ``process_request`` marks the context as inside the request (so
+``set_person`` and breadcrumbs belong to it), keeps a capped copy of the body
+the app reads (WSGI: through ``req.stream``; ASGI: the media the app parsed),
+and ``process_response`` wraps a streamed body to report its errors. The route
+template (``/items/{item_id:int}``) is the report's context; a user the app's
+auth middleware put at ``req.context.user`` becomes the person.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from typing import Any, AsyncIterator, Callable, Dict, List
+
+try:
+    import falcon
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "errorwire.integrations.falcon needs Falcon: pip install errorwire[falcon]"
+    ) from exc
+
+from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
+from errorwire.core.safety import log_once, swallowed_error
+from errorwire.integrations.falcon_request import PARAMS_KEY, new_scope, tee_stream
+from errorwire.integrations.wsgi import ReportingIterable, current_client, report_in, scope_in
+
+__all__ = ["ErrorwireMiddleware"]
+
+TOKEN_KEY = "errorwire.falcon.token"
+REPORTING = "__errorwire_reporting__"
+"""Set on errorwire's error handler: an app gets one, however many requests race to add it."""
+
+_install_lock = threading.Lock()
+
+
+class ErrorwireMiddleware:
+    """One middleware for ``falcon.App`` (the plain methods) and ``falcon.asgi.App``
+    (the ``*_async`` ones, which Falcon's ASGI app prefers)."""
+
+    def __init__(self) -> None:
+        self._installed = False
+        current_client()  # init() from the environment now, if the user has not
+
+    # -- WSGI ---------------------------------------------------------------------------
+
+    def process_request(self, req: Any, resp: Any) -> None:
+        self._install(asynchronous=False)
+        env: Dict[str, Any] = req.env
+        env[TOKEN_KEY] = enter_request(mark_request((self, req, env)))
+        # The environ, not req.content_length: that raises on a malformed header, which
+        # only an app that reads the body should answer with a 400.
+        if env.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in env:
+            tee_stream(req, env)
+
+    def process_resource(self, req: Any, resp: Any, resource: Any, params: Any) -> None:
+        req.env[PARAMS_KEY] = params
+
+    def process_response(self, req: Any, resp: Any, resource: Any, req_succeeded: bool) -> None:
+        env: Dict[str, Any] = req.env
+        token = env.pop(TOKEN_KEY, None)
+        if token is None:  # process_request did not run (an earlier middleware answered)
+            return
+        deactivate(token)
+        stream = resp.stream
+        if stream is not None and not hasattr(stream, "read"):
+            resp.stream = ReportingIterable(stream, mark_request((self, req, env)))
+
+    # -- ASGI ---------------------------------------------------------------------------
+
+    async def process_request_async(self, req: Any, resp: Any) -> None:
+        self._install(asynchronous=True)
+        scope = req.scope
+        scope[TOKEN_KEY] = enter_request(mark_request((self, req, scope)))
+
+    async def process_request_ws(self, req: Any, ws: Any) -> None:
+        """A WebSocket's connection task lives as long as the socket: its context stays
+        marked (there is no hook at its end, and none is needed)."""
+        self._install(asynchronous=True)
+        scope = req.scope
+        enter_request(mark_request((self, req, scope)))
+
+    async def process_resource_async(self, req: Any, resp: Any, resource: Any, params: Any) -> None:
+        req.scope[PARAMS_KEY] = params
+
+    async def process_response_async(
+        self, req: Any, resp: Any, resource: Any, req_succeeded: bool
+    ) -> None:
+        scope = req.scope
+        token = scope.pop(TOKEN_KEY, None)
+        if token is None:
+            return
+        deactivate(token)
+        stream = resp.stream
+        if stream is not None and not hasattr(stream, "read") and hasattr(stream, "__aiter__"):
+            resp.stream = _reporting_stream(stream, mark_request((self, req, scope)))
+
+    # -- the request's Scope --------------------------------------------------------------
+
+    def scope_of(self, request: InRequest) -> Scope:
+        """The middleware is its requests' ``RequestSource``: ``request.handle`` is Falcon's
+        request, ``request.origin`` its own dict (the WSGI environ or the ASGI scope),
+        where its Scope is kept once made."""
+        req, store = request.handle, request.origin
+        return scope_in(store, lambda: new_scope(req, store))
+
+    def _install(self, asynchronous: bool) -> None:
+        """Add the reporting error handler to the apps this middleware was given to, once."""
+        if self._installed:
+            return
+        with _install_lock:
+            if self._installed:
+                return
+            try:
+                apps = _apps_holding(self)
+                for app in apps:
+                    for error_class in WRAPPED:
+                        _add_reporting_handler(app, error_class, asynchronous)
+                if not apps:
+                    log_once(
+                        "falcon-no-app",
+                        "errorwire: found no falcon.App holding ErrorwireMiddleware; "
+                        "its errors are not reported",
+                    )
+            except Exception as error:
+                swallowed_error("falcon error handler", error)
+            # Only now: a concurrent first request waits on the lock until the handler is in.
+            self._installed = True
+
+
+def _apps_holding(middleware: ErrorwireMiddleware) -> List[Any]:
+    """The Falcon apps whose middleware list holds ``middleware``. Falcon hands middleware
+    no reference to its app, and its ``__call__`` may be compiled (Cython: no Python frame
+    to look at), so the app is found as what refers to the list that holds us: once per
+    middleware, on its first request."""
+    apps: List[Any] = []
+    for holder in gc.get_referrers(middleware):
+        if isinstance(holder, (list, tuple)):
+            for owner in gc.get_referrers(holder):
+                if isinstance(owner, falcon.App) and all(owner is not app for app in apps):
+                    apps.append(owner)
+    return apps
+
+
+WRAPPED = (Exception, falcon.HTTPError)
+"""The handlers wrapped: the 500 of any error, and an HTTPError's own answer (reported
+when its status is 500 or more)."""
+
+
+def _add_reporting_handler(app: Any, error_class: type, asynchronous: bool) -> None:
+    handlers = getattr(app, "_error_handlers", None)
+    previous = handlers.get(error_class) if isinstance(handlers, dict) else None
+    if getattr(previous, REPORTING, False):
+        return
+    if previous is None:  # Falcon >= 3.0 always has both: its internals changed
+        log_once(
+            f"falcon-no-handler-{error_class.__name__}",
+            "errorwire: this Falcon app has no error handler for %s to wrap; "
+            "those errors are not reported",
+            error_class.__name__,
+        )
+        return
+    if asynchronous:
+
+        async def report_then_answer_async(
+            req: Any, resp: Any, ex: Exception, params: Any, ws: Any = None
+        ) -> None:
+            _report(ex)
+            if ws is None:
+                await previous(req, resp, ex, params)
+            else:
+                await previous(req, resp, ex, params, ws=ws)
+
+        handler: Callable[..., Any] = report_then_answer_async
+    else:
+
+        def report_then_answer(req: Any, resp: Any, ex: Exception, params: Any) -> None:
+            _report(ex)
+            previous(req, resp, ex, params)
+
+        handler = report_then_answer
+    setattr(handler, REPORTING, True)
+    app.add_error_handler(error_class, handler)
+
+
+def _report(exc: Exception) -> None:
+    """In the request (process_request marked it), before Falcon answers."""
+    try:
+        if isinstance(exc, (falcon.HTTPError, falcon.HTTPStatus)) and _status(exc) < 500:
+            return
+        client = current_client()
+        if client is not None:
+            client.capture_exception(exc, handled=False)
+    except Exception as error:
+        swallowed_error("falcon report", error)
+
+
+def _status(exc: Any) -> int:
+    status = getattr(exc, "status_code", None)  # Falcon >= 3.1
+    if isinstance(status, int):
+        return status
+    text = str(getattr(exc, "status", "500"))
+    return int(text[:3]) if text[:3].isdigit() else 500
+
+
+async def _reporting_stream(stream: Any, request: InRequest) -> AsyncIterator[Any]:
+    """The response's async stream, with the request current around each step."""
+    iterator = stream.__aiter__()
+    while True:
+        token = enter_request(request)
+        try:
+            chunk = await iterator.__anext__()
+        except StopAsyncIteration:
+            return
+        except Exception as exc:
+            report_in(request, exc)
+            raise
+        finally:
+            deactivate(token)
+        yield chunk

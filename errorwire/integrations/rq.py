@@ -1,0 +1,102 @@
+"""RQ.
+
+    rq worker --exception-handler errorwire.integrations.rq.exception_handler
+    Worker(queues, exception_handlers=[errorwire.integrations.rq.exception_handler])
+
+RQ calls its exception handlers when a job raised, right before it records the
+failure (the job goes to the failed registry, or is queued again for a retry). The
+handler reports a job that failed for good as unhandled, then returns True, so RQ's
+own handlers and handling go on. A job RQ retries (``Retry(max=...)``) is reported
+once, when its last attempt fails. The report's context is the job's function name;
+its custom data ``rq`` holds the job id, function, queue, retries left and the
+arguments (scrubbed).
+
+RQ runs each job in a forked work horse that ends with ``os._exit`` right after the
+handlers: the handler flushes the report before it returns (up to
+``shutdown_timeout``). The horse inherits what its parent recorded; the report takes
+only the breadcrumbs recorded since the job started.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Dict, Optional
+
+try:
+    import rq  # noqa: F401 - only to fail early with a clear message
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError("errorwire.integrations.rq needs RQ: pip install errorwire[rq]") from exc
+
+from errorwire import api
+from errorwire.core.context import Scope, current_scope
+from errorwire.core.safety import swallow
+from errorwire.integrations import jobs
+
+__all__ = ["exception_handler"]
+
+FRAMEWORK = "rq"
+
+
+def exception_handler(job: Any, exc_type: Any, exc_value: Any, tb: Any) -> bool:
+    """An RQ exception handler: reports ``job``'s failure, then lets RQ go on."""
+    with swallow("rq exception_handler"):
+        if isinstance(exc_value, BaseException) and _failed_for_good(job):
+            client = api.ensure_client()
+            data: Dict[str, Any] = {
+                "job_id": _attr(job, "id"),
+                "function": _attr(job, "func_name"),
+                "queue": _attr(job, "origin"),
+                "retries_left": getattr(job, "retries_left", None),
+            }
+            data.update(_arguments(job))
+            jobs.report_failure(exc_value, scope=_job_scope(job), data_key="rq", data=data)
+            client.flush(client.options.shutdown_timeout)  # the horse exits right after
+    return True
+
+
+def _failed_for_good(job: Any) -> bool:
+    """False for an attempt RQ will retry. RQ calls the handlers before it decides
+    (``handle_job_failure``): a job with retries left is queued again."""
+    retries_left = getattr(job, "retries_left", None)
+    return not (isinstance(retries_left, int) and retries_left > 0)
+
+
+def _arguments(job: Any) -> Dict[str, Any]:
+    try:  # the job's function may no longer import, its arguments not deserialize
+        func, args, kwargs = job.func, job.args, job.kwargs
+    except Exception:
+        return {}
+    return jobs.arguments(func, args or (), kwargs or {})
+
+
+def _job_scope(job: Any) -> Scope:
+    """What the job itself recorded: person and tags of this process, the breadcrumbs
+    since the job started (a work horse inherits its parent's)."""
+    current = current_scope()
+    scope = Scope(FRAMEWORK)
+    scope.context = _attr(job, "func_name")
+    scope.person = current.person
+    started = _timestamp(getattr(job, "started_at", None))
+    for crumb in current.last_breadcrumbs(len(current.breadcrumbs)):
+        if started is None or crumb.timestamp >= started:
+            scope.breadcrumbs.append(crumb)
+    if current.tags:
+        scope.tags.update(current.tags)
+    return scope
+
+
+def _timestamp(moment: Any) -> Optional[float]:
+    if not isinstance(moment, datetime.datetime):
+        return None
+    if moment.tzinfo is None:  # RQ < 2 keeps UTC without a zone
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return float(moment.timestamp())
+
+
+def _attr(job: Any, name: str) -> Optional[str]:
+    """A job attribute as text; None where the job cannot be read (not deserializable)."""
+    try:
+        value = getattr(job, name, None)
+    except Exception:
+        return None
+    return None if value is None else str(value)

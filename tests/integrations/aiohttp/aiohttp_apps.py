@@ -1,0 +1,176 @@
+"""aiohttp apps for the tests, and aiohttp's own runner serving one on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+from contextlib import contextmanager
+from typing import Any, Awaitable, Callable, Iterator, List
+
+from aiohttp import web
+
+import errorwire
+from errorwire.integrations.aiohttp import middleware as errorwire_middleware
+
+log = logging.getLogger("shop")
+
+
+class PaymentFailed(Exception):
+    pass
+
+
+class StreamBroke(Exception):
+    pass
+
+
+def find_card(number: str) -> str:
+    return {"4000": "visa"}[number]
+
+
+async def view_error(request: web.Request) -> web.Response:
+    try:
+        find_card("4242")
+    except KeyError as exc:
+        raise PaymentFailed("card 4242 declined") from exc
+    return web.Response(text="paid")
+
+
+async def item(request: web.Request) -> web.Response:
+    body = await request.json()
+    if body["qty"] < 0:
+        raise ValueError(f"quantity {body['qty']} for item {request.match_info['item_id']}")
+    return web.Response(text="ok")
+
+
+async def login(request: web.Request) -> web.Response:
+    form = await request.post()
+    raise PermissionError(f"no account {form['username']}")
+
+
+async def upload(request: web.Request) -> web.Response:
+    form = await request.post()
+    raise OSError(f"cannot store {form['doc'].filename}")  # type: ignore[union-attr]
+
+
+async def unread(request: web.Request) -> web.Response:
+    raise RuntimeError("the body was never read")
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse()
+    await response.prepare(request)
+    await response.write(b"first chunk\n")
+    raise StreamBroke("the stream broke")
+
+
+async def not_found(request: web.Request) -> web.Response:
+    raise web.HTTPNotFound(text="no such order")
+
+
+async def forbidden(request: web.Request) -> web.Response:
+    raise web.HTTPForbidden()
+
+
+async def redirect(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/elsewhere")
+
+
+async def server_error(request: web.Request) -> web.Response:
+    raise web.HTTPServiceUnavailable(text="maintenance")
+
+
+async def chat(request: web.Request) -> web.WebSocketResponse:
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    message = await ws.receive_str()
+    raise PaymentFailed(f"socket said {message}")
+
+
+async def ok(request: web.Request) -> web.Response:
+    return web.Response(text="all good")
+
+
+async def checkout(request: web.Request) -> web.Response:
+    """The person and breadcrumbs of one of many concurrent requests."""
+    user = request.headers["X-User"]
+    errorwire.set_person(id=user, username=f"name-{user}")
+    errorwire.add_breadcrumb(f"cart of {user}", category="shop")
+    await asyncio.sleep(0.01)  # let the other requests interleave
+    log.warning("checkout by %s", user)
+    await asyncio.sleep(0.01)
+    raise PaymentFailed(f"user {user} order {request.match_info['order']}")
+
+
+async def order(request: web.Request) -> web.Response:
+    raise KeyError(f"order {request.match_info['order_id']}")
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def error_page(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The app's own 500 page, rendered by a middleware listed before errorwire's."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        return web.Response(status=500, text="<h1>Sorry, our fault</h1>", content_type="text/html")
+
+
+def make_app(with_errorwire: bool = True, error_pages: bool = False) -> web.Application:
+    middlewares: List[Any] = [error_page] if error_pages else []
+    if with_errorwire:
+        middlewares.append(errorwire_middleware)
+    app = web.Application(middlewares=middlewares)
+    app.router.add_get("/", ok)
+    app.router.add_get("/ws", chat)
+    app.router.add_get("/view-error", view_error)
+    app.router.add_post("/items/{item_id}", item)
+    app.router.add_post("/login", login)
+    app.router.add_post("/upload", upload)
+    app.router.add_post("/unread", unread)
+    app.router.add_get("/stream", stream)
+    app.router.add_get("/not-found", not_found)
+    app.router.add_get("/forbidden", forbidden)
+    app.router.add_get("/redirect", redirect)
+    app.router.add_get("/unavailable", server_error)
+    app.router.add_post("/users/{order}/checkout", checkout)
+    shop = web.Application()
+    shop.router.add_get("/orders/{order_id}", order)
+    app.add_subapp("/shop", shop)
+    return app
+
+
+@contextmanager
+def serve(app: web.Application) -> Iterator[str]:
+    """``app`` on aiohttp's own runner on 127.0.0.1 (its loop in a thread); yields the URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app, access_log=None)
+    started = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.SockSite(runner, sock).start())
+        started.set()
+        loop.run_forever()
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert started.wait(10.0), "aiohttp did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10.0)
+        sock.close()

@@ -1,0 +1,308 @@
+"""A real aiohttp app on aiohttp's own runner: every error reported once, with its
+request, to every vendor (schema-valid); the app's responses exactly as without errorwire."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+import sys
+from typing import Any, Dict, List, Optional, Tuple
+
+import aiohttp
+import httpx
+import pytest
+from aiohttp_apps import make_app, serve
+from integrations.asgi.asgi_support import Records
+from receiver import Receiver
+from reports import (
+    VENDORS,
+    Reports,
+    assert_request_reported,
+    start,
+    vendor_context,
+    vendor_exception_classes,
+    vendor_person_id,
+    vendor_request,
+)
+
+import errorwire
+
+HEADERS = {
+    "X-Request-Id": "req-1",
+    "X-Forwarded-For": "203.0.113.7, 10.0.0.1",
+    "Cookie": "theme=dark; lang=en",
+    "Authorization": "Bearer s3cr3t-token",
+}
+
+
+def fetch(url: str, method: str = "GET", **kwargs: Any) -> Tuple[int, bytes]:
+    """Status and body; a body cut off after the status line ends where it broke."""
+    with httpx.Client(timeout=10.0) as client, client.stream(method, url, **kwargs) as response:
+        chunks: List[bytes] = []
+        try:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+        except httpx.HTTPError:
+            pass
+        return response.status_code, b"".join(chunks)
+
+
+def both(method: str, path: str, error_pages: bool = False, **kwargs: Any) -> Tuple[int, bytes]:
+    """The response of the app with errorwire, asserted equal to the bare app's."""
+    with serve(make_app(with_errorwire=False, error_pages=error_pages)) as url:
+        bare = fetch(url + path, method, headers=HEADERS, **kwargs)
+    with serve(make_app(error_pages=error_pages)) as url:
+        wired = fetch(url + path, method, headers=HEADERS, **kwargs)
+    assert wired == bare
+    return wired
+
+
+# (method, path, request kwargs, exception chain outermost first, route template, status)
+ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str, Optional[int]]] = [
+    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error", 500),
+    ("POST", "/items/7?verbose=1", {"json": {"qty": -1}}, ["ValueError"], "/items/{item_id}", 500),
+    ("GET", "/stream", {}, ["StreamBroke"], "/stream", 500),
+    ("GET", "/unavailable", {}, ["HTTPServiceUnavailable"], "/unavailable", 503),
+    ("GET", "/shop/orders/A-9", {}, ["KeyError"], "/shop/orders/{order_id}", 500),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route", "status"), ERROR_ROUTES)
+def test_error_route_is_reported_once_with_its_request(
+    reports: Reports,
+    method: str,
+    path: str,
+    kwargs: Dict[str, Any],
+    chain: List[str],
+    route: str,
+    status: Optional[int],
+) -> None:
+    code, _ = both(method, path, **kwargs)
+    assert code == (200 if path == "/stream" else status)  # a stream breaks after its 200
+
+    event, payloads = reports.one()
+    assert [info.short_type for info in event.exceptions] == chain
+    assert (event.framework, event.handled, event.context) == ("aiohttp", False, route)
+    assert event.response_status == status
+    request = event.request
+    assert request is not None
+    url = request.url
+    assert url.startswith("http://127.0.0.1:") and url.endswith(path)
+    assert request.method == method
+    assert request.headers["x-request-id"] == "req-1"
+    assert request.cookies == {"theme": "dark", "lang": "en"}
+    assert request.client_ip == "203.0.113.7"
+    assert request.route == route
+    assert request.query_string == (path.split("?", 1)[1] if "?" in path else "")
+    assert_request_reported(payloads, url=url, method=method, client_ip="203.0.113.7")
+    for vendor in VENDORS:
+        payload = payloads[vendor]
+        assert vendor_exception_classes(vendor, payload) == chain
+        headers = vendor_request(vendor, payload)["headers"]
+        assert headers["x-request-id"] == "req-1"
+        assert headers["authorization"] == "[Filtered]"
+        assert vendor_context(vendor, payload) in (route, None)
+    assert vendor_context("rollbar", payloads["rollbar"]) == route
+
+
+def test_route_parameters_query_and_the_json_the_app_read(reports: Reports) -> None:
+    path = "/items/7?verbose=1&tag=a&tag=b&q=caf%C3%A9&api_key=k3y-s3cret"
+    both("POST", path, json={"qty": -1, "password": "hunter2"})
+    event, payloads = reports.one()
+    request = event.request
+    assert request is not None
+    assert request.route_params == {"item_id": "7"}
+    assert request.query_string == path.split("?", 1)[1]  # as sent
+    assert request.query == {
+        "verbose": "1",
+        "tag": ["a", "b"],
+        "q": "café",
+        "api_key": "k3y-s3cret",  # scrubbed on the way out
+    }
+    assert request.has_json and request.json == {"qty": -1, "password": "hunter2"}
+    assert vendor_request("rollbar", payloads["rollbar"])["GET"] == {
+        "verbose": "1",
+        "tag": ["a", "b"],
+        "q": "café",
+        "api_key": "[Filtered]",
+    }
+    rollbar_body = vendor_request("rollbar", payloads["rollbar"])["body"]
+    assert "hunter2" not in str(rollbar_body) and "[Filtered]" in str(rollbar_body)
+    for vendor in VENDORS:
+        assert "hunter2" not in str(payloads[vendor])
+        assert "s3cr3t-token" not in str(payloads[vendor])
+        assert "k3y-s3cret" not in str(payloads[vendor])
+
+
+def test_the_form_the_app_parsed_is_reported_scrubbed(reports: Reports) -> None:
+    status, _ = both("POST", "/login", data={"username": "alice", "password": "hunter2"})
+    assert status == 500
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"username": "alice", "password": "hunter2"}  # scrubbed later
+    assert vendor_request("rollbar", payloads["rollbar"])["POST"] == {
+        "username": "alice",
+        "password": "[Filtered]",
+    }
+    assert vendor_request("raygun", payloads["raygun"])["form"]["password"] == "[Filtered]"
+    for vendor in VENDORS:
+        assert "hunter2" not in str(payloads[vendor])
+
+
+def test_uploads_are_named_never_sent(reports: Reports) -> None:
+    content = b"%PDF-1.7 secret contents " * 100
+    both(
+        "POST",
+        "/upload",
+        data={"title": "q3"},
+        files={"doc": ("report.pdf", content, "application/pdf")},
+    )
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"title": "q3"}
+    [upload] = event.request.files
+    assert (upload.field, upload.filename, upload.size, upload.content_type) == (
+        "doc",
+        "report.pdf",
+        len(content),
+        "application/pdf",
+    )
+    for vendor in VENDORS:
+        assert "secret contents" not in str(payloads[vendor])
+
+
+def test_a_body_the_app_never_read_is_not_reported(reports: Reports) -> None:
+    with serve(make_app()) as url:
+        status, _ = fetch(
+            url + "/unread",
+            "POST",
+            content=b'{"note": "untouched-body"}',
+            headers={"Content-Type": "application/json"},
+        )
+    assert status == 500
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.body is None and not event.request.has_json
+    for vendor in VENDORS:
+        assert "untouched-body" not in str(payloads[vendor])
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("/not-found", 404), ("/forbidden", 403), ("/no-such-route", 404)]
+)
+def test_aiohttp_http_errors_below_500_are_answers_not_reports(
+    reports: Reports, path: str, status: int
+) -> None:
+    assert both("GET", path)[0] == status
+    reports.none()
+
+
+def test_a_redirect_is_no_report(reports: Reports) -> None:
+    with serve(make_app()) as url:
+        response = httpx.get(url + "/redirect", follow_redirects=False)
+    assert response.status_code == 302 and response.headers["Location"] == "/elsewhere"
+    reports.none()
+
+
+def test_the_apps_own_500_page_is_kept_and_the_error_reported(reports: Reports) -> None:
+    status, body = both("GET", "/view-error", error_pages=True)
+    assert (status, body) == (500, b"<h1>Sorry, our fault</h1>")
+    event, _ = reports.one()
+    assert [info.short_type for info in event.exceptions] == ["PaymentFailed", "KeyError"]
+
+
+def test_aiohttp_logging_the_error_is_no_second_report(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    """aiohttp logs the handler's error on ``aiohttp.server``; with errorwire's logging
+    handler there, the same exception is reported once (the log record is a duplicate)."""
+    reports = start(receiver, all_vendors)
+    logger = logging.getLogger("aiohttp.server")
+    records, reporter = Records(), errorwire.LoggingHandler(level=logging.ERROR)
+    logger.addHandler(records)
+    logger.addHandler(reporter)
+    try:
+        with serve(make_app()) as url:
+            assert fetch(url + "/view-error")[0] == 500
+            logged = records.wait_for(1)
+    finally:
+        logger.removeHandler(records)
+        logger.removeHandler(reporter)
+    assert len(logged) == 1 and logged[0].exc_info is not None
+    event, _ = reports.one()
+    assert event.logger_name is None  # the middleware's report
+    assert reports.exceptions[0] is logged[0].exc_info[1]
+    client = errorwire.get_client()
+    assert client is not None and client.stats()["client"].get("duplicate") == 1
+
+
+def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    reports = start(receiver, all_vendors, storm_limit=1000)
+    count = 30
+
+    async def hit_all(url: str) -> List[int]:
+        limits = httpx.Limits(max_connections=count)
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as client:
+            responses = await asyncio.gather(
+                *(
+                    client.post(
+                        f"/users/o-{i}/checkout",
+                        headers={"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"},
+                    )
+                    for i in range(count)
+                )
+            )
+        return [r.status_code for r in responses]
+
+    with serve(make_app()) as url:
+        assert asyncio.run(hit_all(url)) == [500] * count
+
+    events = reports.settle()
+    assert len(events) == count
+    seen = set()
+    for event in events:
+        assert event.request is not None and event.person is not None
+        number = event.request.route_params["order"].split("-", 1)[1]
+        seen.add(number)
+        assert event.person.id == f"user-{number}"
+        assert event.person.username == f"name-user-{number}"
+        assert event.request.headers["x-request-id"] == f"req-{number}"
+        assert event.exceptions[0].message == f"user user-{number} order o-{number}"
+        crumbs = [crumb.message for crumb in event.breadcrumbs]
+        assert crumbs == [f"cart of user-{number}", f"checkout by user-{number}"]
+    assert seen == {str(i) for i in range(count)}
+    for vendor in VENDORS:
+        for payload in reports.payloads(vendor):
+            number = vendor_request(vendor, payload)["headers"]["x-request-id"].split("-", 1)[1]
+            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+
+
+def test_a_websocket_handler_error_is_reported(reports: Reports) -> None:
+    async def talk(url: str) -> None:
+        async with aiohttp.ClientSession() as session, session.ws_connect(url + "/ws") as ws:
+            await ws.send_str("hello")
+            await ws.receive()  # the close aiohttp sends after the handler failed
+
+    with serve(make_app()) as url:
+        asyncio.run(talk(url))
+    event, payloads = reports.one()
+    assert event.exceptions[0].message == "socket said hello"
+    assert event.request is not None and event.request.route == "/ws"
+    assert event.request.headers["upgrade"] == "websocket"
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["PaymentFailed"]
+
+
+def test_a_working_route_reports_nothing(reports: Reports) -> None:
+    assert both("GET", "/") == (200, b"all good")
+    reports.none()
+
+
+def test_a_missing_aiohttp_names_the_extra_to_install() -> None:
+    code = "import sys; sys.modules['aiohttp'] = None; import errorwire.integrations.aiohttp"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "pip install errorwire[aiohttp]" in result.stderr.splitlines()[-1]

@@ -1,0 +1,334 @@
+"""Real Falcon apps (``falcon.App`` under wsgiref, ``falcon.asgi.App`` under uvicorn) with
+ErrorwireMiddleware: what arrives at the receiver, and the responses as without errorwire."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any, Dict, List, Tuple
+
+import httpx
+import pytest
+from falcon_support import Server
+from reports import (
+    VENDORS,
+    Reports,
+    assert_request_reported,
+    vendor_context,
+    vendor_exception_classes,
+    vendor_person_id,
+    vendor_request,
+)
+
+import errorwire
+
+HEADERS = {
+    "X-Request-Id": "req-1",
+    "X-Forwarded-For": "203.0.113.7, 10.0.0.1",
+    "Cookie": "theme=dark; lang=en",
+    "Authorization": "Bearer secret-token-123",
+}
+
+# (method, path, request kwargs, exception chain outermost first, route template)
+ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
+    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error"),
+    ("POST", "/items/7?verbose=1", {"json": {"qty": -1}}, ["ValueError"], "/items/{item_id:int}"),
+    ("POST", "/signup", {"data": {"email": "a@example.com"}}, ["RuntimeError"], "/signup"),
+]
+
+
+def respond(base: str, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
+    headers = {**HEADERS, **kwargs.pop("headers", {})}
+    with httpx.Client(base_url=base, timeout=10) as client:
+        response = client.request(method, path, headers=headers, **kwargs)
+        return response.status_code, response.content
+
+
+def header(headers: Dict[str, str], name: str) -> str:
+    """WSGI reports keep the environ's Title-Case names, ASGI ones the lower-case wire names."""
+    return {k.lower(): v for k, v in headers.items()}[name.lower()]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route"), ERROR_ROUTES)
+def test_error_route_is_reported_once_with_its_request(
+    reports: Reports,
+    server: Server,
+    method: str,
+    path: str,
+    kwargs: Dict[str, Any],
+    chain: List[str],
+    route: str,
+) -> None:
+    with server(with_errorwire=False) as bare_url:
+        bare = respond(bare_url, method, path, **kwargs)
+    with server() as url:
+        assert respond(url, method, path, **kwargs) == bare
+    assert bare[0] == 500
+
+    event, payloads = reports.one()
+    assert [info.short_type for info in event.exceptions] == chain
+    assert event.framework == "falcon"
+    assert event.handled is False
+    assert event.context == route
+    request = event.request
+    assert request is not None
+    assert request.url == url + path
+    assert request.method == method
+    assert header(request.headers, "x-request-id") == "req-1"
+    assert request.cookies == {"theme": "dark", "lang": "en"}
+    assert request.client_ip == "203.0.113.7"
+    assert request.route == route
+    assert request.query_string == (path.split("?", 1)[1] if "?" in path else "")
+    assert_request_reported(payloads, url=url + path, method=method, client_ip="203.0.113.7")
+    for vendor in VENDORS:
+        payload = payloads[vendor]
+        assert vendor_exception_classes(vendor, payload) == chain
+        headers = vendor_request(vendor, payload)["headers"]
+        assert header(headers, "x-request-id") == "req-1"
+        assert header(headers, "authorization") == "[Filtered]"
+        assert vendor_context(vendor, payload) in (route, None)
+
+
+def test_json_body_and_route_params_reach_the_report(reports: Reports, server: Server) -> None:
+    with server() as url:
+        respond(url, "POST", "/items/7", json={"qty": -1, "sku": "X1", "password": "hunter2"})
+    event, payloads = reports.one()
+    request = event.request
+    assert request is not None
+    assert request.has_json
+    assert request.json == {"qty": -1, "sku": "X1", "password": "hunter2"}  # scrubbed when sent
+    assert request.route_params == {"item_id": 7}
+    rollbar = vendor_request("rollbar", payloads["rollbar"])
+    assert rollbar["json"] == {"qty": -1, "sku": "X1", "password": "[Filtered]"}
+    assert rollbar["params"] == {"item_id": 7}
+    assert "hunter2" not in str(payloads)
+
+
+def test_form_fields_the_app_read_are_reported_scrubbed(reports: Reports, server: Server) -> None:
+    with server() as url:
+        respond(url, "POST", "/signup", data={"email": "a@example.com", "password": "hunter2"})
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"email": "a@example.com", "password": "hunter2"}
+    assert vendor_request("rollbar", payloads["rollbar"])["POST"] == {
+        "email": "a@example.com",
+        "password": "[Filtered]",
+    }
+    assert vendor_request("raygun", payloads["raygun"])["form"]["email"] == "a@example.com"
+    assert "hunter2" not in str(payloads)
+
+
+def test_a_body_the_app_did_not_read_is_not_read(reports: Reports, server: Server) -> None:
+    with server() as url:
+        assert respond(url, "POST", "/view-error", content=b"never read")[0] == 405
+        assert respond(url, "GET", "/view-error", content=b"never read")[0] == 500
+    event, _ = reports.one()
+    assert event.request is not None
+    assert event.request.body is None
+
+
+def test_error_while_streaming_is_reported_once(reports: Reports, server: Server) -> None:
+    with server(with_errorwire=False) as bare_url:
+        bare = stream_status(bare_url + "/stream")
+    with server() as url:
+        assert stream_status(url + "/stream") == bare == 200
+    event, payloads = reports.one()
+    assert [info.short_type for info in event.exceptions] == ["StreamBroke"]
+    assert event.context == "/stream"
+    assert event.request is not None and event.request.url == url + "/stream"
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["StreamBroke"]
+
+
+def stream_status(full_url: str) -> int:
+    """The status line's code; a stream that breaks after it is cut off (as without errorwire)."""
+    with httpx.stream("GET", full_url, timeout=10) as response:
+        with contextlib.suppress(httpx.RemoteProtocolError):
+            response.read()
+        return response.status_code
+
+
+FALCON_ANSWERS = [
+    ("GET", "/missing", 404),  # HTTPNotFound raised by the responder
+    ("GET", "/no-such-route", 404),
+    ("GET", "/count?number=abc", 400),  # HTTPInvalidParam
+    ("GET", "/count", 400),  # HTTPMissingParam
+    ("DELETE", "/ok", 405),
+    ("GET", "/items/seven", 404),  # the int converter does not match
+    ("GET", "/stock", 409),  # the app's own error handler answers it
+]
+
+
+def test_falcon_answers_below_500_send_nothing(reports: Reports, server: Server) -> None:
+    with server(with_errorwire=False) as bare_url:
+        bare = [respond(bare_url, method, path) for method, path, _ in FALCON_ANSWERS]
+    with server() as url:
+        answers = [respond(url, method, path) for method, path, _ in FALCON_ANSWERS]
+        assert respond(url, "GET", "/ok") == (200, b"fine")
+    assert answers == bare
+    assert [status for status, _ in answers] == [status for _, _, status in FALCON_ANSWERS]
+    reports.none()
+
+
+def test_http_error_of_500_and_above_is_reported_with_falcons_own_answer(
+    reports: Reports, server: Server
+) -> None:
+    with server(with_errorwire=False) as bare_url:
+        bare = respond(bare_url, "GET", "/unavailable")
+    with server() as url:
+        assert respond(url, "GET", "/unavailable") == bare
+    assert bare[0] == 503
+    event, payloads = reports.one()
+    assert [info.short_type for info in event.exceptions] == ["HTTPServiceUnavailable"]
+    assert event.context == "/unavailable"
+    assert event.handled is False
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["HTTPServiceUnavailable"]
+
+
+def test_authenticated_user_becomes_the_person_and_set_person_wins(
+    reports: Reports, server: Server
+) -> None:
+    with server() as url:
+        respond(url, "POST", "/users/o-1/checkout", headers={"X-User": "alice"}, content=b"one")
+        respond(url, "POST", "/users/o-2/checkout", content=b"two")  # anonymous
+        respond(url, "GET", "/person", headers={"X-User": "alice"})  # set_person wins
+    events = reports.settle()
+    people = [
+        (e.person.id, e.person.username, e.person.email) if e.person else None for e in events
+    ]
+    assert people == [("alice", "alice", "alice@example.com"), None, ("42", "bob", None)]
+    for vendor in VENDORS:
+        ids = [vendor_person_id(vendor, p) for p in reports.payloads(vendor)]
+        assert ids == ["alice", None, "42"], vendor
+
+
+def test_a_user_object_that_fails_does_not_break_the_report(
+    reports: Reports, server: Server
+) -> None:
+    with server() as url:
+        assert respond(url, "GET", "/view-error", headers={"X-User": "broken"})[0] == 500
+    event, payloads = reports.one()
+    assert event.person is not None
+    assert (event.person.id, event.person.username, event.person.email) == (
+        "broken",
+        "broken",
+        None,
+    )
+    assert vendor_person_id("rollbar", payloads["rollbar"]) == "broken"
+
+
+def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
+    reports: Reports, server: Server, kind: str
+) -> None:
+    count = 30
+
+    async def hit_all(url: str) -> List[int]:
+        limits = httpx.Limits(max_connections=count)
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as client:
+            responses = await asyncio.gather(
+                *(
+                    client.post(
+                        f"/users/o-{i}/checkout",
+                        headers={"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"},
+                        content=f"order body {i}".encode(),
+                    )
+                    for i in range(count)
+                )
+            )
+        return [r.status_code for r in responses]
+
+    with server() as url:
+        assert asyncio.run(hit_all(url)) == [500] * count
+    events = reports.settle()
+    assert len(events) == count
+    seen = set()
+    for event in events:
+        assert event.request is not None and event.person is not None
+        number = event.request.url.split("/users/o-", 1)[1].split("/", 1)[0]
+        seen.add(number)
+        assert event.person.id == f"user-{number}"
+        assert header(event.request.headers, "x-request-id") == f"req-{number}"
+        assert event.request.route_params == {"order": f"o-{number}"}
+        if kind == "wsgi":  # (an ASGI app's raw body is not kept: only what it parsed as media)
+            assert event.request.body == f"order body {number}".encode()
+        assert [c.message for c in event.breadcrumbs] == [f"checkout o-{number} by user-{number}"]
+        assert event.exceptions[0].message == f"user user-{number} order o-{number}"
+    assert seen == {str(i) for i in range(count)}
+    for vendor in VENDORS:
+        for payload in reports.payloads(vendor):
+            headers = vendor_request(vendor, payload)["headers"]
+            number = header(headers, "x-request-id").split("-", 1)[1]
+            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+
+
+def test_the_apps_own_handler_for_exception_renders_and_the_error_is_reported(
+    reports: Reports, kind: str
+) -> None:
+    import falcon
+    import falcon.asgi
+    from falcon_apps import ViewError, ViewErrorAsync
+    from falcon_support import serve_wsgi
+    from integrations.asgi.asgi_support import serve
+
+    from errorwire.integrations.falcon import ErrorwireMiddleware
+
+    def own_page(req: Any, resp: Any, ex: Exception, params: Any) -> None:
+        resp.status = falcon.HTTP_503
+        resp.text = f"our own page: {type(ex).__name__}"
+
+    async def own_page_async(req: Any, resp: Any, ex: Exception, params: Any) -> None:
+        own_page(req, resp, ex, params)
+
+    if kind == "wsgi":
+        app: Any = falcon.App(middleware=[ErrorwireMiddleware()])
+        app.add_route("/view-error", ViewError())
+        app.add_error_handler(Exception, own_page)
+        run: Any = serve_wsgi
+    else:
+        app = falcon.asgi.App(middleware=[ErrorwireMiddleware()])
+        app.add_route("/view-error", ViewErrorAsync())
+        app.add_error_handler(Exception, own_page_async)
+        run = serve
+    with run(app) as url:
+        assert respond(url, "GET", "/view-error") == (503, b"our own page: PaymentFailed")
+        assert respond(url, "GET", "/view-error") == (503, b"our own page: PaymentFailed")
+    events = reports.settle()
+    assert [e.exceptions[0].short_type for e in events] == ["PaymentFailed", "PaymentFailed"]
+
+
+def test_init_from_the_environment_when_the_user_did_not(
+    monkeypatch: pytest.MonkeyPatch, receiver: Any, server: Server
+) -> None:
+    monkeypatch.setenv("ROLLBAR_ACCESS_TOKEN", "env-token")
+    monkeypatch.setenv("ROLLBAR_ENDPOINT", receiver.endpoints()["rollbar"])
+    with server() as url:
+        assert errorwire.get_client() is not None
+        assert respond(url, "GET", "/view-error")[0] == 500
+    assert errorwire.flush(timeout=10.0)
+    assert len(receiver.wait_for(1, timeout=10.0)) == 1
+
+
+def test_websocket_error_is_reported_with_its_request_and_person(reports: Reports) -> None:
+    # In process: uvicorn serves websockets only with a websocket library, not a test dependency.
+    import falcon.testing
+    from falcon_apps import make_asgi_app
+
+    async def talk() -> None:
+        async with falcon.testing.ASGIConductor(make_asgi_app()) as conductor:
+            with contextlib.suppress(falcon.WebSocketDisconnected):  # Falcon closes it itself
+                async with conductor.simulate_ws(
+                    "/ws", query_string="room=7", headers={"X-User": "carol"}
+                ) as ws:
+                    await ws.send_text("hello")
+                    await ws.receive_text()
+
+    asyncio.run(talk())
+    event, payloads = reports.one()
+    assert event.exceptions[0].short_type == "SocketFailed"
+    assert event.request is not None
+    assert event.request.url.endswith("/ws?room=7")
+    assert event.context == "/ws"
+    assert event.person is not None and event.person.id == "carol"
+    for vendor in VENDORS:
+        assert vendor_person_id(vendor, payloads[vendor]) == "carol"

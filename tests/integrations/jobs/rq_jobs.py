@@ -1,0 +1,44 @@
+"""The functions the RQ test workers run, and a worker built in code
+(``python rq_jobs.py REDIS_URL QUEUE``: ``Worker(exception_handlers=[...])``)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import errorwire
+from errorwire.core.context import current_scope
+
+
+def charge(card_number: str, amount: int, note: str = "", **more: Any) -> None:
+    errorwire.add_breadcrumb(f"charging {amount}", category="shop")
+    if more.get("customer"):
+        errorwire.set_person(id=more["customer"])
+    raise ValueError(f"card declined for {amount}")
+
+
+def leaves_state(marker: str) -> str:
+    errorwire.set_person(id=f"person-{marker}")
+    errorwire.add_breadcrumb(f"crumb-{marker}")
+    current_scope().tags["leak"] = marker
+    return marker
+
+
+def flaky() -> None:
+    raise ConnectionError("upstream down")
+
+
+def main(url: str, queue: str) -> None:
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from errorwire.integrations.rq import exception_handler
+
+    connection = Redis.from_url(url)
+    worker = Worker([Queue(queue, connection=connection)], connection=connection,
+                    exception_handlers=[exception_handler])  # fmt: skip
+    worker.work()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,106 @@
+"""Real ``rq worker`` processes on a real Redis, reporting over HTTP to the receiver."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+pytest.importorskip("rq")
+pytest.importorskip("redis")
+
+from job_workers import (
+    arrived,
+    breadcrumb_texts,
+    context_of,
+    custom_data,
+    output_of,
+    start,
+    tags_of,
+    worker_environment,
+)
+from receiver import Receiver
+from redis import Redis
+from reports import VENDORS, vendor_exception_classes, vendor_person_id
+from rq import Queue, Retry
+from rq.registry import FailedJobRegistry
+
+HERE = Path(__file__).resolve().parent
+CARD = "4111111111111111"
+HANDLER = "errorwire.integrations.rq.exception_handler"
+
+
+def cli(url: str, queue: str) -> List[str]:
+    return ["-m", "rq.cli", "worker", "--url", url, "--exception-handler", HANDLER, queue]
+
+
+def in_code(url: str, queue: str) -> List[str]:
+    return ["rq_jobs.py", url, queue]
+
+
+@pytest.fixture
+def queue(redis_url: str) -> Queue:
+    return Queue(f"q-{uuid.uuid4().hex[:8]}", connection=Redis.from_url(redis_url))
+
+
+def payload_for(found: Dict[str, List[Dict[str, Any]]], vendor: str, func: str) -> Dict[str, Any]:
+    matches = [p for p in found[vendor] if custom_data(vendor, p, "rq")["function"] == func]
+    assert len(matches) == 1, (vendor, func, len(matches))
+    return matches[0]
+
+
+@pytest.mark.parametrize("how", [cli, in_code], ids=["rq-worker-cli", "Worker-in-code"])
+def test_failed_jobs_are_reported_once_and_still_land_in_the_failed_registry(
+    how: Any, queue: Queue, receiver: Receiver, redis_url: str
+) -> None:
+    before = queue.enqueue("rq_jobs.leaves_state", "before")
+    charge = queue.enqueue("rq_jobs.charge", CARD, 3, note="gift", password="hunter2",
+                           customer="alice")  # fmt: skip
+    queue.enqueue("rq_jobs.leaves_state", "between")
+    flaky = queue.enqueue("rq_jobs.flaky", retry=Retry(max=2))
+
+    worker = start(how(redis_url, queue.name), worker_environment(receiver, redis_url, HERE), HERE)
+    failed = FailedJobRegistry(queue=queue)
+    try:
+        deadline = time.monotonic() + 60
+        while len(failed.get_job_ids()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # The handler runs before RQ records the failure: the reports must be in already.
+        found = arrived(receiver)
+    finally:
+        worker.kill()
+        out = output_of(worker)
+    assert sorted(failed.get_job_ids()) == sorted([charge.id, flaky.id]), out  # RQ went on
+    for vendor in VENDORS:
+        assert len(found[vendor]) == 2, (vendor, out)  # one each; flaky's retries were not
+        charged = payload_for(found, vendor, "rq_jobs.charge")
+        data = custom_data(vendor, charged, "rq")
+        assert data["job_id"] == charge.id and data["queue"] == queue.name
+        assert data["args"] == ["[Filtered]", 3]
+        assert data["kwargs"]["note"] == "gift" and data["kwargs"]["password"] == "[Filtered]"
+        assert vendor_exception_classes(vendor, charged) == ["ValueError"]
+        assert vendor_person_id(vendor, charged) == "alice"
+        crumbs = breadcrumb_texts(vendor, charged)
+        assert "charging 3" in crumbs
+        assert not [c for c in crumbs if before.id in c or "crumb-before" in c], crumbs
+        assert not [t for t in tags_of(vendor, charged) if t.startswith("leak")]
+
+        retried = payload_for(found, vendor, "rq_jobs.flaky")
+        assert custom_data(vendor, retried, "rq")["retries_left"] == 0
+        assert vendor_exception_classes(vendor, retried) == ["ConnectionError"]
+        assert vendor_person_id(vendor, retried) is None
+    assert {context_of("rollbar", p) for p in found["rollbar"]} == {
+        "rq_jobs.charge",
+        "rq_jobs.flaky",
+    }
+    for payload in found["bugsnag"]:
+        event = payload["events"][0]
+        assert event["context"] in ("rq_jobs.charge", "rq_jobs.flaky")
+        assert event["unhandled"] is True
+        assert event["severityReason"]["type"] == "unhandledException"
+        assert event["app"]["type"] == "rq"
+    for payload in found["raygun"]:
+        assert "framework:rq" in payload["details"]["tags"]

@@ -1,0 +1,310 @@
+"""A real Litestar app behind a real uvicorn server on 127.0.0.1, with ErrorwirePlugin:
+what arrives at the receiver, and the app's own responses exactly as without errorwire."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any, Dict, Iterator, List, Tuple
+
+import httpx
+import pytest
+from integrations.asgi.asgi_support import serve
+from litestar_apps import make_app
+from reports import (
+    VENDORS,
+    Reports,
+    assert_request_reported,
+    vendor_context,
+    vendor_exception_classes,
+    vendor_person_id,
+    vendor_request,
+)
+
+import errorwire
+from errorwire.integrations.litestar import ErrorwirePlugin
+
+HEADERS = {
+    "X-Request-Id": "req-1",
+    "X-Forwarded-For": "203.0.113.7, 10.0.0.1",
+    "Cookie": "theme=dark; lang=en",
+    "Authorization": "Bearer secret-token-123",
+}
+
+# (method, path, request kwargs, exception chain outermost first, route template)
+ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
+    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error"),
+    ("GET", "/sync-error", {}, ["ZeroDivisionError"], "/sync-error"),
+    ("POST", "/items/7?verbose=1", {"json": {"qty": -1}}, ["ValueError"], "/items/{item_id}"),
+    ("POST", "/signup", {"data": {"email": "a@example.com"}}, ["RuntimeError"], "/signup"),
+]
+
+
+@pytest.fixture(scope="module")
+def bare_url() -> Iterator[str]:
+    """The same app without errorwire: what every response must look like."""
+    with serve(make_app(with_errorwire=False)) as url:
+        yield url
+
+
+@pytest.fixture
+def url(reports: Reports) -> Iterator[str]:
+    with serve(make_app()) as url:
+        yield url
+
+
+def respond(base: str, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
+    headers = {**HEADERS, **kwargs.pop("headers", {})}
+    with httpx.Client(base_url=base, timeout=10) as client:
+        response = client.request(method, path, headers=headers, **kwargs)
+        # Litestar's 400 detail names the URL: the two servers differ in their port.
+        return response.status_code, response.content.replace(base.encode(), b"http://server")
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route"), ERROR_ROUTES)
+def test_error_route_is_reported_once_with_its_request(
+    reports: Reports,
+    url: str,
+    bare_url: str,
+    method: str,
+    path: str,
+    kwargs: Dict[str, Any],
+    chain: List[str],
+    route: str,
+) -> None:
+    answer = respond(url, method, path, **kwargs)
+    assert answer == respond(bare_url, method, path, **kwargs)
+    assert answer[0] == 500
+
+    event, payloads = reports.one()
+    assert [info.short_type for info in event.exceptions] == chain
+    assert event.framework == "litestar"
+    assert event.handled is False
+    assert event.context == route
+    request = event.request
+    assert request is not None
+    assert request.url == url + path
+    assert request.method == method
+    assert request.headers["x-request-id"] == "req-1"
+    assert request.cookies == {"theme": "dark", "lang": "en"}
+    assert request.client_ip == "203.0.113.7"
+    assert request.route == route
+    assert request.query_string == (path.split("?", 1)[1] if "?" in path else "")
+    assert_request_reported(payloads, url=url + path, method=method, client_ip="203.0.113.7")
+    for vendor in VENDORS:
+        payload = payloads[vendor]
+        assert vendor_exception_classes(vendor, payload) == chain
+        headers = vendor_request(vendor, payload)["headers"]
+        assert headers["x-request-id"] == "req-1"
+        assert headers["authorization"] == "[Filtered]"
+        assert vendor_context(vendor, payload) in (route, None)
+
+
+def test_json_body_and_route_params_reach_the_report(reports: Reports, url: str) -> None:
+    respond(url, "POST", "/items/7", json={"qty": -1, "sku": "X1", "password": "hunter2"})
+    event, payloads = reports.one()
+    request = event.request
+    assert request is not None
+    assert request.has_json
+    assert request.json == {"qty": -1, "sku": "X1", "password": "hunter2"}  # scrubbed when sent
+    assert request.route_params == {"item_id": 7}
+    rollbar = vendor_request("rollbar", payloads["rollbar"])
+    assert rollbar["json"] == {"qty": -1, "sku": "X1", "password": "[Filtered]"}
+    assert rollbar["params"] == {"item_id": 7}
+    assert "hunter2" not in str(payloads)
+
+
+def test_form_fields_the_app_read_are_reported_scrubbed(reports: Reports, url: str) -> None:
+    respond(url, "POST", "/signup", data={"email": "a@example.com", "password": "hunter2"})
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"email": "a@example.com", "password": "hunter2"}
+    assert vendor_request("rollbar", payloads["rollbar"])["POST"] == {
+        "email": "a@example.com",
+        "password": "[Filtered]",
+    }
+    assert vendor_request("raygun", payloads["raygun"])["form"]["email"] == "a@example.com"
+    assert "hunter2" not in str(payloads)
+
+
+def test_error_while_streaming_is_reported_once_as_the_apps_own(
+    reports: Reports, url: str, bare_url: str
+) -> None:
+    assert stream_status(url + "/stream") == stream_status(bare_url + "/stream") == 200
+    event, payloads = reports.one()
+    assert [info.short_type for info in event.exceptions] == ["StreamBroke"]
+    assert event.context == "/stream"
+    assert event.request is not None and event.request.url == url + "/stream"
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["StreamBroke"]
+
+
+def stream_status(full_url: str) -> int:
+    """The status line's code; a stream that breaks after it is cut off (as without errorwire)."""
+    with httpx.stream("GET", full_url, timeout=10) as response:
+        with contextlib.suppress(httpx.RemoteProtocolError):
+            response.read()
+        return response.status_code
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/missing", 404),  # NotFoundException raised by the handler
+        ("GET", "/no-such-route", 404),
+        ("GET", "/count?number=abc", 400),  # a validation error
+        ("GET", "/count", 400),  # a missing parameter
+        ("DELETE", "/ok", 405),
+        ("POST", "/items/seven", 404),  # the path does not match (an int parameter)
+        ("GET", "/stock", 409),  # the app's own handler answers it
+    ],
+)
+def test_litestar_answers_below_500_send_nothing(
+    reports: Reports, url: str, bare_url: str, method: str, path: str, status: int
+) -> None:
+    answer = respond(url, method, path)
+    assert answer == respond(bare_url, method, path)
+    assert answer[0] == status
+    reports.none()
+
+
+def test_successful_request_sends_nothing_and_is_unchanged(
+    reports: Reports, url: str, bare_url: str
+) -> None:
+    assert respond(url, "GET", "/ok") == respond(bare_url, "GET", "/ok") == (200, b"fine")
+    reports.none()
+
+
+def test_the_apps_own_500_page_is_kept_and_the_error_reported(reports: Reports) -> None:
+    with serve(make_app(own_error_page=True)) as url:
+        assert respond(url, "GET", "/view-error") == (500, b"our own 500 page")
+        assert respond(url, "GET", "/missing")[0] == 404  # a 500 handler answers no 404
+    event, _ = reports.one()
+    assert [info.short_type for info in event.exceptions] == ["PaymentFailed", "KeyError"]
+
+
+def test_authenticated_user_becomes_the_person_and_set_person_wins(
+    reports: Reports, url: str
+) -> None:
+    respond(url, "POST", "/users/o-1/checkout", headers={"X-User": "alice"}, content=b"one")
+    respond(url, "POST", "/users/o-2/checkout", content=b"two")  # anonymous
+    respond(url, "GET", "/person", headers={"X-User": "alice"})  # set_person wins
+    events = reports.settle()
+    people = [
+        (e.person.id, e.person.username, e.person.email) if e.person else None for e in events
+    ]
+    assert people == [("alice", "alice", "alice@example.com"), None, ("42", "bob", None)]
+    for vendor in VENDORS:
+        ids = [vendor_person_id(vendor, p) for p in reports.payloads(vendor)]
+        assert ids == ["alice", None, "42"], vendor
+    assert events[0].request is not None and events[0].request.body == b"one"
+
+
+def test_breadcrumb_of_a_sync_handler_in_a_thread_belongs_to_its_request(
+    reports: Reports, url: str
+) -> None:
+    respond(url, "GET", "/sync-error")
+    event, _ = reports.one()
+    assert [crumb.message for crumb in event.breadcrumbs] == ["in the thread"]
+
+
+def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
+    reports: Reports, url: str
+) -> None:
+    count = 30
+
+    async def hit_all() -> List[int]:
+        limits = httpx.Limits(max_connections=count)
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as client:
+            responses = await asyncio.gather(
+                *(
+                    client.post(
+                        f"/users/o-{i}/checkout",
+                        headers={"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"},
+                        content=f"order body {i}".encode(),
+                    )
+                    for i in range(count)
+                )
+            )
+        return [r.status_code for r in responses]
+
+    assert asyncio.run(hit_all()) == [500] * count
+    events = reports.settle()
+    assert len(events) == count
+    seen = set()
+    for event in events:
+        assert event.request is not None and event.person is not None
+        number = event.request.url.split("/users/o-", 1)[1].split("/", 1)[0]
+        seen.add(number)
+        assert event.person.id == f"user-{number}"
+        assert event.request.headers["x-request-id"] == f"req-{number}"
+        assert event.request.route_params == {"order": f"o-{number}"}
+        assert event.request.body == f"order body {number}".encode()
+        assert [c.message for c in event.breadcrumbs] == [f"checkout o-{number} by user-{number}"]
+        assert event.exceptions[0].message == f"user user-{number} order o-{number}"
+    assert seen == {str(i) for i in range(count)}
+    for vendor in VENDORS:
+        for payload in reports.payloads(vendor):
+            number = vendor_request(vendor, payload)["headers"]["x-request-id"].split("-", 1)[1]
+            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+
+
+def test_plugin_twice_still_one_report(reports: Reports) -> None:
+    from litestar import Litestar
+    from litestar_apps import HANDLERS
+
+    app = Litestar(route_handlers=HANDLERS, plugins=[ErrorwirePlugin(), ErrorwirePlugin()])
+    with serve(app) as url:
+        assert respond(url, "GET", "/view-error")[0] == 500
+    event, _ = reports.one()
+    assert event.framework == "litestar"
+
+
+def test_init_from_the_environment_when_the_user_did_not(
+    monkeypatch: pytest.MonkeyPatch, receiver: Any
+) -> None:
+    monkeypatch.setenv("ROLLBAR_ACCESS_TOKEN", "env-token")
+    monkeypatch.setenv("ROLLBAR_ENDPOINT", receiver.endpoints()["rollbar"])
+    with serve(make_app()) as url:
+        assert errorwire.get_client() is not None
+        assert respond(url, "GET", "/view-error")[0] == 500
+    assert errorwire.flush(timeout=10.0)
+    assert len(receiver.wait_for(1, timeout=10.0)) == 1
+
+
+def test_websocket_error_is_reported_with_its_request_and_person(reports: Reports) -> None:
+    # In process: uvicorn serves websockets only with a websocket library, not a test dependency.
+    from litestar.testing import TestClient
+    from litestar_apps import SocketFailed
+
+    with TestClient(make_app()) as client, pytest.raises(Exception) as raised:  # noqa: SIM117
+        with client.websocket_connect("/ws?room=7", headers={"X-User": "carol"}) as ws:
+            ws.send_text("hello")
+            ws.receive_text()
+    assert not isinstance(raised.value, SocketFailed)  # Litestar closed the socket itself
+    event, payloads = reports.one()
+    assert event.exceptions[0].short_type == "SocketFailed"
+    assert event.request is not None
+    assert event.request.url == "ws://testserver.local/ws?room=7"
+    assert event.context == "/ws"
+    assert event.person is not None and event.person.id == "carol"
+    for vendor in VENDORS:
+        assert vendor_person_id(vendor, payloads[vendor]) == "carol"
+
+
+def test_error_in_the_apps_own_middleware_is_reported_once(
+    reports: Reports, url: str, bare_url: str
+) -> None:
+    answer = respond(url, "GET", "/ok?fail=1", headers={"X-User": "dave"})
+    assert (
+        answer
+        == respond(bare_url, "GET", "/ok?fail=1")
+        == (
+            500,
+            b'{"status_code":500,"detail":"Internal Server Error"}',
+        )
+    )
+    event, _ = reports.one()
+    assert event.exceptions[0].short_type == "MiddlewareBroke"
+    assert event.context == "/ok"
+    assert event.person is not None and event.person.id == "dave"

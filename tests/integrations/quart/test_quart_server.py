@@ -1,0 +1,297 @@
+"""A real Quart app behind uvicorn on 127.0.0.1: every error reported once, with its
+request, to every vendor (schema-valid); the app's responses exactly as without errorwire."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any, Dict, List, Optional, Tuple
+
+import httpx
+import pytest
+from integrations.asgi.asgi_support import serve
+from quart_apps import make_app
+from receiver import Receiver
+from reports import (
+    VENDORS,
+    Reports,
+    assert_request_reported,
+    start,
+    vendor_context,
+    vendor_exception_classes,
+    vendor_person_id,
+    vendor_request,
+)
+
+HEADERS = {
+    "X-Request-Id": "req-1",
+    "X-Forwarded-For": "203.0.113.7, 10.0.0.1",
+    "Cookie": "theme=dark; lang=en",
+    "Authorization": "Bearer s3cr3t-token",
+}
+
+
+def fetch(url: str, method: str = "GET", **kwargs: Any) -> Tuple[int, bytes]:
+    """Status and body; a body cut off after the status line ends where it broke."""
+    with httpx.Client(timeout=10.0) as client, client.stream(method, url, **kwargs) as response:
+        chunks: List[bytes] = []
+        with contextlib.suppress(httpx.HTTPError):
+            chunks.extend(response.iter_bytes())
+        return response.status_code, b"".join(chunks)
+
+
+def both(method: str, path: str, error_page: bool = False, **kwargs: Any) -> Tuple[int, bytes]:
+    """The response of the app with errorwire, asserted equal to the bare app's."""
+    with serve(make_app(with_errorwire=False, error_page=error_page)) as url:
+        bare = fetch(url + path, method, headers=HEADERS, **kwargs)
+    with serve(make_app(error_page=error_page)) as url:
+        wired = fetch(url + path, method, headers=HEADERS, **kwargs)
+    assert wired == bare
+    return wired
+
+
+# (method, path, request kwargs, exception chain outermost first, route template, status)
+ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str, Optional[int]]] = [
+    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error", 500),
+    (
+        "POST",
+        "/items/7?verbose=1",
+        {"json": {"qty": -1}},
+        ["ValueError"],
+        "/items/<int:item_id>",
+        500,
+    ),
+    ("GET", "/shop/orders/A-9", {}, ["KeyError"], "/shop/orders/<order_id>", 500),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route", "status"), ERROR_ROUTES)
+def test_error_route_is_reported_once_with_its_request(
+    reports: Reports,
+    method: str,
+    path: str,
+    kwargs: Dict[str, Any],
+    chain: List[str],
+    route: str,
+    status: Optional[int],
+) -> None:
+    assert both(method, path, **kwargs)[0] == status
+
+    event, payloads = reports.one()
+    assert [info.short_type for info in event.exceptions] == chain
+    assert (event.framework, event.handled, event.context) == ("quart", False, route)
+    assert event.response_status == status
+    request = event.request
+    assert request is not None
+    url = request.url
+    assert url.startswith("http://127.0.0.1:") and url.endswith(path)
+    assert request.method == method
+    assert request.headers["x-request-id"] == "req-1"
+    assert request.cookies == {"theme": "dark", "lang": "en"}
+    assert request.client_ip == "203.0.113.7"
+    assert request.route == route
+    assert request.query_string == (path.split("?", 1)[1] if "?" in path else "")
+    assert_request_reported(payloads, url=url, method=method, client_ip="203.0.113.7")
+    for vendor in VENDORS:
+        payload = payloads[vendor]
+        assert vendor_exception_classes(vendor, payload) == chain
+        headers = vendor_request(vendor, payload)["headers"]
+        assert headers["x-request-id"] == "req-1"
+        assert headers["authorization"] == "[Filtered]"
+        assert vendor_context(vendor, payload) in (route, None)
+    assert vendor_context("rollbar", payloads["rollbar"]) == route
+
+
+def test_route_arguments_query_and_the_json_the_app_read(reports: Reports) -> None:
+    path = "/items/7?verbose=1&tag=a&tag=b&q=caf%C3%A9&api_key=k3y-s3cret"
+    both("POST", path, json={"qty": -1, "password": "hunter2"})
+    event, payloads = reports.one()
+    request = event.request
+    assert request is not None
+    assert request.route_params == {"item_id": 7}
+    assert request.query_string == path.split("?", 1)[1]  # as sent
+    assert request.query == {
+        "verbose": "1",
+        "tag": ["a", "b"],
+        "q": "café",
+        "api_key": "k3y-s3cret",  # scrubbed on the way out
+    }
+    assert request.has_json and request.json == {"qty": -1, "password": "hunter2"}
+    for vendor in VENDORS:
+        assert "hunter2" not in str(payloads[vendor])
+        assert "s3cr3t-token" not in str(payloads[vendor])
+        assert "k3y-s3cret" not in str(payloads[vendor])
+
+
+def test_the_form_the_app_awaited_is_reported_scrubbed(reports: Reports) -> None:
+    assert both("POST", "/login", data={"username": "alice", "password": "hunter2"})[0] == 500
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"username": "alice", "password": "hunter2"}  # scrubbed later
+    assert vendor_request("rollbar", payloads["rollbar"])["POST"] == {
+        "username": "alice",
+        "password": "[Filtered]",
+    }
+    for vendor in VENDORS:
+        assert "hunter2" not in str(payloads[vendor])
+
+
+def test_uploads_are_named_never_sent(reports: Reports) -> None:
+    content = b"%PDF-1.7 secret contents " * 100
+    both("POST", "/upload", files={"doc": ("report.pdf", content, "application/pdf")})
+    event, payloads = reports.one()
+    assert event.request is not None
+    [upload] = event.request.files
+    assert (upload.field, upload.filename, upload.size, upload.content_type) == (
+        "doc",
+        "report.pdf",
+        len(content),
+        "application/pdf",
+    )
+    for vendor in VENDORS:
+        assert "secret contents" not in str(payloads[vendor])
+
+
+def test_a_body_the_app_never_parsed_is_not_reported(reports: Reports) -> None:
+    with serve(make_app()) as url:
+        status, _ = fetch(
+            url + "/unread",
+            "POST",
+            content=b'{"note": "untouched-body"}',
+            headers={"Content-Type": "application/json"},
+        )
+    assert status == 500
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.body is None and not event.request.has_json
+    for vendor in VENDORS:
+        assert "untouched-body" not in str(payloads[vendor])
+
+
+def test_an_error_while_the_response_streams_is_reported(reports: Reports) -> None:
+    status, body = both("GET", "/stream")
+    assert (status, body) == (200, b"first chunk\n")
+    event, payloads = reports.one()
+    assert [info.short_type for info in event.exceptions] == ["StreamBroke"]
+    assert event.request is not None and event.request.url.endswith("/stream")
+    assert event.context == event.request.route == "/stream"  # matched again: the request is gone
+    assert event.request.headers["x-request-id"] == "req-1"
+    assert event.response_status is None  # the 200 had gone out already
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["StreamBroke"]
+
+
+def test_a_background_task_error_is_reported_with_its_request(reports: Reports) -> None:
+    assert both("GET", "/background") == (200, b"queued")
+    event, _ = reports.one()
+    assert [info.short_type for info in event.exceptions] == ["ReceiptFailed"]
+    assert event.handled is False
+    assert event.request is not None and event.request.url.endswith("/background")
+    assert event.context == "/background"
+
+
+def test_an_error_in_teardown_is_reported(reports: Reports) -> None:
+    both("GET", "/teardown-error")
+    event, _ = reports.one()
+    assert event.exceptions[0].message == "session store went away"
+    assert event.request is not None and event.request.url.endswith("/teardown-error")
+
+
+def test_a_websocket_error_is_reported(reports: Reports) -> None:
+    async def talk(url: str) -> None:
+        import websockets
+
+        async with websockets.connect(url.replace("http", "ws") + "/ws") as socket:
+            await socket.send("hello")
+            with contextlib.suppress(Exception):
+                await socket.recv()
+
+    pytest.importorskip("websockets")
+    with serve(make_app()) as url:
+        asyncio.run(talk(url))
+    event, payloads = reports.one()
+    assert [info.short_type for info in event.exceptions] == ["PaymentFailed"]
+    assert event.exceptions[0].message == "socket said hello"
+    assert event.request is not None
+    assert event.request.url.startswith("ws://127.0.0.1:") and event.request.route == "/ws"
+    assert event.response_status is None
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["PaymentFailed"]
+        assert vendor_request(vendor, payloads[vendor])["headers"]["host"].startswith("127.0.0.1")
+
+
+@pytest.mark.parametrize(("path", "status"), [("/missing", 404), ("/forbidden", 403)])
+def test_abort_below_500_is_an_answer_not_a_report(
+    reports: Reports, path: str, status: int
+) -> None:
+    assert both("GET", path)[0] == status
+    reports.none()
+
+
+def test_an_unknown_route_is_no_report(reports: Reports) -> None:
+    assert both("GET", "/no-such-route")[0] == 404
+    reports.none()
+
+
+def test_the_apps_own_500_page_is_kept_and_the_error_reported(reports: Reports) -> None:
+    assert both("GET", "/view-error", error_page=True) == (500, b"<h1>Sorry, our fault</h1>")
+    event, _ = reports.one()
+    assert [info.short_type for info in event.exceptions] == ["PaymentFailed", "KeyError"]
+
+
+def test_the_quart_auth_user_is_the_person(reports: Reports) -> None:
+    with serve(make_app()) as url, httpx.Client(base_url=url) as client:
+        assert client.post("/sign-in", data={"user": "alice-7"}).text == "signed in"
+        assert client.get("/profile").status_code == 500
+    event, payloads = reports.one()
+    assert event.person is not None and event.person.id == "alice-7"
+    for vendor in VENDORS:
+        assert vendor_person_id(vendor, payloads[vendor]) == "alice-7"
+
+
+def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    reports = start(receiver, all_vendors, storm_limit=1000)
+    count = 30
+
+    async def hit_all(url: str) -> List[int]:
+        limits = httpx.Limits(max_connections=count)
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as client:
+            responses = await asyncio.gather(
+                *(
+                    client.post(
+                        f"/users/o-{i}/checkout",
+                        headers={"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"},
+                    )
+                    for i in range(count)
+                )
+            )
+        return [r.status_code for r in responses]
+
+    with serve(make_app()) as url:
+        assert asyncio.run(hit_all(url)) == [500] * count
+
+    events = reports.settle()
+    assert len(events) == count
+    seen = set()
+    for event in events:
+        assert event.request is not None and event.person is not None
+        number = event.request.route_params["order"].split("-", 1)[1]
+        seen.add(number)
+        assert event.person.id == f"user-{number}"
+        assert event.person.username == f"name-user-{number}"
+        assert event.request.headers["x-request-id"] == f"req-{number}"
+        assert event.exceptions[0].message == f"user user-{number} order o-{number}"
+        crumbs = [crumb.message for crumb in event.breadcrumbs]
+        assert crumbs == [f"cart of user-{number}", f"checkout by user-{number}"]
+    assert seen == {str(i) for i in range(count)}
+    for vendor in VENDORS:
+        for payload in reports.payloads(vendor):
+            number = vendor_request(vendor, payload)["headers"]["x-request-id"].split("-", 1)[1]
+            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+
+
+def test_a_working_route_reports_nothing(reports: Reports) -> None:
+    assert both("GET", "/") == (200, b"all good")
+    reports.none()
