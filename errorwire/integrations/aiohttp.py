@@ -46,8 +46,11 @@ FRAMEWORK = "aiohttp"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-SCOPE_KEY = "errorwire.scope"
-"""Where a request's Scope is kept in the aiohttp request (a mapping), once needed."""
+SCOPE_KEY: Any = (
+    web.RequestKey("errorwire.scope", Scope) if hasattr(web, "RequestKey") else "errorwire.scope"
+)
+"""Where a request's Scope is kept in the aiohttp request (a mapping), once needed; a typed
+``RequestKey`` where aiohttp has them (3.12+ warns about a plain string key)."""
 
 
 class AiohttpRequests:
