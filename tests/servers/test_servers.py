@@ -21,7 +21,6 @@ from served import (
     Served,
     bin_path,
     check_reports,
-    reported_pids,
     senders,
     slow,
     tokens,
@@ -38,7 +37,6 @@ class Server:
     workers: int = 1
     stop_signal: int = signal.SIGTERM
     env: dict = field(default_factory=dict)
-    recycle: Optional[List[str]] = None
     """Flags that replace a worker after 3 requests, where the server has them."""
     reloads: bool = False
     """SIGHUP replaces the workers gracefully."""
@@ -185,20 +183,6 @@ def test_stop_right_after_failures_with_a_slow_receiver_delivers_everything(
     served.stop(server.stop_signal)  # nothing waited for the reports before this
     check_reports(receiver, sent, workers, master_of(server, served))
 
-
-@pytest.mark.parametrize("server", [s for s in SERVERS if s.recycle], ids=str)
-def test_recycling_workers_after_3_requests_loses_nothing(
-    receiver: Receiver, serve: Callable[..., Served], server: Server
-) -> None:
-    assert server.recycle is not None
-    served, _ = start(server, serve, *server.recycle)
-    sent = tokens("m", 12)
-    served.fail(sent)
-    wait_reports(receiver, len(sent), served)
-    served.stop(server.stop_signal)
-
-    by_token = check_reports(receiver, sent, reported_pids(receiver), master_of(server, served))
-    assert len(set(by_token.values())) >= 4  # 12 failures, at most 3 per worker
 
 
 @pytest.mark.parametrize("server", [s for s in SERVERS if s.reloads], ids=str)
