@@ -112,7 +112,7 @@ class ErrorwireMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self._is_async:
             return self.__acall__(request)
-        token = enter_request(_in_request(request))
+        token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
         try:
             response = self.get_response(request)
         finally:
@@ -121,7 +121,7 @@ class ErrorwireMiddleware:
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
-        token = enter_request(_in_request(request))
+        token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
         try:
             response = await self.get_response(request)
         finally:
