@@ -13,6 +13,7 @@ import aiohttp
 import httpx
 import pytest
 from aiohttp_apps import make_app, serve
+from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
 from integrations.asgi.asgi_support import Records
 from receiver import Receiver
 from reports import (
@@ -22,7 +23,6 @@ from reports import (
     start,
     vendor_context,
     vendor_exception_classes,
-    vendor_person_id,
     vendor_request,
 )
 
@@ -243,22 +243,8 @@ def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
     reports = start(receiver, all_vendors, storm_limit=1000)
     count = 30
 
-    async def hit_all(url: str) -> List[int]:
-        limits = httpx.Limits(max_connections=count)
-        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as client:
-            responses = await asyncio.gather(
-                *(
-                    client.post(
-                        f"/users/o-{i}/checkout",
-                        headers={"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"},
-                    )
-                    for i in range(count)
-                )
-            )
-        return [r.status_code for r in responses]
-
     with serve(make_app()) as url:
-        assert asyncio.run(hit_all(url)) == [500] * count
+        assert post_checkouts(url, count) == [500] * count
 
     events = reports.settle()
     assert len(events) == count
@@ -274,10 +260,7 @@ def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
         crumbs = [crumb.message for crumb in event.breadcrumbs]
         assert crumbs == [f"cart of user-{number}", f"checkout by user-{number}"]
     assert seen == {str(i) for i in range(count)}
-    for vendor in VENDORS:
-        for payload in reports.payloads(vendor):
-            number = vendor_request(vendor, payload)["headers"]["x-request-id"].split("-", 1)[1]
-            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+    assert_payload_persons_match_their_requests(reports)
 
 
 def test_a_websocket_handler_error_is_reported(reports: Reports) -> None:

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Tuple
 
 import httpx
 import pytest
+from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
 from falcon_support import Server
 from reports import (
     VENDORS,
@@ -223,23 +224,8 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
 ) -> None:
     count = 30
 
-    async def hit_all(url: str) -> List[int]:
-        limits = httpx.Limits(max_connections=count)
-        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as client:
-            responses = await asyncio.gather(
-                *(
-                    client.post(
-                        f"/users/o-{i}/checkout",
-                        headers={"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"},
-                        content=f"order body {i}".encode(),
-                    )
-                    for i in range(count)
-                )
-            )
-        return [r.status_code for r in responses]
-
     with server() as url:
-        assert asyncio.run(hit_all(url)) == [500] * count
+        assert post_checkouts(url, count, body=True) == [500] * count
     events = reports.settle()
     assert len(events) == count
     seen = set()
@@ -255,11 +241,7 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
         assert [c.message for c in event.breadcrumbs] == [f"checkout o-{number} by user-{number}"]
         assert event.exceptions[0].message == f"user user-{number} order o-{number}"
     assert seen == {str(i) for i in range(count)}
-    for vendor in VENDORS:
-        for payload in reports.payloads(vendor):
-            headers = vendor_request(vendor, payload)["headers"]
-            number = header(headers, "x-request-id").split("-", 1)[1]
-            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+    assert_payload_persons_match_their_requests(reports)
 
 
 def test_the_apps_own_handler_for_exception_renders_and_the_error_is_reported(

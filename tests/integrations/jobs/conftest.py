@@ -50,4 +50,3 @@ def redis_url() -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(10)
-

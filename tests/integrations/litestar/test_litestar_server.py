@@ -3,12 +3,12 @@ what arrives at the receiver, and the app's own responses exactly as without err
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from typing import Any, Dict, Iterator, List, Tuple
 
 import httpx
 import pytest
+from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
 from integrations.asgi.asgi_support import serve
 from litestar_apps import make_app
 from reports import (
@@ -213,22 +213,7 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
 ) -> None:
     count = 30
 
-    async def hit_all() -> List[int]:
-        limits = httpx.Limits(max_connections=count)
-        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as client:
-            responses = await asyncio.gather(
-                *(
-                    client.post(
-                        f"/users/o-{i}/checkout",
-                        headers={"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"},
-                        content=f"order body {i}".encode(),
-                    )
-                    for i in range(count)
-                )
-            )
-        return [r.status_code for r in responses]
-
-    assert asyncio.run(hit_all()) == [500] * count
+    assert post_checkouts(url, count, body=True) == [500] * count
     events = reports.settle()
     assert len(events) == count
     seen = set()
@@ -243,10 +228,7 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
         assert [c.message for c in event.breadcrumbs] == [f"checkout o-{number} by user-{number}"]
         assert event.exceptions[0].message == f"user user-{number} order o-{number}"
     assert seen == {str(i) for i in range(count)}
-    for vendor in VENDORS:
-        for payload in reports.payloads(vendor):
-            number = vendor_request(vendor, payload)["headers"]["x-request-id"].split("-", 1)[1]
-            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+    assert_payload_persons_match_their_requests(reports)
 
 
 def test_plugin_twice_still_one_report(reports: Reports) -> None:

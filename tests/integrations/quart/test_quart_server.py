@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import httpx
 import pytest
+from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
 from integrations.asgi.asgi_support import serve
 from quart_apps import make_app
 from receiver import Receiver
@@ -255,22 +256,8 @@ def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
     reports = start(receiver, all_vendors, storm_limit=1000)
     count = 30
 
-    async def hit_all(url: str) -> List[int]:
-        limits = httpx.Limits(max_connections=count)
-        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as client:
-            responses = await asyncio.gather(
-                *(
-                    client.post(
-                        f"/users/o-{i}/checkout",
-                        headers={"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"},
-                    )
-                    for i in range(count)
-                )
-            )
-        return [r.status_code for r in responses]
-
     with serve(make_app()) as url:
-        assert asyncio.run(hit_all(url)) == [500] * count
+        assert post_checkouts(url, count) == [500] * count
 
     events = reports.settle()
     assert len(events) == count
@@ -286,10 +273,7 @@ def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
         crumbs = [crumb.message for crumb in event.breadcrumbs]
         assert crumbs == [f"cart of user-{number}", f"checkout by user-{number}"]
     assert seen == {str(i) for i in range(count)}
-    for vendor in VENDORS:
-        for payload in reports.payloads(vendor):
-            number = vendor_request(vendor, payload)["headers"]["x-request-id"].split("-", 1)[1]
-            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+    assert_payload_persons_match_their_requests(reports)
 
 
 def test_a_working_route_reports_nothing(reports: Reports) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Dict, Iterator, List
 
@@ -13,9 +12,10 @@ pytest.importorskip("uvicorn")
 
 import contextlib
 
+from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
 from integrations.asgi.asgi_support import Records, serve
 from receiver import Receiver
-from reports import VENDORS, start, vendor_person_id, vendor_request
+from reports import start
 from starlette_apps import make_app
 
 import errorwire
@@ -81,23 +81,8 @@ def test_50_concurrent_users_each_get_their_own_person_and_request(
     reports = start(receiver, all_vendors, storm_limit=1000)
     count = 50
 
-    async def hit_all(url: str) -> List[int]:
-        limits = httpx.Limits(max_connections=count)
-        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as client:
-            responses = await asyncio.gather(
-                *(
-                    client.post(
-                        f"/users/o-{i}/checkout",
-                        headers={"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"},
-                        content=f"order body {i}".encode(),
-                    )
-                    for i in range(count)
-                )
-            )
-        return [r.status_code for r in responses]
-
     with serve(make_app()) as url:
-        assert asyncio.run(hit_all(url)) == [500] * count
+        assert post_checkouts(url, count, body=True) == [500] * count
 
     events = reports.settle()
     assert len(events) == count
@@ -111,8 +96,4 @@ def test_50_concurrent_users_each_get_their_own_person_and_request(
         assert event.request.route_params == {"order": f"o-{number}"}
         assert event.exceptions[0].message == f"user user-{number} order o-{number}"
     assert seen == {str(i) for i in range(count)}
-    for vendor in VENDORS:
-        for payload in reports.payloads(vendor):
-            headers = vendor_request(vendor, payload)["headers"]
-            number = headers["x-request-id"].split("-", 1)[1]
-            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+    assert_payload_persons_match_their_requests(reports)
