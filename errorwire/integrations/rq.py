@@ -54,9 +54,24 @@ def exception_handler(job: Any, exc_type: Any, exc_value: Any, tb: Any) -> bool:
     return True
 
 
+RETRY_STATUSES = frozenset(("queued", "scheduled"))
+"""What RQ < 2 has made of a job it retries by the time it calls the handlers."""
+
+
 def _failed_for_good(job: Any) -> bool:
-    """False for an attempt RQ will retry. RQ calls the handlers before it decides
-    (``handle_job_failure``): a job with retries left is queued again."""
+    """False for an attempt RQ will retry.
+
+    RQ 2 and later call the handlers before ``handle_job_failure`` decides: a job with
+    retries left is queued again. RQ 1.x decides first: by the handlers' turn it has
+    counted the retry down (the next to last attempt shows 0 left) and queued the job
+    (or scheduled it, with a retry interval) again.
+    """
+    try:
+        status = job.get_status(refresh=False)
+    except Exception:  # an odd job object: judge by the retries alone
+        status = None
+    if str(getattr(status, "value", status)) in RETRY_STATUSES:
+        return False
     retries_left = getattr(job, "retries_left", None)
     return not (isinstance(retries_left, int) and retries_left > 0)
 
