@@ -16,13 +16,12 @@ from receiver import Receiver
 from reports import (
     VENDORS,
     Reports,
-    assert_request_reported,
     start,
-    vendor_context,
     vendor_exception_classes,
     vendor_person_id,
     vendor_request,
 )
+from route_reports import assert_route_reported
 
 HEADERS = {
     "X-Request-Id": "req-1",
@@ -78,29 +77,7 @@ def test_error_route_is_reported_once_with_its_request(
 ) -> None:
     assert both(method, path, **kwargs)[0] == status
 
-    event, payloads = reports.one()
-    assert [info.short_type for info in event.exceptions] == chain
-    assert (event.framework, event.handled, event.context) == ("quart", False, route)
-    assert event.response_status == status
-    request = event.request
-    assert request is not None
-    url = request.url
-    assert url.startswith("http://127.0.0.1:") and url.endswith(path)
-    assert request.method == method
-    assert request.headers["x-request-id"] == "req-1"
-    assert request.cookies == {"theme": "dark", "lang": "en"}
-    assert request.client_ip == "203.0.113.7"
-    assert request.route == route
-    assert request.query_string == (path.split("?", 1)[1] if "?" in path else "")
-    assert_request_reported(payloads, url=url, method=method, client_ip="203.0.113.7")
-    for vendor in VENDORS:
-        payload = payloads[vendor]
-        assert vendor_exception_classes(vendor, payload) == chain
-        headers = vendor_request(vendor, payload)["headers"]
-        assert headers["x-request-id"] == "req-1"
-        assert headers["authorization"] == "[Filtered]"
-        assert vendor_context(vendor, payload) in (route, None)
-    assert vendor_context("rollbar", payloads["rollbar"]) == route
+    assert_route_reported(reports, "quart", method, path, chain, route, status)
 
 
 def test_route_arguments_query_and_the_json_the_app_read(reports: Reports) -> None:
