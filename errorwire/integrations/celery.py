@@ -7,8 +7,10 @@ patched: ``task_prerun`` opens a scope for the task (its breadcrumbs, person and
 tags belong to its report only), ``task_failure`` reports the task's exception as
 unhandled, ``task_postrun`` closes the scope. ``Retry``, ``Ignore`` and ``Reject``
 never reach ``task_failure``: a task is reported once, when it fails for good
-(its last retry included). The report's context is the task's name; its custom data
-``celery`` holds the task id, retries, queue and the arguments (scrubbed).
+(its last retry included). The errors a task expects (``@app.task(throws=(...))``)
+are not reported: Celery fails the task but logs them as expected, without a
+traceback. The report's context is the task's name; its custom data ``celery``
+holds the task id, retries, queue and the arguments (scrubbed).
 
 Delivery: the prefork pool's children each start their own errorwire worker thread
 (``worker_process_init``) and flush it before they exit
@@ -105,6 +107,8 @@ class Errorwire:
                 return
             if isinstance(exception, NOT_FAILURES):  # Celery >= 5.6 signals a Reject too
                 return
+            if _expected(sender, exception):
+                return
             api.ensure_client(**self.options)
             with self._lock:
                 opened = self._open.get((threading.get_ident(), str(task_id)))
@@ -125,6 +129,18 @@ class Errorwire:
             client = api.get_client()
             if client is not None:
                 client.flush(client.options.shutdown_timeout)
+
+
+def _expected(task: Any, exception: BaseException) -> bool:
+    """One of the task's ``throws``: an error the task expects (Celery logs it at INFO,
+    without a traceback, and the task still fails)."""
+    throws = getattr(task, "throws", None) or ()
+    if isinstance(throws, type):
+        throws = (throws,)
+    try:
+        return isinstance(exception, tuple(throws))
+    except TypeError:  # something other than exception classes in ``throws``
+        return False
 
 
 def _request_facts(task: Any) -> Mapping[str, Any]:
