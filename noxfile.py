@@ -47,6 +47,9 @@ FRAMEWORKS = {
         "kombu==5.4.*",  # Celery 5.3 (kombu 5.3, redis-py 4) can hang in a prefork warm shutdown
         "rq==1.16.*",
         "redis==5.0.*",
+        "dramatiq[redis]==1.17.*",
+        "huey==2.5.*",
+        "arq==0.26.*",
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -66,6 +69,8 @@ FRAMEWORKS = {
         "celery",
         "rq",
         "redis",
+        "dramatiq[redis]",
+        "huey",
     ],
 }
 SOLO = {
@@ -75,6 +80,8 @@ SOLO = {
         ["quart==0.18.*", "werkzeug==2.3.*", "quart-auth", "starlette"],  # starlette: schemas
         "tests/integrations/quart",
     ),
+    # arq needs redis-py < 6, the newest kombu (Celery) >= 6.4: the newest arq apart.
+    "newest-arq": (["arq", "redis<6", "starlette"], "tests/integrations/jobs/test_arq_worker.py"),
 }
 
 
