@@ -123,7 +123,8 @@ def demo(session: nox.Session) -> None:
     session.install(
         "-e",
         ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
-        "celery,rq]",
+        "celery,rq,dramatiq,huey,arq]",
+        "kombu<5.6",  # arq needs redis-py < 6, which kombu >= 5.6's Redis transport refuses
         "redis",
         "flask-login",
         "jinja2",
