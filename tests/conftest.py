@@ -14,6 +14,8 @@ import errorwire
 from errorwire import api
 from errorwire.core import safety
 
+pytest_plugins = ["errorwire.testing.pytest_plugin"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
