@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any, Dict
 
 import pytest
-from receiver import Receiver
-from schemas import assert_valid
 
 import errorwire
 import errorwire.testing
 from errorwire import api
 from errorwire.testing import PLACEHOLDER_KEY, Reports
+from tests.receiver import Receiver
+from tests.schemas import assert_valid
 
 VENDORS = ("rollbar", "raygun", "bugsnag")
 
