@@ -1,6 +1,6 @@
 """The Huey instance and tasks the test consumers run (``huey_consumer
-huey_test_app.huey``), named ``$JOB_QUEUE`` on the Redis at ``$REDIS_URL``. The tests
-import it too, to enqueue."""
+tests.integrations.jobs.huey_test_app.huey``), named ``$JOB_QUEUE`` on the Redis at
+``$REDIS_URL``. The tests import it by the same name, to enqueue."""
 
 from __future__ import annotations
 

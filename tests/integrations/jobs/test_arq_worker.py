@@ -18,7 +18,8 @@ pytest.importorskip("arq")
 from arq import create_pool
 from arq.connections import RedisSettings
 from arq.jobs import JobStatus
-from job_workers import (
+
+from tests.integrations.jobs.job_workers import (
     arrived,
     breadcrumb_texts,
     context_of,
@@ -28,8 +29,8 @@ from job_workers import (
     tags_of,
     worker_environment,
 )
-from receiver import Receiver, Reply
-from reports import VENDORS, vendor_exception_classes, vendor_person_id
+from tests.receiver import Receiver, Reply
+from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
 CARD = "4111111111111111"

@@ -17,7 +17,9 @@ pytest.importorskip("redis")
 
 from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
-from job_workers import (
+from redis import Redis
+
+from tests.integrations.jobs.job_workers import (
     arrived,
     breadcrumb_texts,
     context_of,
@@ -27,9 +29,8 @@ from job_workers import (
     tags_of,
     worker_environment,
 )
-from receiver import Receiver, Reply
-from redis import Redis
-from reports import VENDORS, vendor_exception_classes, vendor_person_id
+from tests.receiver import Receiver, Reply
+from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
 CARD = "4111111111111111"

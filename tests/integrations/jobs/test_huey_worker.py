@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("huey")
 pytest.importorskip("redis")
 
-from job_workers import (
+from tests.integrations.jobs.job_workers import (
     arrived,
     breadcrumb_texts,
     context_of,
@@ -26,8 +26,8 @@ from job_workers import (
     tags_of,
     worker_environment,
 )
-from receiver import Receiver, Reply
-from reports import VENDORS, vendor_exception_classes, vendor_person_id
+from tests.receiver import Receiver, Reply
+from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
 CARD = "4111111111111111"
@@ -38,7 +38,7 @@ QUEUE = f"huey-{uuid.uuid4().hex[:8]}"
 def app(redis_url: str) -> Iterator[Any]:
     """huey_test_app as the test process imports it to enqueue (its queue emptied)."""
     os.environ["REDIS_URL"], os.environ["JOB_QUEUE"] = redis_url, QUEUE
-    import huey_test_app
+    from tests.integrations.jobs import huey_test_app
 
     huey_test_app.huey.flush()
     yield huey_test_app
@@ -48,7 +48,9 @@ def app(redis_url: str) -> Iterator[Any]:
 def start_consumer(kind: str, receiver: Receiver, redis_url: str) -> subprocess.Popen[bytes]:
     env = worker_environment(receiver, redis_url, HERE)
     env["JOB_QUEUE"] = QUEUE
-    command = ["-m", "huey.bin.huey_consumer", "huey_test_app.huey", "-k", kind, "-w", "1"]
+    # By the name the tests import it by: Huey knows a task by its module and name.
+    app = "tests.integrations.jobs.huey_test_app.huey"
+    command = ["-m", "huey.bin.huey_consumer", app, "-k", kind, "-w", "1"]
     return start(command, env, HERE)
 
 
