@@ -186,6 +186,7 @@ def run_arq(url: str) -> None:
 
     from arq import create_pool
     from arq.connections import RedisSettings
+    from arq.jobs import JobStatus
 
     os.environ["REDIS_URL"] = url
     import arq_app
@@ -197,10 +198,10 @@ def run_arq(url: str) -> None:
         deadline = time.monotonic() + 60
         for name, job in jobs:
             assert job is not None
-            while str(await job.status()) != "complete" and time.monotonic() < deadline:
+            while await job.status() != JobStatus.complete and time.monotonic() < deadline:
                 await asyncio.sleep(0.1)
             info = await job.result_info()
-            state = "failed" if info is not None and not info.success else str(await job.status())
+            state = "failed" if info is not None and not info.success else "complete"
             print(f"  arq       job  {name:<36} -> {state}")
         await pool.aclose()
 

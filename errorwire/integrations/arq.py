@@ -99,29 +99,29 @@ async def after_job_end(ctx: Dict[Any, Any]) -> None:
         _current.set(None)
         if job is None or job.failure is None:
             return
-        job.scope.context = job.function
+        stored = await _stored_job(ctx)
+        function = _text(getattr(stored, "function", None)) or job.function
+        job.scope.context = function
         data: Dict[str, Any] = {
             "job_id": _text(ctx.get("job_id")),
-            "function": job.function,
+            "function": function,
             "job_try": ctx.get("job_try"),
         }
-        data.update(await _arguments(ctx))
+        if stored is not None:
+            data.update(jobs.arguments(None, stored.args or (), stored.kwargs or {}))
         jobs.report_failure(job.failure, scope=job.scope, data_key=FRAMEWORK, data=data)
 
 
-async def _arguments(ctx: Dict[Any, Any]) -> Dict[str, Any]:
-    """The job's arguments as arq stored them with its result (one Redis read, only
-    for a failed job)."""
+async def _stored_job(ctx: Dict[Any, Any]) -> Any:
+    """The job (function, arguments) as arq stored it with its result: one Redis read,
+    only for a failed job. None where it cannot be read."""
     redis, job_id = ctx.get("redis"), ctx.get("job_id")
     if redis is None or job_id is None:
-        return {}
+        return None
     try:
-        info = await Job(str(job_id), redis).info()
+        return await Job(str(job_id), redis).info()
     except Exception:  # a custom serializer, Redis gone: the report goes without them
-        return {}
-    if info is None:
-        return {}
-    return jobs.arguments(None, info.args or (), info.kwargs or {})
+        return None
 
 
 def _function_of(record: logging.LogRecord) -> Optional[str]:

@@ -73,9 +73,11 @@ class ErrorwireMiddleware(Middleware):  # type: ignore[misc,unused-ignore]
         exception: Optional[BaseException] = None,
     ) -> None:
         with swallow("dramatiq after_process_message"):
+            with self._lock:
+                retries = self._retries.pop(message.message_id, 0)
             try:
                 if exception is not None and not _expected(broker, message, exception):
-                    self._keep(broker, message, exception)
+                    self._keep(broker, message, exception, retries)
             finally:
                 self._running.end(message.message_id)
 
@@ -104,7 +106,7 @@ class ErrorwireMiddleware(Middleware):  # type: ignore[misc,unused-ignore]
         with swallow("dramatiq flush"):
             jobs.flush()
 
-    def _keep(self, broker: Any, message: Any, exception: BaseException) -> None:
+    def _keep(self, broker: Any, message: Any, exception: BaseException, retries: Any) -> None:
         """On the worker's thread: the scope and a copy of the arguments, for the report
         that follows if Dramatiq rejects the message (Retries decides after this hook)."""
         api.ensure_client(**self.options)
@@ -112,8 +114,6 @@ class ErrorwireMiddleware(Middleware):  # type: ignore[misc,unused-ignore]
             actor_fn = getattr(broker.get_actor(message.actor_name), "fn", None)
         except Exception:  # an actor this process does not know
             actor_fn = None
-        with self._lock:
-            retries = self._retries.pop(message.message_id, 0)
         data: Dict[str, Any] = {
             "message_id": message.message_id,
             "actor": message.actor_name,
