@@ -19,6 +19,7 @@ from arq import create_pool
 from arq.connections import RedisSettings
 from arq.jobs import JobStatus
 
+from errorwire.core.context import current_scope
 from tests.integrations.jobs.job_workers import (
     arrived,
     breadcrumb_texts,
@@ -172,3 +173,31 @@ def test_a_worker_stopped_by_sigterm_still_delivers_what_it_queued(
     counts: Dict[str, int] = {vendor: len(found[vendor]) for vendor in VENDORS}
     assert counts == {vendor: 1 for vendor in VENDORS}, out
     assert stalls, "the receiver did not hold up the first attempts"
+
+
+def test_errorwire_on_a_settings_dict_runs_its_hooks_around_the_settings_own(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    import errorwire
+    from errorwire.integrations.arq import Errorwire
+
+    errorwire.init(**all_vendors)
+    ran: List[str] = []
+
+    async def theirs_start(ctx: Dict[Any, Any]) -> None:
+        ran.append(f"theirs start, in errorwire's job scope: {current_scope().framework}")
+
+    async def theirs_shutdown(ctx: Dict[Any, Any]) -> None:
+        ran.append("theirs shutdown")
+
+    settings: Dict[str, Any] = {"on_job_start": theirs_start, "on_shutdown": theirs_shutdown}
+    Errorwire(settings)
+    assert settings["after_job_end"] is not None and settings["on_startup"] is not None
+
+    async def one_job() -> None:
+        await settings["on_job_start"]({"job_id": "j1", "job_try": 1})
+        await settings["after_job_end"]({"job_id": "j1", "job_try": 1})
+        await settings["on_shutdown"]({})
+
+    asyncio.run(one_job())
+    assert ran == ["theirs start, in errorwire's job scope: arq", "theirs shutdown"]
