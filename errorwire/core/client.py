@@ -57,6 +57,19 @@ def mark_reported(exc: BaseException) -> bool:
     return True
 
 
+class _Capturing(threading.local):
+    """Whether this thread is inside a capture. Per thread is per task too: a capture
+    never awaits, so no other task runs on the thread until it returns."""
+
+    active = False
+
+
+NESTED_REASON = (
+    "a capture started inside another capture on the same thread (a __repr__, hook or "
+    "log call reporting while a report was built)"
+)
+
+
 class Client:
     def __init__(self, options: Options) -> None:
         from errorwire.transport import Transport  # the transport imports vendors/base
@@ -75,6 +88,7 @@ class Client:
         self._storm_hits = itertools.count()
         self._storm_reads = 0
         self._storm_lock = threading.Lock()
+        self._capturing = _Capturing()
         if not options.vendors:
             log_once(
                 "no-vendor",
@@ -121,6 +135,11 @@ class Client:
             exc = sys.exc_info()[1]
             if exc is None:
                 return None
+        capturing = self._capturing
+        if capturing.active:
+            self.drop("dropped_nested", NESTED_REASON)
+            return None
+        capturing.active = True
         try:  # not ``with swallow()``: an error storm passes here (see swallowed_error)
             ignored = self._ignored
             if exc.__class__ not in ignored.always_reported and ignored.matches(exc):
@@ -145,6 +164,8 @@ class Client:
             return self._finish(event, {**(hint or {}), "exc_info": exc_info})
         except Exception as error:
             swallowed_error("capture_exception", error)
+        finally:
+            capturing.active = False
         return None
 
     def _exception_event(
@@ -182,6 +203,26 @@ class Client:
     ) -> Optional[str]:
         """Report ``message``. It is grouped by its text, or by ``group_by`` when given
         (a log record's unformatted template: one group for every order id)."""
+        capturing = self._capturing
+        if capturing.active:
+            self.drop("dropped_nested", NESTED_REASON)
+            return None
+        capturing.active = True
+        try:
+            return self._message(message, level, extra, fingerprint, logger_name, hint, group_by)
+        finally:
+            capturing.active = False
+
+    def _message(
+        self,
+        message: str,
+        level: str,
+        extra: Optional[Mapping[str, Any]],
+        fingerprint: Optional[str],
+        logger_name: Optional[str],
+        hint: Optional[Mapping[str, Any]],
+        group_by: Optional[str],
+    ) -> Optional[str]:
         with swallow("capture_message"):
             event = self._new_event(level, extra, fingerprint)
             event.message = str(message)
