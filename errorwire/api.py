@@ -6,7 +6,7 @@ import atexit
 import threading
 from typing import Any, Dict, Mapping, Optional
 
-from errorwire.core import breadcrumbs, context, exit_signal
+from errorwire.core import breadcrumbs, context, exit_signal, safety
 from errorwire.core.client import Client
 from errorwire.core.config import ConfigError, Options
 from errorwire.core.counters import Counters
@@ -138,12 +138,17 @@ def flush(timeout: float = 2.0) -> bool:
 
 
 def stats() -> Dict[str, Any]:
-    """Counters: sent, retried, dropped by reason, per vendor."""
+    """Counters: sent, retried, dropped by reason, per vendor; errorwire's own failures."""
     client = _client
     if client is None:
         lost = _unconfigured.snapshot()
-        return {"client": lost} if lost else {}
-    return client.stats()
+        counters: Dict[str, Any] = {"client": lost} if lost else {}
+    else:
+        counters = client.stats()
+    failures = safety.failure_counts()
+    if failures:  # errorwire's own failures, by step and error type
+        counters["internal_errors"] = failures
+    return counters
 
 
 def _shutdown() -> None:

@@ -43,16 +43,19 @@ REPORTED_MARK = "__errorwire_reported__"
 
 
 def already_reported(exc: BaseException) -> bool:
-    return bool(getattr(exc, REPORTED_MARK, False))
+    try:
+        return bool(getattr(exc, REPORTED_MARK, False))
+    except Exception:  # a __getattr__ raising something else than AttributeError
+        return False
 
 
 def mark_reported(exc: BaseException) -> bool:
     """Mark ``exc``; False when it was already marked (or cannot be marked and is known)."""
-    if getattr(exc, REPORTED_MARK, False):
+    if already_reported(exc):
         return False
     try:  # noqa: SIM105 - the storm's hot path: try/except is free, suppress() is not
         setattr(exc, REPORTED_MARK, True)
-    except (AttributeError, TypeError):  # no __dict__: report it, it cannot be deduped
+    except Exception:  # no __dict__, or a __setattr__ that raises: report it, undeduped
         pass
     return True
 
@@ -142,7 +145,11 @@ class Client:
         capturing.active = True
         try:  # not ``with swallow()``: an error storm passes here (see swallowed_error)
             ignored = self._ignored
-            if exc.__class__ not in ignored.always_reported and ignored.matches(exc):
+            try:
+                always_reported = exc.__class__ in ignored.always_reported
+            except Exception:  # a metaclass whose __hash__ raises
+                always_reported = False
+            if not always_reported and ignored.matches(exc):
                 self.drop("ignored", "its exception class is in ignore (or the defaults)")
                 return None
             if not mark_reported(exc):
@@ -151,9 +158,12 @@ class Client:
             identity = None
             if self.options.before_send is None:  # a hook may regroup: then no shortcut
                 identity = quick_identity(exc, self.project_root)
-                known = fingerprint or (
-                    self._grouping_keys.get(identity) if identity is not None else None
-                )
+                try:
+                    known = fingerprint or (
+                        self._grouping_keys.get(identity) if identity is not None else None
+                    )
+                except Exception:  # a metaclass whose __hash__ raises: no shortcut
+                    identity = known = None
                 if known is not None and self.storm.suppress_known(known):
                     self._drop_storm()
                     return None

@@ -69,7 +69,10 @@ class IgnoreRules:
     def matches(self, exc: BaseException) -> bool:
         """True when ``exc`` must not be reported."""
         cls = type(exc)
-        verdict = self._verdicts.get(cls)
+        try:
+            verdict = self._verdicts.get(cls)
+        except Exception:  # a metaclass whose __hash__ raises: decided, never cached
+            verdict = self._verdict(cls)
         if verdict is None:
             verdict = self._verdict(cls)
             if len(self._verdicts) >= MAX_CACHED_TYPES:
