@@ -7,6 +7,7 @@ short name (``"Http404"``) or its dotted one (``"django.http.response.Http404"``
 
 from __future__ import annotations
 
+from asyncio import CancelledError
 from typing import Dict, FrozenSet, Iterable, Optional, Set, Tuple, Union
 
 from errorwire.core.text import dotted_name
@@ -30,6 +31,9 @@ DEFAULT_IGNORED_NAMES = (
     "uvicorn.protocols.utils.ClientDisconnected",
     "werkzeug.exceptions.ClientDisconnected",
 )
+NOT_APP_ERRORS: Tuple[type, ...] = (KeyboardInterrupt, SystemExit, GeneratorExit, CancelledError)
+"""What stops a process, a generator or a task: the integrations let these pass
+unreported. Every other BaseException subclass escaping an app is reported alike."""
 HTTP_ERROR_CLASSES = (
     "werkzeug.exceptions.HTTPException",
     "starlette.exceptions.HTTPException",
