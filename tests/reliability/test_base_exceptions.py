@@ -65,11 +65,14 @@ def test_django(receiver: Receiver, all_vendors: dict) -> None:
 
     urlpatterns[:] = [path("halt", view)]
     errorwire.init(**all_vendors)
-    with override_settings(
-        ROOT_URLCONF=__name__,
-        ALLOWED_HOSTS=["testserver"],
-        MIDDLEWARE=["errorwire.integrations.django.ErrorwireMiddleware"],
-    ), pytest.raises(Halt):
+    with (
+        override_settings(
+            ROOT_URLCONF=__name__,
+            ALLOWED_HOSTS=["testserver"],
+            MIDDLEWARE=["errorwire.integrations.django.ErrorwireMiddleware"],
+        ),
+        pytest.raises(Halt),
+    ):
         Client().get("/halt")
     bodies = reported(receiver)
     assert bodies["rollbar"]["data"]["request"]["url"].endswith("/halt")
