@@ -60,6 +60,14 @@ def mark_reported(exc: BaseException) -> bool:
     return True
 
 
+def unmark_reported(exc: BaseException) -> None:
+    """Undo ``mark_reported``: ``exc`` was not sent after all, a later report may be."""
+    try:  # noqa: SIM105 - as in mark_reported
+        setattr(exc, REPORTED_MARK, False)
+    except Exception:
+        pass
+
+
 class _Capturing(threading.local):
     """Whether this thread is inside a capture. Per thread is per task too: a capture
     never awaits, so no other task runs on the thread until it returns."""
@@ -297,6 +305,9 @@ class Client:
             filtered = run_event_hook(options.before_send, event, hint, self.count)
             if filtered is None:
                 self.drop("dropped_before_send", "before_send returned None")
+                exc_info = hint.get("exc_info")
+                if exc_info is not None:  # not sent: a later report of it may be
+                    unmark_reported(exc_info[1])
                 return None
             event = filtered
         if not self.storm.admit(event):
