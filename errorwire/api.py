@@ -13,6 +13,9 @@ from errorwire.core.counters import Counters
 from errorwire.integrations import excepthooks
 
 _lock = threading.Lock()
+_first_client = threading.Lock()
+"""Held from the check for a client to the init() that makes it: concurrent first
+reports make one client (each making its own would close the queue of the last)."""
 _client: Optional[Client] = None
 _unconfigured = Counters()
 """Reports lost because no client could be made from the environment (stats() has them)."""
@@ -47,10 +50,11 @@ def ensure_client(**defaults: Any) -> Client:
     client = _client
     if client is not None:
         return client
-    with _lock:
-        if _client is not None:
-            return _client
-    return init(**defaults)
+    with _first_client:
+        client = _client
+        if client is not None:
+            return client
+        return init(**defaults)
 
 
 def implicit_client() -> Optional[Client]:
