@@ -51,4 +51,4 @@ def test_concurrent_first_reports_make_one_client_and_lose_none(
     arrived = receiver.wait_for(3 * THREADS, timeout=5.0)
     assert len(arrived) == 3 * THREADS
     assert len({id(client) for client in clients}) == 1
-    assert errorwire.stats()["client"].get("shutdown", 0) == 0
+    assert errorwire.stats()["client"].get("dropped_shutdown", 0) == 0
