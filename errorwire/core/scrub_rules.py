@@ -124,15 +124,19 @@ _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 _PAIR = re.compile(
     # key=value, key: value, "key": "value", 'key': 'value'. A bare value stops at '='
     # (keeping base64 padding) so "a=b=token=x" is three pairs; an unclosed quote runs
-    # to the end (a cut body).
-    r"""(?P<key>[\w.\-]{1,128})(?P<sep>["']?[ \t]*[:=][ \t]*)"""
+    # to the end (a cut body). URL-encoded the same (key%3Dvalue, key%3Avalue): there a
+    # bare value also stops at an encoded separator (%26 &, %3B ;, %2C ,, %20, %3D =),
+    # where in a plain pair an escape belongs to the value (password=ab%26cd).
+    r"""(?P<key>[\w.\-]{1,128})(?:(?P<sep>["']?[ \t]*[:=][ \t]*)"""
     r"""(?:"(?P<dq>(?:[^"\\]|\\.)*)|'(?P<sq>[^']*)"""
     r"""|(?P<bare>(?:(?i:bearer|basic|token)[ \t]+)?[^\s"'&;,<>()\[\]{}=]+=*))"""
+    r"""|["']?[ \t]*%3[AaDd][ \t]*(?:"(?P<edq>(?:[^"\\]|\\.)*)"""
+    r"""|(?P<ebare>(?:[^\s"'&;,<>()\[\]{}=%]|%(?!26|3[BbDd]|2[Cc]|20))+)))"""
 )
 _TAG = re.compile(r"<(?P<key>[\w.\-:]+)[^<>]*>(?P<value>[^<]*)(?=</(?P=key)>)")
 
 
-_MAYBE_SECRET = re.compile(r"[:=<]|[0-9][0-9 \-]{11}|(?i:bearer|basic)|eyJ")
+_MAYBE_SECRET = re.compile(r"[:=<]|%3[AaDd]|[0-9][0-9 \-]{11}|(?i:bearer|basic)|eyJ")
 """Short text matching none of this holds nothing any pattern below would filter."""
 SHORT_TEXT = 256
 
@@ -250,7 +254,7 @@ def _pair_at(text: str, start: int, keys: KeyMatcher) -> Optional[Tuple[int, int
     pair = _PAIR.match(text, start)
     if pair is None or not keys.matches(pair.group("key")):
         return None
-    for name in ("dq", "sq", "bare"):
+    for name in ("dq", "sq", "bare", "edq", "ebare"):
         if pair.group(name) is not None:
             return pair.span(name)
     return None  # pragma: no cover - one of the value groups always matched
