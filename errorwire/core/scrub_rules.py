@@ -116,7 +116,8 @@ def looks_like_card(digits: str) -> bool:
 _CREDENTIAL = re.compile(r"(?i:\b(?:bearer|basic)\s+)(?=[\w\-.~+/]{6})[\w\-.~+/]+=*")
 _JWT = re.compile(r"(?<![\w-])eyJ[\w-]{2,}\.eyJ[\w-]{2,}\.[\w-]*")
 """The look-behind starts a match only where a run starts: linear on ``eyJ-eyJ-...``."""
-_URL_PASSWORD = re.compile(r"([a-zA-Z][\w+.\-]{0,30}://[^\s/:@]*:)[^\s/@]+(?=@)")
+_URL_PASSWORD = re.compile(r"((?:[a-zA-Z][\w+.\-]{0,30}:)?//[^\s/:@]*:)[^\s/@]+(?=@)")
+"""user:password@ after a scheme, or in a scheme-relative ``//user:password@host``."""
 _DIGIT_RUN = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
 _CARD_LENGTH_RUN = re.compile(r"[0-9][0-9 \-]{11}")
 """Where no 12 characters of digits, spaces and dashes follow a digit, no run is a card."""
@@ -159,7 +160,7 @@ def scrub_values(text: str) -> str:
         text = _CREDENTIAL.sub(_keep_scheme, text)
     if "eyJ" in text:
         text = _JWT.sub(FILTERED, text)
-    if "://" in text:
+    if "//" in text:
         text = _URL_PASSWORD.sub(r"\1" + URL_FILTERED, text)
     if _CARD_LENGTH_RUN.search(text) is None:  # code and logs: short runs of digits only
         return text
