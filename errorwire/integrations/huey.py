@@ -6,9 +6,10 @@ In the module that builds the Huey instance. Only Huey's own hooks, nothing patc
 the ``executing`` signal opens a scope for the task on the consumer's worker (its
 breadcrumbs, person and tags belong to its report only), the ``error`` signal
 reports the task's exception as unhandled when the task has no retries left (a task
-with ``retries=N`` is reported once, when its last attempt fails), a
-``post_execute`` hook closes the scope. ``RetryTask``, ``CancelExecution``, a locked
-or rate-limited task are not errors to Huey (no ``error`` signal) and not reported.
+with ``retries=N`` is reported once, when its last attempt fails), a ``post_execute``
+hook (or the ``canceled`` signal) closes the scope. ``RetryTask``,
+``CancelExecution``, a locked or rate-limited task are not errors to Huey (no
+``error`` signal) and not reported.
 The report's context is the task's name; its custom data ``huey`` holds the task id,
 name, retries left and the arguments (scrubbed).
 
@@ -56,6 +57,7 @@ class Errorwire:
         huey.signal(signals.SIGNAL_EXECUTING)(self._executing)
         huey.signal(signals.SIGNAL_ERROR)(self._error)
         huey.post_execute(name=HOOK_NAME)(self._post_execute)
+        huey.signal(signals.SIGNAL_CANCELED)(self._canceled)  # by a pre_execute hook: no post
         huey.on_startup(name=HOOK_NAME)(self._startup)
         huey.on_shutdown(name=HOOK_NAME)(self._shutdown)
 
@@ -65,6 +67,10 @@ class Errorwire:
 
     def _post_execute(self, task: Any, value: Any, exception: Any) -> None:
         with swallow("huey post_execute"):
+            self._running.end(task.id)
+
+    def _canceled(self, signal: Any, task: Any, *_: Any) -> None:
+        with swallow("huey canceled"):
             self._running.end(task.id)
 
     def _error(self, signal: Any, task: Any, exception: Any = None, *_: Any) -> None:

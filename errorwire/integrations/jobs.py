@@ -108,11 +108,10 @@ class RunningJobs:
 
     def start(self, job_id: Any, context: Optional[str]) -> Scope:
         """Make a fresh scope current on this thread for the job ``job_id``."""
+        # Another job's scope open on this thread stays: a job may run one inside it
+        # (Celery's ``task.apply()``), and the inner one's end makes the outer current again.
+        self.end(job_id)
         thread = threading.get_ident()
-        with self._lock:  # a job whose end hook never came (killed): its scope goes
-            stale = [key for key in self._open if key[0] == thread]
-        for key in stale:
-            self.end(key[1])
         scope = Scope(self.framework)
         scope.context = context
         entered = use_scope(scope)
