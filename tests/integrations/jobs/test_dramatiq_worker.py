@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("dramatiq")
 pytest.importorskip("redis")
 
+import dramatiq
 from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 from redis import Redis
@@ -171,3 +172,44 @@ def test_a_worker_stopped_by_sigterm_still_delivers_what_it_queued(
     counts: Dict[str, int] = {vendor: len(found[vendor]) for vendor in VENDORS}
     assert counts == {vendor: 1 for vendor in VENDORS}, out
     assert stalls, "the receiver did not hold up the first attempts"
+
+
+def test_without_the_retries_middleware_every_failure_is_final_and_reported(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    """Dramatiq acks a failed message when no ``Retries`` middleware fails it: nothing
+    runs it again, so errorwire reports it (a real Worker's threads, the stub broker)."""
+    from dramatiq import Worker
+    from dramatiq.brokers.stub import StubBroker
+
+    import errorwire
+    from errorwire.integrations.dramatiq import ErrorwireMiddleware
+
+    errorwire.init(**all_vendors)
+    broker = StubBroker(middleware=[])
+    broker.add_middleware(ErrorwireMiddleware())
+
+    def import_rows(path: str) -> None:
+        raise OSError(f"{path}: gone")
+
+    def fine() -> None:
+        errorwire.add_breadcrumb("fine ran")
+
+    failing = dramatiq.actor(import_rows, broker=broker, queue_name="plain")
+    succeeding = dramatiq.actor(fine, broker=broker, queue_name="plain")
+    worker = Worker(broker, worker_timeout=50, worker_threads=1)
+    worker.start()
+    try:
+        succeeding.send()
+        failing.send("rows.csv")
+        broker.join("plain", fail_fast=False)
+        worker.join()
+    finally:
+        worker.stop()
+    assert errorwire.flush(10)
+    found = arrived(receiver)
+    for vendor in VENDORS:
+        assert len(found[vendor]) == 1, vendor  # the failure once; the success not
+        data = custom_data(vendor, found[vendor][0], "dramatiq")
+        assert data["actor"] == "import_rows" and data["args"] == ["rows.csv"]
+        assert vendor_exception_classes(vendor, found[vendor][0]) == ["OSError"]
