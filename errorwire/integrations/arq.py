@@ -17,8 +17,9 @@ in; ``after_job_end`` then reports it as unhandled. arq runs a job again only wh
 raises ``Retry`` (logged at INFO, not a failure): a job that raises its error on its
 last try (``ctx["job_try"]``) is reported once. The report's context is the
 function's name; its custom data ``arq`` holds the job id, function, try and the
-arguments (scrubbed), read back from Redis (arq's stored result; none when
-``keep_result`` is 0).
+arguments (scrubbed; positional ones also by parameter name for the functions of
+settings given to ``Errorwire``), read back from Redis (arq's stored result; none
+when ``keep_result`` is 0).
 
 ``Errorwire(WorkerSettings)`` also flushes at the worker's shutdown (``on_shutdown``);
 with the hooks alone, errorwire's exit handler does (arq shuts down cleanly).
@@ -28,11 +29,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 try:
     from arq.jobs import Job
+    from arq.worker import func as arq_function
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("errorwire.integrations.arq needs arq: pip install errorwire[arq]") from exc
 
@@ -79,6 +82,10 @@ class _KeepFailure(logging.Filter):
 
 _filter = _KeepFailure()
 
+_coroutines: Dict[str, Callable[..., Any]] = {}
+"""The job functions of the settings ``Errorwire`` was given, by arq's name for them:
+their parameter names filter secret positional arguments."""
+
 
 async def on_job_start(ctx: Dict[Any, Any]) -> None:
     """arq's ``on_job_start``: a scope of the job's own."""
@@ -108,7 +115,8 @@ async def after_job_end(ctx: Dict[Any, Any]) -> None:
             "job_try": ctx.get("job_try"),
         }
         if stored is not None:
-            data.update(jobs.arguments(None, stored.args or (), stored.kwargs or {}))
+            signature = _signature_of(function)
+            data.update(jobs.arguments(signature, stored.args or (), stored.kwargs or {}))
         jobs.report_failure(job.failure, scope=job.scope, data_key=FRAMEWORK, data=data)
 
 
@@ -122,6 +130,12 @@ async def _stored_job(ctx: Dict[Any, Any]) -> Any:
         return await Job(str(job_id), redis).info()
     except Exception:  # a custom serializer, Redis gone: the report goes without them
         return None
+
+
+def _signature_of(function: Optional[str]) -> Optional[Callable[..., Any]]:
+    """The job function without its first parameter (``ctx``), as its arguments come."""
+    coroutine = _coroutines.get(function or "")
+    return None if coroutine is None else functools.partial(coroutine, None)
 
 
 def _function_of(record: logging.LogRecord) -> Optional[str]:
@@ -145,6 +159,10 @@ class Errorwire:
     def __init__(self, settings: Any, **options: Any) -> None:
         self.options = options
         self.settings = settings
+        with swallow("arq functions"):
+            for listed in _get(settings, "functions") or ():
+                found = arq_function(listed)
+                _coroutines[found.name] = found.coroutine
         self._chain("on_startup", self._startup)
         self._chain("on_job_start", on_job_start)
         self._chain("after_job_end", after_job_end)

@@ -35,6 +35,7 @@ from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
 CARD = "4111111111111111"
+TOKEN = "tok_8f2a9c"  # a card token: nothing in its value says secret, its parameter does
 SETTINGS = ["WorkerSettings", "WrappedSettings"]
 
 
@@ -99,7 +100,8 @@ def test_failed_jobs_are_reported_once_each_with_their_own_scope(
         # max_jobs=4: the jobs run side by side on the worker's event loop.
         ids = run_jobs(redis_url, queue, [
             ("leaves_state", "before", {}),
-            ("charge", CARD, 3, {"note": "gift", "password": "hunter2", "customer": "alice"}),
+            ("charge", TOKEN if settings == "WrappedSettings" else CARD, 3,
+             {"note": "gift", "password": "hunter2", "customer": "alice"}),
             ("leaves_state", "between", {}),
             ("flaky", {}),
         ])  # fmt: skip
@@ -118,8 +120,10 @@ def test_failed_jobs_are_reported_once_each_with_their_own_scope(
             assert context_of(vendor, flaky) == "flaky"
         data = custom_data(vendor, charged, "arq")
         assert data["job_id"] == ids[1] and data["job_try"] == 1
-        assert data["args"][1] == 3  # *args of the job: the card goes by its value
-        assert "4111" not in str(data["args"])
+        if settings == "WrappedSettings":  # Errorwire saw the functions: by parameter name
+            assert data["args"] == ["[Filtered]", 3]
+        else:  # the hooks alone: the card number caught by its value
+            assert data["args"][1] == 3 and "4111" not in str(data["args"])
         assert data["kwargs"]["note"] == "gift" and data["kwargs"]["password"] == "[Filtered]"
         assert vendor_exception_classes(vendor, charged) == ["ValueError"]
         assert vendor_person_id(vendor, charged) == "alice"
