@@ -47,6 +47,7 @@ FRAMEWORKS = {
         "kombu==5.4.*",  # Celery 5.3 (kombu 5.3, redis-py 4) can hang in a prefork warm shutdown
         "rq==1.16.*",
         "redis==5.0.*",
+        "awslambdaric==3.0.*",
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -66,6 +67,7 @@ FRAMEWORKS = {
         "celery",
         "rq",
         "redis",
+        "awslambdaric",
     ],
 }
 SOLO = {

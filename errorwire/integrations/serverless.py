@@ -1,0 +1,120 @@
+"""What the serverless integrations (AWS Lambda, Google Cloud Functions) share: one
+invocation of the function, run in a scope of its own, its escaping error reported
+as unhandled, a timeout warning shortly before its deadline, and a flush before the
+function returns or raises.
+
+The platform freezes (or ends) the process as soon as the function returns: a report
+still queued for errorwire's worker thread would wait there until the next
+invocation thaws the process, or be lost with it. So every invocation that reported
+something flushes before it hands its result back, for as long as its deadline
+allows. One that reported nothing does not wait (the queue is empty).
+
+The timeout warning is a ``threading.Timer`` armed when the invocation starts and
+cancelled when it ends: a function that finishes in time never waits for it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Dict, Mapping, Optional
+
+from errorwire import api
+from errorwire.core.config import ConfigError
+from errorwire.core.context import Scope, use_scope
+from errorwire.core.safety import swallow
+from errorwire.integrations import jobs
+
+FLUSH_MARGIN = 0.1
+"""Seconds kept back from the deadline when flushing: the platform needs the response."""
+
+
+def warning_lead(value: Any, setting: str) -> Optional[float]:
+    """Seconds before the deadline the timeout warning fires; None (or False, or 0): off."""
+    if value is None or value is False or value == 0:
+        return None
+    if value is True:
+        return DEFAULT_WARNING_LEAD
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ConfigError(f"{setting} must be a number of seconds (or None to turn it off)")
+    return float(value)
+
+
+DEFAULT_WARNING_LEAD = 1.5
+
+
+class Invocation:
+    """One call of the function. ``facts`` (a callable: read when a report is made)
+    are the custom data under ``data_key``; ``deadline`` is ``time.monotonic()``
+    based, None when the platform does not say."""
+
+    __slots__ = ("_data_key", "_facts", "_timer", "deadline", "flush_timeout", "scope")
+
+    def __init__(
+        self,
+        scope: Scope,
+        *,
+        data_key: str,
+        facts: Callable[[], Mapping[str, Any]],
+        deadline: Optional[float],
+        flush_timeout: Optional[float],
+    ) -> None:
+        self.scope = scope
+        self.deadline = deadline
+        self.flush_timeout = flush_timeout
+        self._data_key = data_key
+        self._facts = facts
+        self._timer: Optional[threading.Timer] = None
+
+    def warn_before_deadline(self, lead: Optional[float], message: str) -> None:
+        """Arm the timeout warning ``lead`` seconds before the deadline."""
+        if lead is None or self.deadline is None:
+            return
+        with swallow("serverless timeout warning"):
+            delay = self.deadline - lead - time.monotonic()
+            if delay <= 0:
+                return
+            timer = threading.Timer(delay, self._warn, args=(message,))
+            timer.daemon = True
+            timer.name = "errorwire-timeout-warning"
+            timer.start()
+            self._timer = timer
+
+    def _warn(self, message: str) -> None:
+        with swallow("serverless timeout warning"):
+            client = api.ensure_client()
+            data: Dict[str, Any] = dict(self._facts())
+            with use_scope(self.scope):
+                client.capture_message(
+                    message,
+                    level="warning",
+                    extra={self._data_key: data},
+                    group_by=f"timeout:{self.scope.context}",
+                )
+            self.flush()
+
+    def failed(self, exc: BaseException) -> None:
+        """Report ``exc``, escaping the function, as unhandled."""
+        with swallow("serverless report"):
+            jobs.report_failure(exc, scope=self.scope, data_key=self._data_key, data=self._facts())
+
+    def finish(self) -> None:
+        """Disarm the warning; deliver what this invocation reported before it returns."""
+        timer = self._timer
+        if timer is not None:
+            timer.cancel()
+        self.flush()
+
+    def flush(self) -> None:
+        with swallow("serverless flush"):
+            client = api.get_client()
+            if client is None:
+                return
+            timeout = (
+                client.options.shutdown_timeout
+                if self.flush_timeout is None
+                else (self.flush_timeout)
+            )
+            if self.deadline is not None:
+                timeout = min(timeout, self.deadline - FLUSH_MARGIN - time.monotonic())
+            client.flush(max(timeout, 0.0))
