@@ -48,6 +48,7 @@ FRAMEWORKS = {
         "rq==1.16.*",
         "redis==5.0.*",
         "awslambdaric==3.0.*",
+        "functions-framework==3.5.*",
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -68,6 +69,7 @@ FRAMEWORKS = {
         "rq",
         "redis",
         "awslambdaric",
+        "functions-framework",
     ],
 }
 SOLO = {
