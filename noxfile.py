@@ -49,6 +49,8 @@ FRAMEWORKS = {
         "redis==5.0.*",
         "awslambdaric==3.0.*",
         "functions-framework==3.5.*",
+        "loguru==0.6.*",
+        "structlog==22.1.*",
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -70,6 +72,8 @@ FRAMEWORKS = {
         "redis",
         "awslambdaric",
         "functions-framework",
+        "loguru",
+        "structlog",
     ],
 }
 SOLO = {
