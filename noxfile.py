@@ -51,6 +51,7 @@ FRAMEWORKS = {
         "functions-framework==3.5.*",
         "loguru==0.6.*",
         "structlog==22.1.*",
+        "apscheduler==3.10.*",  # 3.9 imports pkg_resources, which new setuptools lacks
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -74,6 +75,7 @@ FRAMEWORKS = {
         "functions-framework",
         "loguru",
         "structlog",
+        "apscheduler<4",  # 4.x is a different API (and a pre-release)
     ],
 }
 SOLO = {
