@@ -151,11 +151,10 @@ def _start(
 
         scope = Scope(FRAMEWORK, request)
         scope.context = name
-        facts = _facts(event, context, name, cold)
         invocation = Invocation(
             scope,
             data_key="lambda",
-            facts=lambda: {**facts, "remaining_time_ms": _remaining_ms(context)},
+            facts=lambda: _facts(event, context, name, cold),
             deadline=deadline,
             flush_timeout=flush_timeout,
         )
@@ -171,6 +170,7 @@ def _facts(event: Any, context: Any, name: Optional[str], cold: bool) -> Dict[st
         "invoked_function_arn": _attr(context, "invoked_function_arn"),
         "request_id": _attr(context, "aws_request_id"),
         "cold_start": cold,
+        "remaining_time_ms": _remaining_ms(context),
         "event_source": event_source(event),
         "log_group": _attr(context, "log_group_name"),
         "log_stream": _attr(context, "log_stream_name"),

@@ -9,15 +9,18 @@ invocation thaws the process, or be lost with it. So every invocation that repor
 something flushes before it hands its result back, for as long as its deadline
 allows. One that reported nothing does not wait (the queue is empty).
 
-The timeout warning is a ``threading.Timer`` armed when the invocation starts and
-cancelled when it ends: a function that finishes in time never waits for it.
+The timeout warning is an alarm armed when the invocation starts and disarmed when it
+ends, kept by one daemon thread for the process (not a thread per invocation): a
+function that finishes in time never waits for it.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import threading
 import time
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from errorwire import api
 from errorwire.core.config import ConfigError
@@ -48,7 +51,7 @@ class Invocation:
     are the custom data under ``data_key``; ``deadline`` is ``time.monotonic()``
     based, None when the platform does not say."""
 
-    __slots__ = ("_data_key", "_facts", "_timer", "deadline", "flush_timeout", "scope")
+    __slots__ = ("_alarm", "_data_key", "_facts", "deadline", "flush_timeout", "scope")
 
     def __init__(
         self,
@@ -64,21 +67,16 @@ class Invocation:
         self.flush_timeout = flush_timeout
         self._data_key = data_key
         self._facts = facts
-        self._timer: Optional[threading.Timer] = None
+        self._alarm: Optional[int] = None
 
     def warn_before_deadline(self, lead: Optional[float], message: str) -> None:
         """Arm the timeout warning ``lead`` seconds before the deadline."""
         if lead is None or self.deadline is None:
             return
         with swallow("serverless timeout warning"):
-            delay = self.deadline - lead - time.monotonic()
-            if delay <= 0:
-                return
-            timer = threading.Timer(delay, self._warn, args=(message,))
-            timer.daemon = True
-            timer.name = "errorwire-timeout-warning"
-            timer.start()
-            self._timer = timer
+            when = self.deadline - lead
+            if when > time.monotonic():
+                self._alarm = ALARMS.arm(when, lambda: self._warn(message))
 
     def _warn(self, message: str) -> None:
         with swallow("serverless timeout warning"):
@@ -100,9 +98,8 @@ class Invocation:
 
     def finish(self) -> None:
         """Disarm the warning; deliver what this invocation reported before it returns."""
-        timer = self._timer
-        if timer is not None:
-            timer.cancel()
+        if self._alarm is not None:
+            ALARMS.disarm(self._alarm)
         self.flush()
 
     def flush(self) -> None:
@@ -118,3 +115,51 @@ class Invocation:
             if self.deadline is not None:
                 timeout = min(timeout, self.deadline - FLUSH_MARGIN - time.monotonic())
             client.flush(max(timeout, 0.0))
+
+
+class Alarms:
+    """Actions due at ``time.monotonic()`` moments, run by one daemon thread (started on
+    first use, again in a forked child)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._pending: Dict[int, Tuple[float, Callable[[], None]]] = {}
+        self._keys = itertools.count()
+        self._pid: Optional[int] = None
+
+    def arm(self, when: float, action: Callable[[], None]) -> int:
+        with self._changed:
+            key = next(self._keys)
+            self._pending[key] = (when, action)
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                thread = threading.Thread(target=self._run, name="errorwire-alarms", daemon=True)
+                thread.start()
+            self._changed.notify()
+        return key
+
+    def disarm(self, key: int) -> None:
+        """Never waits: the thread finds nothing due when it wakes."""
+        with self._changed:
+            self._pending.pop(key, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                due = self._take_due()
+                if not due:
+                    upcoming = min((when for when, _ in self._pending.values()), default=None)
+                    wait = None if upcoming is None else max(upcoming - time.monotonic(), 0.0)
+                    self._changed.wait(wait)
+                    continue
+            for action in due:
+                with swallow("serverless alarm"):
+                    action()
+
+    def _take_due(self) -> List[Callable[[], None]]:
+        now = time.monotonic()
+        keys = [key for key, (when, _) in self._pending.items() if when <= now]
+        return [self._pending.pop(key)[1] for key in keys]
+
+
+ALARMS = Alarms()
