@@ -34,8 +34,9 @@ import time
 from typing import Any, Callable, Dict, Optional, TypeVar, Union, cast, overload
 
 from errorwire import api
-from errorwire.core.context import Scope, use_scope
+from errorwire.core.context import Scope
 from errorwire.core.safety import swallow
+from errorwire.integrations import serverless
 from errorwire.integrations.aws_lambda_event import event_source, http_request
 from errorwire.integrations.serverless import DEFAULT_WARNING_LEAD, Invocation, warning_lead
 
@@ -115,16 +116,7 @@ def _invoke(
     options: Dict[str, Any],
 ) -> Any:
     invocation = _start(event, context, lead, flush_timeout, options)
-    if invocation is None:  # errorwire failed to start: the handler runs as without it
-        return call()
-    with use_scope(invocation.scope):
-        try:
-            return call()
-        except BaseException as exc:
-            invocation.failed(exc)
-            raise
-        finally:
-            invocation.finish()
+    return serverless.run(invocation, call)
 
 
 def _start(

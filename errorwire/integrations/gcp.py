@@ -37,10 +37,11 @@ from typing import Any, Callable, Dict, Mapping, Optional, TypeVar, Union, cast,
 
 from errorwire import api
 from errorwire.core.config import ConfigError
-from errorwire.core.context import Scope, use_scope
+from errorwire.core.context import Scope
 from errorwire.core.event import DeferredRequest, Request
 from errorwire.core.request import BodyCopy, build_request, parse_cookies
 from errorwire.core.safety import swallow
+from errorwire.integrations import serverless
 from errorwire.integrations.serverless import DEFAULT_WARNING_LEAD, Invocation, warning_lead
 from errorwire.integrations.wsgi import deferred_from_environ
 
@@ -93,32 +94,16 @@ def wrap(
             @functools.wraps(func)
             async def run_async(argument: Any, *args: Any, **kwargs: Any) -> Any:
                 invocation = _start(argument, name, timeout, lead, flush_timeout, options)
-                if invocation is None:
-                    return await func(argument, *args, **kwargs)
-                with use_scope(invocation.scope):
-                    try:
-                        return await func(argument, *args, **kwargs)
-                    except BaseException as exc:
-                        invocation.failed(exc)
-                        raise
-                    finally:
-                        invocation.finish()
+                return await serverless.run_async(
+                    invocation, lambda: func(argument, *args, **kwargs)
+                )
 
             return cast(F, run_async)
 
         @functools.wraps(func)
         def run(argument: Any, *args: Any, **kwargs: Any) -> Any:
             invocation = _start(argument, name, timeout, lead, flush_timeout, options)
-            if invocation is None:
-                return func(argument, *args, **kwargs)
-            with use_scope(invocation.scope):
-                try:
-                    return func(argument, *args, **kwargs)
-                except BaseException as exc:
-                    invocation.failed(exc)
-                    raise
-                finally:
-                    invocation.finish()
+            return serverless.run(invocation, lambda: func(argument, *args, **kwargs))
 
         return cast(F, run)
 

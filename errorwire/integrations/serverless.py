@@ -20,7 +20,7 @@ import itertools
 import os
 import threading
 import time
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
 
 from errorwire import api
 from errorwire.core.config import ConfigError
@@ -115,6 +115,35 @@ class Invocation:
             if self.deadline is not None:
                 timeout = min(timeout, self.deadline - FLUSH_MARGIN - time.monotonic())
             client.flush(max(timeout, 0.0))
+
+
+def run(invocation: Optional[Invocation], call: Callable[[], Any]) -> Any:
+    """``call()`` as ``invocation``: in its scope, what escapes reported, then flushed.
+    Without an invocation (errorwire failed to start one) the call runs as it would."""
+    if invocation is None:
+        return call()
+    with use_scope(invocation.scope):
+        try:
+            return call()
+        except BaseException as exc:
+            invocation.failed(exc)
+            raise
+        finally:
+            invocation.finish()
+
+
+async def run_async(invocation: Optional[Invocation], call: Callable[[], Awaitable[Any]]) -> Any:
+    """``run`` for a coroutine function."""
+    if invocation is None:
+        return await call()
+    with use_scope(invocation.scope):
+        try:
+            return await call()
+        except BaseException as exc:
+            invocation.failed(exc)
+            raise
+        finally:
+            invocation.finish()
 
 
 class Alarms:
