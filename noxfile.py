@@ -126,7 +126,7 @@ def demo(session: nox.Session) -> None:
     session.install(
         "-e",
         ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
-        "celery,rq]",
+        "celery,rq,gcp,loguru,structlog,apscheduler]",
         "redis",
         "flask-login",
         "jinja2",

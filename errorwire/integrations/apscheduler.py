@@ -40,7 +40,8 @@ try:
     )
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "errorwire.integrations.apscheduler needs APScheduler 3: pip install 'apscheduler<4'"
+        "errorwire.integrations.apscheduler needs APScheduler 3: "
+        "pip install 'errorwire[apscheduler]'"
     ) from exc
 
 from errorwire import api

@@ -30,7 +30,9 @@ from typing import Any, Mapping, Optional, Union
 try:
     from loguru import logger as _loguru_logger
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("errorwire.integrations.loguru needs loguru: pip install loguru") from exc
+    raise ImportError(
+        "errorwire.integrations.loguru needs loguru: pip install 'errorwire[loguru]'"
+    ) from exc
 
 from errorwire.core.config import ConfigError
 from errorwire.core.safety import swallow
