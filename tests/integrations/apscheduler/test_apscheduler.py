@@ -15,11 +15,11 @@ pytest.importorskip("apscheduler")
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from receiver import Receiver
-from reports import VENDORS, start, vendor_context
 
 import errorwire
 from errorwire.integrations.apscheduler import Errorwire
+from tests.receiver import Receiver
+from tests.reports import VENDORS, start, vendor_context
 
 CARD = "4111111111111111"
 

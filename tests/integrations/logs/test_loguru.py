@@ -10,12 +10,12 @@ import pytest
 pytest.importorskip("loguru")
 
 from loguru import logger
-from receiver import Receiver
-from reports import start
 
 import errorwire
 from errorwire.core.context import Scope, use_scope
 from errorwire.integrations.loguru import Sink, sink
+from tests.receiver import Receiver
+from tests.reports import start
 
 CARD = "4111111111111111"
 

@@ -13,12 +13,12 @@ import pytest
 pytest.importorskip("structlog")
 
 import structlog
-from receiver import Receiver
-from reports import start
 
 import errorwire
 from errorwire.core.context import Scope, use_scope
 from errorwire.integrations.structlog import Processor, processor
+from tests.receiver import Receiver
+from tests.reports import start
 
 CARD = "4111111111111111"
 

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from receiver import Receiver
-from reports import VENDORS
-from schemas import assert_valid
+from tests.receiver import Receiver
+from tests.reports import VENDORS
+from tests.schemas import assert_valid
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[2]

@@ -14,10 +14,17 @@ try:
 except ImportError as missing:  # a C extension: it may not build on every machine
     pytest.skip(f"awslambdaric cannot be imported here: {missing}", allow_module_level=True)
 
-from function_processes import arrived, custom_data, function_environment, message_of, start, stop
-from lambda_runtime_api import RuntimeAPI
-from receiver import Receiver
-from reports import VENDORS, vendor_context, vendor_exception_classes, vendor_request
+from tests.integrations.serverless.function_processes import (
+    arrived,
+    custom_data,
+    function_environment,
+    message_of,
+    start,
+    stop,
+)
+from tests.integrations.serverless.lambda_runtime_api import RuntimeAPI
+from tests.receiver import Receiver
+from tests.reports import VENDORS, vendor_context, vendor_exception_classes, vendor_request
 
 FUNCTION = "orders"
 CARD = "4111111111111111"

@@ -14,17 +14,19 @@ import pytest
 
 pytest.importorskip("functions_framework")
 
-from function_processes import arrived, custom_data, function_environment, message_of, start, stop
-from receiver import Receiver
-from reports import VENDORS, vendor_context, vendor_exception_classes, vendor_request
+from tests.helpers import free_port
+from tests.integrations.serverless.function_processes import (
+    arrived,
+    custom_data,
+    function_environment,
+    message_of,
+    start,
+    stop,
+)
+from tests.receiver import Receiver
+from tests.reports import VENDORS, vendor_context, vendor_exception_classes, vendor_request
 
 CARD = "4111111111111111"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def serve(receiver: Receiver, target: str, signature: str) -> Tuple[Any, str]:
