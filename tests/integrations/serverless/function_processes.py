@@ -3,7 +3,9 @@ process reporting to the receiver, and readers of what each vendor got from it."
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -44,13 +46,15 @@ def start(args: List[str], env: Dict[str, str]) -> subprocess.Popen[bytes]:
         cwd=str(HERE),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: a server's workers end with it
     )
 
 
 def stop(process: subprocess.Popen[bytes]) -> str:
-    """Kill the function process (as the platform does at a timeout); its output."""
-    if process.poll() is None:
-        process.kill()
+    """Kill the function process and its children (as the platform does at a timeout);
+    its output."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
     out, _ = process.communicate(timeout=20)
     return out.decode("utf-8", "replace")
 

@@ -29,7 +29,9 @@ from tests.reports import VENDORS, vendor_context, vendor_exception_classes, ven
 CARD = "4111111111111111"
 
 
-def serve(receiver: Receiver, target: str, signature: str) -> Tuple[Any, str]:
+def serve(
+    receiver: Receiver, target: str, signature: str, source: str = "gcp_functions.py"
+) -> Tuple[Any, str]:
     port = free_port()
     env = function_environment(
         receiver, K_SERVICE=target, K_REVISION=f"{target}-00007", FUNCTION_TIMEOUT_SEC="4"
@@ -41,7 +43,7 @@ def serve(receiver: Receiver, target: str, signature: str) -> Tuple[Any, str]:
             "--target",
             target,
             "--source",
-            "gcp_functions.py",
+            source,
             "--signature-type",
             signature,
             "--host",
@@ -165,5 +167,31 @@ def test_cloud_event_function(receiver: Receiver) -> None:
             assert facts["event"]["subject"] == "objects/broken.bad"
             assert facts["cold_start"] is False
         assert "request" not in arrived(receiver)["rollbar"][0]["data"]
+    finally:
+        stop(process)
+
+
+def test_async_http_function_on_the_asgi_app(receiver: Receiver) -> None:
+    pytest.importorskip("functions_framework.aio")  # functions-framework >= 3.9
+    process, base = serve(receiver, "orders", "http", source="gcp_aio_functions.py")
+    try:
+        status, body = call(f"{base}/ok")
+        assert (status, json.loads(body)) == (200, {"status": "ok"})
+        sent = json.dumps({"order": 42, "password": "hunter2"}).encode()
+        headers = {"Content-Type": "application/json", "X-Forwarded-For": "203.0.113.9"}
+        status, _ = call(f"{base}/orders?coupon=SPRING", sent, headers)
+        assert status == 500
+        assert len(receiver.received) == len(VENDORS)  # delivered before the 500 was sent
+        found = arrived(receiver)
+        for vendor in VENDORS:
+            (payload,) = found[vendor]
+            assert vendor_exception_classes(vendor, payload) == ["ValueError"]
+            assert custom_data(vendor, payload, "gcp")["trigger"] == "http"
+            assert "hunter2" not in str(payload)
+        rollbar = vendor_request("rollbar", found["rollbar"][0])
+        assert rollbar["url"].endswith("/orders?coupon=SPRING")
+        assert (rollbar["method"], rollbar["user_ip"]) == ("POST", "203.0.113.9")
+        bugsnag = found["bugsnag"][0]["events"][0]
+        assert any(c["name"] == "charging the card" for c in bugsnag["breadcrumbs"])
     finally:
         stop(process)
