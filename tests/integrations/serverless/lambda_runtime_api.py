@@ -36,6 +36,9 @@ class Invocation:
     """``response`` or ``error``, once the runtime posted it."""
     body: Any = None
     error_type: Optional[str] = None
+    delivered_at: float = 0.0
+    """``time.monotonic()`` when the runtime got the event; ``answered_at``: its outcome."""
+    answered_at: float = 0.0
     reports_by_then: int = -1
     """How many payloads the receiver had when the outcome arrived."""
     done: threading.Event = field(default_factory=threading.Event)
@@ -95,6 +98,7 @@ class RuntimeAPI:
                 except queue.Empty:
                     return self._reply(500, {"errorMessage": "no invocation"})
                 invocation.deadline_ms = int((time.time() + invocation.timeout) * 1000)
+                invocation.delivered_at = time.monotonic()
                 api.polls += 1
                 body = json.dumps(invocation.event).encode()
                 self.send_response(200)
@@ -130,6 +134,7 @@ class RuntimeAPI:
                     invocation = api.invocations.get(parts[1])
                 if invocation is None:
                     return self._reply(400, {"errorMessage": "unknown request id"})
+                invocation.answered_at = time.monotonic()
                 invocation.reports_by_then = api.reports_so_far()
                 invocation.outcome = parts[2]
                 invocation.body = json.loads(raw) if raw else None

@@ -23,7 +23,7 @@ from tests.integrations.serverless.function_processes import (
     stop,
 )
 from tests.integrations.serverless.lambda_runtime_api import RuntimeAPI
-from tests.receiver import Receiver
+from tests.receiver import Receiver, Reply
 from tests.reports import VENDORS, vendor_context, vendor_exception_classes, vendor_request
 
 FUNCTION = "orders"
@@ -157,5 +157,23 @@ def test_cold_start_and_no_warning_when_turned_off(runtime: RuntimeAPI, receiver
         slow = runtime.invoke({"do": "sleep", "seconds": 1.8}, timeout=2.5)
         assert slow.outcome == "response"
         assert len(receiver.received) == len(VENDORS)
+    finally:
+        stop(process)
+
+
+def test_the_flush_never_runs_past_the_deadline(runtime: RuntimeAPI, receiver: Receiver) -> None:
+    """Vendors that stall: the handler still raises into the runtime before its deadline
+    (Lambda would otherwise count a timeout instead of the handler's error)."""
+    receiver.script(*[Reply(stall=4.0)] * len(VENDORS))
+    process = run_function(runtime, receiver, "no_warning")
+    try:
+        failed = runtime.invoke({"do": "fail"}, timeout=1.5, wait=10)
+        took = failed.answered_at - failed.delivered_at
+        assert failed.outcome == "error", stop(process)
+        assert failed.body["errorType"] == "ValueError"
+        # The flush gives up 0.1 s before the 1.5 s deadline (unbounded, it would wait the
+        # 2 s shutdown_timeout); 0.25 s of slack for a loaded machine's scheduling.
+        assert took < 1.5 + 0.25, took
+        assert took > 1.0, took  # it did wait for the stalled vendors until then
     finally:
         stop(process)
