@@ -47,7 +47,7 @@ FRAMEWORKS = {
         "kombu==5.4.*",  # Celery 5.3 (kombu 5.3, redis-py 4) can hang in a prefork warm shutdown
         "rq==1.16.*",
         "redis==5.0.*",
-        "awslambdaric==3.0.*",
+        "awslambdaric==3.0.*; sys_platform == 'linux'",  # Linux wheels (else the test skips)
         "functions-framework==3.5.*",
         "loguru==0.6.*",
         "structlog==22.1.*",
@@ -71,7 +71,7 @@ FRAMEWORKS = {
         "celery",
         "rq",
         "redis",
-        "awslambdaric",
+        "awslambdaric; sys_platform == 'linux'",
         "functions-framework",
         "loguru",
         "structlog",
