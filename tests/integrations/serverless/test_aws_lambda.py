@@ -157,6 +157,12 @@ def test_cold_start_and_no_warning_when_turned_off(runtime: RuntimeAPI, receiver
         slow = runtime.invoke({"do": "sleep", "seconds": 1.8}, timeout=2.5)
         assert slow.outcome == "response"
         assert len(receiver.received) == len(VENDORS)
+        # A handler that reports something and returns: delivered before its response.
+        noted = runtime.invoke({"do": "note"}, timeout=30)
+        assert noted.outcome == "response"
+        assert noted.reports_by_then == 2 * len(VENDORS)
+        for vendor, payloads in arrived(receiver).items():
+            assert message_of(vendor, payloads[1]) == "stock of item 7 is low"
     finally:
         stop(process)
 
