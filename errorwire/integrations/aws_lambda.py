@@ -17,7 +17,7 @@ Lambda freezes the process once the handler returns: the handler flushes what it
 reported before it returns or raises, for at most ``flush_timeout`` seconds (default:
 ``shutdown_timeout``) and never past the invocation's deadline. ``timeout_warning``
 seconds before the deadline (default 1.5; None turns it off) a warning report says
-the function is about to time out.
+the function is about to time out, with the stack its thread was running then.
 
 Lambda calls handlers synchronously: an ``async def`` handler is run to completion
 on an event loop errorwire keeps for the process (a warm invocation reuses it, as it

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import threading
 import time
+from types import FrameType, TracebackType
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
 
 from errorwire import api
@@ -70,24 +72,28 @@ class Invocation:
         self._alarm: Optional[int] = None
 
     def warn_before_deadline(self, lead: Optional[float], message: str) -> None:
-        """Arm the timeout warning ``lead`` seconds before the deadline."""
+        """Arm the timeout warning ``lead`` seconds before the deadline (called on the
+        thread that runs the function: the warning shows where that thread is)."""
         if lead is None or self.deadline is None:
             return
         with swallow("serverless timeout warning"):
             when = self.deadline - lead
             if when > time.monotonic():
-                self._alarm = ALARMS.arm(when, lambda: self._warn(message))
+                thread = threading.get_ident()
+                self._alarm = ALARMS.arm(when, lambda: self._warn(message, thread))
 
-    def _warn(self, message: str) -> None:
+    def _warn(self, message: str, thread: int) -> None:
         with swallow("serverless timeout warning"):
             client = api.ensure_client()
-            data: Dict[str, Any] = dict(self._facts())
+            warning = TimeoutWarning(message).with_traceback(_stack_of(thread))
             with use_scope(self.scope):
-                client.capture_message(
-                    message,
+                client.capture_exception(
+                    warning,
+                    handled=True,
                     level="warning",
-                    extra={self._data_key: data},
-                    group_by=f"timeout:{self.scope.context}",
+                    extra={self._data_key: dict(self._facts())},
+                    fingerprint=f"timeout:{self.scope.framework}:{self.scope.context}",
+                    hint={"mechanism": "timeout_warning"},
                 )
             self.flush()
 
@@ -115,6 +121,21 @@ class Invocation:
             if self.deadline is not None:
                 timeout = min(timeout, self.deadline - FLUSH_MARGIN - time.monotonic())
             client.flush(max(timeout, 0.0))
+
+
+class TimeoutWarning(Exception):
+    """Raised nowhere: the report of a function about to time out, its stack the one the
+    function's thread was running when the warning fired."""
+
+
+def _stack_of(thread: int) -> Optional[TracebackType]:
+    """A traceback of what ``thread`` is running now, outermost frame first."""
+    frame: Optional[FrameType] = sys._current_frames().get(thread)
+    stack: Optional[TracebackType] = None
+    while frame is not None:
+        stack = TracebackType(stack, frame, frame.f_lasti, frame.f_lineno)
+        frame = frame.f_back
+    return stack
 
 
 def run(invocation: Optional[Invocation], call: Callable[[], Any]) -> Any:

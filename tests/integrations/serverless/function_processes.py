@@ -77,8 +77,17 @@ def custom_data(vendor: str, payload: Dict[str, Any], key: str) -> Dict[str, Any
 
 
 def message_of(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
+    """The text of a message report, or the message of an exception report."""
     if vendor == "rollbar":
-        return payload["data"]["body"].get("message", {}).get("body")
+        body = payload["data"]["body"]
+        if "trace" in body:
+            return str(body["trace"]["exception"].get("message"))
+        return body.get("message", {}).get("body")
     if vendor == "raygun":
         return payload["details"]["error"].get("message")
     return payload["events"][0]["exceptions"][0].get("message")
+
+
+def rollbar_innermost_method(payload: Dict[str, Any]) -> str:
+    """The function the innermost frame of a Rollbar exception report was running."""
+    return str(payload["data"]["body"]["trace"]["frames"][-1]["method"])

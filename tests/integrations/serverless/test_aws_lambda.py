@@ -19,6 +19,7 @@ from tests.integrations.serverless.function_processes import (
     custom_data,
     function_environment,
     message_of,
+    rollbar_innermost_method,
     start,
     stop,
 )
@@ -133,8 +134,12 @@ def test_success_failure_and_timeout_under_the_real_runtime_client(
             facts = custom_data(vendor, payload, "lambda")
             assert facts["request_id"] == stuck.request_id
             assert 0 < facts["remaining_time_ms"] <= 1600
+            assert vendor_exception_classes(vendor, payload) == ["TimeoutWarning"]
+        # The stack the handler was running when the warning fired: in time.sleep in _act.
+        assert rollbar_innermost_method(warnings["rollbar"][1]) == "_act"
         assert warnings["rollbar"][1]["data"]["level"] == "warning"
-        assert warnings["bugsnag"][1]["events"][0]["severity"] == "warning"
+        bugsnag_warning = warnings["bugsnag"][1]["events"][0]
+        assert bugsnag_warning["severity"] == "warning" and bugsnag_warning["unhandled"] is False
     finally:
         stop(process)
 

@@ -20,6 +20,7 @@ from tests.integrations.serverless.function_processes import (
     custom_data,
     function_environment,
     message_of,
+    rollbar_innermost_method,
     start,
     stop,
 )
@@ -129,10 +130,13 @@ def test_http_function_success_failure_and_timeout_warning(
     assert (status, body) == (200, b"slow but done")
     assert time.monotonic() - began < 3.9  # the warning did not hold the response
     assert len(receiver.wait_for(2 * len(VENDORS), timeout=2)) == 2 * len(VENDORS)
-    for vendor, payloads in arrived(receiver).items():
+    warnings = arrived(receiver)
+    for vendor, payloads in warnings.items():
         assert (
             message_of(vendor, payloads[1]) == "Google Cloud Function orders is about to time out"
         )
+        assert vendor_exception_classes(vendor, payloads[1]) == ["TimeoutWarning"]
+    assert rollbar_innermost_method(warnings["rollbar"][1]) == "orders"  # in its time.sleep
     # A call that finishes well in time sends nothing more.
     assert call(f"{http_function}/slow?seconds=0.1")[0] == 200
     time.sleep(0.3)
