@@ -38,7 +38,12 @@ from errorwire.core.context import Scope
 from errorwire.core.safety import swallow
 from errorwire.integrations import serverless
 from errorwire.integrations.aws_lambda_event import event_source, http_request
-from errorwire.integrations.serverless import DEFAULT_WARNING_LEAD, Invocation, warning_lead
+from errorwire.integrations.serverless import (
+    DEFAULT_WARNING_LEAD,
+    Invocation,
+    check_flush_timeout,
+    warning_lead,
+)
 
 __all__ = ["wrap"]
 
@@ -74,6 +79,7 @@ def wrap(
     """Report what escapes the Lambda ``handler``. ``options``: ``errorwire.init()``'s
     keyword arguments, used if errorwire is not configured yet (else the environment)."""
     lead = warning_lead(timeout_warning, "timeout_warning")
+    check_flush_timeout(flush_timeout)
 
     def decorate(func: F) -> F:
         if inspect.iscoroutinefunction(func):
@@ -135,10 +141,11 @@ def _start(
         name = _attr(context, "function_name") or os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
 
         def request() -> Any:
+            options = client.options
             return http_request(
                 event,
-                max_body=client.options.max_request_body,
-                ip_headers=client.options.client_ip_headers,
+                max_body=options.max_request_body if options.send_request_bodies else 0,
+                ip_headers=options.client_ip_headers,
             )
 
         scope = Scope(FRAMEWORK, request)

@@ -42,7 +42,12 @@ from errorwire.core.event import DeferredRequest, Request
 from errorwire.core.request import BodyCopy, build_request, parse_cookies
 from errorwire.core.safety import swallow
 from errorwire.integrations import serverless
-from errorwire.integrations.serverless import DEFAULT_WARNING_LEAD, Invocation, warning_lead
+from errorwire.integrations.serverless import (
+    DEFAULT_WARNING_LEAD,
+    Invocation,
+    check_flush_timeout,
+    warning_lead,
+)
 from errorwire.integrations.wsgi import deferred_from_environ
 
 __all__ = ["wrap"]
@@ -82,6 +87,7 @@ def wrap(
     """Report what escapes the HTTP or CloudEvent ``function``. ``options``:
     ``errorwire.init()``'s keyword arguments, used if errorwire is not configured yet."""
     lead = warning_lead(timeout_warning, "timeout_warning")
+    check_flush_timeout(flush_timeout)
     if timeout is not None and (
         isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
     ):

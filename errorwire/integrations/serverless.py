@@ -48,6 +48,14 @@ def warning_lead(value: Any, setting: str) -> Optional[float]:
 DEFAULT_WARNING_LEAD = 1.5
 
 
+def check_flush_timeout(value: Any) -> None:
+    """``flush_timeout``: None (``shutdown_timeout``) or seconds, 0 or more."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ConfigError("flush_timeout must be a number of seconds, 0 or more (or None)")
+
+
 class Invocation:
     """One call of the function. ``facts`` (a callable: read when a report is made)
     are the custom data under ``data_key``; ``deadline`` is ``time.monotonic()``

@@ -72,3 +72,11 @@ def test_base64_body_and_not_http() -> None:
     assert request is not None and request.json == {"a": 1} and request.has_json
     assert http_request({"Records": []}, max_body=1024, ip_headers=()) is None
     assert http_request(None, max_body=1024, ip_headers=()) is None
+
+
+def test_a_body_cut_at_the_limit_and_none_at_zero() -> None:
+    event = {"httpMethod": "POST", "path": "/x", "headers": {"Host": "h"}, "body": "a" * 50}
+    cut = http_request(event, max_body=10, ip_headers=())
+    assert cut is not None and cut.body == b"a" * 10 and cut.body_truncated
+    none = http_request(event, max_body=0, ip_headers=())
+    assert none is not None and none.body is None

@@ -26,6 +26,14 @@ def test_a_bad_gcp_timeout(value: object) -> None:
         gcp.wrap(timeout=value)(handler)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("value", [-1, "2", False])
+def test_a_bad_flush_timeout(value: object) -> None:
+    with pytest.raises(errorwire.ConfigError, match="flush_timeout"):
+        aws_lambda.wrap(flush_timeout=value)(handler)  # type: ignore[arg-type]
+    with pytest.raises(errorwire.ConfigError, match="flush_timeout"):
+        gcp.wrap(flush_timeout=value)(handler)  # type: ignore[arg-type]
+
+
 def test_warnings_off_and_on() -> None:
     assert aws_lambda.wrap(timeout_warning=None)(handler).__name__ == "handler"
     assert aws_lambda.wrap(timeout_warning=0)(handler).__name__ == "handler"
