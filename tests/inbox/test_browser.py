@@ -17,7 +17,7 @@ from errorwire.inbox import RunningInbox
 from tests.inbox.inbox_http import Poster
 from tests.inbox.inbox_payloads import example
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.served_inbox]
 
 LAUNCH_ARGS = [
     "--headless",
