@@ -14,18 +14,20 @@ next report.
 Each job in a scope of its own: APScheduler tells its listeners of a job's end on the
 pool thread that ran it (thread and asyncio executors), so the report carries what the
 job recorded there (breadcrumbs, person, tags), and the thread then starts its next job
-in a fresh scope. One gap, APScheduler's: a job that ends before the executor attached
-its completion callback (well under a millisecond) is told on the scheduler's thread,
-and its pool thread keeps its scope into the next job; the breadcrumbs of a report are
-never older than the run's scheduled time, but a person or tags such a job set would
-show in the next report of that thread. The scheduler's shutdown flushes.
+in a fresh scope. A job that ends before the executor attached its completion callback
+(well under a millisecond) is told on the submitting thread instead: its report has
+only the job's facts, and until each pool thread is fresh again its next report takes
+no person, tags or data from the thread, and only the breadcrumbs recorded since, so
+nothing of one job reaches another's report. The scheduler's shutdown flushes.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections import OrderedDict, deque
+from types import FrameType
 from typing import Any, Deque, Dict, Mapping, Optional
 
 try:
@@ -69,6 +71,11 @@ class Errorwire:
         self.options = options
         self._lock = threading.Lock()
         self._missed: Dict[str, Deque[Breadcrumb]] = {}
+        self._untold = 0
+        """Runs whose end APScheduler told from the submitting thread, not the job's."""
+        self._untold_at: Optional[float] = None
+        self._reset_at: Dict[int, int] = {}
+        """Per pool thread, ``_untold`` when its scope was last made fresh."""
         self._known: OrderedDict[str, Any] = OrderedDict()
         """The last Job object seen of each id (a one-off job is gone from its store by the
         time its failure is told)."""
@@ -84,13 +91,14 @@ class Errorwire:
     # -- listeners (APScheduler calls them with the event) ------------------------------
 
     def _job_failed(self, event: Any) -> None:
+        elsewhere = _told_while_submitting()
         with swallow("apscheduler job error"):
             error = getattr(event, "exception", None)
             if not isinstance(error, BaseException):
                 return
             api.ensure_client(**self.options)
             job_id = str(event.job_id)
-            scope = _run_scope(current_scope(), getattr(event, "scheduled_run_time", None))
+            scope = self._report_scope(elsewhere, getattr(event, "scheduled_run_time", None))
             scope.context = job_id
             with self._lock:
                 missed = list(self._missed.pop(job_id, ()))
@@ -99,10 +107,10 @@ class Errorwire:
             data["scheduled_run_time"] = _iso(getattr(event, "scheduled_run_time", None))
             data.update(self._facts(job_id, event.jobstore))
             jobs.report_failure(error, scope=scope, data_key=FRAMEWORK, data=data)
-        self._next_job_afresh()
+        self._job_ended(elsewhere)
 
     def _job_executed(self, event: Any) -> None:
-        self._next_job_afresh()
+        self._job_ended(_told_while_submitting())
 
     def _job_missed(self, event: Any) -> None:
         with swallow("apscheduler job missed"):
@@ -132,11 +140,32 @@ class Errorwire:
 
     # -- helpers --------------------------------------------------------------------------
 
-    @staticmethod
-    def _next_job_afresh() -> None:
-        """The thread's next job starts in a scope of its own: this one is left entered
-        as the thread's scope until that job ends (nothing else runs on a pool thread)."""
+    def _report_scope(self, elsewhere: bool, scheduled: Any) -> Scope:
+        """The failed run's scope: what its pool thread recorded, as far as it is the run's."""
+        if elsewhere:  # not on the job's thread: nothing of the job's scope can be known
+            return Scope(FRAMEWORK)
+        with self._lock:
+            stale = self._untold > self._reset_at.get(threading.get_ident(), 0)
+            untold_at = self._untold_at
+        since = _timestamp(scheduled)
+        if stale and untold_at is not None:
+            since = max(since or 0.0, untold_at)
+        return _run_scope(current_scope(), since, whole=not stale)
+
+    def _job_ended(self, elsewhere: bool) -> None:
+        """After a run: its pool thread starts its next job in a fresh scope. A run told
+        from the submitting thread left its pool thread's scope as it was; which thread that
+        was is unknown, so until each pool thread is fresh again, its next report takes no
+        person, tags or data from it, and only breadcrumbs recorded since."""
         with swallow("apscheduler scope"):
+            with self._lock:
+                if elsewhere:
+                    self._untold += 1
+                    self._untold_at = time.time()
+                    return
+                self._reset_at[threading.get_ident()] = self._untold
+            # Left entered: the thread's scope until its next job ends (a pool thread runs
+            # nothing else).
             use_scope(Scope(FRAMEWORK)).__enter__()
 
     def _remember(self, job: Any) -> None:
@@ -156,22 +185,37 @@ class Errorwire:
         return _job_facts(job) if job is not None else {}
 
 
-def _run_scope(thread_scope: Scope, scheduled: Any) -> Scope:
-    """The report's scope: the thread's, less the breadcrumbs older than the run's
-    scheduled time (a job that ended before APScheduler attached its callback is told on
-    the scheduler's thread, so its pool thread was not given a fresh scope after it)."""
+def _run_scope(thread_scope: Scope, since: Optional[float], *, whole: bool) -> Scope:
+    """The report's scope from the pool thread's: its breadcrumbs from ``since`` on, and
+    (``whole``) its person, tags and data."""
     scope = Scope(FRAMEWORK, thread_scope.request_builder, thread_scope.max_breadcrumbs)
-    scope.person = thread_scope.person
-    scope.person_loader = thread_scope.person_loader
-    scope.tags.update(thread_scope.tags)
-    extra = thread_scope.merged_extra({}, None)
-    if extra:
-        scope.extra.update(extra)
-    since = _timestamp(scheduled)
+    if whole:
+        scope.person = thread_scope.person
+        scope.person_loader = thread_scope.person_loader
+        scope.tags.update(thread_scope.tags)
+        extra = thread_scope.merged_extra({}, None)
+        if extra:
+            scope.extra.update(extra)
     for crumb in thread_scope.last_breadcrumbs(sys.maxsize):
         if since is None or crumb.timestamp >= since:
             scope.breadcrumbs.append(crumb)
     return scope
+
+
+SUBMITTING = frozenset(("submit_job", "_do_submit_job"))
+
+
+def _told_while_submitting() -> bool:
+    """True when APScheduler tells of a run's end from inside its executor's submit (the
+    job ended before the completion callback was attached): on the submitting thread, not
+    the job's."""
+    frame: Optional[FrameType] = sys._getframe(1)
+    while frame is not None:
+        module = str(frame.f_globals.get("__name__", ""))
+        if frame.f_code.co_name in SUBMITTING and module.startswith("apscheduler.executors"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _timestamp(moment: Any) -> Optional[float]:

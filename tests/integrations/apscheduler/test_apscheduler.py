@@ -17,6 +17,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 import errorwire
+from errorwire.core.context import current_scope
 from errorwire.integrations.apscheduler import Errorwire
 from tests.receiver import Receiver
 from tests.reports import VENDORS, start, vendor_context
@@ -35,6 +36,14 @@ def greet(user: str) -> None:
     # A job doing some work: one that ends before APScheduler attaches its completion
     # callback is told on the scheduler's thread (see the module's docstring).
     time.sleep(0.05)
+
+
+def greet_at_once(user: str) -> None:
+    """Done in microseconds: APScheduler often tells of its end from the submitting
+    thread (before it attached the completion callback), not from the pool thread."""
+    errorwire.set_person(id=user)
+    current_scope().tags["greeted"] = user
+    errorwire.add_breadcrumb(f"greeted {user}")
 
 
 def nightly() -> None:
@@ -133,3 +142,25 @@ def test_a_missed_run_is_a_breadcrumb_of_the_jobs_next_report_not_a_report(
     missed: List[str] = [c.message for c in event.breadcrumbs if c.category == "apscheduler"]
     assert len(missed) == 1 and missed[0].startswith("run of job nightly scheduled at ")
     assert missed[0].endswith(" was missed")
+
+
+def test_nothing_of_an_instant_job_reaches_the_next_report_on_its_thread(
+    scheduler: BackgroundScheduler, receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    reports = start(receiver, all_vendors)
+    Errorwire(scheduler)
+    ended = Ended(scheduler)
+    scheduler.start()
+    # The pool's first job: its thread is started inside the submit, so the job usually
+    # ends before APScheduler attaches the completion callback (the path this is about).
+    scheduler.add_job(greet_at_once, "date", run_date=soon(), args=["alice"])
+    ended.wait(1)
+    scheduler.add_job(charge, "date", run_date=soon(), id="charge-card", args=[CARD, 300])
+    ended.wait(2)
+    scheduler.shutdown(wait=True)
+
+    event, _ = reports.one()
+    assert event.context == "charge-card"
+    assert event.person is None
+    assert not any(tag.startswith("greeted") for tag in event.tags)
+    assert not any(c.message.startswith("greeted") for c in event.breadcrumbs)
