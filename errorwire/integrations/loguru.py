@@ -35,7 +35,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire.core.config import ConfigError
-from errorwire.core.safety import swallow
+from errorwire.core.safety import swallowed_error
 from errorwire.integrations import log_records
 
 __all__ = ["Sink", "sink"]
@@ -59,12 +59,14 @@ class Sink:
         self.report_level = report_level
 
     def __call__(self, message: Any) -> None:
-        with swallow("loguru sink"):
+        try:  # not ``with swallow()``: on every record the sink gets
             record: Mapping[str, Any] = message.record
             name = record.get("name")
             if log_records.is_own(name) or log_records.reporting():
                 return
             self._handle(record, name)
+        except Exception as error:
+            swallowed_error("loguru sink", error)
 
     def _handle(self, record: Mapping[str, Any], name: Optional[str]) -> None:
         levelno = int(record["level"].no)

@@ -32,7 +32,7 @@ import sys
 from typing import Any, Dict, MutableMapping, Optional, Union
 
 from errorwire.core.config import ConfigError
-from errorwire.core.safety import swallow
+from errorwire.core.safety import swallowed_error
 from errorwire.integrations import log_records
 from errorwire.integrations.jobs import copy_value
 
@@ -86,11 +86,13 @@ class Processor:
     def __call__(
         self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
     ) -> MutableMapping[str, Any]:
-        with swallow("structlog processor"):
+        try:  # not ``with swallow()``: on every event of the chain
             name = event_dict.get("logger") or getattr(logger, "name", None)
             name = None if name is None else str(name)
             if not log_records.is_own(name) and not log_records.reporting():
                 self._handle(logger, method_name, event_dict, name)
+        except Exception as error:
+            swallowed_error("structlog processor", error)
         return event_dict
 
     def _handle(
