@@ -50,6 +50,11 @@ FRAMEWORKS = {
         "dramatiq[redis]==1.17.*",
         "huey==2.5.*",
         "arq==0.26.*",
+        "awslambdaric==3.0.*; sys_platform == 'linux'",  # Linux wheels (else the test skips)
+        "functions-framework==3.5.*",
+        "loguru==0.6.*",
+        "structlog==22.1.*",
+        "apscheduler==3.10.*",  # 3.9 imports pkg_resources, which new setuptools lacks
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -71,6 +76,11 @@ FRAMEWORKS = {
         "redis",
         "dramatiq[redis]",
         "huey",
+        "awslambdaric; sys_platform == 'linux'",
+        "functions-framework",
+        "loguru",
+        "structlog",
+        "apscheduler<4",  # 4.x is a different API (and a pre-release)
     ],
 }
 SOLO = {
@@ -123,7 +133,7 @@ def demo(session: nox.Session) -> None:
     session.install(
         "-e",
         ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
-        "celery,rq,dramatiq,huey,arq]",
+        "celery,rq,dramatiq,huey,arq,gcp,loguru,structlog,apscheduler]",
         "kombu<5.6",  # arq needs redis-py < 6, which kombu >= 5.6's Redis transport refuses
         "redis",
         "flask-login",
