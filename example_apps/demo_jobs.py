@@ -159,6 +159,7 @@ def run_dramatiq(url: str) -> None:
         for name, _, _ in dramatiq_app.DEMO_MESSAGES:
             print(f"  dramatiq  actor {name:<35} -> sent")
         print(f"  dramatiq  dead-lettered: {redis.zcard(dead)}")
+        time.sleep(1)  # the last report is made just after its message is dead-lettered
         stop(process, grace=30)  # the worker process flushes at shutdown
 
 

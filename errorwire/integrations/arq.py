@@ -101,23 +101,32 @@ async def on_job_start(ctx: Dict[Any, Any]) -> None:
 
 async def after_job_end(ctx: Dict[Any, Any]) -> None:
     """arq's ``after_job_end``: reports the job's failure, if arq logged one."""
+    job: Optional[_Job] = None
     with swallow("arq after_job_end"):
         job = _current.get()
         _current.set(None)
-        if job is None or job.failure is None:
-            return
+    if job is None or job.failure is None:
+        return
+    stored = None
+    try:
         stored = await _stored_job(ctx)
-        function = _text(getattr(stored, "function", None)) or job.function
-        job.scope.context = function
-        data: Dict[str, Any] = {
-            "job_id": _text(ctx.get("job_id")),
-            "function": function,
-            "job_try": ctx.get("job_try"),
-        }
-        if stored is not None:
-            signature = _signature_of(function)
-            data.update(jobs.arguments(signature, stored.args or (), stored.kwargs or {}))
-        jobs.report_failure(job.failure, scope=job.scope, data_key=FRAMEWORK, data=data)
+    finally:  # also when arq, stopping, cancels the job's task during the read
+        with swallow("arq after_job_end report"):
+            _report(job, job.failure, ctx, stored)
+
+
+def _report(job: _Job, failure: BaseException, ctx: Dict[Any, Any], stored: Any) -> None:
+    function = _text(getattr(stored, "function", None)) or job.function
+    job.scope.context = function
+    data: Dict[str, Any] = {
+        "job_id": _text(ctx.get("job_id")),
+        "function": function,
+        "job_try": ctx.get("job_try"),
+    }
+    if stored is not None:
+        signature = _signature_of(function)
+        data.update(jobs.arguments(signature, stored.args or (), stored.kwargs or {}))
+    jobs.report_failure(failure, scope=job.scope, data_key=FRAMEWORK, data=data)
 
 
 async def _stored_job(ctx: Dict[Any, Any]) -> Any:
