@@ -1,0 +1,126 @@
+"""Everything the transport does with the spool, behind ``keep`` and ``take``.
+
+``keep`` writes a report that cannot be delivered now (or at exit) to the spool;
+``take`` claims the spool's oldest report for a vendor free to send it; ``settle``
+deletes a spooled report once its vendor is done with it, or releases it for a later
+attempt by any process. Only the worker (and ``close`` at exit) calls in here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Callable, Dict, Optional, Sequence, Union
+
+from errorwire.core.config import Options
+from errorwire.core.safety import swallow
+from errorwire.transport import policy
+from errorwire.transport.delivery import DONE, Delivery
+from errorwire.transport.spool import Spool, Spooled
+from errorwire.transport.stats import QuietLog
+from errorwire.vendors.base import Outgoing
+
+LOOK_EVERY = 2.0
+"""Seconds between two looks into an empty spool (other processes may fill it)."""
+
+
+class SpoolFeeder:
+    def __init__(
+        self,
+        options: Options,
+        spool: Spool,
+        log: QuietLog,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.options = options
+        self.spool = spool
+        self.log = log
+        self.clock = clock
+        self._maybe_rows = True
+        """The spool may hold rows for us; False until ``look_at``."""
+        self.look_at = 0.0
+
+    def due_at(self) -> Optional[float]:
+        """None when the spool may hold rows now; else the clock time of the next look."""
+        return None if self._maybe_rows else self.look_at
+
+    def keep(self, delivery: Delivery, reason: str) -> bool:
+        """Write ``delivery`` to the spool; True when kept (or too large to keep: counted)."""
+        return self.write(delivery, reason) is not False
+
+    def write(self, delivery: Delivery, reason: str) -> Union[int, bool]:
+        """Its row id; True when it was too large to keep (counted), False when writing failed."""
+        item = delivery.item
+        vendor = item.vendor_name
+        try:
+            row_id = self.spool.add(vendor, item.event_id, item.headers, item.body, reason)
+        except Exception as exc:  # disk full, locked for longer than the busy timeout...
+            self.log.log(
+                f"spool-failed-{vendor}",
+                "errorwire: could not write a %s report to the spool (%r)",
+                vendor,
+                exc,
+            )
+            return False
+        if row_id is None:
+            return True  # larger than the whole spool: counted as spool_full by the spool
+        self._maybe_rows = True
+        self.log.log(
+            f"spooled-{vendor}-{reason}",
+            "errorwire: %s report not delivered (%s); kept in the spool %s",
+            vendor,
+            reason,
+            self.spool.path,
+            level=logging.INFO,
+        )
+        return row_id
+
+    def take(self, free: Sequence[str]) -> Optional[Delivery]:
+        """Claim the spool's oldest report for one of the ``free`` vendors, if it is time."""
+        now = self.clock()
+        if not free or (not self._maybe_rows and now < self.look_at):
+            return None
+        claimed: Optional[Spooled] = None
+        with swallow("read the spool"):
+            # A look takes no lock; a claim takes the write lock every process shares.
+            if self._maybe_rows or self.spool.has(free):
+                claimed = self.spool.claim(free)
+        if claimed is None:
+            self._maybe_rows = False
+            self.look_at = now + LOOK_EVERY
+            return None
+        self._maybe_rows = True
+        settings = next(v for v in self.options.vendors if v.name == claimed.vendor)
+        payload: Dict[str, Any] = {}
+        with swallow("read a spooled report"):
+            payload = json.loads(claimed.body)  # only a 413 needs it (to shrink)
+        item = Outgoing(
+            vendor=settings,
+            payload=payload,
+            body=claimed.body,
+            headers=claimed.headers,
+            event_id=claimed.event_id,
+        )
+        return Delivery(item, spool_id=claimed.row_id, from_spool=True)
+
+    def settle(self, delivery: Delivery, outcome: Optional[str]) -> None:
+        """Its vendor is done with a spooled report (or we stop): delete or release its row."""
+        row_id = delivery.spool_id
+        if row_id is None:
+            return
+        with swallow("update the spool"):
+            if outcome is not None and outcome != DONE:
+                self.spool.release([row_id])  # kept for a later attempt, by any process
+                return
+            self.spool.delete(row_id)
+            if outcome is None:
+                self.spool.dropped["internal_error"] += 1
+            elif delivery.outcome == policy.SENT:
+                self.spool.sent += 1
+            else:
+                self.spool.dropped[delivery.outcome] += 1
+
+    def release(self, deliveries: Sequence[Delivery]) -> None:
+        with swallow("update the spool"):
+            self.spool.release([d.spool_id for d in deliveries if d.spool_id is not None])
