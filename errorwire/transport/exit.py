@@ -38,19 +38,22 @@ class Leftovers:
         self.stats = lanes.deliverer.stats
 
     def _take_waiting(self) -> Tuple[List[Tuple[Lane, List[Delivery]]], List[Lane]]:
-        """Under the lock: every lane's backlog (now ours) and the lanes with an attempt on."""
-        lanes = self.lanes
-        with lanes.lock:
-            waiting = [(lane, list(lane.backlog)) for lane in lanes.all()]
-            for lane in lanes.all():
+        """Every lane's backlog (now ours) and the lanes with an attempt on."""
+        waiting: List[Tuple[Lane, List[Delivery]]] = []
+        busy: List[Lane] = []
+        claimed: List[Delivery] = []
+        with self.lanes.lock:
+            for lane in self.lanes.all():
+                waiting.append((lane, list(lane.backlog)))
                 lane.backlog.clear()
-            busy = [lane for lane in lanes.all() if lane.in_flight is not None]
-            spooled = [lane.spooled for lane in lanes.all() if lane.spooled is not None]
-            for lane in lanes.all():
-                lane.spooled = None
-        if lanes.feeder is not None:
-            lanes.feeder.release([d for d in spooled if d is not None])
-        lanes.ledger.finish(len(self.events) + sum(len(d) for _, d in waiting))
+                if lane.in_flight is not None:
+                    busy.append(lane)
+                if lane.spooled is not None:
+                    claimed.append(lane.spooled)
+                    lane.spooled = None
+        if self.lanes.feeder is not None:
+            self.lanes.feeder.release(claimed)
+        self.lanes.ledger.finish(len(self.events) + sum(len(d) for _, d in waiting))
         return waiting, busy
 
     def release_claims(self) -> None:

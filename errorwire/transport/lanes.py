@@ -106,28 +106,32 @@ class Lanes:
 
     # -- serving ---------------------------------------------------------------------------
 
-    def next_due(self, own: bool = False) -> Optional[float]:
+    def next_due(self) -> Optional[float]:
         """Seconds until a lane the worker serves may send (<= 0: now); None when none waits.
         Under the lock."""
         waiting = [
             lane.vendor
             for lane in self.by_vendor.values()
-            if lane.own_sender == own and (lane.backlog or lane.spooled is not None)
+            if not lane.own_sender and (lane.backlog or lane.spooled is not None)
         ]
         vendor, wait = self.scheduler.pick(waiting)
         if vendor is not None:
             return 0.0
-        if self.feeder is not None and not own:
-            look = self.feeder.due_at()
-            spool = [lane.vendor for lane in self.spool_lanes()] if look is None else []
-            _, spool_wait = self.scheduler.pick(spool)
-            if look is not None:
-                spool_wait = look - self.scheduler.clock()
-            elif spool and spool_wait is None:
-                spool_wait = 0.0
-            if spool_wait is not None:
-                wait = spool_wait if wait is None else min(wait, spool_wait)
-        return wait
+        spool_wait = self._spool_wait()
+        if spool_wait is None or wait is None:
+            return wait if spool_wait is None else spool_wait
+        return min(wait, spool_wait)
+
+    def _spool_wait(self) -> Optional[float]:
+        """Seconds until the worker should claim from the spool; None: nothing to claim."""
+        if self.feeder is None:
+            return None
+        look = self.feeder.due_at()
+        if look is not None:
+            return look - self.scheduler.clock()
+        free = [lane.vendor for lane in self.spool_lanes()]
+        vendor, wait = self.scheduler.pick(free)
+        return 0.0 if vendor is not None else wait
 
     def serve_due(self) -> None:
         """One attempt from each due lane the worker serves; a slow one gets its own thread."""
@@ -174,29 +178,36 @@ class Lanes:
             # Under the lock: ``close`` may be writing this very report to the spool.
             exit_writes_it = delivery.at_exit and delivery.spool_id is None
             requeued = outcome == AGAIN and not self.stopping
-            spill: List[Delivery] = []
-            if requeued:
-                if delivery.from_spool:
-                    lane.spooled = delivery
-                else:
-                    lane.backlog.appendleft(delivery)
-                if self.feeder is not None and lane.open:
-                    spill = list(lane.backlog)
-                    lane.backlog.clear()
-                self.changed.notify_all()
+            spill = self._requeue(lane, delivery) if requeued else []
         for waiting in spill:  # each stays unfinished until written
             self.keep_or_drop(lane, waiting, "circuit_open")
             self.ledger.finish()
         if requeued:
             return
-        if exit_writes_it:
-            pass  # close settles the row it writes (exit.py)
-        elif delivery.spool_id is not None and self.feeder is not None:
+        if not exit_writes_it:  # else close settles the row it writes (exit.py)
+            self._done(lane, delivery, outcome)
+        if not delivery.from_spool:
+            self.ledger.finish()
+
+    def _done(self, lane: Lane, delivery: Delivery, outcome: Optional[str]) -> None:
+        """Its last attempt is over: settle its spool row, or keep it there at exit."""
+        if delivery.spool_id is not None and self.feeder is not None:
             self.feeder.settle(delivery, outcome)
         elif outcome == AGAIN:  # stopping: kept in the spool, or counted as dropped
             self.keep_or_drop(lane, delivery, "shutdown")
-        if not delivery.from_spool:
-            self.ledger.finish()
+
+    def _requeue(self, lane: Lane, delivery: Delivery) -> List[Delivery]:
+        """Under the lock: back in line; what a spool should keep while the circuit is open."""
+        if delivery.from_spool:
+            lane.spooled = delivery
+        else:
+            lane.backlog.appendleft(delivery)
+        self.changed.notify_all()
+        if self.feeder is None or not lane.open:
+            return []
+        spill = list(lane.backlog)
+        lane.backlog.clear()
+        return spill
 
     # -- a sender thread per slow vendor ------------------------------------------------
 

@@ -12,66 +12,26 @@ Only the worker thread (and ``close`` at exit) calls in here: never a request th
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
 import os
 import sqlite3
-import threading
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence
 
 from errorwire.core.safety import log_once
+from errorwire.transport.spool_file import FILE_NAME, SpoolFile
 
-FILE_NAME = "errorwire-spool.sqlite3"
-BUSY_TIMEOUT = 5.0
-"""Seconds a process waits for another one's write transaction."""
+__all__ = ["FILE_NAME", "Spool", "Spooled"]
+
 STALE_CLAIM = 600.0
 """A claim older than this is taken over even if its process seems alive (a reused pid)."""
-WAL_SHARE = 16
-"""The write-ahead log is checkpointed (and truncated) at spool_max_bytes / WAL_SHARE."""
 ROWS_SHARE = 7 / 8
 """Of spool_max_bytes, what the reports may take; the rest is for SQLite's own pages
 (b-tree, part-filled overflow pages) and the write-ahead log, so the folder keeps to the bound."""
-PAGE = 4096
 ROW_OVERHEAD = 128
 """Bytes charged per row beyond body and headers: ids, timestamps, the b-tree's own."""
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS reports (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    vendor TEXT NOT NULL,
-    event_id TEXT NOT NULL,
-    headers TEXT NOT NULL,
-    body BLOB NOT NULL,
-    size INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    created REAL NOT NULL,
-    owner TEXT,
-    owner_pid INTEGER,
-    claimed_at REAL
-);
-CREATE INDEX IF NOT EXISTS reports_vendor ON reports (vendor, id);
-CREATE TABLE IF NOT EXISTS totals (
-    one INTEGER PRIMARY KEY CHECK (one = 1),
-    rows INTEGER NOT NULL,
-    bytes INTEGER NOT NULL
-);
-INSERT OR IGNORE INTO totals VALUES (1, 0, 0);
-CREATE TRIGGER IF NOT EXISTS reports_added AFTER INSERT ON reports BEGIN
-    UPDATE totals SET rows = rows + 1, bytes = bytes + NEW.size;
-END;
-CREATE TRIGGER IF NOT EXISTS reports_removed AFTER DELETE ON reports BEGIN
-    UPDATE totals SET rows = rows - 1, bytes = bytes - OLD.size;
-END;
-"""
-
-
-_INHERITED: List[sqlite3.Connection] = []
-"""Connections a forked child inherited: kept referenced so they are never closed."""
 
 
 @dataclass
@@ -85,19 +45,12 @@ class Spooled:
     body: bytes
 
 
-class Spool:
-    """The store of one folder. Thread-safe; the connection is per process (fork-safe)."""
+class Spool(SpoolFile):
+    """The store of one folder: keep, claim, delete and release reports. Thread-safe."""
 
     def __init__(self, directory: str, max_bytes: int) -> None:
-        self.directory = directory
-        self.path = os.path.join(directory, FILE_NAME)
-        self.max_bytes = max_bytes
+        super().__init__(directory, max_bytes)
         self.budget = int(max_bytes * ROWS_SHARE)
-        self._lock = threading.Lock()
-        self._db: Optional[sqlite3.Connection] = None
-        self._pid = -1
-        self._inode: Optional[Tuple[int, int]] = None
-        self._owner = ""
         self.waiting: Optional[int] = None
         """Rows in the spool (all vendors, all processes) as of the worker's last look;
         None before its first."""
@@ -105,102 +58,6 @@ class Spool:
         self.written: Counter[str] = Counter()
         """Reports written to the spool, by why they could not be delivered."""
         self.sent = 0
-        self.dropped: Counter[str] = Counter()
-
-    # -- connection -----------------------------------------------------------------
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():
-            self.abandon_after_fork()
-            self._pid = os.getpid()
-            self._owner = uuid.uuid4().hex
-        if self._db is not None:
-            return self._db
-        try:
-            self._db = self._open()
-        except sqlite3.DatabaseError as exc:
-            if not _is_corrupt(exc):
-                raise
-            self._set_aside(exc)
-            self._db = self._open()
-        return self._db
-
-    def abandon_after_fork(self) -> None:
-        """In a forked child: never use nor close the parent's connection. Closing it could
-        checkpoint and delete the write-ahead log the parent still has open."""
-        if self._db is not None and self._pid != os.getpid():
-            _INHERITED.append(self._db)
-            self._db = None
-
-    def _open(self) -> sqlite3.Connection:
-        os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # bodies hold keys
-        stat = os.stat(self.path)
-        self._inode = (stat.st_dev, stat.st_ino)  # the file _set_aside may move, and no other
-        db = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
-        )
-        try:
-            # auto_vacuum must precede the first table; on an existing file it is a no-op.
-            db.execute("PRAGMA auto_vacuum = INCREMENTAL")
-            db.execute("PRAGMA journal_mode = WAL")
-            # NORMAL: a commit survives the process being killed (not a power cut) and costs
-            # no fsync; the spool's promise is about processes.
-            db.execute("PRAGMA synchronous = NORMAL")
-            wal = self.max_bytes // WAL_SHARE
-            db.execute(f"PRAGMA journal_size_limit = {wal}")
-            db.execute(f"PRAGMA wal_autocheckpoint = {max(wal // PAGE, 16)}")
-            db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
-            verdict = db.execute("PRAGMA quick_check(1)").fetchone()
-            if verdict is None or verdict[0] != "ok":
-                raise sqlite3.DatabaseError(f"database disk image is malformed ({verdict})")
-        except BaseException:
-            db.close()
-            raise
-        return db
-
-    def _set_aside(self, exc: BaseException) -> None:
-        """Move a corrupt file out of the way (keeping only the latest one set aside)."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-        try:
-            stat = os.stat(self.path)
-            same = (stat.st_dev, stat.st_ino) == self._inode
-        except FileNotFoundError:
-            same = False
-        if same:  # another process may have replaced it already: never move a fresh file
-            aside = self.path + ".corrupt"
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.replace(self.path + suffix, aside + suffix)
-            self.dropped["corrupt_file"] += 1
-            log_once(
-                f"spool-corrupt-{self.path}",
-                "errorwire: the spool %s is corrupt (%s); set aside as %s.corrupt and "
-                "replaced by an empty one (the reports in it are lost)",
-                self.path,
-                exc,
-                self.path,
-                level=logging.ERROR,
-            )
-        self._inode = None
-
-    def _run(self, work: Any) -> Any:
-        """``work(db)`` under the lock; a corrupt file is set aside and ``work`` retried once."""
-        with self._lock:
-            for attempt in (1, 2):
-                db = self._connection()
-                try:
-                    result = work(db)
-                    self._refresh(db)
-                    return result
-                except sqlite3.DatabaseError as exc:
-                    if db.in_transaction:
-                        db.execute("ROLLBACK")
-                    if attempt == 2 or not _is_corrupt(exc):
-                        raise
-                    self._set_aside(exc)
-        return None  # pragma: no cover - the loop returns or raises
 
     def _refresh(self, db: sqlite3.Connection) -> None:
         row = db.execute("SELECT rows, bytes FROM totals").fetchone()
@@ -361,13 +218,6 @@ class Spool:
 
         return bool(self._run(work))
 
-    def close(self) -> None:
-        with self._lock:
-            self.abandon_after_fork()
-            if self._db is not None:
-                self._db.close()
-            self._db = None
-
     def snapshot(self) -> Dict[str, Any]:
         return {
             "dir": self.directory,
@@ -377,10 +227,3 @@ class Spool:
             "sent": self.sent,
             "dropped": dict(self.dropped),
         }
-
-
-def _is_corrupt(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return isinstance(exc, sqlite3.DatabaseError) and (
-        "not a database" in text or "malformed" in text or "corrupt" in text
-    )

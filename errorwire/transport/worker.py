@@ -13,7 +13,7 @@ import _thread
 import os
 import threading
 import weakref
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from errorwire.core.config import Options
 from errorwire.core.event import Event
@@ -165,19 +165,10 @@ class Transport:
     def _run(self) -> None:
         lanes = self._lanes
         while True:
-            event = overflow = None
-            with self._changed:
-                while not lanes.stopping:
-                    if self._queue.events or self._queue.overflow:
-                        event, overflow = self._queue.take()
-                        break
-                    due = (lanes.next_due(), self._periodic.due_in())
-                    wait = min((w for w in due if w is not None), default=None)
-                    if wait is not None and wait <= 0:
-                        break
-                    self._changed.wait(wait)
-                if lanes.stopping:
-                    return
+            work = self._next_work()
+            if work is None:
+                return
+            event, overflow = work
             self._queue.wait_for_a_lull(lambda: lanes.stopping)
             if event is not None:
                 lanes.add(self._render(event))
@@ -187,6 +178,20 @@ class Transport:
             self._periodic.run_due()
             lanes.feed()
             lanes.serve_due()
+
+    def _next_work(self) -> Optional[Tuple[Optional[Event], Optional[Event]]]:
+        """Wait for an event, a due lane or a due job; None once stopping."""
+        lanes, queue = self._lanes, self._queue
+        with self._changed:
+            while not lanes.stopping:
+                if queue.events or queue.overflow:
+                    return queue.take()
+                due = (lanes.next_due(), self._periodic.due_in())
+                wait = min((w for w in due if w is not None), default=None)
+                if wait is not None and wait <= 0:
+                    return None, None
+                self._changed.wait(wait)
+        return None
 
     def _render(self, event: Event) -> List[Outgoing]:
         items: List[Outgoing] = []
@@ -227,8 +232,8 @@ class Transport:
         """Flush for up to ``timeout`` seconds, then stop; what is left is dropped and counted."""
         if self._closed:
             return
+        self._periodic.run_all()  # before closing: what the jobs submit is flushed too
         self._closed = True
-        self._periodic.run_all()
         flushed = self.flush(timeout)
         with self._changed:
             self._lanes.stopping = True
