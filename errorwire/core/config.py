@@ -250,6 +250,9 @@ class Options:
     spool_dir: Optional[str] = None
     """A folder where reports that cannot be delivered are kept for a later process."""
     spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES
+    spool_after: float = 0.25
+    """With spool_dir: seconds after capture when an undelivered report is written to the
+    spool (the most a kill -9 can lose)."""
     include_locals: bool = False
     """Send the arguments and local variables of in-project frames (safe reprs, scrubbed)."""
 
@@ -294,7 +297,13 @@ class Options:
             _check_positive(name, getattr(self, name))
         for name in ("connect_timeout", "read_timeout", "retry_backoff", "retry_backoff_max"):
             _check_positive(name, getattr(self, name))
-        for name in ("max_request_body", "max_retries", "shutdown_timeout", "circuit_cooldown"):
+        for name in (
+            "max_request_body",
+            "max_retries",
+            "shutdown_timeout",
+            "circuit_cooldown",
+            "spool_after",
+        ):
             _check_positive(name, getattr(self, name), allow_zero=True)
         for item in self.ignore:
             if not isinstance(item, (type, str)):

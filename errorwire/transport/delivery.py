@@ -56,10 +56,14 @@ class Delivery:
     """What the last failed attempt met ("HTTP 500", "read timeout"), for the log."""
     from_spool: bool = False
     """Claimed from the spool: not counted in the ledger (``flush`` does not wait for it)."""
-    at_exit: bool = False
-    """In flight when ``close`` gave up waiting: close writes it to the spool."""
-    settled: Optional[str] = None
-    """The outcome of its last attempt once that attempt is over (``close`` reads it)."""
+    captured: float = 0.0
+    """When its event was captured (time.time()): ``spool_after`` and eviction count from it."""
+    held: bool = False
+    """Its spool row is insurance written while it is still being sent (``spool_after``)."""
+    writing: bool = False
+    """A spool row for it is being written while it may be in flight (``Lanes.write_racing``)."""
+    final: Optional[str] = None
+    """The outcome that finished it, once its sender is done with it for good."""
 
 
 class Lane:

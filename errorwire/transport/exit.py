@@ -10,11 +10,11 @@ deletes the row if the vendor accepted the report.
 from __future__ import annotations
 
 import time
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Tuple
 
 from errorwire.core.event import Event
 from errorwire.core.safety import logger, swallow
-from errorwire.transport.delivery import DONE, Delivery, Lane
+from errorwire.transport.delivery import Delivery, Lane
 from errorwire.transport.lanes import Lanes
 from errorwire.transport.stats import QUEUE
 from errorwire.vendors.base import Outgoing
@@ -98,26 +98,12 @@ class Leftovers:
         )
 
     def _spool_in_flight(self, lane: Lane) -> int:
-        """Its attempt may still succeed: then the row is deleted, by it or by us."""
-        lanes, feeder = self.lanes, self.lanes.feeder
-        with lanes.lock:
+        """Its attempt may still succeed: then the row is deleted, by its sender or by us."""
+        with self.lanes.lock:
             delivery = lane.in_flight
-            if delivery is None or delivery.spool_id is not None or feeder is None:
-                return 0
-            delivery.at_exit = True
-        row = feeder.write(delivery, "shutdown")
-        if row is False or row is True:
-            return 1 if row else 0
-        with lanes.lock:
-            settled: Optional[str] = delivery.settled
-            if settled is None:
-                delivery.spool_id = row  # its sender deletes it once the vendor accepts it
-                return 1
-        if settled != DONE:
-            return 1  # not delivered: the row stays for the next process
-        with swallow("update the spool"):
-            feeder.spool.delete(row)  # delivered while we wrote it
-        return 0
+        if delivery is None:
+            return 0
+        return self.lanes.write_racing(lane, delivery, "shutdown", held=False)
 
     def _spool_events(self) -> Tuple[int, int]:
         kept = dropped = 0

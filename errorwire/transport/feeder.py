@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Union
 from errorwire.core.config import Options
 from errorwire.core.safety import swallow
 from errorwire.transport import policy
-from errorwire.transport.delivery import DONE, Delivery
+from errorwire.transport.delivery import DONE, EXHAUSTED, Delivery
 from errorwire.transport.spool import Spool, Spooled
 from errorwire.transport.stats import QuietLog
 from errorwire.vendors.base import Outgoing
@@ -46,15 +46,29 @@ class SpoolFeeder:
         return None if self._maybe_rows else self.look_at
 
     def keep(self, delivery: Delivery, reason: str) -> bool:
-        """Write ``delivery`` to the spool; True when kept (or too large to keep: counted)."""
+        """Into the spool for a later attempt; True when kept (or too large to keep: counted)."""
+        if delivery.held and delivery.spool_id is not None:
+            delivery.held = False
+            with swallow("update the spool"):
+                self.spool.keep(delivery.spool_id, reason)
+            return True
         return self.write(delivery, reason) is not False
 
-    def write(self, delivery: Delivery, reason: str) -> Union[int, bool]:
-        """Its row id; True when it was too large to keep (counted), False when writing failed."""
+    def write(self, delivery: Delivery, reason: str, held: bool = False) -> Union[int, bool]:
+        """Its row id; True when it was too large to keep (counted), False when writing failed.
+        A ``held`` row stays claimed by this process (insurance while it sends the report)."""
         item = delivery.item
         vendor = item.vendor_name
         try:
-            row_id = self.spool.add(vendor, item.event_id, item.headers, item.body, reason)
+            row_id = self.spool.add(
+                vendor,
+                item.event_id,
+                item.headers,
+                item.body,
+                reason,
+                captured=delivery.captured or None,
+                held=held,
+            )
         except Exception as exc:  # disk full, locked for longer than the busy timeout...
             self.log.log(
                 f"spool-failed-{vendor}",
@@ -65,6 +79,8 @@ class SpoolFeeder:
             return False
         if row_id is None:
             return True  # larger than the whole spool: counted as spool_full by the spool
+        if held:
+            return row_id
         self._maybe_rows = True
         self.log.log(
             f"spooled-{vendor}-{reason}",
@@ -109,6 +125,9 @@ class SpoolFeeder:
         row_id = delivery.spool_id
         if row_id is None:
             return
+        if delivery.held:
+            self._settle_held(delivery, row_id, outcome)
+            return
         with swallow("update the spool"):
             if outcome is not None and outcome != DONE:
                 self.spool.release([row_id])  # kept for a later attempt, by any process
@@ -120,6 +139,14 @@ class SpoolFeeder:
                 self.spool.sent += 1
             else:
                 self.spool.dropped[delivery.outcome] += 1
+
+    def _settle_held(self, delivery: Delivery, row_id: int, outcome: Optional[str]) -> None:
+        """Insurance no longer needed once the vendor is done with it; else kept for good."""
+        if outcome is None or outcome == DONE:
+            with swallow("update the spool"):
+                self.spool.delete(row_id)
+            return
+        self.keep(delivery, "retries_exhausted" if outcome == EXHAUSTED else "shutdown")
 
     def release(self, deliveries: Sequence[Delivery]) -> None:
         with swallow("update the spool"):

@@ -45,28 +45,36 @@ class Lanes:
         """Threads of slow vendors still running (``close`` waits for them briefly)."""
 
     def lane(self, vendor: str) -> Lane:
+        """Under the lock. With a spool every vendor has a sender thread from the start: the
+        worker then never waits on a vendor and writes reports to the spool on time."""
         found = self.by_vendor.get(vendor)
         if found is None:
             found = self.by_vendor[vendor] = Lane(vendor, self.scheduler.health(vendor))
+            if self.feeder is not None:
+                self._start_own_sender(found)
         return found
 
     # -- filling -------------------------------------------------------------------------
 
-    def add(self, items: List[Outgoing]) -> None:
-        """One delivery per rendered item in its vendor's lane (or the spool, or dropped)."""
+    def add(self, items: List[Outgoing], captured: float = 0.0) -> List[Tuple[Lane, Delivery]]:
+        """One delivery per rendered item in its vendor's lane (or the spool, or dropped);
+        those now in a lane."""
         overflow: List[Lane] = []
         spill: List[Tuple[Lane, Delivery]] = []
+        added: List[Tuple[Lane, Delivery]] = []
         with self.lock:
             for item in items:
                 lane = self.lane(item.vendor_name)
+                delivery = Delivery(item, captured=captured)
                 if self.feeder is not None and (
                     lane.open or len(lane.backlog) >= self.options.queue_size
                 ):
-                    spill.append((lane, Delivery(item)))  # safer on disk than in memory
+                    spill.append((lane, delivery))  # safer on disk than in memory
                 elif len(lane.backlog) >= self.options.queue_size:
                     overflow.append(lane)
                 else:
-                    lane.backlog.append(Delivery(item))
+                    lane.backlog.append(delivery)
+                    added.append((lane, delivery))
                     self.ledger.begin()
             self.changed.notify_all()
         for lane, delivery in spill:
@@ -75,6 +83,7 @@ class Lanes:
             self.deliverer.drop(
                 lane, "backlog_full", "%d reports already wait for it", self.options.queue_size
             )
+        return added
 
     def keep_or_drop(self, lane: Lane, delivery: Delivery, reason: str) -> bool:
         """Into the spool; else dropped and counted. True when kept."""
@@ -150,7 +159,6 @@ class Lanes:
             if delivery.from_spool:
                 lane.spooled = None
             lane.in_flight = delivery
-            delivery.settled = None
         let_request_threads_run()
         started = self.scheduler.clock()
         outcome: Optional[str] = None
@@ -159,32 +167,25 @@ class Lanes:
         took = self.scheduler.clock() - started
         if outcome is None:
             self.deliverer.stats.drop(lane.vendor, "internal_error")
-        elif outcome == EXHAUSTED:
-            outcome = self._exhausted(lane, delivery)
         self._settle(lane, delivery, outcome)
         return took
-
-    def _exhausted(self, lane: Lane, delivery: Delivery) -> str:
-        if delivery.spool_id is not None:
-            return EXHAUSTED  # already in the spool: released there for a later attempt
-        if self.feeder is None or not self.feeder.keep(delivery, "retries_exhausted"):
-            self.deliverer.drop_exhausted(lane, delivery)
-        return DONE
 
     def _settle(self, lane: Lane, delivery: Delivery, outcome: Optional[str]) -> None:
         with self.lock:
             lane.in_flight = None
-            delivery.settled = outcome or DONE
-            # Under the lock: ``close`` may be writing this very report to the spool.
-            exit_writes_it = delivery.at_exit and delivery.spool_id is None
             requeued = outcome == AGAIN and not self.stopping
+            if not requeued:
+                delivery.final = outcome or DONE
+            # Under the lock: a spool row for this very report may be being written.
+            writer_settles = delivery.writing
             spill = self._requeue(lane, delivery) if requeued else []
+            self.changed.notify_all()  # the lane is free: the worker may claim from the spool
         for waiting in spill:  # each stays unfinished until written
             self.keep_or_drop(lane, waiting, "circuit_open")
             self.ledger.finish()
         if requeued:
             return
-        if not exit_writes_it:  # else close settles the row it writes (exit.py)
+        if not writer_settles:
             self._done(lane, delivery, outcome)
         if not delivery.from_spool:
             self.ledger.finish()
@@ -192,9 +193,35 @@ class Lanes:
     def _done(self, lane: Lane, delivery: Delivery, outcome: Optional[str]) -> None:
         """Its last attempt is over: settle its spool row, or keep it there at exit."""
         if delivery.spool_id is not None and self.feeder is not None:
-            self.feeder.settle(delivery, outcome)
+            self.feeder.settle(delivery, outcome)  # exhausted: released for a later attempt
         elif outcome == AGAIN:  # stopping: kept in the spool, or counted as dropped
             self.keep_or_drop(lane, delivery, "shutdown")
+        elif outcome == EXHAUSTED and not (
+            self.feeder is not None and self.feeder.keep(delivery, "retries_exhausted")
+        ):
+            self.deliverer.drop_exhausted(lane, delivery)
+
+    def write_racing(self, lane: Lane, delivery: Delivery, reason: str, held: bool) -> int:
+        """Write a report its sender may be finishing to the spool; 1 when a row stays.
+
+        The handover happens under the lock: if the sender finished while the row was
+        written, the row is settled here as the sender would have settled it."""
+        feeder = self.feeder
+        with self.lock:
+            if feeder is None or delivery.final or delivery.writing or delivery.spool_id:
+                return 1 if delivery.spool_id is not None else 0
+            delivery.writing = True
+        row = feeder.write(delivery, reason, held=held)
+        with self.lock:
+            delivery.writing = False
+            if isinstance(row, bool):
+                return int(row)  # True: too large for the spool, counted
+            delivery.spool_id, delivery.held = row, held
+            final = delivery.final
+        if final is None:
+            return 1  # its sender settles the row
+        self._done(lane, delivery, final)
+        return 0 if final == DONE else 1
 
     def _requeue(self, lane: Lane, delivery: Delivery) -> List[Delivery]:
         """Under the lock: back in line; what a spool should keep while the circuit is open."""
@@ -213,16 +240,18 @@ class Lanes:
 
     def _give_own_sender(self, lane: Lane) -> None:
         with self.lock:
-            if self.stopping:
-                return
-            lane.own_sender = True
-            self.senders += 1
+            if not self.stopping and not lane.own_sender:
+                self._start_own_sender(lane)
+
+    def _start_own_sender(self, lane: Lane) -> None:
+        """Under the lock."""
+        lane.own_sender = True
+        self.senders += 1
         try:
             _thread.start_new_thread(self._send_from_own_thread, (lane,))
         except RuntimeError:  # interpreter shutdown: the worker keeps serving it
-            with self.lock:
-                lane.own_sender = False
-                self.senders -= 1
+            lane.own_sender = False
+            self.senders -= 1
 
     def _send_from_own_thread(self, lane: Lane) -> None:
         try:

@@ -41,6 +41,7 @@ class EventQueue:
         self._full_burst = 0
         self._last_error = 0.0
         self._busy_since: Optional[float] = None
+        self.max_defer = MAX_DEFER
 
     def __len__(self) -> int:
         return len(self.events)
@@ -58,7 +59,7 @@ class EventQueue:
                 self._last_error = time.monotonic()
                 self.overflow.append(event)
                 self.ledger.begin()
-                self.changed.notify()
+                self.changed.notify_all()  # the worker and the slow vendors' senders wait on it
                 return True
             if full:
                 self._full_burst += 1
@@ -68,7 +69,7 @@ class EventQueue:
                 self._last_error = time.monotonic()
                 self.events.append(event)
                 self.ledger.begin()
-                self.changed.notify()
+                self.changed.notify_all()  # the worker and the slow vendors' senders wait on it
         if full:
             self.drop("queue_full")
             if first_of_burst:
@@ -113,6 +114,6 @@ class EventQueue:
                 return
             if self._busy_since is None:
                 self._busy_since = now
-            if now - self._busy_since >= MAX_DEFER or len(self.events) >= half:
+            if now - self._busy_since >= self.max_defer or len(self.events) >= half:
                 return
             time.sleep(LULL)

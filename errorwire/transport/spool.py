@@ -67,22 +67,36 @@ class Spool(SpoolFile):
     # -- operations -------------------------------------------------------------------
 
     def add(
-        self, vendor: str, event_id: str, headers: Dict[str, str], body: bytes, reason: str
+        self,
+        vendor: str,
+        event_id: str,
+        headers: Dict[str, str],
+        body: bytes,
+        reason: str,
+        captured: Optional[float] = None,
+        held: bool = False,
     ) -> Optional[int]:
-        """Keep one report; its row id, or None when it is larger than the whole spool."""
+        """Keep one report; its row id, or None when it is larger than the whole spool.
+
+        ``captured`` (a time.time()) orders eviction, oldest first. A ``held`` row is
+        insurance for a report this process is still sending (``spool_after``): claimed by
+        this process, and not counted as written until ``keep`` says why it stays."""
         header_text = json.dumps(headers, separators=(",", ":"))
         size = len(body) + len(header_text) + ROW_OVERHEAD
         if size > self.budget:
             self.dropped["spool_full"] += 1
             return None
+        now = time.time()
 
         def work(db: sqlite3.Connection) -> int:
+            # Inside: the connection names this process's owner mark (new after a fork).
+            owner = (self._owner, os.getpid(), now) if held else (None, None, None)
             db.execute("BEGIN IMMEDIATE")
             evicted = self._make_room(db, size)
             cursor = db.execute(
-                "INSERT INTO reports (vendor, event_id, headers, body, size, reason, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (vendor, event_id, header_text, body, size, reason, time.time()),
+                "INSERT INTO reports (vendor, event_id, headers, body, size, reason, created,"
+                " owner, owner_pid, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (vendor, event_id, header_text, body, size, reason, captured or now, *owner),
             )
             db.execute("COMMIT")
             if evicted:
@@ -90,11 +104,26 @@ class Spool(SpoolFile):
             return int(cursor.lastrowid or 0)
 
         row_id: int = self._run(work)
-        self.written[reason] += 1
+        if not held:
+            self.written[reason] += 1
         return row_id
 
+    def keep(self, row_id: int, reason: str) -> None:
+        """A held row stays for a later attempt, by any process: released, counted as written."""
+
+        def work(db: sqlite3.Connection) -> None:
+            db.execute(
+                "UPDATE reports SET reason = ?, owner = NULL, owner_pid = NULL, claimed_at = NULL"
+                " WHERE id = ? AND owner = ?",
+                (reason, row_id, self._owner),
+            )
+
+        self._run(work)
+        self.written[reason] += 1
+
     def _make_room(self, db: sqlite3.Connection, size: int) -> int:
-        """Delete the oldest rows until ``size`` more bytes fit; how many went."""
+        """Delete the earliest captured rows, whatever their vendor, until ``size`` more bytes
+        fit; how many went."""
         total = int(db.execute("SELECT bytes FROM totals").fetchone()[0])
         excess = total + size - self.budget
         if excess <= 0:
@@ -104,7 +133,9 @@ class Spool(SpoolFile):
         # so no pass sorts the table.
         for claimed in (False, True):
             owned = "IS NOT NULL" if claimed else "IS NULL"
-            rows = db.execute(f"SELECT id, size FROM reports WHERE owner {owned} ORDER BY id")
+            rows = db.execute(
+                f"SELECT id, size FROM reports WHERE owner {owned} ORDER BY created, id"
+            )
             victims: List[int] = []
             for row_id, row_size in rows:
                 victims.append(row_id)

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS reports (
     claimed_at REAL
 );
 CREATE INDEX IF NOT EXISTS reports_vendor ON reports (vendor, id);
+CREATE INDEX IF NOT EXISTS reports_created ON reports (created);
 CREATE TABLE IF NOT EXISTS totals (
     one INTEGER PRIMARY KEY CHECK (one = 1),
     rows INTEGER NOT NULL,

@@ -21,6 +21,7 @@ from errorwire.core.safety import log_once, swallow
 from errorwire.transport.delivery import Deliverer, Delivery
 from errorwire.transport.exit import Leftovers
 from errorwire.transport.feeder import SpoolFeeder
+from errorwire.transport.holding import Holds
 from errorwire.transport.http import HttpClient
 from errorwire.transport.jobs import Periodic
 from errorwire.transport.lanes import Lanes
@@ -86,6 +87,9 @@ class Transport:
             self.spool = Spool(options.spool_dir, options.spool_max_bytes)
             feeder = SpoolFeeder(options, self.spool, self._log)
         self._lanes = Lanes(options, deliverer, scheduler, self.ledger, feeder)
+        self._holds: Optional[Holds] = None
+        if feeder is not None:
+            self._holds = Holds(self._lanes, options.spool_after)
         self._lock = self._lanes.lock
         self._changed = self._lanes.changed
         self._queue = EventQueue(
@@ -96,6 +100,8 @@ class Transport:
             self.count,
             feeder is not None,
         )
+        if feeder is not None:  # rendered in time for spool_after, storm or not
+            self._queue.max_defer = min(self._queue.max_defer, options.spool_after / 2)
 
     # -- request thread ------------------------------------------------------------
 
@@ -171,11 +177,15 @@ class Transport:
             event, overflow = work
             self._queue.wait_for_a_lull(lambda: lanes.stopping)
             if event is not None:
-                lanes.add(self._render(event))
+                added = lanes.add(self._render(event), event.timestamp)
+                if self._holds is not None:
+                    self._holds.watch(added)
                 self.ledger.finish()
             if overflow is not None:
                 self._spool_event(overflow)
             self._periodic.run_due()
+            if self._holds is not None:
+                self._holds.write_due()
             lanes.feed()
             lanes.serve_due()
 
@@ -186,7 +196,8 @@ class Transport:
             while not lanes.stopping:
                 if queue.events or queue.overflow:
                     return queue.take()
-                due = (lanes.next_due(), self._periodic.due_in())
+                holds = self._holds.wait() if self._holds is not None else None
+                due = (lanes.next_due(), self._periodic.due_in(), holds)
                 wait = min((w for w in due if w is not None), default=None)
                 if wait is not None and wait <= 0:
                     return None, None
