@@ -65,6 +65,10 @@ class Delivery:
     final: Optional[str] = None
     """The outcome that finished it, once its sender is done with it for good."""
 
+    def writable(self) -> bool:
+        """Not finished, not in the spool, not being written there (under the lanes' lock)."""
+        return self.final is None and not self.writing and self.spool_id is None
+
 
 class Lane:
     """One vendor's backlog, the report it is sending, and its health."""

@@ -15,6 +15,7 @@ from typing import Callable, List, Tuple
 from errorwire.core.event import Event
 from errorwire.core.safety import logger, swallow
 from errorwire.transport.delivery import Delivery, Lane
+from errorwire.transport.holding import write_racing
 from errorwire.transport.lanes import Lanes
 from errorwire.transport.stats import QUEUE
 from errorwire.vendors.base import Outgoing
@@ -103,7 +104,7 @@ class Leftovers:
             delivery = lane.in_flight
         if delivery is None:
             return 0
-        return self.lanes.write_racing(lane, delivery, "shutdown", held=False)
+        return write_racing(self.lanes, lane, delivery, "shutdown", held=False)
 
     def _spool_events(self) -> Tuple[int, int]:
         kept = dropped = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any, Callable, Dict, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Union
 
 from errorwire.core.config import Options
 from errorwire.core.safety import swallow
@@ -37,13 +37,17 @@ class SpoolFeeder:
         self.spool = spool
         self.log = log
         self.clock = clock
-        self._maybe_rows = True
-        """The spool may hold rows for us; False until ``look_at``."""
+        self._empty_for: Set[str] = set()
+        """Vendors the last claims found no row for; looked at again at ``look_at``, or at
+        once when a report is written."""
         self.look_at = 0.0
 
-    def due_at(self) -> Optional[float]:
-        """None when the spool may hold rows now; else the clock time of the next look."""
-        return None if self._maybe_rows else self.look_at
+    def due_at(self, free: Sequence[str]) -> Optional[float]:
+        """None when the spool may hold rows for one of the ``free`` vendors now; else the
+        clock time of the next look."""
+        if self.clock() >= self.look_at or not set(free) <= self._empty_for:
+            return None
+        return self.look_at
 
     def keep(self, delivery: Delivery, reason: str) -> bool:
         """Into the spool for a later attempt; True when kept (or too large to keep: counted)."""
@@ -81,7 +85,7 @@ class SpoolFeeder:
             return True  # larger than the whole spool: counted as spool_full by the spool
         if held:
             return row_id
-        self._maybe_rows = True
+        self._empty_for.clear()
         self.log.log(
             f"spooled-{vendor}-{reason}",
             "errorwire: %s report not delivered (%s); kept in the spool %s",
@@ -92,21 +96,37 @@ class SpoolFeeder:
         )
         return row_id
 
+    def hold(self, deliveries: Sequence[Delivery]) -> List[Union[int, bool]]:
+        """Held rows for reports still being sent, in one transaction: per delivery its row
+        id, True when too large to keep (counted), False when writing failed."""
+        reports = [
+            (d.item.vendor_name, d.item.event_id, d.item.headers, d.item.body, d.captured or None)
+            for d in deliveries
+        ]
+        try:
+            row_ids = self.spool.hold(reports)
+        except Exception as exc:  # disk full, locked for longer than the busy timeout...
+            self.log.log("spool-failed-hold", "errorwire: could not write to the spool (%r)", exc)
+            return [False] * len(deliveries)
+        return [True if row_id is None else row_id for row_id in row_ids]
+
     def take(self, free: Sequence[str]) -> Optional[Delivery]:
         """Claim the spool's oldest report for one of the ``free`` vendors, if it is time."""
         now = self.clock()
-        if not free or (not self._maybe_rows and now < self.look_at):
+        if not free or self.due_at(free) is not None:
             return None
+        known_empty = bool(self._empty_for)
+        if now >= self.look_at:
+            self._empty_for.clear()
         claimed: Optional[Spooled] = None
         with swallow("read the spool"):
             # A look takes no lock; a claim takes the write lock every process shares.
-            if self._maybe_rows or self.spool.has(free):
+            if not known_empty or self.spool.has(free):
                 claimed = self.spool.claim(free)
         if claimed is None:
-            self._maybe_rows = False
+            self._empty_for.update(free)
             self.look_at = now + LOOK_EVERY
             return None
-        self._maybe_rows = True
         settings = next(v for v in self.options.vendors if v.name == claimed.vendor)
         payload: Dict[str, Any] = {}
         with swallow("read a spooled report"):

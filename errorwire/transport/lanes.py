@@ -135,10 +135,10 @@ class Lanes:
         """Seconds until the worker should claim from the spool; None: nothing to claim."""
         if self.feeder is None:
             return None
-        look = self.feeder.due_at()
+        free = [lane.vendor for lane in self.spool_lanes()]
+        look = self.feeder.due_at(free)
         if look is not None:
             return look - self.scheduler.clock()
-        free = [lane.vendor for lane in self.spool_lanes()]
         vendor, wait = self.scheduler.pick(free)
         return 0.0 if vendor is not None else wait
 
@@ -186,11 +186,11 @@ class Lanes:
         if requeued:
             return
         if not writer_settles:
-            self._done(lane, delivery, outcome)
+            self.done(lane, delivery, outcome)
         if not delivery.from_spool:
             self.ledger.finish()
 
-    def _done(self, lane: Lane, delivery: Delivery, outcome: Optional[str]) -> None:
+    def done(self, lane: Lane, delivery: Delivery, outcome: Optional[str]) -> None:
         """Its last attempt is over: settle its spool row, or keep it there at exit."""
         if delivery.spool_id is not None and self.feeder is not None:
             self.feeder.settle(delivery, outcome)  # exhausted: released for a later attempt
@@ -200,28 +200,6 @@ class Lanes:
             self.feeder is not None and self.feeder.keep(delivery, "retries_exhausted")
         ):
             self.deliverer.drop_exhausted(lane, delivery)
-
-    def write_racing(self, lane: Lane, delivery: Delivery, reason: str, held: bool) -> int:
-        """Write a report its sender may be finishing to the spool; 1 when a row stays.
-
-        The handover happens under the lock: if the sender finished while the row was
-        written, the row is settled here as the sender would have settled it."""
-        feeder = self.feeder
-        with self.lock:
-            if feeder is None or delivery.final or delivery.writing or delivery.spool_id:
-                return 1 if delivery.spool_id is not None else 0
-            delivery.writing = True
-        row = feeder.write(delivery, reason, held=held)
-        with self.lock:
-            delivery.writing = False
-            if isinstance(row, bool):
-                return int(row)  # True: too large for the spool, counted
-            delivery.spool_id, delivery.held = row, held
-            final = delivery.final
-        if final is None:
-            return 1  # its sender settles the row
-        self._done(lane, delivery, final)
-        return 0 if final == DONE else 1
 
     def _requeue(self, lane: Lane, delivery: Delivery) -> List[Delivery]:
         """Under the lock: back in line; what a spool should keep while the circuit is open."""

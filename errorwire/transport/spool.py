@@ -18,20 +18,22 @@ import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from errorwire.core.safety import log_once
-from errorwire.transport.spool_file import FILE_NAME, SpoolFile
+from errorwire.transport.spool_file import FILE_NAME, SpoolFile, abandoned
 
 __all__ = ["FILE_NAME", "Spool", "Spooled"]
 
-STALE_CLAIM = 600.0
-"""A claim older than this is taken over even if its process seems alive (a reused pid)."""
 ROWS_SHARE = 7 / 8
 """Of spool_max_bytes, what the reports may take; the rest is for SQLite's own pages
 (b-tree, part-filled overflow pages) and the write-ahead log, so the folder keeps to the bound."""
 ROW_OVERHEAD = 128
 """Bytes charged per row beyond body and headers: ids, timestamps, the b-tree's own."""
+
+
+Report = Tuple[str, str, Dict[str, str], bytes, Optional[float]]
+"""vendor, event id, headers, body, capture time (time.time())."""
 
 
 @dataclass
@@ -58,6 +60,8 @@ class Spool(SpoolFile):
         self.written: Counter[str] = Counter()
         """Reports written to the spool, by why they could not be delivered."""
         self.sent = 0
+        self.held = 0
+        """Rows written as insurance for reports still being sent (``spool_after``)."""
 
     def _refresh(self, db: sqlite3.Connection) -> None:
         row = db.execute("SELECT rows, bytes FROM totals").fetchone()
@@ -104,9 +108,59 @@ class Spool(SpoolFile):
             return int(cursor.lastrowid or 0)
 
         row_id: int = self._run(work)
-        if not held:
+        if held:
+            self.held += 1
+        else:
             self.written[reason] += 1
         return row_id
+
+    def hold(self, reports: Sequence[Report]) -> List[Optional[int]]:
+        """Held rows (see ``add``) for several reports in one transaction; per report its
+        row id, or None when it is larger than the whole spool."""
+        rows = []
+        for vendor, event_id, headers, body, captured in reports:
+            header_text = json.dumps(headers, separators=(",", ":"))
+            size = len(body) + len(header_text) + ROW_OVERHEAD
+            rows.append((vendor, event_id, header_text, body, size, captured))
+        now = time.time()
+
+        def work(db: sqlite3.Connection) -> List[Optional[int]]:
+            ids: List[Optional[int]] = []
+            db.execute("BEGIN IMMEDIATE")
+            evicted = 0
+            for vendor, event_id, header_text, body, size, captured in rows:
+                if size > self.budget:
+                    ids.append(None)
+                    continue
+                evicted += self._make_room(db, size)
+                cursor = db.execute(
+                    "INSERT INTO reports (vendor, event_id, headers, body, size, reason,"
+                    " created, owner, owner_pid, claimed_at)"
+                    " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+                    (
+                        vendor,
+                        event_id,
+                        header_text,
+                        body,
+                        size,
+                        captured or now,
+                        self._owner,
+                        os.getpid(),
+                        now,
+                    ),
+                )
+                ids.append(int(cursor.lastrowid or 0))
+            db.execute("COMMIT")
+            if evicted:
+                db.execute("PRAGMA incremental_vacuum")
+            return ids
+
+        row_ids: List[Optional[int]] = self._run(work)
+        too_large = sum(1 for r in row_ids if r is None)
+        self.held += len(row_ids) - too_large
+        if too_large:
+            self.dropped["spool_full"] += too_large
+        return row_ids
 
     def keep(self, row_id: int, reason: str) -> None:
         """A held row stays for a later attempt, by any process: released, counted as written."""
@@ -194,26 +248,11 @@ class Spool(SpoolFile):
         )
         try:
             for row_id, owner, pid, claimed_at in rows:
-                if owner is None or self._abandoned(pid, claimed_at, now):
+                if owner is None or abandoned(pid, claimed_at, now):
                     return int(row_id)
             return None
         finally:
             rows.close()
-
-    @staticmethod
-    def _abandoned(pid: Optional[int], claimed_at: Optional[float], now: float) -> bool:
-        """A claim whose process is gone (or is this pid in a new life: containers reuse pid 1)."""
-        if pid is None or claimed_at is None or now - claimed_at > STALE_CLAIM:
-            return True
-        if pid == os.getpid():
-            return True  # the owner differs from ours: an earlier process with our pid
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except OSError:  # alive, under another user
-            return False
-        return False
 
     def delete(self, row_id: int) -> None:
         """The vendor accepted it (or refused it for good): gone."""
@@ -256,5 +295,6 @@ class Spool(SpoolFile):
             "bytes": self.bytes,
             "written": dict(self.written),
             "sent": self.sent,
+            "held": self.held,
             "dropped": dict(self.dropped),
         }

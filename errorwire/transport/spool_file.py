@@ -14,6 +14,8 @@ from typing import Any, List, Optional, Tuple
 
 from errorwire.core.safety import log_once
 
+STALE_CLAIM = 600.0
+"""A claim older than this is taken over even if its process seems alive (a reused pid)."""
 FILE_NAME = "errorwire-spool.sqlite3"
 BUSY_TIMEOUT = 5.0
 """Seconds a process waits for another one's write transaction."""
@@ -182,3 +184,18 @@ def _is_corrupt(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.DatabaseError) and (
         "not a database" in text or "malformed" in text or "corrupt" in text
     )
+
+
+def abandoned(pid: Optional[int], claimed_at: Optional[float], now: float) -> bool:
+    """A claim whose process is gone (or is this pid in a new life: containers reuse pid 1)."""
+    if pid is None or claimed_at is None or now - claimed_at > STALE_CLAIM:
+        return True
+    if pid == os.getpid():
+        return True  # the owner differs from ours: an earlier process with our pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, under another user
+        return False
+    return False
