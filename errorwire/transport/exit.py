@@ -30,7 +30,7 @@ class Leftovers:
         lanes: Lanes,
         events: List[Event],
         render: Callable[[Event], List[Outgoing]],
-        count: Callable[[str], None],
+        count: Callable[[str, int], None],
     ) -> None:
         self.lanes = lanes
         self.events = events
@@ -66,7 +66,7 @@ class Leftovers:
         events = len(self.events)
         if events:
             self.stats.drop(QUEUE, "shutdown", events)
-            self.count("dropped_shutdown")
+            self.count("dropped_shutdown", events)
         for lane, deliveries in waiting:
             if deliveries:
                 self.stats.drop(lane.vendor, "shutdown", len(deliveries))
@@ -113,14 +113,13 @@ class Leftovers:
             if time.monotonic() >= deadline:
                 late = len(self.events) - index
                 self.stats.drop(QUEUE, "shutdown", late)
-                self.count("dropped_shutdown")
+                self.count("dropped_shutdown", late)
                 return kept, dropped + late
             items: List[Outgoing] = []
             with swallow("render report"):
                 items = self.render(event)
             for item in items:
-                with self.lanes.lock:
-                    lane = self.lanes.lane(item.vendor_name)
+                lane = self.lanes.get(item.vendor_name)
                 if self.lanes.keep_or_drop(lane, Delivery(item), "shutdown"):
                     kept += 1
                 else:

@@ -54,6 +54,10 @@ class Lanes:
                 self._start_own_sender(found)
         return found
 
+    def get(self, vendor: str) -> Lane:
+        with self.lock:
+            return self.lane(vendor)
+
     # -- filling -------------------------------------------------------------------------
 
     def add(self, items: List[Outgoing], captured: float = 0.0) -> List[Tuple[Lane, Delivery]]:

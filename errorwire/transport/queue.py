@@ -25,7 +25,7 @@ class EventQueue:
         changed: threading.Condition,
         ledger: Ledger,
         stats: TransportStats,
-        count: Callable[[str], None],
+        count: Callable[[str, int], None],
         spill: bool,
     ) -> None:
         self.size = size
@@ -85,7 +85,7 @@ class EventQueue:
 
     def drop(self, reason: str) -> None:
         self.stats.drop(QUEUE, reason)
-        self.count(f"dropped_{reason}")
+        self.count(f"dropped_{reason}", 1)
 
     def take(self) -> Tuple[Optional[Event], Optional[Event]]:
         """Under the lock: the next queued event and the next overflowing one (or None)."""

@@ -44,12 +44,14 @@ class Transport:
         self,
         options: Options,
         render: Callable[[Event], List[Outgoing]],
-        count: Callable[[str], None],
+        count: Callable[[str, int], None],
     ) -> None:
         self.options = options
         self.render = render
         self.count = count
         self.mode = sending_mode(options.sync)
+        self.sink: Optional[Callable[[Outgoing], None]] = None
+        """Set by ``errorwire.testing.capture``: rendered reports go to it, not to a vendor."""
         self._closed = False
         self._periodic = Periodic()
         if options.spool_dir is not None and self.mode != "thread":
@@ -92,13 +94,9 @@ class Transport:
             self._holds = Holds(self._lanes, options.spool_after)
         self._lock = self._lanes.lock
         self._changed = self._lanes.changed
+        spill = feeder is not None
         self._queue = EventQueue(
-            options.queue_size,
-            self._changed,
-            self.ledger,
-            self._stats,
-            self.count,
-            feeder is not None,
+            options.queue_size, self._changed, self.ledger, self._stats, self.count, spill
         )
         if feeder is not None:  # rendered in time for spool_after, storm or not
             self._queue.max_defer = min(self._queue.max_defer, options.spool_after / 2)
@@ -111,10 +109,8 @@ class Transport:
 
     def every(self, interval: float, job: Callable[[], None]) -> None:
         """Run ``job`` on the worker thread every ``interval`` seconds, and once at close.
-
-        For small periodic sends (e.g. session counts). The job must not block for long:
-        it holds up reports while it runs. Its exceptions are logged once and counted.
-        """
+        For small periodic sends (session counts): it holds up reports while it runs. Its
+        exceptions are logged once and counted."""
         self._periodic.add(interval, job)
         if self.mode == "thread":
             self._ensure_worker()
@@ -128,7 +124,7 @@ class Transport:
         if self._closed:
             self._queue.drop("closed")
             return False
-        if self.mode != "thread":
+        if self.mode != "thread" or self.sink is not None:
             self._send_inline(event)
             return True
         if not self._queue.put(event):
@@ -213,17 +209,20 @@ class Transport:
     def _spool_event(self, event: Event) -> None:
         """Render an event that found the queue full straight into the spool."""
         for item in self._render(event):
-            with self._lock:
-                lane = self._lanes.lane(item.vendor_name)
-            self._lanes.keep_or_drop(lane, Delivery(item), "queue_full")
+            self._lanes.keep_or_drop(
+                self._lanes.get(item.vendor_name), Delivery(item), "queue_full"
+            )
         self.ledger.finish()
 
     # -- in the calling thread (sync mode, uWSGI without threads) -------------------
 
     def _send_inline(self, event: Event) -> None:
+        sink = self.sink
         for item in self._render(event):
-            with self._lock:
-                lane = self._lanes.lane(item.vendor_name)
+            if sink is not None:
+                sink(item)
+                continue
+            lane = self._lanes.get(item.vendor_name)
             with swallow(f"deliver to {lane.vendor}"):
                 self._lanes.deliverer.deliver_now(lane, Delivery(item))
 

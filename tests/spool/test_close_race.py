@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 import pytest
-from receiver import Receiver, Reply
-from spool_helpers import QUICK
 
 import errorwire
 from errorwire.transport.spool import Spool
+from tests.receiver import Receiver, Reply
+from tests.spool.spool_helpers import QUICK
 
 
 def test_a_report_accepted_while_close_spools_it_is_not_left_in_the_spool(

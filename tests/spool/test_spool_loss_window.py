@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-from receiver import Receiver, Reply
-from spool_helpers import VENDORS, arrivals, down_endpoints, messages, run, start
 
 import errorwire
 from errorwire.transport.spool import Spool
+from tests.receiver import Receiver, Reply
+from tests.spool.spool_helpers import VENDORS, arrivals, down_endpoints, messages, run, start
 
 
 def test_a_process_killed_half_a_second_after_capture_loses_nothing(

@@ -7,10 +7,10 @@ import time
 from typing import Any, Dict, List
 
 import pytest
-from receiver import Receiver
 
 import errorwire
 from errorwire.transport.jobs import Periodic
+from tests.receiver import Receiver
 
 
 def test_a_job_runs_on_the_worker_every_interval_and_once_at_close(

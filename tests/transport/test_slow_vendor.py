@@ -6,10 +6,9 @@ import threading
 import time
 from typing import List
 
-from receiver import Receiver, Reply
-from transport_helpers import SubmitClock, messages
-
 import errorwire
+from tests.receiver import Receiver, Reply
+from tests.transport.transport_helpers import SubmitClock, messages
 
 THREADS = 64
 EACH = 5
