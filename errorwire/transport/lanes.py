@@ -42,7 +42,7 @@ class Lanes:
         self.by_vendor: Dict[str, Lane] = {}
         self.stopping = False
         self.senders = 0
-        """Threads of slow vendors still running (``close`` waits for them briefly)."""
+        """Vendor sender threads running (each ends once stopping, after its attempt)."""
 
     def lane(self, vendor: str) -> Lane:
         """Under the lock. With a spool every vendor has a sender thread from the start: the

@@ -33,8 +33,8 @@ from errorwire.transport.spool import Spool
 from errorwire.transport.stats import QuietLog, TransportStats
 from errorwire.vendors.base import Outgoing
 
-SENDERS_AT_EXIT = 0.2
-"""Seconds ``close`` waits for the worker and the slow vendors' senders to stop."""
+WORKER_AT_EXIT = 0.2
+"""Seconds ``close`` waits for the worker to stop (vendor senders end after their attempt)."""
 
 _live: weakref.WeakSet[Transport] = weakref.WeakSet()
 
@@ -249,7 +249,7 @@ class Transport:
             self._lanes.stopping = True
             self._changed.notify_all()
         if self._worker_running and self._worker_ident != threading.get_ident():
-            self._worker_done.wait(SENDERS_AT_EXIT)
+            self._worker_done.wait(WORKER_AT_EXIT)
         leftovers = Leftovers(self._lanes, self._queue.drain(), self.render, self.count)
         if self.spool is None:
             if not flushed:
