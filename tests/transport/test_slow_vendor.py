@@ -48,15 +48,14 @@ def test_a_vendor_stalling_5_s_per_request_does_not_hold_up_the_others(
         started = time.monotonic()
         expected = _raise_in_threads()
         clock.assert_caller_not_held()
-        healthy = receiver.wait_for(2 * len(expected), timeout=20)
+        healthy = receiver.wait_for(2 * len(expected), timeout=30)
         took = time.monotonic() - started
         assert messages(healthy, "raygun") == expected
         assert messages(healthy, "bugsnag") == expected
         # Alone they take well under a second; the stalled vendor may cost them its first
-        # attempt (5 s: that is how its slowness shows) and no more. One after another,
-        # the 320 stalls would have held them up for 27 minutes.
-        print(f"the healthy vendors took {took:.1f} s")
-        assert took < 12, f"the healthy vendors took {took:.1f} s"
+        # attempt (5 s: that is how its slowness shows) and no more; the rest is a loaded VM's
+        # margin. One after another, the 320 stalls would have held them up for 27 minutes.
+        assert took < 20, f"the healthy vendors took {took:.1f} s"  # 6.7 s at load 13 on 2 cores
         assert len(slow.attempts) <= 1 + int(took / 5) + 1  # one at a time, never piled on
         deadline = time.monotonic() + 2  # the receiver records a report before it answers
         while time.monotonic() < deadline and (
