@@ -37,9 +37,9 @@ from errorwire.core.safety import swallow, swallowed_error
 from errorwire.core.text import dotted_name
 from errorwire.integrations.asgi_lifespan import flushing_at_shutdown
 from errorwire.integrations.asgi_types import ASGIApp, ASGIScope, Message, Receive, Send
+from errorwire.integrations.base import asgi_url, plain_params, query_text
 
 REQUEST_TYPES = frozenset(("http", "websocket"))
-DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 NOT_REPORTED = ("starlette.websockets.WebSocketDisconnect",)
 """A client going away from a websocket is no error of the app."""
 
@@ -222,25 +222,11 @@ class RequestCapture:
         return mounted + template
 
     def url(self, headers: Dict[str, str]) -> str:
-        scheme = self.scope.get("scheme") or ("ws" if self.scope["type"] == "websocket" else "http")
         host = headers.get("host")
-        if not host:
-            server = self.scope.get("server")
-            if server and server[1] is not None and DEFAULT_PORTS.get(scheme) != server[1]:
-                host = f"{server[0]}:{server[1]}"
-            elif server:
-                host = str(server[0])
-            else:
-                host = "localhost"
-        path = self.path
-        if self.root_path and not path.startswith(self.root_path):
-            path = self.root_path + path  # servers that send path without root_path
-        query = self.query_string()
-        return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+        return asgi_url(self.scope, host, self.root_path, self.path, self.query_string())
 
     def query_string(self) -> str:
-        raw = self.scope.get("query_string") or b""
-        return raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)
+        return query_text(self.scope.get("query_string"))
 
     def build(self) -> DeferredRequest:
         """The request block, built on the worker from copies taken now (the scope
@@ -307,13 +293,6 @@ def header_map(raw: Any) -> Dict[str, str]:
         key = name.decode("latin-1").lower()
         headers.setdefault(key, []).append(value.decode("latin-1"))
     return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in headers.items()}
-
-
-def plain_params(params: Any) -> Dict[str, Any]:
-    return {
-        str(k): v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
-        for k, v in dict(params).items()
-    }
 
 
 def _attribute(obj: Any, name: str) -> Optional[str]:

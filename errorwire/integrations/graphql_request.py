@@ -152,9 +152,3 @@ def _body_fields(request: Any, headers: Dict[str, str], limit: int) -> Dict[str,
         capture.add(body)
         return capture.request_fields()
     return {}
-
-
-
-
-
-
