@@ -6,7 +6,10 @@ A framework module reads its framework's objects and hands plain values to these
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from errorwire.core.event import Request
+from errorwire.core.request import BodyCapture, build_request, parse_cookies
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 """The port a URL leaves out for its scheme."""
@@ -53,6 +56,37 @@ def asgi_url(
     scheme = scope.get("scheme") or ("ws" if scope.get("type") == "websocket" else "http")
     return build_url(
         scheme, host_of(host_header, scope.get("server"), scheme), root_path, path, query
+    )
+
+
+def header_map(raw: Iterable[Tuple[bytes, bytes]]) -> Dict[str, str]:
+    """ASGI header pairs -> lower-cased names; repeated headers joined as HTTP allows."""
+    headers: Dict[str, List[str]] = {}
+    for name, value in raw:
+        key = name.decode("latin-1").lower()
+        headers.setdefault(key, []).append(value.decode("latin-1"))
+    return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in headers.items()}
+
+
+def asgi_request(
+    raw_headers: List[Tuple[bytes, bytes]],
+    url_scope: Dict[str, Any],
+    origin: Tuple[str, str],
+    capture: Optional[BodyCapture],
+    fields: Dict[str, Any],
+) -> Request:
+    """The request block of an ASGI request, on the worker, from what the request thread
+    copied: its raw headers, the scope's URL parts, the path as it came in, errorwire's
+    copy of the body and the named fields (method, query, peer, route...)."""
+    headers = header_map(raw_headers)
+    root_path, path = origin
+    body = capture.request_fields() if capture is not None else {}
+    return build_request(
+        url=asgi_url(url_scope, headers.get("host"), root_path, path, fields["query_string"]),
+        headers=headers,
+        cookies=parse_cookies(headers.get("cookie")),
+        **body,
+        **fields,
     )
 
 

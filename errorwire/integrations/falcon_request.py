@@ -18,8 +18,7 @@ from errorwire.core.request import (
 )
 from errorwire.core.safety import swallow
 from errorwire.core.text import header, media_type
-from errorwire.integrations import asgi
-from errorwire.integrations.base import plain_params
+from errorwire.integrations.base import header_map, plain_params
 from errorwire.integrations.people import person_of
 from errorwire.integrations.wsgi import current_client
 from errorwire.integrations.wsgi_environ import environ_headers
@@ -63,7 +62,7 @@ def _request_block(req: Any, store: Dict[str, Any]) -> Request:
     Falcon's, and only lives as long as the request."""
     client = current_client()
     raw_headers = store.get("headers") if "wsgi.input" not in store else None
-    headers = asgi.header_map(raw_headers) if raw_headers is not None else environ_headers(store)
+    headers = header_map(raw_headers) if raw_headers is not None else environ_headers(store)
     fields: Dict[str, Any] = {}
     capture = store.get(ENVIRON_KEY)
     if isinstance(capture, BodyCapture):

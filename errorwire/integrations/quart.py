@@ -36,9 +36,8 @@ from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, build_request, parse_cookies, uploads_of
 from errorwire.core.safety import swallow
-from errorwire.integrations.asgi import header_map
 from errorwire.integrations.asgi_types import ASGIApp
-from errorwire.integrations.base import asgi_url, plain_params, query_text
+from errorwire.integrations.base import asgi_url, header_map, plain_params, query_text
 from errorwire.integrations.wsgi import init_from, report_unhandled
 
 __all__ = ["Errorwire", "QuartASGIMiddleware"]
