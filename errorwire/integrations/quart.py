@@ -131,17 +131,24 @@ class RequestReader:
             fields["ip_headers"] = client.options.client_ip_headers
         live = _quart_request(scope)
         if live is not None:
-            rule = live.url_rule
-            if rule is not None:
-                fields["route"] = rule.rule
-            if live.view_args:
-                fields["route_params"] = plain_params(live.view_args)
-            if client is None or client.options.send_request_bodies:
-                limit = client.options.max_request_body if client is not None else 0
-                fields.update(_body_fields(live, limit))
+            fields.update(_live_fields(live, client))
         elif self.app is not None:  # a streamed body or a background task: matched again
             fields.update(_matched(self.app, scope, headers))
         return DeferredRequest(lambda: build_request(**fields))
+
+
+def _live_fields(live: Any, client: Any) -> Dict[str, Any]:
+    """What Quart's request knows: the URL rule and its arguments, what the app read."""
+    fields: Dict[str, Any] = {}
+    rule = live.url_rule
+    if rule is not None:
+        fields["route"] = rule.rule
+    if live.view_args:
+        fields["route_params"] = plain_params(live.view_args)
+    if client is None or client.options.send_request_bodies:
+        limit = client.options.max_request_body if client is not None else 0
+        fields.update(_body_fields(live, limit))
+    return fields
 
 
 def _matched(
