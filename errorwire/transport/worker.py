@@ -46,7 +46,7 @@ class Transport:
         self,
         options: Options,
         render: Callable[[Event], List[Outgoing]],
-        count: Callable[[str, int], None],
+        count: Callable[..., None],
     ) -> None:
         self.options = options
         self.render = render
@@ -151,7 +151,7 @@ class Transport:
 
     def _drop_event(self, reason: str) -> None:
         self._stats.drop(QUEUE, reason)
-        self.count(f"dropped_{reason}", 1)
+        self.count(f"dropped_{reason}")
 
     def _ensure_worker(self) -> None:
         if self._worker_running:
