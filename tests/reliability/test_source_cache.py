@@ -9,12 +9,11 @@ import time
 from pathlib import Path
 from typing import Callable, List
 
-from receiver import Receiver
-
 import errorwire
 from errorwire.core import source_cache
 from errorwire.core.event import Frame
 from errorwire.core.source_context import add_source_context
+from tests.receiver import Receiver
 
 FILES = 3000
 
