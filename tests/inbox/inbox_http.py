@@ -21,7 +21,7 @@ class InProcessInbox:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.app = create_app(store, host="inbox.test")  # the name it answers to
+        self.app = create_app(store)
 
     def endpoints(self) -> Dict[str, str]:
         return {vendor: self.url + path for vendor, path in PATHS.items()}
