@@ -9,6 +9,7 @@ from typing import Any, Dict, Mapping, Optional
 from errorwire.core import breadcrumbs, context, exit_signal
 from errorwire.core.client import Client
 from errorwire.core.config import Options
+from errorwire.core.scoping import About
 from errorwire.integrations import excepthooks
 
 _lock = threading.Lock()
@@ -55,15 +56,24 @@ def capture_exception(
     extra: Optional[Mapping[str, Any]] = None,
     fingerprint: Optional[str] = None,
     grouping_key: Optional[str] = None,
+    tags: Optional[Mapping[str, Any]] = None,
+    context: Optional[str] = None,
+    metadata: Optional[Mapping[str, Mapping[str, Any]]] = None,
 ) -> Optional[str]:
     """Report ``exc`` (default: the exception being handled) as handled. Returns the event id.
 
     ``fingerprint`` (or its alias ``grouping_key``) groups the report under that
     key at every vendor, instead of the key errorwire computes from the stack.
+    ``tags``, ``context`` and ``metadata`` (sections) add to the current scope's for
+    this report only (see ``set_tag``, ``set_context``, ``add_metadata``).
     """
     client = ensure_client()
     return client.capture_exception(
-        exc, level=level, extra=extra, fingerprint=fingerprint or grouping_key
+        exc,
+        level=level,
+        extra=extra,
+        fingerprint=fingerprint or grouping_key,
+        about=_about(tags, context, metadata),
     )
 
 
@@ -74,19 +84,39 @@ def capture_message(
     *,
     fingerprint: Optional[str] = None,
     grouping_key: Optional[str] = None,
+    tags: Optional[Mapping[str, Any]] = None,
+    context: Optional[str] = None,
+    metadata: Optional[Mapping[str, Mapping[str, Any]]] = None,
 ) -> Optional[str]:
-    """Report a message. ``fingerprint`` / ``grouping_key``: as for ``capture_exception``."""
+    """Report a message. ``fingerprint`` / ``grouping_key``, ``tags``, ``context``,
+    ``metadata``: as for ``capture_exception``."""
     return ensure_client().capture_message(
-        message, level=level, extra=extra, fingerprint=fingerprint or grouping_key
+        message,
+        level=level,
+        extra=extra,
+        fingerprint=fingerprint or grouping_key,
+        about=_about(tags, context, metadata),
     )
+
+
+def _about(
+    tags: Optional[Mapping[str, Any]], where: Optional[str], metadata: Optional[Mapping[str, Any]]
+) -> Optional[About]:
+    if tags is None and where is None and metadata is None:
+        return None
+    return About(tags, where, metadata)
 
 
 def set_person(
     id: Optional[object] = None,
     username: Optional[str] = None,
     email: Optional[str] = None,
+    name: Optional[str] = None,
+    anonymous: Optional[bool] = None,
 ) -> None:
-    context.set_person(id=id, username=username, email=email)
+    """The person of the current scope's reports; ``name`` is the full name, ``anonymous``
+    marks a visitor who is not logged in."""
+    context.set_person(id=id, username=username, email=email, name=name, anonymous=anonymous)
 
 
 def add_breadcrumb(

@@ -31,6 +31,7 @@ from errorwire.core.safety import (
     swallow,
     swallowed_error,
 )
+from errorwire.core.scoping import About
 from errorwire.core.server import server_info
 from errorwire.core.stacktrace import extract_chain
 from errorwire.core.storm import StormControl
@@ -107,11 +108,13 @@ class Client:
         severity_reason: Optional[str] = None,
         logger_name: Optional[str] = None,
         hint: Optional[Mapping[str, Any]] = None,
+        about: Optional[About] = None,
     ) -> Optional[str]:
         """Report ``exc`` (default: the one being handled). The event id, or None if not sent.
 
         ``fingerprint`` overrides the computed grouping key for every vendor;
-        ``hint`` adds entries to what ``before_send`` receives as its hint.
+        ``hint`` adds entries to what ``before_send`` receives as its hint; ``about``
+        the tags, context and metadata of this one report.
 
         Steps: ignore -> dedupe -> storm shortcut -> event -> ``_finish``. The first
         three are written out here, not in methods: an error storm ends at the third,
@@ -139,6 +142,10 @@ class Client:
                     self._drop_storm()
                     return None
             event = self._exception_event(exc, identity, handled, level, extra, fingerprint)
+            if about is not None:
+                about.apply(event)
+            if severity_reason is None and level is not None and handled:
+                severity_reason = "userSpecifiedSeverity"  # the caller chose the level
             event.severity_reason = severity_reason or event.severity_reason
             event.logger_name = logger_name
             exc_info = (type(exc), exc, exc.__traceback__)
@@ -179,6 +186,7 @@ class Client:
         logger_name: Optional[str] = None,
         hint: Optional[Mapping[str, Any]] = None,
         group_by: Optional[str] = None,
+        about: Optional[About] = None,
     ) -> Optional[str]:
         """Report ``message``. It is grouped by its text, or by ``group_by`` when given
         (a log record's unformatted template: one group for every order id)."""
@@ -189,6 +197,8 @@ class Client:
             event.logger_name = logger_name
             key_text = group_by or event.message
             event.grouping_key = grouping_key([]) if not key_text else _message_key(key_text)
+            if about is not None:
+                about.apply(event)
             return self._finish(event, {**(hint or {}), "message": message})
         return None
 
@@ -207,6 +217,7 @@ class Client:
             tags=scope.tag_list(options.tags),
         )
         event.extra = scope.merged_extra(options.extra, extra)
+        event.metadata = scope.merged_metadata(None)
         if scope.request_builder is not None:
             with swallow("read request"):
                 built = scope.request_builder()

@@ -186,6 +186,10 @@ class Person:
     id: Optional[str] = None
     username: Optional[str] = None
     email: Optional[str] = None
+    name: Optional[str] = None
+    """The person's full name (Raygun ``fullName``/``firstName``, Bugsnag ``user.name``)."""
+    anonymous: Optional[bool] = None
+    """True for a visitor who is not logged in (Raygun ``isAnonymous``); None: not said."""
 
 
 @dataclass
@@ -251,6 +255,9 @@ class Event:
     breadcrumbs: List[Breadcrumb] = field(default_factory=list)
     tags: List[str] = field(default_factory=list)
     extra: Dict[str, Any] = field(default_factory=dict)
+    metadata: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    """Named sections (``add_metadata``): Bugsnag metaData tabs, Rollbar ``custom[section]``,
+    Raygun ``userCustomData[section]``."""
     logger_name: Optional[str] = None
     deferred_request: Optional[DeferredRequest] = field(default=None, repr=False, compare=False)
     """The request block, still to be built on the worker from a snapshot the request

@@ -1,8 +1,8 @@
 """Scrub secrets out of an Event before any vendor encoder sees it (worker side).
 
 Keys that name secrets (scrub_rules.KeyMatcher) have their values replaced by
-``[Filtered]`` in headers, cookies, query, form, JSON bodies, route params, extra
-and breadcrumb data, at any depth; secret-looking values (bearer tokens, JWTs,
+``[Filtered]`` in headers, cookies, query, form, JSON bodies, route params, extra,
+metadata sections and breadcrumb data, at any depth; secret-looking values (bearer tokens, JWTs,
 URL passwords, Luhn-valid card numbers, ``password=...`` in text) are filtered
 in every string, exception and log messages included. Person data is sent as is.
 
@@ -38,7 +38,16 @@ MAX_DEPTH = 64
 """Deeper values are dropped: no vendor shows them, and walking them risks the stack."""
 URL_HEADERS = frozenset({"referer", "referrer", "location", "origin", "content-location"})
 SCRUBBED_FIELDS = {
-    "Event": ("exceptions", "message", "context", "request", "breadcrumbs", "tags", "extra"),
+    "Event": (
+        "exceptions",
+        "message",
+        "context",
+        "request",
+        "breadcrumbs",
+        "tags",
+        "extra",
+        "metadata",
+    ),
     "Request": (
         "url",
         "headers",
@@ -93,7 +102,15 @@ class Scrubber:
             breadcrumbs=[self.breadcrumb(crumb) for crumb in event.breadcrumbs],
             tags=[self.tag(tag) for tag in event.tags],
             extra=self.mapping(event.extra),
+            metadata=self.sections(event.metadata),
         )
+
+    def sections(self, metadata: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+        """Metadata sections; a section whose name is a secret key keeps only its name."""
+        return {
+            name: data if isinstance(data, dict) else {"value": data}
+            for name, data in self.mapping(metadata).items()
+        }
 
     def exception(self, info: ExceptionInfo, source_clean: bool = False) -> ExceptionInfo:
         if source_clean:

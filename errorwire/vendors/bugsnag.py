@@ -148,7 +148,7 @@ def _user(person: Optional[Person]) -> Optional[Dict[str, Any]]:
     return f.compact(
         {
             "id": f.text(person.id),
-            "name": f.text(person.username),
+            "name": f.text(person.name) or f.text(person.username),
             "email": email if email and "@" in email else None,  # format: email
         }
     )
@@ -197,8 +197,9 @@ def _absolute_url(url: object) -> Optional[str]:
 
 
 def _metadata(event: Event) -> Dict[str, Any]:
-    """Tabs: the user's extra data, what the request carried, the tags, frame locals."""
-    return f.compact(
+    """Tabs: the user's extra data, what the request carried, the tags, frame locals, and
+    each metadata section (``add_metadata``) as a tab of its own."""
+    tabs = f.compact(
         {
             "extra": f.jsonable_dict(event.extra),
             "request": f.guarded("bugsnag request tab", lambda: _request_tab(event.request)),
@@ -206,6 +207,7 @@ def _metadata(event: Event) -> Dict[str, Any]:
             "locals": f.guarded("bugsnag locals", lambda: f.locals_tab(event.exceptions)),
         }
     )
+    return f.compact(f.with_sections(tabs, event.metadata))
 
 
 def _request_tab(request: Optional[Request]) -> Optional[Dict[str, Any]]:
@@ -262,6 +264,9 @@ def _breadcrumbs(crumbs: List[Breadcrumb]) -> List[Dict[str, Any]]:
 
 # -- what the size cap may cut (vendors/cap.py), and in which order --------------
 
+OWN_TABS = ("request", "locals", "extra", "tags")
+"""metaData tabs the layout names itself (or, for ``locals``, leaves to cap_locals)."""
+
 
 def _sections(payload: Dict[str, Any]) -> List[Section]:
     event: Path = ("events", 0)
@@ -275,6 +280,14 @@ def _sections(payload: Dict[str, Any]) -> List[Section]:
         *(Section((*tab, k), "data") for k in ("query", "form", "routeParams", "files")),
         Section((*event, "request", "headers"), "data"),
     ]
+    try:
+        tabs = get(payload, (*event, "metaData"))
+    except KeyError:
+        tabs = {}
+    if isinstance(tabs, dict):  # the metadata sections: custom data too
+        sections += [
+            Section((*event, "metaData", name), "data") for name in tabs if name not in OWN_TABS
+        ]
     try:
         exceptions = get(payload, (*event, "exceptions"))
     except KeyError:

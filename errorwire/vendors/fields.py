@@ -144,6 +144,27 @@ def jsonable_dict(value: object) -> Dict[str, Any]:
     return {} if data is None else {"value": data}
 
 
+def with_sections(base: Dict[str, Any], metadata: object) -> Dict[str, Any]:
+    """``base`` (custom data) with each metadata section (``add_metadata``) under its
+    name; a section named like a key already there is merged into it (its keys win)."""
+    if not isinstance(metadata, Mapping):
+        return base
+    for name, data in metadata.items():
+        key = text(name)
+        if key is None:
+            continue
+        section = jsonable_dict(data)
+        existing = base.get(key)
+        base[key] = {**existing, **section} if isinstance(existing, dict) else section
+    return base
+
+
+def first_name(name: Optional[str]) -> Optional[str]:
+    """The first word of a full name (Raygun's ``firstName``)."""
+    words = (name or "").split()
+    return words[0] if words else None
+
+
 def str_dict(mapping: object) -> Dict[str, str]:
     """String-to-string copy (headers): keys and values through ``safe_str``."""
     if not isinstance(mapping, Mapping):

@@ -200,8 +200,9 @@ def _server(event: Event) -> Dict[str, Any]:
 
 
 def _custom(event: Event) -> Dict[str, Any]:
-    """``extra``, plus the breadcrumbs and tags (the Items API has no field of their own)."""
-    custom = f.jsonable_dict(event.extra)
+    """``extra`` and the metadata sections, plus the breadcrumbs and tags (the Items API
+    has no field of their own)."""
+    custom = f.with_sections(f.jsonable_dict(event.extra), event.metadata)
     if event.breadcrumbs:
         custom.setdefault("breadcrumbs", [_breadcrumb(crumb) for crumb in event.breadcrumbs])
     tags = [t for t in (f.text(tag) for tag in event.tags) if t]
