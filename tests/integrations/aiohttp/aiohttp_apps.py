@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any, Awaitable, Callable, Iterator, List
 
 from aiohttp import web
+from concurrent_checkouts import tag_checkout
 
 import errorwire
 from errorwire.integrations.aiohttp import middleware as errorwire_middleware
@@ -97,6 +98,7 @@ async def checkout(request: web.Request) -> web.Response:
     user = request.headers["X-User"]
     errorwire.set_person(id=user, username=f"name-{user}")
     errorwire.add_breadcrumb(f"cart of {user}", category="shop")
+    tag_checkout(request.match_info["order"])
     await asyncio.sleep(0.01)  # let the other requests interleave
     log.warning("checkout by %s", user)
     await asyncio.sleep(0.01)

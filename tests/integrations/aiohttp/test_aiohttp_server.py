@@ -13,7 +13,11 @@ import aiohttp
 import httpx
 import pytest
 from aiohttp_apps import make_app, serve
-from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from concurrent_checkouts import (
+    assert_payload_persons_match_their_requests,
+    assert_payload_scopes_match_their_requests,
+    post_checkouts,
+)
 from integrations.asgi.asgi_support import Records
 from receiver import Receiver
 from reports import (
@@ -238,6 +242,7 @@ def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
         assert crumbs == [f"cart of user-{number}", f"checkout by user-{number}"]
     assert seen == {str(i) for i in range(count)}
     assert_payload_persons_match_their_requests(reports)
+    assert_payload_scopes_match_their_requests(reports)
 
 
 def test_a_websocket_handler_error_is_reported(reports: Reports) -> None:

@@ -9,7 +9,11 @@ from typing import Any, Dict, List, Tuple
 
 import httpx
 import pytest
-from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from concurrent_checkouts import (
+    assert_payload_persons_match_their_requests,
+    assert_payload_scopes_match_their_requests,
+    post_checkouts,
+)
 from falcon_support import Server
 from reports import (
     VENDORS,
@@ -242,6 +246,7 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
         assert event.exceptions[0].message == f"user user-{number} order o-{number}"
     assert seen == {str(i) for i in range(count)}
     assert_payload_persons_match_their_requests(reports)
+    assert_payload_scopes_match_their_requests(reports)
 
 
 def test_the_apps_own_handler_for_exception_renders_and_the_error_is_reported(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import time
 from typing import Any, Iterator, List, Optional
 
 import flask
 import flask_login
+from concurrent_checkouts import tag_request_number
 
 import errorwire
 from errorwire.integrations.flask import Errorwire
@@ -118,6 +120,8 @@ def make_app(with_errorwire: bool = True, **config: Any) -> flask.Flask:
     @app.route("/me")
     def me() -> str:
         user = flask_login.current_user
+        tag_request_number(flask.request.args.get("n"))
+        time.sleep(0.005)  # let the other requests interleave
         raise RuntimeError(f"failure of {user.get_id()} at {flask.request.args.get('n')}")
 
     @app.route("/after")

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Dict
 
+from concurrent_checkouts import tag_checkout
 from litestar import Litestar, MediaType, Request, Response, WebSocket, get, post, websocket
 from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
@@ -129,6 +130,7 @@ async def checkout(request: Request, order: str) -> None:
     user = request.scope.get("user")
     name = user.username if user else "anonymous"
     errorwire.add_breadcrumb(f"checkout {order} by {name}", data={"body": body.decode()})
+    tag_checkout(order)
     await asyncio.sleep(0.01)  # let the other requests interleave
     raise PaymentFailed(f"user {name} order {order}")
 

@@ -8,7 +8,11 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import httpx
 import pytest
-from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from concurrent_checkouts import (
+    assert_payload_persons_match_their_requests,
+    assert_payload_scopes_match_their_requests,
+    post_checkouts,
+)
 from integrations.asgi.asgi_support import serve
 from litestar_apps import make_app
 from reports import (
@@ -229,6 +233,7 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
         assert event.exceptions[0].message == f"user user-{number} order o-{number}"
     assert seen == {str(i) for i in range(count)}
     assert_payload_persons_match_their_requests(reports)
+    assert_payload_scopes_match_their_requests(reports)
 
 
 def test_plugin_twice_still_one_report(reports: Reports) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any, AsyncIterator
 
+from concurrent_checkouts import tag_checkout
 from quart import Blueprint, Quart, abort, request, websocket
 from quart_auth import AuthUser, QuartAuth, login_user
 
@@ -110,6 +111,7 @@ def make_app(
         user = request.headers["X-User"]
         errorwire.set_person(id=user, username=f"name-{user}")
         errorwire.add_breadcrumb(f"cart of {user}", category="shop")
+        tag_checkout(order)
         await asyncio.sleep(0.01)  # let the other requests interleave
         log.warning("checkout by %s", user)
         await asyncio.sleep(0.01)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import AsyncIterator, Optional, Tuple
 
+from concurrent_checkouts import tag_checkout
 from jinja2 import DictLoader, Environment
 from starlette.applications import Starlette
 from starlette.authentication import (
@@ -125,6 +126,7 @@ async def missing(request: Request) -> Response:
 
 
 async def as_user(request: Request) -> Response:
+    tag_checkout(request.path_params["order"])
     await asyncio.sleep(0.02)  # concurrent requests interleave here
     raise PaymentFailed(f"user {request.user.display_name} order {request.path_params['order']}")
 

@@ -12,7 +12,11 @@ pytest.importorskip("uvicorn")
 
 import contextlib
 
-from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from concurrent_checkouts import (
+    assert_payload_persons_match_their_requests,
+    assert_payload_scopes_match_their_requests,
+    post_checkouts,
+)
 from integrations.asgi.asgi_support import Records, serve
 from receiver import Receiver
 from reports import start
@@ -97,3 +101,4 @@ def test_50_concurrent_users_each_get_their_own_person_and_request(
         assert event.exceptions[0].message == f"user user-{number} order o-{number}"
     assert seen == {str(i) for i in range(count)}
     assert_payload_persons_match_their_requests(reports)
+    assert_payload_scopes_match_their_requests(reports)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import AsyncIterator, Iterator, List
 
+from concurrent_checkouts import tag_request_number
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -107,6 +109,8 @@ def suspicious(request: HttpRequest) -> HttpResponse:
 
 
 def me(request: HttpRequest) -> HttpResponse:
+    tag_request_number(request.GET.get("n"))
+    time.sleep(0.005)  # let the other requests interleave
     raise RuntimeError(f"failure of {request.user.get_username()} at {request.GET.get('n')}")
 
 
