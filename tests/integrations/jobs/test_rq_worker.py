@@ -18,6 +18,7 @@ from job_workers import (
     context_of,
     custom_data,
     output_of,
+    section_of,
     start,
     tags_of,
     worker_environment,
@@ -110,15 +111,6 @@ def test_failed_jobs_are_reported_once_and_still_land_in_the_failed_registry(
         assert event["app"]["type"] == "rq"
     for payload in found["raygun"]:
         assert "framework:rq" in payload["details"]["tags"]
-
-
-def section_of(vendor: str, payload: Dict[str, Any], name: str) -> Any:
-    """A metadata section (``add_metadata``) as the vendor got it; None when absent."""
-    if vendor == "rollbar":
-        return payload["data"].get("custom", {}).get(name)
-    if vendor == "raygun":
-        return payload["details"].get("userCustomData", {}).get(name)
-    return payload["events"][0].get("metaData", {}).get(name)
 
 
 def simple_worker(url: str, queue: str) -> List[str]:
