@@ -236,3 +236,26 @@ def test_a_level_the_caller_chose_is_a_user_specified_severity(
     bugsnag = payloads["bugsnag"]["events"][0]
     assert bugsnag["severityReason"] == {"type": "userSpecifiedSeverity"}
     assert bugsnag["severity"] == "warning"
+
+
+def test_a_job_scope_starts_clean_and_names_the_job(receiver: Receiver, all_vendors: Env) -> None:
+    from errorwire.integrations import jobs
+
+    reports = start(receiver, all_vendors)
+    errorwire.set_tag("worker", "w1")  # the worker's own, before any job
+    errorwire.set_person(id="left-by-the-worker")
+    with jobs.job_scope("dramatiq", "tasks.charge") as scope:
+        errorwire.set_tag("amount", 3)
+        try:
+            fail()
+        except RuntimeError as exc:
+            jobs.report_failure(exc, scope=scope, data_key="dramatiq", data={"job_id": "j1"})
+    event, payloads = reports.one()
+    assert (event.framework, event.context, event.tags) == (
+        "dramatiq",
+        "tasks.charge",
+        ["amount:3"],
+    )
+    assert event.person is None and event.handled is False
+    assert vendor_context("raygun", payloads["raygun"]) == "tasks.charge"
+    assert scope_state.current_scope().tags == {"worker": "w1"}
