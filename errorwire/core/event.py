@@ -116,6 +116,10 @@ class ExceptionInfo:
     ExceptionGroup's members it tells which exception a link belongs to."""
     frames_omitted: int = 0
     """Frames dropped from the middle of a very deep stack."""
+    notes: List[str] = field(default_factory=list)
+    """PEP 678 notes (``exc.add_note(...)``)."""
+    attributes: Dict[str, Any] = field(default_factory=dict)
+    """The exception's own public attributes: names to snapshots (``core.safe_repr``)."""
     frame_entries: Optional[List[Tuple[Any, int, int]]] = field(
         default=None, repr=False, compare=False
     )

@@ -24,7 +24,7 @@ from urllib.parse import quote_plus, unquote_plus
 
 from errorwire.core.config import DEFAULT_MAX_BYTES, Options
 from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Request, UploadedFile
-from errorwire.core.scrub_locals import scrub_variables
+from errorwire.core.scrub_locals import scrub_named, scrub_variables
 from errorwire.core.scrub_rules import (
     FILTERED,
     KeyMatcher,
@@ -61,7 +61,7 @@ SCRUBBED_FIELDS = {
         "files",
     ),
     "Breadcrumb": ("message", "category", "data"),
-    "ExceptionInfo": ("message",),
+    "ExceptionInfo": ("message", "notes", "attributes"),
     "Frame": ("code", "pre_context", "post_context", "variables"),
 }
 """What this module rewrites; every other field of these classes is sent as it is (a test
@@ -117,7 +117,13 @@ class Scrubber:
             frames = [self.variables_of(f) if f.variables else f for f in info.frames]
         else:
             frames = [self.variables_of(self.frame(f)) for f in info.frames]
-        return dataclasses.replace(info, message=self.optional_text(info.message), frames=frames)
+        return dataclasses.replace(
+            info,
+            message=self.optional_text(info.message),
+            frames=frames,
+            notes=[self.text(note) for note in info.notes],
+            attributes=scrub_named(info.attributes, self) if info.attributes else {},
+        )
 
     def source_is_clean(self, exceptions: List[ExceptionInfo]) -> bool:
         """Whether no source line around any frame holds anything to filter (a key or

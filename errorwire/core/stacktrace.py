@@ -18,6 +18,7 @@ from types import CodeType, FrameType, TracebackType
 from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple
 
 from errorwire.core.event import ExceptionInfo, Frame, FrameVariables
+from errorwire.core.exception_details import attributes_of, notes_of
 from errorwire.core.grouping import grouping_key
 from errorwire.core.source_context import CONTEXT_LINES, add_source_context, resolve_columns
 from errorwire.core.text import module_and_name
@@ -393,6 +394,8 @@ def extract_chain(
             parent=parent,
             frames_omitted=omitted,
             frame_entries=entries if lazy else None,
+            notes=notes_of(current),
+            attributes=attributes_of(current),
         )
         if take_locals is not None:
             info.frame_variables = take_locals(_entry_tracebacks(tb, omitted), entries)

@@ -197,14 +197,16 @@ def _absolute_url(url: object) -> Optional[str]:
 
 
 def _metadata(event: Event) -> Dict[str, Any]:
-    """Tabs: the user's extra data, what the request carried, the tags, frame locals, and
-    each metadata section (``add_metadata``) as a tab of its own."""
+    """Tabs: the user's extra data, what the request carried, the tags, frame locals, the
+    exceptions' notes and attributes (``exception``), and each metadata section
+    (``add_metadata``) as a tab of its own."""
     tabs = f.compact(
         {
             "extra": f.jsonable_dict(event.extra),
             "request": f.guarded("bugsnag request tab", lambda: _request_tab(event.request)),
             "tags": _tags_tab(event.tags),
             "locals": f.guarded("bugsnag locals", lambda: f.locals_tab(event.exceptions)),
+            "exception": f.guarded("bugsnag exception", lambda: f.details_tab(event.exceptions)),
         }
     )
     return f.compact(f.with_sections(tabs, event.metadata))

@@ -271,3 +271,32 @@ def locals_tab(exceptions: List[ExceptionInfo]) -> Dict[str, Dict[str, Any]]:
                 unique = f"{label} #{count}"
             tab[unique] = values
     return tab
+
+
+def exception_details(info: ExceptionInfo) -> Dict[str, Any]:
+    """An exception's notes and own attributes (rendered), each left out when empty."""
+    return compact(
+        {
+            "notes": [safe_str(note) or "" for note in info.notes],
+            "attributes": {
+                utf8_clean(str(name)): render(value) for name, value in info.attributes.items()
+            },
+        }
+    )
+
+
+def details_tab(exceptions: List[ExceptionInfo]) -> Dict[str, Dict[str, Any]]:
+    """Custom data for vendors without a per-exception place: the class name (``#2``...
+    for a class seen again in the chain) -> that exception's ``exception_details``."""
+    tab: Dict[str, Dict[str, Any]] = {}
+    for info in exceptions:
+        details = exception_details(info)
+        if not details:
+            continue
+        label = text(info.type_name) or UNKNOWN
+        unique, count = label, 1
+        while unique in tab:
+            count += 1
+            unique = f"{label} #{count}"
+        tab[unique] = details
+    return tab

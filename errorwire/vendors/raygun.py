@@ -117,6 +117,8 @@ def _error(info: ExceptionInfo) -> Dict[str, Any]:
             "className": f.text(info.type_name) or f.UNKNOWN,
             "message": f.safe_str(info.message) if info.message is not None else None,
             "stackTrace": frames or [{"lineNumber": NO_LINE}],
+            # "Data contained in the error object": its notes and attributes.
+            "data": f.guarded("raygun error data", lambda: f.exception_details(info)),
         }
     )
 
@@ -278,6 +280,7 @@ def _sections(payload: Dict[str, Any]) -> List[Section]:
         Section(("details", "userCustomData"), "data"),
         Section(("details", "tags"), "data"),
         *(Section((*request, k), "data") for k in ("headers", "queryString", "form")),
+        *(Section((*error, "data"), "data") for error in _raygun_errors(payload)),
         *(
             Section((*error, "stackTrace"), "frames", innermost_first=True)
             for error in _raygun_errors(payload)
