@@ -208,6 +208,8 @@ class Server:
     processor_count: Optional[int] = None
     total_memory: Optional[int] = None
     python_version: Optional[str] = None
+    started: Optional[float] = None
+    """When the process started (Unix time): Bugsnag's ``app.duration``."""
 
 
 @dataclass

@@ -86,6 +86,7 @@ def _event(event: Event) -> Dict[str, Any]:
                     "version": f.text(event.code_version),
                     "releaseStage": f.text(event.environment),
                     "type": f.text(event.framework),
+                    "duration": _duration(event),
                 }
             ),
             "device": f.guarded("bugsnag device", lambda: _device(event)),
@@ -96,6 +97,15 @@ def _event(event: Event) -> Dict[str, Any]:
             "metaData": f.guarded("bugsnag metaData", lambda: _metadata(event)),
         }
     )
+
+
+def _duration(event: Event) -> Optional[int]:
+    """Milliseconds since the process started, when known."""
+    started = event.server.started
+    if not isinstance(started, (int, float)) or not isinstance(event.timestamp, (int, float)):
+        return None
+    millis = int((event.timestamp - started) * 1000)
+    return millis if millis >= 0 else None
 
 
 def _exceptions(event: Event) -> List[Dict[str, Any]]:

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
+import time
 from typing import Any, Dict, Iterator, List
 
 import pytest
@@ -15,6 +17,7 @@ import errorwire
 from errorwire.core import context as scope_state
 
 Env = Dict[str, Any]
+MODULE_IMPORTED_AT = time.time()
 
 
 @pytest.fixture(autouse=True)
@@ -259,3 +262,15 @@ def test_a_job_scope_starts_clean_and_names_the_job(receiver: Receiver, all_vend
     assert event.person is None and event.handled is False
     assert vendor_context("raygun", payloads["raygun"]) == "tasks.charge"
     assert scope_state.current_scope().tags == {"worker": "w1"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the start time comes from /proc")
+def test_bugsnag_app_duration_is_the_age_of_the_process(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    report()
+    _event, payloads = reports.one()
+    duration = payloads["bugsnag"]["events"][0]["app"]["duration"]
+    at_least = (time.time() - MODULE_IMPORTED_AT) * 1000  # the process is older than this
+    assert at_least - 50 <= duration < 24 * 3600 * 1000
