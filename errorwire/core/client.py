@@ -17,6 +17,7 @@ import time
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from errorwire.core import ignore as ignore_rules
+from errorwire.core.breadcrumbs import settle_pending
 from errorwire.core.config import Options
 from errorwire.core.context import current_scope
 from errorwire.core.counters import Counters
@@ -226,6 +227,7 @@ class Client:
                 else:
                     event.request = built
         event.person = scope.person or self._load_person(scope.person_loader)
+        settle_pending()  # the newest log breadcrumb's extra= fields
         event.breadcrumbs = scope.last_breadcrumbs(options.max_breadcrumbs)
         event.response_status = scope.response_status
         event.context = scope.context
