@@ -44,6 +44,8 @@ def environ_url(environ: Mapping[str, Any]) -> str:
         if port and (scheme, port) not in (("http", "80"), ("https", "443")):
             host = f"{host}:{port}"
     path = str(environ.get("SCRIPT_NAME") or "") + str(environ.get("PATH_INFO") or "")
+    if not path.startswith("/"):  # a server that leaves it out: still a well-formed URL
+        path = "/" + path
     url = f"{scheme}://{host}{quote(path, safe=_PATH_SAFE, encoding='latin-1')}"
     query = environ.get("QUERY_STRING")
     return f"{url}?{query}" if query else url

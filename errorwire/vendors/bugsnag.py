@@ -225,7 +225,7 @@ def _metadata(event: Event) -> Dict[str, Any]:
 def _request_tab(request: Optional[Request]) -> Optional[Dict[str, Any]]:
     if request is None:
         return None
-    return f.compact(
+    tab = f.compact(
         {
             "route": f.text(request.route),
             "routeParams": f.jsonable_dict(request.route_params),
@@ -237,6 +237,9 @@ def _request_tab(request: Optional[Request]) -> Optional[Dict[str, Any]]:
             "files": f.files(request),
         }
     )
+    if request.has_json and request.json in ({}, []):  # an empty JSON body is still a body
+        tab["json"] = f.jsonable(request.json)
+    return tab
 
 
 def _tags_tab(tags: List[str]) -> Dict[str, Any]:
