@@ -120,6 +120,9 @@ class ExceptionInfo:
     """PEP 678 notes (``exc.add_note(...)``)."""
     attributes: Dict[str, Any] = field(default_factory=dict)
     """The exception's own public attributes: names to snapshots (``core.safe_repr``)."""
+    template_frame: Optional[Tuple[int, Frame]] = field(default=None, repr=False, compare=False)
+    """A Django template's frame and its place in ``frames`` (``core.template_frames``), not
+    yet inserted (``stacktrace.build_frames``); None once it is."""
     frame_entries: Optional[List[Tuple[Any, int, int]]] = field(
         default=None, repr=False, compare=False
     )

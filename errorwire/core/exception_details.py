@@ -9,14 +9,30 @@ and value on the worker like frame variables.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from errorwire.core.event import ExceptionInfo
 from errorwire.core.safe_repr import snapshot
+from errorwire.core.template_frames import template_frame
 
 MAX_NOTES = 20
 NOTE_MAX = 1024
 """Characters of one note."""
 MAX_ATTRIBUTES = 20
+SHOWN_ELSEWHERE = frozenset({"template_debug"})
+"""Attributes the report shows otherwise (Django's template frame: core/template_frames.py)."""
+
+
+def describe(
+    info: ExceptionInfo,
+    exc: BaseException,
+    entries: Sequence[Tuple[Any, int, int]],
+    project_root: Optional[str],
+) -> None:
+    """Set ``info``'s notes, attributes and Django template frame from ``exc``."""
+    info.notes = notes_of(exc)
+    info.attributes = attributes_of(exc)
+    info.template_frame = template_frame(exc, entries, project_root)
 
 
 def notes_of(exc: BaseException) -> List[str]:
@@ -46,7 +62,9 @@ def attributes_of(exc: BaseException) -> Dict[str, Any]:
         return {}
     found: Dict[str, Any] = {}
     for name, value in items:
-        if type(name) is not str or name.startswith("_") or callable(value):
+        if type(name) is not str or name.startswith("_") or name in SHOWN_ELSEWHERE:
+            continue
+        if callable(value):
             continue
         found[name] = snapshot(value)
         if len(found) >= MAX_ATTRIBUTES:

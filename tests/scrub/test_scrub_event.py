@@ -203,6 +203,7 @@ SENT_AS_IS = {
         "frames_omitted",
         "frame_entries",  # never encoded: made into frames before scrubbing (render)
         "frame_variables",  # never encoded: set on the frames before scrubbing (render)
+        "template_frame",  # never encoded: put among the frames before scrubbing (render)
     },
     "Frame": {
         "filename",

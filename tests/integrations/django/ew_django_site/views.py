@@ -53,6 +53,10 @@ def template_in_view(request: HttpRequest) -> HttpResponse:
     return render(request, "ew_boom.html", {"title": "eager", "thing": Exploder()})
 
 
+def template_syntax(request: HttpRequest) -> HttpResponse:
+    return render(request, "ew_syntax.html", {"title": "broken"})
+
+
 def stream(request: HttpRequest) -> StreamingHttpResponse:
     def body() -> Iterator[bytes]:
         yield b"part one\n"
