@@ -36,6 +36,7 @@ from errorwire.core.scoping import About
 from errorwire.core.server import server_info
 from errorwire.core.stacktrace import extract_chain
 from errorwire.core.storm import StormControl
+from errorwire.core.trace_ids import current_trace
 
 MAX_REMEMBERED_GROUPS = 4096
 """Exception identities whose grouping key is remembered for the storm shortcut."""
@@ -219,6 +220,7 @@ class Client:
         )
         event.extra = scope.merged_extra(options.extra, extra)
         event.metadata = scope.merged_metadata(None)
+        event.trace = current_trace()
         if scope.request_builder is not None:
             with swallow("read request"):
                 built = scope.request_builder()

@@ -268,6 +268,8 @@ class Event:
     """Named sections (``add_metadata``): Bugsnag metaData tabs, Rollbar ``custom[section]``,
     Raygun ``userCustomData[section]``."""
     logger_name: Optional[str] = None
+    trace: Dict[str, str] = field(default_factory=dict)
+    """The OpenTelemetry span recording at capture: ``trace_id`` and ``span_id`` (hex)."""
     deferred_request: Optional[DeferredRequest] = field(default=None, repr=False, compare=False)
     """The request block, still to be built on the worker from a snapshot the request
     thread took (``Client.complete``); None once ``request`` holds it."""

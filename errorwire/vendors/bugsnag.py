@@ -217,6 +217,7 @@ def _metadata(event: Event) -> Dict[str, Any]:
             "tags": _tags_tab(event.tags),
             "locals": f.guarded("bugsnag locals", lambda: f.locals_tab(event.exceptions)),
             "exception": f.guarded("bugsnag exception", lambda: f.details_tab(event.exceptions)),
+            "trace": f.str_dict(event.trace),
         }
     )
     return f.compact(f.with_sections(tabs, event.metadata))

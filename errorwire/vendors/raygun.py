@@ -93,6 +93,9 @@ def _custom_data(event: Event) -> Dict[str, Any]:
     context = f.text(event.context)
     if context:
         custom.setdefault("context", context)
+    trace = f.str_dict(event.trace)
+    if trace:
+        custom.setdefault("trace", trace)
     found = f.guarded("raygun locals", lambda: f.locals_tab(event.exceptions))
     if found:
         custom.setdefault("locals", found)
@@ -166,6 +169,7 @@ def _tags(event: Event) -> List[str]:
     context = f.text(event.context)
     if context:
         tags.append(f"context:{context}")
+    tags += [f"{name}:{value}" for name, value in f.str_dict(event.trace).items()]
     environment = f.text(event.environment)
     if environment:
         tags.append(f"env:{environment}")

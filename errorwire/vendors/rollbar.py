@@ -204,12 +204,15 @@ def _server(event: Event) -> Dict[str, Any]:
 
 
 def _custom(event: Event) -> Dict[str, Any]:
-    """``extra`` and the metadata sections, plus the exceptions' notes and attributes,
-    the breadcrumbs and tags (the Items API has no field of their own)."""
+    """``extra`` and the metadata sections, plus the exceptions' notes and attributes, the
+    OpenTelemetry trace, the breadcrumbs and tags (the Items API has no field of their own)."""
     custom = f.with_sections(f.jsonable_dict(event.extra), event.metadata)
     details = f.guarded("rollbar exception details", lambda: f.details_tab(event.exceptions))
     if details:
         custom.setdefault("exception", details)
+    trace = f.str_dict(event.trace)
+    if trace:
+        custom.setdefault("trace", trace)
     if event.breadcrumbs:
         custom.setdefault("breadcrumbs", [_breadcrumb(crumb) for crumb in event.breadcrumbs])
     tags = [t for t in (f.text(tag) for tag in event.tags) if t]

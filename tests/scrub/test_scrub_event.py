@@ -190,6 +190,7 @@ SENT_AS_IS = {
         "person",
         "server",
         "logger_name",
+        "trace",  # hex ids of the OpenTelemetry span
         "deferred_request",  # never encoded: built into request before scrubbing (render)
     },
     "Request": {"method", "has_json", "body_truncated", "content_type", "client_ip", "route"},
