@@ -68,12 +68,10 @@ def capture_exception(
     this report only (see ``set_tag``, ``set_context``, ``add_metadata``).
     """
     client = ensure_client()
+    given = tags is not None or context is not None or metadata is not None
+    about = About(tags, context, metadata) if given else None
     return client.capture_exception(
-        exc,
-        level=level,
-        extra=extra,
-        fingerprint=fingerprint or grouping_key,
-        about=_about(tags, context, metadata),
+        exc, level=level, extra=extra, fingerprint=fingerprint or grouping_key, about=about
     )
 
 
@@ -90,21 +88,11 @@ def capture_message(
 ) -> Optional[str]:
     """Report a message. ``fingerprint`` / ``grouping_key``, ``tags``, ``context``,
     ``metadata``: as for ``capture_exception``."""
+    given = tags is not None or context is not None or metadata is not None
+    about = About(tags, context, metadata) if given else None
     return ensure_client().capture_message(
-        message,
-        level=level,
-        extra=extra,
-        fingerprint=fingerprint or grouping_key,
-        about=_about(tags, context, metadata),
+        message, level=level, extra=extra, fingerprint=fingerprint or grouping_key, about=about
     )
-
-
-def _about(
-    tags: Optional[Mapping[str, Any]], where: Optional[str], metadata: Optional[Mapping[str, Any]]
-) -> Optional[About]:
-    if tags is None and where is None and metadata is None:
-        return None
-    return About(tags, where, metadata)
 
 
 def set_person(

@@ -126,7 +126,7 @@ class _Pending(threading.local):
     crumb: Optional[Tuple[Breadcrumb, Dict[str, Any]]] = None
 
 
-_pending = _Pending()
+pending_log = _Pending()
 """The thread's newest log breadcrumb and its record's fields: ``logging`` sets a record's
 ``extra=`` only after the factory made it, so they are copied into the breadcrumb's data
 later: at the thread's next log record, or when a report is built (``settle_pending``).
@@ -135,9 +135,9 @@ One record per thread is referenced at most."""
 
 def settle_pending() -> None:
     """Copy the ``extra=`` fields of the thread's newest log record into its breadcrumb."""
-    pending = _pending.crumb
+    pending = pending_log.crumb
     if pending is not None:
-        _pending.crumb = None
+        pending_log.crumb = None
         extra = record_extra(pending[1])
         if extra:
             pending[0].data.update(extra)
@@ -148,12 +148,12 @@ def _record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     record = factory(*args, **kwargs)
     if _enabled and record.levelno >= BREADCRUMB_LEVEL and not is_own_record(record):
         try:
-            if _pending.crumb is not None:
+            if pending_log.crumb is not None:
                 settle_pending()
             crumb = from_record(record)
             context.add_breadcrumb(crumb)
             record.__dict__[RECORD_ATTRIBUTE] = crumb
-            _pending.crumb = (crumb, record.__dict__)
+            pending_log.crumb = (crumb, record.__dict__)
         except Exception:
             with swallow("log breadcrumb"):  # counted and logged once, never raised
                 raise

@@ -17,7 +17,7 @@ import time
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from errorwire.core import ignore as ignore_rules
-from errorwire.core.breadcrumbs import settle_pending
+from errorwire.core.breadcrumbs import pending_log, settle_pending
 from errorwire.core.config import Options
 from errorwire.core.context import current_scope
 from errorwire.core.counters import Counters
@@ -36,6 +36,7 @@ from errorwire.core.scoping import About
 from errorwire.core.server import server_info
 from errorwire.core.stacktrace import extract_chain
 from errorwire.core.storm import StormControl
+from errorwire.core.trace_ids import API_MODULE as TRACE_API
 from errorwire.core.trace_ids import current_trace
 
 MAX_REMEMBERED_GROUPS = 4096
@@ -219,8 +220,10 @@ class Client:
             tags=scope.tag_list(options.tags),
         )
         event.extra = scope.merged_extra(options.extra, extra)
-        event.metadata = scope.merged_metadata(None)
-        event.trace = current_trace()
+        if scope.sections:
+            event.metadata = scope.merged_metadata(None)
+        if TRACE_API in sys.modules:  # the app uses OpenTelemetry
+            event.trace = current_trace()
         if scope.request_builder is not None:
             with swallow("read request"):
                 built = scope.request_builder()
@@ -229,7 +232,8 @@ class Client:
                 else:
                     event.request = built
         event.person = scope.person or self._load_person(scope.person_loader)
-        settle_pending()  # the newest log breadcrumb's extra= fields
+        if pending_log.crumb is not None:
+            settle_pending()  # the newest log breadcrumb's extra= fields
         event.breadcrumbs = scope.last_breadcrumbs(options.max_breadcrumbs)
         event.response_status = scope.response_status
         event.context = scope.context

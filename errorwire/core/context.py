@@ -64,7 +64,6 @@ class Scope:
     __slots__ = (
         "_breadcrumbs",
         "_extra",
-        "_metadata",
         "_set_at",
         "_tags",
         "context",
@@ -74,6 +73,7 @@ class Scope:
         "person_loader",
         "request_builder",
         "response_status",
+        "sections",
     )
 
     def __init__(
@@ -94,7 +94,8 @@ class Scope:
         self._breadcrumbs: Optional[Deque[Breadcrumb]] = None
         self._tags: Optional[Dict[str, Any]] = None
         self._extra: Optional[Dict[str, Any]] = None
-        self._metadata: Optional[Dict[str, Dict[str, Any]]] = None
+        self.sections: Optional[Dict[str, Dict[str, Any]]] = None
+        """The metadata sections (``add_metadata``); None until the first one."""
         self._set_at: Optional[Dict[Tuple[str, str], float]] = None
         """When the app set each of its values (``set_tag``, ``set_person``...): what a job
         set is told apart from what an earlier job left in the same process (``since``)."""
@@ -119,9 +120,9 @@ class Scope:
 
     @property
     def metadata(self) -> Dict[str, Dict[str, Any]]:
-        if self._metadata is None:
-            self._metadata = {}
-        return self._metadata
+        if self.sections is None:
+            self.sections = {}
+        return self.sections
 
     # What the app sets (errorwire.set_tag, set_context, add_metadata, set_person).
 
@@ -159,8 +160,8 @@ class Scope:
             scope.tags.update(self._tags)
         if self._extra:
             scope.extra.update(self._extra)
-        if self._metadata:
-            scope.metadata.update((k, dict(v)) for k, v in self._metadata.items())
+        if self.sections:
+            scope.metadata.update((k, dict(v)) for k, v in self.sections.items())
         if self._breadcrumbs:
             scope.breadcrumbs.extend(self._breadcrumbs)
         if self._set_at:
@@ -185,7 +186,7 @@ class Scope:
         for key, value in (self._tags or {}).items():
             if fresh("tag", key):
                 scope.tags[key] = value
-        for section, data in (self._metadata or {}).items():
+        for section, data in (self.sections or {}).items():
             if fresh("metadata", section):
                 scope.metadata[section] = dict(data)
         for crumb in self._breadcrumbs or ():
@@ -207,7 +208,7 @@ class Scope:
     def merged_metadata(self, metadata: Optional[Mapping[str, Any]]) -> Dict[str, Dict[str, Any]]:
         """The scope's sections, each merged with the one of the same name in ``metadata``
         (one call's ``capture_exception(metadata=...)``): copies, safe to hand to the worker."""
-        merged = {name: dict(data) for name, data in (self._metadata or {}).items()}
+        merged = {name: dict(data) for name, data in (self.sections or {}).items()}
         for name, data in (metadata or {}).items():
             merged[str(name)] = {**merged.get(str(name), {}), **section_data(data)}
         return merged

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from errorwire.core.event import ExceptionInfo
 from errorwire.core.safe_repr import snapshot
-from errorwire.core.template_frames import template_frame
+from errorwire.core.template_frames import ATTRIBUTE, template_frame
 
 MAX_NOTES = 20
 NOTE_MAX = 1024
@@ -29,10 +29,23 @@ def describe(
     entries: Sequence[Tuple[Any, int, int]],
     project_root: Optional[str],
 ) -> None:
-    """Set ``info``'s notes, attributes and Django template frame from ``exc``."""
-    info.notes = notes_of(exc)
-    info.attributes = attributes_of(exc)
-    info.template_frame = template_frame(exc, entries, project_root)
+    """Set ``info``'s notes, attributes and Django template frame from ``exc``. Every
+    report passes here: the usual exception, with none of them, costs a look at its keys."""
+    try:
+        own = exc.__dict__
+        public = False
+        for name in own:
+            if type(name) is not str or name[:1] != "_":
+                public = True
+                break
+    except Exception:  # no __dict__, or a hostile one
+        return
+    if "__notes__" in own:
+        info.notes = notes_of(exc)
+    if public:
+        info.attributes = attributes_of(exc)
+        if ATTRIBUTE in own:
+            info.template_frame = template_frame(exc, entries, project_root)
 
 
 def notes_of(exc: BaseException) -> List[str]:
