@@ -10,7 +10,7 @@ from errorwire.core import breadcrumbs, context, exit_signal
 from errorwire.core.client import Client
 from errorwire.core.config import Options
 from errorwire.core.scoping import About
-from errorwire.integrations import excepthooks
+from errorwire.integrations import excepthooks, sql
 
 _lock = threading.Lock()
 _client: Optional[Client] = None
@@ -21,6 +21,7 @@ def init(**options: Any) -> Client:
     global _client
     new = Client(Options.from_kwargs(options))
     context.configure(max_breadcrumbs=new.options.max_breadcrumbs)
+    sql.enable(new.options.sql_breadcrumbs)
     if new.options.log_breadcrumbs:
         breadcrumbs.install()
     else:
