@@ -60,16 +60,21 @@ def _frame(debug: Any, project_root: Optional[str]) -> Frame:
     line = int(debug["line"])
     source = {int(number): str(text) for number, text in debug.get("source_lines") or ()}
     path = name if os.path.isabs(name) else None
-    return Frame(
+    frame = Frame(
         filename=_shown(name, project_root),
         abs_path=path,
         lineno=line,
         function="<template>",
-        code=_cut(source.get(line, debug.get("during", ""))),
-        pre_context=_lines(source, range(line - CONTEXT_LINES, line)),
-        post_context=_lines(source, range(line + 1, line + 1 + CONTEXT_LINES)),
         in_project=_in_project(path, project_root),
     )
+    if path is None or not os.path.isfile(path):
+        # No file to read the lines from (a template from a database, a string): Django's
+        # own copy. (Django < 5 HTML-escapes it; the file, read on the worker like any
+        # source file, is what was written.)
+        frame.code = _cut(source.get(line, debug.get("during", "")))
+        frame.pre_context = _lines(source, range(line - CONTEXT_LINES, line))
+        frame.post_context = _lines(source, range(line + 1, line + 1 + CONTEXT_LINES))
+    return frame
 
 
 def _shown(name: str, project_root: Optional[str]) -> str:

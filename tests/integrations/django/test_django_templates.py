@@ -43,7 +43,7 @@ def test_a_template_syntax_error_has_the_template_as_innermost_frame(
     assert innermost.filename.endswith("templates/ew_syntax.html")
     assert (innermost.lineno, innermost.code) == (3, "  {% nosuchtag %}")
     assert innermost.pre_context == ["<h1>{{ title }}</h1>", "<ul>"]
-    assert innermost.post_context[0] == "</ul>"
+    assert innermost.post_context == ["</ul>"]
     assert innermost is frames[-1]
 
     rollbar = rollbar_frames(payloads["rollbar"])[-1]
