@@ -13,10 +13,10 @@ import asyncio
 from typing import Any, Callable, Dict, List
 
 import httpx
-from reports import VENDORS, Reports, vendor_context, vendor_person_id, vendor_request
 
 import errorwire
 from errorwire.core.text import header
+from tests.reports import VENDORS, Reports, vendor_context, vendor_person_id, vendor_request
 
 
 def tag_request_number(number: object) -> None:

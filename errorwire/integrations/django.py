@@ -53,6 +53,7 @@ from errorwire.core.context import (
     request_scope,
     use_scope,
 )
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
 from errorwire.integrations import sql
 from errorwire.integrations.django_request import FILTERED, build_request, load_person
@@ -121,6 +122,10 @@ class ErrorwireMiddleware:
         token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
         try:
             response = self.get_response(request)
+        except BaseException as exc:  # Django answers an Exception; this passes it by
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
+            raise
         finally:
             deactivate(token)
         _after(request, response)
@@ -130,6 +135,10 @@ class ErrorwireMiddleware:
         token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
         try:
             response = await self.get_response(request)
+        except BaseException as exc:  # Django answers an Exception; this passes it by
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
+            raise
         finally:
             deactivate(token)
         _after(request, response)
@@ -203,8 +212,9 @@ def _reporting(chunks: Iterator[bytes], marked: InRequest) -> Iterator[bytes]:
             chunk = next(iterator)
         except StopIteration:
             return
-        except Exception as exc:
-            report_unhandled(exc)
+        except BaseException as exc:
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
             raise
         finally:
             deactivate(token)
@@ -219,8 +229,9 @@ async def _reporting_async(chunks: AsyncIterator[bytes], marked: InRequest) -> A
             chunk = await iterator.__anext__()
         except StopAsyncIteration:
             return
-        except Exception as exc:
-            report_unhandled(exc)
+        except BaseException as exc:
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
             raise
         finally:
             deactivate(token)

@@ -6,10 +6,10 @@ import sys
 from typing import Any, Dict
 
 import pytest
-from receiver import Receiver
-from reports import start
 
 import errorwire
+from tests.receiver import Receiver
+from tests.reports import start
 
 Env = Dict[str, Any]
 

@@ -10,11 +10,11 @@ from typing import Any, Dict, Iterator
 
 import httpx
 import pytest
-from receiver import Receiver
-from reports import start
 
 import errorwire
 from errorwire.integrations.http import httpx_async_hooks, httpx_hooks, requests_hook
+from tests.receiver import Receiver
+from tests.reports import start
 
 Env = Dict[str, Any]
 

@@ -10,11 +10,11 @@ import time
 from typing import Any, Dict, Iterator, List
 
 import pytest
-from receiver import Receiver
-from reports import start, vendor_context
 
 import errorwire
 from errorwire.core import context as scope_state
+from tests.receiver import Receiver
+from tests.reports import start, vendor_context
 
 Env = Dict[str, Any]
 MODULE_IMPORTED_AT = time.time()

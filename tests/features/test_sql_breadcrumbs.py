@@ -10,11 +10,11 @@ import pytest
 pytest.importorskip("sqlalchemy")
 
 import sqlalchemy
-from receiver import Receiver
-from reports import start
 
 import errorwire
 from errorwire.integrations.sql import watch_engine
+from tests.receiver import Receiver
+from tests.reports import start
 
 Env = Dict[str, Any]
 

@@ -13,10 +13,10 @@ pytest.importorskip("opentelemetry.sdk.trace")
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
-from receiver import Receiver
-from reports import start
 
 import errorwire
+from tests.receiver import Receiver
+from tests.reports import start
 
 Env = Dict[str, Any]
 tracer = TracerProvider().get_tracer("errorwire-tests")

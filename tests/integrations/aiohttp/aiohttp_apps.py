@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from typing import Any, Awaitable, Callable, Iterator, List
 
 from aiohttp import web
-from concurrent_checkouts import tag_checkout
 
 import errorwire
 from errorwire.integrations.aiohttp import middleware as errorwire_middleware
+from tests.concurrent_checkouts import tag_checkout
 
 log = logging.getLogger("shop")
 

@@ -11,8 +11,9 @@ pytest.importorskip("django")
 
 from django.contrib.auth.models import User
 from django.test import Client
-from receiver import Receiver
-from reports import start
+
+from tests.receiver import Receiver
+from tests.reports import start
 
 Env = Dict[str, Any]
 

@@ -11,8 +11,9 @@ pytest.importorskip("django")
 
 from django.conf import settings
 from django.test import Client, override_settings
-from receiver import Receiver
-from reports import start
+
+from tests.receiver import Receiver
+from tests.reports import start
 
 Env = Dict[str, Any]
 

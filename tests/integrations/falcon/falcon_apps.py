@@ -8,10 +8,10 @@ from typing import Any, AsyncIterator, Iterator
 
 import falcon
 import falcon.asgi
-from concurrent_checkouts import tag_checkout
 
 import errorwire
 from errorwire.integrations.falcon import ErrorwireMiddleware
+from tests.concurrent_checkouts import tag_checkout
 
 
 class PaymentFailed(Exception):

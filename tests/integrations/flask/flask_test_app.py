@@ -8,10 +8,10 @@ from typing import Any, Iterator, List, Optional
 
 import flask
 import flask_login
-from concurrent_checkouts import tag_request_number
 
 import errorwire
 from errorwire.integrations.flask import Errorwire
+from tests.concurrent_checkouts import tag_request_number
 
 raised: List[BaseException] = []
 

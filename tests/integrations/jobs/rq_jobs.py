@@ -40,6 +40,14 @@ def tagged_failure(marker: str) -> None:
     raise LookupError(f"no price for {marker}")
 
 
+class Halt(BaseException):
+    """A library's own BaseException (not one that stops the process)."""
+
+
+def halts() -> None:
+    raise Halt("stopped in the job")
+
+
 def flaky() -> None:
     raise ConnectionError("upstream down")
 

@@ -12,7 +12,11 @@ import pytest
 pytest.importorskip("rq")
 pytest.importorskip("redis")
 
-from job_workers import (
+from redis import Redis
+from rq import Queue, Retry
+from rq.registry import FailedJobRegistry
+
+from tests.integrations.jobs.job_workers import (
     arrived,
     breadcrumb_texts,
     context_of,
@@ -23,11 +27,8 @@ from job_workers import (
     tags_of,
     worker_environment,
 )
-from receiver import Receiver
-from redis import Redis
-from reports import VENDORS, vendor_exception_classes, vendor_person_id
-from rq import Queue, Retry
-from rq.registry import FailedJobRegistry
+from tests.receiver import Receiver
+from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
 CARD = "4111111111111111"
@@ -155,3 +156,20 @@ def test_each_job_starts_clean_of_what_earlier_jobs_set(
         assert context_of(vendor, second) == "ctx-third", vendor
         assert section_of(vendor, second, "payment") == {"marker": "third"}
         assert section_of(vendor, second, "order") is None, vendor
+
+
+def test_a_job_raising_a_base_exception_subclass_is_reported(
+    queue: Queue, receiver: Receiver, redis_url: str
+) -> None:
+    queue.enqueue("rq_jobs.halts")
+    worker = start(cli(redis_url, queue.name), worker_environment(receiver, redis_url, HERE), HERE)
+    try:
+        deadline = time.monotonic() + 60
+        while any(not receiver.by_vendor(v) for v in VENDORS) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.kill()
+    found = arrived(receiver)
+    for vendor in VENDORS:
+        assert len(found[vendor]) == 1, vendor
+        assert vendor_exception_classes(vendor, found[vendor][0])[-1].endswith("Halt")

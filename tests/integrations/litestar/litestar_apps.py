@@ -6,7 +6,6 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Dict
 
-from concurrent_checkouts import tag_checkout
 from litestar import Litestar, MediaType, Request, Response, WebSocket, get, post, websocket
 from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
@@ -19,6 +18,7 @@ from typing_extensions import Annotated
 
 import errorwire
 from errorwire.integrations.litestar import ErrorwirePlugin
+from tests.concurrent_checkouts import tag_checkout
 
 
 class PaymentFailed(Exception):

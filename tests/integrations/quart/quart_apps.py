@@ -6,12 +6,12 @@ import asyncio
 import logging
 from typing import Any, AsyncIterator
 
-from concurrent_checkouts import tag_checkout
 from quart import Blueprint, Quart, abort, request, websocket
 from quart_auth import AuthUser, QuartAuth, login_user
 
 import errorwire
 from errorwire.integrations.quart import Errorwire
+from tests.concurrent_checkouts import tag_checkout
 
 log = logging.getLogger("shop")
 

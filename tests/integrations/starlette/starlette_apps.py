@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import AsyncIterator, Optional, Tuple
 
-from concurrent_checkouts import tag_checkout
 from jinja2 import DictLoader, Environment
 from starlette.applications import Starlette
 from starlette.authentication import (
@@ -26,6 +25,7 @@ from starlette.websockets import WebSocket
 
 import errorwire
 from errorwire.integrations.starlette import ErrorwireMiddleware
+from tests.concurrent_checkouts import tag_checkout
 
 
 class PaymentFailed(Exception):

@@ -4,12 +4,13 @@ import json
 import time
 from typing import AsyncIterator, Iterator, List
 
-from concurrent_checkouts import tag_request_number
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+
+from tests.concurrent_checkouts import tag_request_number
 
 raised: List[BaseException] = []
 
