@@ -15,6 +15,7 @@ from errorwire.core.config import Bugsnag, ConfigError, Options, Raygun, Rollbar
 from errorwire.core.event import Event
 from errorwire.core.monitor import monitor
 from errorwire.integrations.logging import LoggingHandler
+from errorwire.release.deploy import notify_deploy
 
 __all__ = [
     "Bugsnag",
@@ -32,6 +33,7 @@ __all__ = [
     "get_client",
     "init",
     "monitor",
+    "notify_deploy",
     "set_person",
     "stats",
 ]

@@ -27,9 +27,9 @@ class Received:
 
     @property
     def vendor(self) -> str:
-        if self.path.startswith("/api/1/item"):
+        if self.path.startswith(("/api/1/item", "/api/1/deploy")):
             return "rollbar"
-        if self.path.startswith("/entries"):
+        if self.path.startswith(("/entries", "/v3/applications/")):
             return "raygun"
         return "bugsnag"
 
@@ -164,10 +164,16 @@ class Receiver:
                 pass
 
             def do_POST(self) -> None:
+                self._answer("POST")
+
+            def do_PATCH(self) -> None:  # Rollbar's deploy status update
+                self._answer("PATCH")
+
+            def _answer(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 peer = (str(self.client_address[0]), int(self.client_address[1]))
-                item = Received("POST", self.path, dict(self.headers.items()), body, peer=peer)
+                item = Received(method, self.path, dict(self.headers.items()), body, peer=peer)
                 with receiver._arrived:
                     receiver.attempts.append(item)
                     receiver._arrived.notify_all()
