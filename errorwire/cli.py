@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--rollbar-deploy-id", help="update this started Rollbar deploy instead of creating one"
     )
     _config_arguments(deploy)
+    check = commands.add_parser("check", help="show the configuration, send a test report")
+    check.add_argument("--dry-run", action="store_true", help="print the payloads, send nothing")
+    _config_arguments(check)
     return parser
 
 
@@ -76,7 +79,11 @@ def run_deploy(args: argparse.Namespace) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return run_deploy(args)
+        if args.command == "deploy":
+            return run_deploy(args)
+        from errorwire.release.check import run_check
+
+        return run_check(_options(args), dry_run=args.dry_run)
     except ConfigError as exc:
         print(f"errorwire {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -252,6 +252,8 @@ class Event:
     tags: List[str] = field(default_factory=list)
     extra: Dict[str, Any] = field(default_factory=dict)
     logger_name: Optional[str] = None
+    session: Optional[Dict[str, Any]] = None
+    """Bugsnag's ``session`` of the request or task it happened in (release/sessions.py)."""
     deferred_request: Optional[DeferredRequest] = field(default=None, repr=False, compare=False)
     """The request block, still to be built on the worker from a snapshot the request
     thread took (``Client.complete``); None once ``request`` holds it."""

@@ -55,6 +55,7 @@ from errorwire.core.context import (
 from errorwire.core.safety import swallow
 from errorwire.integrations.django_request import FILTERED, build_request, load_person
 from errorwire.integrations.wsgi import init_from, report_unhandled
+from errorwire.release.sessions import start_session
 
 FRAMEWORK = "django"
 
@@ -113,6 +114,7 @@ class ErrorwireMiddleware:
         if self._is_async:
             return self.__acall__(request)
         token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
+        start_session()  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             response = self.get_response(request)
         finally:
@@ -122,6 +124,7 @@ class ErrorwireMiddleware:
 
     async def __acall__(self, request: HttpRequest) -> Any:
         token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
+        start_session()
         try:
             response = await self.get_response(request)
         finally:

@@ -58,6 +58,7 @@ from errorwire.integrations.wsgi import (
     report_unhandled,
     scope_in,
 )
+from errorwire.release.sessions import start_session
 
 FRAMEWORK = "flask"
 EXTENSION_KEY = "errorwire"
@@ -137,6 +138,7 @@ class FlaskWSGIMiddleware:
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
+        start_session()  # Bugsnag's session count: one C call (release/sessions.py)
         if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
             copy_body(environ)
         try:

@@ -30,19 +30,26 @@ def request(
     timeout: float = 10.0,
 ) -> Answer:
     """Send ``payload`` as JSON; never raises for a network failure (the Answer says it)."""
+    body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    return send(method, url, body, {"Content-Type": "application/json", **headers}, timeout)
+
+
+def send(
+    method: str, url: str, body: bytes, headers: Mapping[str, str], timeout: float = 10.0
+) -> Answer:
+    """Send ``body`` as it is, with ``headers``: the Answer, whatever happens."""
     proxy = proxy_for(url)
     manager: urllib3.PoolManager = (
         urllib3.ProxyManager(proxy, cert_reqs="CERT_REQUIRED")
         if proxy
         else urllib3.PoolManager(cert_reqs="CERT_REQUIRED")
     )
-    body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
     try:
         response = manager.request(
             method,
             url,
             body=body,
-            headers={"Content-Type": "application/json", **headers},
+            headers=dict(headers),
             timeout=urllib3.Timeout(connect=min(timeout, 5.0), read=timeout),
             retries=False,
             redirect=False,

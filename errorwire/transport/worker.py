@@ -41,6 +41,13 @@ SPOOL_AT_EXIT = 1.0
 _live: weakref.WeakSet[Transport] = weakref.WeakSet()
 
 
+class _Periodic:
+    __slots__ = ("due", "interval", "run")
+
+    def __init__(self, interval: float, run: Callable[[], None], due: float) -> None:
+        self.interval, self.run, self.due = interval, run, due
+
+
 class Transport:
     def __init__(
         self,
@@ -53,6 +60,7 @@ class Transport:
         self.count = count
         self.mode = sending_mode(options.sync)
         self._closed = False
+        self._jobs: List[_Periodic] = []
         if options.spool_dir is not None and self.mode != "thread":
             log_once(
                 "spool-no-worker",
@@ -211,6 +219,7 @@ class Transport:
             if self.spool is not None:
                 self._feed_from_spool()
             self._send_due()
+            self._run_jobs()
 
     def _wait_for_a_lull(self) -> None:
         """Rendering and sending a report cost ~0.5 ms of CPU under the GIL: done while
@@ -242,6 +251,7 @@ class Transport:
                 ready.extend(lane.ready_at for lane in self._spool_lanes())
             else:
                 ready.append(self._spool_look_at)
+        ready.extend(job.due for job in self._jobs)
         return min(ready) - time.monotonic() if ready else None
 
     def _distribute(self, event: Event) -> None:
@@ -338,6 +348,24 @@ class Transport:
         with self._lock:
             self._unfinished -= 1
             self._changed.notify_all()
+
+    # -- periodic jobs (release/sessions.py) ----------------------------------------------
+
+    def every(self, interval: float, job: Callable[[], None]) -> None:
+        """Run ``job`` on the worker every ``interval`` seconds, and once more at ``close``
+        (in the closing thread). The job swallows its own errors; errorwire's own use is
+        Bugsnag's session counts."""
+        self._jobs.append(_Periodic(interval, job, time.monotonic() + interval))
+        if self.mode == "thread":
+            self._ensure_worker()
+
+    def _run_jobs(self, final: bool = False) -> None:
+        now = time.monotonic()
+        for job in list(self._jobs):
+            if final or now >= job.due:
+                job.due = now + job.interval
+                with swallow("periodic job"):
+                    job.run()
 
     # -- the spool (worker thread; ``close`` at exit) -----------------------------------
 
@@ -497,6 +525,7 @@ class Transport:
             self._changed.notify_all()
         if self._worker_running and self._worker_ident != threading.get_ident():
             self._worker_done.wait(0.2)
+        self._run_jobs(final=True)
         if not flushed:
             if self.spool is not None:
                 self._spool_leftovers()
@@ -616,6 +645,8 @@ def _after_fork_in_child() -> None:
     """The child gets its own queue, connections and thread; the parent's stay untouched."""
     for transport in list(_live):
         transport._start_process()
+        if transport._jobs and transport.mode == "thread" and not transport._closed:
+            transport._ensure_worker()  # periodic jobs run without any report to send
 
 
 if hasattr(os, "register_at_fork"):
