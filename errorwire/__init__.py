@@ -1,5 +1,6 @@
 """errorwire: report unhandled exceptions of web apps to Rollbar, Raygun and Bugsnag."""
 
+from errorwire import testing
 from errorwire.__about__ import __version__
 from errorwire.api import (
     add_breadcrumb,
@@ -36,4 +37,5 @@ __all__ = [
     "notify_deploy",
     "set_person",
     "stats",
+    "testing",
 ]

@@ -59,6 +59,8 @@ class Transport:
         self.render = render
         self.count = count
         self.mode = sending_mode(options.sync)
+        self.sink: Optional[Callable[[Outgoing], None]] = None
+        """Set by ``errorwire.testing.capture``: rendered reports go to it, not to a vendor."""
         self._closed = False
         self._jobs: List[_Periodic] = []
         if options.spool_dir is not None and self.mode != "thread":
@@ -121,7 +123,7 @@ class Transport:
         if self._closed:
             self._drop_event("closed")
             return False
-        if self.mode != "thread":
+        if self.mode != "thread" or self.sink is not None:
             self._send_inline(event)
             return True
         ended = 0
@@ -489,7 +491,11 @@ class Transport:
         items: List[Outgoing] = []
         with swallow("render report"):
             items = self.render(event)
+        sink = self.sink
         for item in items:
+            if sink is not None:
+                sink(item)
+                continue
             with self._lock:
                 lane = self._lane(item.vendor_name)
             with swallow(f"deliver to {lane.vendor}"):

@@ -9,13 +9,12 @@ pytest.importorskip("uvicorn", reason="the inbox needs the errorwire[inbox] extr
 pytest.importorskip("starlette", reason="the inbox needs the errorwire[inbox] extra")
 pytest.importorskip("httpx")
 
-from inbox_http import Poster
-from inbox_payloads import Sample, example
-from receiver import Receiver
-
 import errorwire
 from errorwire import api
 from errorwire.inbox import RunningInbox, start_inbox
+from tests.inbox.inbox_http import Poster
+from tests.inbox.inbox_payloads import Sample, example
+from tests.receiver import Receiver
 
 
 @pytest.fixture

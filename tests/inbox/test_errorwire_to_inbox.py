@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from inbox_http import Poster
 
 import errorwire
 from errorwire.inbox import RunningInbox
+from tests.inbox.inbox_http import Poster
 
 starlette = pytest.importorskip("starlette")
 from starlette.applications import Starlette  # noqa: E402

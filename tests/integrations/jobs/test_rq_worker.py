@@ -12,7 +12,11 @@ import pytest
 pytest.importorskip("rq")
 pytest.importorskip("redis")
 
-from job_workers import (
+from redis import Redis
+from rq import Queue, Retry
+from rq.registry import FailedJobRegistry
+
+from tests.integrations.jobs.job_workers import (
     arrived,
     breadcrumb_texts,
     context_of,
@@ -22,11 +26,8 @@ from job_workers import (
     tags_of,
     worker_environment,
 )
-from receiver import Receiver
-from redis import Redis
-from reports import VENDORS, vendor_exception_classes, vendor_person_id
-from rq import Queue, Retry
-from rq.registry import FailedJobRegistry
+from tests.receiver import Receiver
+from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
 CARD = "4111111111111111"
