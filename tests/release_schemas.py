@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any, List
 
 import jsonschema
-from receiver import Received
+
+from tests.receiver import Received
 
 SCHEMA = Path(__file__).resolve().parent / "schemas" / "release-apis.schema.json"
 

@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from receiver import Received, Receiver, Reply
-
 from errorwire.core.server import CODE_VERSION_VARIABLES
+from tests.receiver import Received, Receiver, Reply
 
 VENDOR_VARIABLES = (
     "ROLLBAR_ACCESS_TOKEN",

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
-from receiver import Receiver, Reply
-from release_support import release_env, run
-from reports import vendor_exception_classes
-from schemas import assert_valid
+
+from tests.receiver import Receiver, Reply
+from tests.release.release_support import release_env, run
+from tests.reports import vendor_exception_classes
+from tests.schemas import assert_valid
 
 
 def lines_by_vendor(stdout: str, suffix: str = "") -> Dict[str, str]:

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
-from receiver import Receiver, Reply
-from release_schemas import assert_valid_release_request
-from release_support import release_env, run, vendor_answer
 
 import errorwire
 from errorwire.release.deploy import notify_deploy
+from tests.receiver import Receiver, Reply
+from tests.release.release_support import release_env, run, vendor_answer
+from tests.release_schemas import assert_valid_release_request
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
-from receiver import Receiver, Reply
-from release_schemas import assert_valid_release_request
-from schemas import assert_valid
 
 import errorwire
 from errorwire.core import client as client_module
+from tests.receiver import Receiver, Reply
+from tests.release_schemas import assert_valid_release_request
+from tests.schemas import assert_valid
 
 flask = pytest.importorskip("flask")
 starlette_apps = pytest.importorskip("starlette.applications")

@@ -13,10 +13,11 @@ pytest.importorskip("celery")
 pytest.importorskip("redis")
 
 import celery
-from job_workers import start, worker_environment
-from receiver import Receiver
-from release_schemas import assert_valid_release_request
-from test_celery_worker import POOLS, run, stop
+
+from tests.integrations.jobs.job_workers import start, worker_environment
+from tests.integrations.jobs.test_celery_worker import POOLS, run, stop
+from tests.receiver import Receiver
+from tests.release_schemas import assert_valid_release_request
 
 HERE = Path(__file__).resolve().parent
 
