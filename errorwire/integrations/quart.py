@@ -37,6 +37,7 @@ from errorwire.core.request import BodyCopy, build_request, parse_cookies, uploa
 from errorwire.core.safety import swallow
 from errorwire.integrations.asgi import header_map
 from errorwire.integrations.wsgi import init_from, report_unhandled
+from errorwire.release.sessions import start_session
 
 __all__ = ["Errorwire", "QuartASGIMiddleware"]
 
@@ -79,6 +80,7 @@ class QuartASGIMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
+        start_session()  # Bugsnag's session count: one C call (release/sessions.py)
         state = Scope(FRAMEWORK, RequestReader(scope, self.quart_app).deferred)
         state.person_loader = _person
         with use_scope(state):
