@@ -303,7 +303,10 @@ class Client:
     def close(self, timeout: Optional[float] = None) -> None:
         with swallow("storm close"):
             self.storm.close()
-        self.transport.close(self.options.shutdown_timeout if timeout is None else timeout)
+        wait = self.options.shutdown_timeout if timeout is None else timeout
+        if self.sessions is not None:
+            self.sessions.hurry(wait)
+        self.transport.close(wait)
         if self.sessions is not None:  # its last counts went out in the transport's close
             self.sessions.close()
 

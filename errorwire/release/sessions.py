@@ -224,6 +224,12 @@ class SessionTracker:
                 "dropped": dict(self.dropped),
             }
 
+    def hurry(self, seconds: float) -> None:
+        """At exit: the last delivery waits at most ``seconds`` (shutdown_timeout), not the
+        usual connect and read timeouts."""
+        short = max(seconds, 0.1)
+        self._http.timeout = urllib3.Timeout(connect=short, read=short)
+
     def close(self) -> None:
         _live.discard(self)
         self._http.close()

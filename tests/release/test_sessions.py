@@ -214,3 +214,28 @@ def test_counts_left_at_exit_are_sent(receiver: Receiver, tmp_path: Path) -> Non
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert sessions_started(receiver) == 4
+
+
+def test_a_stalling_sessions_endpoint_does_not_hold_up_exit(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    receiver.responder = lambda item: Reply(200, stall=20) if "/sessions" in item.path else None
+    script = tmp_path / "app.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import errorwire
+            from errorwire.integrations.wsgi import ErrorwireMiddleware
+            errorwire.init(shutdown_timeout=0.5, bugsnag=errorwire.Bugsnag(
+                api_key="k", endpoint="{receiver.url}/bugsnag/",
+                sessions_endpoint="{receiver.url}/sessions"))
+            wrapped = ErrorwireMiddleware(lambda environ, start: [b"ok"])
+            list(wrapped({{"REQUEST_METHOD": "GET", "PATH_INFO": "/"}}, lambda *a: None))
+            """
+        )
+    )
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert len(session_posts(receiver)) == 1  # it was tried
+    assert time.monotonic() - started < 10  # not the 20 s stall, nor 3 s + 10 s of timeouts
