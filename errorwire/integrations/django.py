@@ -52,6 +52,7 @@ from errorwire.core.context import (
     request_scope,
     use_scope,
 )
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
 from errorwire.integrations.django_request import FILTERED, build_request, load_person
 from errorwire.integrations.wsgi import init_from, report_unhandled
@@ -117,6 +118,10 @@ class ErrorwireMiddleware:
         start_session()  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             response = self.get_response(request)
+        except BaseException as exc:  # Django answers an Exception; this passes it by
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
+            raise
         finally:
             deactivate(token)
         _after(request, response)
@@ -127,6 +132,10 @@ class ErrorwireMiddleware:
         start_session()
         try:
             response = await self.get_response(request)
+        except BaseException as exc:  # Django answers an Exception; this passes it by
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
+            raise
         finally:
             deactivate(token)
         _after(request, response)
@@ -200,8 +209,9 @@ def _reporting(chunks: Iterator[bytes], marked: InRequest) -> Iterator[bytes]:
             chunk = next(iterator)
         except StopIteration:
             return
-        except Exception as exc:
-            report_unhandled(exc)
+        except BaseException as exc:
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
             raise
         finally:
             deactivate(token)
@@ -216,8 +226,9 @@ async def _reporting_async(chunks: AsyncIterator[bytes], marked: InRequest) -> A
             chunk = await iterator.__anext__()
         except StopAsyncIteration:
             return
-        except Exception as exc:
-            report_unhandled(exc)
+        except BaseException as exc:
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
             raise
         finally:
             deactivate(token)

@@ -53,7 +53,7 @@ class Transport:
         self,
         options: Options,
         render: Callable[[Event], List[Outgoing]],
-        count: Callable[[str], None],
+        count: Callable[[str, int], None],
     ) -> None:
         self.options = options
         self.render = render
@@ -161,7 +161,7 @@ class Transport:
 
     def _drop_event(self, reason: str) -> None:
         self._stats.drop(QUEUE, reason)
-        self.count(f"dropped_{reason}")
+        self.count(f"dropped_{reason}", 1)
 
     def _ensure_worker(self) -> None:
         if self._worker_running:
@@ -555,7 +555,7 @@ class Transport:
             self._changed.notify_all()
         if events:
             self._stats.drop(QUEUE, "shutdown", events)
-            self.count("dropped_shutdown")
+            self.count("dropped_shutdown", events)
         for lane, waiting in lanes:
             if waiting:
                 self._stats.drop(lane.vendor, "shutdown", waiting)
@@ -605,7 +605,7 @@ class Transport:
             if time.monotonic() >= deadline:
                 late = len(events) - index
                 self._stats.drop(QUEUE, "shutdown", late)
-                self.count("dropped_shutdown")
+                self.count("dropped_shutdown", late)
                 dropped += late
                 break
             items: List[Outgoing] = []

@@ -19,7 +19,7 @@ from tests.inbox.inbox_http import Poster
 from tests.inbox.inbox_payloads import example
 from tests.inbox.release_traffic import REVISION, deploy, serve_requests
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.served_inbox]
 
 LAUNCH_ARGS = [
     "--headless",

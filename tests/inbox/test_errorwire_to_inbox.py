@@ -23,6 +23,8 @@ from errorwire.integrations.starlette import ErrorwireMiddleware  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 
+pytestmark = pytest.mark.served_inbox  # errorwire's transport posts to it
+
 
 def lookup_order(request: Request) -> Response:
     errorwire.set_person(id="42", username="alice", email="alice@example.com")

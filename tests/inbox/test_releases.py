@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from errorwire.inbox import RunningInbox
-from tests.inbox.inbox_http import Poster
+from tests.inbox.inbox_http import InProcessInbox, Poster
 from tests.inbox.release_traffic import REVISION, deploy, serve_requests
 
 pytest.importorskip("flask")
@@ -22,9 +22,11 @@ def text_of(html: str, ident: str) -> str:
     return re.sub(r"<[^>]+>", " ", html[start : html.find("<h2>", start) % (len(html) + 1)])
 
 
+@pytest.mark.served_inbox  # the command and errorwire's transport reach it over sockets
 def test_deploys_sessions_and_errors_show_up_together(
     inbox: RunningInbox, post: Poster, tmp_path: Path
 ) -> None:
+    assert not isinstance(inbox, InProcessInbox)
     deploy(inbox, tmp_path)
     serve_requests(inbox, ok=3)
     html = post.get("/").text
