@@ -38,7 +38,7 @@ from errorwire.core.safety import swallow, swallowed_error
 from errorwire.core.text import dotted_name
 from errorwire.integrations.asgi_lifespan import flushing_at_shutdown
 from errorwire.integrations.asgi_types import ASGIApp, ASGIScope, Message, Receive, Send
-from errorwire.release.sessions import start_session
+from errorwire.release import sessions
 
 REQUEST_TYPES = frozenset(("http", "websocket"))
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -71,7 +71,7 @@ class ErrorwireMiddleware:
         origin = (scope.get("root_path") or "", scope.get("path") or "")
         request = mark_request((self, scope, origin))
         token = enter_request(request)
-        start_session()  # Bugsnag's session count: one C call (release/sessions.py)
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             if kind == "http" and scope.get("method") not in BODYLESS_METHODS:
                 receive = self._copying(scope, receive)

@@ -33,7 +33,7 @@ from errorwire import api
 from errorwire.core.context import Scope, use_scope
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
-from errorwire.release.sessions import start_session
+from errorwire.release import sessions
 
 __all__ = ["Errorwire"]
 
@@ -79,7 +79,7 @@ class Errorwire:
             if sender is None or not self._ours(sender):
                 return
             api.ensure_client(**self.options)  # sessions count from the first task on
-            start_session()
+            sessions.start_session(None)
             scope = Scope(FRAMEWORK)
             scope.context = getattr(sender, "name", None)
             entered = use_scope(scope)

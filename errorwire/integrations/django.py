@@ -56,7 +56,7 @@ from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
 from errorwire.integrations.django_request import FILTERED, build_request, load_person
 from errorwire.integrations.wsgi import init_from, report_unhandled
-from errorwire.release.sessions import start_session
+from errorwire.release import sessions
 
 FRAMEWORK = "django"
 
@@ -115,7 +115,7 @@ class ErrorwireMiddleware:
         if self._is_async:
             return self.__acall__(request)
         token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
-        start_session()  # Bugsnag's session count: one C call (release/sessions.py)
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             response = self.get_response(request)
         except BaseException as exc:  # Django answers an Exception; this passes it by
@@ -129,7 +129,7 @@ class ErrorwireMiddleware:
 
     async def __acall__(self, request: HttpRequest) -> Any:
         token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
-        start_session()
+        sessions.start_session(None)
         try:
             response = await self.get_response(request)
         except BaseException as exc:  # Django answers an Exception; this passes it by

@@ -38,7 +38,7 @@ from errorwire.core.request import BodyCopy, build_request, parse_cookies, uploa
 from errorwire.core.safety import swallow
 from errorwire.integrations.asgi import header_map
 from errorwire.integrations.wsgi import init_from, report_unhandled
-from errorwire.release.sessions import start_session
+from errorwire.release import sessions
 
 __all__ = ["Errorwire", "QuartASGIMiddleware"]
 
@@ -81,7 +81,7 @@ class QuartASGIMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        start_session()  # Bugsnag's session count: one C call (release/sessions.py)
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         state = Scope(FRAMEWORK, RequestReader(scope, self.quart_app).deferred)
         state.person_loader = _person
         with use_scope(state):

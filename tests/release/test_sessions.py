@@ -15,6 +15,7 @@ import pytest
 
 import errorwire
 from errorwire.core import client as client_module
+from errorwire.release import sessions
 from tests.receiver import Receiver, Reply
 from tests.release_schemas import assert_valid_release_request
 from tests.schemas import assert_valid
@@ -145,6 +146,7 @@ def test_track_sessions_false_sends_no_counts_and_no_session(receiver: Receiver)
     assert session_posts(receiver) == []
     assert all("session" not in event for event in bugsnag_events(receiver))
     assert "bugsnag_sessions" not in errorwire.stats()
+    assert sessions._started == []  # no tracker: requests keep nothing (it would only grow)
 
 
 def test_a_custom_endpoint_without_a_sessions_endpoint_counts_nothing(receiver: Receiver) -> None:
