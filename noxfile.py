@@ -47,6 +47,11 @@ FRAMEWORKS = {
         "kombu==5.4.*",  # Celery 5.3 (kombu 5.3, redis-py 4) can hang in a prefork warm shutdown
         "rq==1.16.*",
         "redis==5.0.*",
+        "awslambdaric==3.0.*; sys_platform == 'linux'",  # Linux wheels (else the test skips)
+        "functions-framework==3.5.*",
+        "loguru==0.6.*",
+        "structlog==22.1.*",
+        "apscheduler==3.10.*",  # 3.9 imports pkg_resources, which new setuptools lacks
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -66,6 +71,11 @@ FRAMEWORKS = {
         "celery",
         "rq",
         "redis",
+        "awslambdaric; sys_platform == 'linux'",
+        "functions-framework",
+        "loguru",
+        "structlog",
+        "apscheduler<4",  # 4.x is a different API (and a pre-release)
     ],
 }
 SOLO = {
@@ -116,7 +126,7 @@ def demo(session: nox.Session) -> None:
     session.install(
         "-e",
         ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
-        "celery,rq]",
+        "celery,rq,gcp,loguru,structlog,apscheduler]",
         "redis",
         "flask-login",
         "jinja2",
@@ -134,6 +144,8 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench.py", *session.posargs)
     if not session.posargs and os.path.exists("benchmarks/bench_cap.py"):
         session.run("python", "benchmarks/bench_cap.py")
+    quick = ["--rounds", "1", "--n", "200"] if "--quick" in session.posargs else []
+    session.run("python", "benchmarks/bench_transport.py", *quick)  # CPU per report, before/after
 
 
 SERVERS = [
