@@ -116,7 +116,7 @@ class Urllib3Breadcrumbs(logging.Handler):
             return  # urllib3's other debug records (new connection, retries...)
         with swallow("urllib3 breadcrumb"):
             scheme, host, port, method, path, _version, status, _length = args
-            if (str(scheme), str(host), int(port or 0)) in self._vendor_origins():
+            if (str(scheme), str(host), int(str(port or 0))) in self._vendor_origins():
                 return
             status_code = int(status) if isinstance(status, int) else None
             url = f"{scheme}://{host}:{port}{path}" if port else f"{scheme}://{host}{path}"
