@@ -47,6 +47,7 @@ FRAMEWORKS = {
         "kombu==5.4.*",  # Celery 5.3 (kombu 5.3, redis-py 4) can hang in a prefork warm shutdown
         "rq==1.16.*",
         "redis==5.0.*",
+        "tornado==6.1.*",
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -66,6 +67,7 @@ FRAMEWORKS = {
         "celery",
         "rq",
         "redis",
+        "tornado",
     ],
 }
 SOLO = {
@@ -116,7 +118,7 @@ def demo(session: nox.Session) -> None:
     session.install(
         "-e",
         ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
-        "celery,rq]",
+        "celery,rq,tornado]",
         "redis",
         "flask-login",
         "jinja2",
