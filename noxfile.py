@@ -48,6 +48,10 @@ FRAMEWORKS = {
         "rq==1.16.*",
         "redis==5.0.*",
         "tornado==6.1.*",
+        "pyramid==2.0.*",
+        "setuptools<81",  # Pyramid 2.0 imports pkg_resources, which uv's venvs do not bring
+        "bottle==0.12.*",
+        "waitress==2.1.*",
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -68,6 +72,9 @@ FRAMEWORKS = {
         "rq",
         "redis",
         "tornado",
+        "pyramid",
+        "bottle",
+        "waitress",
     ],
 }
 SOLO = {
@@ -118,7 +125,8 @@ def demo(session: nox.Session) -> None:
     session.install(
         "-e",
         ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
-        "celery,rq,tornado]",
+        "celery,rq,tornado,pyramid,bottle]",
+        "waitress",
         "redis",
         "flask-login",
         "jinja2",

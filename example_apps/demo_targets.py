@@ -34,6 +34,8 @@ FRAMEWORKS = (
     "litestar",
     "falcon",
     "tornado",
+    "pyramid",
+    "bottle",
 )
 Request = Tuple[str, str, Any]
 SKIPPED_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static", "/admin")
