@@ -75,6 +75,7 @@ FRAMEWORKS = {
         "pyramid",
         "bottle",
         "waitress",
+        "sanic",
     ],
 }
 SOLO = {
@@ -83,6 +84,11 @@ SOLO = {
     "oldest-quart": (
         ["quart==0.18.*", "werkzeug==2.3.*", "quart-auth", "starlette"],  # starlette: schemas
         "tests/integrations/quart",
+    ),
+    # Sanic before 25 serves websockets that the websockets library >= 14 cannot talk to.
+    "oldest-sanic": (
+        ["sanic==24.6.*", "websockets==13.*", "starlette"],  # starlette: schemas
+        "tests/integrations/sanic",
     ),
 }
 
@@ -125,7 +131,7 @@ def demo(session: nox.Session) -> None:
     session.install(
         "-e",
         ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
-        "celery,rq,tornado,pyramid,bottle]",
+        "celery,rq,tornado,pyramid,bottle,sanic]",
         "waitress",
         "redis",
         "flask-login",

@@ -39,7 +39,7 @@ from errorwire.core.context import (
     mark_request,
 )
 from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
-from errorwire.core.request import BodyCopy, build_request, parse_cookies
+from errorwire.core.request import BodyCopy, build_request, joined_headers, parse_cookies
 from errorwire.core.safety import swallow
 from errorwire.integrations.asgi import plain_params
 from errorwire.integrations.people import person_of
@@ -149,7 +149,7 @@ def _deferred_request(handler: Any) -> DeferredRequest:
     fields: Dict[str, Any] = {
         "url": request.full_url(),
         "method": request.method or "GET",
-        "headers": _headers(request.headers),
+        "headers": joined_headers(request.headers.get_all()),
         "query_string": request.query,
         "peer": request.remote_ip,
         "route": None,
@@ -168,14 +168,6 @@ def _deferred_request(handler: Any) -> DeferredRequest:
 def _build(fields: Dict[str, Any]) -> Request:
     headers: Dict[str, str] = fields["headers"]
     return build_request(cookies=parse_cookies(headers.get("cookie")), **fields)
-
-
-def _headers(headers: Any) -> Dict[str, str]:
-    """Lower-cased names; a repeated header joined as HTTP allows."""
-    joined: Dict[str, List[str]] = {}
-    for name, value in headers.get_all():
-        joined.setdefault(name.lower(), []).append(value)
-    return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in joined.items()}
 
 
 def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
