@@ -52,6 +52,7 @@ FRAMEWORKS = {
         "setuptools<81",  # Pyramid 2.0 imports pkg_resources, which uv's venvs do not bring
         "bottle==0.12.*",
         "waitress==2.1.*",
+        "channels==4.1.*",  # 4.0's AsyncHttpConsumer drops the errors of handle() itself
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -76,6 +77,7 @@ FRAMEWORKS = {
         "bottle",
         "waitress",
         "sanic",
+        "channels",
     ],
 }
 SOLO = {
@@ -131,7 +133,7 @@ def demo(session: nox.Session) -> None:
     session.install(
         "-e",
         ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
-        "celery,rq,tornado,pyramid,bottle,sanic]",
+        "celery,rq,tornado,pyramid,bottle,sanic,channels]",
         "waitress",
         "redis",
         "flask-login",

@@ -37,6 +37,7 @@ FRAMEWORKS = (
     "pyramid",
     "bottle",
     "sanic",
+    "channels",
 )
 Request = Tuple[str, str, Any]
 SKIPPED_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static", "/admin")

@@ -109,7 +109,7 @@ class ErrorwirePlugin:
                 if answer.status_code >= 500:
                     report_in(marked, answer, status=answer.status_code)
                 raise
-            except Exception as exc:
+            except BaseException as exc:  # KeyboardInterrupt & co: the default ignores
                 report_in(marked, exc, status=500)
                 raise
             finally:

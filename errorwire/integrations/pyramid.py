@@ -91,7 +91,7 @@ def tween_factory(handler: Callable[[Any], Any], registry: Any) -> Callable[[Any
             if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
                 copy_body(environ)
             response = handler(request)
-        except Exception as exc:  # no exception view answered it: the server's 500
+        except BaseException as exc:  # no exception view answered it: the server's 500
             _restore_context(exc, environ)
             report_in(marked, exc, status=500)
             raise
@@ -111,7 +111,7 @@ def context_note_factory(handler: Callable[[Any], Any], registry: Any) -> Callab
     def errorwire_context_note(request: Any) -> Any:
         try:
             return handler(request)
-        except Exception as exc:
+        except BaseException as exc:
             request.environ[CONTEXT_KEY] = (exc, exc.__context__)
             raise
 
