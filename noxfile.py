@@ -123,7 +123,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typing(session: nox.Session) -> None:
-    session.install("-e", ".", "mypy>=1.8")
+    session.install("-e", ".", "mypy>=1.8", "pytest>=7")  # pytest: errorwire.testing's fixture
     session.run("mypy")
 
 

@@ -1,5 +1,6 @@
 """errorwire: report unhandled exceptions of web apps to Rollbar, Raygun and Bugsnag."""
 
+from errorwire import testing
 from errorwire.__about__ import __version__
 from errorwire.api import (
     add_breadcrumb,
@@ -34,4 +35,5 @@ __all__ = [
     "monitor",
     "set_person",
     "stats",
+    "testing",
 ]

@@ -6,13 +6,19 @@ import atexit
 import threading
 from typing import Any, Dict, Mapping, Optional
 
-from errorwire.core import breadcrumbs, context, exit_signal
+from errorwire.core import breadcrumbs, context, exit_signal, safety
 from errorwire.core.client import Client
-from errorwire.core.config import Options
+from errorwire.core.config import ConfigError, Options
+from errorwire.core.counters import Counters
 from errorwire.integrations import excepthooks
 
 _lock = threading.Lock()
+_first_client = threading.Lock()
+"""Held from the check for a client to the init() that makes it: concurrent first
+reports make one client (each making its own would close the queue of the last)."""
 _client: Optional[Client] = None
+_unconfigured = Counters()
+"""Reports lost because no client could be made from the environment (stats() has them)."""
 
 
 def init(**options: Any) -> Client:
@@ -26,6 +32,8 @@ def init(**options: Any) -> Client:
         breadcrumbs.uninstall()
     with _lock:
         old, _client = _client, new
+        for name, count in _unconfigured.take().items():  # lost before there was a client
+            new.counters.count(name, count)
     excepthooks.configure(new.options.excepthooks)
     if old is not None:
         old.close(timeout=0.5)
@@ -42,10 +50,25 @@ def ensure_client(**defaults: Any) -> Client:
     client = _client
     if client is not None:
         return client
-    with _lock:
-        if _client is not None:
-            return _client
-    return init(**defaults)
+    with _first_client:
+        client = _client
+        if client is not None:
+            return client
+        return init(**defaults)
+
+
+def implicit_client() -> Optional[Client]:
+    """The client for a report: ``ensure_client()``, or None when configuring from the
+    environment fails. Only an explicit ``init()`` raises ConfigError; at report time
+    the failure is logged once and each report lost to it counted as dropped_config."""
+    client = _client
+    if client is not None:
+        return client
+    try:
+        return ensure_client()
+    except ConfigError as error:
+        _unconfigured.drop("dropped_config", f"the configuration is not usable: {error}")
+        return None
 
 
 def capture_exception(
@@ -61,7 +84,9 @@ def capture_exception(
     ``fingerprint`` (or its alias ``grouping_key``) groups the report under that
     key at every vendor, instead of the key errorwire computes from the stack.
     """
-    client = ensure_client()
+    client = implicit_client()
+    if client is None:
+        return None
     return client.capture_exception(
         exc, level=level, extra=extra, fingerprint=fingerprint or grouping_key
     )
@@ -76,7 +101,10 @@ def capture_message(
     grouping_key: Optional[str] = None,
 ) -> Optional[str]:
     """Report a message. ``fingerprint`` / ``grouping_key``: as for ``capture_exception``."""
-    return ensure_client().capture_message(
+    client = implicit_client()
+    if client is None:
+        return None
+    return client.capture_message(
         message, level=level, extra=extra, fingerprint=fingerprint or grouping_key
     )
 
@@ -114,9 +142,17 @@ def flush(timeout: float = 2.0) -> bool:
 
 
 def stats() -> Dict[str, Any]:
-    """Counters: sent, retried, dropped by reason, per vendor."""
+    """Counters: sent, retried, dropped by reason, per vendor; errorwire's own failures."""
     client = _client
-    return {} if client is None else client.stats()
+    if client is None:
+        lost = _unconfigured.snapshot()
+        counters: Dict[str, Any] = {"client": lost} if lost else {}
+    else:
+        counters = client.stats()
+    failures = safety.failure_counts()
+    if failures:  # errorwire's own failures, by step and error type
+        counters["internal_errors"] = failures
+    return counters
 
 
 def _shutdown() -> None:

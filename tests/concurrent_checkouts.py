@@ -12,9 +12,9 @@ import asyncio
 from typing import Any, List
 
 import httpx
-from reports import VENDORS, Reports, vendor_person_id, vendor_request
 
 from errorwire.core.text import header
+from tests.reports import VENDORS, Reports, vendor_person_id, vendor_request
 
 
 def post_checkouts(url: str, count: int, *, body: bool = False) -> List[int]:

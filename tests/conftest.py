@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-from typing import Iterator
+from typing import Any, Dict, Iterator
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from receiver import Receiver
 
 import errorwire
 from errorwire import api
 from errorwire.core import safety
+from tests.receiver import Receiver
+from tests.reports import Reports, start
+
+pytest_plugins = ["errorwire.testing.pytest_plugin"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,3 +53,17 @@ def all_vendors(receiver: Receiver) -> dict:
         "raygun": errorwire.Raygun(api_key="raygun-key", endpoint=urls["raygun"]),
         "bugsnag": errorwire.Bugsnag(api_key="bugsnag-key", endpoint=urls["bugsnag"]),
     }
+
+
+@pytest.fixture
+def reports_options() -> Dict[str, Any]:
+    """More ``init()`` options for the ``reports`` fixture; a folder's conftest overrides it."""
+    return {}
+
+
+@pytest.fixture
+def reports(
+    receiver: Receiver, all_vendors: Dict[str, Any], reports_options: Dict[str, Any]
+) -> Reports:
+    """errorwire reporting to ``receiver`` for every vendor, each report kept (tests/reports.py)."""
+    return start(receiver, all_vendors, **reports_options)

@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from receiver import Receiver
-from schemas import assert_valid
-
 import errorwire
 from errorwire.core.event import Event
+from tests.receiver import Receiver
+from tests.schemas import assert_valid
 
 VENDORS = ("rollbar", "raygun", "bugsnag")
 

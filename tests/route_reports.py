@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from reports import (
+from tests.reports import (
     VENDORS,
     Reports,
     assert_request_reported,

@@ -43,18 +43,42 @@ REPORTED_MARK = "__errorwire_reported__"
 
 
 def already_reported(exc: BaseException) -> bool:
-    return bool(getattr(exc, REPORTED_MARK, False))
+    try:
+        return bool(getattr(exc, REPORTED_MARK, False))
+    except Exception:  # a __getattr__ raising something else than AttributeError
+        return False
 
 
 def mark_reported(exc: BaseException) -> bool:
     """Mark ``exc``; False when it was already marked (or cannot be marked and is known)."""
-    if getattr(exc, REPORTED_MARK, False):
+    if already_reported(exc):
         return False
     try:  # noqa: SIM105 - the storm's hot path: try/except is free, suppress() is not
         setattr(exc, REPORTED_MARK, True)
-    except (AttributeError, TypeError):  # no __dict__: report it, it cannot be deduped
+    except Exception:  # no __dict__, or a __setattr__ that raises: report it, undeduped
         pass
     return True
+
+
+def unmark_reported(exc: BaseException) -> None:
+    """Undo ``mark_reported``: ``exc`` was not sent after all, a later report may be."""
+    try:  # noqa: SIM105 - as in mark_reported
+        setattr(exc, REPORTED_MARK, False)
+    except Exception:
+        pass
+
+
+class _Capturing(threading.local):
+    """Whether this thread is inside a capture. Per thread is per task too: a capture
+    never awaits, so no other task runs on the thread until it returns."""
+
+    active = False
+
+
+NESTED_REASON = (
+    "a capture started inside another capture on the same thread (a __repr__, hook or "
+    "log call reporting while a report was built)"
+)
 
 
 class Client:
@@ -75,6 +99,7 @@ class Client:
         self._storm_hits = itertools.count()
         self._storm_reads = 0
         self._storm_lock = threading.Lock()
+        self._capturing = _Capturing()
         if not options.vendors:
             log_once(
                 "no-vendor",
@@ -121,9 +146,18 @@ class Client:
             exc = sys.exc_info()[1]
             if exc is None:
                 return None
+        capturing = self._capturing
+        if capturing.active:
+            self.drop("dropped_nested", NESTED_REASON)
+            return None
+        capturing.active = True
         try:  # not ``with swallow()``: an error storm passes here (see swallowed_error)
             ignored = self._ignored
-            if exc.__class__ not in ignored.always_reported and ignored.matches(exc):
+            try:
+                always_reported = exc.__class__ in ignored.always_reported
+            except Exception:  # a metaclass whose __hash__ raises
+                always_reported = False
+            if not always_reported and ignored.matches(exc):
                 self.drop("ignored", "its exception class is in ignore (or the defaults)")
                 return None
             if not mark_reported(exc):
@@ -132,9 +166,12 @@ class Client:
             identity = None
             if self.options.before_send is None:  # a hook may regroup: then no shortcut
                 identity = quick_identity(exc, self.project_root)
-                known = fingerprint or (
-                    self._grouping_keys.get(identity) if identity is not None else None
-                )
+                try:
+                    known = fingerprint or (
+                        self._grouping_keys.get(identity) if identity is not None else None
+                    )
+                except Exception:  # a metaclass whose __hash__ raises: no shortcut
+                    identity = known = None
                 if known is not None and self.storm.suppress_known(known):
                     self._drop_storm()
                     return None
@@ -145,6 +182,8 @@ class Client:
             return self._finish(event, {**(hint or {}), "exc_info": exc_info})
         except Exception as error:
             swallowed_error("capture_exception", error)
+        finally:
+            capturing.active = False
         return None
 
     def _exception_event(
@@ -182,6 +221,26 @@ class Client:
     ) -> Optional[str]:
         """Report ``message``. It is grouped by its text, or by ``group_by`` when given
         (a log record's unformatted template: one group for every order id)."""
+        capturing = self._capturing
+        if capturing.active:
+            self.drop("dropped_nested", NESTED_REASON)
+            return None
+        capturing.active = True
+        try:
+            return self._message(message, level, extra, fingerprint, logger_name, hint, group_by)
+        finally:
+            capturing.active = False
+
+    def _message(
+        self,
+        message: str,
+        level: str,
+        extra: Optional[Mapping[str, Any]],
+        fingerprint: Optional[str],
+        logger_name: Optional[str],
+        hint: Optional[Mapping[str, Any]],
+        group_by: Optional[str],
+    ) -> Optional[str]:
         with swallow("capture_message"):
             event = self._new_event(level, extra, fingerprint)
             event.message = str(message)
@@ -246,6 +305,9 @@ class Client:
             filtered = run_event_hook(options.before_send, event, hint, self.count)
             if filtered is None:
                 self.drop("dropped_before_send", "before_send returned None")
+                exc_info = hint.get("exc_info")
+                if exc_info is not None:  # not sent: a later report of it may be
+                    unmark_reported(exc_info[1])
                 return None
             event = filtered
         if not self.storm.admit(event):

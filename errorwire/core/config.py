@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 
@@ -25,6 +25,10 @@ class ConfigError(ValueError):
 
 
 def _check_endpoint(setting: str, value: object) -> str:
+    if isinstance(value, str) and any(c.isspace() or not c.isprintable() for c in value):
+        raise ConfigError(
+            f"{setting} must be a URL without spaces or control characters, got {value!r}"
+        )
     try:
         parts = urlsplit(value) if isinstance(value, str) else None
         port_ok = parts is not None and (parts.port is None or parts.port > 0)
@@ -115,9 +119,13 @@ def _check_spool(options: Options) -> None:
     options.spool_dir = folder
 
 
-@dataclass
+@dataclass(init=False)
 class VendorSettings:
-    """What every vendor shares: where to send, how big a payload may be, a last hook."""
+    """What every vendor shares: where to send, how big a payload may be, a last hook.
+
+    ``errorwire.Rollbar("token", endpoint=...)``: the key is the one positional
+    argument, every other setting is given by name (a vendor class adds fields only).
+    """
 
     name: ClassVar[str] = ""
     default_endpoint: ClassVar[str] = ""
@@ -127,6 +135,31 @@ class VendorSettings:
     max_bytes: int = DEFAULT_MAX_BYTES
     before_send: Optional[PayloadHook] = None
     """Called on the worker with the encoded payload; return None to drop it."""
+
+    def __init__(self, *key: str, **settings: Any) -> None:
+        known = [f.name for f in fields(self) if f.init]
+        if len(key) > 1:
+            raise ConfigError(
+                f"{self.name}: only the {self.key_setting} may be given by position; "
+                f"give the others by name ({', '.join(known)})"
+            )
+        unknown = sorted(set(settings) - set(known))
+        if unknown:
+            raise ConfigError(
+                f"{self.name}: unknown setting {unknown[0]!r} (known: {', '.join(known)})"
+            )
+        if key:
+            if self.key_setting in settings:
+                raise ConfigError(f"{self.name}.{self.key_setting} given twice")
+            settings[self.key_setting] = key[0]
+        for spec in fields(self):
+            if spec.name in settings:
+                value = settings[spec.name]
+            elif spec.default_factory is not MISSING:
+                value = spec.default_factory()
+            else:
+                value = spec.default
+            setattr(self, spec.name, value)
 
     @property
     def key(self) -> str:
@@ -147,7 +180,7 @@ class VendorSettings:
             raise ConfigError(f"{self.name}.before_send must be callable")
 
 
-@dataclass
+@dataclass(init=False)
 class Rollbar(VendorSettings):
     name: ClassVar[str] = "rollbar"
     default_endpoint: ClassVar[str] = "https://api.rollbar.com/api/1/item/"
@@ -156,7 +189,7 @@ class Rollbar(VendorSettings):
     access_token: str = ""
 
 
-@dataclass
+@dataclass(init=False)
 class Raygun(VendorSettings):
     name: ClassVar[str] = "raygun"
     default_endpoint: ClassVar[str] = "https://api.raygun.com/entries"
@@ -165,7 +198,7 @@ class Raygun(VendorSettings):
     api_key: str = ""
 
 
-@dataclass
+@dataclass(init=False)
 class Bugsnag(VendorSettings):
     name: ClassVar[str] = "bugsnag"
     default_endpoint: ClassVar[str] = "https://notify.bugsnag.com/"

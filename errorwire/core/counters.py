@@ -41,6 +41,13 @@ class Counters:
         """Whether ``drop(counter, ...)`` has said why already (no lock: a set lookup)."""
         return counter in self._logged
 
+    def take(self) -> Dict[str, int]:
+        """The counts, and zero from now on."""
+        with self._lock:
+            counts = dict(self._counts)
+            self._counts.clear()
+            return counts
+
     def snapshot(self) -> Dict[str, int]:
         with self._lock:
             return dict(self._counts)

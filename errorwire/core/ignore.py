@@ -7,6 +7,7 @@ short name (``"Http404"``) or its dotted one (``"django.http.response.Http404"``
 
 from __future__ import annotations
 
+from asyncio import CancelledError
 from typing import Dict, FrozenSet, Iterable, Optional, Set, Tuple, Union
 
 from errorwire.core.text import dotted_name
@@ -30,6 +31,9 @@ DEFAULT_IGNORED_NAMES = (
     "uvicorn.protocols.utils.ClientDisconnected",
     "werkzeug.exceptions.ClientDisconnected",
 )
+NOT_APP_ERRORS: Tuple[type, ...] = (KeyboardInterrupt, SystemExit, GeneratorExit, CancelledError)
+"""What stops a process, a generator or a task: the integrations let these pass
+unreported. Every other BaseException subclass escaping an app is reported alike."""
 HTTP_ERROR_CLASSES = (
     "werkzeug.exceptions.HTTPException",
     "starlette.exceptions.HTTPException",
@@ -69,7 +73,10 @@ class IgnoreRules:
     def matches(self, exc: BaseException) -> bool:
         """True when ``exc`` must not be reported."""
         cls = type(exc)
-        verdict = self._verdicts.get(cls)
+        try:
+            verdict = self._verdicts.get(cls)
+        except Exception:  # a metaclass whose __hash__ raises: decided, never cached
+            verdict = self._verdict(cls)
         if verdict is None:
             verdict = self._verdict(cls)
             if len(self._verdicts) >= MAX_CACHED_TYPES:

@@ -53,6 +53,8 @@ class Renderer:
     def __init__(self, options: Options, counters: Counters) -> None:
         self.options = options
         self.counters = counters
+        self.vendors = options.vendors
+        """The vendors encoded for (``errorwire.testing.capture`` may stand in for none)."""
 
     def render(self, event: Event) -> List[Outgoing]:
         """Encode ``event`` for every configured vendor. Runs on the worker."""
@@ -65,7 +67,7 @@ class Renderer:
         if scrubbed is None:
             return []
         outgoing: List[Outgoing] = []
-        for vendor in self.options.vendors:
+        for vendor in self.vendors:
             if not _stage_allowed(vendor, scrubbed.environment):
                 self.counters.drop(
                     f"{vendor.name}.dropped_release_stage",

@@ -11,13 +11,15 @@ import logging
 import threading
 import time
 from collections import Counter
-from typing import List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 logger = logging.getLogger("errorwire")
 
 _lock = threading.Lock()
 _logged_once: Set[Tuple[str, str]] = set()
 internal_errors: Counter[str] = Counter()
+failures: Counter[str] = Counter()
+"""The same failures by ``"step: ErrorType"``: what ``errorwire.stats()`` shows."""
 
 record_swallowed = False
 """When True (tests), swallowed exceptions are also kept in ``swallowed``."""
@@ -66,6 +68,7 @@ def swallowed_error(step: str, exc: Exception) -> None:
     internal_errors[step] += 1
     key = (step, type(exc).__name__)
     with _lock:
+        failures[f"{step}: {key[1]}"] += 1
         first = key not in _logged_once
         _logged_once.add(key)
         if record_swallowed:
@@ -74,11 +77,17 @@ def swallowed_error(step: str, exc: Exception) -> None:
         logger.warning("errorwire: %s failed and was skipped: %r", step, exc, exc_info=exc)
 
 
+def failure_counts() -> Dict[str, int]:
+    with _lock:
+        return dict(failures)
+
+
 def reset_for_tests() -> None:
     with _lock:
         _logged_once.clear()
         swallowed.clear()
         internal_errors.clear()
+        failures.clear()
 
 
 def let_request_threads_run() -> None:

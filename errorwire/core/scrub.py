@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from collections import deque
 from collections.abc import Mapping
 from functools import lru_cache
@@ -37,6 +38,10 @@ from errorwire.core.text import header, utf8_clean
 MAX_DEPTH = 64
 """Deeper values are dropped: no vendor shows them, and walking them risks the stack."""
 URL_HEADERS = frozenset({"referer", "referrer", "location", "origin", "content-location"})
+HOST_HEADERS = frozenset({"host", ":authority", "x-forwarded-host", "x-original-host", "forwarded"})
+"""Headers naming a host: any ``user:password@`` in them is left out (a client sending an
+absolute-form target ``http://alice:pw@host/`` may send it in its Host header)."""
+_USERINFO = re.compile(r"""[^\s@,;/="]+@""")
 SCRUBBED_FIELDS = {
     "Event": ("exceptions", "message", "context", "request", "breadcrumbs", "tags", "extra"),
     "Request": (
@@ -173,8 +178,11 @@ class Scrubber:
     def header(self, name: Any, value: Any) -> str:
         if self.keys.matches(self.text(name)):
             return FILTERED
-        if self.plain(name).lower() in URL_HEADERS:
+        lowered = self.plain(name).lower()
+        if lowered in URL_HEADERS:
             return self.url(value)
+        if lowered in HOST_HEADERS:
+            return _USERINFO.sub("", self.text(value))
         return self.text(value)
 
     def url(self, url: str) -> str:

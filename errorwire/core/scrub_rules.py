@@ -116,7 +116,8 @@ def looks_like_card(digits: str) -> bool:
 _CREDENTIAL = re.compile(r"(?i:\b(?:bearer|basic)\s+)(?=[\w\-.~+/]{6})[\w\-.~+/]+=*")
 _JWT = re.compile(r"(?<![\w-])eyJ[\w-]{2,}\.eyJ[\w-]{2,}\.[\w-]*")
 """The look-behind starts a match only where a run starts: linear on ``eyJ-eyJ-...``."""
-_URL_PASSWORD = re.compile(r"([a-zA-Z][\w+.\-]{0,30}://[^\s/:@]*:)[^\s/@]+(?=@)")
+_URL_PASSWORD = re.compile(r"((?:[a-zA-Z][\w+.\-]{0,30}:)?//[^\s/:@]*:)[^\s/@]+(?=@)")
+"""user:password@ after a scheme, or in a scheme-relative ``//user:password@host``."""
 _DIGIT_RUN = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
 _CARD_LENGTH_RUN = re.compile(r"[0-9][0-9 \-]{11}")
 """Where no 12 characters of digits, spaces and dashes follow a digit, no run is a card."""
@@ -124,15 +125,19 @@ _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 _PAIR = re.compile(
     # key=value, key: value, "key": "value", 'key': 'value'. A bare value stops at '='
     # (keeping base64 padding) so "a=b=token=x" is three pairs; an unclosed quote runs
-    # to the end (a cut body).
-    r"""(?P<key>[\w.\-]{1,128})(?P<sep>["']?[ \t]*[:=][ \t]*)"""
+    # to the end (a cut body). URL-encoded the same (key%3Dvalue, key%3Avalue): there a
+    # bare value also stops at an encoded separator (%26 &, %3B ;, %2C ,, %20, %3D =),
+    # where in a plain pair an escape belongs to the value (password=ab%26cd).
+    r"""(?P<key>[\w.\-]{1,128})(?:(?P<sep>["']?[ \t]*[:=][ \t]*)"""
     r"""(?:"(?P<dq>(?:[^"\\]|\\.)*)|'(?P<sq>[^']*)"""
     r"""|(?P<bare>(?:(?i:bearer|basic|token)[ \t]+)?[^\s"'&;,<>()\[\]{}=]+=*))"""
+    r"""|["']?[ \t]*%3[AaDd][ \t]*(?:"(?P<edq>(?:[^"\\]|\\.)*)"""
+    r"""|(?P<ebare>(?:[^\s"'&;,<>()\[\]{}=%]|%(?!26|3[BbDd]|2[Cc]|20))+)))"""
 )
 _TAG = re.compile(r"<(?P<key>[\w.\-:]+)[^<>]*>(?P<value>[^<]*)(?=</(?P=key)>)")
 
 
-_MAYBE_SECRET = re.compile(r"[:=<]|[0-9][0-9 \-]{11}|(?i:bearer|basic)|eyJ")
+_MAYBE_SECRET = re.compile(r"[:=<]|%3[AaDd]|[0-9][0-9 \-]{11}|(?i:bearer|basic)|eyJ")
 """Short text matching none of this holds nothing any pattern below would filter."""
 SHORT_TEXT = 256
 
@@ -155,7 +160,7 @@ def scrub_values(text: str) -> str:
         text = _CREDENTIAL.sub(_keep_scheme, text)
     if "eyJ" in text:
         text = _JWT.sub(FILTERED, text)
-    if "://" in text:
+    if "//" in text:
         text = _URL_PASSWORD.sub(r"\1" + URL_FILTERED, text)
     if _CARD_LENGTH_RUN.search(text) is None:  # code and logs: short runs of digits only
         return text
@@ -250,7 +255,7 @@ def _pair_at(text: str, start: int, keys: KeyMatcher) -> Optional[Tuple[int, int
     pair = _PAIR.match(text, start)
     if pair is None or not keys.matches(pair.group("key")):
         return None
-    for name in ("dq", "sq", "bare"):
+    for name in ("dq", "sq", "bare", "edq", "ebare"):
         if pair.group(name) is not None:
             return pair.span(name)
     return None  # pragma: no cover - one of the value groups always matched

@@ -10,7 +10,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Callable, Mapping, Optional, Tuple
+
+UNNAMED_CLASS = "<class name unreadable>"
+"""The name of a class whose metaclass raises when its name is read."""
+_TYPE_SLOTS = {name: type.__dict__[name].__get__ for name in ("__module__", "__qualname__")}
 
 
 def header(headers: Mapping[Any, Any], name: str) -> Optional[str]:
@@ -35,13 +39,27 @@ def utf8_clean(text: str) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def _class_attribute(cls: type, name: str) -> Any:
+    """``cls.<name>``; a metaclass that raises on it is bypassed (the type's own slot),
+    and a class that cannot say gives None."""
+    try:
+        return getattr(cls, name, None)
+    except Exception:
+        read: Callable[[type], Any] = _TYPE_SLOTS[name]
+        try:
+            return read(cls)
+        except Exception:
+            return None
+
+
 def module_and_name(cls: type) -> Tuple[Optional[str], str]:
     """(module, qualified name) of a class; no module for builtins."""
-    module = getattr(cls, "__module__", None)
-    qualname = getattr(cls, "__qualname__", None) or cls.__name__
+    module = _class_attribute(cls, "__module__")
+    qualname = _class_attribute(cls, "__qualname__")
+    name = qualname if isinstance(qualname, str) and qualname else UNNAMED_CLASS
     if not isinstance(module, str) or module in ("builtins", "__builtin__"):
-        return None, str(qualname)
-    return module, str(qualname)
+        return None, name
+    return module, name
 
 
 def dotted_name(cls: type) -> str:

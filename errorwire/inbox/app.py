@@ -21,9 +21,17 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from errorwire.inbox import normalize, pages, validate
+from errorwire.inbox.guard import Guard
 from errorwire.inbox.store import Store
 
 MAX_BYTES = 128 * 1024
+MAX_DEPTH = 100
+"""JSON nested deeper is refused (400): no vendor payload comes near, and reading it
+deeper would recurse past Python's limit."""
+MAX_LIMIT = 100_000
+"""A larger limit lists this many reports."""
+MAX_ID = 2**63 - 1
+"""SQLite's largest integer: a larger id names no report."""
 SUCCESS_STATUS = {"rollbar": 200, "raygun": 202, "bugsnag": 200}
 PATHS = {"rollbar": "/api/1/item/", "raygun": "/entries", "bugsnag": "/bugsnag/"}
 ENV_VARS = {
@@ -68,17 +76,43 @@ def decode(vendor: str, body: bytes, content_type: str) -> Any:
         form = parse_qs(body.decode("latin-1"), keep_blank_values=True)
         if "payload" not in form:
             raise Rejected(400, "no JSON payload found: expected the form parameter 'payload'")
-        text = form["payload"][0]
-        try:
-            return json.loads(text)
-        except ValueError as exc:
-            raise Rejected(400, f"could not decode the JSON payload: {exc}") from None
+        return _json(form["payload"][0])
     if not body.strip():
         raise Rejected(400, "no JSON payload found: the request body is empty")
+    return _json(body)
+
+
+def _no_constant(name: str) -> Any:
+    raise Rejected(400, f"could not decode the JSON payload: {name} is not JSON")
+
+
+def _json(text: Any) -> Any:
+    """Strict JSON (no NaN or Infinity), nested at most MAX_DEPTH deep."""
     try:
-        return json.loads(body)
-    except ValueError as exc:
+        value = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
         raise Rejected(400, f"could not decode the JSON payload: {exc}") from None
+    if _depth(value) > MAX_DEPTH:
+        raise Rejected(400, f"the JSON payload is nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deep containers nest in ``value`` (read without recursion)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def check_key(vendor: str, payload: Any, request: Request) -> Any:
@@ -162,7 +196,11 @@ class Inbox:
 
     async def api_reports(self, request: Request) -> Response:
         vendor = request.query_params.get("vendor") or None
-        limit = _int(request.query_params.get("limit")) or 500
+        given = request.query_params.get("limit")
+        limit = _int(given) if given else 500
+        if limit is None or limit < 1:
+            return JSONResponse({"message": "limit must be a whole number from 1"}, 400)
+        limit = min(limit, MAX_LIMIT)
         return JSONResponse({"reports": self.store.reports(vendor=vendor, limit=limit)})
 
     async def api_report(self, request: Request) -> Response:
@@ -180,11 +218,17 @@ class Inbox:
 
 
 def _int(value: Any) -> Optional[int]:
+    """A whole number of ASCII digits up to MAX_ID (``²`` is a digit to ``isdigit``)."""
     text = str(value) if value is not None else ""
-    return int(text) if text.isdigit() else None
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
 
 
-def create_app(store: Store) -> Starlette:
+def create_app(store: Store, host: str = "127.0.0.1") -> Guard:
+    """The inbox app, answering only to ``host`` (the address it listens on) and the
+    loopback names (errorwire/inbox/guard.py)."""
     inbox = Inbox(store)
 
     def endpoint(vendor: str) -> Any:
@@ -207,4 +251,4 @@ def create_app(store: Store) -> Starlette:
     ]
     app = Starlette(routes=routes)
     app.state.inbox = inbox
-    return app
+    return Guard(app, host)

@@ -101,7 +101,9 @@ def start_inbox(
         db = str(Path(scratch) / DEFAULT_DB)
     store = Store(db)
     try:
-        server, thread, url = serve_in_thread(create_app(store), host, port, log_level=log_level)
+        server, thread, url = serve_in_thread(
+            create_app(store, host), host, port, log_level=log_level
+        )
     except BaseException:
         store.close()
         raise
@@ -112,6 +114,6 @@ def serve(db: str = DEFAULT_DB, host: str = "127.0.0.1", port: int = 8484) -> No
     """Serve in the foreground until interrupted (``python -m errorwire.inbox``)."""
     store = Store(db)
     try:
-        uvicorn.run(create_app(store), host=host, port=port, lifespan="off")
+        uvicorn.run(create_app(store, host), host=host, port=port, lifespan="off")
     finally:
         store.close()

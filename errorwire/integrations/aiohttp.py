@@ -36,6 +36,7 @@ from errorwire.core.context import (
     mark_request,
 )
 from errorwire.core.event import DeferredRequest, Request, UploadedFile
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, build_request, parse_cookies, stream_size
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi import current_client, report_unhandled
@@ -80,8 +81,9 @@ async def _middleware(request: web.Request, handler: Handler) -> web.StreamRespo
         if exc.status >= 500:  # raised on purpose, but a server error all the same
             _report(exc, exc.status)
         raise
-    except Exception as exc:
-        _report(exc, 500)
+    except BaseException as exc:
+        if not isinstance(exc, NOT_APP_ERRORS):
+            _report(exc, 500)
         raise
     finally:
         deactivate(token)

@@ -27,6 +27,7 @@ from errorwire.api import ensure_client
 from errorwire.core.client import mark_reported
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
 from errorwire.core.event import DeferredRequest, Person, Request
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import (
     DEFAULT_IP_HEADERS,
     BodyCapture,
@@ -73,8 +74,9 @@ class ErrorwireMiddleware:
             if kind == "http" and scope.get("method") not in BODYLESS_METHODS:
                 receive = self._copying(scope, receive)
             await self.app(scope, receive, send)
-        except Exception as exc:
-            self._report(exc)
+        except BaseException as exc:
+            if not isinstance(exc, NOT_APP_ERRORS):
+                self._report(exc)
             raise
         finally:
             deactivate(token)
@@ -132,7 +134,7 @@ class ErrorwireMiddleware:
                 return path
         return None
 
-    def _report(self, exc: Exception) -> None:
+    def _report(self, exc: BaseException) -> None:
         try:  # not ``with swallow()``: an error storm passes here (see swallowed_error)
             if exc.__class__ in _PLAIN_CLASSES:  # the usual case, and an error storm's
                 target: BaseException = exc

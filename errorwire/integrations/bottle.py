@@ -37,6 +37,7 @@ from errorwire.core.context import (
     mark_request,
 )
 from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.integrations.asgi import plain_params
 from errorwire.integrations.wsgi import (
     ReportingIterable,
@@ -109,8 +110,9 @@ class ErrorwirePlugin:
                 if answer.status_code >= 500:
                     report_in(marked, answer, status=answer.status_code)
                 raise
-            except BaseException as exc:  # KeyboardInterrupt & co: the default ignores
-                report_in(marked, exc, status=500)
+            except BaseException as exc:
+                if not isinstance(exc, NOT_APP_ERRORS):
+                    report_in(marked, exc, status=500)
                 raise
             finally:
                 deactivate(token)

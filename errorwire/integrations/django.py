@@ -57,6 +57,7 @@ from errorwire.core.context import (
     use_scope,
 )
 from errorwire.core.event import Breadcrumb
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
 from errorwire.integrations.django_request import FILTERED, build_request, load_person
 from errorwire.integrations.wsgi import init_from, report_unhandled
@@ -121,6 +122,10 @@ class ErrorwireMiddleware:
         token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
         try:
             response = self.get_response(request)
+        except BaseException as exc:  # Django answers an Exception; this passes it by
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
+            raise
         finally:
             deactivate(token)
         _after(request, response)
@@ -130,6 +135,10 @@ class ErrorwireMiddleware:
         token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
         try:
             response = await self.get_response(request)
+        except BaseException as exc:  # Django answers an Exception; this passes it by
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
+            raise
         finally:
             deactivate(token)
         _after(request, response)
@@ -229,8 +238,9 @@ def _reporting(chunks: Iterator[bytes], marked: InRequest) -> Iterator[bytes]:
             chunk = next(iterator)
         except StopIteration:
             return
-        except Exception as exc:
-            report_unhandled(exc)
+        except BaseException as exc:
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
             raise
         finally:
             deactivate(token)
@@ -245,8 +255,9 @@ async def _reporting_async(chunks: AsyncIterator[bytes], marked: InRequest) -> A
             chunk = await iterator.__anext__()
         except StopAsyncIteration:
             return
-        except Exception as exc:
-            report_unhandled(exc)
+        except BaseException as exc:
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
             raise
         finally:
             deactivate(token)

@@ -38,6 +38,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import log_once, swallowed_error
 from errorwire.integrations.falcon_request import PARAMS_KEY, new_scope, tee_stream
 from errorwire.integrations.wsgi import ReportingIterable, current_client, report_in, scope_in
@@ -287,8 +288,9 @@ async def _reporting_stream(stream: Any, request: InRequest) -> AsyncIterator[An
             chunk = await iterator.__anext__()
         except StopAsyncIteration:
             return
-        except Exception as exc:
-            report_in(request, exc)
+        except BaseException as exc:
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_in(request, exc)
             raise
         finally:
             deactivate(token)

@@ -49,6 +49,7 @@ from errorwire.core.context import (
     mark_request,
 )
 from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import uploads_of
 from errorwire.core.safety import log_once, swallow
 from errorwire.integrations.wsgi import (
@@ -157,8 +158,9 @@ class FlaskWSGIMiddleware:
             copy_body(environ)
         try:
             result = self.app(environ, start_response)
-        except Exception as exc:  # teardown: Flask's request context is already gone
-            report_in(_in_request(environ, self.flask_app), exc, status=500)
+        except BaseException as exc:  # teardown: Flask's request context is already gone
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_in(_in_request(environ, self.flask_app), exc, status=500)
             raise
         if result.__class__ is ClosingIterator:  # Werkzeug's, for almost every response
             if _cannot_fail(result):
@@ -236,8 +238,9 @@ class FlaskResponseBody(ReportingIterable):
         while True:
             try:
                 chunk = next(iterator, END_OF_BODY)
-            except Exception as exc:
-                report_in(self.in_request(), exc, status=sent_status(self._result))
+            except BaseException as exc:
+                if not isinstance(exc, NOT_APP_ERRORS):
+                    report_in(self.in_request(), exc, status=sent_status(self._result))
                 raise
             if chunk is END_OF_BODY:
                 return

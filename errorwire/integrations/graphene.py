@@ -38,6 +38,7 @@ from errorwire.core.context import (
     in_request,
     mark_request,
 )
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.integrations.graphql import is_awaitable, report_resolver_error
 from errorwire.integrations.graphql_request import request_in, scope_kept_in
 from errorwire.integrations.wsgi import current_client
@@ -69,8 +70,9 @@ class ErrorwireMiddleware:
         token = enter_request(marker) if marker is not None else None
         try:
             result = next(root, info, **args)
-        except Exception as exc:
-            report_resolver_error(exc, info)
+        except BaseException as exc:
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_resolver_error(exc, info)
             raise
         finally:
             if token is not None:
@@ -84,8 +86,9 @@ async def _reporting(result: Awaitable[Any], info: Any, marker: Optional[InReque
     token = enter_request(marker) if marker is not None else None
     try:
         return await result
-    except Exception as exc:
-        report_resolver_error(exc, info)
+    except BaseException as exc:
+        if not isinstance(exc, NOT_APP_ERRORS):
+            report_resolver_error(exc, info)
         raise
     finally:
         if token is not None:

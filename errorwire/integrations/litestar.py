@@ -127,14 +127,14 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
             return template
         return _registered_path(scope)
 
-    def _report(self, exc: Exception) -> None:
+    def _report(self, exc: BaseException) -> None:
         # A streamed body's error reaches the middleware wrapped by Litestar, once the
         # status line went out: the app's own error is the report.
         cause = exc.__cause__
         if (
             isinstance(exc, LitestarException)
             and getattr(exc, "detail", None) == STREAMING_ERROR
-            and isinstance(cause, Exception)
+            and isinstance(cause, BaseException)
         ):
             exc = cause
         elif _is_http_answer(exc):  # raised by a middleware inside ours (an auth 401, a 404)

@@ -36,6 +36,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
 from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
 from errorwire.integrations.asgi import plain_params
 from errorwire.integrations.wsgi import (
@@ -92,8 +93,9 @@ def tween_factory(handler: Callable[[Any], Any], registry: Any) -> Callable[[Any
                 copy_body(environ)
             response = handler(request)
         except BaseException as exc:  # no exception view answered it: the server's 500
-            _restore_context(exc, environ)
-            report_in(marked, exc, status=500)
+            if not isinstance(exc, NOT_APP_ERRORS):
+                _restore_context(exc, environ)
+                report_in(marked, exc, status=500)
             raise
         finally:
             deactivate(token)

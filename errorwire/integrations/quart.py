@@ -33,6 +33,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from errorwire import api
 from errorwire.core.context import Scope, current_scope, use_scope
 from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, build_request, parse_cookies, uploads_of
 from errorwire.core.safety import swallow
 from errorwire.integrations.asgi import header_map
@@ -84,9 +85,10 @@ class QuartASGIMiddleware:
         with use_scope(state):
             try:
                 await self.app(scope, receive, send)
-            except Exception as exc:  # a streamed body, or Quart re-raising (PROPAGATE_EXCEPTIONS)
-                with swallow("quart report"):
-                    report_unhandled(exc)  # once per exception: a second call is counted only
+            except BaseException as exc:  # a streamed body, or Quart re-raising
+                if not isinstance(exc, NOT_APP_ERRORS):
+                    with swallow("quart report"):
+                        report_unhandled(exc)  # once per exception: a second is counted only
                 raise
 
 

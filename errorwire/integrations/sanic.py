@@ -34,6 +34,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
 from errorwire.core.event import DeferredRequest, Request, UploadedFile
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, build_request, joined_headers, parse_cookies
 from errorwire.core.safety import swallow
 from errorwire.integrations.asgi import plain_params
@@ -89,7 +90,9 @@ async def _on_exception(request: Any, exception: BaseException) -> None:
     if request is None:
         return
     with swallow("sanic exception"):
-        if _is_answer(exception) or _answered_by_app(request, exception):
+        if isinstance(exception, NOT_APP_ERRORS) or _is_answer(exception):
+            return
+        if _answered_by_app(request, exception):
             return
         stream = getattr(request, "stream", None)
         started = stream is not None and stream.stage.name != "HANDLER"  # the response began

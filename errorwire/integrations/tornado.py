@@ -20,7 +20,6 @@ person is the handler's ``current_user``.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 try:
@@ -39,6 +38,7 @@ from errorwire.core.context import (
     mark_request,
 )
 from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, build_request, joined_headers, parse_cookies
 from errorwire.core.safety import swallow
 from errorwire.integrations.asgi import plain_params
@@ -50,8 +50,6 @@ __all__ = ["Errorwire"]
 FRAMEWORK = "tornado"
 INSTALLED = "_errorwire_installed"
 SCOPE_ATTRIBUTE = "_errorwire_scope"
-NOT_REPORTED = (asyncio.CancelledError,)
-"""A websocket task cancelled as its connection closes is no error of the app."""
 
 
 class Errorwire:
@@ -135,7 +133,7 @@ def _reporting(handler: Any, log_exception: Callable[..., None]) -> Callable[...
 
 def _status(exc: BaseException) -> Optional[int]:
     """The status Tornado answers ``exc`` with, if it is to be reported."""
-    if isinstance(exc, NOT_REPORTED):
+    if isinstance(exc, NOT_APP_ERRORS):  # a websocket task cancelled as its socket closes
         return None
     if isinstance(exc, tornado.web.HTTPError):
         return exc.status_code if exc.status_code >= 500 else None

@@ -22,6 +22,7 @@ from errorwire.core.context import (
     mark_request,
 )
 from errorwire.core.event import DeferredRequest, Request
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi_environ import request_from_environ
@@ -103,8 +104,9 @@ class ErrorwireMiddleware:
             if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
                 copy_body(environ)
             result = self.app(environ, start_response)
-        except Exception as exc:
-            _report_app_error(exc)
+        except BaseException as exc:
+            if not isinstance(exc, NOT_APP_ERRORS):
+                _report_app_error(exc)
             raise
         finally:
             deactivate(token)
@@ -207,8 +209,9 @@ class ReportingIterable:
         if hasattr(result, "close"):
             try:
                 result.close()
-            except Exception as exc:
-                report_in(self.in_request(), exc)
+            except BaseException as exc:
+                if not isinstance(exc, NOT_APP_ERRORS):
+                    report_in(self.in_request(), exc)
                 raise
 
 
@@ -225,8 +228,9 @@ def _streamed(result: Iterable[bytes], request: InRequest) -> Iterator[bytes]:
         token = enter_request(request)
         try:
             chunk = next(iterator, END_OF_BODY)  # the end is no exception raised through Python
-        except Exception as exc:
-            report_unhandled(exc)
+        except BaseException as exc:
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
             raise
         finally:
             deactivate(token)

@@ -46,12 +46,14 @@ class Transport:
         self,
         options: Options,
         render: Callable[[Event], List[Outgoing]],
-        count: Callable[[str], None],
+        count: Callable[[str, int], None],
     ) -> None:
         self.options = options
         self.render = render
         self.count = count
         self.mode = sending_mode(options.sync)
+        self.sink: Optional[Callable[[Outgoing], None]] = None
+        """Set by ``errorwire.testing.capture``: rendered reports go to it, not to a vendor."""
         self._closed = False
         if options.spool_dir is not None and self.mode != "thread":
             log_once(
@@ -113,7 +115,7 @@ class Transport:
         if self._closed:
             self._drop_event("closed")
             return False
-        if self.mode != "thread":
+        if self.mode != "thread" or self.sink is not None:
             self._send_inline(event)
             return True
         ended = 0
@@ -151,7 +153,7 @@ class Transport:
 
     def _drop_event(self, reason: str) -> None:
         self._stats.drop(QUEUE, reason)
-        self.count(f"dropped_{reason}")
+        self.count(f"dropped_{reason}", 1)
 
     def _ensure_worker(self) -> None:
         if self._worker_running:
@@ -461,7 +463,11 @@ class Transport:
         items: List[Outgoing] = []
         with swallow("render report"):
             items = self.render(event)
+        sink = self.sink
         for item in items:
+            if sink is not None:
+                sink(item)
+                continue
             with self._lock:
                 lane = self._lane(item.vendor_name)
             with swallow(f"deliver to {lane.vendor}"):
@@ -520,7 +526,7 @@ class Transport:
             self._changed.notify_all()
         if events:
             self._stats.drop(QUEUE, "shutdown", events)
-            self.count("dropped_shutdown")
+            self.count("dropped_shutdown", events)
         for lane, waiting in lanes:
             if waiting:
                 self._stats.drop(lane.vendor, "shutdown", waiting)
@@ -570,7 +576,7 @@ class Transport:
             if time.monotonic() >= deadline:
                 late = len(events) - index
                 self._stats.drop(QUEUE, "shutdown", late)
-                self.count("dropped_shutdown")
+                self.count("dropped_shutdown", late)
                 dropped += late
                 break
             items: List[Outgoing] = []

@@ -11,8 +11,6 @@ import os
 from typing import Any, Dict
 
 import pytest
-from schemas import assert_valid
-from test_cap_steps import KIB, VENDORS, render
 
 from errorwire.core.event import Event, Request
 from errorwire.core.frame_variables import LocalsTaker
@@ -20,6 +18,8 @@ from errorwire.core.stacktrace import extract_chain
 from errorwire.vendors import VENDORS as VENDOR_MODULES
 from errorwire.vendors.base import to_json
 from errorwire.vendors.cap import cap
+from tests.cap.test_cap_steps import KIB, VENDORS, render
+from tests.schemas import assert_valid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

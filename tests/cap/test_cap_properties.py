@@ -9,12 +9,12 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemas import problems
 
 import errorwire
 from errorwire.core.client import Client
 from errorwire.core.event import Breadcrumb, Event, Request
 from errorwire.core.stacktrace import extract_chain
+from tests.schemas import problems
 
 SECRET_KEYS = (
     "password", "Password", "user_password", "passwd", "pwd", "secret", "client_secret",

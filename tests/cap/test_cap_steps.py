@@ -8,7 +8,6 @@ import json
 from typing import Any, Callable, Dict, List
 
 import pytest
-from schemas import assert_valid
 
 import errorwire
 from errorwire.core.client import Client
@@ -17,6 +16,7 @@ from errorwire.core.stacktrace import extract_chain
 from errorwire.vendors import VENDORS as VENDOR_MODULES
 from errorwire.vendors.base import Outgoing, to_json
 from errorwire.vendors.cap import cap
+from tests.schemas import assert_valid
 
 VENDORS = ("rollbar", "raygun", "bugsnag")
 KIB = 1024

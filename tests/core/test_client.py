@@ -9,12 +9,12 @@ import sys
 from typing import Any, Callable, Dict, List
 
 import pytest
-from receiver import Receiver
-from schemas import assert_valid
-from source_file import ROOT, SourceFile
 
 import errorwire
 from errorwire.core.stacktrace import MAX_FRAMES, extract_chain, grouping_key
+from tests.receiver import Receiver
+from tests.schemas import assert_valid
+from tests.source_file import ROOT, SourceFile
 
 THIS = SourceFile.of(__file__)
 THIS_FILE, RELATIVE, SOURCE, line_of = THIS.path, THIS.relative, THIS.lines, THIS.line_of

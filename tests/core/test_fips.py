@@ -7,11 +7,11 @@ import hashlib
 from typing import Any, Dict
 
 import pytest
-from receiver import Receiver
-from reports import VENDORS
-from schemas import assert_valid
 
 import errorwire
+from tests.receiver import Receiver
+from tests.reports import VENDORS
+from tests.schemas import assert_valid
 
 _real_sha1 = hashlib.sha1
 

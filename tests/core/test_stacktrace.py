@@ -13,7 +13,6 @@ from typing import Callable, List, Optional
 
 import pytest
 import yaml
-from source_file import ROOT, SourceFile
 
 from errorwire.core import stacktrace
 from errorwire.core.event import ExceptionInfo, Frame
@@ -25,6 +24,7 @@ from errorwire.core.stacktrace import (
     extract_frames,
     grouping_key,
 )
+from tests.source_file import ROOT, SourceFile
 
 THIS = SourceFile.of(__file__)
 THIS_FILE, RELATIVE, SOURCE, line_of = THIS.path, THIS.relative, THIS.lines, THIS.line_of

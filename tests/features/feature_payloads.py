@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from receiver import Received
+from tests.receiver import Received
 
 
 def breadcrumb_messages(item: Received) -> List[str]:

@@ -6,12 +6,11 @@ import logging
 import threading
 from typing import Any, Callable, Dict, List
 
-from feature_payloads import breadcrumb_messages, by_vendor, title
-from receiver import Receiver
-from schemas import assert_valid
-
 import errorwire
 from errorwire.core.context import request_scope
+from tests.features.feature_payloads import breadcrumb_messages, by_vendor, title
+from tests.receiver import Receiver
+from tests.schemas import assert_valid
 
 
 def fail(reason: str) -> None:

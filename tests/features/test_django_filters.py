@@ -7,11 +7,11 @@ import logging
 from typing import Any, Callable, Iterator, List
 
 import pytest
-from django_settings import configure_once
-from feature_payloads import breadcrumb_messages, title
-from receiver import Receiver
 
 import errorwire
+from tests.django_settings import configure_once
+from tests.features.feature_payloads import breadcrumb_messages, title
+from tests.receiver import Receiver
 
 django = pytest.importorskip("django")
 

@@ -11,8 +11,9 @@ import logging
 from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
-from django_settings import configure_once
-from receiver import Receiver
+
+from tests.django_settings import configure_once
+from tests.receiver import Receiver
 
 django = pytest.importorskip("django")
 

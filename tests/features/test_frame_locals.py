@@ -10,11 +10,11 @@ import re
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
-from receiver import Receiver
-from reports import VENDORS, Reports, start
-from threaded_servers import fetch_status, serving
 
 import errorwire
+from tests.receiver import Receiver
+from tests.reports import VENDORS, Reports, start
+from tests.threaded_servers import fetch_status, serving
 
 flask = pytest.importorskip("flask")
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional
 
-from feature_payloads import by_vendor, group
-from receiver import Receiver
-from schemas import assert_valid
-
 import errorwire
 from errorwire.core.event import Event
+from tests.features.feature_payloads import by_vendor, group
+from tests.receiver import Receiver
+from tests.schemas import assert_valid
 
 
 def charge(amount: int) -> None:

@@ -7,10 +7,10 @@ import logging
 from typing import Any, Callable, Dict, Iterable, List
 
 import pytest
-from feature_payloads import breadcrumb_messages, by_vendor, title
-from receiver import Receiver
 
 import errorwire
+from tests.features.feature_payloads import breadcrumb_messages, by_vendor, title
+from tests.receiver import Receiver
 
 starlette = pytest.importorskip("starlette")
 httpx = pytest.importorskip("httpx")
@@ -85,9 +85,10 @@ def test_starlette_404s_send_nothing_and_500s_do(
     assert errorwire.flush()
 
     receiver.wait_for(6)
-    assert titles(receiver) == ["HTTPException: 503: maintenance"] * 3 + [
-        "RuntimeError: order service down"
-    ] * 3
+    assert (
+        titles(receiver)
+        == ["HTTPException: 503: maintenance"] * 3 + ["RuntimeError: order service down"] * 3
+    )
     for item in receiver.received:
         if title(item).startswith("RuntimeError"):
             assert breadcrumb_messages(item) == ["loading order 17"]

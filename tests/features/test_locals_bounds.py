@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List
 
-from receiver import Receiver
-from reports import VENDORS, start
-
 import errorwire
 from errorwire.core.frame_variables import MAX_FRAMES, MAX_VARIABLES
 from errorwire.core.safe_repr import REPR_MAX
+from tests.receiver import Receiver
+from tests.reports import VENDORS, start
 
 
 def recurse(depth: int, filler: str, width: int) -> None:

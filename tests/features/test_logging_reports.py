@@ -6,12 +6,12 @@ import logging
 from typing import Any, Callable, Dict
 
 import pytest
-from feature_payloads import by_vendor, custom, title
-from receiver import Receiver
-from schemas import assert_valid
 
 import errorwire
 from errorwire.core.event import Event
+from tests.features.feature_payloads import by_vendor, custom, title
+from tests.receiver import Receiver
+from tests.schemas import assert_valid
 
 
 def checkout(order_id: int) -> None:

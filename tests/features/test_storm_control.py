@@ -5,15 +5,15 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Dict, List, Tuple
 
-from feature_payloads import by_vendor, custom, group
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from receiver import Receiver
-from schemas import assert_valid
 
 import errorwire
 from errorwire.core.event import Event
 from errorwire.core.storm import SUMMARY_TAG, StormControl
+from tests.features.feature_payloads import by_vendor, custom, group
+from tests.receiver import Receiver
+from tests.schemas import assert_valid
 
 
 def fail_the_same_way(number: int) -> None:

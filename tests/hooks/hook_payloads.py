@@ -9,8 +9,8 @@ import textwrap
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from receiver import Received, Receiver
-from schemas import assert_valid
+from tests.receiver import Received, Receiver
+from tests.schemas import assert_valid
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDORS = ("rollbar", "raygun", "bugsnag")

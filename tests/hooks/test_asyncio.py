@@ -9,11 +9,11 @@ import logging
 from typing import Any, Dict, List
 
 import pytest
-from hook_payloads import VENDORS, bugsnag_unhandled, custom
-from receiver import Receiver
-from reports import start
 
 from errorwire.integrations import asyncio as errorwire_asyncio
+from tests.hooks.hook_payloads import VENDORS, bugsnag_unhandled, custom
+from tests.receiver import Receiver
+from tests.reports import start
 
 
 async def lose_a_failed_task() -> None:

@@ -7,7 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-from hook_payloads import (
+
+import errorwire
+from tests.hooks.hook_payloads import (
     VENDORS,
     breadcrumbs,
     bugsnag_unhandled,
@@ -19,9 +21,7 @@ from hook_payloads import (
     tags,
     titles,
 )
-from receiver import DEFAULT_BODIES, DEFAULT_STATUS, Received, Receiver, Reply
-
-import errorwire
+from tests.receiver import DEFAULT_BODIES, DEFAULT_STATUS, Received, Receiver, Reply
 
 MAIN_THREAD_DIES = """
 import errorwire

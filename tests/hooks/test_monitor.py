@@ -10,11 +10,11 @@ import threading
 from typing import Any, AsyncIterator, Dict, Iterator, List
 
 import pytest
-from hook_payloads import VENDORS, breadcrumbs, bugsnag_unhandled, context, tags
-from receiver import Receiver
-from reports import Reports, start
 
 import errorwire
+from tests.hooks.hook_payloads import VENDORS, breadcrumbs, bugsnag_unhandled, context, tags
+from tests.receiver import Receiver
+from tests.reports import Reports, start
 
 
 def check_monitored(reports: Reports, name: str, title: str) -> Dict[str, Dict[str, Any]]:

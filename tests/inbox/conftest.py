@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import copy
-from typing import Callable, Dict, Iterator
+from pathlib import Path
+from typing import Callable, Dict, Iterator, Union
 
 import pytest
 
@@ -9,23 +10,39 @@ pytest.importorskip("uvicorn", reason="the inbox needs the errorwire[inbox] extr
 pytest.importorskip("starlette", reason="the inbox needs the errorwire[inbox] extra")
 pytest.importorskip("httpx")
 
-from inbox_http import Poster
-from inbox_payloads import Sample, example
-from receiver import Receiver
-
-import errorwire
-from errorwire import api
+import errorwire.testing
 from errorwire.inbox import RunningInbox, start_inbox
+from errorwire.inbox.store import Store
+from tests.inbox.inbox_http import InProcessInbox, Poster
+from tests.inbox.inbox_payloads import Sample, example
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "served_inbox: the inbox fixture serves on 127.0.0.1 (a real socket)"
+    )
 
 
 @pytest.fixture
-def inbox() -> Iterator[RunningInbox]:
-    with start_inbox() as running:
-        yield running
+def inbox(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Union[InProcessInbox, RunningInbox]]:
+    """The inbox app called in-process (ASGI, no socket): its HTTP answers are the point of
+    most tests here. Marked ``served_inbox`` (errorwire's own transport, a browser), it is
+    served on 127.0.0.1 by ``errorwire.inbox.start_inbox``."""
+    if request.node.get_closest_marker("served_inbox") is not None:
+        with start_inbox() as running:
+            yield running
+        return
+    store = Store(str(tmp_path / "inbox.sqlite3"))
+    try:
+        yield InProcessInbox(store)
+    finally:
+        store.close()
 
 
 @pytest.fixture
-def post(inbox: RunningInbox) -> Iterator[Poster]:
+def post(inbox: Union[InProcessInbox, RunningInbox]) -> Iterator[Poster]:
     poster = Poster(inbox)
     yield poster
     poster.http.close()
@@ -36,15 +53,14 @@ AUTH_HEADERS = ("x-rollbar-access-token", "x-apikey", "bugsnag-api-key", "bugsna
 
 @pytest.fixture
 def errorwire_payloads() -> Dict[str, Sample]:
-    """What errorwire itself sends for a real exception (encoders, cap, transport),
-    caught by the test receiver: each vendor's JSON payload and its key headers."""
-    with Receiver() as receiver:
-        urls = receiver.endpoints()
-        errorwire.init(
-            rollbar=errorwire.Rollbar(access_token="rollbar-token", endpoint=urls["rollbar"]),
-            raygun=errorwire.Raygun(api_key="raygun-key", endpoint=urls["raygun"]),
-            bugsnag=errorwire.Bugsnag(api_key="bugsnag-key", endpoint=urls["bugsnag"]),
-        )
+    """What errorwire itself produces for a real exception (encoders, cap), as
+    ``errorwire.testing.capture`` hands it back: each vendor's JSON payload and its key
+    headers."""
+    with errorwire.testing.capture(
+        rollbar=errorwire.Rollbar(access_token="rollbar-token"),
+        raygun=errorwire.Raygun(api_key="raygun-key"),
+        bugsnag=errorwire.Bugsnag(api_key="bugsnag-key"),
+    ) as reports:
         try:
             {}["missing"]
         except KeyError as missing:
@@ -52,16 +68,10 @@ def errorwire_payloads() -> Dict[str, Sample]:
                 raise ValueError("sent by errorwire's encoders") from missing
             except ValueError:
                 errorwire.capture_exception()
-        assert errorwire.flush(timeout=10.0)
-        received = receiver.wait_for(3)
-    client = api.get_client()
-    if client is not None:
-        client.close(timeout=1.0)
-        api._client = None
-    assert sorted(r.vendor for r in received) == ["bugsnag", "raygun", "rollbar"]
+    assert sorted(r.vendor for r in reports) == ["bugsnag", "raygun", "rollbar"]
     return {
-        r.vendor: (r.json(), {k: v for k, v in r.headers.items() if k.lower() in AUTH_HEADERS})
-        for r in received
+        r.vendor: (r.payload, {k: v for k, v in r.headers.items() if k.lower() in AUTH_HEADERS})
+        for r in reports
     }
 
 

@@ -1,21 +1,42 @@
-"""Real HTTP to an inbox on 127.0.0.1."""
+"""HTTP to an inbox: called in-process (ASGI) or served on 127.0.0.1."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Union
 
 import httpx
+from starlette.testclient import TestClient
 
 from errorwire.inbox import RunningInbox
+from errorwire.inbox.app import PATHS, create_app
+from errorwire.inbox.store import Store
+
+
+class InProcessInbox:
+    """The inbox app on a store, reached through its ASGI interface: ``url``,
+    ``endpoints()`` and ``store`` as a ``RunningInbox`` has them."""
+
+    url = "http://inbox.test"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.app = create_app(store)
+
+    def endpoints(self) -> Dict[str, str]:
+        return {vendor: self.url + path for vendor, path in PATHS.items()}
 
 
 class Poster:
-    """Real HTTP to the inbox on 127.0.0.1."""
+    """HTTP to the inbox: in-process for an ``InProcessInbox``, over a socket otherwise."""
 
-    def __init__(self, inbox: RunningInbox) -> None:
+    def __init__(self, inbox: Union[InProcessInbox, RunningInbox]) -> None:
         self.inbox = inbox
-        self.http = httpx.Client(timeout=10.0)
+        self.http: httpx.Client = (
+            TestClient(inbox.app, base_url=inbox.url, raise_server_exceptions=True)
+            if isinstance(inbox, InProcessInbox)
+            else httpx.Client(timeout=10.0)
+        )
 
     def send(
         self,

@@ -12,12 +12,12 @@ import shutil
 from typing import Any, Iterator, List, Optional
 
 import pytest
-from inbox_http import Poster
-from inbox_payloads import example
 
 from errorwire.inbox import RunningInbox
+from tests.inbox.inbox_http import Poster
+from tests.inbox.inbox_payloads import example
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.served_inbox]
 
 LAUNCH_ARGS = [
     "--headless",

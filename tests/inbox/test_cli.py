@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -11,15 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from inbox_payloads import example
 
 from errorwire.inbox.__main__ import main
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.helpers import free_port
+from tests.inbox.inbox_payloads import example
 
 
 def wait_until_served(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:

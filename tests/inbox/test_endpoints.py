@@ -7,10 +7,10 @@ from typing import Any, Callable, Iterator
 from urllib.parse import urlencode
 
 import pytest
-from inbox_http import Poster
-from inbox_payloads import Sample, example, schema_breaking
 
 from errorwire.inbox import RunningInbox
+from tests.inbox.inbox_http import Poster
+from tests.inbox.inbox_payloads import Sample, example, schema_breaking
 
 VENDORS = ("rollbar", "raygun", "bugsnag")
 SUCCESS = {"rollbar": 200, "raygun": 202, "bugsnag": 200}

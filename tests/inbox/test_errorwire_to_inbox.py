@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from inbox_http import Poster
 
 import errorwire
 from errorwire.inbox import RunningInbox
+from tests.inbox.inbox_http import Poster
 
 starlette = pytest.importorskip("starlette")
 from starlette.applications import Starlette  # noqa: E402
@@ -22,6 +22,8 @@ from starlette.testclient import TestClient  # noqa: E402
 from errorwire.integrations.starlette import ErrorwireMiddleware  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.served_inbox  # errorwire's transport posts to it
 
 
 def lookup_order(request: Request) -> Response:

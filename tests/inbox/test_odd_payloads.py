@@ -14,9 +14,9 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from inbox_payloads import example
 
 from errorwire.inbox import start_inbox
+from tests.inbox.inbox_payloads import example
 
 JSON = st.recursive(
     st.none()

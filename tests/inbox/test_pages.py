@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-from inbox_http import Poster
-from inbox_payloads import EXPECTED_CLASS, EXPECTED_URL, example
 
 from errorwire.inbox import start_inbox
+from tests.inbox.inbox_http import Poster
+from tests.inbox.inbox_payloads import EXPECTED_CLASS, EXPECTED_URL, example
 
 
 def stored_id(post: Poster) -> int:

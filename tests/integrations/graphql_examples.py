@@ -10,7 +10,14 @@ from types import ModuleType
 from typing import Any, Dict, List
 
 import httpx
-from reports import VENDORS, Reports, vendor_context, vendor_exception_classes, vendor_person_id
+
+from tests.reports import (
+    VENDORS,
+    Reports,
+    vendor_context,
+    vendor_exception_classes,
+    vendor_person_id,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "example_apps"
 EXPECTED = {  # context -> (exception class, person)

@@ -7,7 +7,8 @@ import asyncio
 from typing import Any, Callable, Dict, List, Optional
 
 import httpx
-from reports import VENDORS
+
+from tests.reports import VENDORS
 
 USER_VARIABLES = {"card": "4242 4242 4242 4242", "password": "hunter2", "note": "gift"}
 

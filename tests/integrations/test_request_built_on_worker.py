@@ -3,8 +3,6 @@ request thread took: what arrives must be the same as when it is built up front.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
@@ -13,17 +11,14 @@ pytest.importorskip("flask")
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "flask"))
-sys.path.insert(0, str(Path(__file__).resolve().parent / "starlette"))
-
-import flask_test_app
-from receiver import Receiver
-from reports import vendor_context, vendor_request
-from schemas import assert_valid
 from starlette.testclient import TestClient
-from starlette_apps import make_app
 
 import errorwire
+from tests.integrations.flask import flask_test_app
+from tests.integrations.starlette.starlette_apps import make_app
+from tests.receiver import Receiver
+from tests.reports import vendor_context, vendor_request
+from tests.schemas import assert_valid
 
 
 def arrived(receiver: Receiver) -> Dict[str, Dict[str, Any]]:

@@ -9,13 +9,13 @@ from collections import OrderedDict
 from typing import Any, Dict, Iterator, List, Mapping
 
 import pytest
-from schemas import assert_valid
 
 import errorwire
 from errorwire.core.client import Client
 from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Request
 from errorwire.core.scrub import SCRUBBED_FIELDS
 from errorwire.core.stacktrace import extract_chain
+from tests.schemas import assert_valid
 
 SECRET = "pl4nted-S3CRET-value"
 

@@ -7,12 +7,12 @@ import json
 from typing import Any, Dict, Iterable
 
 import pytest
-from receiver import Receiver
-from schemas import assert_valid
 
 import errorwire
 from errorwire.core.context import request_scope
 from errorwire.core.event import Request
+from tests.receiver import Receiver
+from tests.schemas import assert_valid
 
 VENDORS = ("rollbar", "raygun", "bugsnag")
 SECRET = "pl4nted-S3CRET-value"

@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any, Callable, Iterator, List
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from receiver import Receiver
-from served import Served, free_port
+from tests.receiver import Receiver
+from tests.servers.served import Served, free_port
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,8 +20,10 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import httpx
 import psutil
-from receiver import Received, Receiver
-from schemas import assert_valid
+
+from tests.helpers import free_port
+from tests.receiver import Received, Receiver
+from tests.schemas import assert_valid
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -30,12 +31,6 @@ VENDORS = ("rollbar", "raygun", "bugsnag")
 MARK = re.compile(rb"ticket=(\w+) pid=(\d+)")
 START_TIMEOUT = 30.0
 REPORT_TIMEOUT = 20.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def server_env(receiver: Receiver, **extra: str) -> Dict[str, str]:
@@ -130,7 +125,10 @@ class Served:
         # A fresh connection per request: a kept-alive one would pin one worker.
         return httpx.get(
             # Generous: a recycled worker's replacement may take long to start on a busy VM.
-            self.url + path, params=params, headers={"Connection": "close"}, timeout=90.0
+            self.url + path,
+            params=params,
+            headers={"Connection": "close"},
+            timeout=90.0,
         )
 
     def fail(self, tokens: Iterable[str], concurrency: int = 1) -> None:
@@ -256,7 +254,7 @@ def check_reports(
 
 
 def default_reply(item: Received) -> Any:
-    from receiver import DEFAULT_BODIES, DEFAULT_STATUS, Reply
+    from tests.receiver import DEFAULT_BODIES, DEFAULT_STATUS, Reply
 
     return Reply(status=DEFAULT_STATUS[item.vendor], body=DEFAULT_BODIES[item.vendor])
 

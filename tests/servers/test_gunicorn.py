@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("gunicorn")
 
-from receiver import Receiver
-from served import (
+from tests.receiver import Receiver
+from tests.servers.served import (
     Served,
     bin_path,
     check_reports,
@@ -28,7 +28,6 @@ def has_control_socket() -> bool:
     import gunicorn.config
 
     return hasattr(gunicorn.config, "ControlSocket")
-
 
 
 def gunicorn(*flags: str, app: str = APP) -> Callable[[int], List[str]]:

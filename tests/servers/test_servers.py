@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Set, Tuple
 
 import pytest
-from receiver import Receiver
-from served import (
+
+from tests.receiver import Receiver
+from tests.servers.served import (
     Served,
     bin_path,
     check_reports,
@@ -49,10 +50,15 @@ def uwsgi(*flags: str) -> Callable[[int], List[str]]:
     def argv(port: int) -> List[str]:
         return [
             bin_path("uwsgi"),
-            "--http-socket", f"127.0.0.1:{port}",
-            "--master", "--processes", "2",
-            "--module", "apps.flask_app:app",
-            "--need-app", "--strict",
+            "--http-socket",
+            f"127.0.0.1:{port}",
+            "--master",
+            "--processes",
+            "2",
+            "--module",
+            "apps.flask_app:app",
+            "--need-app",
+            "--strict",
             # uWSGI 2.0 takes SIGTERM as "reload": the usual deployment makes it a shutdown
             # that lets each worker finish (and errorwire flush) like other servers.
             "--die-on-term",
@@ -68,11 +74,18 @@ SERVERS = [
         "uvicorn-workers",
         "uvicorn",
         lambda port: [
-            bin_path("uvicorn"), "--host", "127.0.0.1", "--port", str(port),
-            "--workers", "2", "apps.fastapi_app:app",
+            bin_path("uvicorn"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "apps.fastapi_app:app",
             # A reload waits this long for each new worker (spawned, importing FastAPI)
             # before it gives up and keeps the old one: 5 s by default, short on a busy VM.
-            "--timeout-worker-healthcheck", "60",
+            "--timeout-worker-healthcheck",
+            "60",
         ],
         workers=2,
         reloads=True,
@@ -84,8 +97,14 @@ SERVERS = [
         "gunicorn-uvicorn-worker",
         "uvicorn",
         lambda port: [
-            bin_path("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-            "--worker-class", "uvicorn.workers.UvicornWorker", "apps.fastapi_app:app",
+            bin_path("gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "uvicorn.workers.UvicornWorker",
+            "apps.fastapi_app:app",
         ],
         workers=2,
         reloads=True,
@@ -96,8 +115,15 @@ SERVERS = [
         "gunicorn-uvicorn-worker-preload",
         "uvicorn",
         lambda port: [
-            bin_path("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--preload",
-            "--worker-class", "uvicorn.workers.UvicornWorker", "apps.fastapi_app:app",
+            bin_path("gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--preload",
+            "--worker-class",
+            "uvicorn.workers.UvicornWorker",
+            "apps.fastapi_app:app",
         ],
         workers=2,
     ),
@@ -105,7 +131,11 @@ SERVERS = [
         "hypercorn",
         "hypercorn",
         lambda port: [
-            bin_path("hypercorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+            bin_path("hypercorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
             "apps.starlette_app:app",
         ],
         workers=2,
@@ -117,7 +147,11 @@ SERVERS = [
         "waitress",
         "waitress",
         lambda port: [
-            bin_path("waitress-serve"), "--listen", f"127.0.0.1:{port}", "--threads", "4",
+            bin_path("waitress-serve"),
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--threads",
+            "4",
             "apps.django_wsgi:application",
         ],
     ),
@@ -125,7 +159,12 @@ SERVERS = [
         "daphne",
         "daphne",
         lambda port: [
-            bin_path("daphne"), "-b", "127.0.0.1", "-p", str(port), "apps.django_asgi:application",
+            bin_path("daphne"),
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "apps.django_asgi:application",
         ],
     ),
     # --max-requests 3 recycles no uWSGI 2.0.31 worker here (the same two pids serve on).
@@ -182,7 +221,6 @@ def test_stop_right_after_failures_with_a_slow_receiver_delivers_everything(
 
     served.stop(server.stop_signal)  # nothing waited for the reports before this
     check_reports(receiver, sent, workers, master_of(server, served))
-
 
 
 @pytest.mark.parametrize("server", [s for s in SERVERS if s.reloads], ids=str)

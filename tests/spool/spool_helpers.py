@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from receiver import Received
+from tests import helpers
+from tests.helpers import closed_port_url
+from tests.receiver import Received
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = Path(__file__).resolve().parent / "spool_app.py"
@@ -18,24 +19,13 @@ VENDORS = ("rollbar", "raygun", "bugsnag")
 EVENT_ID_HEADER = "X-Errorwire-Event-Id"
 
 QUICK: Dict[str, Any] = {
-    "retry_backoff": 0.01,
-    "retry_backoff_max": 0.05,
-    "circuit_failures": 50,
-    "circuit_cooldown": 0.2,
-    "connect_timeout": 1.0,
+    **helpers.QUICK,
     "read_timeout": 2.0,
     "max_retries": 2,
     "storm_limit": 10000,
     "shutdown_timeout": 1.0,
 }
-
-
-def closed_port_url(path: str) -> str:
-    """A URL on 127.0.0.1 where nothing listens: the vendor is down."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}{path}"
+"""The shared quick settings, with the spool processes' longer reads and fewer retries."""
 
 
 def down_endpoints(vendors: tuple = VENDORS) -> Dict[str, str]:

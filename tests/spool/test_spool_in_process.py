@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
-from receiver import Receiver
-from spool_helpers import QUICK, arrivals, down_endpoints, message
 
 import errorwire
 from errorwire.transport.spool import Spool
+from tests.receiver import Receiver
+from tests.spool.spool_helpers import QUICK, arrivals, down_endpoints, message
 
 
 def capture(count: int, prefix: str = "report") -> List[str]:

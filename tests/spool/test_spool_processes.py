@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from receiver import Received, Receiver, Reply
-from schemas import assert_valid
-from spool_helpers import (
+from tests.receiver import Received, Receiver, Reply
+from tests.schemas import assert_valid
+from tests.spool.spool_helpers import (
     ROOT,
     VENDORS,
     arrivals,

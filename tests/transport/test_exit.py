@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from receiver import Receiver, Reply
-from transport_helpers import messages
+from tests.receiver import Receiver, Reply
+from tests.transport.transport_helpers import messages
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,19 +11,18 @@ import logging
 from typing import Any, Dict
 
 import pytest
-from receiver import Receiver, Reply
-from schemas import assert_valid
-from transport_helpers import (
-    QUICK,
+
+import errorwire
+from tests.helpers import QUICK, closed_port_url
+from tests.receiver import Receiver, Reply
+from tests.schemas import assert_valid
+from tests.transport.transport_helpers import (
     SubmitClock,
     capture,
-    closed_port_url,
     logged,
     message,
     messages,
 )
-
-import errorwire
 
 ALL = ["report 0", "report 1", "report 2"]
 

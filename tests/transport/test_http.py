@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any, Dict, Iterator
 
 import pytest
-from receiver import Receiver, Reply
-from transport_helpers import QUICK, capture, logged, messages
 
 import errorwire
+from tests.helpers import QUICK
+from tests.receiver import Receiver, Reply
+from tests.transport.transport_helpers import capture, logged, messages
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 

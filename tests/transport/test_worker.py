@@ -11,22 +11,21 @@ import types
 from typing import Any, Dict, List
 
 import pytest
-from receiver import Receiver, Reply
-from transport_helpers import (
-    QUICK,
-    SubmitClock,
-    capture,
-    closed_port_url,
-    logged,
-    message,
-    messages,
-)
 
 import errorwire
 from errorwire.core.config import Options, Raygun
 from errorwire.core.event import Event
 from errorwire.transport import Transport
 from errorwire.vendors.base import Outgoing, to_json
+from tests.helpers import QUICK, closed_port_url
+from tests.receiver import Receiver, Reply
+from tests.transport.transport_helpers import (
+    SubmitClock,
+    capture,
+    logged,
+    message,
+    messages,
+)
 
 
 @pytest.fixture(autouse=True)

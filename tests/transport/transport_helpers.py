@@ -2,41 +2,20 @@
 
 from __future__ import annotations
 
-import socket
 import statistics
 import time
-from typing import Any, Dict, List
-
-from receiver import Received
+from typing import Any, List
 
 import errorwire
 from errorwire.core.client import Client
 from errorwire.core.event import Event
-
-QUICK: Dict[str, Any] = {
-    "retry_backoff": 0.01,
-    "retry_backoff_max": 0.05,
-    "circuit_failures": 50,
-    "circuit_cooldown": 0.2,
-    "connect_timeout": 1.0,
-    "read_timeout": 0.5,
-    "max_retries": 3,
-}
-"""Short waits so a test of retries takes milliseconds; the rules are the same."""
+from tests.receiver import Received
 
 SUBMIT_MEDIAN_LIMIT = 0.005
 """Generous bound on the calling thread's time per report (it only enqueues)."""
 SUBMIT_MAX_LIMIT = 0.1
 """Any one call: far below the read timeouts (0.3-0.5 s) and stalls (5 s) the tests inject,
 yet above a garbage-collection pause or a wait for the GIL held by the worker."""
-
-
-def closed_port_url(path: str) -> str:
-    """A URL on 127.0.0.1 where nothing listens: connecting is refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}{path}"
 
 
 def capture(count: int, prefix: str = "report") -> None:

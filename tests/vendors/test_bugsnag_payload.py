@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any, Dict
 
 import pytest
-from vendor_events import (
+
+from errorwire.core.event import Breadcrumb, Event, Person, UploadedFile
+from errorwire.vendors import bugsnag
+from tests.vendors.vendor_events import (
     SETTINGS,
     bugsnag_event,
     encode,
@@ -14,9 +17,6 @@ from vendor_events import (
     raised,
     sample_request,
 )
-
-from errorwire.core.event import Breadcrumb, Event, Person, UploadedFile
-from errorwire.vendors import bugsnag
 
 
 def _event(event: Event) -> Dict[str, Any]:

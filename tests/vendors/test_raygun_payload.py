@@ -6,7 +6,11 @@ from datetime import datetime, timezone
 from typing import Any, Dict
 
 import pytest
-from vendor_events import (
+
+from errorwire.core.event import Breadcrumb, Event, Person
+from errorwire.inbox import normalize
+from errorwire.vendors import raygun
+from tests.vendors.vendor_events import (
     SETTINGS,
     encode,
     event_from,
@@ -14,10 +18,6 @@ from vendor_events import (
     raised,
     sample_request,
 )
-
-from errorwire.core.event import Breadcrumb, Event, Person
-from errorwire.inbox import normalize
-from errorwire.vendors import raygun
 
 
 def _details(event: Event) -> Dict[str, Any]:

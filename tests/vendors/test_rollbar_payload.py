@@ -7,7 +7,9 @@ import math
 import uuid
 from typing import Any, Dict
 
-from vendor_events import (
+from errorwire.core.event import Breadcrumb, Event, Person, UploadedFile
+from errorwire.vendors import rollbar
+from tests.vendors.vendor_events import (
     SETTINGS,
     encode,
     event_from,
@@ -16,9 +18,6 @@ from vendor_events import (
     raised,
     sample_request,
 )
-
-from errorwire.core.event import Breadcrumb, Event, Person, UploadedFile
-from errorwire.vendors import rollbar
 
 
 def _data(event: Event) -> Dict[str, Any]:

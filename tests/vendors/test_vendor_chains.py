@@ -8,7 +8,9 @@ import sys
 from typing import Any, Dict, List, Tuple
 
 import pytest
-from vendor_events import (
+
+from errorwire.vendors.base import to_json
+from tests.vendors.vendor_events import (
     BrokenStr,
     bugsnag_event,
     deep_recursion_error,
@@ -25,8 +27,6 @@ from vendor_events import (
     traceback_lines,
     wrap_with_cause,
 )
-
-from errorwire.vendors.base import to_json
 
 PAYMENT_FAILED = "vendor_events.PaymentFailed"
 

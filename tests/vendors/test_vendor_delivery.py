@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from receiver import Receiver
-from schemas import assert_valid
-from vendor_events import bugsnag_event, raygun_errors, rollbar_traces, wrap_with_cause
-
 import errorwire
 from errorwire.core.context import request_scope
+from tests.receiver import Receiver
+from tests.schemas import assert_valid
+from tests.vendors.vendor_events import (
+    bugsnag_event,
+    raygun_errors,
+    rollbar_traces,
+    wrap_with_cause,
+)
 
 
 def _bodies(receiver: Receiver) -> Dict[str, Any]:

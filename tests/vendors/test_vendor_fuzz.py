@@ -7,8 +7,6 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemas import problems
-from vendor_events import SETTINGS, VENDORS
 
 from errorwire.core import safety
 from errorwire.core.event import (
@@ -24,6 +22,8 @@ from errorwire.core.event import (
 )
 from errorwire.vendors import VENDORS as VENDOR_MODULES
 from errorwire.vendors.base import to_json
+from tests.schemas import problems
+from tests.vendors.vendor_events import SETTINGS, VENDORS
 
 # Any code point, including lone surrogates (they reach us from surrogateescape'd paths).
 any_text = st.text(st.characters(exclude_categories=()), max_size=40) | st.text(

@@ -6,7 +6,10 @@ import copy
 from typing import Any, Dict
 
 import pytest
-from vendor_events import (
+
+from errorwire.core import safety
+from errorwire.core.event import Event, Person
+from tests.vendors.vendor_events import (
     VENDORS,
     bugsnag_event,
     encode,
@@ -17,9 +20,6 @@ from vendor_events import (
     rollbar_traces,
     sample_request,
 )
-
-from errorwire.core import safety
-from errorwire.core.event import Event, Person
 
 
 class Unprintable:

@@ -9,8 +9,6 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
-from schemas import assert_valid
-
 from errorwire.core.config import Bugsnag, Raygun, Rollbar, VendorSettings
 from errorwire.core.event import Event
 from errorwire.core.request import BodyCopy, build_request
@@ -18,6 +16,7 @@ from errorwire.core.server import server_info
 from errorwire.core.stacktrace import add_source_context, extract_chain, grouping_key
 from errorwire.vendors import VENDORS as VENDOR_MODULES
 from errorwire.vendors.base import to_json
+from tests.schemas import assert_valid
 
 ROOT = str(Path(__file__).resolve().parents[2])
 VENDORS = ("rollbar", "raygun", "bugsnag")

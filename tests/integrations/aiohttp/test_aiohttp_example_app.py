@@ -7,8 +7,9 @@ from pathlib import Path
 from types import ModuleType
 
 import httpx
-from aiohttp_apps import serve
-from reports import Reports
+
+from tests.integrations.aiohttp.aiohttp_apps import serve
+from tests.reports import Reports
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "example_apps" / "aiohttp_app.py"
 

@@ -12,20 +12,20 @@ from typing import Any, Dict, List, Optional, Tuple
 import aiohttp
 import httpx
 import pytest
-from aiohttp_apps import make_app, serve
-from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
-from integrations.asgi.asgi_support import Records
-from receiver import Receiver
-from reports import (
+
+import errorwire
+from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.integrations.aiohttp.aiohttp_apps import make_app, serve
+from tests.integrations.asgi.asgi_support import Records
+from tests.receiver import Receiver
+from tests.reports import (
     VENDORS,
     Reports,
     start,
     vendor_exception_classes,
     vendor_request,
 )
-from route_reports import assert_route_reported
-
-import errorwire
+from tests.route_reports import assert_route_reported
 
 HEADERS = {
     "X-Request-Id": "req-1",

@@ -10,13 +10,13 @@ from typing import Any, Dict, Iterator, List, MutableMapping
 
 import httpx
 import pytest
-from integrations.asgi.asgi_support import serve
-from receiver import Receiver
-from reports import VENDORS, Reports, start, vendor_exception_classes, vendor_request
 
 import errorwire
 from errorwire.core import safety
 from errorwire.integrations.asgi import ErrorwireMiddleware
+from tests.integrations.asgi.asgi_support import serve
+from tests.receiver import Receiver
+from tests.reports import VENDORS, Reports, start, vendor_exception_classes, vendor_request
 
 Scope = MutableMapping[str, Any]
 

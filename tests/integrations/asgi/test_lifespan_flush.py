@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Dict, List, MutableMapping
 
-from receiver import Receiver, Reply
-from reports import start
-
 import errorwire
 from errorwire.integrations.asgi import ErrorwireMiddleware
+from tests.receiver import Receiver, Reply
+from tests.reports import start
 
 Message = MutableMapping[str, Any]
 

@@ -8,13 +8,11 @@ pytest.importorskip("channels")
 pytest.importorskip("uvicorn")
 pytest.importorskip("httpx")
 
-from django_settings import configure_once
-from receiver import Receiver
-from reports import Reports, start
+from tests.django_settings import configure_once
 
 configure_once()
 
 
 @pytest.fixture
-def reports(receiver: Receiver, all_vendors: Dict[str, Any]) -> Reports:
-    return start(receiver, all_vendors, storm_limit=1000)
+def reports_options() -> Dict[str, Any]:
+    return {"storm_limit": 1000}

@@ -9,13 +9,13 @@ from typing import Any, Dict, List, Tuple
 
 import httpx
 import pytest
-from channels_apps import make_app
-from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
-from integrations.asgi.asgi_support import serve
-from reports import VENDORS, Reports, vendor_exception_classes, vendor_person_id
-from route_reports import assert_route_reported
 
 import errorwire
+from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.integrations.asgi.asgi_support import serve
+from tests.integrations.channels.channels_apps import make_app
+from tests.reports import VENDORS, Reports, vendor_exception_classes, vendor_person_id
+from tests.route_reports import assert_route_reported
 
 HEADERS = {
     "X-Request-Id": "req-1",

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Dict, Iterator
 
 import pytest
-from django_settings import configure_once
+
+from tests.django_settings import configure_once
 
 _HERE = Path(__file__).resolve().parent
 if str(_HERE) not in sys.path:

@@ -18,9 +18,10 @@ import pytest
 
 pytest.importorskip("django")
 
-from receiver import Receiver
-from reports import VENDORS, vendor_exception_classes
-from schemas import assert_valid
+from tests.helpers import free_port
+from tests.receiver import Receiver
+from tests.reports import VENDORS, vendor_exception_classes
+from tests.schemas import assert_valid
 
 MANAGE = Path(__file__).resolve().parents[3] / "example_apps" / "django_app" / "manage.py"
 
@@ -33,12 +34,6 @@ ERROR_ROUTES = {
     "/items/7/?expand=price": "LookupError",
     "/checkout/": "TypeError",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -54,7 +49,7 @@ def example_site(receiver: Receiver) -> Iterator[str]:
         "BUGSNAG_ENDPOINT": urls["bugsnag"],
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, str(MANAGE), "runserver", f"127.0.0.1:{port}", "--noreload"],
         env=env,

@@ -16,18 +16,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import got_request_exception
 from django.test import Client, override_settings
 from ew_django_site import views
-from receiver import Receiver
-from reports import (
+
+import errorwire
+from errorwire.integrations import django as django_integration
+from errorwire.integrations.django import FILTERED
+from tests.receiver import Receiver
+from tests.reports import (
     VENDORS,
     assert_request_reported,
     start,
     vendor_exception_classes,
     vendor_request,
 )
-
-import errorwire
-from errorwire.integrations import django as django_integration
-from errorwire.integrations.django import FILTERED
 
 Env = Dict[str, Any]
 ERRORWIRE = "errorwire.integrations.django.ErrorwireMiddleware"

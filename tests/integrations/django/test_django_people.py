@@ -12,11 +12,11 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
-from receiver import Receiver
-from reports import VENDORS, start, vendor_person_id
-from threaded_servers import concurrently, fetch_status, serving, wsgiref_server
 
 import errorwire
+from tests.receiver import Receiver
+from tests.reports import VENDORS, start, vendor_person_id
+from tests.threaded_servers import concurrently, fetch_status, serving, wsgiref_server
 
 Env = Dict[str, Any]
 ERRORWIRE = "errorwire.integrations.django.ErrorwireMiddleware"

@@ -8,16 +8,9 @@ pytest.importorskip("falcon")
 pytest.importorskip("uvicorn")
 pytest.importorskip("httpx")
 
-from falcon_apps import make_asgi_app, make_wsgi_app
-from falcon_support import Server, serve_wsgi
-from integrations.asgi.asgi_support import serve
-from receiver import Receiver
-from reports import Reports, start
-
-
-@pytest.fixture
-def reports(receiver: Receiver, all_vendors: Dict[str, Any]) -> Reports:
-    return start(receiver, all_vendors, storm_limit=1000)
+from tests.integrations.asgi.asgi_support import serve
+from tests.integrations.falcon.falcon_apps import make_asgi_app, make_wsgi_app
+from tests.integrations.falcon.falcon_support import Server, serve_wsgi
 
 
 @pytest.fixture(params=["wsgi", "asgi"])
@@ -36,3 +29,8 @@ def server(kind: str) -> Server:
         return run(make(with_errorwire))
 
     return start_server
+
+
+@pytest.fixture
+def reports_options() -> Dict[str, Any]:
+    return {"storm_limit": 1000}

@@ -7,7 +7,7 @@ from socketserver import ThreadingMixIn
 from typing import Any, Callable, ContextManager, Iterator
 from wsgiref.simple_server import WSGIServer, make_server
 
-from threaded_servers import _QuietHandler, serving
+from tests.threaded_servers import _QuietHandler, serving
 
 Server = Callable[..., ContextManager[str]]
 """``server(with_errorwire=True)``: serves the test app; yields its base URL."""

@@ -11,9 +11,10 @@ from types import ModuleType
 from typing import Any
 
 import httpx
-from falcon_support import serve_wsgi
-from integrations.asgi.asgi_support import serve
-from reports import Reports
+
+from tests.integrations.asgi.asgi_support import serve
+from tests.integrations.falcon.falcon_support import serve_wsgi
+from tests.reports import Reports
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "example_apps"
 

@@ -9,9 +9,11 @@ from typing import Any, Dict, List, Tuple
 
 import httpx
 import pytest
-from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
-from falcon_support import Server
-from reports import (
+
+import errorwire
+from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.integrations.falcon.falcon_support import Server
+from tests.reports import (
     VENDORS,
     Reports,
     assert_request_reported,
@@ -20,8 +22,6 @@ from reports import (
     vendor_person_id,
     vendor_request,
 )
-
-import errorwire
 
 HEADERS = {
     "X-Request-Id": "req-1",
@@ -249,11 +249,11 @@ def test_the_apps_own_handler_for_exception_renders_and_the_error_is_reported(
 ) -> None:
     import falcon
     import falcon.asgi
-    from falcon_apps import ViewError, ViewErrorAsync
-    from falcon_support import serve_wsgi
-    from integrations.asgi.asgi_support import serve
 
     from errorwire.integrations.falcon import ErrorwireMiddleware
+    from tests.integrations.asgi.asgi_support import serve
+    from tests.integrations.falcon.falcon_apps import ViewError, ViewErrorAsync
+    from tests.integrations.falcon.falcon_support import serve_wsgi
 
     def own_page(req: Any, resp: Any, ex: Exception, params: Any) -> None:
         resp.status = falcon.HTTP_503
@@ -294,7 +294,8 @@ def test_init_from_the_environment_when_the_user_did_not(
 def test_websocket_error_is_reported_with_its_request_and_person(reports: Reports) -> None:
     # In process: uvicorn serves websockets only with a websocket library, not a test dependency.
     import falcon.testing
-    from falcon_apps import make_asgi_app
+
+    from tests.integrations.falcon.falcon_apps import make_asgi_app
 
     async def talk() -> None:
         async with falcon.testing.ASGIConductor(make_asgi_app()) as conductor:

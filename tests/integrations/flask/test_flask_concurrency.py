@@ -9,11 +9,12 @@ import pytest
 pytest.importorskip("flask")
 pytest.importorskip("flask_login")
 
-import flask_test_app as web
-from receiver import Receiver
-from reports import VENDORS, start, vendor_person_id, vendor_request
-from threaded_servers import concurrently, fetch_status, serving
 from werkzeug.serving import make_server
+
+import tests.integrations.flask.flask_test_app as web
+from tests.receiver import Receiver
+from tests.reports import VENDORS, start, vendor_person_id, vendor_request
+from tests.threaded_servers import concurrently, fetch_status, serving
 
 USERS = 50
 

@@ -12,10 +12,9 @@ import pytest
 
 pytest.importorskip("flask")
 
-from receiver import Receiver
-from reports import VENDORS, start, vendor_exception_classes, vendor_person_id
-
 import errorwire
+from tests.receiver import Receiver
+from tests.reports import VENDORS, start, vendor_exception_classes, vendor_person_id
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "example_apps" / "flask_app.py"
 

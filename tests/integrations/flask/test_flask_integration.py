@@ -12,9 +12,11 @@ import pytest
 pytest.importorskip("flask")
 pytest.importorskip("flask_login")
 
-import flask_test_app as web
-from receiver import Receiver
-from reports import (
+import errorwire
+import tests.integrations.flask.flask_test_app as web
+from errorwire.integrations.wsgi import ErrorwireMiddleware
+from tests.receiver import Receiver
+from tests.reports import (
     VENDORS,
     assert_request_reported,
     start,
@@ -22,9 +24,6 @@ from reports import (
     vendor_person_id,
     vendor_request,
 )
-
-import errorwire
-from errorwire.integrations.wsgi import ErrorwireMiddleware
 
 Env = Dict[str, Any]
 

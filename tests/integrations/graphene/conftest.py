@@ -11,7 +11,7 @@ pytest.importorskip("graphene")
 pytest.importorskip("django")
 pytest.importorskip("httpx")
 
-from django_settings import configure_once
+from tests.django_settings import configure_once
 
 configure_once()  # before graphene_django: it reads the settings at import
 pytest.importorskip("graphene_django")

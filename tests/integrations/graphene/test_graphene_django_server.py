@@ -13,15 +13,17 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import graphene
 import pytest
 from django.test import override_settings
-from graphene_apps import AUTH, ERRORWIRE_DJANGO, schema
-from integrations.graphql_support import (
+
+from errorwire.integrations.graphene import ErrorwireMiddleware
+from tests.integrations.graphene.graphene_apps import AUTH, ERRORWIRE_DJANGO, schema
+from tests.integrations.graphql_support import (
     USER_VARIABLES,
     assert_graphql_data,
     post,
     post_concurrently,
 )
-from receiver import Receiver
-from reports import (
+from tests.receiver import Receiver
+from tests.reports import (
     VENDORS,
     assert_request_reported,
     start,
@@ -30,9 +32,7 @@ from reports import (
     vendor_person_id,
     vendor_request,
 )
-from threaded_servers import serving
-
-from errorwire.integrations.graphene import ErrorwireMiddleware
+from tests.threaded_servers import serving
 
 LINES = "query OrderLines($id: String!) { order(id: $id) { id lines { number total } } }"
 CHECKOUT = (

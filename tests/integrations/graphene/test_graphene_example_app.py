@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from integrations.graphql_examples import assert_demo_reports, load_example, send_demo_requests
-from receiver import Receiver
-from reports import start, vendor_request
-from threaded_servers import serving, wsgiref_server
+from tests.integrations.graphql_examples import (
+    assert_demo_reports,
+    load_example,
+    send_demo_requests,
+)
+from tests.receiver import Receiver
+from tests.reports import start, vendor_request
+from tests.threaded_servers import serving, wsgiref_server
 
 
 def test_every_failing_resolver_of_the_example_is_reported_once(

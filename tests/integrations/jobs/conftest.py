@@ -11,13 +11,9 @@ from typing import Iterator
 
 import pytest
 
+from tests.helpers import free_port
+
 REDIS_MISSING = "redis-server is not installed (Debian package redis-server; .ci/run installs it)"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _answers_ping(port: int) -> bool:

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from receiver import Receiver
-from reports import VENDORS, vendor_context
-from schemas import assert_valid
+from tests.receiver import Receiver
+from tests.reports import VENDORS, vendor_context
+from tests.schemas import assert_valid
 
 SRC = Path(__file__).resolve().parents[3]
 

@@ -16,7 +16,8 @@ pytest.importorskip("celery")
 pytest.importorskip("redis")
 
 import celery
-from job_workers import (
+
+from tests.integrations.jobs.job_workers import (
     arrived,
     breadcrumb_texts,
     context_of,
@@ -26,8 +27,8 @@ from job_workers import (
     tags_of,
     worker_environment,
 )
-from receiver import Receiver, Reply
-from reports import VENDORS, vendor_exception_classes, vendor_person_id
+from tests.receiver import Receiver, Reply
+from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
 POOLS = ("prefork", "threads", "solo")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from receiver import Receiver
-
 import errorwire
 from errorwire.integrations import jobs
+from tests.receiver import Receiver
 
 
 class BrokenRepr:

@@ -12,7 +12,11 @@ import pytest
 pytest.importorskip("rq")
 pytest.importorskip("redis")
 
-from job_workers import (
+from redis import Redis
+from rq import Queue, Retry
+from rq.registry import FailedJobRegistry
+
+from tests.integrations.jobs.job_workers import (
     arrived,
     breadcrumb_texts,
     context_of,
@@ -22,11 +26,8 @@ from job_workers import (
     tags_of,
     worker_environment,
 )
-from receiver import Receiver
-from redis import Redis
-from reports import VENDORS, vendor_exception_classes, vendor_person_id
-from rq import Queue, Retry
-from rq.registry import FailedJobRegistry
+from tests.receiver import Receiver
+from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
 CARD = "4111111111111111"
@@ -110,3 +111,20 @@ def test_failed_jobs_are_reported_once_and_still_land_in_the_failed_registry(
         assert event["app"]["type"] == "rq"
     for payload in found["raygun"]:
         assert "framework:rq" in payload["details"]["tags"]
+
+
+def test_a_job_raising_a_base_exception_subclass_is_reported(
+    queue: Queue, receiver: Receiver, redis_url: str
+) -> None:
+    queue.enqueue("rq_jobs.halts")
+    worker = start(cli(redis_url, queue.name), worker_environment(receiver, redis_url, HERE), HERE)
+    try:
+        deadline = time.monotonic() + 60
+        while any(not receiver.by_vendor(v) for v in VENDORS) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.kill()
+    found = arrived(receiver)
+    for vendor in VENDORS:
+        assert len(found[vendor]) == 1, vendor
+        assert vendor_exception_classes(vendor, found[vendor][0])[-1].endswith("Halt")

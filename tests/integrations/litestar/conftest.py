@@ -8,10 +8,7 @@ pytest.importorskip("litestar")
 pytest.importorskip("uvicorn")
 pytest.importorskip("httpx")
 
-from receiver import Receiver
-from reports import Reports, start
-
 
 @pytest.fixture
-def reports(receiver: Receiver, all_vendors: Dict[str, Any]) -> Reports:
-    return start(receiver, all_vendors, storm_limit=1000)
+def reports_options() -> Dict[str, Any]:
+    return {"storm_limit": 1000}

@@ -10,8 +10,9 @@ from types import ModuleType
 from typing import Any
 
 import httpx
-from integrations.asgi.asgi_support import serve
-from reports import Reports
+
+from tests.integrations.asgi.asgi_support import serve
+from tests.reports import Reports
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "example_apps"
 

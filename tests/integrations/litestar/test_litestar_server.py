@@ -8,10 +8,13 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import httpx
 import pytest
-from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
-from integrations.asgi.asgi_support import serve
-from litestar_apps import make_app
-from reports import (
+
+import errorwire
+from errorwire.integrations.litestar import ErrorwirePlugin
+from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.integrations.asgi.asgi_support import serve
+from tests.integrations.litestar.litestar_apps import make_app
+from tests.reports import (
     VENDORS,
     Reports,
     assert_request_reported,
@@ -20,9 +23,6 @@ from reports import (
     vendor_person_id,
     vendor_request,
 )
-
-import errorwire
-from errorwire.integrations.litestar import ErrorwirePlugin
 
 HEADERS = {
     "X-Request-Id": "req-1",
@@ -233,7 +233,8 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
 
 def test_plugin_twice_still_one_report(reports: Reports) -> None:
     from litestar import Litestar
-    from litestar_apps import HANDLERS
+
+    from tests.integrations.litestar.litestar_apps import HANDLERS
 
     app = Litestar(route_handlers=HANDLERS, plugins=[ErrorwirePlugin(), ErrorwirePlugin()])
     with serve(app) as url:
@@ -257,7 +258,8 @@ def test_init_from_the_environment_when_the_user_did_not(
 def test_websocket_error_is_reported_with_its_request_and_person(reports: Reports) -> None:
     # In process: uvicorn serves websockets only with a websocket library, not a test dependency.
     from litestar.testing import TestClient
-    from litestar_apps import SocketFailed
+
+    from tests.integrations.litestar.litestar_apps import SocketFailed
 
     with TestClient(make_app()) as client, pytest.raises(Exception) as raised:  # noqa: SIM117
         with client.websocket_connect("/ws?room=7", headers={"X-User": "carol"}) as ws:

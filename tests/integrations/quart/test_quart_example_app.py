@@ -7,8 +7,9 @@ from pathlib import Path
 from types import ModuleType
 
 import httpx
-from integrations.asgi.asgi_support import serve
-from reports import Reports
+
+from tests.integrations.asgi.asgi_support import serve
+from tests.reports import Reports
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "example_apps" / "quart_app.py"
 

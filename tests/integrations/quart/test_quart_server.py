@@ -9,11 +9,12 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import httpx
 import pytest
-from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
-from integrations.asgi.asgi_support import serve
-from quart_apps import make_app
-from receiver import Receiver
-from reports import (
+
+from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.integrations.asgi.asgi_support import serve
+from tests.integrations.quart.quart_apps import make_app
+from tests.receiver import Receiver
+from tests.reports import (
     VENDORS,
     Reports,
     start,
@@ -21,7 +22,7 @@ from reports import (
     vendor_person_id,
     vendor_request,
 )
-from route_reports import assert_route_reported
+from tests.route_reports import assert_route_reported
 
 HEADERS = {
     "X-Request-Id": "req-1",

@@ -7,13 +7,13 @@ import sys
 from typing import Any, Dict
 
 import httpx
-from integrations.asgi.asgi_support import serve
-from quart_apps import make_app
-from receiver import Receiver
-from reports import VENDORS, Reports, vendor_person_id
-from test_quart_server import fetch
 
 from errorwire.integrations.quart import Errorwire
+from tests.integrations.asgi.asgi_support import serve
+from tests.integrations.quart.quart_apps import make_app
+from tests.integrations.quart.test_quart_server import fetch
+from tests.receiver import Receiver
+from tests.reports import VENDORS, Reports, vendor_person_id
 
 
 def test_options_come_from_app_config(receiver: Receiver, all_vendors: Dict[str, Any]) -> None:

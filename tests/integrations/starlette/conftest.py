@@ -1,16 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, Dict
-
 import pytest
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
-
-from receiver import Receiver
-from reports import Reports, start
-
-
-@pytest.fixture
-def reports(receiver: Receiver, all_vendors: Dict[str, Any]) -> Reports:
-    return start(receiver, all_vendors)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pytest
-from reports import VENDORS, Reports, vendor_exception_classes, vendor_request
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -16,6 +15,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from errorwire.integrations.starlette import ErrorwireMiddleware
+from tests.reports import VENDORS, Reports, vendor_exception_classes, vendor_request
 
 
 async def raising(request: Request) -> Response:

@@ -8,8 +8,9 @@ from types import ModuleType
 from typing import List, Tuple
 
 import pytest
-from reports import Reports
 from starlette.testclient import TestClient
+
+from tests.reports import Reports
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "example_apps"
 

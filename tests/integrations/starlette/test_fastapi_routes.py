@@ -8,9 +8,10 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from fastapi_apps import PaymentFailed, make_app
-from reports import VENDORS, Reports, vendor_context, vendor_exception_classes, vendor_request
 from starlette.testclient import TestClient
+
+from tests.integrations.starlette.fastapi_apps import PaymentFailed, make_app
+from tests.reports import VENDORS, Reports, vendor_context, vendor_exception_classes, vendor_request
 
 ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
     ("GET", "/api/items/7?full=1", {}, ["PaymentFailed", "KeyError"], "/api/items/{item_id}"),

@@ -7,7 +7,10 @@ import contextlib
 from typing import Any, Dict, List, Tuple
 
 import pytest
-from reports import (
+from starlette.testclient import TestClient
+
+from tests.integrations.starlette.starlette_apps import PaymentFailed, make_app
+from tests.reports import (
     VENDORS,
     Reports,
     vendor_context,
@@ -15,8 +18,6 @@ from reports import (
     vendor_person_id,
     vendor_request,
 )
-from starlette.testclient import TestClient
-from starlette_apps import PaymentFailed, make_app
 
 HEADERS = {
     "X-Request-Id": "req-1",
@@ -157,7 +158,7 @@ def test_authenticated_user_becomes_the_person(reports: Reports) -> None:
 
 
 def test_websocket_error_is_reported_with_its_url(reports: Reports) -> None:
-    from starlette_apps import SocketFailed
+    from tests.integrations.starlette.starlette_apps import SocketFailed
 
     with TestClient(make_app()) as client, pytest.raises(SocketFailed):  # noqa: SIM117
         with client.websocket_connect("/ws?room=7", headers={"X-User": "carol"}) as ws:

@@ -12,13 +12,12 @@ pytest.importorskip("uvicorn")
 
 import contextlib
 
-from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
-from integrations.asgi.asgi_support import Records, serve
-from receiver import Receiver
-from reports import start
-from starlette_apps import make_app
-
 import errorwire
+from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.integrations.asgi.asgi_support import Records, serve
+from tests.integrations.starlette.starlette_apps import make_app
+from tests.receiver import Receiver
+from tests.reports import start
 
 UVICORN_LOGGER = "uvicorn.error"
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from integrations.asgi.asgi_support import serve
-from integrations.graphql_examples import assert_demo_reports, load_example, send_demo_requests
-from receiver import Receiver
-from reports import start
+from tests.integrations.asgi.asgi_support import serve
+from tests.integrations.graphql_examples import (
+    assert_demo_reports,
+    load_example,
+    send_demo_requests,
+)
+from tests.receiver import Receiver
+from tests.reports import start
 
 
 def test_every_failing_resolver_of_the_example_is_reported_once(

@@ -9,15 +9,24 @@ import logging
 from typing import Any, Dict, Iterator, List
 
 import pytest
-from integrations.asgi.asgi_support import Records, serve
-from integrations.graphql_support import (
+from strawberry.extensions import SchemaExtension
+
+import errorwire
+from tests.integrations.asgi.asgi_support import Records, serve
+from tests.integrations.graphql_support import (
     USER_VARIABLES,
     assert_graphql_data,
     post,
     post_concurrently,
 )
-from receiver import Receiver
-from reports import (
+from tests.integrations.strawberry.strawberry_apps import (
+    make_app,
+    make_fastapi_app,
+    make_schema,
+    make_starlette_app,
+)
+from tests.receiver import Receiver
+from tests.reports import (
     VENDORS,
     assert_request_reported,
     start,
@@ -26,10 +35,6 @@ from reports import (
     vendor_person_id,
     vendor_request,
 )
-from strawberry.extensions import SchemaExtension
-from strawberry_apps import make_app, make_fastapi_app, make_schema, make_starlette_app
-
-import errorwire
 
 LINES = "query OrderLines($id: String!) { order(id: $id) { id lines { number total } } }"
 CHECKOUT = (

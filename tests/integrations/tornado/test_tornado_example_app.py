@@ -7,8 +7,9 @@ from pathlib import Path
 from types import ModuleType
 
 import httpx
-from reports import Reports
-from tornado_apps import serve
+
+from tests.integrations.tornado.tornado_apps import serve
+from tests.reports import Reports
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "example_apps" / "tornado_app.py"
 

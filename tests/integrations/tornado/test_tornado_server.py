@@ -9,13 +9,19 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import httpx
 import pytest
-from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
-from reports import VENDORS, Reports, vendor_exception_classes, vendor_person_id, vendor_request
-from route_reports import assert_route_reported
-from tornado_apps import make_app, serve
 
 import errorwire
 from errorwire.integrations.tornado import Errorwire
+from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.integrations.tornado.tornado_apps import make_app, serve
+from tests.reports import (
+    VENDORS,
+    Reports,
+    vendor_exception_classes,
+    vendor_person_id,
+    vendor_request,
+)
+from tests.route_reports import assert_route_reported
 
 HEADERS = {
     "X-Request-Id": "req-1",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any, Dict, Iterator
 
 import pytest
-import wsgi_test_app as web
-from receiver import Receiver
-from reports import VENDORS, start, vendor_person_id
-from threaded_servers import concurrently, fetch_status, serving, wsgiref_server
 
+import tests.integrations.wsgi.wsgi_test_app as web
 from errorwire.integrations.wsgi import ErrorwireMiddleware
+from tests.receiver import Receiver
+from tests.reports import VENDORS, start, vendor_person_id
+from tests.threaded_servers import concurrently, fetch_status, serving, wsgiref_server
 
 USERS = 50
 

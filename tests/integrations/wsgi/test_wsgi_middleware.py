@@ -9,9 +9,14 @@ import sys
 from typing import Any, Dict, Tuple
 
 import pytest
-import wsgi_test_app as web
-from receiver import Receiver
-from reports import (
+
+import tests.integrations.wsgi.wsgi_test_app as web
+from errorwire.core import safety
+from errorwire.core.context import current_scope
+from errorwire.core.event import Event
+from errorwire.integrations.wsgi import ErrorwireMiddleware
+from tests.receiver import Receiver
+from tests.reports import (
     VENDORS,
     Reports,
     assert_request_reported,
@@ -19,11 +24,6 @@ from reports import (
     vendor_exception_classes,
     vendor_request,
 )
-
-from errorwire.core import safety
-from errorwire.core.context import current_scope
-from errorwire.core.event import Event
-from errorwire.integrations.wsgi import ErrorwireMiddleware
 
 Env = Dict[str, Any]
 

@@ -8,8 +8,9 @@ from pathlib import Path
 from types import ModuleType
 
 import httpx
-from reports import Reports
-from wsgi_framework_apps import serve
+
+from tests.integrations.wsgi_frameworks.wsgi_framework_apps import serve
+from tests.reports import Reports
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "example_apps"
 ROUTES = {"pyramid": "/items/{item_id}", "bottle": "/items/<item_id:int>"}

@@ -9,8 +9,12 @@ from typing import Any, Dict, List, Tuple
 
 import httpx
 import pytest
-from concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
-from reports import (
+
+import errorwire
+from errorwire.core.text import header
+from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.integrations.wsgi_frameworks.wsgi_framework_apps import MAKERS, ROUTES, serve
+from tests.reports import (
     VENDORS,
     Reports,
     assert_request_reported,
@@ -19,10 +23,6 @@ from reports import (
     vendor_person_id,
     vendor_request,
 )
-from wsgi_framework_apps import MAKERS, ROUTES, serve
-
-import errorwire
-from errorwire.core.text import header
 
 HEADERS = {
     "X-Request-Id": "req-1",

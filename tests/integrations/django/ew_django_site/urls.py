@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.urls import path, re_path
-
 from ew_django_site import views
 
 urlpatterns = [
