@@ -212,3 +212,20 @@ def test_init_from_the_environment_when_the_user_did_not(
         assert fetch(url + "/view-error")[0] == 500
     assert errorwire.flush(timeout=10.0)
     assert len(receiver.wait_for(1, timeout=10.0)) == 1
+
+
+def test_a_base_exception_subclass_is_reported_and_reaches_the_server(
+    reports: Reports, kind: str
+) -> None:
+    """Called as a server calls a WSGI app (waitress would lose its worker thread to it)."""
+    from wsgiref.util import setup_testing_defaults
+
+    from tests.integrations.wsgi_frameworks.wsgi_framework_apps import Halt
+
+    environ: Dict[str, Any] = {"PATH_INFO": "/halt"}
+    setup_testing_defaults(environ)
+    with pytest.raises(Halt):
+        MAKERS[kind]()(environ, lambda status, headers, exc_info=None: None)
+    event, payloads = reports.one()
+    assert event.exceptions[0].short_type == "Halt" and event.context == "/halt"
+    assert payloads["bugsnag"]["events"][0]["unhandled"] is True

@@ -19,6 +19,10 @@ class StreamBroke(Exception):
     pass
 
 
+class Halt(BaseException):
+    """A library's own BaseException (gevent's Timeout, trio's Cancelled...)."""
+
+
 def find_card(number: str) -> str:
     return {"4000": "visa"}[number]
 
@@ -97,6 +101,9 @@ def make_pyramid_app(with_errorwire: bool = True, error_pages: bool = False) -> 
     def checkout(request: Any) -> Any:
         checkout_of(request.authenticated_userid, request.matchdict["order"], request.body)
 
+    def halt(request: Any) -> Any:
+        raise Halt("stopped in the view")
+
     def error_page(exc: Any, request: Any) -> Any:
         return Response("our own 500 page", status=500, content_type="text/plain")
 
@@ -111,6 +118,7 @@ def make_pyramid_app(with_errorwire: bool = True, error_pages: bool = False) -> 
             "/stream": stream,
             "/missing": missing,
             "/unavailable": unavailable,
+            "/halt": halt,
             ROUTES["pyramid"]["items"]: item,
             ROUTES["pyramid"]["checkout"]: checkout,
         }
@@ -161,6 +169,10 @@ def make_bottle_app(with_errorwire: bool = True, error_pages: bool = False) -> A
     @app.get("/unavailable")
     def unavailable() -> None:
         bottle.abort(503, "maintenance")
+
+    @app.get("/halt")
+    def halt() -> None:
+        raise Halt("stopped in the view")
 
     @app.post(ROUTES["bottle"]["checkout"])
     def checkout(order: str) -> None:
