@@ -8,8 +8,9 @@ and re-raises it unchanged, for Bottle to answer as it would. ``abort(404)`` and
 ``HTTPError``/``HTTPResponse`` answers below 500 are not reported, 500 and above are. A
 body the callback returns as a generator is reported while Bottle and the server
 iterate it. Errors outside route callbacks (``before_request`` hooks) pass no plugin;
-what such a hook sets (``set_person``, breadcrumbs) belongs to its request all the same
-(errorwire finds Bottle's thread-local request).
+what such a hook sets (``set_person``, breadcrumbs) belongs to its request all the same:
+``setup`` wraps the app's own ``wsgi`` (an instance attribute, this app only), which marks
+the context for the whole of Bottle's handling.
 
 The route's rule (``/items/<item_id:int>``) is the report's context, its URL arguments
 the route parameters; the user of HTTP authentication (``request.auth``, the server's
@@ -28,14 +29,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.bottle needs Bottle: pip install errorwire[bottle]"
     ) from exc
 
-from errorwire.core.context import (
-    InRequest,
-    Scope,
-    add_request_finder,
-    deactivate,
-    enter_request,
-    mark_request,
-)
+from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
 from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.integrations.asgi import plain_params
@@ -53,7 +47,7 @@ __all__ = ["ErrorwirePlugin"]
 FRAMEWORK = "bottle"
 
 
-INSTALLED = "_errorwire_installed"
+INSTALLED = "__errorwire_marking__"
 
 
 class BottleRequests:
@@ -74,16 +68,21 @@ def _new_scope(environ: Dict[str, Any]) -> Scope:
     return scope
 
 
-def _bottle_request() -> Optional[InRequest]:
-    """Bottle's current request, in an app with the plugin: ``before_request`` hooks run
-    before any route callback (and the plugin's wrapper), in Bottle's thread-local request."""
-    try:
-        environ = bottle.request.environ
-    except (AttributeError, RuntimeError):  # no request bound in this thread
-        return None
-    if not getattr(environ.get("bottle.app"), INSTALLED, False):
-        return None
-    return mark_request((BOTTLE, environ, None))
+def _marking(wsgi: Callable[..., Any]) -> Callable[..., Any]:
+    """The app's ``wsgi`` with the context marked as inside the request throughout: its
+    ``before_request`` / ``after_request`` hooks and error pages belong to the request."""
+
+    def errorwire_wsgi(environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        token = enter_request(mark_request((BOTTLE, environ, None)))
+        try:
+            if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
+                copy_body(environ)
+            return wsgi(environ, start_response)
+        finally:
+            deactivate(token)
+
+    setattr(errorwire_wsgi, INSTALLED, True)
+    return errorwire_wsgi
 
 
 class ErrorwirePlugin:
@@ -94,17 +93,15 @@ class ErrorwirePlugin:
 
     def setup(self, app: Any) -> None:
         current_client()  # init() from the environment now, if the user has not
-        setattr(app, INSTALLED, True)
-        add_request_finder(_bottle_request)
+        if not getattr(app.wsgi, INSTALLED, False):  # an instance attribute: this app only
+            app.wsgi = _marking(app.wsgi)
 
     def apply(self, callback: Callable[..., Any], route: Any) -> Callable[..., Any]:
         def errorwire_callback(*args: Any, **kwargs: Any) -> Any:
             environ: Dict[str, Any] = bottle.request.environ
             marked = mark_request((BOTTLE, environ, None))
-            token = enter_request(marked)
+            token = enter_request(marked)  # the app's wsgi marked it too, unless it was bypassed
             try:
-                if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
-                    copy_body(environ)
                 result = callback(*args, **kwargs)
             except bottle.HTTPResponse as answer:  # abort(), redirect(), HTTPError
                 if answer.status_code >= 500:

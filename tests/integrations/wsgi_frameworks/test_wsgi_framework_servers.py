@@ -229,3 +229,19 @@ def test_a_base_exception_subclass_is_reported_and_reaches_the_server(
     event, payloads = reports.one()
     assert event.exceptions[0].short_type == "Halt" and event.context == "/halt"
     assert payloads["bugsnag"]["events"][0]["unhandled"] is True
+
+
+def test_after_a_request_this_thread_is_outside_any_request(reports: Reports, kind: str) -> None:
+    """Bottle leaves its thread-local request bound after the request: nothing of errorwire
+    may take it for the current request later (a report outside requests has none)."""
+    from wsgiref.util import setup_testing_defaults
+
+    environ: Dict[str, Any] = {"PATH_INFO": "/ok"}
+    setup_testing_defaults(environ)
+    body = MAKERS[kind]()(environ, lambda status, headers, exc_info=None: None)
+    assert b"".join(body) == b"fine"
+    errorwire.set_person(id="someone-outside")
+    errorwire.capture_message("outside any request")
+    event, _ = reports.one()
+    assert event.request is None and event.framework is None
+    assert event.person is not None and event.person.id == "someone-outside"
