@@ -53,6 +53,11 @@ FRAMEWORKS = {
         "bottle==0.12.*",
         "waitress==2.1.*",
         "channels==4.1.*",  # 4.0's AsyncHttpConsumer drops the errors of handle() itself
+        "awslambdaric==3.0.*; sys_platform == 'linux'",  # Linux wheels (else the test skips)
+        "functions-framework==3.5.*",
+        "loguru==0.6.*",
+        "structlog==22.1.*",
+        "apscheduler==3.10.*",  # 3.9 imports pkg_resources, which new setuptools lacks
     ],
     # Strawberry >= 0.328 needs graphql-core 3.3, which Graphene 3 excludes: the newest
     # Strawberry installable beside Graphene is resolved (tests_strawberry_latest: the latest).
@@ -78,6 +83,11 @@ FRAMEWORKS = {
         "waitress",
         "sanic",
         "channels",
+        "awslambdaric; sys_platform == 'linux'",
+        "functions-framework",
+        "loguru",
+        "structlog",
+        "apscheduler<4",  # 4.x is a different API (and a pre-release)
     ],
 }
 SOLO = {
@@ -133,7 +143,7 @@ def demo(session: nox.Session) -> None:
     session.install(
         "-e",
         ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
-        "celery,rq,tornado,pyramid,bottle,sanic,channels]",
+        "celery,rq,gcp,loguru,structlog,apscheduler,tornado,pyramid,bottle,sanic,channels]",
         "waitress",
         "redis",
         "flask-login",

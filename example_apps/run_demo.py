@@ -10,7 +10,9 @@ different ways, runs real Celery and RQ workers on a Redis of its own (demo_jobs
 left out, saying why, without ``redis-server`` on PATH), flushes, and prints one row
 per report that arrived and a framework x vendor table. Then runs
 example_apps/nightly_job.py, a script that dies of an uncaught exception
-(``demo_script.py``). Exits 1 if any cell of either table is empty.
+(``demo_script.py``), and example_apps/more_integrations.py (AWS Lambda, Cloud
+Functions, APScheduler, loguru, structlog; ``demo_more.py``). Exits 1 if any cell of
+either table is empty.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import demo_jobs  # noqa: E402
+import demo_more  # noqa: E402
 import demo_script  # noqa: E402
 import demo_targets  # noqa: E402
 
@@ -194,6 +197,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     missing = [fw for fw in demo_targets.FRAMEWORKS if fw not in {t.framework for t in targets}]
     script_ok = demo_script.run(inbox)
+    more_ok = demo_more.run(inbox)  # Lambda, Cloud Functions, APScheduler, loguru, structlog
     if args.verbose or empty or missing:
         print("\nthe apps' own log:\n" + "\n".join(logs.getvalue().splitlines()[-80:]))
     for fw in missing:
@@ -203,7 +207,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(
         f"\nInbox: {inbox.url}/   errorwire stats: {json.dumps(errorwire.stats().get('transport'))}"
     )
-    status = 1 if empty or missing or not delivered or not script_ok else 0
+    status = 1 if empty or missing or not delivered or not script_ok or not more_ok else 0
     if args.serve:
         print("Serving the inbox; Ctrl-C to stop.")
         with contextlib.suppress(KeyboardInterrupt):

@@ -17,7 +17,7 @@ class InProcessInbox:
     """The inbox app on a store, reached through its ASGI interface: ``url``,
     ``endpoints()`` and ``store`` as a ``RunningInbox`` has them."""
 
-    url = "http://inbox.test"
+    url = "http://127.0.0.1"  # the guard answers only to the inbox's own address
 
     def __init__(self, store: Store) -> None:
         self.store = store

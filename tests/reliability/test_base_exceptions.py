@@ -8,10 +8,10 @@ import asyncio
 from typing import Any, Dict, List
 
 import pytest
-from receiver import Receiver
-from schemas import assert_valid
 
 import errorwire
+from tests.receiver import Receiver
+from tests.schemas import assert_valid
 
 
 class Halt(BaseException):
@@ -54,7 +54,7 @@ urlpatterns: List[Any] = []
 
 def test_django(receiver: Receiver, all_vendors: dict) -> None:
     pytest.importorskip("django")
-    from django_settings import configure_once
+    from tests.django_settings import configure_once
 
     configure_once()
     from django.test import Client, override_settings

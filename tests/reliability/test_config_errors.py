@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from receiver import Receiver
 
 import errorwire
 from errorwire import ConfigError
+from tests.receiver import Receiver
 
 
 @pytest.mark.parametrize(

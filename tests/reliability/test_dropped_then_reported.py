@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any, List
 
-from receiver import Receiver
-
 import errorwire
+from tests.receiver import Receiver
 
 
 def test_an_exception_dropped_by_before_send_can_be_reported_later(

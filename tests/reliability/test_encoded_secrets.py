@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import pytest
-from receiver import Receiver
 
 import errorwire
 from errorwire.core.scrub_rules import FILTERED, KeyMatcher, scrub_text
+from tests.receiver import Receiver
 
 KEYS = KeyMatcher()
 

@@ -7,11 +7,11 @@ import threading
 from typing import List, Optional
 
 import pytest
-from receiver import Receiver
 
 import errorwire
 from errorwire import api
 from errorwire.core.client import Client
+from tests.receiver import Receiver
 
 THREADS = 8
 

@@ -7,11 +7,10 @@ import socket
 from typing import Any, Callable, Dict, Iterable
 from urllib.parse import urlsplit
 
-from receiver import Receiver
-from threaded_servers import serving, wsgiref_server
-
 import errorwire
 from errorwire.integrations.wsgi import ErrorwireMiddleware
+from tests.receiver import Receiver
+from tests.threaded_servers import serving, wsgiref_server
 
 PASSWORD = "pw-s3cr3t-77"
 

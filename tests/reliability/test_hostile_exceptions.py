@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any, Callable, Dict
 
 import pytest
-from receiver import Receiver
-from schemas import assert_valid
 
 import errorwire
 from errorwire.core import client as client_module
 from errorwire.core import safety
+from tests.receiver import Receiver
+from tests.schemas import assert_valid
 
 
 class RaisingModuleMeta(type):

@@ -8,9 +8,8 @@ from __future__ import annotations
 import threading
 from typing import List
 
-from receiver import Receiver
-
 import errorwire
+from tests.receiver import Receiver
 
 NESTED_LIMIT = 50
 

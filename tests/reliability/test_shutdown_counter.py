@@ -3,9 +3,8 @@ dropped_shutdown, as the transport counts them."""
 
 from __future__ import annotations
 
-from receiver import Receiver, Reply
-
 import errorwire
+from tests.receiver import Receiver, Reply
 
 REPORTS = 40
 

@@ -1,0 +1,93 @@
+"""Shared by the Lambda and Cloud Functions tests: the environment of a function
+process reporting to the receiver, and readers of what each vendor got from it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from tests.receiver import Receiver
+from tests.reports import VENDORS
+from tests.schemas import assert_valid
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parents[2]
+
+
+def function_environment(receiver: Receiver, **extra: str) -> Dict[str, str]:
+    """What the function's own ``errorwire.init()`` reads to report to ``receiver``."""
+    endpoints = receiver.endpoints()
+    vendor_vars = ("ROLLBAR_", "RAYGUN_", "BUGSNAG_", "AWS_", "_LAMBDA", "FUNCTION_", "K_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(vendor_vars)}
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join([str(HERE), str(SRC)]),
+            "ROLLBAR_ACCESS_TOKEN": "rollbar-token",
+            "ROLLBAR_ENDPOINT": endpoints["rollbar"],
+            "RAYGUN_API_KEY": "raygun-key",
+            "RAYGUN_ENDPOINT": endpoints["raygun"],
+            "BUGSNAG_API_KEY": "bugsnag-key",
+            "BUGSNAG_ENDPOINT": endpoints["bugsnag"],
+            **extra,
+        }
+    )
+    return env
+
+
+def start(args: List[str], env: Dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, *args],
+        env=env,
+        cwd=str(HERE),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: a server's workers end with it
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> str:
+    """Kill the function process and its children (as the platform does at a timeout);
+    its output."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    out, _ = process.communicate(timeout=20)
+    return out.decode("utf-8", "replace")
+
+
+def arrived(receiver: Receiver) -> Dict[str, List[Dict[str, Any]]]:
+    """Each vendor's payloads, every one valid for the vendor's schema."""
+    found = {vendor: [item.json() for item in receiver.by_vendor(vendor)] for vendor in VENDORS}
+    for vendor, payloads in found.items():
+        for payload in payloads:
+            assert_valid(vendor, payload)
+    return found
+
+
+def custom_data(vendor: str, payload: Dict[str, Any], key: str) -> Dict[str, Any]:
+    if vendor == "rollbar":
+        return dict(payload["data"]["custom"][key])
+    if vendor == "raygun":
+        return dict(payload["details"]["userCustomData"][key])
+    return dict(payload["events"][0]["metaData"]["extra"][key])
+
+
+def message_of(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
+    """The text of a message report, or the message of an exception report."""
+    if vendor == "rollbar":
+        body = payload["data"]["body"]
+        if "trace" in body:
+            return str(body["trace"]["exception"].get("message"))
+        return body.get("message", {}).get("body")
+    if vendor == "raygun":
+        return payload["details"]["error"].get("message")
+    return payload["events"][0]["exceptions"][0].get("message")
+
+
+def rollbar_innermost_method(payload: Dict[str, Any]) -> str:
+    """The function the innermost frame of a Rollbar exception report was running."""
+    return str(payload["data"]["body"]["trace"]["frames"][-1]["method"])
