@@ -1,8 +1,13 @@
-"""What many tests share: free ports, a URL where nothing listens, quick retry settings."""
+"""What many tests share: free ports, a URL where nothing listens, quick retry settings,
+the example apps loaded as modules."""
 
 from __future__ import annotations
 
+import importlib.util
 import socket
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any, Dict
 
 QUICK: Dict[str, Any] = {
@@ -27,3 +32,19 @@ def free_port() -> int:
 def closed_port_url(path: str) -> str:
     """A URL on 127.0.0.1 where nothing listens: connecting is refused."""
     return f"http://127.0.0.1:{free_port()}{path}"
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "example_apps"
+
+
+def load_example(name: str) -> ModuleType:
+    """``example_apps/<name>.py`` as the module ``errorwire_example_<name>``, registered in
+    ``sys.modules`` (Litestar and Strawberry look their handlers' types up there)."""
+    spec = importlib.util.spec_from_file_location(
+        f"errorwire_example_{name}", EXAMPLES / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from errorwire.vendors import VENDORS
+
 
 @dataclass
 class Received:
@@ -27,11 +29,11 @@ class Received:
 
     @property
     def vendor(self) -> str:
-        if self.path.startswith("/api/1/item"):
-            return "rollbar"
-        if self.path.startswith("/entries"):
-            return "raygun"
-        return "bugsnag"
+        """The vendor whose path it was sent to (a path no vendor has: the last one)."""
+        for name, vendor in VENDORS.items():
+            if self.path.startswith(vendor.LOCAL_PATH.rstrip("/")):
+                return name
+        return name
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -54,7 +56,11 @@ DEFAULT_BODIES = {
     "raygun": {},
     "bugsnag": {},
 }
-DEFAULT_STATUS = {"rollbar": 200, "raygun": 202, "bugsnag": 200}
+
+
+def accepted(vendor: str, stall: float = 0.0) -> Reply:
+    """The answer ``vendor`` gives a report it accepts (after ``stall`` seconds)."""
+    return Reply(VENDORS[vendor].SUCCESS_STATUS, body=DEFAULT_BODIES[vendor], stall=stall)
 
 
 class Receiver:
@@ -82,11 +88,7 @@ class Receiver:
         return f"http://{host}:{port}"
 
     def endpoints(self) -> Dict[str, str]:
-        return {
-            "rollbar": f"{self.url}/api/1/item/",
-            "raygun": f"{self.url}/entries",
-            "bugsnag": f"{self.url}/bugsnag/",
-        }
+        return {name: self.url + vendor.LOCAL_PATH for name, vendor in VENDORS.items()}
 
     def __enter__(self) -> Receiver:
         self.thread.start()
@@ -144,7 +146,7 @@ class Receiver:
                 return self.vendor_replies[item.vendor].pop(0)
             if self.replies:
                 return self.replies.pop(0)
-        return Reply(status=DEFAULT_STATUS[item.vendor], body=DEFAULT_BODIES[item.vendor])
+        return accepted(item.vendor)
 
     def _record(self, item: Received) -> None:
         with self._arrived:

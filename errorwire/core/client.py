@@ -13,7 +13,6 @@ import itertools
 import random
 import sys
 import threading
-import time
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from errorwire.core import ignore as ignore_rules
@@ -318,7 +317,7 @@ class Client:
         return event.event_id
 
     def _drop_storm(self) -> None:
-        self.transport.last_error = time.monotonic()  # a storm is no lull for the worker
+        self.transport.note_error()  # a storm is no lull for the worker
         if self.counters.logged("storm_suppressed"):  # the storm's hot path: no lock
             next(self._storm_hits)
             return

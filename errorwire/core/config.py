@@ -128,7 +128,6 @@ class VendorSettings:
     """
 
     name: ClassVar[str] = ""
-    default_endpoint: ClassVar[str] = ""
     key_setting: ClassVar[str] = ""
 
     endpoint: Optional[str] = None
@@ -167,7 +166,9 @@ class VendorSettings:
 
     @property
     def url(self) -> str:
-        return self.endpoint or self.default_endpoint
+        from errorwire.vendors import VENDORS  # the vendors' modules import this one
+
+        return self.endpoint or VENDORS[self.name].DEFAULT_ENDPOINT
 
     def validate(self) -> None:
         _check_key(f"{self.name}.{self.key_setting}", getattr(self, self.key_setting))
@@ -183,7 +184,6 @@ class VendorSettings:
 @dataclass(init=False)
 class Rollbar(VendorSettings):
     name: ClassVar[str] = "rollbar"
-    default_endpoint: ClassVar[str] = "https://api.rollbar.com/api/1/item/"
     key_setting: ClassVar[str] = "access_token"
 
     access_token: str = ""
@@ -192,7 +192,6 @@ class Rollbar(VendorSettings):
 @dataclass(init=False)
 class Raygun(VendorSettings):
     name: ClassVar[str] = "raygun"
-    default_endpoint: ClassVar[str] = "https://api.raygun.com/entries"
     key_setting: ClassVar[str] = "api_key"
 
     api_key: str = ""
@@ -201,7 +200,6 @@ class Raygun(VendorSettings):
 @dataclass(init=False)
 class Bugsnag(VendorSettings):
     name: ClassVar[str] = "bugsnag"
-    default_endpoint: ClassVar[str] = "https://notify.bugsnag.com/"
     key_setting: ClassVar[str] = "api_key"
 
     api_key: str = ""
@@ -214,11 +212,14 @@ class Bugsnag(VendorSettings):
         _check_names("bugsnag.notify_release_stages", stages, allow_none=True)
 
 
-VENDOR_ENV = {
-    Rollbar: ("ROLLBAR_ACCESS_TOKEN", "ROLLBAR_ENDPOINT"),
-    Raygun: ("RAYGUN_API_KEY", "RAYGUN_ENDPOINT"),
-    Bugsnag: ("BUGSNAG_API_KEY", "BUGSNAG_ENDPOINT"),
-}
+SETTINGS: Tuple[type[VendorSettings], ...] = (Rollbar, Raygun, Bugsnag)
+
+
+def vendor_env() -> Dict[type[VendorSettings], Tuple[str, str]]:
+    """Each vendor's settings class and the environment variables of its key and endpoint."""
+    from errorwire.vendors import VENDORS  # the vendors' modules import this one
+
+    return {cls: (VENDORS[cls.name].ENV_KEY, VENDORS[cls.name].ENV_ENDPOINT) for cls in SETTINGS}
 
 EventHook = Callable[[Any, Dict[str, Any]], Any]
 
@@ -283,6 +284,9 @@ class Options:
     spool_dir: Optional[str] = None
     """A folder where reports that cannot be delivered are kept for a later process."""
     spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES
+    spool_after: float = 0.25
+    """With spool_dir: seconds after capture when an undelivered report is written to the
+    spool (the most a kill -9 can lose)."""
     include_locals: bool = False
     """Send the arguments and local variables of in-project frames (safe reprs, scrubbed)."""
 
@@ -293,7 +297,7 @@ class Options:
             self.environment = os.environ.get("ERRORWIRE_ENVIRONMENT") or "production"
         if self.code_version is None:
             self.code_version = os.environ.get("ERRORWIRE_CODE_VERSION") or None
-        for cls, (key_var, endpoint_var) in VENDOR_ENV.items():
+        for cls, (key_var, endpoint_var) in vendor_env().items():
             # Per field, an explicit argument wins; the environment fills what is unset.
             settings = getattr(self, cls.name)
             env_endpoint = os.environ.get(endpoint_var) or None
@@ -310,7 +314,7 @@ class Options:
         if not isinstance(self.environment, str) or not self.environment:
             raise ConfigError(f"environment must be a non-empty string, got {self.environment!r}")
         _check_types(self)
-        for cls in VENDOR_ENV:
+        for cls in SETTINGS:
             value = getattr(self, cls.name)
             if value is not None and not isinstance(value, cls):
                 raise ConfigError(
@@ -327,7 +331,13 @@ class Options:
             _check_positive(name, getattr(self, name))
         for name in ("connect_timeout", "read_timeout", "retry_backoff", "retry_backoff_max"):
             _check_positive(name, getattr(self, name))
-        for name in ("max_request_body", "max_retries", "shutdown_timeout", "circuit_cooldown"):
+        for name in (
+            "max_request_body",
+            "max_retries",
+            "shutdown_timeout",
+            "circuit_cooldown",
+            "spool_after",
+        ):
             _check_positive(name, getattr(self, name), allow_zero=True)
         for item in self.ignore:
             if not isinstance(item, (type, str)):

@@ -37,7 +37,7 @@ def new_event_id() -> str:
 class Snapshot:
     """A container value of a frame variable (``include_locals``), as the request thread
     saw it: bounded, its items snapshots too. A snapshot that is a ``str`` is a leaf: the
-    value's safe repr (``core.variables``)."""
+    value's safe repr (``core.safe_repr``, taken by ``core.frame_variables``)."""
 
     kind: str
     """``list``, ``tuple``, ``set``, ``frozenset`` or ``dict`` (how it is rendered)."""
@@ -77,7 +77,7 @@ class Frame:
     lineno: Optional[int] = None
     colno: Optional[int] = None
     """1-based column where Python knows it (3.11+ ``co_positions``), filled on the
-    worker with the source context (``stacktrace.add_source_context``)."""
+    worker with the source context (``source_context.add_source_context``)."""
     end_lineno: Optional[int] = None
     end_colno: Optional[int] = None
     function: Optional[str] = None
@@ -254,7 +254,7 @@ class Event:
     logger_name: Optional[str] = None
     deferred_request: Optional[DeferredRequest] = field(default=None, repr=False, compare=False)
     """The request block, still to be built on the worker from a snapshot the request
-    thread took (``Client.complete``); None once ``request`` holds it."""
+    thread took (``render.complete``); None once ``request`` holds it."""
 
     @property
     def group(self) -> Optional[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from errorwire.core.config import Bugsnag, Options, VendorSettings
+from errorwire.core.config import Options, VendorSettings
 from errorwire.core.counters import Counters
 from errorwire.core.event import Event
 from errorwire.core.hooks import run_payload_hook
@@ -68,11 +68,9 @@ class Renderer:
             return []
         outgoing: List[Outgoing] = []
         for vendor in self.vendors:
-            if not _stage_allowed(vendor, scrubbed.environment):
-                self.counters.drop(
-                    f"{vendor.name}.dropped_release_stage",
-                    f"environment not in {vendor.name}.notify_release_stages",
-                )
+            refused = VENDORS[vendor.name].refusal(scrubbed, vendor)
+            if refused is not None:
+                self.counters.drop(f"{vendor.name}.{refused[0]}", refused[1])
                 continue
             let_request_threads_run()
             with swallow(f"encode {vendor.name}"):
@@ -119,9 +117,3 @@ class Renderer:
         return Outgoing(
             vendor=settings, payload=payload, body=body, headers=headers, event_id=event.event_id
         )
-
-
-def _stage_allowed(vendor: VendorSettings, environment: str) -> bool:
-    if isinstance(vendor, Bugsnag) and vendor.notify_release_stages is not None:
-        return environment in vendor.notify_release_stages
-    return True

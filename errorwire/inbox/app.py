@@ -23,6 +23,7 @@ from starlette.routing import Route
 from errorwire.inbox import normalize, pages, validate
 from errorwire.inbox.guard import Guard
 from errorwire.inbox.store import Store
+from errorwire.vendors import VENDORS
 
 MAX_BYTES = 128 * 1024
 MAX_DEPTH = 100
@@ -32,13 +33,8 @@ MAX_LIMIT = 100_000
 """A larger limit lists this many reports."""
 MAX_ID = 2**63 - 1
 """SQLite's largest integer: a larger id names no report."""
-SUCCESS_STATUS = {"rollbar": 200, "raygun": 202, "bugsnag": 200}
-PATHS = {"rollbar": "/api/1/item/", "raygun": "/entries", "bugsnag": "/bugsnag/"}
-ENV_VARS = {
-    "rollbar": "ROLLBAR_ENDPOINT",
-    "raygun": "RAYGUN_ENDPOINT",
-    "bugsnag": "BUGSNAG_ENDPOINT",
-}
+PATHS = {name: vendor.LOCAL_PATH for name, vendor in VENDORS.items()}
+ENV_VARS = {name: vendor.ENV_ENDPOINT for name, vendor in VENDORS.items()}
 
 
 class Rejected(Exception):
@@ -116,25 +112,17 @@ def _depth(value: Any) -> int:
 
 
 def check_key(vendor: str, payload: Any, request: Request) -> Any:
-    """Refuse a request without its vendor's key; the payload to validate."""
-    if vendor == "rollbar":
-        header_token = request.headers.get("x-rollbar-access-token")
-        token = payload.get("access_token") if isinstance(payload, dict) else None
-        if not (isinstance(token, str) and token) and not header_token:
-            raise Rejected(401, "no access token was found in the request")
-        if header_token and isinstance(payload, dict) and "access_token" not in payload:
-            return {**payload, "access_token": header_token}  # as Rollbar's API accepts it
-        return payload
-    if vendor == "raygun":
-        if not request.headers.get("x-apikey"):
-            raise Rejected(403, "invalid API key: the X-ApiKey header is missing")
-        return payload
-    header_key = request.headers.get("bugsnag-api-key")
-    body_key = payload.get("apiKey") if isinstance(payload, dict) else None
+    """Refuse a request without its vendor's key (in its header, or its payload field
+    where it has one); the payload to validate, with the header's key as that field."""
+    wire = VENDORS[vendor]
+    header_key = request.headers.get(wire.KEY_HEADER)
+    field = wire.KEY_FIELD
+    body = payload if isinstance(payload, dict) else {}
+    body_key = body.get(field) if field else None
     if not header_key and not (isinstance(body_key, str) and body_key):
-        raise Rejected(401, "no API key: send apiKey in the body or the Bugsnag-Api-Key header")
-    if header_key and isinstance(payload, dict) and "apiKey" not in payload:
-        return {**payload, "apiKey": header_key}  # the header stands for the body field
+        raise Rejected(*wire.MISSING_KEY)
+    if header_key and field and isinstance(payload, dict) and field not in payload:
+        return {**payload, field: header_key}  # as the vendor's API accepts it
     return payload
 
 
@@ -168,7 +156,7 @@ class Inbox:
             self.store.add(report, payload)
         if vendor == "rollbar":
             return JSONResponse({"err": 0, "result": {"id": None, "uuid": reports[0]["uuid"]}})
-        return JSONResponse({}, SUCCESS_STATUS[vendor])
+        return JSONResponse({}, VENDORS[vendor].SUCCESS_STATUS)
 
     async def _accept(self, vendor: str, request: Request) -> Tuple[Any, Any]:
         body = await read_body(request)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional
 
-FRAMEWORKS = ("fastapi", "flask", "django", "starlette", "wsgi", "asgi")
-"""Known names, most specific first (a FastAPI app also runs Starlette)."""
+from errorwire.integrations import FRAMEWORKS
+
 LIBRARY_MARKERS = ("site-packages", "dist-packages", "/lib/python", "\\lib\\python")
 
 

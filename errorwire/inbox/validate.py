@@ -16,8 +16,10 @@ from typing import Any, Dict, List
 import jsonschema
 import yaml
 
+from errorwire.vendors import VENDORS as ALL_VENDORS
+
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
-VENDORS = ("rollbar", "raygun", "bugsnag")
+VENDORS = tuple(ALL_VENDORS)
 MAX_PROBLEMS = 5
 """Problems named in one 422 answer; the rest are counted."""
 

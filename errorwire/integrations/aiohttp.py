@@ -159,12 +159,14 @@ def _body_fields(request: web.Request, limit: int) -> Dict[str, Any]:
     """What the app itself read: aiohttp caches the bytes of ``read()`` (which ``text()``,
     ``json()`` and a urlencoded ``post()`` use) and the result of ``post()``."""
     fields: Dict[str, Any] = {}
+    # Private: aiohttp has no public way to ask whether the body was read (read() would
+    # read it now, and a stream the app did not read must stay unread).
     raw = getattr(request, "_read_bytes", None)
     if isinstance(raw, (bytes, bytearray)) and limit > 0:
         copy = BodyCopy(limit)
         copy.add(bytes(raw))
         fields["body"] = copy
-    posted = getattr(request, "_post", None)
+    posted = getattr(request, "_post", None)  # private, as above: post()'s cached result
     if posted is not None:
         form: Dict[str, Any] = {}
         files: List[UploadedFile] = []

@@ -12,13 +12,12 @@ a lifespan shutdown waits for the report queue (``asgi_lifespan``).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import (
     Any,
     Dict,
-    List,
     Mapping,
     Optional,
-    Sequence,
     Set,
     Tuple,
 )
@@ -26,21 +25,18 @@ from typing import (
 from errorwire.api import ensure_client
 from errorwire.core.client import mark_reported
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
-from errorwire.core.event import DeferredRequest, Person, Request
+from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import (
-    DEFAULT_IP_HEADERS,
     BodyCapture,
-    build_request,
-    parse_cookies,
 )
 from errorwire.core.safety import swallow, swallowed_error
 from errorwire.core.text import dotted_name
 from errorwire.integrations.asgi_lifespan import flushing_at_shutdown
 from errorwire.integrations.asgi_types import ASGIApp, ASGIScope, Message, Receive, Send
+from errorwire.integrations.base import asgi_request, plain_params, query_text
 
 REQUEST_TYPES = frozenset(("http", "websocket"))
-DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 NOT_REPORTED = ("starlette.websockets.WebSocketDisconnect",)
 """A client going away from a websocket is no error of the app."""
 
@@ -200,19 +196,17 @@ class RequestCapture:
     comes from the request's origin (as the request came in).
     """
 
-    __slots__ = ("ip_headers", "middleware", "path", "root_path", "scope")
+    __slots__ = ("middleware", "path", "root_path", "scope")
 
     def __init__(
         self,
         scope: ASGIScope,
         origin: Tuple[str, str],
         middleware: ErrorwireMiddleware,
-        ip_headers: Sequence[str] = DEFAULT_IP_HEADERS,
     ) -> None:
         self.scope = scope
         self.root_path, self.path = origin
         self.middleware = middleware
-        self.ip_headers = ip_headers
 
     def route(self) -> Optional[str]:
         template = self.middleware.route_template(self.scope)
@@ -223,55 +217,31 @@ class RequestCapture:
         mounted = current[len(self.root_path) :] if current.startswith(self.root_path) else ""
         return mounted + template
 
-    def url(self, headers: Dict[str, str]) -> str:
-        scheme = self.scope.get("scheme") or ("ws" if self.scope["type"] == "websocket" else "http")
-        host = headers.get("host")
-        if not host:
-            server = self.scope.get("server")
-            if server and server[1] is not None and DEFAULT_PORTS.get(scheme) != server[1]:
-                host = f"{server[0]}:{server[1]}"
-            elif server:
-                host = str(server[0])
-            else:
-                host = "localhost"
-        path = self.path
-        if self.root_path and not path.startswith(self.root_path):
-            path = self.root_path + path  # servers that send path without root_path
-        query = self.query_string()
-        return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
-
-    def query_string(self) -> str:
-        raw = self.scope.get("query_string") or b""
-        return raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)
-
     def build(self) -> DeferredRequest:
-        """The request block, built on the worker from copies taken now (the scope
-        dict, its headers and path params; routing already set the route)."""
-        snapshot = dict(self.scope)
-        snapshot["headers"] = list(snapshot.get("headers") or ())
-        snapshot["path_params"] = dict(snapshot.get("path_params") or {})
-        origin = (self.root_path, self.path)
-        ip_headers = ensure_client().options.client_ip_headers
-        copy = RequestCapture(snapshot, origin, self.middleware, ip_headers)
-        return DeferredRequest(copy.build_now)
-
-    def build_now(self) -> Request:
+        """The named request fields, copied now (routing already set the route and its
+        parameters); the request block is built from them on the worker, where neither
+        the scope dict (app, router, user) nor integration code goes."""
         scope = self.scope
-        headers = header_map(scope.get("headers") or ())
         client = scope.get("client")
         capture = scope.get(BODY_KEY)
-        body = capture.request_fields() if isinstance(capture, BodyCapture) else {}
-        return build_request(
-            url=self.url(headers),
-            method=scope.get("method") or "GET",
-            headers=headers,
-            query_string=self.query_string(),
-            cookies=parse_cookies(headers.get("cookie")),
-            **body,
-            peer=str(client[0]) if client else None,
-            route=self.route(),
-            route_params=plain_params(scope.get("path_params") or {}),
-            ip_headers=self.ip_headers,
+        url_scope = {key: scope.get(key) for key in ("type", "scheme", "server")}
+        fields = {
+            "method": scope.get("method") or "GET",
+            "query_string": query_text(scope.get("query_string")),
+            "peer": str(client[0]) if client else None,
+            "route": self.route(),
+            "route_params": plain_params(scope.get("path_params") or {}),
+            "ip_headers": ensure_client().options.client_ip_headers,
+        }
+        return DeferredRequest(
+            partial(
+                asgi_request,
+                list(scope.get("headers") or ()),
+                url_scope,
+                (self.root_path, self.path),
+                capture if isinstance(capture, BodyCapture) else None,
+                fields,
+            )
         )
 
     def person(self) -> Optional[Person]:
@@ -300,22 +270,6 @@ def _raw_header(scope: ASGIScope, name: bytes) -> Optional[str]:
         if key.lower() == name:
             return str(value.decode("latin-1"))
     return None
-
-
-def header_map(raw: Any) -> Dict[str, str]:
-    """ASGI header pairs -> lower-cased names; repeated headers joined as HTTP allows."""
-    headers: Dict[str, List[str]] = {}
-    for name, value in raw:
-        key = name.decode("latin-1").lower()
-        headers.setdefault(key, []).append(value.decode("latin-1"))
-    return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in headers.items()}
-
-
-def plain_params(params: Any) -> Dict[str, Any]:
-    return {
-        str(k): v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
-        for k, v in dict(params).items()
-    }
 
 
 def _attribute(obj: Any, name: str) -> Optional[str]:

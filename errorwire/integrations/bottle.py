@@ -32,7 +32,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
 from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.integrations.asgi import plain_params
+from errorwire.integrations.base import plain_params
 from errorwire.integrations.wsgi import (
     ReportingIterable,
     copy_body,

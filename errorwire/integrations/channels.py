@@ -31,6 +31,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from errorwire.core.context import InRequest, Scope, in_request
 from errorwire.integrations import asgi
 from errorwire.integrations.asgi_types import ASGIApp, ASGIScope, Receive, Send
+from errorwire.integrations.base import plain_params
 
 __all__ = ["ErrorwireMiddleware"]
 
@@ -78,7 +79,7 @@ class RouteRecorder:
             if self.route:
                 outer[ROUTE] = self.route
                 url_route = scope.get("url_route") or {}
-                outer["path_params"] = asgi.plain_params(url_route.get("kwargs") or {})
+                outer["path_params"] = plain_params(url_route.get("kwargs") or {})
         await self.app(scope, receive, send)
 
     def __getattr__(self, name: str) -> Any:

@@ -15,6 +15,7 @@ from django.utils.functional import empty
 
 from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture, BodyCopy
+from errorwire.integrations.base import plain_params
 from errorwire.integrations.wsgi import current_client
 from errorwire.integrations.wsgi_environ import request_from_environ
 from errorwire.integrations.wsgi_input import ENVIRON_KEY
@@ -36,7 +37,7 @@ def build_request(request: HttpRequest) -> DeferredRequest:
     if match is not None:
         fields["route"] = getattr(match, "route", None) or None
         params = dict(match.kwargs) or {str(i): v for i, v in enumerate(match.args)}
-        fields["route_params"] = {k: _plain(v) for k, v in params.items()}
+        fields["route_params"] = plain_params(params)
     if options is None or options.send_request_bodies:
         fields.update(_body_fields(request, options.max_request_body if options else 0))
     snapshot = dict(meta)
@@ -107,6 +108,8 @@ def load_person(request: HttpRequest) -> Optional[Person]:
     if _in_event_loop():
         # Loading the user now would query the database from the event loop (Django
         # refuses): take it only if the app already loaded it (request.auser() or user).
+        # Private: Django caches auser() in _acached_user and has no public "is it loaded?"
+        # for either (SimpleLazyObject._wrapped is empty until then).
         user = attributes.get("_acached_user") or (
             None if getattr(user, "_wrapped", None) is empty else user
         )
@@ -128,7 +131,3 @@ def _in_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
-
-
-def _plain(value: Any) -> Any:
-    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)

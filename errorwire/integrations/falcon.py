@@ -169,6 +169,8 @@ when its status is 500 or more)."""
 
 
 def _add_reporting_handler(app: Any, error_class: type, asynchronous: bool) -> None:
+    # Private: add_error_handler() replaces a handler but no public call returns the one
+    # registered, which must be wrapped (not replaced) to keep the app's own answer.
     handlers = getattr(app, "_error_handlers", None)
     previous = handlers.get(error_class) if isinstance(handlers, dict) else None
     if getattr(previous, REPORTING, False):

@@ -18,7 +18,7 @@ from errorwire.core.request import (
 )
 from errorwire.core.safety import swallow
 from errorwire.core.text import header, media_type
-from errorwire.integrations import asgi
+from errorwire.integrations.base import header_map, plain_params
 from errorwire.integrations.people import person_of
 from errorwire.integrations.wsgi import current_client
 from errorwire.integrations.wsgi_environ import environ_headers
@@ -62,7 +62,7 @@ def _request_block(req: Any, store: Dict[str, Any]) -> Request:
     Falcon's, and only lives as long as the request."""
     client = current_client()
     raw_headers = store.get("headers") if "wsgi.input" not in store else None
-    headers = asgi.header_map(raw_headers) if raw_headers is not None else environ_headers(store)
+    headers = header_map(raw_headers) if raw_headers is not None else environ_headers(store)
     fields: Dict[str, Any] = {}
     capture = store.get(ENVIRON_KEY)
     if isinstance(capture, BodyCapture):
@@ -79,7 +79,7 @@ def _request_block(req: Any, store: Dict[str, Any]) -> Request:
         cookies=parse_cookies(header(headers, "cookie")),
         peer=getattr(req, "remote_addr", None),
         route=template if isinstance(template, str) else None,
-        route_params=asgi.plain_params(params) if params else None,
+        route_params=plain_params(params) if params else None,
         ip_headers=client.options.client_ip_headers if client else DEFAULT_IP_HEADERS,
         **fields,
     )
@@ -88,6 +88,8 @@ def _request_block(req: Any, store: Dict[str, Any]) -> Request:
 def _parsed_media(req: Any, limit: int) -> Dict[str, Any]:
     """What the ASGI app parsed with ``await req.get_media()`` (Falcon caches it on the
     request); never read here. A JSON value is kept as its JSON text, a form as its fields."""
+    # Private: get_media() would parse (and for ASGI, await) the body now; only the cache
+    # says whether the app parsed it.
     media = getattr(req, "_media", None)
     if limit <= 0 or not isinstance(media, (dict, list, str, int, float, bool)):
         return {}

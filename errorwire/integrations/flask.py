@@ -52,6 +52,7 @@ from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import uploads_of
 from errorwire.core.safety import log_once, swallow
+from errorwire.integrations.base import plain_params
 from errorwire.integrations.wsgi import (
     END_OF_BODY,
     ErrorwireMiddleware,
@@ -202,6 +203,8 @@ def _cannot_fail(result: Any) -> bool:
     response), with no ``call_on_close`` callback: nothing raises while the server iterates
     and closes Werkzeug's ``ClosingIterator`` of it, so it needs no wrapper (the wrapper and
     its generator were most of what errorwire added to a Flask request)."""
+    # Private: Werkzeug's ClosingIterator and Response keep their close callbacks with no
+    # public accessor; reading them is what lets the common response go unwrapped.
     callbacks = getattr(result, "_callbacks", None)  # [iter_encoded().close,] response.close
     if not callbacks or len(callbacks) > 2:
         return False
@@ -251,7 +254,7 @@ def sent_status(body: Any) -> Optional[int]:
     """The status of the response whose body broke, read only then (never per request):
     Werkzeug's body is a ``ClosingIterator`` whose callbacks include ``response.close``."""
     with swallow("response status"):
-        for callback in getattr(body, "_callbacks", ()):
+        for callback in getattr(body, "_callbacks", ()):  # private, as in _cannot_fail
             status = getattr(getattr(callback, "__self__", None), "status_code", None)
             if isinstance(status, int):
                 return status
@@ -266,7 +269,7 @@ def _route_fields(app: flask.Flask, environ: Dict[str, Any]) -> Dict[str, Any]:
         return {}
     fields: Dict[str, Any] = {"route": rule.rule}
     if args:
-        fields["route_params"] = {k: _plain(v) for k, v in args.items()}
+        fields["route_params"] = plain_params(args)
     return fields
 
 
@@ -298,7 +301,7 @@ def deferred_request(request: flask.Request) -> DeferredRequest:
     if rule is not None:
         fields["route"] = rule.rule
     if request.view_args:
-        fields["route_params"] = {k: _plain(v) for k, v in request.view_args.items()}
+        fields["route_params"] = plain_params(request.view_args)
     parsed = request.__dict__  # werkzeug keeps parsed form data in the instance dict
     if client is None or client.options.send_request_bodies:
         if "form" in parsed:
@@ -318,6 +321,8 @@ def load_person(app_globals: Any) -> Optional[Person]:
 
         user = current_user._get_current_object()
     else:
+        # Private: flask-login keeps a loaded user there; current_user would load it now,
+        # outside the request (a database query, a user loader that needs the request).
         user = getattr(app_globals, "_login_user", None)
     if user is None or getattr(user, "is_authenticated", False) is not True:
         return None
@@ -332,7 +337,8 @@ def load_person(app_globals: Any) -> Optional[Person]:
 
 
 def _current(proxy: Any) -> Any:
-    """The object behind one of Flask's context-local proxies."""
+    """The object behind one of Flask's context-local proxies (``_get_current_object`` is
+    Werkzeug's documented way to unwrap a LocalProxy despite its underscore)."""
     return proxy._get_current_object()
 
 
@@ -341,9 +347,3 @@ def _multi_dict(data: Any) -> Dict[str, Any]:
         key: values[0] if len(values) == 1 else values
         for key, values in data.to_dict(flat=False).items()
     }
-
-
-
-
-def _plain(value: Any) -> Any:
-    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)

@@ -18,7 +18,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from errorwire.core.context import Scope
 from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture, build_request, parse_cookies
-from errorwire.integrations.asgi import header_map, scope_person
+from errorwire.integrations.asgi import scope_person
+from errorwire.integrations.base import header_map
 from errorwire.integrations.wsgi import current_client, deferred_from_environ
 
 Builder = Callable[[], Optional[DeferredRequest]]
@@ -152,9 +153,3 @@ def _body_fields(request: Any, headers: Dict[str, str], limit: int) -> Dict[str,
         capture.add(body)
         return capture.request_fields()
     return {}
-
-
-
-
-
-

@@ -38,7 +38,7 @@ from errorwire.core.context import InRequest, Scope, deactivate, enter_request, 
 from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
-from errorwire.integrations.asgi import plain_params
+from errorwire.integrations.base import plain_params
 from errorwire.integrations.wsgi import (
     ReportingIterable,
     copy_body,

@@ -20,7 +20,7 @@ quart-auth's ``current_user`` becomes the person. Options come from
 from __future__ import annotations
 
 import sys
-from typing import Any, Awaitable, Callable, Dict, MutableMapping, Optional, cast
+from typing import Any, Dict, MutableMapping, Optional, cast
 
 try:
     import quart
@@ -36,15 +36,14 @@ from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, build_request, parse_cookies, uploads_of
 from errorwire.core.safety import swallow
-from errorwire.integrations.asgi import header_map
+from errorwire.integrations.asgi_types import ASGIApp
+from errorwire.integrations.base import asgi_url, header_map, plain_params, query_text
 from errorwire.integrations.wsgi import init_from, report_unhandled
 
 __all__ = ["Errorwire", "QuartASGIMiddleware"]
 
 FRAMEWORK = "quart"
 EXTENSION_KEY = "errorwire"
-ASGIApp = Callable[..., Awaitable[None]]
-DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
 class Errorwire:
@@ -117,10 +116,11 @@ class RequestReader:
         scope = self.scope
         client = api.get_client()
         headers = header_map(scope.get("headers") or ())
-        query = _text(scope.get("query_string"))
+        query = query_text(scope.get("query_string"))
+        root = scope.get("root_path") or ""
         peer = scope.get("client")
         fields: Dict[str, Any] = {
-            "url": _url(scope, headers, query),
+            "url": asgi_url(scope, headers.get("host"), root, scope.get("path") or "/", query),
             "method": scope.get("method") or "GET",
             "headers": headers,
             "query_string": query,
@@ -131,17 +131,24 @@ class RequestReader:
             fields["ip_headers"] = client.options.client_ip_headers
         live = _quart_request(scope)
         if live is not None:
-            rule = live.url_rule
-            if rule is not None:
-                fields["route"] = rule.rule
-            if live.view_args:
-                fields["route_params"] = {k: _plain(v) for k, v in live.view_args.items()}
-            if client is None or client.options.send_request_bodies:
-                limit = client.options.max_request_body if client is not None else 0
-                fields.update(_body_fields(live, limit))
+            fields.update(_live_fields(live, client))
         elif self.app is not None:  # a streamed body or a background task: matched again
             fields.update(_matched(self.app, scope, headers))
         return DeferredRequest(lambda: build_request(**fields))
+
+
+def _live_fields(live: Any, client: Any) -> Dict[str, Any]:
+    """What Quart's request knows: the URL rule and its arguments, what the app read."""
+    fields: Dict[str, Any] = {}
+    rule = live.url_rule
+    if rule is not None:
+        fields["route"] = rule.rule
+    if live.view_args:
+        fields["route_params"] = plain_params(live.view_args)
+    if client is None or client.options.send_request_bodies:
+        limit = client.options.max_request_body if client is not None else 0
+        fields.update(_body_fields(live, limit))
+    return fields
 
 
 def _matched(
@@ -162,7 +169,7 @@ def _matched(
         )
     except Exception:  # a 404/405/redirect, or a rule the map cannot match without a request
         return {}
-    return {"route": rule.rule, "route_params": {k: _plain(v) for k, v in args.items()}}
+    return {"route": rule.rule, "route_params": plain_params(args)}
 
 
 def _quart_request(scope: MutableMapping[str, Any]) -> Any:
@@ -180,6 +187,8 @@ def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
     """The form and files if the app awaited them, the body if it parsed it as JSON
     (Quart buffers every body: only a parsed one tells what the app read)."""
     fields: Dict[str, Any] = {}
+    # Private: Quart's form, files, json and data are coroutines that would read (await)
+    # the body now; only their caches say what the app itself awaited.
     form = getattr(request, "_form", None)
     if form is not None:
         fields["form"] = {
@@ -196,8 +205,6 @@ def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
         copy.add(bytes(data))
         fields["body"] = copy
     return fields
-
-
 
 
 def _person() -> Optional[Person]:
@@ -222,31 +229,3 @@ def _person() -> Optional[Person]:
 def _string(obj: Any, name: str) -> Optional[str]:
     value = getattr(obj, name, None)
     return value if isinstance(value, str) and value else None
-
-
-def _url(scope: MutableMapping[str, Any], headers: Dict[str, str], query: str) -> str:
-    scheme = scope.get("scheme") or ("ws" if scope.get("type") == "websocket" else "http")
-    host = headers.get("host")
-    if not host:
-        server = scope.get("server")
-        if server and server[1] is not None and DEFAULT_PORTS.get(scheme) != server[1]:
-            host = f"{server[0]}:{server[1]}"
-        else:
-            host = str(server[0]) if server else "localhost"
-    root = scope.get("root_path") or ""
-    path = scope.get("path") or "/"
-    if root and not path.startswith(root):
-        path = root + path
-    return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
-
-
-
-
-def _text(raw: Any) -> str:
-    if isinstance(raw, bytes):
-        return raw.decode("latin-1")
-    return "" if raw is None else str(raw)
-
-
-def _plain(value: Any) -> Any:
-    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)

@@ -36,6 +36,8 @@ def report_http_exceptions(app: Any) -> None:
             return
         if layer is None:
             return
+        # Private: Starlette's ExceptionMiddleware takes its handlers at construction and
+        # has no public way to read or wrap one afterwards.
         handlers: Dict[Any, Callable[..., Any]] = getattr(layer, "_exception_handlers", {})
         for key, handler in list(handlers.items()):
             if isinstance(key, type) and issubclass(key, HTTPException):

@@ -41,7 +41,7 @@ from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, build_request, joined_headers, parse_cookies
 from errorwire.core.safety import swallow
-from errorwire.integrations.asgi import plain_params
+from errorwire.integrations.base import plain_params
 from errorwire.integrations.people import person_of
 from errorwire.integrations.wsgi import current_client, report_in
 

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from errorwire.core.event import Request
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture, build_request, parse_cookies
+from errorwire.integrations.base import build_url, host_of
 
 _PATH_SAFE = "/;=,:@!$&'()*+~"
 _UNPREFIXED_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
@@ -37,16 +38,12 @@ def environ_headers(environ: Mapping[str, Any]) -> Dict[str, str]:
 def environ_url(environ: Mapping[str, Any]) -> str:
     """The full URL as PEP 3333 reconstructs it (path percent-encoded, query raw)."""
     scheme = str(environ.get("wsgi.url_scheme") or "http")
-    host = environ.get("HTTP_HOST")
-    if not host:
-        host = str(environ.get("SERVER_NAME") or "localhost")
-        port = str(environ.get("SERVER_PORT") or "")
-        if port and (scheme, port) not in (("http", "80"), ("https", "443")):
-            host = f"{host}:{port}"
+    port = str(environ.get("SERVER_PORT") or "")
+    server = (str(environ.get("SERVER_NAME") or "localhost"), int(port) if port.isdigit() else None)
+    host = host_of(environ.get("HTTP_HOST"), server, scheme)
     path = str(environ.get("SCRIPT_NAME") or "") + str(environ.get("PATH_INFO") or "")
-    url = f"{scheme}://{host}{quote(path, safe=_PATH_SAFE, encoding='latin-1')}"
-    query = environ.get("QUERY_STRING")
-    return f"{url}?{query}" if query else url
+    quoted = quote(path, safe=_PATH_SAFE, encoding="latin-1")
+    return build_url(scheme, host, "", quoted, str(environ.get("QUERY_STRING") or ""))
 
 
 def request_from_environ(

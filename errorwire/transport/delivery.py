@@ -1,9 +1,8 @@
-"""One attempt to deliver one report to one vendor, and what it does to that vendor's lane.
+"""One attempt to deliver one report to one vendor, and what it means for the report.
 
-Each vendor has a ``Lane``: its backlog, its failures in a row and the time it may
-send next. Backoff, Retry-After and the circuit breaker only move that time, so a
-vendor that is down or pushing back never holds up the others: the single worker
-thread simply serves whichever lanes are due.
+``Deliverer.attempt`` returns an outcome (``DONE``, ``AGAIN``, ``EXHAUSTED``) and moves
+the vendor's time to send next in the ``Scheduler``; what becomes of an unfinished
+report (kept in the lane, in the spool, or dropped) is the caller's decision.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Callable, Deque, Optional
+from typing import Deque, Optional
 
 import urllib3
 
@@ -20,6 +19,7 @@ from errorwire.core.config import Options
 from errorwire.core.safety import log_once, swallow
 from errorwire.transport import policy
 from errorwire.transport.http import HttpClient
+from errorwire.transport.schedule import Health, Scheduler
 from errorwire.transport.stats import QuietLog, TransportStats
 from errorwire.vendors import VENDORS
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_VERSION, Outgoing, Vendor
@@ -28,10 +28,14 @@ from errorwire.vendors.cap import cap
 MAX_SHRINKS = 3
 """How many times a report refused with 413 is shrunk (to half its size) and resent."""
 MIN_SHRINK_BYTES = 1024
-TIMEOUTS_TO_OPEN = 2
-"""Timeouts in a row that open the circuit whatever ``circuit_failures`` says: each one
-holds the single worker for a whole connect or read timeout, delaying every vendor."""
 USER_AGENT = f"{NOTIFIER_NAME}/{NOTIFIER_VERSION}"
+
+DONE = "done"
+"""Sent, or dropped for good (refused, too large): nothing more to do."""
+AGAIN = "again"
+"""Not yet: try again once the vendor's lane is due."""
+EXHAUSTED = "exhausted"
+"""Every retry failed: the caller keeps it in the spool or drops it."""
 
 
 @dataclass
@@ -48,51 +52,69 @@ class Delivery:
     """Its row in the spool (transport/spool.py), deleted once the vendor accepts it."""
     outcome: str = ""
     """The last attempt's verdict kind (policy.SENT...)."""
+    cause: str = ""
+    """What the last failed attempt met ("HTTP 500", "read timeout"), for the log."""
+    from_spool: bool = False
+    """Claimed from the spool: not counted in the ledger (``flush`` does not wait for it)."""
+    captured: float = 0.0
+    """When its event was captured (time.time()): ``spool_after`` and eviction count from it."""
+    held: bool = False
+    """Its spool row is insurance written while it is still being sent (``spool_after``)."""
+    writing: bool = False
+    """A spool row for it is being written while it may be in flight (``Lanes.write_racing``)."""
+    final: Optional[str] = None
+    """The outcome that finished it, once its sender is done with it for good."""
+
+    def writable(self) -> bool:
+        """Not finished, not in the spool, not being written there (under the lanes' lock)."""
+        return self.final is None and not self.writing and self.spool_id is None
 
 
 class Lane:
-    """One vendor's backlog and health."""
+    """One vendor's backlog, the report it is sending, and its health."""
 
-    def __init__(self, vendor: str) -> None:
+    def __init__(self, vendor: str, health: Health) -> None:
         self.vendor = vendor
         self.wire: Vendor = VENDORS[vendor]
         """The vendor's wire format: per-attempt headers, and how to shrink a payload."""
         self.backlog: Deque[Delivery] = deque()
-        self.failures = 0
-        """Failed attempts in a row (5xx, connection errors): drives backoff and the circuit."""
-        self.timeouts = 0
-        """Of those, the timeouts in a row."""
-        self.open = False
-        """Circuit open: paused for ``circuit_cooldown``, then one report probes it."""
-        self.limited = 0
-        """Rate-limit answers in a row without Retry-After: drives their backoff."""
-        self.ready_at = 0.0
-        """time.monotonic() before which nothing is sent to this vendor."""
+        self.health = health
+        self.in_flight: Optional[Delivery] = None
+        self.spooled: Optional[Delivery] = None
+        """A report claimed from the spool, sent when the backlog is empty."""
+        self.own_sender = False
+        """Sent from a thread of its own (it answered slowly), not from the worker."""
 
-    def due(self, now: float) -> bool:
-        return bool(self.backlog) and now >= self.ready_at
+    @property
+    def open(self) -> bool:
+        return self.health.open
+
+    @property
+    def ready_at(self) -> float:
+        return self.health.ready_at
 
     @property
     def circuit(self) -> str:
-        return "open" if self.open else "closed"
+        return self.health.circuit
 
 
 class Deliverer:
     def __init__(
-        self, options: Options, http: HttpClient, stats: TransportStats, log: QuietLog
+        self,
+        options: Options,
+        http: HttpClient,
+        stats: TransportStats,
+        log: QuietLog,
+        scheduler: Scheduler,
     ) -> None:
         self.options = options
         self.http = http
         self.stats = stats
         self.log = log
-        self.keep: Optional[Callable[[Lane, Delivery, str], bool]] = None
-        """Set when a spool is configured: True when it kept a report that would be dropped."""
+        self.scheduler = scheduler
 
-    def attempt(self, lane: Lane, delivery: Delivery) -> bool:
-        """Send ``delivery`` once; True when it is finished (sent or dropped for good).
-
-        When it is not, ``lane.ready_at`` says when it may be tried again.
-        """
+    def attempt(self, lane: Lane, delivery: Delivery) -> str:
+        """Send ``delivery`` once: DONE, AGAIN (``lane.ready_at`` says when) or EXHAUSTED."""
         item = delivery.item
         if delivery.retrying:
             delivery.retrying = False
@@ -106,16 +128,16 @@ class Deliverer:
             verdict = policy.judge_response(response.status, response.headers, response.body)
         delivery.outcome = verdict.kind
         if verdict.kind == policy.SENT:
-            self._healthy(lane)
+            self._answered(lane)
             self.stats.add(lane.vendor, "sent")
-            return True
+            return DONE
         if verdict.kind == policy.RATE_LIMITED:
             return self._rate_limited(lane, delivery, verdict)
         if verdict.kind == policy.TOO_LARGE:
-            self._healthy(lane)
+            self._answered(lane)
             return self._shrink(lane, delivery, verdict)
         if verdict.kind == policy.REJECTED:
-            self._healthy(lane)
+            self._answered(lane)
             return self._rejected(lane, verdict)
         return self._failed(lane, delivery, verdict)
 
@@ -126,16 +148,20 @@ class Deliverer:
         open circuit, drops the report rather than hold the caller.
         """
         while True:
-            wait = lane.ready_at - time.monotonic()
+            wait = self.scheduler.wait(lane.vendor)
             if wait > 0 and lane.open:
-                self.drop(lane, "circuit_open", "it failed %d times in a row", lane.failures)
+                failures = lane.health.failures
+                self.drop(lane, "circuit_open", "it failed %d times in a row", failures)
                 return
             if wait > self.options.retry_backoff_max:
                 self.drop(lane, "rate_limited", "it asks to wait %.0f s", wait)
                 return
             if wait > 0:
                 time.sleep(wait)
-            if self.attempt(lane, delivery):
+            outcome = self.attempt(lane, delivery)
+            if outcome == EXHAUSTED:
+                self.drop_exhausted(lane, delivery)
+            if outcome != AGAIN:
                 return
 
     def drop(self, lane: Lane, reason: str, why: str, *args: object) -> None:
@@ -148,23 +174,21 @@ class Deliverer:
             *args,
         )
 
-    def _healthy(self, lane: Lane) -> None:
-        if lane.open:
-            logging.getLogger("errorwire").info("errorwire: %s answers again; resumed", lane.vendor)
-        lane.open = False
-        lane.failures = lane.timeouts = 0
-        lane.limited = 0
+    def drop_exhausted(self, lane: Lane, delivery: Delivery) -> None:
+        self.drop(
+            lane,
+            "retries_exhausted",
+            "%d attempts failed, the last with %s",
+            delivery.attempts,
+            delivery.cause,
+        )
 
-    def _rate_limited(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> bool:
-        options = self.options
-        if verdict.retry_after is not None:
-            delay, source = verdict.retry_after, "Retry-After"
-            lane.limited = 0
-        else:
-            lane.limited += 1
-            delay = policy.backoff(lane.limited, options.retry_backoff, options.retry_backoff_max)
-            source = "backoff"
-        lane.ready_at = time.monotonic() + delay
+    def _answered(self, lane: Lane) -> None:
+        if self.scheduler.answered(lane.vendor):
+            logging.getLogger("errorwire").info("errorwire: %s answers again; resumed", lane.vendor)
+
+    def _rate_limited(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> str:
+        delay, source = self.scheduler.rate_limited(lane.vendor, verdict.retry_after)
         self.stats.add(lane.vendor, "rate_limited")
         delivery.retrying = True
         self.log.log(
@@ -175,41 +199,24 @@ class Deliverer:
             delay,
             source,
         )
-        return False
+        return AGAIN
 
-    def _failed(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> bool:
+    def _failed(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> str:
         options = self.options
-        lane.failures += 1
-        lane.timeouts = lane.timeouts + 1 if verdict.cause.endswith("timeout") else 0
         delivery.attempts += 1
-        delay = policy.backoff(lane.failures, options.retry_backoff, options.retry_backoff_max)
-        opening = not lane.open and (
-            lane.failures >= options.circuit_failures or lane.timeouts >= TIMEOUTS_TO_OPEN
-        )
-        lane.open = lane.open or opening
-        if lane.open:
-            delay = max(delay, options.circuit_cooldown)
-        lane.ready_at = time.monotonic() + delay
+        delivery.cause = verdict.cause
+        delay, opening = self.scheduler.failed(lane.vendor, verdict.cause.endswith("timeout"))
         if opening:
             logging.getLogger("errorwire").warning(
                 "errorwire: %s failed %d times in a row (last: %s); circuit open, "
                 "paused for %.1f s while other vendors keep sending",
                 lane.vendor,
-                lane.failures,
+                lane.health.failures,
                 verdict.cause,
                 delay,
             )
         if delivery.attempts > options.max_retries:
-            if self.keep is not None and self.keep(lane, delivery, "retries_exhausted"):
-                return True
-            self.drop(
-                lane,
-                "retries_exhausted",
-                "%d attempts failed, the last with %s",
-                delivery.attempts,
-                verdict.cause,
-            )
-            return True
+            return EXHAUSTED
         delivery.retrying = True
         self.log.log(
             f"retry-{lane.vendor}",
@@ -221,9 +228,9 @@ class Deliverer:
             options.max_retries,
             delay,
         )
-        return False
+        return AGAIN
 
-    def _rejected(self, lane: Lane, verdict: policy.Verdict) -> bool:
+    def _rejected(self, lane: Lane, verdict: policy.Verdict) -> str:
         self.stats.drop(lane.vendor, f"rejected_{verdict.cause.split()[-1]}")
         log_once(
             f"transport-rejected-{lane.vendor}-{verdict.cause}",
@@ -233,9 +240,9 @@ class Deliverer:
             verdict.message or "no message",
             level=logging.ERROR,
         )
-        return True
+        return DONE
 
-    def _shrink(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> bool:
+    def _shrink(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> str:
         item = delivery.item
         if not delivery.limit:
             delivery.limit = min(item.vendor.max_bytes, len(item.body))
@@ -248,14 +255,14 @@ class Deliverer:
                 delivery.shrinks,
                 len(item.body),
             )
-            return True
+            return DONE
         limit = max(MIN_SHRINK_BYTES, delivery.limit // 2)
         body: Optional[bytes] = None
         with swallow(f"shrink {lane.vendor} payload"):
             body = cap(lane.wire, item.payload, limit)
         if body is None:
             self.drop(lane, "too_large", "%s and shrinking the payload failed", verdict.cause)
-            return True
+            return DONE
         self.log.log(
             f"shrink-{lane.vendor}",
             "errorwire: %s refused %d bytes as too large (%s); resending shrunk to %d bytes",
@@ -268,5 +275,5 @@ class Deliverer:
         delivery.limit = limit
         delivery.shrinks += 1
         self.stats.add(lane.vendor, "shrunk")
-        lane.ready_at = time.monotonic()
-        return False
+        self.scheduler.again_now(lane.vendor)
+        return AGAIN

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import urllib.request
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional, Union
+from typing import Dict, Mapping, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 import urllib3
@@ -44,6 +44,9 @@ def proxy_for(url: str) -> Optional[str]:
     return proxy if "://" in proxy else f"http://{proxy}"
 
 
+Opener = Union[urllib3.HTTPConnectionPool, urllib3.PoolManager, urllib3.ProxyManager]
+
+
 class HttpClient:
     """POSTs bodies; raises urllib3's errors (connection, timeout, reset) to the caller."""
 
@@ -53,32 +56,51 @@ class HttpClient:
         self._direct: Optional[urllib3.PoolManager] = None
         self._proxies: Dict[str, urllib3.ProxyManager] = {}
         self._route: Dict[str, Optional[str]] = {}
+        self._openers: Dict[str, Tuple[Opener, str]] = {}
+        """Per URL: what sends to it and the target to ask for. A direct URL gets its
+        host's connection pool, used as is (no URL parsing nor pool lookup per POST)."""
 
     def _manager(self, url: str) -> Manager:
-        with self._lock:
-            origin = url.split("/", 3)[:3]
-            key = "/".join(origin)
-            if key not in self._route:
-                self._route[key] = proxy_for(url)
-            proxy = self._route[key]
-            if proxy is None:
-                if self._direct is None:
-                    self._direct = urllib3.PoolManager(
-                        num_pools=8, maxsize=CONNECTIONS_PER_HOST, cert_reqs="CERT_REQUIRED"
-                    )
-                return self._direct
-            if proxy not in self._proxies:
-                self._proxies[proxy] = urllib3.ProxyManager(
-                    proxy, num_pools=8, maxsize=CONNECTIONS_PER_HOST, cert_reqs="CERT_REQUIRED"
+        origin = url.split("/", 3)[:3]
+        key = "/".join(origin)
+        if key not in self._route:
+            self._route[key] = proxy_for(url)
+        proxy = self._route[key]
+        if proxy is None:
+            if self._direct is None:
+                self._direct = urllib3.PoolManager(
+                    num_pools=8, maxsize=CONNECTIONS_PER_HOST, cert_reqs="CERT_REQUIRED"
                 )
-            return self._proxies[proxy]
+            return self._direct
+        if proxy not in self._proxies:
+            self._proxies[proxy] = urllib3.ProxyManager(
+                proxy, num_pools=8, maxsize=CONNECTIONS_PER_HOST, cert_reqs="CERT_REQUIRED"
+            )
+        return self._proxies[proxy]
+
+    def _opener(self, url: str) -> Tuple[Opener, str]:
+        with self._lock:
+            found = self._openers.get(url)
+            if found is None:
+                manager = self._manager(url)
+                if isinstance(manager, urllib3.ProxyManager):
+                    found = (manager, url)  # the proxy manager adds what a proxy needs
+                else:
+                    parts = urlsplit(url)
+                    target = parts.path or "/"
+                    if parts.query:
+                        target += "?" + parts.query
+                    found = (manager.connection_from_url(url), target)
+                self._openers[url] = found
+            return found
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Response:
-        response = self._manager(url).request(
+        opener, target = self._openers.get(url) or self._opener(url)
+        response = opener.urlopen(
             "POST",
-            url,
+            target,
             body=body,
-            headers=dict(headers),
+            headers=headers,
             timeout=self.timeout,
             retries=False,
             redirect=False,
@@ -86,14 +108,14 @@ class HttpClient:
         )
         try:
             data = _read_body(response)
-            return Response(response.status, dict(response.headers), data)
+            return Response(response.status, response.headers, data)
         finally:
             response.release_conn()
 
     def close(self) -> None:
         with self._lock:
             managers = [m for m in (self._direct, *self._proxies.values()) if m is not None]
-            self._direct, self._proxies = None, {}
+            self._direct, self._proxies, self._openers = None, {}, {}
         for manager in managers:
             manager.clear()
 

@@ -12,66 +12,28 @@ Only the worker thread (and ``close`` at exit) calls in here: never a request th
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
 import os
 import sqlite3
-import threading
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from errorwire.core.safety import log_once
+from errorwire.transport.spool_file import FILE_NAME, SpoolFile, abandoned
 
-FILE_NAME = "errorwire-spool.sqlite3"
-BUSY_TIMEOUT = 5.0
-"""Seconds a process waits for another one's write transaction."""
-STALE_CLAIM = 600.0
-"""A claim older than this is taken over even if its process seems alive (a reused pid)."""
-WAL_SHARE = 16
-"""The write-ahead log is checkpointed (and truncated) at spool_max_bytes / WAL_SHARE."""
+__all__ = ["FILE_NAME", "Spool", "Spooled"]
+
 ROWS_SHARE = 7 / 8
 """Of spool_max_bytes, what the reports may take; the rest is for SQLite's own pages
 (b-tree, part-filled overflow pages) and the write-ahead log, so the folder keeps to the bound."""
-PAGE = 4096
 ROW_OVERHEAD = 128
 """Bytes charged per row beyond body and headers: ids, timestamps, the b-tree's own."""
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS reports (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    vendor TEXT NOT NULL,
-    event_id TEXT NOT NULL,
-    headers TEXT NOT NULL,
-    body BLOB NOT NULL,
-    size INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    created REAL NOT NULL,
-    owner TEXT,
-    owner_pid INTEGER,
-    claimed_at REAL
-);
-CREATE INDEX IF NOT EXISTS reports_vendor ON reports (vendor, id);
-CREATE TABLE IF NOT EXISTS totals (
-    one INTEGER PRIMARY KEY CHECK (one = 1),
-    rows INTEGER NOT NULL,
-    bytes INTEGER NOT NULL
-);
-INSERT OR IGNORE INTO totals VALUES (1, 0, 0);
-CREATE TRIGGER IF NOT EXISTS reports_added AFTER INSERT ON reports BEGIN
-    UPDATE totals SET rows = rows + 1, bytes = bytes + NEW.size;
-END;
-CREATE TRIGGER IF NOT EXISTS reports_removed AFTER DELETE ON reports BEGIN
-    UPDATE totals SET rows = rows - 1, bytes = bytes - OLD.size;
-END;
-"""
 
-
-_INHERITED: List[sqlite3.Connection] = []
-"""Connections a forked child inherited: kept referenced so they are never closed."""
+Report = Tuple[str, str, Dict[str, str], bytes, Optional[float]]
+"""vendor, event id, headers, body, capture time (time.time())."""
 
 
 @dataclass
@@ -85,19 +47,12 @@ class Spooled:
     body: bytes
 
 
-class Spool:
-    """The store of one folder. Thread-safe; the connection is per process (fork-safe)."""
+class Spool(SpoolFile):
+    """The store of one folder: keep, claim, delete and release reports. Thread-safe."""
 
     def __init__(self, directory: str, max_bytes: int) -> None:
-        self.directory = directory
-        self.path = os.path.join(directory, FILE_NAME)
-        self.max_bytes = max_bytes
+        super().__init__(directory, max_bytes)
         self.budget = int(max_bytes * ROWS_SHARE)
-        self._lock = threading.Lock()
-        self._db: Optional[sqlite3.Connection] = None
-        self._pid = -1
-        self._inode: Optional[Tuple[int, int]] = None
-        self._owner = ""
         self.waiting: Optional[int] = None
         """Rows in the spool (all vendors, all processes) as of the worker's last look;
         None before its first."""
@@ -105,102 +60,8 @@ class Spool:
         self.written: Counter[str] = Counter()
         """Reports written to the spool, by why they could not be delivered."""
         self.sent = 0
-        self.dropped: Counter[str] = Counter()
-
-    # -- connection -----------------------------------------------------------------
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():
-            self.abandon_after_fork()
-            self._pid = os.getpid()
-            self._owner = uuid.uuid4().hex
-        if self._db is not None:
-            return self._db
-        try:
-            self._db = self._open()
-        except sqlite3.DatabaseError as exc:
-            if not _is_corrupt(exc):
-                raise
-            self._set_aside(exc)
-            self._db = self._open()
-        return self._db
-
-    def abandon_after_fork(self) -> None:
-        """In a forked child: never use nor close the parent's connection. Closing it could
-        checkpoint and delete the write-ahead log the parent still has open."""
-        if self._db is not None and self._pid != os.getpid():
-            _INHERITED.append(self._db)
-            self._db = None
-
-    def _open(self) -> sqlite3.Connection:
-        os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # bodies hold keys
-        stat = os.stat(self.path)
-        self._inode = (stat.st_dev, stat.st_ino)  # the file _set_aside may move, and no other
-        db = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
-        )
-        try:
-            # auto_vacuum must precede the first table; on an existing file it is a no-op.
-            db.execute("PRAGMA auto_vacuum = INCREMENTAL")
-            db.execute("PRAGMA journal_mode = WAL")
-            # NORMAL: a commit survives the process being killed (not a power cut) and costs
-            # no fsync; the spool's promise is about processes.
-            db.execute("PRAGMA synchronous = NORMAL")
-            wal = self.max_bytes // WAL_SHARE
-            db.execute(f"PRAGMA journal_size_limit = {wal}")
-            db.execute(f"PRAGMA wal_autocheckpoint = {max(wal // PAGE, 16)}")
-            db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
-            verdict = db.execute("PRAGMA quick_check(1)").fetchone()
-            if verdict is None or verdict[0] != "ok":
-                raise sqlite3.DatabaseError(f"database disk image is malformed ({verdict})")
-        except BaseException:
-            db.close()
-            raise
-        return db
-
-    def _set_aside(self, exc: BaseException) -> None:
-        """Move a corrupt file out of the way (keeping only the latest one set aside)."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-        try:
-            stat = os.stat(self.path)
-            same = (stat.st_dev, stat.st_ino) == self._inode
-        except FileNotFoundError:
-            same = False
-        if same:  # another process may have replaced it already: never move a fresh file
-            aside = self.path + ".corrupt"
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.replace(self.path + suffix, aside + suffix)
-            self.dropped["corrupt_file"] += 1
-            log_once(
-                f"spool-corrupt-{self.path}",
-                "errorwire: the spool %s is corrupt (%s); set aside as %s.corrupt and "
-                "replaced by an empty one (the reports in it are lost)",
-                self.path,
-                exc,
-                self.path,
-                level=logging.ERROR,
-            )
-        self._inode = None
-
-    def _run(self, work: Any) -> Any:
-        """``work(db)`` under the lock; a corrupt file is set aside and ``work`` retried once."""
-        with self._lock:
-            for attempt in (1, 2):
-                db = self._connection()
-                try:
-                    result = work(db)
-                    self._refresh(db)
-                    return result
-                except sqlite3.DatabaseError as exc:
-                    if db.in_transaction:
-                        db.execute("ROLLBACK")
-                    if attempt == 2 or not _is_corrupt(exc):
-                        raise
-                    self._set_aside(exc)
-        return None  # pragma: no cover - the loop returns or raises
+        self.held = 0
+        """Rows written as insurance for reports still being sent (``spool_after``)."""
 
     def _refresh(self, db: sqlite3.Connection) -> None:
         row = db.execute("SELECT rows, bytes FROM totals").fetchone()
@@ -210,22 +71,36 @@ class Spool:
     # -- operations -------------------------------------------------------------------
 
     def add(
-        self, vendor: str, event_id: str, headers: Dict[str, str], body: bytes, reason: str
+        self,
+        vendor: str,
+        event_id: str,
+        headers: Dict[str, str],
+        body: bytes,
+        reason: str,
+        captured: Optional[float] = None,
+        held: bool = False,
     ) -> Optional[int]:
-        """Keep one report; its row id, or None when it is larger than the whole spool."""
+        """Keep one report; its row id, or None when it is larger than the whole spool.
+
+        ``captured`` (a time.time()) orders eviction, oldest first. A ``held`` row is
+        insurance for a report this process is still sending (``spool_after``): claimed by
+        this process, and not counted as written until ``keep`` says why it stays."""
         header_text = json.dumps(headers, separators=(",", ":"))
         size = len(body) + len(header_text) + ROW_OVERHEAD
         if size > self.budget:
             self.dropped["spool_full"] += 1
             return None
+        now = time.time()
 
         def work(db: sqlite3.Connection) -> int:
+            # Inside: the connection names this process's owner mark (new after a fork).
+            owner = (self._owner, os.getpid(), now) if held else (None, None, None)
             db.execute("BEGIN IMMEDIATE")
             evicted = self._make_room(db, size)
             cursor = db.execute(
-                "INSERT INTO reports (vendor, event_id, headers, body, size, reason, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (vendor, event_id, header_text, body, size, reason, time.time()),
+                "INSERT INTO reports (vendor, event_id, headers, body, size, reason, created,"
+                " owner, owner_pid, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (vendor, event_id, header_text, body, size, reason, captured or now, *owner),
             )
             db.execute("COMMIT")
             if evicted:
@@ -233,23 +108,97 @@ class Spool:
             return int(cursor.lastrowid or 0)
 
         row_id: int = self._run(work)
-        self.written[reason] += 1
+        if held:
+            self.held += 1
+        else:
+            self.written[reason] += 1
         return row_id
 
+    def hold(self, reports: Sequence[Report]) -> List[Optional[int]]:
+        """Held rows (see ``add``) for several reports in one transaction; per report its
+        row id, or None when it is larger than the whole spool."""
+        rows = []
+        for vendor, event_id, headers, body, captured in reports:
+            header_text = json.dumps(headers, separators=(",", ":"))
+            size = len(body) + len(header_text) + ROW_OVERHEAD
+            rows.append((vendor, event_id, header_text, body, size, captured))
+        now = time.time()
+
+        def work(db: sqlite3.Connection) -> List[Optional[int]]:
+            ids: List[Optional[int]] = []
+            db.execute("BEGIN IMMEDIATE")
+            evicted = 0
+            for vendor, event_id, header_text, body, size, captured in rows:
+                if size > self.budget:
+                    ids.append(None)
+                    continue
+                evicted += self._make_room(db, size)
+                cursor = db.execute(
+                    "INSERT INTO reports (vendor, event_id, headers, body, size, reason,"
+                    " created, owner, owner_pid, claimed_at)"
+                    " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+                    (
+                        vendor,
+                        event_id,
+                        header_text,
+                        body,
+                        size,
+                        captured or now,
+                        self._owner,
+                        os.getpid(),
+                        now,
+                    ),
+                )
+                ids.append(int(cursor.lastrowid or 0))
+            db.execute("COMMIT")
+            if evicted:
+                db.execute("PRAGMA incremental_vacuum")
+            return ids
+
+        row_ids: List[Optional[int]] = self._run(work)
+        too_large = sum(1 for r in row_ids if r is None)
+        self.held += len(row_ids) - too_large
+        if too_large:
+            self.dropped["spool_full"] += too_large
+        return row_ids
+
+    def keep(self, row_id: int, reason: str) -> None:
+        """A held row stays for a later attempt, by any process: released, counted as written."""
+
+        def work(db: sqlite3.Connection) -> None:
+            db.execute(
+                "UPDATE reports SET reason = ?, owner = NULL, owner_pid = NULL, claimed_at = NULL"
+                " WHERE id = ? AND owner = ?",
+                (reason, row_id, self._owner),
+            )
+
+        self._run(work)
+        self.written[reason] += 1
+
     def _make_room(self, db: sqlite3.Connection, size: int) -> int:
-        """Delete the oldest rows until ``size`` more bytes fit; how many went."""
+        """Delete the earliest captured rows, whatever their vendor, until ``size`` more bytes
+        fit; how many went."""
         total = int(db.execute("SELECT bytes FROM totals").fetchone()[0])
         excess = total + size - self.budget
         if excess <= 0:
             return 0
         freed = evicted = 0
-        # Unclaimed rows first: a claimed one is being sent right now.
-        for row_id, row_size in db.execute(
-            "SELECT id, size FROM reports ORDER BY owner IS NOT NULL, id"
-        ).fetchall():
-            db.execute("DELETE FROM reports WHERE id = ?", (row_id,))
-            freed += row_size
-            evicted += 1
+        # Unclaimed rows first (a claimed one is being sent right now), each pass in id order
+        # so no pass sorts the table.
+        for claimed in (False, True):
+            owned = "IS NOT NULL" if claimed else "IS NULL"
+            rows = db.execute(
+                f"SELECT id, size FROM reports WHERE owner {owned} ORDER BY created, id"
+            )
+            victims: List[int] = []
+            for row_id, row_size in rows:
+                victims.append(row_id)
+                freed += row_size
+                if freed >= excess:
+                    break
+            rows.close()
+            db.executemany("DELETE FROM reports WHERE id = ?", [(v,) for v in victims])
+            evicted += len(victims)
             if freed >= excess:
                 break
         self.dropped["spool_full"] += evicted
@@ -266,47 +215,44 @@ class Spool:
         """The oldest row for one of ``vendors`` no live process holds, now held by this one."""
         if not vendors:
             return None
-        marks = ",".join("?" * len(vendors))
 
         def work(db: sqlite3.Connection) -> Optional[Spooled]:
             db.execute("BEGIN IMMEDIATE")
-            now, found = time.time(), None
-            rows = db.execute(
-                "SELECT id, vendor, event_id, headers, body, owner, owner_pid, claimed_at"
-                f" FROM reports WHERE vendor IN ({marks}) AND (owner IS NULL OR owner != ?)"
-                " ORDER BY id",
-                (*vendors, self._owner),
-            )
-            for row_id, vendor, event_id, headers, body, owner, pid, claimed_at in rows:
-                if owner is None or self._abandoned(pid, claimed_at, now):
-                    found = Spooled(row_id, vendor, event_id, json.loads(headers), bytes(body))
-                    break
-            rows.close()
-            if found is not None:
+            now = time.time()
+            # One walk of the (vendor, id) index per vendor: ``vendor IN (...) ORDER BY id``
+            # would sort every waiting row on each claim (O(n) per row, O(n^2) a backlog).
+            found = [self._first_free(db, vendor, now) for vendor in dict.fromkeys(vendors)]
+            oldest = min((row_id for row_id in found if row_id is not None), default=None)
+            claimed: Optional[Spooled] = None
+            if oldest is not None:
                 db.execute(
                     "UPDATE reports SET owner = ?, owner_pid = ?, claimed_at = ? WHERE id = ?",
-                    (self._owner, os.getpid(), now, found.row_id),
+                    (self._owner, os.getpid(), now, oldest),
                 )
+                vendor, event_id, headers, body = db.execute(
+                    "SELECT vendor, event_id, headers, body FROM reports WHERE id = ?", (oldest,)
+                ).fetchone()
+                claimed = Spooled(oldest, vendor, event_id, json.loads(headers), bytes(body))
             db.execute("COMMIT")
-            return found
+            return claimed
 
         result: Optional[Spooled] = self._run(work)
         return result
 
-    @staticmethod
-    def _abandoned(pid: Optional[int], claimed_at: Optional[float], now: float) -> bool:
-        """A claim whose process is gone (or is this pid in a new life: containers reuse pid 1)."""
-        if pid is None or claimed_at is None or now - claimed_at > STALE_CLAIM:
-            return True
-        if pid == os.getpid():
-            return True  # the owner differs from ours: an earlier process with our pid
+    def _first_free(self, db: sqlite3.Connection, vendor: str, now: float) -> Optional[int]:
+        """The id of ``vendor``'s oldest row that no live process holds."""
+        rows = db.execute(
+            "SELECT id, owner, owner_pid, claimed_at FROM reports"
+            " WHERE vendor = ? AND (owner IS NULL OR owner != ?) ORDER BY id",
+            (vendor, self._owner),
+        )
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except OSError:  # alive, under another user
-            return False
-        return False
+            for row_id, owner, pid, claimed_at in rows:
+                if owner is None or abandoned(pid, claimed_at, now):
+                    return int(row_id)
+            return None
+        finally:
+            rows.close()
 
     def delete(self, row_id: int) -> None:
         """The vendor accepted it (or refused it for good): gone."""
@@ -342,13 +288,6 @@ class Spool:
 
         return bool(self._run(work))
 
-    def close(self) -> None:
-        with self._lock:
-            self.abandon_after_fork()
-            if self._db is not None:
-                self._db.close()
-            self._db = None
-
     def snapshot(self) -> Dict[str, Any]:
         return {
             "dir": self.directory,
@@ -356,12 +295,6 @@ class Spool:
             "bytes": self.bytes,
             "written": dict(self.written),
             "sent": self.sent,
+            "held": self.held,
             "dropped": dict(self.dropped),
         }
-
-
-def _is_corrupt(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return isinstance(exc, sqlite3.DatabaseError) and (
-        "not a database" in text or "malformed" in text or "corrupt" in text
-    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Protocol
+from typing import Any, Dict, Optional, Protocol, Tuple
 
 from errorwire import __about__
 from errorwire.core.config import VendorSettings
@@ -25,8 +25,26 @@ NOTIFIER_URL = "https://github.com/errorwire/errorwire"
 
 class Vendor(Protocol):
     NAME: str
+    DEFAULT_ENDPOINT: str
+    """Its ingestion URL, unless the settings give ``endpoint``."""
+    LOCAL_PATH: str
+    """The path a local stand-in (the inbox, the test receiver) takes its reports on."""
+    ENV_KEY: str
+    """The environment variable ``init()`` reads its key from."""
+    ENV_ENDPOINT: str
+    SUCCESS_STATUS: int
+    """What its API answers to a report it accepted."""
+    KEY_HEADER: str
+    """The header a request proves its key with."""
+    KEY_FIELD: Optional[str]
+    """The payload field that may carry the key instead of the header (None: header only)."""
+    MISSING_KEY: Tuple[int, str]
+    """Its answer (status, message) to a request without a key."""
     LAYOUT: Layout
     """Where its payload keeps what the cap may shrink, and in which way."""
+
+    def refusal(self, event: Event, settings: Any) -> Optional[Tuple[str, str]]:
+        """Why its settings refuse ``event`` (counter key, reason), or None to send it."""
 
     def encode(self, event: Event, settings: Any) -> Dict[str, Any]:
         """The vendor's JSON payload, as its document describes it. Never raises for

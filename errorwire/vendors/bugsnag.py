@@ -5,7 +5,7 @@ each vendor receives")."""
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote, urlsplit
 
 from errorwire.core.config import VendorSettings
@@ -46,6 +46,16 @@ URI_SAFE = "%:/?#[]@!$&'()*+,;=~"
 
 
 NAME = "bugsnag"
+DEFAULT_ENDPOINT = "https://notify.bugsnag.com/"
+LOCAL_PATH = "/bugsnag/"
+ENV_KEY, ENV_ENDPOINT = "BUGSNAG_API_KEY", "BUGSNAG_ENDPOINT"
+SUCCESS_STATUS = 200
+KEY_HEADER = "Bugsnag-Api-Key"
+KEY_FIELD: Optional[str] = "apiKey"
+MISSING_KEY: Tuple[int, str] = (
+    401,
+    "no API key: send apiKey in the body or the Bugsnag-Api-Key header",
+)
 
 
 def attempt_headers() -> Dict[str, str]:
@@ -53,6 +63,14 @@ def attempt_headers() -> Dict[str, str]:
     API asks (ISO 8601 UTC with milliseconds)."""
     now = time.time()
     return {"Bugsnag-Sent-At": f.iso_utc(now, millis=True) or ""}
+
+
+def refusal(event: Event, settings: VendorSettings) -> Optional[Tuple[str, str]]:
+    """``notify_release_stages`` refuses the other environments (as Bugsnag's notifiers do)."""
+    stages = getattr(settings, "notify_release_stages", None)
+    if stages is not None and event.environment not in stages:
+        return "dropped_release_stage", "environment not in bugsnag.notify_release_stages"
+    return None
 
 
 def headers(settings: VendorSettings) -> Dict[str, str]:

@@ -5,7 +5,7 @@ what is sent: README.md, "What each vendor receives")."""
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from errorwire.core.config import VendorSettings
@@ -40,11 +40,23 @@ MAX_CHAIN = 100
 
 
 NAME = "raygun"
+DEFAULT_ENDPOINT = "https://api.raygun.com/entries"
+LOCAL_PATH = "/entries"
+ENV_KEY, ENV_ENDPOINT = "RAYGUN_API_KEY", "RAYGUN_ENDPOINT"
+SUCCESS_STATUS = 202
+KEY_HEADER = "X-ApiKey"
+KEY_FIELD: Optional[str] = None
+MISSING_KEY: Tuple[int, str] = (403, "invalid API key: the X-ApiKey header is missing")
 
 
 def attempt_headers() -> Dict[str, str]:
     """Headers made anew for each delivery attempt: none."""
     return {}
+
+
+def refusal(event: Event, settings: VendorSettings) -> Optional[Tuple[str, str]]:
+    """Its settings refuse no event."""
+    return None
 
 
 def headers(settings: VendorSettings) -> Dict[str, str]:

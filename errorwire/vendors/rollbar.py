@@ -36,11 +36,23 @@ DEFAULT_ENVIRONMENT = "production"
 
 
 NAME = "rollbar"
+DEFAULT_ENDPOINT = "https://api.rollbar.com/api/1/item/"
+LOCAL_PATH = "/api/1/item/"
+ENV_KEY, ENV_ENDPOINT = "ROLLBAR_ACCESS_TOKEN", "ROLLBAR_ENDPOINT"
+SUCCESS_STATUS = 200
+KEY_HEADER = "X-Rollbar-Access-Token"
+KEY_FIELD: Optional[str] = "access_token"
+MISSING_KEY: Tuple[int, str] = (401, "no access token was found in the request")
 
 
 def attempt_headers() -> Dict[str, str]:
     """Headers made anew for each delivery attempt: none."""
     return {}
+
+
+def refusal(event: Event, settings: VendorSettings) -> Optional[Tuple[str, str]]:
+    """Its settings refuse no event."""
+    return None
 
 
 def headers(settings: VendorSettings) -> Dict[str, str]:

@@ -7,9 +7,9 @@ from typing import Any, Dict, Iterator
 import pytest
 
 import errorwire
-from errorwire.core.config import VENDOR_ENV, ConfigError, Options
+from errorwire.core.config import ConfigError, Options, vendor_env
 
-VENDOR_VARIABLES = [name for pair in VENDOR_ENV.values() for name in pair]
+VENDOR_VARIABLES = [name for pair in vendor_env().values() for name in pair]
 ENV_NAMES = ("ERRORWIRE_ENVIRONMENT", "ERRORWIRE_CODE_VERSION", *VENDOR_VARIABLES)
 
 
@@ -194,7 +194,7 @@ def test_the_environment_fills_an_endpoint_left_unset(monkeypatch: pytest.Monkey
 def test_a_bad_environment_variable_is_named(
     monkeypatch: pytest.MonkeyPatch, variable: str, value: str
 ) -> None:
-    for key_var, _endpoint_var in VENDOR_ENV.values():
+    for key_var, _endpoint_var in vendor_env().values():
         monkeypatch.setenv(key_var, "key")
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError, match=variable):

@@ -21,7 +21,7 @@ from tests.hooks.hook_payloads import (
     tags,
     titles,
 )
-from tests.receiver import DEFAULT_BODIES, DEFAULT_STATUS, Received, Receiver, Reply
+from tests.receiver import Received, Receiver, Reply, accepted
 
 MAIN_THREAD_DIES = """
 import errorwire
@@ -55,7 +55,7 @@ def test_the_report_of_a_dying_main_thread_waits_out_a_slow_receiver(
     receiver: Receiver, tmp_path: Path
 ) -> None:
     def slow(item: Received) -> Reply:
-        return Reply(DEFAULT_STATUS[item.vendor], body=DEFAULT_BODIES[item.vendor], stall=0.5)
+        return accepted(item.vendor, stall=0.5)
 
     receiver.responder = slow
     started = time.monotonic()

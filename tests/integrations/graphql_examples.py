@@ -3,9 +3,6 @@ from their files, and what each one's demo operations must report."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any, Dict, List
 
@@ -19,23 +16,11 @@ from tests.reports import (
     vendor_person_id,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "example_apps"
 EXPECTED = {  # context -> (exception class, person)
     "OrderLines: order.lines.1.total": ("ZeroDivisionError", "alice"),
     "Shipping: order.shipping": ("ConnectionError", "alice"),
     "Pay: pay": ("PaymentDeclined", None),
 }
-
-
-def load_example(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        f"errorwire_example_{name}", EXAMPLES / f"{name}.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # Strawberry looks its types' module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 def send_demo_requests(example: ModuleType, url: str) -> List[Dict[str, Any]]:

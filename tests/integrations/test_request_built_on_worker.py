@@ -3,6 +3,7 @@ request thread took: what arrives must be the same as when it is built up front.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Dict, List
 
 import pytest
@@ -68,3 +69,45 @@ def test_starlette_request_is_built_on_the_worker(receiver: Receiver, all_vendor
     assert rollbar["params"] == {"item_id": 7}
     assert vendor_context("rollbar", payloads["rollbar"]) == "/items/{item_id}"
     assert vendor_context("bugsnag", payloads["bugsnag"]) == "/items/{item_id}"
+
+
+PLAIN = (str, bytes, int, float, bool, type(None))
+
+
+def _framework_free(value: Any, depth: int = 0) -> bool:
+    """Plain data all the way down, or errorwire's own body copy: nothing of the framework."""
+    from errorwire.core.request import BodyCapture
+
+    if depth > 6:
+        return False
+    if isinstance(value, (*PLAIN, BodyCapture)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_framework_free(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        return all(
+            _framework_free(k, depth + 1) and _framework_free(v, depth + 1)
+            for k, v in value.items()
+        )
+    return False
+
+
+def test_only_plain_copies_of_an_asgi_request_reach_the_worker(all_vendors: Any) -> None:
+    """The builder handed to the worker holds the named fields, copied on the request
+    thread: not the scope dict (its app, router, user) nor a method of the middleware."""
+    client = errorwire.init(**all_vendors)
+    builders: List[Any] = []
+    submit = client.transport.submit
+
+    def keep_builder(event: Any) -> bool:
+        builders.append(event.deferred_request.build)
+        return submit(event)
+
+    client.transport.submit = keep_builder  # type: ignore[method-assign]
+    with TestClient(make_app(), raise_server_exceptions=False) as http:
+        assert http.get("/view-error?tag=a").status_code == 500
+    (build,) = builders
+    assert isinstance(build, functools.partial)
+    assert build.func.__module__ == "errorwire.integrations.base"
+    assert _framework_free(list(build.args)) and _framework_free(build.keywords)
+    assert build().url == "http://testserver/view-error?tag=a"

@@ -254,9 +254,9 @@ def check_reports(
 
 
 def default_reply(item: Received) -> Any:
-    from tests.receiver import DEFAULT_BODIES, DEFAULT_STATUS, Reply
+    from tests.receiver import accepted
 
-    return Reply(status=DEFAULT_STATUS[item.vendor], body=DEFAULT_BODIES[item.vendor])
+    return accepted(item.vendor)
 
 
 def slow(stall: float) -> Any:

@@ -71,7 +71,7 @@ def test_full_queue_drops_the_newest_counts_them_and_warns_once_per_burst(
     options.queue_size = 5
     render = BlockingRender(options.raygun)  # type: ignore[arg-type]
     counted: List[str] = []
-    transport = Transport(options, render, counted.append)
+    transport = Transport(options, render, lambda name, amount: counted.extend([name] * amount))
     try:
         first = Event()
         assert transport.submit(first)

@@ -28,7 +28,7 @@ from tests.vendors.vendor_events import (
     wrap_with_cause,
 )
 
-PAYMENT_FAILED = "vendor_events.PaymentFailed"
+PAYMENT_FAILED = "tests.vendors.vendor_events.PaymentFailed"
 
 
 def _short(function: str) -> str:
@@ -90,7 +90,7 @@ def test_frames_carry_file_code_context_and_project_flag() -> None:
 
     raygun_frame = payloads["raygun"]["details"]["error"]["stackTrace"][0]
     assert raygun_frame["fileName"] == "tests/vendors/vendor_events.py"
-    assert raygun_frame["className"] == "vendor_events"
+    assert raygun_frame["className"] == "tests.vendors.vendor_events"
 
     bugsnag_frame = bugsnag_event(payloads["bugsnag"])["exceptions"][0]["stacktrace"][0]
     assert bugsnag_frame["file"] == "tests/vendors/vendor_events.py"
@@ -186,13 +186,13 @@ def test_exception_whose_str_raises_has_no_message() -> None:
     payloads = encode_all(event_from(exc))
 
     trace = rollbar_traces(payloads["rollbar"])[0]
-    assert trace["exception"] == {"class": "vendor_events.BrokenStr"}
+    assert trace["exception"] == {"class": "tests.vendors.vendor_events.BrokenStr"}
     assert payloads["rollbar"]["data"]["title"] == "BrokenStr"
     error = payloads["raygun"]["details"]["error"]
-    assert error["className"] == "vendor_events.BrokenStr"
+    assert error["className"] == "tests.vendors.vendor_events.BrokenStr"
     assert "message" not in error
     exception = bugsnag_event(payloads["bugsnag"])["exceptions"][0]
-    assert exception["errorClass"] == "vendor_events.BrokenStr"
+    assert exception["errorClass"] == "tests.vendors.vendor_events.BrokenStr"
     assert "message" not in exception
 
 

@@ -53,7 +53,7 @@ def test_captured_chain_reaches_all_three_vendors(receiver: Receiver, all_vendor
     assert data["uuid"] == event_id
     assert data["environment"] == "staging"
     assert [t["exception"]["class"] for t in rollbar_traces(rollbar)] == [
-        "vendor_events.PaymentFailed",
+        "tests.vendors.vendor_events.PaymentFailed",
         "KeyError",
     ]
     assert rollbar_traces(rollbar)[1]["frames"][-1]["code"].strip() == 'data["missing"] += 1'
@@ -63,7 +63,7 @@ def test_captured_chain_reaches_all_three_vendors(receiver: Receiver, all_vendor
 
     raygun = bodies["raygun"]["details"]
     assert [e["className"] for e in raygun_errors(bodies["raygun"])] == [
-        "vendor_events.PaymentFailed",
+        "tests.vendors.vendor_events.PaymentFailed",
         "KeyError",
     ]
     assert raygun["user"] == {"identifier": "7", "email": "zoe@example.com"}
@@ -72,7 +72,7 @@ def test_captured_chain_reaches_all_three_vendors(receiver: Receiver, all_vendor
 
     event = bugsnag_event(bodies["bugsnag"])
     assert [e["errorClass"] for e in event["exceptions"]] == [
-        "vendor_events.PaymentFailed",
+        "tests.vendors.vendor_events.PaymentFailed",
         "KeyError",
     ]
     assert event["unhandled"] is False

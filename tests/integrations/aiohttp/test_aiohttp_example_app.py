@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 import httpx
 
+from tests.helpers import load_example
 from tests.integrations.aiohttp.aiohttp_apps import serve
 from tests.reports import Reports
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "example_apps" / "aiohttp_app.py"
-
-
-def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("example_aiohttp_app", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_example_app_reports_every_error_route_once(reports: Reports) -> None:
-    example = load()
+    example = load_example("aiohttp_app")
     statuses = []
     with serve(example.make_app()) as url, httpx.Client(base_url=url) as client:
         for method, path, body in example.DEMO_REQUESTS:

@@ -4,28 +4,14 @@ reports each of its error routes once."""
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 
+from tests.helpers import load_example
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.falcon.falcon_support import serve_wsgi
 from tests.reports import Reports
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "example_apps"
-
-
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # Litestar resolves the handlers' annotations through it
-    spec.loader.exec_module(module)
-    return module
 
 
 def status_of(method: str, url: str, body: Any) -> int:
@@ -37,7 +23,7 @@ def status_of(method: str, url: str, body: Any) -> int:
 
 
 def test_example_app_reports_every_error_route_once(reports: Reports, kind: str) -> None:
-    module = load("falcon_app")
+    module = load_example("falcon_app")
     app, run = (module.app, serve_wsgi) if kind == "wsgi" else (module.asgi_app, serve)
     with run(app) as url:
         statuses = [

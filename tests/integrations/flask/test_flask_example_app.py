@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import time
-from pathlib import Path
-from types import ModuleType
 from typing import Any, Dict
 
 import pytest
@@ -13,25 +10,16 @@ import pytest
 pytest.importorskip("flask")
 
 import errorwire
+from tests.helpers import load_example
 from tests.receiver import Receiver
 from tests.reports import VENDORS, start, vendor_exception_classes, vendor_person_id
-
-EXAMPLE = Path(__file__).resolve().parents[3] / "example_apps" / "flask_app.py"
-
-
-def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("errorwire_example_flask_app", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_error_route_of_the_example_is_reported(
     receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
     reports = start(receiver, all_vendors)
-    example = load_example()
+    example = load_example("flask_app")
     client = example.app.test_client()
     expected = []
     for method, path, body in example.DEMO_REQUESTS:

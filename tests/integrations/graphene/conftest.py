@@ -36,6 +36,6 @@ def _graphene_site(graphene_db: None) -> Iterator[None]:
 SITE: Dict[str, Any] = {
     "DEBUG": False,
     "ALLOWED_HOSTS": ["127.0.0.1", "localhost", "testserver"],
-    "ROOT_URLCONF": "graphene_apps",
+    "ROOT_URLCONF": "tests.integrations.graphene.graphene_apps",
     "AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.RemoteUserBackend"],
 }

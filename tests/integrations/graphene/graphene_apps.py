@@ -19,7 +19,7 @@ ERRORWIRE_DJANGO = "errorwire.integrations.django.ErrorwireMiddleware"
 AUTH = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "graphene_apps.HeaderRemoteUser",
+    "tests.integrations.graphene.graphene_apps.HeaderRemoteUser",
 ]
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from tests.helpers import load_example
 from tests.integrations.graphql_examples import (
     assert_demo_reports,
-    load_example,
     send_demo_requests,
 )
 from tests.receiver import Receiver

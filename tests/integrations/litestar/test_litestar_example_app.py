@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 
+from tests.helpers import load_example
 from tests.integrations.asgi.asgi_support import serve
 from tests.reports import Reports
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "example_apps"
-
-
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # Litestar resolves the handlers' annotations through it
-    spec.loader.exec_module(module)
-    return module
 
 
 def status_of(method: str, url: str, body: Any) -> int:
@@ -35,7 +21,7 @@ def status_of(method: str, url: str, body: Any) -> int:
 
 
 def test_example_app_reports_every_error_route_once(reports: Reports) -> None:
-    module = load("litestar_app")
+    module = load_example("litestar_app")
     with serve(module.app) as url:
         statuses = [
             status_of(method, url + path, body) for method, path, body in module.DEMO_REQUESTS

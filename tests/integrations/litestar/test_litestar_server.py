@@ -17,19 +17,11 @@ from tests.integrations.litestar.litestar_apps import make_app
 from tests.reports import (
     VENDORS,
     Reports,
-    assert_request_reported,
-    vendor_context,
     vendor_exception_classes,
     vendor_person_id,
     vendor_request,
 )
-
-HEADERS = {
-    "X-Request-Id": "req-1",
-    "X-Forwarded-For": "203.0.113.7, 10.0.0.1",
-    "Cookie": "theme=dark; lang=en",
-    "Authorization": "Bearer secret-token-123",
-}
+from tests.route_reports import HEADERS, assert_route_reported
 
 # (method, path, request kwargs, exception chain outermost first, route template)
 ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
@@ -76,28 +68,7 @@ def test_error_route_is_reported_once_with_its_request(
     assert answer == respond(bare_url, method, path, **kwargs)
     assert answer[0] == 500
 
-    event, payloads = reports.one()
-    assert [info.short_type for info in event.exceptions] == chain
-    assert event.framework == "litestar"
-    assert event.handled is False
-    assert event.context == route
-    request = event.request
-    assert request is not None
-    assert request.url == url + path
-    assert request.method == method
-    assert request.headers["x-request-id"] == "req-1"
-    assert request.cookies == {"theme": "dark", "lang": "en"}
-    assert request.client_ip == "203.0.113.7"
-    assert request.route == route
-    assert request.query_string == (path.split("?", 1)[1] if "?" in path else "")
-    assert_request_reported(payloads, url=url + path, method=method, client_ip="203.0.113.7")
-    for vendor in VENDORS:
-        payload = payloads[vendor]
-        assert vendor_exception_classes(vendor, payload) == chain
-        headers = vendor_request(vendor, payload)["headers"]
-        assert headers["x-request-id"] == "req-1"
-        assert headers["authorization"] == "[Filtered]"
-        assert vendor_context(vendor, payload) in (route, None)
+    assert_route_reported(reports, "litestar", method, path, chain, route, url=url + path)
 
 
 def test_json_body_and_route_params_reach_the_report(reports: Reports, url: str) -> None:

@@ -22,14 +22,7 @@ from tests.reports import (
     vendor_person_id,
     vendor_request,
 )
-from tests.route_reports import assert_route_reported
-
-HEADERS = {
-    "X-Request-Id": "req-1",
-    "X-Forwarded-For": "203.0.113.7, 10.0.0.1",
-    "Cookie": "theme=dark; lang=en",
-    "Authorization": "Bearer s3cr3t-token",
-}
+from tests.route_reports import HEADERS, assert_route_reported
 
 
 def fetch(url: str, method: str = "GET", **kwargs: Any) -> Tuple[int, bytes]:

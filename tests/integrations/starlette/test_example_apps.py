@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
 from typing import List, Tuple
 
 import pytest
 from starlette.testclient import TestClient
 
+from tests.helpers import load_example
 from tests.reports import Reports
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "example_apps"
 
 # (path, exception class reported, its context)
 ROUTES: List[Tuple[str, str, str]] = [
@@ -25,19 +21,11 @@ ROUTES: List[Tuple[str, str, str]] = [
 ]
 
 
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("name", ["starlette_app", "fastapi_app"])
 def test_example_app_reports_every_error_route_once(reports: Reports, name: str) -> None:
     if name == "fastapi_app":
         pytest.importorskip("fastapi")
-    app = load(name).app
+    app = load_example(name).app
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get("/").status_code == 200
         statuses = [

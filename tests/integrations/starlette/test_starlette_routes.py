@@ -18,12 +18,9 @@ from tests.reports import (
     vendor_person_id,
     vendor_request,
 )
+from tests.route_reports import REQUEST_HEADERS
 
-HEADERS = {
-    "X-Request-Id": "req-1",
-    "X-Forwarded-For": "203.0.113.7, 10.0.0.1",
-    "Cookie": "theme=dark; lang=en",
-}
+HEADERS = REQUEST_HEADERS
 
 # (method, path, request kwargs, exception chain outermost first, route template)
 ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [

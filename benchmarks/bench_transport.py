@@ -1,0 +1,115 @@
+"""CPU per report sent to all three vendors: today's transport against main's, one run.
+
+    python benchmarks/bench_transport.py [--before REV] [--n N] [--rounds R]
+
+``--before`` (default: the merge base with ``main``) is checked out with ``git archive``
+into a temporary folder; each round runs one fresh process per side, alternating, each
+capturing N distinct errors at once and flushing them to the local sink
+(benchmarks/sink.py, its own process). The figure is the process CPU (all threads:
+capture, render, send) per report, the median over rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+PATHS = {"rollbar": "/api/1/item/", "raygun": "/entries", "bugsnag": "/bugsnag/"}
+
+
+def child(url: str, n: int) -> None:
+    import errorwire
+
+    errorwire.init(
+        rollbar=errorwire.Rollbar(access_token="t", endpoint=url + PATHS["rollbar"]),
+        raygun=errorwire.Raygun(api_key="k", endpoint=url + PATHS["raygun"]),
+        bugsnag=errorwire.Bugsnag(api_key="k", endpoint=url + PATHS["bugsnag"]),
+        storm_limit=1_000_000,
+        queue_size=max(1000, 2 * n),
+    )
+    errors = []
+    for index in range(n):
+        try:
+            raise ValueError(f"distinct error {index}")
+        except ValueError as exc:
+            errors.append(exc)
+    cpu = time.process_time()
+    for exc in errors:
+        errorwire.capture_exception(exc)
+    flushed = errorwire.flush(120)
+    spent = time.process_time() - cpu
+    sent = errorwire.stats()["transport"]["sent"]
+    print(json.dumps({"cpu_us_per_report": spent * 1e6 / n, "sent": sent, "flushed": flushed}))
+
+
+def run_side(path: str, url: str, n: int) -> Dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", url, "--n", str(n)],
+        env={**os.environ, "PYTHONPATH": path, "PYTHONHASHSEED": "0"},
+        cwd=path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    result: Dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    if result["sent"] != 3 * n or not result["flushed"]:
+        raise RuntimeError(f"not everything was delivered: {result}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--before", default="")
+    parser.add_argument("--n", type=int, default=600)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--child", default="")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.n)
+        return
+    before = args.before or subprocess.run(
+        ["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    sink = subprocess.Popen(
+        [sys.executable, str(HERE / "sink.py")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert sink.stdout is not None and sink.stdin is not None
+        url = f"http://127.0.0.1:{sink.stdout.readline().strip()}"
+        with tempfile.TemporaryDirectory() as old:
+            archive = subprocess.run(
+                ["git", "archive", before, "errorwire"], cwd=ROOT, capture_output=True, check=True
+            )
+            subprocess.run(["tar", "-x", "-C", old], input=archive.stdout, check=True)
+            samples: Dict[str, List[float]] = {"before": [], "after": []}
+            for _ in range(args.rounds):
+                for side, path in (("before", old), ("after", str(ROOT))):
+                    samples[side].append(run_side(path, url, args.n)["cpu_us_per_report"])
+        sink.stdin.close()
+    finally:
+        sink.wait(timeout=10)
+    medians = {side: statistics.median(values) for side, values in samples.items()}
+    print(
+        f"CPU per report to all three vendors ({args.n} distinct errors, median of "
+        f"{args.rounds} rounds): before ({before[:10]}) {medians['before']:.0f} µs, "
+        f"after (working tree) {medians['after']:.0f} µs "
+        f"({medians['after'] / medians['before']:.2f}x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
