@@ -26,6 +26,9 @@ TEST_DEPS = [
     "python-multipart>=0.0.9",  # Starlette/FastAPI form parsing (upload tests)
     "jinja2>=3.1",  # Starlette/FastAPI template routes
     "playwright>=1.40",  # inbox browser test; drives the system Chromium (no browser download)
+    "opentelemetry-sdk>=1.20",  # trace ids of a recording span go with reports
+    "requests>=2.28",  # breadcrumbs of outgoing HTTP calls (its response hook)
+    "sqlalchemy>=2.0",  # breadcrumbs of SQL queries (engine events)
     "websockets>=12",  # Quart websocket test: uvicorn's websocket server and the client
 ]
 FRAMEWORKS = {
@@ -53,6 +56,9 @@ FRAMEWORKS = {
         "bottle==0.12.*",
         "waitress==2.1.*",
         "channels==4.1.*",  # 4.0's AsyncHttpConsumer drops the errors of handle() itself
+        "dramatiq[redis]==1.17.*",
+        "huey==2.5.*",
+        "arq==0.26.*",
         "awslambdaric==3.0.*; sys_platform == 'linux'",  # Linux wheels (else the test skips)
         "functions-framework==3.5.*",
         "loguru==0.6.*",
@@ -83,6 +89,8 @@ FRAMEWORKS = {
         "waitress",
         "sanic",
         "channels",
+        "dramatiq[redis]",
+        "huey",
         "awslambdaric; sys_platform == 'linux'",
         "functions-framework",
         "loguru",
@@ -102,6 +110,8 @@ SOLO = {
         ["sanic==24.6.*", "websockets==13.*", "starlette"],  # starlette: schemas
         "tests/integrations/sanic",
     ),
+    # arq needs redis-py < 6, the newest kombu (Celery) >= 6.4: the newest arq apart.
+    "newest-arq": (["arq", "redis<6", "starlette"], "tests/integrations/jobs/test_arq_worker.py"),
 }
 
 
@@ -143,8 +153,10 @@ def demo(session: nox.Session) -> None:
     session.install(
         "-e",
         ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
-        "celery,rq,gcp,loguru,structlog,apscheduler,tornado,pyramid,bottle,sanic,channels]",
+        "celery,rq,dramatiq,huey,arq,gcp,loguru,structlog,apscheduler,tornado,pyramid,bottle,"
+        "sanic,channels]",
         "waitress",
+        "kombu<5.6",  # arq needs redis-py < 6, which kombu >= 5.6's Redis transport refuses
         "redis",
         "flask-login",
         "jinja2",

@@ -15,6 +15,7 @@ from errorwire.api import (
 from errorwire.core.config import Bugsnag, ConfigError, Options, Raygun, Rollbar
 from errorwire.core.event import Event
 from errorwire.core.monitor import monitor
+from errorwire.core.scoping import add_metadata, scope, set_context, set_tag, set_tags
 from errorwire.integrations.logging import LoggingHandler
 
 __all__ = [
@@ -27,13 +28,18 @@ __all__ = [
     "Rollbar",
     "__version__",
     "add_breadcrumb",
+    "add_metadata",
     "capture_exception",
     "capture_message",
     "flush",
     "get_client",
     "init",
     "monitor",
+    "scope",
+    "set_context",
     "set_person",
+    "set_tag",
+    "set_tags",
     "stats",
     "testing",
 ]

@@ -65,7 +65,7 @@ def _check_names(setting: str, value: object, *, allow_none: bool = False) -> No
 def _check_types(options: Options) -> None:
     """Every option of ``Options`` that is not checked by value has its type checked."""
     flags = ("default_ignores", "scrub", "send_request_bodies", "sync", "log_breadcrumbs")
-    for name in (*flags, "include_locals"):
+    for name in (*flags, "include_locals", "sql_breadcrumbs"):
         if not isinstance(getattr(options, name, False), bool):
             raise ConfigError(f"{name} must be True or False, got {getattr(options, name)!r}")
     if not isinstance(options.excepthooks, bool):
@@ -289,6 +289,8 @@ class Options:
     spool (the most a kill -9 can lose)."""
     include_locals: bool = False
     """Send the arguments and local variables of in-project frames (safe reprs, scrubbed)."""
+    sql_breadcrumbs: bool = False
+    """Breadcrumbs of SQL queries (statement and duration, never parameters)."""
 
     vendors: Tuple[VendorSettings, ...] = field(init=False, default=())
 

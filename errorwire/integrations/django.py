@@ -44,6 +44,7 @@ except ImportError as exc:  # pragma: no cover - exercised without Django instal
     ) from exc
 
 from errorwire.core.breadcrumbs import RECORD_ATTRIBUTE
+from errorwire.api import get_client
 from errorwire.core.client import already_reported
 from errorwire.core.context import (
     InRequest,
@@ -59,6 +60,7 @@ from errorwire.core.context import (
 from errorwire.core.event import Breadcrumb
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
+from errorwire.integrations import sql
 from errorwire.integrations.django_request import FILTERED, build_request, load_person
 from errorwire.integrations.wsgi import init_from, report_unhandled
 
@@ -115,6 +117,10 @@ class ErrorwireMiddleware:
         init_from(getattr(settings, "ERRORWIRE", None))
         got_request_exception.connect(_on_got_request_exception, dispatch_uid=__name__)
         logging.getLogger("django.request").addFilter(REQUEST_RECORDS)  # once: a set of one
+        with swallow("sql breadcrumbs"):
+            client = get_client()
+            if client is not None and client.options.sql_breadcrumbs:
+                sql.watch_django()  # off: not even a wrapper on the connections
 
     def __call__(self, request: HttpRequest) -> Any:
         if self._is_async:
