@@ -43,8 +43,8 @@ except ImportError as exc:  # pragma: no cover - exercised without Django instal
         "errorwire.integrations.django needs Django: pip install errorwire[django]"
     ) from exc
 
-from errorwire.core.breadcrumbs import RECORD_ATTRIBUTE
 from errorwire.api import get_client
+from errorwire.core.breadcrumbs import RECORD_ATTRIBUTE
 from errorwire.core.client import already_reported
 from errorwire.core.context import (
     InRequest,
