@@ -17,6 +17,7 @@ from errorwire.core.event import Event
 from errorwire.core.monitor import monitor
 from errorwire.core.scoping import add_metadata, scope, set_context, set_tag, set_tags
 from errorwire.integrations.logging import LoggingHandler
+from errorwire.release.deploy import notify_deploy
 
 __all__ = [
     "Bugsnag",
@@ -35,6 +36,7 @@ __all__ = [
     "get_client",
     "init",
     "monitor",
+    "notify_deploy",
     "scope",
     "set_context",
     "set_person",

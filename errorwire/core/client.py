@@ -37,6 +37,7 @@ from errorwire.core.stacktrace import extract_chain
 from errorwire.core.storm import StormControl
 from errorwire.core.trace_ids import API_MODULE as TRACE_API
 from errorwire.core.trace_ids import current_trace
+from errorwire.release.sessions import SEND_INTERVAL, tracker_for
 
 MAX_REMEMBERED_GROUPS = 4096
 """Exception identities whose grouping key is remembered for the storm shortcut."""
@@ -97,6 +98,9 @@ class Client:
         self._ignored = ignore_rules.IgnoreRules(options.ignore, options.default_ignores)
         self.renderer = Renderer(options, self.counters)
         self.transport = Transport(options, self.renderer.render, self.counters.count)
+        self.sessions = tracker_for(options, self.server)
+        if self.sessions is not None:
+            self.transport.every(SEND_INTERVAL, self.sessions.send)
         self.storm = StormControl(options.storm_limit, self._send_storm_summary)
         self._grouping_keys: Dict[Tuple[object, ...], str] = {}
         self._storm_hits = itertools.count()
@@ -120,7 +124,10 @@ class Client:
             self._storm_reads += 1
         if storm:
             own["storm_suppressed"] = own.get("storm_suppressed", 0) + storm
-        return {"client": own, **self.transport.stats()}
+        found = {"client": own, **self.transport.stats()}
+        if self.sessions is not None:
+            found["bugsnag_sessions"] = self.sessions.stats()
+        return found
 
     # -- request thread ------------------------------------------------------------
 
@@ -334,6 +341,8 @@ class Client:
         if not self.storm.admit(event):
             self._drop_storm()
             return None
+        if self.sessions is not None:
+            self.sessions.attach(event)
         if not self.transport.submit(event):
             return None
         return event.event_id
@@ -368,12 +377,21 @@ class Client:
     def flush(self, timeout: float) -> bool:
         with swallow("storm flush"):
             self.storm.flush()
-        return self.transport.flush(timeout)
+        delivered = self.transport.flush(timeout)
+        if self.sessions is not None:
+            with swallow("send session counts"):
+                self.sessions.send()
+        return delivered
 
     def close(self, timeout: Optional[float] = None) -> None:
         with swallow("storm close"):
             self.storm.close()
-        self.transport.close(self.options.shutdown_timeout if timeout is None else timeout)
+        wait = self.options.shutdown_timeout if timeout is None else timeout
+        if self.sessions is not None:
+            self.sessions.hurry(wait)
+        self.transport.close(wait)
+        if self.sessions is not None:  # its last counts went out in the transport's close
+            self.sessions.close()
 
 
 def _message_key(message: str) -> str:

@@ -299,6 +299,11 @@ def in_request() -> Optional[InRequest]:
     return value if isinstance(value, InRequest) else None
 
 
+def scope_is_set() -> bool:
+    """True inside a request or task an integration marked, or a scope made current."""
+    return _current.get(None) is not None
+
+
 enter_request = _current.set
 """``enter_request(request)``: mark the context as inside ``request`` (an InRequest);
 ``deactivate(token)`` ends it. Integrations call it around every request (and every

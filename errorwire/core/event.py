@@ -270,6 +270,8 @@ class Event:
     logger_name: Optional[str] = None
     trace: Dict[str, str] = field(default_factory=dict)
     """The OpenTelemetry span recording at capture: ``trace_id`` and ``span_id`` (hex)."""
+    session: Optional[Dict[str, Any]] = None
+    """Bugsnag's ``session`` of the request or task it happened in (release/sessions.py)."""
     deferred_request: Optional[DeferredRequest] = field(default=None, repr=False, compare=False)
     """The request block, still to be built on the worker from a snapshot the request
     thread took (``render.complete``); None once ``request`` holds it."""

@@ -63,6 +63,7 @@ from errorwire.core.safety import swallow
 from errorwire.integrations import sql
 from errorwire.integrations.django_request import FILTERED, build_request, load_person
 from errorwire.integrations.wsgi import init_from, report_unhandled
+from errorwire.release import sessions
 
 FRAMEWORK = "django"
 
@@ -126,6 +127,7 @@ class ErrorwireMiddleware:
         if self._is_async:
             return self.__acall__(request)
         token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             response = self.get_response(request)
         except BaseException as exc:  # Django answers an Exception; this passes it by
@@ -139,6 +141,7 @@ class ErrorwireMiddleware:
 
     async def __acall__(self, request: HttpRequest) -> Any:
         token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
+        sessions.start_session(None)
         try:
             response = await self.get_response(request)
         except BaseException as exc:  # Django answers an Exception; this passes it by

@@ -67,6 +67,7 @@ from errorwire.integrations.wsgi import (
     report_unhandled,
     scope_in,
 )
+from errorwire.release import sessions
 
 FRAMEWORK = "flask"
 EXTENSION_KEY = "errorwire"
@@ -155,6 +156,7 @@ class FlaskWSGIMiddleware:
     ) -> Iterable[bytes]:
         if not self._checked:
             _stay_outermost(self)
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
             copy_body(environ)
         try:

@@ -113,6 +113,7 @@ def _event(event: Event) -> Dict[str, Any]:
                 "bugsnag breadcrumbs", lambda: _breadcrumbs(event.breadcrumbs)
             ),
             "metaData": f.guarded("bugsnag metaData", lambda: _metadata(event)),
+            "session": event.session,
         }
     )
 
