@@ -144,6 +144,7 @@ class FlaskWSGIMiddleware:
         self.app = wsgi_app
         self.flask_app = app
         self._checked = outermost  # whether a layer added after it was looked for
+        self._inner = not outermost  # the layer Errorwire(app) made: it counts the session
 
     def __getattr__(self, name: str) -> Any:
         """The layer errorwire put outside the app's own keeps that layer's attributes."""
@@ -156,7 +157,8 @@ class FlaskWSGIMiddleware:
     ) -> Iterable[bytes]:
         if not self._checked:
             _stay_outermost(self)
-        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
+        if self._inner:  # once per request, however many errorwire layers
+            sessions.start_session(None)  # Bugsnag's session count: one C call
         if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
             copy_body(environ)
         try:
