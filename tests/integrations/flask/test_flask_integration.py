@@ -349,3 +349,23 @@ def test_a_wsgi_layer_added_after_errorwire_is_covered_from_the_next_request(
         assert event.request.url == "http://localhost/gate?x=1"
         assert event.response_status == 500 and event.framework == "flask"
     assert len({id(e) for e in events}) == 2
+
+
+def test_a_wsgi_layer_added_after_errorwire_counts_one_bugsnag_session_per_request(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    from werkzeug.test import Client
+
+    from errorwire.release import sessions
+
+    start(receiver, all_vendors)
+    app = web.make_app()
+    app.wsgi_app = Gate(app.wsgi_app)  # type: ignore[method-assign]
+    sessions._counting(True)
+    try:
+        sessions._take_started()
+        for _ in range(3):
+            assert Client(app).get("/ok").get_data() == b"fine"
+        assert sessions._take_started() == 3
+    finally:
+        sessions._counting(False)
