@@ -33,11 +33,11 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
-from errorwire.core.event import DeferredRequest, Request, UploadedFile
+from errorwire.core.event import DeferredRequest, UploadedFile
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import BodyCopy, build_request, joined_headers, parse_cookies
+from errorwire.core.request import BodyCopy, joined_headers
 from errorwire.core.safety import swallow
-from errorwire.integrations.base import plain_params
+from errorwire.integrations.base import defer_request, plain_params
 from errorwire.integrations.wsgi import current_client, report_in
 
 __all__ = ["Errorwire"]
@@ -150,17 +150,7 @@ def _deferred_request(request: Any) -> DeferredRequest:
         "route": request.uri_template if request.route is not None else None,
         "route_params": plain_params(request.match_info or {}),
     }
-    if client is None or client.options.send_request_bodies:
-        limit = client.options.max_request_body if client is not None else 0
-        fields.update(_body_fields(request, limit))
-    if client is not None:
-        fields["ip_headers"] = client.options.client_ip_headers
-    return DeferredRequest(lambda: _build(fields))
-
-
-def _build(fields: Dict[str, Any]) -> Request:
-    headers: Dict[str, str] = fields["headers"]
-    return build_request(cookies=parse_cookies(headers.get("cookie")), **fields)
+    return defer_request(fields, client, lambda limit: _body_fields(request, limit))
 
 
 def _body_fields(request: Any, limit: int) -> Dict[str, Any]:

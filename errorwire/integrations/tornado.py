@@ -37,11 +37,11 @@ from errorwire.core.context import (
     enter_request,
     mark_request,
 )
-from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
+from errorwire.core.event import DeferredRequest, Person, UploadedFile
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import BodyCopy, build_request, joined_headers, parse_cookies
+from errorwire.core.request import BodyCopy, joined_headers
 from errorwire.core.safety import swallow
-from errorwire.integrations.base import plain_params
+from errorwire.integrations.base import defer_request, plain_params
 from errorwire.integrations.people import person_of
 from errorwire.integrations.wsgi import current_client, report_in
 
@@ -155,17 +155,7 @@ def _deferred_request(handler: Any) -> DeferredRequest:
     }
     with swallow("tornado route"):
         fields["route"], fields["route_params"] = _route(handler)
-    if client is None or client.options.send_request_bodies:
-        limit = client.options.max_request_body if client is not None else 0
-        fields.update(_body_fields(request, limit))
-    if client is not None:
-        fields["ip_headers"] = client.options.client_ip_headers
-    return DeferredRequest(lambda: _build(fields))
-
-
-def _build(fields: Dict[str, Any]) -> Request:
-    headers: Dict[str, str] = fields["headers"]
-    return build_request(cookies=parse_cookies(headers.get("cookie")), **fields)
+    return defer_request(fields, client, lambda limit: _body_fields(request, limit))
 
 
 def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
