@@ -21,12 +21,19 @@ the app reads (WSGI: through ``req.stream``; ASGI: the media the app parsed),
 and ``process_response`` wraps a streamed body to report its errors. The route
 template (``/items/{item_id:int}``) is the report's context; a user the app's
 auth middleware put at ``req.context.user`` becomes the person.
+
+Falcon catches only ``Exception`` (up to 4.x: its error handlers, ``set_error_reporter``
+and ``process_response`` never see anything else), so a ``BaseException`` subclass a
+responder raises reaches the server unseen by this middleware. Wrapping the app in
+errorwire's WSGI or ASGI middleware as well reports it (once, with this request's
+scope); without that wrapper a hint is logged once, at the first request.
 """
 
 from __future__ import annotations
 
 import gc
 import inspect
+import logging
 import threading
 from typing import Any, AsyncIterator, Callable, Dict, List
 
@@ -37,7 +44,14 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.falcon needs Falcon: pip install errorwire[falcon]"
     ) from exc
 
-from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
+from errorwire.core.context import (
+    InRequest,
+    Scope,
+    deactivate,
+    enter_request,
+    in_request,
+    mark_request,
+)
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import log_once, swallowed_error
 from errorwire.integrations.falcon_request import PARAMS_KEY, new_scope, tee_stream
@@ -150,6 +164,16 @@ class ErrorwireMiddleware:
                 swallowed_error("falcon error handler", error)
             # Only now: a concurrent first request waits on the lock until the handler is in.
             self._installed = True
+        if in_request() is None:  # no errorwire WSGI/ASGI wrapper around the app
+            log_once(
+                "falcon-base-exceptions",
+                "errorwire: Falcon passes BaseException subclasses (other than "
+                "KeyboardInterrupt, SystemExit...) to the server without calling any "
+                "middleware or error handler; to report them, also wrap the app: "
+                "app = errorwire.integrations.%s.ErrorwireMiddleware(app)",
+                "asgi" if asynchronous else "wsgi",
+                level=logging.INFO,
+            )
 
 
 def _apps_holding(middleware: ErrorwireMiddleware) -> List[Any]:
