@@ -20,6 +20,7 @@ Delivery: the prefork pool's children each start their own errorwire worker thre
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Mapping, Optional
 
 try:
@@ -31,6 +32,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire import api
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
 from errorwire.release import sessions
@@ -81,8 +83,16 @@ class Errorwire:
             sessions.start_session(None)
             self._running.start(task_id, getattr(sender, "name", None))
 
-    def _task_postrun(self, sender: Any = None, task_id: Any = None, **_: Any) -> None:
+    def _task_postrun(
+        self, sender: Any = None, task_id: Any = None, state: Any = None, **more: Any
+    ) -> None:
         with swallow("celery task_postrun"):
+            escaping = sys.exc_info()[1] if state is None else None
+            if _unwinding(escaping) and sender is not None and self._ours(sender):
+                # Celery's tracer catches only Exception: a BaseException subclass gets no
+                # task_failure here (a thread pool then loses the task, the solo pool dies);
+                # postrun runs in the tracer's finally, with it in flight and no state.
+                self._task_failure(sender, task_id, escaping, more.get("args"), more.get("kwargs"))
             self._running.end(task_id)
 
     def _task_failure(
@@ -99,6 +109,8 @@ class Errorwire:
                 return
             if isinstance(exception, NOT_FAILURES):  # Celery >= 5.6 signals a Reject too
                 return
+            if _unwinding(exception) and _from_pool_child(exception):
+                return  # the pool child's task_postrun reported it, with the task's scope
             if _expected(sender, exception):
                 return
             api.ensure_client(**self.options)
@@ -117,6 +129,16 @@ class Errorwire:
     def _flush(self, **_: Any) -> None:
         with swallow("celery flush"):
             jobs.flush()
+
+
+def _unwinding(exc: Optional[BaseException]) -> bool:
+    """A BaseException subclass that is not an Exception, nor what stops a process."""
+    return exc is not None and not isinstance(exc, (Exception, *NOT_APP_ERRORS))
+
+
+def _from_pool_child(exc: BaseException) -> bool:
+    """Sent back by a prefork child (billiard chains its RemoteTraceback to it)."""
+    return type(exc.__cause__).__name__ == "RemoteTraceback"
 
 
 def _expected(task: Any, exception: BaseException) -> bool:

@@ -86,3 +86,13 @@ def fence() -> None:
     """Sent last: one report process its reports in order, so once this one arrived,
     everything reported before it did."""
     raise LookupError("fence")
+
+
+class Unwound(BaseException):
+    """A BaseException subclass a library raises to unwind (not one that stops the process)."""
+
+
+@app.task(name="tasks.unwinds")
+def unwinds(order: int) -> None:
+    errorwire.set_tag("order", order)
+    raise Unwound(f"order {order} unwound")

@@ -3,6 +3,7 @@ reporting over HTTP to the receiver."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import time
@@ -16,6 +17,7 @@ pytest.importorskip("celery")
 pytest.importorskip("redis")
 
 import celery
+import celery.exceptions
 
 from tests.integrations.jobs.job_workers import (
     arrived,
@@ -183,3 +185,32 @@ def test_a_worker_stopped_by_sigterm_still_delivers_what_it_queued(
     counts: Dict[str, int] = {vendor: len(found[vendor]) for vendor in VENDORS}
     assert counts == {vendor: 1 for vendor in VENDORS}, out
     assert stalls, "the receiver did not hold up the first attempts"
+
+
+@pytest.mark.parametrize("pool", POOLS)
+def test_a_base_exception_subclass_raised_in_a_task_is_reported_once(
+    pool: str, queue: str, receiver: Receiver, redis_url: str, sender: Any
+) -> None:
+    """Celery's tracer catches only Exception: prefork sends it back as a failure, the
+    threads pool loses the task without a word, the solo pool's worker dies of it."""
+    worker = start_worker(pool, queue, receiver, redis_url)
+    try:
+        result = sender.send_task("tasks.unwinds", args=(7,), queue=queue)
+        with contextlib.suppress(celery.exceptions.TimeoutError):
+            result.get(timeout=5 if pool == "prefork" else 2, propagate=False)
+        if pool != "solo":  # the solo worker is gone
+            assert run(sender, queue, "tasks.fence") == "FAILURE"
+        deadline = time.monotonic() + 30
+        expected = len(VENDORS) * (1 if pool == "solo" else 2)
+        while len(receiver.received) < expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # a second report of the same error would have arrived by now
+    finally:
+        out = stop(worker, must_exit=False)
+    found = arrived(receiver)
+    for vendor in VENDORS:
+        unwound = [p for p in found[vendor] if "Unwound" in vendor_exception_classes(vendor, p)]
+        assert len(unwound) == 1, (vendor, out)
+        assert vendor_exception_classes(vendor, unwound[0])[0] == "Unwound"
+        assert context_of(vendor, unwound[0]) == "tasks.unwinds"
+        assert "order:7" in tags_of(vendor, unwound[0])  # the task's own scope
