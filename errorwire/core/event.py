@@ -243,6 +243,8 @@ class Event:
     """The chain, outermost (the exception that reached us) first."""
     message: Optional[str] = None
     """For ``capture_message``: the text (and no exceptions)."""
+    message_frames: List[Frame] = field(default_factory=list)
+    """A message's stack (a log record's ``stack_info=True``), oldest call first."""
     level: str = "error"
     handled: bool = True
     severity_reason: str = "handledException"

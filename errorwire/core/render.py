@@ -62,6 +62,8 @@ class Renderer:
         with swallow("source context"):
             for info in event.exceptions:
                 add_source_context(info.frames)
+            if event.message_frames:
+                add_source_context(event.message_frames)
         let_request_threads_run()
         scrubbed = self._scrubbed(event)
         if scrubbed is None:

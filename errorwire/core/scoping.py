@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Callable, List, Mapping, NamedTuple, Optional, Type, TypeVar, cast
 
 from errorwire.core.context import Scope, current_scope, section_data, use_scope
-from errorwire.core.event import Event
+from errorwire.core.event import Event, Frame
 from errorwire.core.safety import swallow
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,11 +58,13 @@ def add_metadata(section: str, data: Mapping[str, Any]) -> None:
 
 class About(NamedTuple):
     """What one ``capture_exception`` / ``capture_message`` call adds to its report, over
-    the scope's: tags (same key: the call's wins), context, metadata sections (merged)."""
+    the scope's: tags (same key: the call's wins), context, metadata sections (merged);
+    a message's stack (a log record's ``stack_info``)."""
 
     tags: Optional[Mapping[str, Any]] = None
     context: Optional[str] = None
     metadata: Optional[Mapping[str, Any]] = None
+    frames: Optional[List[Frame]] = None
 
     def apply(self, event: Event) -> None:
         if self.tags:
@@ -73,6 +75,8 @@ class About(NamedTuple):
             event.context = str(self.context)
         for name, data in (self.metadata or {}).items():
             event.metadata[str(name)] = {**event.metadata.get(str(name), {}), **section_data(data)}
+        if self.frames and not event.exceptions:
+            event.message_frames = list(self.frames)
 
 
 class scope:

@@ -46,6 +46,7 @@ SCRUBBED_FIELDS = {
     "Event": (
         "exceptions",
         "message",
+        "message_frames",
         "context",
         "request",
         "breadcrumbs",
@@ -102,6 +103,7 @@ class Scrubber:
             event,
             exceptions=[self.exception(info, source_clean) for info in event.exceptions],
             message=self.optional_text(event.message),
+            message_frames=[self.frame(f) for f in event.message_frames],
             context=self.optional_text(event.context),
             request=None if event.request is None else self.request(event.request),
             breadcrumbs=[self.breadcrumb(crumb) for crumb in event.breadcrumbs],

@@ -14,7 +14,7 @@ not a second report).
 sets the report's grouping key, as ``capture_exception(fingerprint=...)`` does; any
 other ``extra=`` field goes with the report's custom data (and the record's
 breadcrumb), scrubbed. ``stack_info=True`` sends the stack the record was logged
-from as ``log_stack``.
+from as ``log_stack`` and, for a message report, as the report's own frames.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from typing import Any, Dict, Optional
 from errorwire.core.breadcrumbs import RECORD_ATTRIBUTE, is_own_record, level_name, record_extra
 from errorwire.core.context import current_scope
 from errorwire.core.event import Breadcrumb
+from errorwire.core.message_stack import caller_frames
+from errorwire.core.scoping import About
 
 LEVELS = {
     logging.CRITICAL: "critical",
@@ -88,6 +90,7 @@ class LoggingHandler(logging.Handler):
                     logger_name=record.name,
                     group_by=f"{record.name}:{record.msg}",
                     hint=hint,
+                    about=_logged_from(record, client.options.project_root),
                 )
 
 
@@ -116,6 +119,13 @@ def _extra(record: logging.LogRecord, *, with_message: bool) -> Dict[str, Any]:
     if isinstance(record.stack_info, str) and record.stack_info:
         extra["log_stack"] = record.stack_info
     return extra
+
+
+def _logged_from(record: logging.LogRecord, project_root: Optional[str]) -> Optional[About]:
+    """With ``stack_info=True``: the caller's stack, read now (emit runs in its call)."""
+    if not record.stack_info:
+        return None
+    return About(frames=caller_frames(record.pathname, record.lineno, project_root))
 
 
 def _location(record: logging.LogRecord) -> str:

@@ -5,7 +5,7 @@ each vendor receives")."""
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import quote, urlsplit
 
 from errorwire.core.config import VendorSettings
@@ -130,7 +130,7 @@ def _duration(event: Event) -> Optional[int]:
 def _exceptions(event: Event) -> List[Dict[str, Any]]:
     """Outermost first ("the first exception is the most significant")."""
     if not event.exceptions:
-        return [_message_exception(event.message)]
+        return [_message_exception(event.message, event.message_frames)]
     return [_exception(info) for info in event.exceptions]
 
 
@@ -147,8 +147,9 @@ def _exception(info: ExceptionInfo) -> Dict[str, Any]:
     return exception
 
 
-def _message_exception(message: Optional[str]) -> Dict[str, Any]:
-    exception: Dict[str, Any] = {"errorClass": MESSAGE_CLASS, "type": "python", "stacktrace": []}
+def _message_exception(message: Optional[str], frames: Sequence[Frame] = ()) -> Dict[str, Any]:
+    stack = [_frame(frame) for frame in reversed(frames)]  # innermost first, as for errors
+    exception: Dict[str, Any] = {"errorClass": MESSAGE_CLASS, "type": "python", "stacktrace": stack}
     text = f.safe_str(message) if message is not None else None
     if text:
         exception["message"] = text

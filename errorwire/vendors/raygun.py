@@ -5,7 +5,7 @@ what is sent: README.md, "What each vendor receives")."""
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from errorwire.core.config import VendorSettings
@@ -117,7 +117,7 @@ def _custom_data(event: Event) -> Dict[str, Any]:
 def _error_chain(event: Event) -> Dict[str, Any]:
     """The outermost exception, each next one of the chain as the previous one's innerError."""
     if not event.exceptions:
-        return _message_error(event.message)
+        return _message_error(event.message, event.message_frames)
     errors = [_error(info) for info in event.exceptions]
     for outer, inner in zip(errors, errors[1:]):
         outer["innerError"] = inner
@@ -138,8 +138,9 @@ def _error(info: ExceptionInfo) -> Dict[str, Any]:
     )
 
 
-def _message_error(message: Optional[str]) -> Dict[str, Any]:
-    error: Dict[str, Any] = {"className": MESSAGE_CLASS, "stackTrace": [{"lineNumber": NO_LINE}]}
+def _message_error(message: Optional[str], frames: Sequence[Frame] = ()) -> Dict[str, Any]:
+    stack = [_frame(frame) for frame in reversed(frames)] or [{"lineNumber": NO_LINE}]
+    error: Dict[str, Any] = {"className": MESSAGE_CLASS, "stackTrace": stack}
     text = f.safe_str(message) if message is not None else None
     if text:
         error["message"] = text

@@ -100,11 +100,18 @@ def _body(event: Event) -> Dict[str, Any]:
         # Outermost (the exception that reached us) first, then its causes: the order
         # of Rollbar's own pyrollbar and of the Ruby gem's trace_chain.
         return {"trace_chain": traces}
-    message: Dict[str, Any] = {"body": f.safe_str(event.message) or ""}
     logger_name = f.text(event.logger_name)
+    if event.message_frames:  # a message logged with its stack: a trace, the logger its class
+        return {"trace": _message_trace(event, logger_name)}
+    message: Dict[str, Any] = {"body": f.safe_str(event.message) or ""}
     if logger_name:
         message["logger"] = logger_name
     return {"message": message}
+
+
+def _message_trace(event: Event, logger_name: Optional[str]) -> Dict[str, Any]:
+    exception = {"class": logger_name or "Message", "message": f.safe_str(event.message) or ""}
+    return {"frames": [_frame(frame) for frame in event.message_frames], "exception": exception}
 
 
 def _trace(info: ExceptionInfo, event: Event) -> Dict[str, Any]:
