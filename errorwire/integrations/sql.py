@@ -17,11 +17,13 @@ Each query becomes a ``process`` breadcrumb, category ``sql``: the statement (cu
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Optional
+from time import perf_counter
+from typing import Any, Callable, Dict, Optional
 
-from errorwire.core import context
-from errorwire.core.breadcrumbs import make_breadcrumb
-from errorwire.core.safety import swallow
+from errorwire.core.breadcrumbs import MAX_MESSAGE_CHARS
+from errorwire.core.context import current_scope
+from errorwire.core.event import Breadcrumb
+from errorwire.core.safety import swallow, swallowed_error
 
 __all__ = ["enable", "watch_django", "watch_engine"]
 
@@ -38,11 +40,19 @@ def enable(on: bool) -> None:
     _enabled = on
 
 
-def record_query(statement: Any, duration_ms: float, vendor: Optional[str] = None) -> None:
-    data = {"duration_ms": round(duration_ms, 3)}
+def record_query(statement: Any, seconds: float, vendor: Optional[str] = None) -> None:
+    """The query's breadcrumb, made field by field: it runs once per query (a Django
+    query costs ~18,000 instructions; ``make_breadcrumb`` and ``round`` doubled it)."""
+    text = statement if type(statement) is str else str(statement)
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[: MAX_MESSAGE_CHARS - 1] + "\u2026"
+    # int() then /: milliseconds to 3 decimals; round(x, 3) converts through a decimal string
+    data: Dict[str, Any] = {"duration_ms": int(seconds * 1_000_000) / 1000}
     if vendor:
-        data["database"] = vendor  # type: ignore[assignment]
-    context.add_breadcrumb(make_breadcrumb(statement, CATEGORY, data, type="process"))
+        data["database"] = vendor
+    current_scope().breadcrumbs.append(
+        Breadcrumb(text, CATEGORY, "info", "process", data, time.time())
+    )
 
 
 # -- Django -----------------------------------------------------------------------------
@@ -53,15 +63,14 @@ def _django_wrapper(
 ) -> Any:
     if not _enabled:
         return execute(sql, params, many, ctx)
-    started = time.perf_counter()
+    started = perf_counter()
     try:
         return execute(sql, params, many, ctx)
     finally:
-        with swallow("sql breadcrumb"):
-            connection = ctx.get("connection") if isinstance(ctx, dict) else None
-            record_query(
-                sql, (time.perf_counter() - started) * 1000, getattr(connection, "vendor", None)
-            )
+        try:  # not ``with swallow``: a context manager per query costs more than the rest
+            record_query(sql, perf_counter() - started, ctx["connection"].vendor)
+        except Exception as error:
+            swallowed_error("sql breadcrumb", error)
 
 
 def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
@@ -91,7 +100,7 @@ def watch_django() -> None:
 
 def _before(conn: Any, cursor: Any, statement: Any, parameters: Any, ctx: Any, many: Any) -> None:
     if _enabled and ctx is not None:
-        setattr(ctx, STARTED, time.perf_counter())
+        setattr(ctx, STARTED, perf_counter())
 
 
 def _after(conn: Any, cursor: Any, statement: Any, parameters: Any, ctx: Any, many: Any) -> None:
@@ -99,7 +108,7 @@ def _after(conn: Any, cursor: Any, statement: Any, parameters: Any, ctx: Any, ma
     if started is not None:
         with swallow("sql breadcrumb"):
             vendor = getattr(getattr(conn, "dialect", None), "name", None)
-            record_query(statement, (time.perf_counter() - started) * 1000, vendor)
+            record_query(statement, perf_counter() - started, vendor)
 
 
 def watch_engine(engine: Any) -> None:
