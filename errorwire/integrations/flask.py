@@ -46,9 +46,8 @@ from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import uploads_of
 from errorwire.core.safety import swallow
-from errorwire.integrations.base import plain_params
+from errorwire.integrations.base import plain_params, report_streamed
 from errorwire.integrations.wsgi import (
-    END_OF_BODY,
     ReportingIterable,
     WSGIApp,
     copy_body,
@@ -194,17 +193,10 @@ class FlaskResponseBody(ReportingIterable):
         return _in_request(self._environ, self._app)
 
     def __iter__(self) -> Iterator[bytes]:
-        iterator = iter(self._result)
-        while True:
-            try:
-                chunk = next(iterator, END_OF_BODY)
-            except BaseException as exc:
-                if not isinstance(exc, NOT_APP_ERRORS):
-                    report_in(self.in_request(), exc, status=sent_status(self._result))
-                raise
-            if chunk is END_OF_BODY:
-                return
-            yield chunk  # type: ignore[misc]
+        return report_streamed(self._result, None, self._report)
+
+    def _report(self, exc: BaseException) -> None:
+        report_in(self.in_request(), exc, status=sent_status(self._result))
 
 
 def sent_status(body: Any) -> Optional[int]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional
 
 from errorwire import api
-from errorwire.core.client import Client
 from errorwire.core.context import (
     InRequest,
     Scope,
@@ -25,20 +24,32 @@ from errorwire.core.event import DeferredRequest, Request
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
 from errorwire.core.safety import swallow
+from errorwire.integrations.base import (
+    END_OF_BODY,
+    current_client,
+    report_in,
+    report_streamed,
+    report_unhandled,
+)
 from errorwire.integrations.wsgi_environ import request_from_environ
 from errorwire.integrations.wsgi_input import ENVIRON_KEY, tee_input
 
+__all__ = [
+    "END_OF_BODY",  # the rest of this list is kept here for the integrations built on WSGI
+    "SCOPE_KEY",
+    "ErrorwireMiddleware",
+    "ReportingIterable",
+    "copy_body",
+    "current_client",
+    "deferred_from_environ",
+    "init_from",
+    "is_plain_body",
+    "report_in",
+    "report_unhandled",
+    "scope_in",
+]
+
 WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-def current_client() -> Optional[Client]:
-    """The configured client (``init()`` from the environment if none); None if that fails."""
-    client = api.get_client()
-    if client is not None:
-        return client
-    with swallow("init from the environment"):
-        return api.ensure_client()
-    return None
 
 
 def init_from(framework_options: Optional[Mapping[str, Any]]) -> None:
@@ -52,13 +63,6 @@ def init_from(framework_options: Optional[Mapping[str, Any]]) -> None:
         api.ensure_client(**dict(framework_options))
     else:
         current_client()
-
-
-def report_unhandled(exc: BaseException) -> None:
-    """Report ``exc`` as unhandled in the current scope; once per exception object."""
-    client = current_client()
-    if client is not None:
-        client.capture_exception(exc, handled=False)
 
 
 SCOPE_KEY = "errorwire.scope"
@@ -120,19 +124,6 @@ def _report_app_error(exc: BaseException) -> None:
     with swallow("wsgi report"):
         current_scope().response_status = 500
         report_unhandled(exc)
-
-
-def report_in(request: InRequest, exc: BaseException, status: Optional[int] = None) -> None:
-    """Report ``exc`` in ``request``, made current for the report (the app call has
-    returned, or the framework's own request context is gone)."""
-    token = enter_request(request)
-    try:
-        if status is not None:
-            with swallow("wsgi report"):
-                current_scope().response_status = status
-        report_unhandled(exc)
-    finally:
-        deactivate(token)
 
 
 def deferred_from_environ(
@@ -198,7 +189,7 @@ class ReportingIterable:
         self._request = request
 
     def __iter__(self) -> Iterator[bytes]:
-        return _streamed(self._result, self._request)
+        return report_streamed(self._result, self._request)
 
     def in_request(self) -> InRequest:
         """The request this body belongs to (made current for a report)."""
@@ -213,27 +204,3 @@ class ReportingIterable:
                 if not isinstance(exc, NOT_APP_ERRORS):
                     report_in(self.in_request(), exc)
                 raise
-
-
-END_OF_BODY = object()
-"""``next(iterator, END_OF_BODY)``: the end, without StopIteration raised through Python."""
-
-
-def _streamed(result: Iterable[bytes], request: InRequest) -> Iterator[bytes]:
-    """The request is current around each step, never across a ``yield``: a server may
-    leave a response half read (a HEAD, a client gone) and serve the next request in
-    this same context before the generator is finalised."""
-    iterator = iter(result)
-    while True:
-        token = enter_request(request)
-        try:
-            chunk = next(iterator, END_OF_BODY)  # the end is no exception raised through Python
-        except BaseException as exc:
-            if not isinstance(exc, NOT_APP_ERRORS):
-                report_unhandled(exc)
-            raise
-        finally:
-            deactivate(token)
-        if chunk is END_OF_BODY:
-            return
-        yield chunk  # type: ignore[misc]
