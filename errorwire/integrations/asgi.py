@@ -19,18 +19,17 @@ from typing import (
     Dict,
     Mapping,
     Optional,
+    Sequence,
     Set,
     Tuple,
 )
 
-from errorwire.api import ensure_client
-from errorwire.core.client import mark_reported
+from errorwire.api import ensure_client, implicit_client
+from errorwire.core.client import Client, mark_reported
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
 from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import (
-    BodyCapture,
-)
+from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
 from errorwire.core.safety import swallow, swallowed_error
 from errorwire.core.text import dotted_name
 from errorwire.integrations.asgi_lifespan import flushing_at_shutdown
@@ -52,8 +51,18 @@ class ErrorwireMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._client: Optional[Client] = None
         with swallow("init from the environment"):
-            ensure_client()
+            ensure_client()  # now, if the user has not: a bad environment shows at startup
+
+    def client(self) -> Optional[Client]:
+        """The client this middleware reports to: resolved at its first use (a request's
+        body or report: after a server's post-fork ``init()``) and held from then on, so
+        its reports are made with the options its requests were served with."""
+        client = self._client
+        if client is None:
+            client = self._client = implicit_client()
+        return client
 
     async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -92,7 +101,7 @@ class ErrorwireMiddleware:
 
     def _copying(self, scope: ASGIScope, receive: Receive) -> Receive:
         """``receive``, keeping a capped copy of the body the app reads (if bodies are sent)."""
-        limit = _body_limit()
+        limit = self.body_limit()
         if limit <= 0:
             return receive
 
@@ -112,6 +121,17 @@ class ErrorwireMiddleware:
             return message
 
         return receive_copying
+
+    def body_limit(self) -> int:
+        """How much of a request body to copy: none when bodies are not sent."""
+        client = self.client()
+        if client is None or not client.options.send_request_bodies:
+            return 0
+        return client.options.max_request_body
+
+    def ip_headers(self) -> Sequence[str]:
+        client = self.client()
+        return client.options.client_ip_headers if client is not None else DEFAULT_IP_HEADERS
 
     def framework_of(self, scope: ASGIScope) -> str:
         return self.framework
@@ -144,7 +164,9 @@ class ErrorwireMiddleware:
                         _PLAIN_CLASSES.add(exc.__class__)
             # Still inside the request: the Scope (and the request block, with its
             # route as the report's context) is made only if the report is built.
-            ensure_client().capture_exception(target, handled=False)
+            client = self.client()
+            if client is not None:
+                client.capture_exception(target, handled=False)
             if target is not exc:
                 mark_reported(exc)  # the group the server logs is the same report
         except Exception as error:
@@ -247,7 +269,7 @@ class RequestCapture:
             "peer": str(client[0]) if client else None,
             "route": self.route(),
             "route_params": plain_params(scope.get("path_params") or {}),
-            "ip_headers": ensure_client().options.client_ip_headers,
+            "ip_headers": self.middleware.ip_headers(),
         }
         return DeferredRequest(
             partial(
@@ -274,11 +296,6 @@ def scope_person(scope: Mapping[str, Any]) -> Optional[Person]:
     if not (identity or name):
         return None
     return Person(id=identity or name, username=name, email=_attribute(user, "email"))
-
-
-def _body_limit() -> int:
-    options = ensure_client().options
-    return options.max_request_body if options.send_request_bodies else 0
 
 
 def _raw_header(scope: ASGIScope, name: bytes) -> Optional[str]:

@@ -50,15 +50,20 @@ def report_unhandled(exc: BaseException) -> None:
         client.capture_exception(exc, handled=False)
 
 
-def report_in(request: InRequest, exc: BaseException, status: Optional[int] = None) -> None:
+def report_in(
+    request: InRequest,
+    exc: BaseException,
+    status: Optional[int] = None,
+    reporter: Callable[[BaseException], None] = report_unhandled,
+) -> None:
     """Report ``exc`` in ``request``, made current for the report (the app call has
-    returned, or the framework's own request context is gone)."""
+    returned, or the framework's own request context is gone), with ``reporter``."""
     token = enter_request(request)
     try:
         if status is not None:
             with swallow("report status"):
                 current_scope().response_status = status
-        report_unhandled(exc)
+        reporter(exc)
     finally:
         deactivate(token)
 

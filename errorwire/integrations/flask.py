@@ -188,6 +188,7 @@ class FlaskResponseBody(ReportingIterable):
         self._result = result
         self._environ = environ
         self._app = app
+        self._reporter = report_unhandled
 
     def in_request(self) -> InRequest:
         return _in_request(self._environ, self._app)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional
 
 from errorwire import api
+from errorwire.core.client import Client
 from errorwire.core.context import (
     InRequest,
     Scope,
@@ -90,14 +91,27 @@ class ErrorwireMiddleware:
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
+        self._client: Optional[Client] = None
         current_client()  # init() from the environment now, if the user has not
+
+    def client(self) -> Optional[Client]:
+        """The client this middleware reports to: resolved at its first use (a request's
+        body or report: after a server's post-fork ``init()``) and held from then on."""
+        client = self._client
+        if client is None:
+            client = self._client = current_client()
+        return client
+
+    def report(self, exc: BaseException) -> None:
+        """Report ``exc`` as unhandled in the current request, to this middleware's client."""
+        client = self.client()
+        if client is not None:
+            client.capture_exception(exc, handled=False)
 
     def scope_of(self, request: InRequest) -> Scope:
         """The Scope of ``request`` (made on first use, kept in its environ)."""
         environ: Dict[str, Any] = request.handle
-        return scope_in(
-            environ, lambda: Scope(self.framework, lambda: deferred_from_environ(environ))
-        )
+        return scope_in(environ, lambda: Scope(self.framework, lambda: self._deferred(environ)))
 
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
@@ -106,38 +120,44 @@ class ErrorwireMiddleware:
         token = enter_request(request)
         try:
             if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
-                copy_body(environ)
+                copy_body(environ, self.client())
             result = self.app(environ, start_response)
         except BaseException as exc:
             if not isinstance(exc, NOT_APP_ERRORS):
-                _report_app_error(exc)
+                self._report_app_error(exc)
             raise
         finally:
             deactivate(token)
         if is_plain_body(result, environ):
             return result
-        return ReportingIterable(result, request)
+        return ReportingIterable(result, request, self.report)
 
+    def _deferred(self, environ: Dict[str, Any]) -> DeferredRequest:
+        client = self.client()
+        return deferred_from_environ(environ, client=client)
 
-def _report_app_error(exc: BaseException) -> None:
-    """What the app call raised: the server answers 500 (we are still inside the request)."""
-    with swallow("wsgi report"):
-        current_scope().response_status = 500
-        report_unhandled(exc)
+    def _report_app_error(self, exc: BaseException) -> None:
+        """What the app call raised: the server answers 500 (we are still inside the request)."""
+        with swallow("wsgi report"):
+            current_scope().response_status = 500
+            self.report(exc)
 
 
 def deferred_from_environ(
     environ: Mapping[str, Any],
     fields_later: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None,
+    *,
+    client: Optional[Client] = None,
     **framework_fields: Any,
 ) -> DeferredRequest:
     """The request block, built on the worker from a copy of the environ's entries.
     ``fields_later(copy)`` adds framework fields there too (it must only read the copy
-    and shared, read-only state)."""
+    and shared, read-only state). ``client``: the middleware's (else the configured one)."""
     snapshot = dict(environ)
     capture = snapshot.get(ENVIRON_KEY)
     body = capture if isinstance(capture, BodyCapture) else None
-    client = current_client()  # read here: the worker gets everything with the report
+    if client is None:  # read here: the worker gets everything with the report
+        client = current_client()
     ip_headers = client.options.client_ip_headers if client else DEFAULT_IP_HEADERS
 
     def build() -> Request:
@@ -147,11 +167,13 @@ def deferred_from_environ(
     return DeferredRequest(build)
 
 
-def copy_body(environ: Dict[str, Any]) -> None:
-    """Tee ``wsgi.input`` when a body may come: a Content-Length above 0, or chunked."""
+def copy_body(environ: Dict[str, Any], client: Optional[Client] = None) -> None:
+    """Tee ``wsgi.input`` when a body may come: a Content-Length above 0, or chunked.
+    ``client``: the middleware's (else the configured one)."""
     if environ.get("CONTENT_LENGTH") == "0" and "HTTP_TRANSFER_ENCODING" not in environ:
         return
-    client = current_client()
+    if client is None:
+        client = current_client()
     if client is None or not client.options.send_request_bodies:
         return
     with swallow("copy request body"):
@@ -182,14 +204,20 @@ class ReportingIterable:
     (that alone cost several µs per request).
     """
 
-    __slots__ = ("_request", "_result")
+    __slots__ = ("_reporter", "_request", "_result")
 
-    def __init__(self, result: Iterable[bytes], request: InRequest) -> None:
+    def __init__(
+        self,
+        result: Iterable[bytes],
+        request: InRequest,
+        reporter: Callable[[BaseException], None] = report_unhandled,
+    ) -> None:
         self._result = result
         self._request = request
+        self._reporter = reporter
 
     def __iter__(self) -> Iterator[bytes]:
-        return report_streamed(self._result, self._request)
+        return report_streamed(self._result, self._request, self._reporter)
 
     def in_request(self) -> InRequest:
         """The request this body belongs to (made current for a report)."""
@@ -202,5 +230,5 @@ class ReportingIterable:
                 result.close()
             except BaseException as exc:
                 if not isinstance(exc, NOT_APP_ERRORS):
-                    report_in(self.in_request(), exc)
+                    report_in(self.in_request(), exc, reporter=self._reporter)
                 raise
