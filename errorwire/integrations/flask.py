@@ -161,17 +161,20 @@ def _cannot_fail(result: Any) -> bool:
     its generator were most of what errorwire added to a Flask request)."""
     # Private: Werkzeug's ClosingIterator and Response keep their close callbacks with no
     # public accessor; reading them is what lets the common response go unwrapped.
-    callbacks = getattr(result, "_callbacks", None)  # [iter_encoded().close,] response.close
-    if not callbacks or len(callbacks) > 2:
+    # Plain attribute reads, not getattr(..., None): a builtin call each, on every request.
+    try:
+        callbacks = result._callbacks  # [iter_encoded().close,] response.close
+        count = len(callbacks)
+        if count > 2 or (count == 2 and callbacks[0].__self__.__class__ is not GeneratorType):
+            return False
+        response = callbacks[-1].__self__  # none (IndexError): nothing to close, yet wrapped
+        body_class = response.response.__class__
+        on_close = response._on_close
+    except Exception:  # another shape (a Werkzeug to come, a wrapped response): wrapped
         return False
-    first = getattr(callbacks[0], "__self__", None)
-    if len(callbacks) == 2 and first.__class__ is not GeneratorType:
+    if body_class is not list and body_class is not tuple:
         return False
-    response = getattr(callbacks[-1], "__self__", None)
-    body = getattr(response, "response", None)
-    if body.__class__ is not list and body.__class__ is not tuple:
-        return False
-    return getattr(response, "_on_close", None) == []
+    return on_close.__class__ is list and not on_close
 
 
 class FlaskResponseBody(ReportingIterable):
