@@ -24,8 +24,8 @@ from typing import (
     Tuple,
 )
 
-from errorwire.api import ensure_client, implicit_client
-from errorwire.core.client import Client, mark_reported
+from errorwire.api import ensure_client
+from errorwire.core.client import mark_reported
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
 from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
@@ -34,7 +34,7 @@ from errorwire.core.safety import swallow, swallowed_error
 from errorwire.core.text import dotted_name
 from errorwire.integrations.asgi_lifespan import flushing_at_shutdown
 from errorwire.integrations.asgi_types import ASGIApp, ASGIScope, Message, Receive, Send
-from errorwire.integrations.base import asgi_request, plain_params, query_text
+from errorwire.integrations.base import HoldsClient, asgi_request, plain_params, query_text
 
 REQUEST_TYPES = frozenset(("http", "websocket"))
 NOT_REPORTED = ("starlette.websockets.WebSocketDisconnect",)
@@ -46,23 +46,13 @@ SCOPE_KEY = "errorwire.scope"
 """Where a request's errorwire Scope is kept in its ASGI scope dict, once something needs it."""
 
 
-class ErrorwireMiddleware:
+class ErrorwireMiddleware(HoldsClient):
     framework = "asgi"
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._client: Optional[Client] = None
         with swallow("init from the environment"):
             ensure_client()  # now, if the user has not: a bad environment shows at startup
-
-    def client(self) -> Optional[Client]:
-        """The client this middleware reports to: resolved at its first use (a request's
-        body or report: after a server's post-fork ``init()``) and held from then on, so
-        its reports are made with the options its requests were served with."""
-        client = self._client
-        if client is None:
-            client = self._client = implicit_client()
-        return client
 
     async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -164,9 +154,7 @@ class ErrorwireMiddleware:
                         _PLAIN_CLASSES.add(exc.__class__)
             # Still inside the request: the Scope (and the request block, with its
             # route as the report's context) is made only if the report is built.
-            client = self.client()
-            if client is not None:
-                client.capture_exception(target, handled=False)
+            self.report(target)
             if target is not exc:
                 mark_reported(exc)  # the group the server logs is the same report
         except Exception as error:

@@ -43,6 +43,26 @@ def current_client() -> Optional[Client]:
     return None
 
 
+class HoldsClient:
+    """A middleware's client: resolved at its first use (a request's body or report:
+    after a server's post-fork ``init()``) and held from then on, so the reports of its
+    requests are made with the options they were served with."""
+
+    _client: Optional[Client] = None
+
+    def client(self) -> Optional[Client]:
+        client = self._client
+        if client is None:
+            client = self._client = current_client()
+        return client
+
+    def report(self, exc: BaseException) -> None:
+        """Report ``exc`` as unhandled in the current request, to this middleware's client."""
+        client = self.client()
+        if client is not None:
+            client.capture_exception(exc, handled=False)
+
+
 def report_unhandled(exc: BaseException) -> None:
     """Report ``exc`` as unhandled in the current scope; once per exception object."""
     client = current_client()

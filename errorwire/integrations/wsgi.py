@@ -27,6 +27,7 @@ from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
 from errorwire.core.safety import swallow
 from errorwire.integrations.base import (
     END_OF_BODY,
+    HoldsClient,
     current_client,
     report_in,
     report_streamed,
@@ -78,7 +79,7 @@ def scope_in(environ: Dict[str, Any], make: Callable[[], Scope]) -> Scope:
     return scope  # type: ignore[no-any-return]
 
 
-class ErrorwireMiddleware:
+class ErrorwireMiddleware(HoldsClient):
     """Wrap a WSGI app; its behaviour (status, headers, body, exceptions) is unchanged.
 
     Per request it only marks the context as inside this environ's request (no
@@ -91,22 +92,7 @@ class ErrorwireMiddleware:
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
-        self._client: Optional[Client] = None
         current_client()  # init() from the environment now, if the user has not
-
-    def client(self) -> Optional[Client]:
-        """The client this middleware reports to: resolved at its first use (a request's
-        body or report: after a server's post-fork ``init()``) and held from then on."""
-        client = self._client
-        if client is None:
-            client = self._client = current_client()
-        return client
-
-    def report(self, exc: BaseException) -> None:
-        """Report ``exc`` as unhandled in the current request, to this middleware's client."""
-        client = self.client()
-        if client is not None:
-            client.capture_exception(exc, handled=False)
 
     def scope_of(self, request: InRequest) -> Scope:
         """The Scope of ``request`` (made on first use, kept in its environ)."""
