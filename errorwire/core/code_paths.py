@@ -45,15 +45,23 @@ def classify_path(co_filename: str, project_root: Optional[str]) -> Tuple[str, s
     if not co_filename or (co_filename.startswith("<") and co_filename.endswith(">")):
         return co_filename or "<unknown>", co_filename or "<unknown>", False
     real = os.path.realpath(co_filename)
-    for marker in _LIBRARY_MARKERS:
-        cut = real.rfind(marker)
-        if cut >= 0:
-            return real[cut + len(marker) :], real, False
-    for prefix in _LIBRARY_PREFIXES:
-        if real.startswith(prefix):
-            return real[len(prefix) :], real, False
+    in_library = _library_relative(real)
+    if in_library is not None:
+        return in_library, real, False
     if project_root:
         root = project_root.rstrip(os.sep) + os.sep
         if real.startswith(root):
             return real[len(root) :], real, True
     return real, real, False
+
+
+def _library_relative(real: str) -> Optional[str]:
+    """``real`` relative to the site-packages or stdlib folder it is in; None if in none."""
+    for marker in _LIBRARY_MARKERS:
+        cut = real.rfind(marker)
+        if cut >= 0:
+            return real[cut + len(marker) :]
+    for prefix in _LIBRARY_PREFIXES:
+        if real.startswith(prefix):
+            return real[len(prefix) :]
+    return None
