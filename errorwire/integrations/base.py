@@ -25,7 +25,7 @@ from typing import (
 from errorwire import api
 from errorwire.core.client import Client
 from errorwire.core.context import InRequest, current_scope, deactivate, enter_request
-from errorwire.core.event import Request
+from errorwire.core.event import DeferredRequest, Request
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCapture, build_request, parse_cookies
 from errorwire.core.safety import swallow
@@ -227,3 +227,24 @@ def query_text(raw: Any) -> str:
     if isinstance(raw, bytes):
         return raw.decode("latin-1")
     return "" if raw is None else str(raw)
+
+
+def defer_request(
+    fields: Dict[str, Any],
+    client: Optional[Client],
+    body_fields: Callable[[int], Dict[str, Any]],
+) -> DeferredRequest:
+    """The request block, built on the worker from ``fields`` (plain values the request
+    thread copied), with what ``body_fields(limit)`` copies of the body when the client
+    sends bodies, and the client's trusted IP headers."""
+    if client is None or client.options.send_request_bodies:
+        fields.update(body_fields(client.options.max_request_body if client is not None else 0))
+    if client is not None:
+        fields["ip_headers"] = client.options.client_ip_headers
+    return DeferredRequest(lambda: request_from_fields(fields))
+
+
+def request_from_fields(fields: Dict[str, Any]) -> Request:
+    """The request block of ``fields``, its cookies parsed from the Cookie header."""
+    headers: Dict[str, str] = fields["headers"]
+    return build_request(cookies=parse_cookies(headers.get("cookie")), **fields)

@@ -35,6 +35,7 @@ from errorwire.integrations.base import (
 )
 from errorwire.integrations.wsgi_environ import request_from_environ
 from errorwire.integrations.wsgi_input import ENVIRON_KEY, tee_input
+from errorwire.release import sessions
 
 __all__ = [
     "END_OF_BODY",  # the rest of this list is kept here for the integrations built on WSGI
@@ -104,6 +105,7 @@ class ErrorwireMiddleware(HoldsClient):
     ) -> Iterable[bytes]:
         request = mark_request((self, environ, None))
         token = enter_request(request)
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
                 copy_body(environ, self.client())

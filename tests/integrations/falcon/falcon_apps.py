@@ -11,6 +11,7 @@ import falcon.asgi
 
 import errorwire
 from errorwire.integrations.falcon import ErrorwireMiddleware
+from tests.concurrent_checkouts import tag_checkout
 
 
 class PaymentFailed(Exception):
@@ -60,6 +61,32 @@ def charge(number: str) -> str:
         return lookup_card(number)
     except KeyError as exc:
         raise PaymentFailed("card declined") from exc
+
+
+class Declined(Exception):
+    """The app's own handler answers it, and that handler itself fails."""
+
+
+class HandlerBroke(Exception):
+    pass
+
+
+def declined_page(req: Any, resp: Any, ex: Exception, params: Any) -> None:
+    raise HandlerBroke(f"the page for {type(ex).__name__} failed")
+
+
+async def declined_page_async(req: Any, resp: Any, ex: Exception, params: Any) -> None:
+    declined_page(req, resp, ex, params)
+
+
+class DeclinedRoute:
+    def on_get(self, req: Any, resp: Any) -> None:
+        raise Declined("card declined")
+
+
+class DeclinedRouteAsync:
+    async def on_get(self, req: Any, resp: Any) -> None:
+        raise Declined("card declined")
 
 
 def out_of_stock(req: Any, resp: Any, ex: Exception, params: Any) -> None:
@@ -145,6 +172,7 @@ class Checkout:
         user = req.context.user
         name = user.username if user else "anonymous"
         errorwire.add_breadcrumb(f"checkout {order} by {name}", data={"body": body.decode()})
+        tag_checkout(order)
         time.sleep(0.01)  # let the other requests interleave
         raise PaymentFailed(f"user {name} order {order}")
 
@@ -164,7 +192,9 @@ def make_wsgi_app(with_errorwire: bool = True) -> falcon.App:
     app.add_route("/stock", Stock())
     app.add_route("/person", Person())
     app.add_route("/users/{order}/checkout", Checkout())
+    app.add_route("/declined", DeclinedRoute())
     app.add_error_handler(OutOfStock, out_of_stock)
+    app.add_error_handler(Declined, declined_page)
     return app
 
 
@@ -244,6 +274,7 @@ class CheckoutAsync:
         user = req.context.user
         name = user.username if user else "anonymous"
         errorwire.add_breadcrumb(f"checkout {order} by {name}", data={"body": body.decode()})
+        tag_checkout(order)
         await asyncio.sleep(0.01)  # let the other requests interleave
         raise PaymentFailed(f"user {name} order {order}")
 
@@ -274,5 +305,7 @@ def make_asgi_app(with_errorwire: bool = True) -> falcon.asgi.App:
     app.add_route("/person", PersonAsync())
     app.add_route("/users/{order}/checkout", CheckoutAsync())
     app.add_route("/ws", SocketAsync())
+    app.add_route("/declined", DeclinedRouteAsync())
     app.add_error_handler(OutOfStock, out_of_stock_async)
+    app.add_error_handler(Declined, declined_page_async)
     return app

@@ -11,7 +11,11 @@ import httpx
 import pytest
 
 import errorwire
-from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.concurrent_checkouts import (
+    assert_payload_persons_match_their_requests,
+    assert_payload_scopes_match_their_requests,
+    post_checkouts,
+)
 from tests.integrations.falcon.falcon_support import Server
 from tests.reports import (
     VENDORS,
@@ -208,6 +212,7 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
         assert event.exceptions[0].message == f"user user-{number} order o-{number}"
     assert seen == {str(i) for i in range(count)}
     assert_payload_persons_match_their_requests(reports)
+    assert_payload_scopes_match_their_requests(reports)
 
 
 def test_the_apps_own_handler_for_exception_renders_and_the_error_is_reported(
@@ -281,3 +286,20 @@ def test_websocket_error_is_reported_with_its_request_and_person(reports: Report
     assert event.person is not None and event.person.id == "carol"
     for vendor in VENDORS:
         assert vendor_person_id(vendor, payloads[vendor]) == "carol"
+
+
+def test_error_raised_by_the_apps_own_error_handler_is_reported_once_with_the_original(
+    reports: Reports, server: Server
+) -> None:
+    with server(with_errorwire=False) as url:
+        bare = respond(url, "GET", "/declined")
+    with server() as url:
+        answer = respond(url, "GET", "/declined", headers={"X-User": "erin"})
+    assert answer == bare and answer[0] == 500
+    event, payloads = reports.one()
+    assert [e.short_type for e in event.exceptions] == ["HandlerBroke", "Declined"]
+    assert event.exceptions[0].message == "the page for Declined failed"
+    assert event.context == "/declined"
+    assert event.person is not None and event.person.id == "erin"
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor])[0].endswith("HandlerBroke")
