@@ -103,11 +103,14 @@ def main() -> None:
     finally:
         sink.wait(timeout=10)
     medians = {side: statistics.median(values) for side, values in samples.items()}
+    spread = {side: f"{min(values):.0f}-{max(values):.0f}" for side, values in samples.items()}
+    ratios = [after / prior for prior, after in zip(samples["before"], samples["after"])]
     print(
         f"CPU per report to all three vendors ({args.n} distinct errors, median of "
-        f"{args.rounds} rounds): before ({before[:10]}) {medians['before']:.0f} µs, "
-        f"after (working tree) {medians['after']:.0f} µs "
-        f"({medians['after'] / medians['before']:.2f}x)"
+        f"{args.rounds} rounds): before ({before[:10]}) {medians['before']:.0f} µs "
+        f"(rounds {spread['before']}), after (working tree) {medians['after']:.0f} µs "
+        f"(rounds {spread['after']}); {medians['after'] / medians['before']:.2f}x "
+        f"(paired ratios {min(ratios):.2f}-{max(ratios):.2f})"
     )
 
 
