@@ -47,6 +47,9 @@ FRAMEWORKS = {
         "kombu==5.4.*",  # Celery 5.3 (kombu 5.3, redis-py 4) can hang in a prefork warm shutdown
         "rq==1.16.*",
         "redis==5.0.*",
+        "dramatiq[redis]==1.17.*",
+        "huey==2.5.*",
+        "arq==0.26.*",
         "awslambdaric==3.0.*; sys_platform == 'linux'",  # Linux wheels (else the test skips)
         "functions-framework==3.5.*",
         "loguru==0.6.*",
@@ -71,6 +74,8 @@ FRAMEWORKS = {
         "celery",
         "rq",
         "redis",
+        "dramatiq[redis]",
+        "huey",
         "awslambdaric; sys_platform == 'linux'",
         "functions-framework",
         "loguru",
@@ -85,6 +90,8 @@ SOLO = {
         ["quart==0.18.*", "werkzeug==2.3.*", "quart-auth", "starlette"],  # starlette: schemas
         "tests/integrations/quart",
     ),
+    # arq needs redis-py < 6, the newest kombu (Celery) >= 6.4: the newest arq apart.
+    "newest-arq": (["arq", "redis<6", "starlette"], "tests/integrations/jobs/test_arq_worker.py"),
 }
 
 
@@ -126,7 +133,8 @@ def demo(session: nox.Session) -> None:
     session.install(
         "-e",
         ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
-        "celery,rq,gcp,loguru,structlog,apscheduler]",
+        "celery,rq,dramatiq,huey,arq,gcp,loguru,structlog,apscheduler]",
+        "kombu<5.6",  # arq needs redis-py < 6, which kombu >= 5.6's Redis transport refuses
         "redis",
         "flask-login",
         "jinja2",

@@ -6,8 +6,9 @@ Starts the inbox (errorwire.inbox) on 127.0.0.1, points Rollbar, Raygun and
 Bugsnag at it through the environment (``*_ACCESS_TOKEN`` / ``*_API_KEY`` and
 ``*_ENDPOINT``), serves each framework's example app on 127.0.0.1 (WSGI apps
 under wsgiref, ASGI apps under uvicorn), sends it requests that fail in
-different ways, runs real Celery and RQ workers on a Redis of its own (demo_jobs.py;
-left out, saying why, without ``redis-server`` on PATH), flushes, and prints one row
+different ways, runs real Celery, RQ, Dramatiq, Huey and arq workers on a Redis of its
+own (demo_jobs.py; left out, saying why, without ``redis-server`` on PATH), flushes, and
+prints one row
 per report that arrived and a framework x vendor table. Then runs
 example_apps/nightly_job.py, a script that dies of an uncaught exception
 (``demo_script.py``), and example_apps/more_integrations.py (AWS Lambda, Cloud

@@ -7,19 +7,15 @@ thread keeps ``Frame.code_location`` and this module finishes the frames later.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
-import linecache
-import time
 from types import CodeType
-from typing import Dict, List, Optional, Set, Tuple
+from typing import List, Optional, Tuple
 
+from errorwire.core import source_cache
 from errorwire.core.event import Frame
 
 CONTEXT_LINES = 5
-CHECK_INTERVAL = 2.0
-"""Seconds between checks (one ``stat``) that a cached source file did not change."""
 MAX_LINE_CHARS = 1000
 """Longer source lines (minified, generated) are cut: context is for reading."""
 
@@ -78,16 +74,12 @@ def add_source_context(frames: List[Frame], lines: int = CONTEXT_LINES) -> None:
     Columns from ``co_positions`` count UTF-8 bytes; with the line at hand they
     become character columns.
     """
-    checked: Set[str] = set()
     for frame in frames:
         resolve_columns(frame)
         path = frame.abs_path
         if not path or frame.lineno is None or frame.code is not None:
             continue
-        if path not in checked:
-            checked.add(path)
-            _check_source(path)
-        source = linecache.getlines(path)
+        source = source_cache.getlines(path)
         if not source or not 0 < frame.lineno <= len(source):
             continue
         index = frame.lineno - 1
@@ -99,19 +91,3 @@ def add_source_context(frames: List[Frame], lines: int = CONTEXT_LINES) -> None:
         frame.code = _cut(line)
         frame.pre_context = [_cut(text) for text in source[max(0, index - lines) : index]]
         frame.post_context = [_cut(text) for text in source[index + 1 : index + 1 + lines]]
-
-
-_last_checked: Dict[str, float] = {}
-
-
-def _check_source(path: str) -> None:
-    """Drop ``path`` from linecache if the file changed; at most every CHECK_INTERVAL."""
-    now = time.monotonic()
-    if now - _last_checked.get(path, -CHECK_INTERVAL) < CHECK_INTERVAL:
-        return
-    if len(_last_checked) >= 4096:
-        _last_checked.clear()
-    _last_checked[path] = now
-    # KeyError: another thread dropped the entry between checkcache's lookup and read.
-    with contextlib.suppress(KeyError):
-        linecache.checkcache(path)

@@ -12,6 +12,7 @@ a lifespan shutdown waits for the report queue (``asgi_lifespan``).
 
 from __future__ import annotations
 
+from contextlib import suppress
 from functools import partial
 from typing import (
     Any,
@@ -132,14 +133,15 @@ class ErrorwireMiddleware:
 
     def _report(self, exc: BaseException) -> None:
         try:  # not ``with swallow()``: an error storm passes here (see swallowed_error)
-            if exc.__class__ in _PLAIN_CLASSES:  # the usual case, and an error storm's
+            if _is_plain(exc):  # the usual case, and an error storm's
                 target: BaseException = exc
             else:
                 target = single_leaf(exc)
                 if _is_named(target, NOT_REPORTED):
                     return
                 if target is exc and len(_PLAIN_CLASSES) < 1024:
-                    _PLAIN_CLASSES.add(exc.__class__)
+                    with suppress(Exception):  # a metaclass whose __hash__ raises
+                        _PLAIN_CLASSES.add(exc.__class__)
             # Still inside the request: the Scope (and the request block, with its
             # route as the report's context) is made only if the report is built.
             ensure_client().capture_exception(target, handled=False)
@@ -170,17 +172,31 @@ GROUPS = ("BaseExceptionGroup",)
 def _is_named(obj: object, names: Tuple[str, ...]) -> bool:
     """Whether ``obj``'s class or a base is one of ``names`` (short or dotted; no imports)."""
     key = (type(obj), names)
-    found = _NAMED.get(key)
+    try:
+        found = _NAMED.get(key)
+    except Exception:  # a metaclass whose __hash__ raises: decided, never cached
+        return _named(type(obj), names)
     if found is None:
-        found = any(cls.__name__ in names or dotted_name(cls) in names for cls in type(obj).__mro__)
+        found = _named(type(obj), names)
         if len(_NAMED) >= 1024:
             _NAMED.clear()
         _NAMED[key] = found
     return found
 
 
+def _named(kind: type, names: Tuple[str, ...]) -> bool:
+    return any(cls.__name__ in names or dotted_name(cls) in names for cls in kind.__mro__)
+
+
 _NAMED: Dict[Tuple[type, Tuple[str, ...]], bool] = {}
 _PLAIN_CLASSES: Set[type] = set()
+
+
+def _is_plain(exc: BaseException) -> bool:
+    try:
+        return exc.__class__ in _PLAIN_CLASSES
+    except Exception:  # a metaclass whose __hash__ raises: looked at the long way
+        return False
 """Classes reported as they are: no exception group, none of NOT_REPORTED."""
 
 

@@ -7,8 +7,10 @@ patched: ``task_prerun`` opens a scope for the task (its breadcrumbs, person and
 tags belong to its report only), ``task_failure`` reports the task's exception as
 unhandled, ``task_postrun`` closes the scope. ``Retry``, ``Ignore`` and ``Reject``
 never reach ``task_failure``: a task is reported once, when it fails for good
-(its last retry included). The report's context is the task's name; its custom data
-``celery`` holds the task id, retries, queue and the arguments (scrubbed).
+(its last retry included). The errors a task expects (``@app.task(throws=(...))``)
+are not reported: Celery fails the task but logs them as expected, without a
+traceback. The report's context is the task's name; its custom data ``celery``
+holds the task id, retries, queue and the arguments (scrubbed).
 
 Delivery: the prefork pool's children each start their own errorwire worker thread
 (``worker_process_init``) and flush it before they exit
@@ -18,8 +20,7 @@ Delivery: the prefork pool's children each start their own errorwire worker thre
 
 from __future__ import annotations
 
-import threading
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Mapping, Optional
 
 try:
     from celery import signals
@@ -30,7 +31,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire import api
-from errorwire.core.context import Scope, use_scope
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
 
@@ -48,10 +48,9 @@ class Errorwire:
     def __init__(self, app: Any = None, **options: Any) -> None:
         self.options = options
         self.app: Any = None
-        self._open: Dict[Tuple[int, str], Tuple[Scope, use_scope]] = {}
+        self._running = jobs.RunningJobs(FRAMEWORK)
         """The scope of each running task, by (thread, task id): the threads pool runs
         several at once, and a retried task keeps its id."""
-        self._lock = threading.Lock()
         if app is not None:
             self.init_app(app)
 
@@ -77,19 +76,11 @@ class Errorwire:
         with swallow("celery task_prerun"):
             if sender is None or not self._ours(sender):
                 return
-            scope = Scope(FRAMEWORK)
-            scope.context = getattr(sender, "name", None)
-            entered = use_scope(scope)
-            entered.__enter__()
-            with self._lock:
-                self._open[(threading.get_ident(), str(task_id))] = (scope, entered)
+            self._running.start(task_id, getattr(sender, "name", None))
 
     def _task_postrun(self, sender: Any = None, task_id: Any = None, **_: Any) -> None:
         with swallow("celery task_postrun"):
-            with self._lock:
-                opened = self._open.pop((threading.get_ident(), str(task_id)), None)
-            if opened is not None:
-                opened[1].__exit__(None, None, None)
+            self._running.end(task_id)
 
     def _task_failure(
         self,
@@ -105,10 +96,10 @@ class Errorwire:
                 return
             if isinstance(exception, NOT_FAILURES):  # Celery >= 5.6 signals a Reject too
                 return
+            if _expected(sender, exception):
+                return
             api.ensure_client(**self.options)
-            with self._lock:
-                opened = self._open.get((threading.get_ident(), str(task_id)))
-            scope = opened[0] if opened is not None else Scope(FRAMEWORK)
+            scope = self._running.scope(task_id, getattr(sender, "name", None))
             if scope.context is None:
                 scope.context = getattr(sender, "name", None)
             data = {"task_id": None if task_id is None else str(task_id)}
@@ -122,9 +113,19 @@ class Errorwire:
 
     def _flush(self, **_: Any) -> None:
         with swallow("celery flush"):
-            client = api.get_client()
-            if client is not None:
-                client.flush(client.options.shutdown_timeout)
+            jobs.flush()
+
+
+def _expected(task: Any, exception: BaseException) -> bool:
+    """One of the task's ``throws``: an error the task expects (Celery logs it at INFO,
+    without a traceback, and the task still fails)."""
+    throws = getattr(task, "throws", None) or ()
+    if isinstance(throws, type):
+        throws = (throws,)
+    try:
+        return isinstance(exception, tuple(throws))
+    except TypeError:  # something other than exception classes in ``throws``
+        return False
 
 
 def _request_facts(task: Any) -> Mapping[str, Any]:

@@ -1,5 +1,6 @@
-"""What the job-queue integrations (Celery, RQ) share: the job's arguments as custom
-data and the report of a failed job. Imports no framework.
+"""What the job-queue integrations (Celery, RQ, Dramatiq, Huey, arq) share: the job's
+arguments as custom data, a scope per running job, the report of a failed job and the
+flush at shutdown. Imports no framework.
 
 A job's arguments are copied when it fails, on the worker's thread: the live objects
 may change or die once the job is over, and the report is rendered later. The copy
@@ -12,9 +13,10 @@ the rest of the report on errorwire's worker.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+import threading
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from errorwire.api import ensure_client
+from errorwire.api import ensure_client, get_client
 from errorwire.core.context import Scope, use_scope
 from errorwire.core.safety import swallow
 from errorwire.core.scrub_rules import FILTERED, KeyMatcher
@@ -92,3 +94,51 @@ def report_failure(
         return client.capture_exception(
             exc, handled=False, extra={data_key: dict(data)}, severity_reason="unhandledException"
         )
+
+
+class RunningJobs:
+    """The scope of each job a worker's threads are running, by (thread, job id): the
+    job's ``set_person``, breadcrumbs and tags go to its own report only. For workers
+    that tell where a job starts and ends in two separate hooks on the job's thread."""
+
+    def __init__(self, framework: str) -> None:
+        self.framework = framework
+        self._open: Dict[Tuple[int, str], Tuple[Scope, use_scope]] = {}
+        self._lock = threading.Lock()
+
+    def start(self, job_id: Any, context: Optional[str]) -> Scope:
+        """Make a fresh scope current on this thread for the job ``job_id``."""
+        # Another job's scope open on this thread stays: a job may run one inside it
+        # (Celery's ``task.apply()``), and the inner one's end makes the outer current again.
+        self.end(job_id)
+        thread = threading.get_ident()
+        scope = Scope(self.framework)
+        scope.context = context
+        entered = use_scope(scope)
+        entered.__enter__()
+        with self._lock:
+            self._open[(thread, str(job_id))] = (scope, entered)
+        return scope
+
+    def scope(self, job_id: Any, context: Optional[str]) -> Scope:
+        """The scope of the job running on this thread (a fresh one if none was started)."""
+        with self._lock:
+            opened = self._open.get((threading.get_ident(), str(job_id)))
+        if opened is not None:
+            return opened[0]
+        scope = Scope(self.framework)
+        scope.context = context
+        return scope
+
+    def end(self, job_id: Any) -> None:
+        with self._lock:
+            opened = self._open.pop((threading.get_ident(), str(job_id)), None)
+        if opened is not None:
+            opened[1].__exit__(None, None, None)
+
+
+def flush() -> None:
+    """At a worker's shutdown: wait up to ``shutdown_timeout`` for the reports queued."""
+    client = get_client()
+    if client is not None:
+        client.flush(client.options.shutdown_timeout)

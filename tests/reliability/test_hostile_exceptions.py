@@ -4,6 +4,7 @@ could not complete shows in stats() with its step and error type."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Callable, Dict
 
 import pytest
@@ -107,3 +108,24 @@ def test_a_capture_that_fails_shows_in_stats_with_its_reason(
     assert errorwire.capture_message("lost") is None
     assert errorwire.stats()["internal_errors"] == {"capture_message: TypeError": 1}
     assert safety.internal_errors["capture_message"] == 1
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_hostile_exception_in_an_asgi_app_is_reported(
+    shape: str, receiver: Receiver, all_vendors: dict
+) -> None:
+    """Through the plain ASGI middleware (Starlette's own handler lookup hashes the class
+    itself: there a raising __hash__ breaks the framework before errorwire sees it)."""
+    from errorwire.integrations.asgi import ErrorwireMiddleware
+    from tests.reliability.test_base_exceptions import call_asgi
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise SHAPES[shape]()
+
+    errorwire.init(**all_vendors)
+    with pytest.raises(type(SHAPES[shape]())):
+        asyncio.run(call_asgi(ErrorwireMiddleware(app), "/fail"))
+    assert errorwire.flush(timeout=5.0)
+    bodies = {item.vendor: item.json() for item in receiver.wait_for(3)}
+    assert sorted(bodies) == ["bugsnag", "raygun", "rollbar"]
+    assert bodies["rollbar"]["data"]["request"]["url"].endswith("/fail")

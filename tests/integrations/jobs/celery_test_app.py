@@ -69,6 +69,12 @@ def expected() -> None:
     raise ExpectedError("in the ignore option")
 
 
+@app.task(name="tasks.thrown", throws=(KeyError,))
+def thrown() -> None:
+    """An error the task expects (``throws``): the task fails, nothing is reported."""
+    raise KeyError("no such order")
+
+
 @app.task(name="tasks.fence")
 def fence() -> None:
     """Sent last: one report process its reports in order, so once this one arrived,

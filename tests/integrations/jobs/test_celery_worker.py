@@ -101,6 +101,7 @@ def test_failing_tasks_are_reported_once_each_with_their_own_scope(
         for name in ("tasks.ignored", "tasks.rejected"):  # no result to wait for
             sender.send_task(name, queue=queue)
         assert run(sender, queue, "tasks.expected") == "FAILURE"  # after them: one at a time
+        assert run(sender, queue, "tasks.thrown") == "FAILURE"  # in its throws: not reported
         assert run(sender, queue, "tasks.fence") == "FAILURE"
         # One worker process sends its reports in order: the fence's came last.
         deadline = time.monotonic() + 30
@@ -109,6 +110,7 @@ def test_failing_tasks_are_reported_once_each_with_their_own_scope(
     finally:
         out = stop(worker, must_exit=STOPS_CLEANLY)
     assert "Task tasks.charge" in out  # Celery's own handling went on: it logged the failure
+    assert "raised expected: KeyError" in out  # Celery's log of a ``throws`` error, unchanged
 
     found = arrived(receiver)
     for vendor in VENDORS:

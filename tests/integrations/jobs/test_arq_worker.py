@@ -1,0 +1,207 @@
+"""A real arq worker on a real Redis, reporting over HTTP to the receiver: with
+errorwire's hooks named in ``WorkerSettings``, and added by ``Errorwire(settings)``."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import pytest
+
+pytest.importorskip("arq")
+
+from arq import create_pool
+from arq.connections import RedisSettings
+from arq.jobs import JobStatus
+
+from errorwire.core.context import current_scope
+from tests.integrations.jobs.job_workers import (
+    arrived,
+    breadcrumb_texts,
+    context_of,
+    custom_data,
+    output_of,
+    start,
+    tags_of,
+    worker_environment,
+)
+from tests.receiver import Receiver, Reply
+from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
+
+HERE = Path(__file__).resolve().parent
+CARD = "4111111111111111"
+TOKEN = "tok_8f2a9c"  # a card token: nothing in its value says secret, its parameter does
+SETTINGS = ["WorkerSettings", "WrappedSettings"]
+
+
+@pytest.fixture
+def queue() -> str:
+    return f"arq-{uuid.uuid4().hex[:8]}"
+
+
+def start_worker(
+    settings: str, queue: str, receiver: Receiver, redis_url: str
+) -> subprocess.Popen[bytes]:
+    env = worker_environment(receiver, redis_url, HERE)
+    env["JOB_QUEUE"] = queue
+    return start(["-m", "arq", f"arq_test_app.{settings}"], env, HERE)
+
+
+def run_jobs(redis_url: str, queue: str, jobs: List[Tuple[Any, ...]]) -> List[str]:
+    """Enqueue ``(function, *args, kwargs)`` each, wait until arq is done with all; ids."""
+
+    async def enqueue_and_wait() -> List[str]:
+        pool = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=queue)
+        try:
+            sent = [await pool.enqueue_job(name, *args, **kwargs) for name, *args, kwargs in jobs]
+            deadline = time.monotonic() + 60
+            for job in sent:
+                assert job is not None
+                while await job.status() != JobStatus.complete:
+                    assert time.monotonic() < deadline, f"job {job.job_id} never completed"
+                    await asyncio.sleep(0.05)
+            return [job.job_id for job in sent if job is not None]
+        finally:
+            await pool.aclose()
+
+    return asyncio.run(enqueue_and_wait())
+
+
+def wait_for(receiver: Receiver, count: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(len(receiver.by_vendor(vendor)) >= count for vendor in VENDORS):
+            return
+        time.sleep(0.05)
+
+
+def stop(worker: subprocess.Popen[bytes]) -> str:
+    """SIGTERM, as a process manager stops it: arq's shutdown."""
+    worker.send_signal(signal.SIGTERM)
+    try:
+        out = output_of(worker, timeout=60)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        raise AssertionError(f"the worker did not stop:\n{output_of(worker)}") from None
+    return out
+
+
+@pytest.mark.parametrize("settings", SETTINGS)
+def test_failed_jobs_are_reported_once_each_with_their_own_scope(
+    settings: str, queue: str, receiver: Receiver, redis_url: str
+) -> None:
+    worker = start_worker(settings, queue, receiver, redis_url)
+    try:
+        # max_jobs=4: the jobs run side by side on the worker's event loop.
+        ids = run_jobs(redis_url, queue, [
+            ("leaves_state", "before", {}),
+            ("charge", TOKEN if settings == "WrappedSettings" else CARD, 3,
+             {"note": "gift", "password": "hunter2", "customer": "alice"}),
+            ("leaves_state", "between", {}),
+            ("flaky", {}),
+        ])  # fmt: skip
+        wait_for(receiver, 2)
+    finally:
+        out = stop(worker)
+    assert "failed, ValueError" in out  # arq's own handling went on: its log
+
+    found = arrived(receiver)
+    for vendor in VENDORS:
+        assert len(found[vendor]) == 2, (vendor, out)  # charge, flaky: nothing else
+        by_function = {custom_data(vendor, p, "arq")["function"]: p for p in found[vendor]}
+        charged, flaky = by_function["charge"], by_function["flaky"]
+        if vendor != "raygun":  # Raygun has no context field
+            assert context_of(vendor, charged) == "charge"
+            assert context_of(vendor, flaky) == "flaky"
+        data = custom_data(vendor, charged, "arq")
+        assert data["job_id"] == ids[1] and data["job_try"] == 1
+        if settings == "WrappedSettings":  # Errorwire saw the functions: by parameter name
+            assert data["args"] == ["[Filtered]", 3]
+        else:  # the hooks alone: the card number caught by its value
+            assert data["args"][1] == 3 and "4111" not in str(data["args"])
+        assert data["kwargs"]["note"] == "gift" and data["kwargs"]["password"] == "[Filtered]"
+        assert vendor_exception_classes(vendor, charged) == ["ValueError"]
+        assert vendor_person_id(vendor, charged) == "alice"
+        crumbs = breadcrumb_texts(vendor, charged)
+        assert "charging 3" in crumbs
+        assert not [c for c in crumbs if "crumb-" in c], crumbs  # no leak between jobs
+        assert not [t for t in tags_of(vendor, charged) if t.startswith("leak")]
+        if settings == "WrappedSettings":  # the settings' own hook ran, in the job's scope
+            assert "own on_job_start" in crumbs
+
+        flaky_data = custom_data(vendor, flaky, "arq")
+        assert flaky_data["job_try"] == 3  # its Retry tries were not reported
+        assert vendor_exception_classes(vendor, flaky) == ["ConnectionError"]
+        assert vendor_person_id(vendor, flaky) is None  # "between" ran beside it
+        flaky_crumbs = breadcrumb_texts(vendor, flaky)
+        assert flaky_crumbs.count("flaky attempt") == 1, flaky_crumbs  # its own try's
+        assert not [c for c in flaky_crumbs if "crumb-" in c], flaky_crumbs
+
+    for payload in found["bugsnag"]:
+        event = payload["events"][0]
+        assert event["unhandled"] is True
+        assert event["severityReason"]["type"] == "unhandledException"
+        assert event["app"]["type"] == "arq"
+    for payload in found["raygun"]:
+        assert "framework:arq" in payload["details"]["tags"]
+    for payload in found["rollbar"]:
+        assert payload["data"]["framework"] == "arq"
+
+
+@pytest.mark.parametrize("settings", SETTINGS)
+def test_a_worker_stopped_by_sigterm_still_delivers_what_it_queued(
+    settings: str, queue: str, receiver: Receiver, redis_url: str
+) -> None:
+    stalls: List[Tuple[str, float]] = []
+    stall = 1.0  # in flight at SIGTERM, within shutdown_timeout (2 s)
+
+    def slow_first_attempts(item: Any) -> Any:
+        if not stalls:
+            stalls.append((item.vendor, stall))
+            return Reply(status=200 if item.vendor != "raygun" else 202, stall=stall)
+        return None
+
+    receiver.responder = slow_first_attempts
+    worker = start_worker(settings, queue, receiver, redis_url)
+    try:
+        run_jobs(redis_url, queue, [("charge", CARD, 5, {})])
+        assert receiver.wait_for_attempts(1, timeout=30), "no report left the worker"
+    finally:
+        out = stop(worker)  # while the first report is in flight
+    found = arrived(receiver)
+    counts: Dict[str, int] = {vendor: len(found[vendor]) for vendor in VENDORS}
+    assert counts == {vendor: 1 for vendor in VENDORS}, out
+    assert stalls, "the receiver did not hold up the first attempts"
+
+
+def test_errorwire_on_a_settings_dict_runs_its_hooks_around_the_settings_own(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    import errorwire
+    from errorwire.integrations.arq import Errorwire
+
+    errorwire.init(**all_vendors)
+    ran: List[str] = []
+
+    async def theirs_start(ctx: Dict[Any, Any]) -> None:
+        ran.append(f"theirs start, in errorwire's job scope: {current_scope().framework}")
+
+    async def theirs_shutdown(ctx: Dict[Any, Any]) -> None:
+        ran.append("theirs shutdown")
+
+    settings: Dict[str, Any] = {"on_job_start": theirs_start, "on_shutdown": theirs_shutdown}
+    Errorwire(settings)
+    assert settings["after_job_end"] is not None and settings["on_startup"] is not None
+
+    async def one_job() -> None:
+        await settings["on_job_start"]({"job_id": "j1", "job_try": 1})
+        await settings["after_job_end"]({"job_id": "j1", "job_try": 1})
+        await settings["on_shutdown"]({})
+
+    asyncio.run(one_job())
+    assert ran == ["theirs start, in errorwire's job scope: arq", "theirs shutdown"]
