@@ -78,9 +78,16 @@ def main() -> None:
     if args.child:
         child(args.child, args.n)
         return
-    before = args.before or subprocess.run(
-        ["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    before = (
+        args.before
+        or subprocess.run(
+            ["git", "merge-base", "HEAD", "main"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     sink = subprocess.Popen(
         [sys.executable, str(HERE / "sink.py")],
         stdin=subprocess.PIPE,

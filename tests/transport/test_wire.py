@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from typing import Iterator, List, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -44,15 +44,15 @@ class RawServer:
                     self.requests.append(request)
                     answer = self.answers.pop(0)
                     conn.sendall(answer)
-                    if b"Connection: close" in answer or b"Content-Length" not in answer:
-                        if b"chunked" not in answer:
-                            break
+                    unframed = b"Content-Length" not in answer and b"chunked" not in answer
+                    if b"Connection: close" in answer or unframed:
+                        break
 
     def close(self) -> None:
         self.sock.close()
 
 
-def _read_request(conn: socket.socket) -> "bytes | None":
+def _read_request(conn: socket.socket) -> Optional[bytes]:
     data = b""
     while b"\r\n\r\n" not in data:
         piece = conn.recv(65536)
@@ -109,7 +109,8 @@ def test_chunked_answer_with_retry_after_is_read_and_the_connection_kept(
 
 def test_interim_100_continue_is_skipped(client: HttpClient) -> None:
     server = serve(
-        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 413 Payload Too Large\r\nContent-Length: 3\r\n\r\nbig"
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 3\r\n\r\nbig"
     )
     answer = client.post(server.url, b"{}", {})
     assert (answer.status, answer.body) == (413, b"big")
