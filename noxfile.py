@@ -26,6 +26,9 @@ TEST_DEPS = [
     "python-multipart>=0.0.9",  # Starlette/FastAPI form parsing (upload tests)
     "jinja2>=3.1",  # Starlette/FastAPI template routes
     "playwright>=1.40",  # inbox browser test; drives the system Chromium (no browser download)
+    "opentelemetry-sdk>=1.20",  # trace ids of a recording span go with reports
+    "requests>=2.28",  # breadcrumbs of outgoing HTTP calls (its response hook)
+    "sqlalchemy>=2.0",  # breadcrumbs of SQL queries (engine events)
     "websockets>=12",  # Quart websocket test: uvicorn's websocket server and the client
 ]
 FRAMEWORKS = {

@@ -77,7 +77,11 @@ def setup_reporter(variant: str, framework: str, sink: str, storm_control: bool 
             include_locals=variant == "errorwire-locals",
             rollbar=errorwire.Rollbar(access_token=ROLLBAR_TOKEN, endpoint=f"{sink}/api/1/item/"),
             raygun=errorwire.Raygun(api_key="raygun", endpoint=f"{sink}/entries"),
-            bugsnag=errorwire.Bugsnag(api_key=BUGSNAG_KEY, endpoint=f"{sink}/bugsnag/"),
+            bugsnag=errorwire.Bugsnag(
+                api_key=BUGSNAG_KEY,
+                endpoint=f"{sink}/bugsnag/",
+                sessions_endpoint=f"{sink}/sessions/",  # sessions counted, as by default
+            ),
             storm_limit=60 if storm_control else 10**9,
             spool_dir=bench_spool(),
         )

@@ -15,7 +15,9 @@ from errorwire.api import (
 from errorwire.core.config import Bugsnag, ConfigError, Options, Raygun, Rollbar
 from errorwire.core.event import Event
 from errorwire.core.monitor import monitor
+from errorwire.core.scoping import add_metadata, scope, set_context, set_tag, set_tags
 from errorwire.integrations.logging import LoggingHandler
+from errorwire.release.deploy import notify_deploy
 
 __all__ = [
     "Bugsnag",
@@ -27,13 +29,19 @@ __all__ = [
     "Rollbar",
     "__version__",
     "add_breadcrumb",
+    "add_metadata",
     "capture_exception",
     "capture_message",
     "flush",
     "get_client",
     "init",
     "monitor",
+    "notify_deploy",
+    "scope",
+    "set_context",
     "set_person",
+    "set_tag",
+    "set_tags",
     "stats",
     "testing",
 ]

@@ -10,7 +10,8 @@ from errorwire.core import breadcrumbs, context, exit_signal, safety
 from errorwire.core.client import Client
 from errorwire.core.config import ConfigError, Options
 from errorwire.core.counters import Counters
-from errorwire.integrations import excepthooks
+from errorwire.core.scoping import About
+from errorwire.integrations import excepthooks, sql
 
 _lock = threading.Lock()
 _first_client = threading.Lock()
@@ -26,6 +27,7 @@ def init(**options: Any) -> Client:
     global _client
     new = Client(Options.from_kwargs(options))
     context.configure(max_breadcrumbs=new.options.max_breadcrumbs)
+    sql.enable(new.options.sql_breadcrumbs)
     if new.options.log_breadcrumbs:
         breadcrumbs.install()
     else:
@@ -78,17 +80,24 @@ def capture_exception(
     extra: Optional[Mapping[str, Any]] = None,
     fingerprint: Optional[str] = None,
     grouping_key: Optional[str] = None,
+    tags: Optional[Mapping[str, Any]] = None,
+    context: Optional[str] = None,
+    metadata: Optional[Mapping[str, Mapping[str, Any]]] = None,
 ) -> Optional[str]:
     """Report ``exc`` (default: the exception being handled) as handled. Returns the event id.
 
     ``fingerprint`` (or its alias ``grouping_key``) groups the report under that
     key at every vendor, instead of the key errorwire computes from the stack.
+    ``tags``, ``context`` and ``metadata`` (sections) add to the current scope's for
+    this report only (see ``set_tag``, ``set_context``, ``add_metadata``).
     """
     client = implicit_client()
     if client is None:
         return None
+    given = tags is not None or context is not None or metadata is not None
+    about = About(tags, context, metadata) if given else None
     return client.capture_exception(
-        exc, level=level, extra=extra, fingerprint=fingerprint or grouping_key
+        exc, level=level, extra=extra, fingerprint=fingerprint or grouping_key, about=about
     )
 
 
@@ -99,13 +108,19 @@ def capture_message(
     *,
     fingerprint: Optional[str] = None,
     grouping_key: Optional[str] = None,
+    tags: Optional[Mapping[str, Any]] = None,
+    context: Optional[str] = None,
+    metadata: Optional[Mapping[str, Mapping[str, Any]]] = None,
 ) -> Optional[str]:
-    """Report a message. ``fingerprint`` / ``grouping_key``: as for ``capture_exception``."""
+    """Report a message. ``fingerprint`` / ``grouping_key``, ``tags``, ``context``,
+    ``metadata``: as for ``capture_exception``."""
     client = implicit_client()
     if client is None:
         return None
+    given = tags is not None or context is not None or metadata is not None
+    about = About(tags, context, metadata) if given else None
     return client.capture_message(
-        message, level=level, extra=extra, fingerprint=fingerprint or grouping_key
+        message, level=level, extra=extra, fingerprint=fingerprint or grouping_key, about=about
     )
 
 
@@ -113,8 +128,12 @@ def set_person(
     id: Optional[object] = None,
     username: Optional[str] = None,
     email: Optional[str] = None,
+    name: Optional[str] = None,
+    anonymous: Optional[bool] = None,
 ) -> None:
-    context.set_person(id=id, username=username, email=email)
+    """The person of the current scope's reports; ``name`` is the full name, ``anonymous``
+    marks a visitor who is not logged in."""
+    context.set_person(id=id, username=username, email=email, name=name, anonymous=anonymous)
 
 
 def add_breadcrumb(

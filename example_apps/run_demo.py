@@ -35,6 +35,7 @@ sys.path.insert(0, str(HERE))
 
 import demo_jobs  # noqa: E402
 import demo_more  # noqa: E402
+import demo_releases  # noqa: E402
 import demo_script  # noqa: E402
 import demo_targets  # noqa: E402
 
@@ -177,11 +178,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     before = inbox.store.reports(limit=1)
     after_id = before[0]["id"] if before else 0
     point_errorwire_at(inbox)
+    demo_releases.point_releases_at(inbox)
     logs = io.StringIO()
     print(f"errorwire demo: inbox at {inbox.url}/ (reports kept in {args.db})")
     with contextlib.redirect_stderr(logs):
         targets = demo_targets.load_all(HERE)
         ensure_client(inbox)
+        deployed = demo_releases.announce_deploy()
         for target in targets:
             print(f"  {target.framework:<9} app: {target.source}")
         served = drive(targets)
@@ -196,6 +199,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         served,
         ([t.framework for t in targets] or list(demo_targets.FRAMEWORKS)) + jobs_ran,
     )
+    release_problems = demo_releases.print_release_table(inbox)
+    release_problems += sum(r["outcome"] != "accepted" for r in deployed.values())
     missing = [fw for fw in demo_targets.FRAMEWORKS if fw not in {t.framework for t in targets}]
     script_ok = demo_script.run(inbox)
     more_ok = demo_more.run(inbox)  # Lambda, Cloud Functions, APScheduler, loguru, structlog
@@ -208,7 +213,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(
         f"\nInbox: {inbox.url}/   errorwire stats: {json.dumps(errorwire.stats().get('transport'))}"
     )
-    status = 1 if empty or missing or not delivered or not script_ok or not more_ok else 0
+    failed = empty or missing or not delivered or not script_ok or not more_ok
+    status = 1 if failed or release_problems else 0
     if args.serve:
         print("Serving the inbox; Ctrl-C to stop.")
         with contextlib.suppress(KeyboardInterrupt):

@@ -2,19 +2,50 @@
 
 Each request ``i`` is ``POST /users/o-{i}/checkout`` as ``X-User: user-{i}`` with
 ``X-Request-Id: req-{i}`` (and, with ``body``, the body ``order body {i}``); the apps
-under test set the person and breadcrumbs from those and fail. The tests then check
-that no report carries another request's person, breadcrumbs or request.
+under test set the person and breadcrumbs from those, tag the request with its order
+(``tag_checkout``) and fail. The tests then check that no report carries another
+request's person, breadcrumbs, tags, context, metadata or request.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, List
+from typing import Any, Callable, Dict, List
 
 import httpx
 
+import errorwire
 from errorwire.core.text import header
-from tests.reports import VENDORS, Reports, vendor_person_id, vendor_request
+from tests.reports import VENDORS, Reports, vendor_context, vendor_person_id, vendor_request
+
+
+def tag_request_number(number: object) -> None:
+    """What the Flask and Django ``/me?n=`` views set on their request's scope."""
+    errorwire.set_tag("n", number)
+    errorwire.set_context(f"me {number}")
+    errorwire.add_metadata("me", {"n": str(number)})
+
+
+def assert_payload_scopes_agree_with_persons(
+    reports: Reports, person_of: Callable[[str], str]
+) -> None:
+    """In every vendor's payload, the tag, context and metadata of ``tag_request_number``
+    name one request number, and the person is ``person_of`` that number."""
+    for vendor in VENDORS:
+        for payload in reports.payloads(vendor):
+            tags = [t for t in vendor_tags(vendor, payload) if t.startswith("n:")]
+            assert len(tags) == 1, (vendor, tags)
+            number = tags[0].split(":", 1)[1]
+            assert vendor_context(vendor, payload) == f"me {number}", vendor
+            assert vendor_section(vendor, payload, "me") == {"n": number}, vendor
+            assert vendor_person_id(vendor, payload) == person_of(number), vendor
+
+
+def tag_checkout(order: str) -> None:
+    """What each checkout view sets on its request's scope."""
+    errorwire.set_tag("order", order)
+    errorwire.set_context(f"checkout of {order}")
+    errorwire.add_metadata("checkout", {"order": order})
 
 
 def post_checkouts(url: str, count: int, *, body: bool = False) -> List[int]:
@@ -45,3 +76,34 @@ def assert_payload_persons_match_their_requests(reports: Reports) -> None:
             headers: Any = vendor_request(vendor, payload)["headers"]
             number = (header(headers, "x-request-id") or "").split("-", 1)[1]
             assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+
+
+def vendor_tags(vendor: str, payload: Dict[str, Any]) -> List[str]:
+    if vendor == "rollbar":
+        return list(payload["data"].get("custom", {}).get("tags", []))
+    if vendor == "raygun":
+        return list(payload["details"].get("tags", []))
+    tab = payload["events"][0].get("metaData", {}).get("tags", {})
+    return [f"{k}:{v}" for k, v in tab.items()]
+
+
+def vendor_section(vendor: str, payload: Dict[str, Any], name: str) -> Any:
+    if vendor == "rollbar":
+        return payload["data"].get("custom", {}).get(name)
+    if vendor == "raygun":
+        return payload["details"].get("userCustomData", {}).get(name)
+    return payload["events"][0].get("metaData", {}).get(name)
+
+
+def assert_payload_scopes_match_their_requests(reports: Reports) -> None:
+    """In every vendor's payload, the tag, context and metadata (``tag_checkout``) are
+    the ones of the request it reports, and only those."""
+    for vendor in VENDORS:
+        for payload in reports.payloads(vendor):
+            headers: Any = vendor_request(vendor, payload)["headers"]
+            order = "o-" + (header(headers, "x-request-id") or "").split("-", 1)[1]
+            assert [t for t in vendor_tags(vendor, payload) if t.startswith("order:")] == [
+                f"order:{order}"
+            ], vendor
+            assert vendor_context(vendor, payload) == f"checkout of {order}", vendor
+            assert vendor_section(vendor, payload, "checkout") == {"order": order}, vendor

@@ -16,6 +16,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from errorwire.vendors import VENDORS
 
+RELEASE_PATHS = (("/api/1/deploy", "rollbar"), ("/v3/applications/", "raygun"))
+"""The release APIs' paths (deploys); Bugsnag's builds and sessions are the last vendor's."""
+
 
 @dataclass
 class Received:
@@ -30,6 +33,9 @@ class Received:
     @property
     def vendor(self) -> str:
         """The vendor whose path it was sent to (a path no vendor has: the last one)."""
+        for prefix, name in RELEASE_PATHS:
+            if self.path.startswith(prefix):
+                return name
         for name, vendor in VENDORS.items():
             if self.path.startswith(vendor.LOCAL_PATH.rstrip("/")):
                 return name
@@ -166,10 +172,16 @@ class Receiver:
                 pass
 
             def do_POST(self) -> None:
+                self._answer("POST")
+
+            def do_PATCH(self) -> None:  # Rollbar's deploy status update
+                self._answer("PATCH")
+
+            def _answer(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 peer = (str(self.client_address[0]), int(self.client_address[1]))
-                item = Received("POST", self.path, dict(self.headers.items()), body, peer=peer)
+                item = Received(method, self.path, dict(self.headers.items()), body, peer=peer)
                 with receiver._arrived:
                     receiver.attempts.append(item)
                     receiver._arrived.notify_all()

@@ -81,7 +81,8 @@ def vendor_context(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
         return payload["data"].get("context")
     if vendor == "bugsnag":
         return payload["events"][0].get("context")
-    return None  # Raygun has no context field
+    # Raygun has no context field: errorwire sends it as custom data (and a tag).
+    return payload["details"].get("userCustomData", {}).get("context")
 
 
 def vendor_person_id(vendor: str, payload: Dict[str, Any]) -> Optional[str]:

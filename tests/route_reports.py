@@ -71,5 +71,7 @@ def assert_route_reported(
         headers = vendor_request(vendor, payload)["headers"]
         assert header(headers, "x-request-id") == "req-1"
         assert header(headers, "authorization") == "[Filtered]"
-        assert vendor_context(vendor, payload) in (route, None)
+        assert vendor_context(vendor, payload) == route
     assert vendor_context("rollbar", payloads["rollbar"]) == route
+    assert vendor_context("raygun", payloads["raygun"]) == route
+    assert f"context:{route}" in payloads["raygun"]["details"]["tags"]

@@ -17,7 +17,8 @@ WARNING: INFO records appear once the app enables INFO).
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Mapping, Optional
+import threading
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from errorwire.core import context
 from errorwire.core.event import LEVELS, Breadcrumb
@@ -101,14 +102,58 @@ _enabled = False
 _previous_factory: Optional[Callable[..., logging.LogRecord]] = None
 
 
+NOT_EXTRA = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "taskName",
+    RECORD_ATTRIBUTE,
+    "fingerprint",
+    "grouping_key",
+}
+"""A record's own attributes (and the grouping keys the handler reads): not ``extra=``."""
+
+
+def record_extra(fields: Mapping[str, Any]) -> Dict[str, Any]:
+    """What ``logger.info(..., extra={...})`` set on a record (its ``__dict__``)."""
+    return {
+        key: value
+        for key, value in fields.items()
+        if key not in NOT_EXTRA and isinstance(key, str) and not key.startswith("_")
+    }
+
+
+class _Pending(threading.local):
+    crumb: Optional[Tuple[Breadcrumb, Dict[str, Any]]] = None
+
+
+pending_log = _Pending()
+"""The thread's newest log breadcrumb and its record's fields: ``logging`` sets a record's
+``extra=`` only after the factory made it, so they are copied into the breadcrumb's data
+later: at the thread's next log record, or when a report is built (``settle_pending``).
+One record per thread is referenced at most."""
+
+
+def settle_pending() -> None:
+    """Copy the ``extra=`` fields of the thread's newest log record into its breadcrumb."""
+    pending = pending_log.crumb
+    if pending is not None:
+        pending_log.crumb = None
+        extra = record_extra(pending[1])
+        if extra:
+            pending[0].data.update(extra)
+
+
 def _record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     factory = _previous_factory or logging.LogRecord
     record = factory(*args, **kwargs)
     if _enabled and record.levelno >= BREADCRUMB_LEVEL and not is_own_record(record):
         try:
+            if pending_log.crumb is not None:
+                settle_pending()
             crumb = from_record(record)
             context.add_breadcrumb(crumb)
             record.__dict__[RECORD_ATTRIBUTE] = crumb
+            pending_log.crumb = (crumb, record.__dict__)
         except Exception:
             with swallow("log breadcrumb"):  # counted and logged once, never raised
                 raise

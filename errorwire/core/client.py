@@ -16,6 +16,7 @@ import threading
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from errorwire.core import ignore as ignore_rules
+from errorwire.core.breadcrumbs import pending_log, settle_pending
 from errorwire.core.config import Options
 from errorwire.core.context import current_scope
 from errorwire.core.counters import Counters
@@ -30,9 +31,13 @@ from errorwire.core.safety import (
     swallow,
     swallowed_error,
 )
+from errorwire.core.scoping import About
 from errorwire.core.server import server_info
 from errorwire.core.stacktrace import extract_chain
 from errorwire.core.storm import StormControl
+from errorwire.core.trace_ids import API_MODULE as TRACE_API
+from errorwire.core.trace_ids import current_trace
+from errorwire.release.sessions import SEND_INTERVAL, tracker_for
 
 MAX_REMEMBERED_GROUPS = 4096
 """Exception identities whose grouping key is remembered for the storm shortcut."""
@@ -93,6 +98,9 @@ class Client:
         self._ignored = ignore_rules.IgnoreRules(options.ignore, options.default_ignores)
         self.renderer = Renderer(options, self.counters)
         self.transport = Transport(options, self.renderer.render, self.counters.count)
+        self.sessions = tracker_for(options, self.server)
+        if self.sessions is not None:
+            self.transport.every(SEND_INTERVAL, self.sessions.send)
         self.storm = StormControl(options.storm_limit, self._send_storm_summary)
         self._grouping_keys: Dict[Tuple[object, ...], str] = {}
         self._storm_hits = itertools.count()
@@ -116,7 +124,10 @@ class Client:
             self._storm_reads += 1
         if storm:
             own["storm_suppressed"] = own.get("storm_suppressed", 0) + storm
-        return {"client": own, **self.transport.stats()}
+        found = {"client": own, **self.transport.stats()}
+        if self.sessions is not None:
+            found["bugsnag_sessions"] = self.sessions.stats()
+        return found
 
     # -- request thread ------------------------------------------------------------
 
@@ -131,11 +142,13 @@ class Client:
         severity_reason: Optional[str] = None,
         logger_name: Optional[str] = None,
         hint: Optional[Mapping[str, Any]] = None,
+        about: Optional[About] = None,
     ) -> Optional[str]:
         """Report ``exc`` (default: the one being handled). The event id, or None if not sent.
 
         ``fingerprint`` overrides the computed grouping key for every vendor;
-        ``hint`` adds entries to what ``before_send`` receives as its hint.
+        ``hint`` adds entries to what ``before_send`` receives as its hint; ``about``
+        the tags, context and metadata of this one report.
 
         Steps: ignore -> dedupe -> storm shortcut -> event -> ``_finish``. The first
         three are written out here, not in methods: an error storm ends at the third,
@@ -175,6 +188,10 @@ class Client:
                     self._drop_storm()
                     return None
             event = self._exception_event(exc, identity, handled, level, extra, fingerprint)
+            if about is not None:
+                about.apply(event)
+            if severity_reason is None and level is not None and handled:
+                severity_reason = "userSpecifiedSeverity"  # the caller chose the level
             event.severity_reason = severity_reason or event.severity_reason
             event.logger_name = logger_name
             exc_info = (type(exc), exc, exc.__traceback__)
@@ -217,6 +234,7 @@ class Client:
         logger_name: Optional[str] = None,
         hint: Optional[Mapping[str, Any]] = None,
         group_by: Optional[str] = None,
+        about: Optional[About] = None,
     ) -> Optional[str]:
         """Report ``message``. It is grouped by its text, or by ``group_by`` when given
         (a log record's unformatted template: one group for every order id)."""
@@ -226,7 +244,9 @@ class Client:
             return None
         capturing.active = True
         try:
-            return self._message(message, level, extra, fingerprint, logger_name, hint, group_by)
+            return self._message(
+                message, level, extra, fingerprint, logger_name, hint, group_by, about
+            )
         finally:
             capturing.active = False
 
@@ -239,6 +259,7 @@ class Client:
         logger_name: Optional[str],
         hint: Optional[Mapping[str, Any]],
         group_by: Optional[str],
+        about: Optional[About] = None,
     ) -> Optional[str]:
         with swallow("capture_message"):
             event = self._new_event(level, extra, fingerprint)
@@ -247,6 +268,8 @@ class Client:
             event.logger_name = logger_name
             key_text = group_by or event.message
             event.grouping_key = grouping_key([]) if not key_text else _message_key(key_text)
+            if about is not None:
+                about.apply(event)
             return self._finish(event, {**(hint or {}), "message": message})
         return None
 
@@ -265,6 +288,10 @@ class Client:
             tags=scope.tag_list(options.tags),
         )
         event.extra = scope.merged_extra(options.extra, extra)
+        if scope.sections:
+            event.metadata = scope.merged_metadata(None)
+        if TRACE_API in sys.modules:  # the app uses OpenTelemetry
+            event.trace = current_trace()
         if scope.request_builder is not None:
             with swallow("read request"):
                 built = scope.request_builder()
@@ -273,6 +300,8 @@ class Client:
                 else:
                     event.request = built
         event.person = scope.person or self._load_person(scope.person_loader)
+        if pending_log.crumb is not None:
+            settle_pending()  # the newest log breadcrumb's extra= fields
         event.breadcrumbs = scope.last_breadcrumbs(options.max_breadcrumbs)
         event.response_status = scope.response_status
         event.context = scope.context
@@ -312,6 +341,8 @@ class Client:
         if not self.storm.admit(event):
             self._drop_storm()
             return None
+        if self.sessions is not None:
+            self.sessions.attach(event)
         if not self.transport.submit(event):
             return None
         return event.event_id
@@ -346,12 +377,21 @@ class Client:
     def flush(self, timeout: float) -> bool:
         with swallow("storm flush"):
             self.storm.flush()
-        return self.transport.flush(timeout)
+        delivered = self.transport.flush(timeout)
+        if self.sessions is not None:
+            with swallow("send session counts"):
+                self.sessions.send()
+        return delivered
 
     def close(self, timeout: Optional[float] = None) -> None:
         with swallow("storm close"):
             self.storm.close()
-        self.transport.close(self.options.shutdown_timeout if timeout is None else timeout)
+        wait = self.options.shutdown_timeout if timeout is None else timeout
+        if self.sessions is not None:
+            self.sessions.hurry(wait)
+        self.transport.close(wait)
+        if self.sessions is not None:  # its last counts went out in the transport's close
+            self.sessions.close()
 
 
 def _message_key(message: str) -> str:

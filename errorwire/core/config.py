@@ -10,7 +10,18 @@ import math
 import os
 import tempfile
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    Union,
+)
 from urllib.parse import urlsplit
 
 DEFAULT_MAX_BYTES = 128 * 1024
@@ -39,6 +50,11 @@ def _check_endpoint(setting: str, value: object) -> str:
     return str(value)
 
 
+def _check_optional_endpoint(setting: str, value: object) -> None:
+    if value is not None:
+        _check_endpoint(setting, value)
+
+
 def _check_key(setting: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{setting} must be a non-empty string, got {value!r}")
@@ -65,7 +81,7 @@ def _check_names(setting: str, value: object, *, allow_none: bool = False) -> No
 def _check_types(options: Options) -> None:
     """Every option of ``Options`` that is not checked by value has its type checked."""
     flags = ("default_ignores", "scrub", "send_request_bodies", "sync", "log_breadcrumbs")
-    for name in (*flags, "include_locals"):
+    for name in (*flags, "include_locals", "sql_breadcrumbs"):
         if not isinstance(getattr(options, name, False), bool):
             raise ConfigError(f"{name} must be True or False, got {getattr(options, name)!r}")
     if not isinstance(options.excepthooks, bool):
@@ -187,6 +203,12 @@ class Rollbar(VendorSettings):
     key_setting: ClassVar[str] = "access_token"
 
     access_token: str = ""
+    deploy_endpoint: Optional[str] = None
+    """Where ``errorwire deploy`` posts (README.md, "Releases and deploys")."""
+
+    def validate(self) -> None:
+        super().validate()
+        _check_optional_endpoint("rollbar.deploy_endpoint", self.deploy_endpoint)
 
 
 @dataclass(init=False)
@@ -195,6 +217,15 @@ class Raygun(VendorSettings):
     key_setting: ClassVar[str] = "api_key"
 
     api_key: str = ""
+    personal_access_token: Optional[str] = None
+    """For deploys only (Raygun's API, scope deployments:write), not the ingestion key."""
+    deploy_endpoint: Optional[str] = None
+
+    def validate(self) -> None:
+        super().validate()
+        if self.personal_access_token is not None:
+            _check_key("raygun.personal_access_token", self.personal_access_token)
+        _check_optional_endpoint("raygun.deploy_endpoint", self.deploy_endpoint)
 
 
 @dataclass(init=False)
@@ -205,11 +236,20 @@ class Bugsnag(VendorSettings):
     api_key: str = ""
     notify_release_stages: Optional[Sequence[str]] = None
     """Only these environments are sent to Bugsnag; None sends every stage."""
+    build_endpoint: Optional[str] = None
+    sessions_endpoint: Optional[str] = None
+    track_sessions: bool = True
+    """Count a session per request and task, sent to the sessions endpoint (README: "Sessions")."""
 
     def validate(self) -> None:
         super().validate()
         stages = self.notify_release_stages
         _check_names("bugsnag.notify_release_stages", stages, allow_none=True)
+        _check_optional_endpoint("bugsnag.build_endpoint", self.build_endpoint)
+        _check_optional_endpoint("bugsnag.sessions_endpoint", self.sessions_endpoint)
+        if not isinstance(self.track_sessions, bool):
+            flag = self.track_sessions
+            raise ConfigError(f"bugsnag.track_sessions must be True or False, got {flag!r}")
 
 
 SETTINGS: Tuple[type[VendorSettings], ...] = (Rollbar, Raygun, Bugsnag)
@@ -220,6 +260,25 @@ def vendor_env() -> Dict[type[VendorSettings], Tuple[str, str]]:
     from errorwire.vendors import VENDORS  # the vendors' modules import this one
 
     return {cls: (VENDORS[cls.name].ENV_KEY, VENDORS[cls.name].ENV_ENDPOINT) for cls in SETTINGS}
+
+RELEASE_ENV: Tuple[Tuple[Type[VendorSettings], str, str], ...] = (
+    (Rollbar, "deploy_endpoint", "ROLLBAR_DEPLOY_ENDPOINT"),
+    (Bugsnag, "build_endpoint", "BUGSNAG_BUILD_ENDPOINT"),
+    (Bugsnag, "sessions_endpoint", "BUGSNAG_SESSIONS_ENDPOINT"),
+    (Raygun, "personal_access_token", "RAYGUN_PERSONAL_ACCESS_TOKEN"),
+    (Raygun, "deploy_endpoint", "RAYGUN_DEPLOY_ENDPOINT"),
+)
+"""Release settings an environment variable fills when the vendor is configured."""
+
+
+def _fill_release_env(options: Options) -> None:
+    for cls, setting, variable in RELEASE_ENV:
+        settings = getattr(options, cls.name)
+        value = os.environ.get(variable) or None
+        if isinstance(settings, cls) and getattr(settings, setting) is None and value:
+            check = _check_key if setting == "personal_access_token" else _check_endpoint
+            setattr(settings, setting, check(variable, value))
+
 
 EventHook = Callable[[Any, Dict[str, Any]], Any]
 
@@ -289,6 +348,8 @@ class Options:
     spool (the most a kill -9 can lose)."""
     include_locals: bool = False
     """Send the arguments and local variables of in-project frames (safe reprs, scrubbed)."""
+    sql_breadcrumbs: bool = False
+    """Breadcrumbs of SQL queries (statement and duration, never parameters)."""
 
     vendors: Tuple[VendorSettings, ...] = field(init=False, default=())
 
@@ -307,6 +368,7 @@ class Options:
                 setattr(self, cls.name, settings)
             if isinstance(settings, cls) and settings.endpoint is None and env_endpoint:
                 settings.endpoint = _check_endpoint(endpoint_var, env_endpoint)
+        _fill_release_env(self)
         self.validate()
         self.vendors = tuple(v for v in (self.rollbar, self.raygun, self.bugsnag) if v is not None)
 

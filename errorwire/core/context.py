@@ -1,8 +1,10 @@
-"""Per-request state in contextvars: request, person, breadcrumbs, route context.
+"""Per-request state in contextvars: request, person, breadcrumbs, tags, context, metadata.
 
 Each integration marks the context as inside one request; anything set in it
-(person, breadcrumbs) is seen only by that request, under threads and asyncio
-alike. Outside any request, a context's own default scope is used.
+(person, breadcrumbs, tags, context, metadata) is seen only by that request, under
+threads and asyncio alike. Job integrations (Celery, RQ...) give each job a Scope of
+its own; ``errorwire.scope()`` and ``errorwire.monitor()`` a copy for one block.
+Outside any of those, each thread has its own process-default scope.
 
 The happy path allocates no Scope. An integration hands the core an
 ``InRequest`` (``enter_request(mark_request((source, handle, origin)))``): the
@@ -17,6 +19,7 @@ copied the context find the same Scope through the same handle.
 from __future__ import annotations
 
 import contextvars
+import time
 from collections import deque
 from functools import partial
 from typing import (
@@ -34,6 +37,9 @@ from typing import (
 )
 
 from errorwire.core.event import Breadcrumb, DeferredRequest, Person, Request
+
+PERSON = "person"
+CONTEXT = "context"
 
 DEFAULT_MAX_BREADCRUMBS = 100
 _max_breadcrumbs = DEFAULT_MAX_BREADCRUMBS
@@ -58,6 +64,7 @@ class Scope:
     __slots__ = (
         "_breadcrumbs",
         "_extra",
+        "_set_at",
         "_tags",
         "context",
         "framework",
@@ -66,6 +73,7 @@ class Scope:
         "person_loader",
         "request_builder",
         "response_status",
+        "sections",
     )
 
     def __init__(
@@ -86,6 +94,11 @@ class Scope:
         self._breadcrumbs: Optional[Deque[Breadcrumb]] = None
         self._tags: Optional[Dict[str, Any]] = None
         self._extra: Optional[Dict[str, Any]] = None
+        self.sections: Optional[Dict[str, Dict[str, Any]]] = None
+        """The metadata sections (``add_metadata``); None until the first one."""
+        self._set_at: Optional[Dict[Tuple[str, str], float]] = None
+        """When the app set each of its values (``set_tag``, ``set_person``...): what a job
+        set is told apart from what an earlier job left in the same process (``since``)."""
 
     @property
     def breadcrumbs(self) -> Deque[Breadcrumb]:
@@ -105,6 +118,82 @@ class Scope:
             self._extra = {}
         return self._extra
 
+    @property
+    def metadata(self) -> Dict[str, Dict[str, Any]]:
+        if self.sections is None:
+            self.sections = {}
+        return self.sections
+
+    # What the app sets (errorwire.set_tag, set_context, add_metadata, set_person).
+
+    def _stamp(self, kind: str, name: str = "") -> None:
+        if self._set_at is None:
+            self._set_at = {}
+        self._set_at[(kind, name)] = time.time()
+
+    def set_tag(self, key: str, value: Any) -> None:
+        self.tags[key] = value
+        self._stamp("tag", key)
+
+    def set_context(self, context: Optional[str]) -> None:
+        self.context = context
+        self._stamp(CONTEXT)
+
+    def add_metadata(self, section: str, data: Any) -> None:
+        """Merge ``data`` into the section (a later key wins, as in Bugsnag's addMetadata)."""
+        self.metadata[section] = {**self.metadata.get(section, {}), **section_data(data)}
+        self._stamp("metadata", section)
+
+    def set_person(self, person: Optional[Person]) -> None:
+        self.person = person
+        self._stamp(PERSON)
+
+    def fork(self) -> Scope:
+        """A copy for a block of code (``errorwire.scope()``, ``monitor``): what it sets
+        stays in it; what was set around it is seen in it."""
+        scope = Scope(self.framework, self.request_builder, self.max_breadcrumbs)
+        scope.person = self.person
+        scope.person_loader = self.person_loader
+        scope.response_status = self.response_status
+        scope.context = self.context
+        if self._tags:
+            scope.tags.update(self._tags)
+        if self._extra:
+            scope.extra.update(self._extra)
+        if self.sections:
+            scope.metadata.update((k, dict(v)) for k, v in self.sections.items())
+        if self._breadcrumbs:
+            scope.breadcrumbs.extend(self._breadcrumbs)
+        if self._set_at:
+            scope._set_at = dict(self._set_at)
+        return scope
+
+    def since(self, moment: Optional[float], framework: Optional[str] = None) -> Scope:
+        """A new Scope with only what the app set (and the breadcrumbs it left) at or
+        after ``moment`` (all of it when None): a job's own, in a process that ran
+        other jobs before (RQ's SimpleWorker, a work horse forked from its worker)."""
+        scope = Scope(framework, max_breadcrumbs=self.max_breadcrumbs)
+        set_at = self._set_at or {}
+
+        def fresh(kind: str, name: str = "") -> bool:
+            when = set_at.get((kind, name))
+            return moment is None or (when is not None and when >= moment)
+
+        if fresh(PERSON):
+            scope.person = self.person
+        if fresh(CONTEXT):
+            scope.context = self.context
+        for key, value in (self._tags or {}).items():
+            if fresh("tag", key):
+                scope.tags[key] = value
+        for section, data in (self.sections or {}).items():
+            if fresh("metadata", section):
+                scope.metadata[section] = dict(data)
+        for crumb in self._breadcrumbs or ():
+            if moment is None or crumb.timestamp >= moment:
+                scope.breadcrumbs.append(crumb)
+        return scope
+
     # What an event takes from the scope, without making the empty ring and dicts.
 
     def tag_list(self, global_tags: Any) -> List[str]:
@@ -115,6 +204,14 @@ class Scope:
 
     def merged_extra(self, global_extra: Mapping[str, Any], extra: Any) -> Dict[str, Any]:
         return {**global_extra, **(self._extra or {}), **(extra or {})}
+
+    def merged_metadata(self, metadata: Optional[Mapping[str, Any]]) -> Dict[str, Dict[str, Any]]:
+        """The scope's sections, each merged with the one of the same name in ``metadata``
+        (one call's ``capture_exception(metadata=...)``): copies, safe to hand to the worker."""
+        merged = {name: dict(data) for name, data in (self.sections or {}).items()}
+        for name, data in (metadata or {}).items():
+            merged[str(name)] = {**merged.get(str(name), {}), **section_data(data)}
+        return merged
 
     def last_breadcrumbs(self, count: int) -> List[Breadcrumb]:
         if not self._breadcrumbs:
@@ -202,6 +299,11 @@ def in_request() -> Optional[InRequest]:
     return value if isinstance(value, InRequest) else None
 
 
+def scope_is_set() -> bool:
+    """True inside a request or task an integration marked, or a scope made current."""
+    return _current.get(None) is not None
+
+
 enter_request = _current.set
 """``enter_request(request)``: mark the context as inside ``request`` (an InRequest);
 ``deactivate(token)`` ends it. Integrations call it around every request (and every
@@ -237,13 +339,28 @@ def request_scope(
     return use_scope(Scope(framework, request_builder, max_breadcrumbs))
 
 
+def section_data(data: Any) -> Dict[str, Any]:
+    """A metadata section as a dict: a mapping copied, any other value as ``{"value": ...}``."""
+    if isinstance(data, Mapping):
+        return dict(data)
+    return {"value": data}
+
+
 def set_person(
     id: Optional[object] = None,
     username: Optional[str] = None,
     email: Optional[str] = None,
+    name: Optional[str] = None,
+    anonymous: Optional[bool] = None,
 ) -> None:
-    current_scope().person = Person(
-        id=None if id is None else str(id), username=username, email=email
+    current_scope().set_person(
+        Person(
+            id=None if id is None else str(id),
+            username=username,
+            email=email,
+            name=name,
+            anonymous=None if anonymous is None else bool(anonymous),
+        )
     )
 
 

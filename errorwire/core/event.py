@@ -116,6 +116,13 @@ class ExceptionInfo:
     ExceptionGroup's members it tells which exception a link belongs to."""
     frames_omitted: int = 0
     """Frames dropped from the middle of a very deep stack."""
+    notes: List[str] = field(default_factory=list)
+    """PEP 678 notes (``exc.add_note(...)``)."""
+    attributes: Dict[str, Any] = field(default_factory=dict)
+    """The exception's own public attributes: names to snapshots (``core.safe_repr``)."""
+    template_frame: Optional[Tuple[int, Frame]] = field(default=None, repr=False, compare=False)
+    """A Django template's frame and its place in ``frames`` (``core.template_frames``), not
+    yet inserted (``stacktrace.build_frames``); None once it is."""
     frame_entries: Optional[List[Tuple[Any, int, int]]] = field(
         default=None, repr=False, compare=False
     )
@@ -186,6 +193,10 @@ class Person:
     id: Optional[str] = None
     username: Optional[str] = None
     email: Optional[str] = None
+    name: Optional[str] = None
+    """The person's full name (Raygun ``fullName``/``firstName``, Bugsnag ``user.name``)."""
+    anonymous: Optional[bool] = None
+    """True for a visitor who is not logged in (Raygun ``isAnonymous``); None: not said."""
 
 
 @dataclass
@@ -200,6 +211,8 @@ class Server:
     processor_count: Optional[int] = None
     total_memory: Optional[int] = None
     python_version: Optional[str] = None
+    started: Optional[float] = None
+    """When the process started (Unix time): Bugsnag's ``app.duration``."""
 
 
 @dataclass
@@ -251,7 +264,14 @@ class Event:
     breadcrumbs: List[Breadcrumb] = field(default_factory=list)
     tags: List[str] = field(default_factory=list)
     extra: Dict[str, Any] = field(default_factory=dict)
+    metadata: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    """Named sections (``add_metadata``): Bugsnag metaData tabs, Rollbar ``custom[section]``,
+    Raygun ``userCustomData[section]``."""
     logger_name: Optional[str] = None
+    trace: Dict[str, str] = field(default_factory=dict)
+    """The OpenTelemetry span recording at capture: ``trace_id`` and ``span_id`` (hex)."""
+    session: Optional[Dict[str, Any]] = None
+    """Bugsnag's ``session`` of the request or task it happened in (release/sessions.py)."""
     deferred_request: Optional[DeferredRequest] = field(default=None, repr=False, compare=False)
     """The request block, still to be built on the worker from a snapshot the request
     thread took (``render.complete``); None once ``request`` holds it."""

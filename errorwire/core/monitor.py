@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 from types import TracebackType
 from typing import Any, Callable, List, Optional, Type, TypeVar, cast
 
@@ -106,19 +105,9 @@ class monitor:
 
 def _fork(outer: Scope, name: str) -> Scope:
     """A copy of ``outer`` for the block, with ``name`` as its context and tag."""
-    scope = Scope(outer.framework, outer.request_builder, outer.max_breadcrumbs)
-    scope.person = outer.person
-    scope.person_loader = outer.person_loader
-    scope.response_status = outer.response_status
+    scope = outer.fork()
     scope.context = name
-    scope.tags.update(outer.tags)
     scope.tags[TAG] = name
-    extra = outer.merged_extra({}, None)
-    if extra:
-        scope.extra.update(extra)
-    crumbs = outer.last_breadcrumbs(sys.maxsize)
-    if crumbs:
-        scope.breadcrumbs.extend(crumbs)
     return scope
 
 

@@ -1,8 +1,8 @@
 """Scrub secrets out of an Event before any vendor encoder sees it (worker side).
 
 Keys that name secrets (scrub_rules.KeyMatcher) have their values replaced by
-``[Filtered]`` in headers, cookies, query, form, JSON bodies, route params, extra
-and breadcrumb data, at any depth; secret-looking values (bearer tokens, JWTs,
+``[Filtered]`` in headers, cookies, query, form, JSON bodies, route params, extra,
+metadata sections and breadcrumb data, at any depth; secret-looking values (bearer tokens, JWTs,
 URL passwords, Luhn-valid card numbers, ``password=...`` in text) are filtered
 in every string, exception and log messages included. Person data is sent as is.
 
@@ -25,7 +25,7 @@ from urllib.parse import quote_plus, unquote_plus
 
 from errorwire.core.config import DEFAULT_MAX_BYTES, Options
 from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Request, UploadedFile
-from errorwire.core.scrub_locals import scrub_variables
+from errorwire.core.scrub_locals import scrub_named, scrub_variables
 from errorwire.core.scrub_rules import (
     FILTERED,
     KeyMatcher,
@@ -43,7 +43,16 @@ HOST_HEADERS = frozenset({"host", ":authority", "x-forwarded-host", "x-original-
 absolute-form target ``http://alice:pw@host/`` may send it in its Host header)."""
 _USERINFO = re.compile(r"""[^\s@,;/="]+@""")
 SCRUBBED_FIELDS = {
-    "Event": ("exceptions", "message", "context", "request", "breadcrumbs", "tags", "extra"),
+    "Event": (
+        "exceptions",
+        "message",
+        "context",
+        "request",
+        "breadcrumbs",
+        "tags",
+        "extra",
+        "metadata",
+    ),
     "Request": (
         "url",
         "headers",
@@ -57,7 +66,7 @@ SCRUBBED_FIELDS = {
         "files",
     ),
     "Breadcrumb": ("message", "category", "data"),
-    "ExceptionInfo": ("message",),
+    "ExceptionInfo": ("message", "notes", "attributes"),
     "Frame": ("code", "pre_context", "post_context", "variables"),
 }
 """What this module rewrites; every other field of these classes is sent as it is (a test
@@ -98,14 +107,28 @@ class Scrubber:
             breadcrumbs=[self.breadcrumb(crumb) for crumb in event.breadcrumbs],
             tags=[self.tag(tag) for tag in event.tags],
             extra=self.mapping(event.extra),
+            metadata=self.sections(event.metadata),
         )
+
+    def sections(self, metadata: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+        """Metadata sections; a section whose name is a secret key keeps only its name."""
+        return {
+            name: data if isinstance(data, dict) else {"value": data}
+            for name, data in self.mapping(metadata).items()
+        }
 
     def exception(self, info: ExceptionInfo, source_clean: bool = False) -> ExceptionInfo:
         if source_clean:
             frames = [self.variables_of(f) if f.variables else f for f in info.frames]
         else:
             frames = [self.variables_of(self.frame(f)) for f in info.frames]
-        return dataclasses.replace(info, message=self.optional_text(info.message), frames=frames)
+        return dataclasses.replace(
+            info,
+            message=self.optional_text(info.message),
+            frames=frames,
+            notes=[self.text(note) for note in info.notes],
+            attributes=scrub_named(info.attributes, self) if info.attributes else {},
+        )
 
     def source_is_clean(self, exceptions: List[ExceptionInfo]) -> bool:
         """Whether no source line around any frame holds anything to filter (a key or

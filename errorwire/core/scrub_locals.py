@@ -22,16 +22,17 @@ def scrub_variables(variables: FrameVariables, scrubber: Scrubber) -> FrameVaria
         str(variables.varargs_name)
     )
     return FrameVariables(
-        args=_named(variables.args, scrubber),
+        args=scrub_named(variables.args, scrubber),
         varargs_name=variables.varargs_name,
         varargs=[FILTERED if varargs_secret else _value(v, scrubber) for v in variables.varargs],
-        kwargs=_named(variables.kwargs, scrubber),
-        locals=_named(variables.locals, scrubber),
+        kwargs=scrub_named(variables.kwargs, scrubber),
+        locals=scrub_named(variables.locals, scrubber),
         omitted=variables.omitted,
     )
 
 
-def _named(values: Dict[str, Any], scrubber: Scrubber) -> Dict[str, Any]:
+def scrub_named(values: Dict[str, Any], scrubber: Scrubber) -> Dict[str, Any]:
+    """Named snapshots (variables, an exception's attributes) scrubbed by name and value."""
     out: Dict[str, Any] = {}
     for name, value in values.items():
         clean = scrubber.text(name)

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import time
 from typing import Iterator, Optional, Tuple
 
 from errorwire.core.event import Server
@@ -154,6 +155,22 @@ def _total_memory() -> Optional[int]:
     return int(pages * size) if pages > 0 and size > 0 else None
 
 
+def process_started() -> Optional[float]:
+    """When this process started (Unix time), from Linux's ``/proc``; None elsewhere.
+    Its age (uptime minus start, both counted from boot) taken from now: the boot time
+    ``/proc/stat`` gives drifts from the wall clock on VMs."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            # Field 22 (starttime, clock ticks after boot), after the ")" closing the name.
+            ticks = int(stat.read().rsplit(b")", 1)[1].split()[19])
+        with open("/proc/uptime", "rb") as uptime:
+            since_boot = float(uptime.read().split()[0])
+        age = since_boot - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return time.time() - max(age, 0.0)
+
+
 def _hostname() -> Optional[str]:
     try:
         return socket.gethostname() or None
@@ -186,4 +203,5 @@ def server_info(project_root: Optional[str] = None, code_version: Optional[str] 
         processor_count=os.cpu_count(),
         total_memory=_total_memory(),
         python_version=platform.python_version(),
+        started=process_started(),
     )

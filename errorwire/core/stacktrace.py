@@ -18,8 +18,10 @@ from types import CodeType, FrameType, TracebackType
 from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple
 
 from errorwire.core.event import ExceptionInfo, Frame, FrameVariables
+from errorwire.core.exception_details import describe
 from errorwire.core.grouping import grouping_key
 from errorwire.core.source_context import CONTEXT_LINES, add_source_context, resolve_columns
+from errorwire.core.template_frames import place_template_frame
 from errorwire.core.text import module_and_name
 
 __all__ = [
@@ -259,6 +261,7 @@ def build_frames(chain: List[ExceptionInfo]) -> None:
         if info.frame_variables is not None:
             _set_variables(info.frames, info.frame_variables)
             info.frame_variables = None
+        place_template_frame(info)  # after the variables: they index the entries
 
 
 def _set_variables(frames: List[Frame], variables: Dict[int, FrameVariables]) -> None:
@@ -394,10 +397,11 @@ def extract_chain(
             frames_omitted=omitted,
             frame_entries=entries if lazy else None,
         )
+        describe(info, current, entries, project_root)
         if take_locals is not None:
             info.frame_variables = take_locals(_entry_tracebacks(tb, omitted), entries)
-            if not lazy:
-                build_frames([info])
+        if not lazy:
+            build_frames([info])
         chain.append(info)
         index = len(chain) - 1
         room = max_chain - len(chain)

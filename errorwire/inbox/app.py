@@ -20,8 +20,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from errorwire.inbox import normalize, pages, validate
+from errorwire.inbox import normalize, pages, release_view, validate
 from errorwire.inbox.guard import Guard
+from errorwire.inbox.releases import ReleaseLog
+from errorwire.inbox.releases import routes as release_routes
 from errorwire.inbox.store import Store
 from errorwire.vendors import VENDORS
 
@@ -131,6 +133,7 @@ class Inbox:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.releases = ReleaseLog(store)
         self.rejections: Deque[Dict[str, Any]] = collections.deque(maxlen=50)
 
     async def ingest(self, vendor: str, request: Request) -> Response:
@@ -173,14 +176,15 @@ class Inbox:
     async def index(self, request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
         html = pages.index_page(self.store.groups(), list(self.rejections), self.endpoints(base))
-        return HTMLResponse(html)
+        return HTMLResponse(release_view.with_releases(html, self.store, self.releases))
 
     async def report(self, request: Request) -> Response:
         full = self._full(request)
         if full is None:
             return HTMLResponse(pages.page("not found", "<h1>No such report</h1>"), 404)
         occurrences = self.store.reports(group_id=full["group_id"], limit=50)
-        return HTMLResponse(pages.report_page(full, occurrences))
+        html = pages.report_page(full, occurrences)
+        return HTMLResponse(release_view.with_details(html, full))
 
     async def api_reports(self, request: Request) -> Response:
         vendor = request.query_params.get("vendor") or None
@@ -237,6 +241,7 @@ def create_app(store: Store, host: str = "127.0.0.1") -> Guard:
         Route("/api/reports/{report_id}", inbox.api_report),
         Route("/api/groups", inbox.api_groups),
     ]
+    routes += release_routes(inbox.releases)
     app = Starlette(routes=routes)
     app.state.inbox = inbox
     return Guard(app, host)

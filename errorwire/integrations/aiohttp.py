@@ -40,6 +40,7 @@ from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, build_request, parse_cookies, stream_size
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi import current_client, report_unhandled
+from errorwire.release import sessions
 
 __all__ = ["middleware"]
 
@@ -75,6 +76,7 @@ async def _middleware(request: web.Request, handler: Handler) -> web.StreamRespo
     if api.get_client() is None:
         current_client()  # init() from the environment, if the user has not
     token = enter_request(mark_request((AIOHTTP, request, None)))  # no Scope unless needed
+    sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
     try:
         return await handler(request)
     except web.HTTPException as exc:

@@ -36,6 +36,7 @@ from errorwire.core.text import dotted_name
 from errorwire.integrations.asgi_lifespan import flushing_at_shutdown
 from errorwire.integrations.asgi_types import ASGIApp, ASGIScope, Message, Receive, Send
 from errorwire.integrations.base import asgi_request, plain_params, query_text
+from errorwire.release import sessions
 
 REQUEST_TYPES = frozenset(("http", "websocket"))
 NOT_REPORTED = ("starlette.websockets.WebSocketDisconnect",)
@@ -67,6 +68,7 @@ class ErrorwireMiddleware:
         origin = (scope.get("root_path") or "", scope.get("path") or "")
         request = mark_request((self, scope, origin))
         token = enter_request(request)
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             if kind == "http" and scope.get("method") not in BODYLESS_METHODS:
                 receive = self._copying(scope, receive)

@@ -40,6 +40,7 @@ except ImportError as exc:  # pragma: no cover - exercised without Django instal
         "errorwire.integrations.django needs Django: pip install errorwire[django]"
     ) from exc
 
+from errorwire.api import get_client
 from errorwire.core.client import already_reported
 from errorwire.core.context import (
     InRequest,
@@ -54,8 +55,10 @@ from errorwire.core.context import (
 )
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
+from errorwire.integrations import sql
 from errorwire.integrations.django_request import FILTERED, build_request, load_person
 from errorwire.integrations.wsgi import init_from, report_unhandled
+from errorwire.release import sessions
 
 FRAMEWORK = "django"
 
@@ -109,11 +112,16 @@ class ErrorwireMiddleware:
             markcoroutinefunction(self)
         init_from(getattr(settings, "ERRORWIRE", None))
         got_request_exception.connect(_on_got_request_exception, dispatch_uid=__name__)
+        with swallow("sql breadcrumbs"):
+            client = get_client()
+            if client is not None and client.options.sql_breadcrumbs:
+                sql.watch_django()  # off: not even a wrapper on the connections
 
     def __call__(self, request: HttpRequest) -> Any:
         if self._is_async:
             return self.__acall__(request)
         token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             response = self.get_response(request)
         except BaseException as exc:  # Django answers an Exception; this passes it by
@@ -127,6 +135,7 @@ class ErrorwireMiddleware:
 
     async def __acall__(self, request: HttpRequest) -> Any:
         token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
+        sessions.start_session(None)
         try:
             response = await self.get_response(request)
         except BaseException as exc:  # Django answers an Exception; this passes it by

@@ -39,6 +39,7 @@ from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import log_once, swallowed_error
 from errorwire.integrations.falcon_request import PARAMS_KEY, new_scope, tee_stream
 from errorwire.integrations.wsgi import ReportingIterable, current_client, report_in, scope_in
+from errorwire.release import sessions
 
 __all__ = ["ErrorwireMiddleware"]
 
@@ -63,6 +64,7 @@ class ErrorwireMiddleware:
         self._install(asynchronous=False)
         env: Dict[str, Any] = req.env
         env[TOKEN_KEY] = enter_request(mark_request((self, req, env)))
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         # The environ, not req.content_length: that raises on a malformed header, which
         # only an app that reads the body should answer with a 400.
         if env.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in env:
@@ -87,6 +89,7 @@ class ErrorwireMiddleware:
         self._install(asynchronous=True)
         scope = req.scope
         scope[TOKEN_KEY] = enter_request(mark_request((self, req, scope)))
+        sessions.start_session(None)
 
     async def process_request_ws(self, req: Any, ws: Any) -> None:
         """A WebSocket's connection task lives as long as the socket: its context stays

@@ -60,6 +60,7 @@ from errorwire.integrations.wsgi import (
     report_unhandled,
     scope_in,
 )
+from errorwire.release import sessions
 
 FRAMEWORK = "flask"
 EXTENSION_KEY = "errorwire"
@@ -139,6 +140,7 @@ class FlaskWSGIMiddleware:
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
             copy_body(environ)
         try:

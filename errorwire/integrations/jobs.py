@@ -1,6 +1,14 @@
-"""What the job-queue integrations (Celery, RQ, Dramatiq, Huey, arq) share: the job's
-arguments as custom data, a scope per running job, the report of a failed job and the
-flush at shutdown. Imports no framework.
+"""What the job-queue integrations (Celery, RQ, Dramatiq, Huey, arq) share: a scope per
+job, the job's arguments as custom data, the report of a failed job and the flush at
+shutdown. Imports no framework.
+
+An integration runs each job in a scope of its own and reports a failure in it::
+
+    with jobs.job_scope(FRAMEWORK, job_name) as scope:
+        ...  # the job runs: what it sets (person, tags, context, metadata) is its own
+    jobs.report_failure(exc, scope=scope, data_key=FRAMEWORK, data=...)
+
+(``RunningJobs`` does the same for workers that start and end a job in two hooks.)
 
 A job's arguments are copied when it fails, on the worker's thread: the live objects
 may change or die once the job is over, and the report is rendered later. The copy
@@ -82,6 +90,15 @@ def arguments(
             if name is not None and keys.matches(name):
                 positional[i] = FILTERED
     return {"args": positional, "kwargs": copy_value(dict(kwargs)) if kwargs else {}}
+
+
+def job_scope(framework: str, name: Optional[str]) -> use_scope:
+    """``with job_scope("dramatiq", "tasks.charge") as scope:`` around one job: a fresh
+    scope, its context the job's name, current while the job runs. Nothing set before the
+    job (by the worker, or by an earlier job) reaches its report."""
+    scope = Scope(framework)
+    scope.context = name
+    return use_scope(scope)
 
 
 def report_failure(

@@ -11,7 +11,10 @@ client marks reported exceptions, so Django's "Internal Server Error" record is
 not a second report).
 
 ``logger.error("...", extra={"fingerprint": "payments"})`` (or ``grouping_key``)
-sets the report's grouping key, as ``capture_exception(fingerprint=...)`` does.
+sets the report's grouping key, as ``capture_exception(fingerprint=...)`` does; any
+other ``extra=`` field goes with the report's custom data (and the record's
+breadcrumb), scrubbed. ``stack_info=True`` sends the stack the record was logged
+from as ``log_stack``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import contextvars
 import logging
 from typing import Any, Dict, Optional
 
-from errorwire.core.breadcrumbs import RECORD_ATTRIBUTE, is_own_record, level_name
+from errorwire.core.breadcrumbs import RECORD_ATTRIBUTE, is_own_record, level_name, record_extra
 from errorwire.core.context import current_scope
 from errorwire.core.event import Breadcrumb
 
@@ -104,9 +107,14 @@ def _message(record: logging.LogRecord) -> str:
 
 
 def _extra(record: logging.LogRecord, *, with_message: bool) -> Dict[str, Any]:
-    extra: Dict[str, Any] = {"logger": record.name, "log_location": _location(record)}
+    """The record's ``extra=`` fields, then where it was logged (and, with ``stack_info=True``,
+    the stack it was logged from)."""
+    extra: Dict[str, Any] = record_extra(record.__dict__)
+    extra.update(logger=record.name, log_location=_location(record))
     if with_message:
         extra["log_message"] = _message(record)
+    if isinstance(record.stack_info, str) and record.stack_info:
+        extra["log_stack"] = record.stack_info
     return extra
 
 

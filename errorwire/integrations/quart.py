@@ -39,6 +39,7 @@ from errorwire.core.safety import swallow
 from errorwire.integrations.asgi_types import ASGIApp
 from errorwire.integrations.base import asgi_url, header_map, plain_params, query_text
 from errorwire.integrations.wsgi import init_from, report_unhandled
+from errorwire.release import sessions
 
 __all__ = ["Errorwire", "QuartASGIMiddleware"]
 
@@ -79,6 +80,7 @@ class QuartASGIMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         state = Scope(FRAMEWORK, RequestReader(scope, self.quart_app).deferred)
         state.person_loader = _person
         with use_scope(state):

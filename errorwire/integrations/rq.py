@@ -13,8 +13,9 @@ arguments (scrubbed).
 
 RQ runs each job in a forked work horse that ends with ``os._exit`` right after the
 handlers: the handler flushes the report before it returns (up to
-``shutdown_timeout``). The horse inherits what its parent recorded; the report takes
-only the breadcrumbs recorded since the job started.
+``shutdown_timeout``). The horse inherits what its parent recorded, and RQ's
+SimpleWorker runs every job in one process: the report takes only what was set
+(person, tags, context, metadata) and the breadcrumbs recorded since the job started.
 """
 
 from __future__ import annotations
@@ -85,18 +86,14 @@ def _arguments(job: Any) -> Dict[str, Any]:
 
 
 def _job_scope(job: Any) -> Scope:
-    """What the job itself recorded: person and tags of this process, the breadcrumbs
-    since the job started (a work horse inherits its parent's)."""
-    current = current_scope()
-    scope = Scope(FRAMEWORK)
-    scope.context = _attr(job, "func_name")
-    scope.person = current.person
+    """What the job itself set (person, tags, context, metadata) and the breadcrumbs it
+    left: only since it started, so a job never carries what an earlier job of the same
+    process set (RQ's SimpleWorker runs them all in one; a work horse inherits its
+    parent's)."""
     started = _timestamp(getattr(job, "started_at", None))
-    for crumb in current.last_breadcrumbs(len(current.breadcrumbs)):
-        if started is None or crumb.timestamp >= started:
-            scope.breadcrumbs.append(crumb)
-    if current.tags:
-        scope.tags.update(current.tags)
+    scope = current_scope().since(started, FRAMEWORK)
+    if scope.context is None:
+        scope.context = _attr(job, "func_name")
     return scope
 
 

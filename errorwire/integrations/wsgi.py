@@ -27,6 +27,7 @@ from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
 from errorwire.core.safety import swallow
 from errorwire.integrations.wsgi_environ import request_from_environ
 from errorwire.integrations.wsgi_input import ENVIRON_KEY, tee_input
+from errorwire.release import sessions
 
 WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -100,6 +101,7 @@ class ErrorwireMiddleware:
     ) -> Iterable[bytes]:
         request = mark_request((self, environ, None))
         token = enter_request(request)
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
                 copy_body(environ)

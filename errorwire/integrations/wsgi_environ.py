@@ -42,6 +42,8 @@ def environ_url(environ: Mapping[str, Any]) -> str:
     server = (str(environ.get("SERVER_NAME") or "localhost"), int(port) if port.isdigit() else None)
     host = host_of(environ.get("HTTP_HOST"), server, scheme)
     path = str(environ.get("SCRIPT_NAME") or "") + str(environ.get("PATH_INFO") or "")
+    if not path.startswith("/"):  # a server that leaves it out: still a well-formed URL
+        path = "/" + path
     quoted = quote(path, safe=_PATH_SAFE, encoding="latin-1")
     return build_url(scheme, host, "", quoted, str(environ.get("QUERY_STRING") or ""))
 

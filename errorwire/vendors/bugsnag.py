@@ -104,6 +104,7 @@ def _event(event: Event) -> Dict[str, Any]:
                     "version": f.text(event.code_version),
                     "releaseStage": f.text(event.environment),
                     "type": f.text(event.framework),
+                    "duration": _duration(event),
                 }
             ),
             "device": f.guarded("bugsnag device", lambda: _device(event)),
@@ -112,8 +113,18 @@ def _event(event: Event) -> Dict[str, Any]:
                 "bugsnag breadcrumbs", lambda: _breadcrumbs(event.breadcrumbs)
             ),
             "metaData": f.guarded("bugsnag metaData", lambda: _metadata(event)),
+            "session": event.session,
         }
     )
+
+
+def _duration(event: Event) -> Optional[int]:
+    """Milliseconds since the process started, when known."""
+    started = event.server.started
+    if not isinstance(started, (int, float)) or not isinstance(event.timestamp, (int, float)):
+        return None
+    millis = int((event.timestamp - started) * 1000)
+    return millis if millis >= 0 else None
 
 
 def _exceptions(event: Event) -> List[Dict[str, Any]]:
@@ -166,7 +177,7 @@ def _user(person: Optional[Person]) -> Optional[Dict[str, Any]]:
     return f.compact(
         {
             "id": f.text(person.id),
-            "name": f.text(person.username),
+            "name": f.text(person.name) or f.text(person.username),
             "email": email if email and "@" in email else None,  # format: email
         }
     )
@@ -215,21 +226,26 @@ def _absolute_url(url: object) -> Optional[str]:
 
 
 def _metadata(event: Event) -> Dict[str, Any]:
-    """Tabs: the user's extra data, what the request carried, the tags, frame locals."""
-    return f.compact(
+    """Tabs: the user's extra data, what the request carried, the tags, frame locals, the
+    exceptions' notes and attributes (``exception``), and each metadata section
+    (``add_metadata``) as a tab of its own."""
+    tabs = f.compact(
         {
             "extra": f.jsonable_dict(event.extra),
             "request": f.guarded("bugsnag request tab", lambda: _request_tab(event.request)),
             "tags": _tags_tab(event.tags),
             "locals": f.guarded("bugsnag locals", lambda: f.locals_tab(event.exceptions)),
+            "exception": f.guarded("bugsnag exception", lambda: f.details_tab(event.exceptions)),
+            "trace": f.str_dict(event.trace),
         }
     )
+    return f.compact(f.with_sections(tabs, event.metadata))
 
 
 def _request_tab(request: Optional[Request]) -> Optional[Dict[str, Any]]:
     if request is None:
         return None
-    return f.compact(
+    tab = f.compact(
         {
             "route": f.text(request.route),
             "routeParams": f.jsonable_dict(request.route_params),
@@ -241,6 +257,9 @@ def _request_tab(request: Optional[Request]) -> Optional[Dict[str, Any]]:
             "files": f.files(request),
         }
     )
+    if request.has_json and request.json in ({}, []):  # an empty JSON body is still a body
+        tab["json"] = f.jsonable(request.json)
+    return tab
 
 
 def _tags_tab(tags: List[str]) -> Dict[str, Any]:
@@ -280,6 +299,9 @@ def _breadcrumbs(crumbs: List[Breadcrumb]) -> List[Dict[str, Any]]:
 
 # -- what the size cap may cut (vendors/cap.py), and in which order --------------
 
+OWN_TABS = ("request", "locals", "extra", "tags")
+"""metaData tabs the layout names itself (or, for ``locals``, leaves to cap_locals)."""
+
 
 def _sections(payload: Dict[str, Any]) -> List[Section]:
     event: Path = ("events", 0)
@@ -293,6 +315,14 @@ def _sections(payload: Dict[str, Any]) -> List[Section]:
         *(Section((*tab, k), "data") for k in ("query", "form", "routeParams", "files")),
         Section((*event, "request", "headers"), "data"),
     ]
+    try:
+        tabs = get(payload, (*event, "metaData"))
+    except KeyError:
+        tabs = {}
+    if isinstance(tabs, dict):  # the metadata sections: custom data too
+        sections += [
+            Section((*event, "metaData", name), "data") for name in tabs if name not in OWN_TABS
+        ]
     try:
         exceptions = get(payload, (*event, "exceptions"))
     except KeyError:

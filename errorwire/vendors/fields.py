@@ -144,6 +144,27 @@ def jsonable_dict(value: object) -> Dict[str, Any]:
     return {} if data is None else {"value": data}
 
 
+def with_sections(base: Dict[str, Any], metadata: object) -> Dict[str, Any]:
+    """``base`` (custom data) with each metadata section (``add_metadata``) under its
+    name; a section named like a key already there is merged into it (its keys win)."""
+    if not isinstance(metadata, Mapping):
+        return base
+    for name, data in metadata.items():
+        key = text(name)
+        if key is None:
+            continue
+        section = jsonable_dict(data)
+        existing = base.get(key)
+        base[key] = {**existing, **section} if isinstance(existing, dict) else section
+    return base
+
+
+def first_name(name: Optional[str]) -> Optional[str]:
+    """The first word of a full name (Raygun's ``firstName``)."""
+    words = (name or "").split()
+    return words[0] if words else None
+
+
 def str_dict(mapping: object) -> Dict[str, str]:
     """String-to-string copy (headers): keys and values through ``safe_str``."""
     if not isinstance(mapping, Mapping):
@@ -249,4 +270,33 @@ def locals_tab(exceptions: List[ExceptionInfo]) -> Dict[str, Dict[str, Any]]:
                 count += 1
                 unique = f"{label} #{count}"
             tab[unique] = values
+    return tab
+
+
+def exception_details(info: ExceptionInfo) -> Dict[str, Any]:
+    """An exception's notes and own attributes (rendered), each left out when empty."""
+    return compact(
+        {
+            "notes": [safe_str(note) or "" for note in info.notes],
+            "attributes": {
+                utf8_clean(str(name)): render(value) for name, value in info.attributes.items()
+            },
+        }
+    )
+
+
+def details_tab(exceptions: List[ExceptionInfo]) -> Dict[str, Dict[str, Any]]:
+    """Custom data for vendors without a per-exception place: the class name (``#2``...
+    for a class seen again in the chain) -> that exception's ``exception_details``."""
+    tab: Dict[str, Dict[str, Any]] = {}
+    for info in exceptions:
+        details = exception_details(info)
+        if not details:
+            continue
+        label = text(info.type_name) or UNKNOWN
+        unique, count = label, 1
+        while unique in tab:
+            count += 1
+            unique = f"{label} #{count}"
+        tab[unique] = details
     return tab

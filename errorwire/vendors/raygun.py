@@ -99,8 +99,15 @@ def _details(event: Event) -> Dict[str, Any]:
 
 
 def _custom_data(event: Event) -> Dict[str, Any]:
-    """``extra``, plus frame variables (``include_locals``) under ``locals``."""
-    custom = f.jsonable_dict(event.extra)
+    """``extra`` and the metadata sections, the report's ``context`` (Raygun has no field
+    of its own), and frame variables (``include_locals``) under ``locals``."""
+    custom = f.with_sections(f.jsonable_dict(event.extra), event.metadata)
+    context = f.text(event.context)
+    if context:
+        custom.setdefault("context", context)
+    trace = f.str_dict(event.trace)
+    if trace:
+        custom.setdefault("trace", trace)
     found = f.guarded("raygun locals", lambda: f.locals_tab(event.exceptions))
     if found:
         custom.setdefault("locals", found)
@@ -125,6 +132,8 @@ def _error(info: ExceptionInfo) -> Dict[str, Any]:
             "className": f.text(info.type_name) or f.UNKNOWN,
             "message": f.safe_str(info.message) if info.message is not None else None,
             "stackTrace": frames or [{"lineNumber": NO_LINE}],
+            # "Data contained in the error object": its notes and attributes.
+            "data": f.guarded("raygun error data", lambda: f.exception_details(info)),
         }
     )
 
@@ -165,9 +174,14 @@ def _environment(event: Event) -> Dict[str, Any]:
 
 
 def _tags(event: Event) -> List[str]:
-    """The event's tags, plus ``env:<environment>`` and ``framework:<name>`` (Raygun has
-    neither field; the inbox reads both tags back)."""
+    """The event's tags, plus ``env:<environment>``, ``framework:<name>`` and
+    ``context:<context>`` (Raygun has none of these fields; the inbox reads the first
+    two back)."""
     tags = [t for t in (f.text(tag) for tag in event.tags) if t]
+    context = f.text(event.context)
+    if context:
+        tags.append(f"context:{context}")
+    tags += [f"{name}:{value}" for name, value in f.str_dict(event.trace).items()]
     environment = f.text(event.environment)
     if environment:
         tags.append(f"env:{environment}")
@@ -225,7 +239,19 @@ def _user(person: Optional[Person]) -> Optional[Dict[str, Any]]:
     identifier = f.text(person.id) or f.text(person.username) or f.text(person.email)
     if identifier is None:
         return None
-    return f.compact({"identifier": identifier, "email": f.text(person.email)})
+    name = f.text(person.name)
+    username = f.text(person.username)
+    return f.compact(
+        {
+            "identifier": identifier,
+            "isAnonymous": person.anonymous if isinstance(person.anonymous, bool) else None,
+            "email": f.text(person.email),
+            # No username field: with an id as the identifier, the username is the name
+            # shown when no full name was given.
+            "fullName": name or (username if username != identifier else None),
+            "firstName": f.first_name(name),
+        }
+    )
 
 
 def _breadcrumbs(crumbs: List[Breadcrumb]) -> List[Dict[str, Any]]:
@@ -270,6 +296,7 @@ def _sections(payload: Dict[str, Any]) -> List[Section]:
         Section(("details", "userCustomData"), "data"),
         Section(("details", "tags"), "data"),
         *(Section((*request, k), "data") for k in ("headers", "queryString", "form")),
+        *(Section((*error, "data"), "data") for error in _raygun_errors(payload)),
         *(
             Section((*error, "stackTrace"), "frames", innermost_first=True)
             for error in _raygun_errors(payload)

@@ -114,9 +114,13 @@ def _trace(info: ExceptionInfo, event: Event) -> Dict[str, Any]:
             "message": f.safe_str(info.message) if info.message is not None else None,
         }
     )
+    lines = []
     if event.message is not None and info is event.exceptions[0]:
         # A logged exception: the log line describes it.
-        exception["description"] = f.safe_str(event.message) or ""
+        lines.append(f.safe_str(event.message) or "")
+    lines += [f.safe_str(note) or "" for note in info.notes]  # PEP 678 notes
+    if lines:
+        exception["description"] = "\n".join(lines)
     return {"frames": [_frame(frame) for frame in info.frames], "exception": exception}
 
 
@@ -212,8 +216,15 @@ def _server(event: Event) -> Dict[str, Any]:
 
 
 def _custom(event: Event) -> Dict[str, Any]:
-    """``extra``, plus the breadcrumbs and tags (the Items API has no field of their own)."""
-    custom = f.jsonable_dict(event.extra)
+    """``extra`` and the metadata sections, plus the exceptions' notes and attributes, the
+    OpenTelemetry trace, the breadcrumbs and tags (the Items API has no field of their own)."""
+    custom = f.with_sections(f.jsonable_dict(event.extra), event.metadata)
+    details = f.guarded("rollbar exception details", lambda: f.details_tab(event.exceptions))
+    if details:
+        custom.setdefault("exception", details)
+    trace = f.str_dict(event.trace)
+    if trace:
+        custom.setdefault("trace", trace)
     if event.breadcrumbs:
         custom.setdefault("breadcrumbs", [_breadcrumb(crumb) for crumb in event.breadcrumbs])
     tags = [t for t in (f.text(tag) for tag in event.tags) if t]

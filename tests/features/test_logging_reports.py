@@ -152,3 +152,33 @@ def test_handler_before_init_initialises_from_the_environment(
     received = receiver.wait_for(1)
     assert [item.vendor for item in received] == ["raygun"]
     assert received[0].headers["X-ApiKey"] == "env-key"
+
+
+def test_extra_fields_reach_the_report_and_the_breadcrumbs_scrubbed(
+    start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
+) -> None:
+    start()
+    with errorwire.scope():  # a scope of its own: the breadcrumbs of this test only
+        app_logging.info("cart loaded", extra={"cart_id": "c-9", "api_key": "k-secret"})
+        app_logging.error(
+            "payment failed", extra={"order": 7, "password": "hunter2"}, stack_info=True
+        )
+    assert errorwire.flush()
+
+    got = by_vendor(receiver.wait_for(3))
+    for items in got.values():
+        payload = items[0].json()
+        assert_valid(items[0].vendor, payload)
+        data = custom(items[0])
+        assert (data["order"], data["password"]) == (7, "[Filtered]")
+        assert "Stack (most recent call last)" in data["log_stack"]
+        assert "test_extra_fields_reach_the_report" in data["log_stack"]
+        assert "hunter2" not in str(payload) and "k-secret" not in str(payload)
+    crumbs = got["rollbar"][0].json()["data"]["custom"]["breadcrumbs"]
+    loaded = [c for c in crumbs if c["message"] == "cart loaded"]
+    assert loaded[0]["data"]["cart_id"] == "c-9"
+    assert loaded[0]["data"]["api_key"] == "[Filtered]"
+    bugsnag_crumbs = got["bugsnag"][0].json()["events"][0]["breadcrumbs"]
+    assert [c["metaData"]["cart_id"] for c in bugsnag_crumbs if c["name"] == "cart loaded"] == [
+        "c-9"
+    ]

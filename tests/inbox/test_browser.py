@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 from typing import Any, Iterator, List, Optional
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from errorwire.inbox import RunningInbox
 from tests.inbox.inbox_http import Poster
 from tests.inbox.inbox_payloads import example
+from tests.inbox.release_traffic import REVISION, deploy, serve_requests
 
 pytestmark = [pytest.mark.browser, pytest.mark.served_inbox]
 
@@ -28,6 +30,21 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+ARTIFACTS = Path(
+    os.environ.get("ERRORWIRE_ARTIFACTS") or Path(__file__).resolve().parents[2] / "test-artifacts"
+)
+"""Screenshots of the pages land in ``$ERRORWIRE_ARTIFACTS/inbox`` (default: test-artifacts/)."""
+
+
+def screenshot(page: Any, name: str) -> Path:
+    folder = ARTIFACTS / "inbox"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 1000, path  # a real picture, not an empty file
+    return path
 
 
 def chromium_path() -> Optional[str]:
@@ -80,6 +97,7 @@ def test_inbox_pages_in_a_real_browser(page: Any, post: Poster, inbox: RunningIn
     p.on("pageerror", lambda error: problems.append(f"page error: {error}"))
 
     p.goto(inbox.url + "/")
+    screenshot(p, "index")
     rows = p.locator("tr.group")
     assert rows.count() == 3
     assert rows.nth(0).inner_text().split("\t")[1].strip() == "rollbar"  # newest first
@@ -102,9 +120,42 @@ def test_inbox_pages_in_a_real_browser(page: Any, post: Poster, inbox: RunningIn
     assert p.locator("#raw").is_visible()
     assert '"access_token"' in p.locator("#raw").inner_text()
     assert p.locator("img").count() == 0
+    screenshot(p, "report-rollbar")
 
     p.go_back()
     p.locator("tr.group", has_text="bugsnag").locator("a").click()
     p.wait_for_url("**/reports/*")
     assert p.locator(".exception-class").inner_text() == "NoMethodError"
+    assert problems == []
+
+
+def test_release_health_pages_in_a_real_browser(
+    page: Any, post: Poster, inbox: RunningInbox, tmp_path: Path
+) -> None:
+    p = page
+    problems: List[str] = []
+    p.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    deploy(inbox, tmp_path)
+    serve_requests(inbox, ok=3)
+
+    p.goto(inbox.url + "/")
+    error_rows = p.locator("#errors tr.error-row")
+    assert error_rows.count() == 1
+    badges = error_rows.nth(0).locator(".vendor-badge").all_inner_texts()
+    assert sorted(badges) == ["bugsnag", "raygun", "rollbar"]
+    assert REVISION in error_rows.nth(0).locator(".after-deploy").inner_text()
+    assert p.locator("#deploys tr.deploy").count() == 3
+    assert p.locator("#deploys .deploy-marker").first.is_visible()
+    release = p.locator("#releases tr.release")
+    assert release.locator(".sessions").inner_text() == "4"
+    assert release.locator(".error-rate").inner_text() == "25.0%"
+    screenshot(p, "index-releases")
+
+    error_rows.nth(0).locator("a").click()
+    p.wait_for_url("**/reports/*")
+    assert "basket priced" in p.locator("#breadcrumbs").inner_text()
+    assert "region" in p.locator("#tags").inner_text()
+    assert "basket_total" in p.locator("#locals").inner_text()
+    assert p.locator("#metadata").is_visible() and p.locator("#notes").is_visible()
+    screenshot(p, "report-details")
     assert problems == []

@@ -190,6 +190,7 @@ SENT_AS_IS = {
         "person",
         "server",
         "logger_name",
+        "trace",  # hex ids of the OpenTelemetry span
         "deferred_request",  # never encoded: built into request before scrubbing (render)
     },
     "Request": {"method", "has_json", "body_truncated", "content_type", "client_ip", "route"},
@@ -203,6 +204,7 @@ SENT_AS_IS = {
         "frames_omitted",
         "frame_entries",  # never encoded: made into frames before scrubbing (render)
         "frame_variables",  # never encoded: set on the frames before scrubbing (render)
+        "template_frame",  # never encoded: put among the frames before scrubbing (render)
     },
     "Frame": {
         "filename",

@@ -65,7 +65,14 @@ def test_context_grouping_app_and_device() -> None:
     sent = _event(event)
     assert sent["context"] == "/orders/{id}"
     assert sent["groupingHash"] == event.grouping_key
-    assert sent["app"] == {"version": "1.4.2", "releaseStage": "staging", "type": "django"}
+    started = event.server.started  # None where /proc is not there: no duration
+    duration = {} if started is None else {"duration": int((event.timestamp - started) * 1000)}
+    assert sent["app"] == {
+        "version": "1.4.2",
+        "releaseStage": "staging",
+        "type": "django",
+        **duration,
+    }
     device = sent["device"]
     assert device["hostname"] == event.server.host
     assert device["osName"] == event.server.os_name

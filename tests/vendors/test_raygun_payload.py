@@ -147,9 +147,18 @@ def test_form_names_and_values_are_cut_to_256() -> None:
 @pytest.mark.parametrize(
     ("person", "user"),
     [
-        (
+        (  # no username field: the username is the name shown beside the id
             Person(id="42", username="alice", email="alice@example.com"),
-            {"identifier": "42", "email": "alice@example.com"},
+            {"identifier": "42", "email": "alice@example.com", "fullName": "alice"},
+        ),
+        (
+            Person(id="42", username="alice", name="Alice Liddell", anonymous=False),
+            {
+                "identifier": "42",
+                "isAnonymous": False,
+                "fullName": "Alice Liddell",
+                "firstName": "Alice",
+            },
         ),
         (Person(username="alice"), {"identifier": "alice"}),
         (Person(), None),

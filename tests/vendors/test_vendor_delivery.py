@@ -66,7 +66,7 @@ def test_captured_chain_reaches_all_three_vendors(receiver: Receiver, all_vendor
         "tests.vendors.vendor_events.PaymentFailed",
         "KeyError",
     ]
-    assert raygun["user"] == {"identifier": "7", "email": "zoe@example.com"}
+    assert raygun["user"] == {"identifier": "7", "email": "zoe@example.com", "fullName": "zoé"}
     assert raygun["userCustomData"] == {"cart_id": "c-1"}
     assert raygun["groupingKey"] == data["fingerprint"]
 

@@ -13,6 +13,7 @@ from aiohttp import web
 
 import errorwire
 from errorwire.integrations.aiohttp import middleware as errorwire_middleware
+from tests.concurrent_checkouts import tag_checkout
 
 log = logging.getLogger("shop")
 
@@ -97,6 +98,7 @@ async def checkout(request: web.Request) -> web.Response:
     user = request.headers["X-User"]
     errorwire.set_person(id=user, username=f"name-{user}")
     errorwire.add_breadcrumb(f"cart of {user}", category="shop")
+    tag_checkout(request.match_info["order"])
     await asyncio.sleep(0.01)  # let the other requests interleave
     log.warning("checkout by %s", user)
     await asyncio.sleep(0.01)

@@ -14,7 +14,11 @@ import httpx
 import pytest
 
 import errorwire
-from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.concurrent_checkouts import (
+    assert_payload_persons_match_their_requests,
+    assert_payload_scopes_match_their_requests,
+    post_checkouts,
+)
 from tests.integrations.aiohttp.aiohttp_apps import make_app, serve
 from tests.integrations.asgi.asgi_support import Records
 from tests.receiver import Receiver
@@ -231,6 +235,7 @@ def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
         assert crumbs == [f"cart of user-{number}", f"checkout by user-{number}"]
     assert seen == {str(i) for i in range(count)}
     assert_payload_persons_match_their_requests(reports)
+    assert_payload_scopes_match_their_requests(reports)
 
 
 def test_a_websocket_handler_error_is_reported(reports: Reports) -> None:

@@ -14,6 +14,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 import errorwire
+from tests.concurrent_checkouts import assert_payload_scopes_agree_with_persons
 from tests.receiver import Receiver
 from tests.reports import VENDORS, start, vendor_person_id
 from tests.threaded_servers import concurrently, fetch_status, serving, wsgiref_server
@@ -125,10 +126,12 @@ def test_concurrent_users_each_get_their_own_report(
         assert event.person.username == f"user{n}" and event.person.id == ids[n]
         assert event.request.cookies["sessionid"] == cookies[n].split("=", 1)[1]
         assert event.exceptions[0].message == f"failure of user{n} at {n}"
+        assert (event.tags, event.context) == ([f"n:{n}"], f"me {n}")
     for vendor in VENDORS:
         assert sorted(vendor_person_id(vendor, p) for p in reports.payloads(vendor)) == sorted(
             ids.values()
         )
+    assert_payload_scopes_agree_with_persons(reports, lambda n: ids[int(n)])
     assert errorwire.stats()["client"].get("duplicate", 0) == 0
 
 

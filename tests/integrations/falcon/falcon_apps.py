@@ -11,6 +11,7 @@ import falcon.asgi
 
 import errorwire
 from errorwire.integrations.falcon import ErrorwireMiddleware
+from tests.concurrent_checkouts import tag_checkout
 
 
 class PaymentFailed(Exception):
@@ -145,6 +146,7 @@ class Checkout:
         user = req.context.user
         name = user.username if user else "anonymous"
         errorwire.add_breadcrumb(f"checkout {order} by {name}", data={"body": body.decode()})
+        tag_checkout(order)
         time.sleep(0.01)  # let the other requests interleave
         raise PaymentFailed(f"user {name} order {order}")
 
@@ -244,6 +246,7 @@ class CheckoutAsync:
         user = req.context.user
         name = user.username if user else "anonymous"
         errorwire.add_breadcrumb(f"checkout {order} by {name}", data={"body": body.decode()})
+        tag_checkout(order)
         await asyncio.sleep(0.01)  # let the other requests interleave
         raise PaymentFailed(f"user {name} order {order}")
 

@@ -11,7 +11,11 @@ import httpx
 import pytest
 
 import errorwire
-from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.concurrent_checkouts import (
+    assert_payload_persons_match_their_requests,
+    assert_payload_scopes_match_their_requests,
+    post_checkouts,
+)
 from tests.integrations.falcon.falcon_support import Server
 from tests.reports import (
     VENDORS,
@@ -208,6 +212,7 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
         assert event.exceptions[0].message == f"user user-{number} order o-{number}"
     assert seen == {str(i) for i in range(count)}
     assert_payload_persons_match_their_requests(reports)
+    assert_payload_scopes_match_their_requests(reports)
 
 
 def test_the_apps_own_handler_for_exception_renders_and_the_error_is_reported(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from typing import Any, Iterator, List, Optional
 
 import flask
@@ -10,6 +11,7 @@ import flask_login
 
 import errorwire
 from errorwire.integrations.flask import Errorwire
+from tests.concurrent_checkouts import tag_request_number
 
 raised: List[BaseException] = []
 
@@ -118,6 +120,8 @@ def make_app(with_errorwire: bool = True, **config: Any) -> flask.Flask:
     @app.route("/me")
     def me() -> str:
         user = flask_login.current_user
+        tag_request_number(flask.request.args.get("n"))
+        time.sleep(0.005)  # let the other requests interleave
         raise RuntimeError(f"failure of {user.get_id()} at {flask.request.args.get('n')}")
 
     @app.route("/after")

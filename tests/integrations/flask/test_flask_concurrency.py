@@ -12,6 +12,7 @@ pytest.importorskip("flask_login")
 from werkzeug.serving import make_server
 
 import tests.integrations.flask.flask_test_app as web
+from tests.concurrent_checkouts import assert_payload_scopes_agree_with_persons
 from tests.receiver import Receiver
 from tests.reports import VENDORS, start, vendor_person_id, vendor_request
 from tests.threaded_servers import concurrently, fetch_status, serving
@@ -42,6 +43,11 @@ def test_each_report_carries_its_own_user_and_request(
         assert event.person.id == f"u{n}"
         assert event.request.headers["X-User"] == f"u{n}"
         assert event.exceptions[0].message == f"failure of u{n} at {n}"
+        assert (event.tags, event.context, event.metadata) == (
+            [f"n:{n}"],
+            f"me {n}",
+            {"me": {"n": n}},
+        )
     assert sorted(e.person.id for e in events if e.person) == sorted(f"u{n}" for n in range(USERS))
     for vendor in VENDORS:
         for payload in reports.payloads(vendor):
@@ -52,3 +58,4 @@ def test_each_report_carries_its_own_user_and_request(
             else:
                 query = vendor_request(vendor, payload)["url"].rsplit("=", 1)[-1]
             assert vendor_person_id(vendor, payload) == f"u{query}"
+    assert_payload_scopes_agree_with_persons(reports, lambda n: f"u{n}")

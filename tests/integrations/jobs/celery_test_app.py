@@ -31,6 +31,8 @@ Errorwire(app, ignore=["celery_test_app.ExpectedError"])
 @app.task(name="tasks.charge")
 def charge(card_number: str, amount: int, note: Optional[str] = None, **more: Any) -> None:
     errorwire.add_breadcrumb(f"charging {amount}", category="shop")
+    errorwire.set_tag("amount", amount)
+    errorwire.add_metadata("charge", {"amount": amount})
     if more.get("customer"):
         errorwire.set_person(id=more["customer"])
     raise ValueError(f"card declined for {amount}")
@@ -38,10 +40,14 @@ def charge(card_number: str, amount: int, note: Optional[str] = None, **more: An
 
 @app.task(name="tasks.leaves_state")
 def leaves_state(marker: str) -> str:
-    """Succeeds after setting person, breadcrumb and tag: none may reach a later report."""
+    """Succeeds after setting person, breadcrumb, tags, context and metadata: none may
+    reach a later report."""
     errorwire.set_person(id=f"person-{marker}")
     errorwire.add_breadcrumb(f"crumb-{marker}")
     current_scope().tags["leak"] = marker
+    errorwire.set_tag("leaked", marker)
+    errorwire.set_context(f"ctx-{marker}")
+    errorwire.add_metadata("leak", {"marker": marker})
     return marker
 
 

@@ -90,3 +90,12 @@ def breadcrumb_texts(vendor: str, payload: Dict[str, Any]) -> List[str]:
     if vendor == "raygun":
         return [str(c.get("message", "")) for c in payload["details"].get("breadcrumbs", [])]
     return [str(c.get("name", "")) for c in payload["events"][0].get("breadcrumbs", [])]
+
+
+def section_of(vendor: str, payload: Dict[str, Any], name: str) -> Any:
+    """A metadata section (``add_metadata``) as the vendor got it; None when absent."""
+    if vendor == "rollbar":
+        return payload["data"].get("custom", {}).get(name)
+    if vendor == "raygun":
+        return payload["details"].get("userCustomData", {}).get(name)
+    return payload["events"][0].get("metaData", {}).get(name)

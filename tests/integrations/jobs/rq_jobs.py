@@ -24,6 +24,22 @@ def leaves_state(marker: str) -> str:
     return marker
 
 
+def sets_everything(marker: str) -> str:
+    """A job that succeeds after setting what a later job must not carry."""
+    errorwire.set_person(id=f"person-{marker}", name=f"Name {marker}")
+    errorwire.set_tag("tenant", marker)
+    errorwire.set_context(f"ctx-{marker}")
+    errorwire.add_metadata("order", {"marker": marker})
+    return marker
+
+
+def tagged_failure(marker: str) -> None:
+    errorwire.set_tag("plan", marker)
+    errorwire.set_context(f"ctx-{marker}")
+    errorwire.add_metadata("payment", {"marker": marker})
+    raise LookupError(f"no price for {marker}")
+
+
 class Halt(BaseException):
     """A library's own BaseException (not one that stops the process)."""
 

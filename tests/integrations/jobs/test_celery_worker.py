@@ -23,6 +23,7 @@ from tests.integrations.jobs.job_workers import (
     context_of,
     custom_data,
     output_of,
+    section_of,
     start,
     tags_of,
     worker_environment,
@@ -117,9 +118,14 @@ def test_failing_tasks_are_reported_once_each_with_their_own_scope(
         assert len(found[vendor]) == 3, (vendor, out)  # charge, flaky, fence: nothing else
         by_task = {custom_data(vendor, p, "celery")["task"]: p for p in found[vendor]}
         charge, flaky = by_task["tasks.charge"], by_task["tasks.flaky"]
-        if vendor != "raygun":  # Raygun has no context field
-            assert context_of(vendor, charge) == "tasks.charge"
-            assert context_of(vendor, flaky) == "tasks.flaky"
+        assert context_of(vendor, charge) == "tasks.charge"
+        assert context_of(vendor, flaky) == "tasks.flaky"
+        assert "amount:3" in tags_of(vendor, charge)
+        assert section_of(vendor, charge, "charge") == {"amount": 3}
+        for report in (charge, flaky):  # what the succeeded tasks set stayed in them
+            assert section_of(vendor, report, "leak") is None
+        assert section_of(vendor, flaky, "charge") is None  # nor did charge's
+        assert not [t for t in tags_of(vendor, flaky) if t.startswith(("amount", "leak"))]
         data = custom_data(vendor, charge, "celery")
         assert data["task"] == "tasks.charge" and data["queue"] == queue
         assert data["retries"] == 0 and len(data["task_id"]) == 36

@@ -22,6 +22,7 @@ from tests.integrations.jobs.job_workers import (
     context_of,
     custom_data,
     output_of,
+    section_of,
     start,
     tags_of,
     worker_environment,
@@ -111,6 +112,50 @@ def test_failed_jobs_are_reported_once_and_still_land_in_the_failed_registry(
         assert event["app"]["type"] == "rq"
     for payload in found["raygun"]:
         assert "framework:rq" in payload["details"]["tags"]
+
+
+def simple_worker(url: str, queue: str) -> List[str]:
+    """RQ's SimpleWorker: every job in the worker's own process, one after the other."""
+    return [*cli(url, queue), "--worker-class", "rq.worker.SimpleWorker"]
+
+
+@pytest.mark.parametrize("how", [simple_worker, cli], ids=["SimpleWorker", "rq-worker-cli"])
+def test_each_job_starts_clean_of_what_earlier_jobs_set(
+    how: Any, queue: Queue, receiver: Receiver, redis_url: str
+) -> None:
+    """Person, tags, context and metadata a job sets reach its own report only."""
+    queue.enqueue("rq_jobs.sets_everything", "first")
+    plain = queue.enqueue("rq_jobs.flaky")
+    queue.enqueue("rq_jobs.sets_everything", "second")
+    tagged = queue.enqueue("rq_jobs.tagged_failure", "third")
+
+    worker = start(how(redis_url, queue.name), worker_environment(receiver, redis_url, HERE), HERE)
+    try:
+        deadline = time.monotonic() + 60
+        found = arrived(receiver)
+        while any(len(found[v]) < 2 for v in VENDORS) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            found = arrived(receiver)
+    finally:
+        worker.kill()
+        out = output_of(worker)
+    for vendor in VENDORS:
+        assert len(found[vendor]) == 2, (vendor, out)
+        first = payload_for(found, vendor, "rq_jobs.flaky")
+        assert custom_data(vendor, first, "rq")["job_id"] == plain.id
+        assert vendor_person_id(vendor, first) is None, vendor
+        assert not [t for t in tags_of(vendor, first) if t.startswith("tenant")], vendor
+        assert context_of(vendor, first) == "rq_jobs.flaky", vendor
+        assert section_of(vendor, first, "order") is None, vendor
+
+        second = payload_for(found, vendor, "rq_jobs.tagged_failure")
+        assert custom_data(vendor, second, "rq")["job_id"] == tagged.id
+        assert vendor_person_id(vendor, second) is None, vendor
+        tags = tags_of(vendor, second)
+        assert "plan:third" in tags and not [t for t in tags if t.startswith("tenant")]
+        assert context_of(vendor, second) == "ctx-third", vendor
+        assert section_of(vendor, second, "payment") == {"marker": "third"}
+        assert section_of(vendor, second, "order") is None, vendor
 
 
 def test_a_job_raising_a_base_exception_subclass_is_reported(

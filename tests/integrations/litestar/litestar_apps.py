@@ -18,6 +18,7 @@ from typing_extensions import Annotated
 
 import errorwire
 from errorwire.integrations.litestar import ErrorwirePlugin
+from tests.concurrent_checkouts import tag_checkout
 
 
 class PaymentFailed(Exception):
@@ -129,6 +130,7 @@ async def checkout(request: Request, order: str) -> None:
     user = request.scope.get("user")
     name = user.username if user else "anonymous"
     errorwire.add_breadcrumb(f"checkout {order} by {name}", data={"body": body.decode()})
+    tag_checkout(order)
     await asyncio.sleep(0.01)  # let the other requests interleave
     raise PaymentFailed(f"user {name} order {order}")
 

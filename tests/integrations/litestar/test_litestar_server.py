@@ -11,7 +11,11 @@ import pytest
 
 import errorwire
 from errorwire.integrations.litestar import ErrorwirePlugin
-from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.concurrent_checkouts import (
+    assert_payload_persons_match_their_requests,
+    assert_payload_scopes_match_their_requests,
+    post_checkouts,
+)
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.litestar.litestar_apps import make_app
 from tests.reports import (
@@ -200,6 +204,7 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
         assert event.exceptions[0].message == f"user user-{number} order o-{number}"
     assert seen == {str(i) for i in range(count)}
     assert_payload_persons_match_their_requests(reports)
+    assert_payload_scopes_match_their_requests(reports)
 
 
 def test_plugin_twice_still_one_report(reports: Reports) -> None:

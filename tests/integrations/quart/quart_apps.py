@@ -11,6 +11,7 @@ from quart_auth import AuthUser, QuartAuth, login_user
 
 import errorwire
 from errorwire.integrations.quart import Errorwire
+from tests.concurrent_checkouts import tag_checkout
 
 log = logging.getLogger("shop")
 
@@ -110,6 +111,7 @@ def make_app(
         user = request.headers["X-User"]
         errorwire.set_person(id=user, username=f"name-{user}")
         errorwire.add_breadcrumb(f"cart of {user}", category="shop")
+        tag_checkout(order)
         await asyncio.sleep(0.01)  # let the other requests interleave
         log.warning("checkout by %s", user)
         await asyncio.sleep(0.01)

@@ -10,7 +10,11 @@ from typing import Any, Dict, List, Optional, Tuple
 import httpx
 import pytest
 
-from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.concurrent_checkouts import (
+    assert_payload_persons_match_their_requests,
+    assert_payload_scopes_match_their_requests,
+    post_checkouts,
+)
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.quart.quart_apps import make_app
 from tests.receiver import Receiver
@@ -245,6 +249,7 @@ def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
         assert crumbs == [f"cart of user-{number}", f"checkout by user-{number}"]
     assert seen == {str(i) for i in range(count)}
     assert_payload_persons_match_their_requests(reports)
+    assert_payload_scopes_match_their_requests(reports)
 
 
 def test_a_working_route_reports_nothing(reports: Reports) -> None:

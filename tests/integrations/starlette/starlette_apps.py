@@ -25,6 +25,7 @@ from starlette.websockets import WebSocket
 
 import errorwire
 from errorwire.integrations.starlette import ErrorwireMiddleware
+from tests.concurrent_checkouts import tag_checkout
 
 
 class PaymentFailed(Exception):
@@ -125,6 +126,7 @@ async def missing(request: Request) -> Response:
 
 
 async def as_user(request: Request) -> Response:
+    tag_checkout(request.path_params["order"])
     await asyncio.sleep(0.02)  # concurrent requests interleave here
     raise PaymentFailed(f"user {request.user.display_name} order {request.path_params['order']}")
 

@@ -13,7 +13,11 @@ pytest.importorskip("uvicorn")
 import contextlib
 
 import errorwire
-from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.concurrent_checkouts import (
+    assert_payload_persons_match_their_requests,
+    assert_payload_scopes_match_their_requests,
+    post_checkouts,
+)
 from tests.integrations.asgi.asgi_support import Records, serve
 from tests.integrations.starlette.starlette_apps import make_app
 from tests.receiver import Receiver
@@ -96,3 +100,4 @@ def test_50_concurrent_users_each_get_their_own_person_and_request(
         assert event.exceptions[0].message == f"user user-{number} order o-{number}"
     assert seen == {str(i) for i in range(count)}
     assert_payload_persons_match_their_requests(reports)
+    assert_payload_scopes_match_their_requests(reports)

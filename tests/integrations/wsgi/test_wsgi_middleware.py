@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from typing import Any, Dict, Tuple
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -326,3 +327,39 @@ def test_without_any_header_the_peer_address_is_the_client_ip(
         web.call(ErrorwireMiddleware(web.app), web.environ_for("/boom"))
     event, _ = reports.one()
     assert event.request is not None and event.request.client_ip == "10.1.2.3"
+
+
+@pytest.mark.parametrize("body", [{}, []])
+def test_an_empty_json_body_reaches_every_vendor(
+    receiver: Receiver, all_vendors: Env, body: Any
+) -> None:
+    reports = start(receiver, all_vendors)
+    raw = json.dumps(body).encode()
+    environ = web.environ_for(
+        "/json-then-boom", method="PUT", body=raw, content_type="application/json"
+    )
+    event, payloads = reported_failure(reports, environ, match="json read")
+    assert event.request is not None and event.request.json == body
+    assert payloads["bugsnag"]["events"][0]["metaData"]["request"]["json"] == body
+    assert vendor_request("rollbar", payloads["rollbar"])["body"] == raw.decode()
+    assert vendor_request("raygun", payloads["raygun"])["rawData"] == raw.decode()
+
+
+def test_a_path_info_without_its_leading_slash_gives_a_well_formed_url(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    def failing(environ: Env, start_response: Any) -> Any:
+        raise ValueError("no slash")
+
+    reports = start(receiver, all_vendors)
+    environ = web.environ_for("/")
+    environ["PATH_INFO"] = "orders/7"
+    with pytest.raises(ValueError, match="no slash"):
+        web.call(ErrorwireMiddleware(failing), environ)
+    event, payloads = reports.one()
+    assert event.request is not None
+    url = urlsplit(event.request.url)
+    assert (url.scheme, url.path) == ("http", "/orders/7") and url.netloc
+    assert event.request.path == "/orders/7"
+    assert vendor_request("bugsnag", payloads["bugsnag"])["url"].endswith("/orders/7")
+    assert vendor_request("raygun", payloads["raygun"])["url"] == "/orders/7"

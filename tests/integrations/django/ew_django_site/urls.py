@@ -8,6 +8,7 @@ urlpatterns = [
     path("items/<int:item_id>/", views.item),
     path("template/", views.template),
     path("template-in-view/", views.template_in_view),
+    path("template-syntax/", views.template_syntax),
     path("stream/", views.stream),
     path("form/", views.form),
     path("json/", views.json_body),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import AsyncIterator, Iterator, List
 
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
@@ -8,6 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+
+from tests.concurrent_checkouts import tag_request_number
 
 raised: List[BaseException] = []
 
@@ -49,6 +52,10 @@ def template(request: HttpRequest) -> HttpResponse:
 
 def template_in_view(request: HttpRequest) -> HttpResponse:
     return render(request, "ew_boom.html", {"title": "eager", "thing": Exploder()})
+
+
+def template_syntax(request: HttpRequest) -> HttpResponse:
+    return render(request, "ew_syntax.html", {"title": "broken"})
 
 
 def stream(request: HttpRequest) -> StreamingHttpResponse:
@@ -107,6 +114,8 @@ def suspicious(request: HttpRequest) -> HttpResponse:
 
 
 def me(request: HttpRequest) -> HttpResponse:
+    tag_request_number(request.GET.get("n"))
+    time.sleep(0.005)  # let the other requests interleave
     raise RuntimeError(f"failure of {request.user.get_username()} at {request.GET.get('n')}")
 
 

@@ -1,0 +1,135 @@
+"""What the app says about the work in hand: ``set_tag``, ``set_tags``, ``set_context``,
+``add_metadata`` and ``scope()``.
+
+Each acts on the current scope (core/context.py): the request's, the job's, the
+monitor's or ``scope()`` block's, the asyncio task's (a task shares the scope it was
+created in); outside any of those, the thread's process-default scope. Nothing set
+in one request is seen by another. Values are kept as given and go through the same
+scrubbing and size cap as the rest of the report when one is made.
+
+Never raises into the app: a tag or section that cannot be recorded is logged once
+and counted, like any other internal failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from types import TracebackType
+from typing import Any, Callable, List, Mapping, NamedTuple, Optional, Type, TypeVar, cast
+
+from errorwire.core.context import Scope, current_scope, section_data, use_scope
+from errorwire.core.event import Event
+from errorwire.core.safety import swallow
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def set_tag(key: str, value: Any) -> None:
+    """Tag the reports of the current scope: ``key:value`` (Raygun tags, Rollbar
+    ``custom.tags``, Bugsnag's ``tags`` tab)."""
+    with swallow("set_tag"):
+        current_scope().set_tag(str(key), value)
+
+
+def set_tags(tags: Mapping[str, Any]) -> None:
+    """``set_tag`` for each item of ``tags``."""
+    with swallow("set_tags"):
+        scope = current_scope()
+        for key, value in tags.items():
+            scope.set_tag(str(key), value)
+
+
+def set_context(context: Optional[str]) -> None:
+    """Where the app is (``"checkout#pay"``): Rollbar and Bugsnag ``context``, Raygun's
+    ``context:`` tag. Wins over the route template, task or monitor name; None
+    gives them back."""
+    with swallow("set_context"):
+        current_scope().set_context(None if context is None else str(context))
+
+
+def add_metadata(section: str, data: Mapping[str, Any]) -> None:
+    """Merge ``data`` into the named section of the current scope's reports (Bugsnag's
+    metaData tab ``section``, Rollbar ``custom[section]``, Raygun
+    ``userCustomData[section]``)."""
+    with swallow("add_metadata"):
+        current_scope().add_metadata(str(section), data)
+
+
+class About(NamedTuple):
+    """What one ``capture_exception`` / ``capture_message`` call adds to its report, over
+    the scope's: tags (same key: the call's wins), context, metadata sections (merged)."""
+
+    tags: Optional[Mapping[str, Any]] = None
+    context: Optional[str] = None
+    metadata: Optional[Mapping[str, Any]] = None
+
+    def apply(self, event: Event) -> None:
+        if self.tags:
+            keys = {f"{key}:" for key in self.tags}
+            event.tags = [t for t in event.tags if not str(t).startswith(tuple(keys))]
+            event.tags.extend(f"{key}:{value}" for key, value in self.tags.items())
+        if self.context is not None:
+            event.context = str(self.context)
+        for name, data in (self.metadata or {}).items():
+            event.metadata[str(name)] = {**event.metadata.get(str(name), {}), **section_data(data)}
+
+
+class scope:
+    """``with errorwire.scope():`` or ``@errorwire.scope()``: a copy of the current scope
+    for a block of code (sync or async function). What the block sets (tags, context,
+    metadata, person, breadcrumbs) goes with the reports made inside it and is gone
+    after it; what was set around it is seen inside it."""
+
+    __slots__ = ("_blocks",)
+
+    def __init__(self) -> None:
+        self._blocks: List[use_scope] = []
+        """The blocks entered and not left, innermost last (one object may be re-entered)."""
+
+    def __call__(self, func: F) -> F:
+        if inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func):
+            # The call only makes the generator: its body runs later, outside any wrapper.
+            raise TypeError(
+                f"errorwire.scope() cannot wrap the generator function "
+                f"{getattr(func, '__qualname__', func)!r}: use `with errorwire.scope():` inside it"
+            )
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with scope():
+                    return await func(*args, **kwargs)
+
+            return cast(F, run_async)
+
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with scope():
+                return func(*args, **kwargs)
+
+        return cast(F, run)
+
+    def __enter__(self) -> Scope:
+        block = use_scope(current_scope().fork())
+        self._blocks.append(block)
+        return block.__enter__()
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self._blocks.pop().__exit__(exc_type, exc, tb)
+
+    async def __aenter__(self) -> Scope:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)

@@ -1,0 +1,69 @@
+"""Bugsnag sessions of real Celery tasks: one per task, counted in the worker process
+that ran it and sent to the sessions endpoint (at the latest when the worker stops)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any, Iterator, List
+
+import pytest
+
+pytest.importorskip("celery")
+pytest.importorskip("redis")
+
+import celery
+
+from tests.integrations.jobs.job_workers import start, worker_environment
+from tests.integrations.jobs.test_celery_worker import POOLS, run, stop
+from tests.receiver import Receiver
+from tests.release_schemas import assert_valid_release_request
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture
+def queue() -> str:
+    return f"q-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def sender(redis_url: str) -> Iterator[Any]:
+    app = celery.Celery("sender", broker=redis_url, backend=redis_url)
+    yield app
+    app.close()
+
+
+def session_counts(receiver: Receiver) -> List[int]:
+    found = []
+    for item in receiver.received:
+        if item.path.startswith("/sessions"):
+            assert_valid_release_request(item)
+            found.extend(c["sessionsStarted"] for c in item.json()["sessionCounts"])
+    return found
+
+
+@pytest.mark.parametrize("pool", POOLS)
+def test_each_task_is_one_session(
+    pool: str, queue: str, receiver: Receiver, redis_url: str, sender: Any
+) -> None:
+    env = worker_environment(receiver, redis_url, HERE)
+    env["BUGSNAG_SESSIONS_ENDPOINT"] = f"{receiver.url}/sessions"
+    worker = start(
+        ["-m", "celery", "-A", "celery_test_app", "worker", f"--pool={pool}",
+         "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+         "--without-heartbeat", "-Q", queue, "-n", f"{queue}@%h"],
+        env,
+        HERE,
+    )  # fmt: skip
+    try:
+        for marker in ("a", "b", "c"):
+            assert run(sender, queue, "tasks.leaves_state", marker) == "SUCCESS"
+        assert run(sender, queue, "tasks.charge", "4111111111111111", 3) == "FAILURE"
+    finally:
+        out = stop(worker)
+    assert sum(session_counts(receiver)) == 4, out
+    events = [
+        item.json()["events"][0] for item in receiver.received if item.path.startswith("/bugsnag")
+    ]
+    assert [e["session"]["events"] for e in events] == [{"handled": 0, "unhandled": 1}]
