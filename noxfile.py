@@ -50,6 +50,12 @@ FRAMEWORKS = {
         "kombu==5.4.*",  # Celery 5.3 (kombu 5.3, redis-py 4) can hang in a prefork warm shutdown
         "rq==1.16.*",
         "redis==5.0.*",
+        "tornado==6.1.*",
+        "pyramid==2.0.*",
+        "setuptools<81",  # Pyramid 2.0 imports pkg_resources, which uv's venvs do not bring
+        "bottle==0.12.*",
+        "waitress==2.1.*",
+        "channels==4.1.*",  # 4.0's AsyncHttpConsumer drops the errors of handle() itself
         "dramatiq[redis]==1.17.*",
         "huey==2.5.*",
         "arq==0.26.*",
@@ -77,6 +83,12 @@ FRAMEWORKS = {
         "celery",
         "rq",
         "redis",
+        "tornado",
+        "pyramid",
+        "bottle",
+        "waitress",
+        "sanic",
+        "channels",
         "dramatiq[redis]",
         "huey",
         "awslambdaric; sys_platform == 'linux'",
@@ -92,6 +104,11 @@ SOLO = {
     "oldest-quart": (
         ["quart==0.18.*", "werkzeug==2.3.*", "quart-auth", "starlette"],  # starlette: schemas
         "tests/integrations/quart",
+    ),
+    # Sanic before 25 serves websockets that the websockets library >= 14 cannot talk to.
+    "oldest-sanic": (
+        ["sanic==24.6.*", "websockets==13.*", "starlette"],  # starlette: schemas
+        "tests/integrations/sanic",
     ),
     # arq needs redis-py < 6, the newest kombu (Celery) >= 6.4: the newest arq apart.
     "newest-arq": (["arq", "redis<6", "starlette"], "tests/integrations/jobs/test_arq_worker.py"),
@@ -136,7 +153,9 @@ def demo(session: nox.Session) -> None:
     session.install(
         "-e",
         ".[inbox,flask,django,starlette,fastapi,strawberry,graphene,aiohttp,quart,litestar,falcon,"
-        "celery,rq,dramatiq,huey,arq,gcp,loguru,structlog,apscheduler]",
+        "celery,rq,dramatiq,huey,arq,gcp,loguru,structlog,apscheduler,tornado,pyramid,bottle,"
+        "sanic,channels]",
+        "waitress",
         "kombu<5.6",  # arq needs redis-py < 6, which kombu >= 5.6's Redis transport refuses
         "redis",
         "flask-login",

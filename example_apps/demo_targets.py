@@ -33,6 +33,11 @@ FRAMEWORKS = (
     "graphene",
     "litestar",
     "falcon",
+    "tornado",
+    "pyramid",
+    "bottle",
+    "sanic",
+    "channels",
 )
 Request = Tuple[str, str, Any]
 SKIPPED_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static", "/admin")
@@ -44,7 +49,7 @@ PARAMETER = re.compile(r"<(?:[^<>:]+:)?[^<>]+>|\{[^{}]+\}")
 class Target:
     framework: str
     kind: str
-    """"wsgi", "asgi" or "aiohttp" (aiohttp's own runner)."""
+    """"wsgi", "asgi", or a framework's own server: "aiohttp", "tornado", "sanic"."""
     app: Any
     source: str
     requests: List[Request] = field(default_factory=list)
@@ -52,6 +57,10 @@ class Target:
     def serve(self) -> Tuple[str, Callable[[], None]]:
         if self.kind == "aiohttp":
             return serve_aiohttp(self.app)
+        if self.kind == "tornado":
+            return serve_tornado(self.app)
+        if self.kind == "sanic":
+            return serve_sanic(self.app)
         return serve_wsgi(self.app) if self.kind == "wsgi" else serve_asgi(self.app)
 
 
@@ -112,7 +121,63 @@ def serve_aiohttp(app: Any) -> Tuple[str, Callable[[], None]]:
     return f"http://127.0.0.1:{port}", stop
 
 
-KINDS = {"flask": "wsgi", "aiohttp": "aiohttp", "falcon": "wsgi"}
+def serve_tornado(app: Any) -> Tuple[str, Callable[[], None]]:
+    """Tornado's own HTTPServer on 127.0.0.1, its IOLoop in a thread."""
+    import asyncio
+
+    from tornado.httpserver import HTTPServer
+    from tornado.netutil import bind_sockets
+
+    sockets = bind_sockets(0, "127.0.0.1")
+    port = sockets[0].getsockname()[1]
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(_tornado_server(HTTPServer, app, sockets))
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        loop.call_soon_threadsafe(server.stop)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+
+    return f"http://127.0.0.1:{port}", stop
+
+
+async def _tornado_server(server_class: Any, app: Any, sockets: Any) -> Any:
+    server = server_class(app)  # made on its loop: Tornado binds the running one
+    server.add_sockets(sockets)
+    return server
+
+
+def serve_sanic(app: Any) -> Tuple[str, Callable[[], None]]:
+    """Sanic's own server (``app.create_server``) on 127.0.0.1, its loop in a thread."""
+    import asyncio
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    loop = asyncio.new_event_loop()
+
+    async def start() -> Any:
+        server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
+        await server.startup()
+        return server
+
+    server = loop.run_until_complete(start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        loop.call_soon_threadsafe(server.close)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        sock.close()
+
+    return f"http://127.0.0.1:{port}", stop
+
+
+KINDS = {"flask": "wsgi", "aiohttp": "aiohttp", "falcon": "wsgi", "tornado": "tornado"}
 """How each framework's app is served (the others are ASGI)."""
 
 

@@ -196,3 +196,12 @@ def uploads_of(files: Any) -> List[UploadedFile]:
         )
         for field, storage in files.items(multi=True)
     ]
+
+
+def joined_headers(pairs: Iterable[Tuple[str, str]]) -> Dict[str, str]:
+    """Header pairs (a name may repeat) -> lower-cased names, repeated ones joined as HTTP
+    allows (cookies with ``; ``)."""
+    joined: Dict[str, List[str]] = {}
+    for name, value in pairs:
+        joined.setdefault(name.lower(), []).append(value)
+    return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in joined.items()}

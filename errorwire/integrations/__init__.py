@@ -1,6 +1,9 @@
 """Thin glue between frameworks and the core. Each module imports only its framework."""
 
 FRAMEWORKS = (
+    "aws_lambda",
+    "gcp",
+    "channels",
     "fastapi",
     "strawberry",
     "graphene",
@@ -11,8 +14,16 @@ FRAMEWORKS = (
     "falcon",
     "aiohttp",
     "starlette",
+    "tornado",
+    "sanic",
+    "pyramid",
+    "bottle",
     "celery",
     "rq",
+    "dramatiq",
+    "huey",
+    "arq",
+    "apscheduler",
     "wsgi",
     "asgi",
 )

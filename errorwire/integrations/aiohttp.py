@@ -35,10 +35,11 @@ from errorwire.core.context import (
     enter_request,
     mark_request,
 )
-from errorwire.core.event import DeferredRequest, Request, UploadedFile
+from errorwire.core.event import DeferredRequest, UploadedFile
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import BodyCopy, build_request, parse_cookies, stream_size
+from errorwire.core.request import BodyCopy, stream_size
 from errorwire.core.safety import swallow
+from errorwire.integrations.base import defer_request
 from errorwire.integrations.wsgi import current_client, report_unhandled
 from errorwire.release import sessions
 
@@ -114,8 +115,6 @@ class RequestReader:
     def deferred(self) -> DeferredRequest:
         request = self.request
         client = api.get_client()
-        bodies = client is None or client.options.send_request_bodies
-        limit = client.options.max_request_body if client is not None else 0
         route, params = _route(request)
         raw_path = request.raw_path  # as sent (percent-encoded); no yarl URL built
         fields: Dict[str, Any] = {
@@ -127,16 +126,7 @@ class RequestReader:
             "route": route,
             "route_params": params,
         }
-        if bodies:
-            fields.update(_body_fields(request, limit))
-        if client is not None:
-            fields["ip_headers"] = client.options.client_ip_headers
-        return DeferredRequest(lambda: _build(fields))
-
-
-def _build(fields: Dict[str, Any]) -> Request:
-    headers: Dict[str, str] = fields["headers"]
-    return build_request(cookies=parse_cookies(headers.get("cookie")), **fields)
+        return defer_request(fields, client, lambda limit: _body_fields(request, limit))
 
 
 def _headers(request: web.Request) -> Dict[str, str]:

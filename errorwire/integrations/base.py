@@ -6,10 +6,13 @@ A framework module reads its framework's objects and hands plain values to these
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from errorwire.core.event import Request
+from errorwire.core.event import DeferredRequest, Request
 from errorwire.core.request import BodyCapture, build_request, parse_cookies
+
+if TYPE_CHECKING:
+    from errorwire.core.client import Client
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 """The port a URL leaves out for its scheme."""
@@ -95,3 +98,24 @@ def query_text(raw: Any) -> str:
     if isinstance(raw, bytes):
         return raw.decode("latin-1")
     return "" if raw is None else str(raw)
+
+
+def defer_request(
+    fields: Dict[str, Any],
+    client: Optional[Client],
+    body_fields: Callable[[int], Dict[str, Any]],
+) -> DeferredRequest:
+    """The request block, built on the worker from ``fields`` (plain values the request
+    thread copied), with what ``body_fields(limit)`` copies of the body when the client
+    sends bodies, and the client's trusted IP headers."""
+    if client is None or client.options.send_request_bodies:
+        fields.update(body_fields(client.options.max_request_body if client is not None else 0))
+    if client is not None:
+        fields["ip_headers"] = client.options.client_ip_headers
+    return DeferredRequest(lambda: request_from_fields(fields))
+
+
+def request_from_fields(fields: Dict[str, Any]) -> Request:
+    """The request block of ``fields``, its cookies parsed from the Cookie header."""
+    headers: Dict[str, str] = fields["headers"]
+    return build_request(cookies=parse_cookies(headers.get("cookie")), **fields)

@@ -17,7 +17,9 @@ no outer wrapper ever sees one. Three hooks, no monkeypatching:
 - Streaming responses: their content is iterated by the server after Django is
   done; the iterator is wrapped to report what it raises.
 
-The ``django.request`` log record of the same error finds it marked reported.
+The ``django.request`` log record of the same error finds it marked reported. The
+records Django logs after the middleware chain returned ("Not Found: /x") make no
+breadcrumb outside their request (``RequestRecordsFilter``).
 ``@sensitive_post_parameters`` is honoured (those values become "[Filtered]").
 ``@sensitive_variables`` is honoured by ``include_locals`` (core/frame_variables.py).
 
@@ -27,6 +29,7 @@ request block and the user are read in django_request.py, only on error.
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any, AsyncIterator, Callable, Iterator, List, Optional
 
@@ -41,6 +44,7 @@ except ImportError as exc:  # pragma: no cover - exercised without Django instal
     ) from exc
 
 from errorwire.api import get_client
+from errorwire.core.breadcrumbs import RECORD_ATTRIBUTE
 from errorwire.core.client import already_reported
 from errorwire.core.context import (
     InRequest,
@@ -53,6 +57,7 @@ from errorwire.core.context import (
     request_scope,
     use_scope,
 )
+from errorwire.core.event import Breadcrumb
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
 from errorwire.integrations import sql
@@ -112,6 +117,7 @@ class ErrorwireMiddleware:
             markcoroutinefunction(self)
         init_from(getattr(settings, "ERRORWIRE", None))
         got_request_exception.connect(_on_got_request_exception, dispatch_uid=__name__)
+        logging.getLogger("django.request").addFilter(REQUEST_RECORDS)  # once: a set of one
         with swallow("sql breadcrumbs"):
             client = get_client()
             if client is not None and client.options.sql_breadcrumbs:
@@ -150,6 +156,32 @@ class ErrorwireMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         if _ours(request) is not None:
             request.__dict__[NOTED_ATTRIBUTE] = exception
+
+
+class RequestRecordsFilter(logging.Filter):
+    """Django logs a response of 400 and above ("Not Found", "Internal Server Error" of a
+    returned 500 page) once the middleware chain has returned: outside the request, where
+    its breadcrumb would join the process-wide scope and show in later, unrelated reports.
+    Such a record's breadcrumb is taken out again (it belongs to its request or nowhere);
+    the record itself goes on to the handlers unchanged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        crumb = record.__dict__.get(RECORD_ATTRIBUTE)
+        request = record.__dict__.get("request")
+        if crumb is not None and isinstance(request, HttpRequest) and _ours(request) is None:
+            with swallow("django request record"):
+                _drop(current_scope().breadcrumbs, crumb)
+        return True
+
+
+def _drop(ring: Any, crumb: Breadcrumb) -> None:
+    for index in range(len(ring) - 1, -1, -1):  # the newest first: it was just added
+        if ring[index] is crumb:
+            del ring[index]
+            return
+
+
+REQUEST_RECORDS = RequestRecordsFilter()
 
 
 def _after(request: HttpRequest, response: Any) -> None:

@@ -12,6 +12,8 @@ request replaces errorwire's: make it before serving.)
 The handler for ``HTTPError`` is wrapped the same way: an ``HTTPError`` of 500
 and above is reported, Falcon's answers below 500 (``HTTPNotFound``, invalid
 parameters...) are not, nor are exceptions the app registered a handler for.
+An error raised by one of the app's own error handlers (which Falcon lets reach the
+server as a 500) is reported once, its chain holding the error it was answering.
 
 Per request, ``process_request`` marks the context as inside the request (so
 ``set_person`` and breadcrumbs belong to it), keeps a capped copy of the body
@@ -24,6 +26,7 @@ auth middleware put at ``req.context.user`` becomes the person.
 from __future__ import annotations
 
 import gc
+import inspect
 import threading
 from typing import Any, AsyncIterator, Callable, Dict, List
 
@@ -46,6 +49,8 @@ __all__ = ["ErrorwireMiddleware"]
 TOKEN_KEY = "errorwire.falcon.token"
 REPORTING = "__errorwire_reporting__"
 """Set on errorwire's error handler: an app gets one, however many requests race to add it."""
+GUARDED = "__errorwire_guarded__"
+"""Set on an app's own error handler wrapped to report what it raises itself."""
 
 _install_lock = threading.Lock()
 
@@ -132,6 +137,7 @@ class ErrorwireMiddleware:
             try:
                 apps = _apps_holding(self)
                 for app in apps:
+                    _guard_apps_own_handlers(app)
                     for error_class in WRAPPED:
                         _add_reporting_handler(app, error_class, asynchronous)
                 if not apps:
@@ -201,6 +207,61 @@ def _add_reporting_handler(app: Any, error_class: type, asynchronous: bool) -> N
         handler = report_then_answer
     setattr(handler, REPORTING, True)
     app.add_error_handler(error_class, handler)
+
+
+def _guard_apps_own_handlers(app: Any) -> None:
+    """Wrap the error handlers the app registered so that an error one of them raises is
+    reported: Falcon lets it reach the server (a 500), and no hook of Falcon's sees it.
+    Its chain holds the error the handler was answering (Falcon calls it in its except)."""
+    handlers = getattr(app, "_error_handlers", None)
+    if not isinstance(handlers, dict):
+        return
+    for error_class, handler in list(handlers.items()):
+        marked = getattr(handler, REPORTING, False) or getattr(handler, GUARDED, False)
+        if marked or _is_falcons_own(handler):
+            continue
+        app.add_error_handler(error_class, _guarded(handler))
+
+
+def _is_falcons_own(handler: Any) -> bool:
+    """Falcon's default handlers cannot fail (and are wrapped as WRAPPED anyway)."""
+    return str(getattr(handler, "__module__", "")).startswith("falcon.")
+
+
+def _guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(handler):
+
+        async def guarded_async(
+            req: Any, resp: Any, ex: Exception, params: Any, ws: Any = None
+        ) -> None:
+            try:
+                if ws is None:
+                    await handler(req, resp, ex, params)
+                else:
+                    await handler(req, resp, ex, params, ws=ws)
+            except Exception as error:
+                _report_handler_error(error)
+                raise
+
+        wrapper: Callable[..., Any] = guarded_async
+    else:
+
+        def guarded(req: Any, resp: Any, ex: Exception, params: Any) -> None:
+            try:
+                handler(req, resp, ex, params)
+            except Exception as error:
+                _report_handler_error(error)
+                raise
+
+        wrapper = guarded
+    setattr(wrapper, GUARDED, True)
+    return wrapper
+
+
+def _report_handler_error(error: Exception) -> None:
+    """An error handler's own error; Falcon's HTTP answers it raises are answers."""
+    if not isinstance(error, (falcon.HTTPError, falcon.HTTPStatus)):
+        _report(error)
 
 
 def _report(exc: Exception) -> None:

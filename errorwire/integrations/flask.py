@@ -15,6 +15,11 @@ popped that context; its errors are still reported with their request, and code
 in it that should see the request uses ``flask.stream_with_context``, as for
 ``flask.request`` itself.
 
+Call ``Errorwire(app)`` after the app wraps ``app.wsgi_app`` in a layer of its own
+(``ProxyFix``, ``DispatcherMiddleware``): a layer added later is found at the first
+request and wrapped from the outside from then on (a warning says so, once); its errors
+in that first request are not reported.
+
 Options come from ``app.config["ERRORWIRE"]`` (``errorwire.init``'s keyword
 arguments) when errorwire was not initialised before.
 """
@@ -22,6 +27,7 @@ arguments) when errorwire was not initialised before.
 from __future__ import annotations
 
 import sys
+import threading
 from types import GeneratorType
 from typing import Any, Callable, Dict, Iterable, Iterator, Optional
 
@@ -45,10 +51,11 @@ from errorwire.core.context import (
 from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import uploads_of
-from errorwire.core.safety import swallow
+from errorwire.core.safety import log_once, swallow
 from errorwire.integrations.base import plain_params
 from errorwire.integrations.wsgi import (
     END_OF_BODY,
+    ErrorwireMiddleware,
     ReportingIterable,
     WSGIApp,
     copy_body,
@@ -133,14 +140,25 @@ class FlaskWSGIMiddleware:
     the body the app reads. While Flask's request context is active, errorwire finds
     the request through it (``_flask_request``): nothing else runs per request."""
 
-    def __init__(self, wsgi_app: WSGIApp, app: flask.Flask) -> None:
+    def __init__(self, wsgi_app: WSGIApp, app: flask.Flask, outermost: bool = False) -> None:
         self.app = wsgi_app
         self.flask_app = app
+        self._checked = outermost  # whether a layer added after it was looked for
+        self._inner = not outermost  # the layer Errorwire(app) made: it counts the session
+
+    def __getattr__(self, name: str) -> Any:
+        """The layer errorwire put outside the app's own keeps that layer's attributes."""
+        if name == "app":
+            raise AttributeError(name)
+        return getattr(self.app, name)
 
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
+        if not self._checked:
+            _stay_outermost(self)
+        if self._inner:  # once per request, however many errorwire layers
+            sessions.start_session(None)  # Bugsnag's session count: one C call
         if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
             copy_body(environ)
         try:
@@ -155,6 +173,33 @@ class FlaskWSGIMiddleware:
         elif is_plain_body(result, environ):  # send_file hands back the server's file wrapper
             return result
         return FlaskResponseBody(result, environ, self.flask_app)
+
+
+_outermost_lock = threading.Lock()
+
+
+def _stay_outermost(layer: FlaskWSGIMiddleware) -> None:
+    """At the first request: a WSGI layer the app put around ``app.wsgi_app`` after
+    ``Errorwire(app)`` (``app.wsgi_app = Layer(app.wsgi_app)``) would hide its errors.
+    Flask offers no hook before ``wsgi_app`` runs, so errorwire wraps that layer from
+    the outside for the next requests and says once that this first one was not covered."""
+    with _outermost_lock, swallow("flask outer wsgi layer"):
+        if layer._checked:
+            return
+        layer._checked = True
+        app = layer.flask_app
+        current: Any = app.wsgi_app
+        if current is layer or isinstance(current, (FlaskWSGIMiddleware, ErrorwireMiddleware)):
+            return
+        target: Any = app
+        target.wsgi_app = FlaskWSGIMiddleware(current, app, outermost=True)
+        log_once(
+            "flask-outer-wsgi-layer",
+            "errorwire: app.wsgi_app was wrapped (by %s) after Errorwire(app); errorwire "
+            "wraps it from the outside from the next request on, but its errors in the "
+            "first request were not reported: call Errorwire(app) after wrapping wsgi_app",
+            type(current).__name__,
+        )
 
 
 def _cannot_fail(result: Any) -> bool:

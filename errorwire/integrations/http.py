@@ -3,6 +3,7 @@
     httpx.Client(event_hooks=errorwire.integrations.http.httpx_hooks())
     httpx.AsyncClient(event_hooks=errorwire.integrations.http.httpx_async_hooks())
     session.hooks["response"].append(errorwire.integrations.http.requests_hook)  # requests
+    errorwire.integrations.http.watch_urllib3()  # urllib3, through its own log records
 
 Each response becomes a ``request`` breadcrumb (category ``http``) of the current scope:
 method, URL without its query, the query as its own (scrubbed) map, status and
@@ -13,15 +14,16 @@ counted, never raised into the app's call.
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from errorwire.core import context
 from errorwire.core.breadcrumbs import make_breadcrumb
 from errorwire.core.safety import swallow
 
-__all__ = ["httpx_async_hooks", "httpx_hooks", "requests_hook"]
+__all__ = ["httpx_async_hooks", "httpx_hooks", "requests_hook", "watch_urllib3"]
 
 CATEGORY = "http"
 STARTED = "errorwire.started"
@@ -90,3 +92,62 @@ def requests_hook(response: Any, *args: Any, **kwargs: Any) -> Any:
         method = str(getattr(response.request, "method", "") or "")
         record_call(method, str(response.url), response.status_code, duration)
     return None  # the response goes on unchanged
+
+
+# -- urllib3: its own log record of each response ----------------------------------------
+
+URLLIB3_LOGGER = "urllib3.connectionpool"
+Origin = Tuple[str, str, int]
+
+
+class Urllib3Breadcrumbs(logging.Handler):
+    """Turns the record urllib3 logs for each response (``'%s://%s:%s "%s %s %s" %s %s'``:
+    scheme, host, port, method, path, version, status, length) into a breadcrumb. urllib3
+    offers no hook of its own; the record carries every field as an argument. errorwire's
+    own calls to its vendors are left out."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self._vendors: Tuple[int, FrozenSet[Origin]] = (0, frozenset())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        args = record.args
+        if not isinstance(args, tuple) or len(args) != 8 or '"' not in str(record.msg):
+            return  # urllib3's other debug records (new connection, retries...)
+        with swallow("urllib3 breadcrumb"):
+            scheme, host, port, method, path, _version, status, _length = args
+            if (str(scheme), str(host), int(str(port or 0))) in self._vendor_origins():
+                return
+            status_code = int(status) if isinstance(status, int) else None
+            url = f"{scheme}://{host}:{port}{path}" if port else f"{scheme}://{host}{path}"
+            record_call(str(method), url, status_code, None)
+
+    def _vendor_origins(self) -> FrozenSet[Origin]:
+        from errorwire.api import get_client  # the api imports the integrations' modules
+
+        client = get_client()
+        if client is None:
+            return frozenset()
+        if self._vendors[0] != id(client):
+            origins = set()
+            for vendor in client.options.vendors:
+                parts = urlsplit(vendor.url)
+                default = 443 if parts.scheme == "https" else 80
+                origins.add((parts.scheme, parts.hostname or "", parts.port or default))
+            self._vendors = (id(client), frozenset(origins))
+        return self._vendors[1]
+
+
+_urllib3_handler: Optional[Urllib3Breadcrumbs] = None
+
+
+def watch_urllib3() -> None:
+    """Breadcrumbs of the app's urllib3 calls (requests' too, if its hook is not used):
+    a handler on urllib3's own logger, set to DEBUG so that it logs each response. Once
+    per process; calling it again changes nothing."""
+    global _urllib3_handler
+    if _urllib3_handler is None:
+        _urllib3_handler = Urllib3Breadcrumbs()
+        logger = logging.getLogger(URLLIB3_LOGGER)
+        logger.addHandler(_urllib3_handler)
+        logger.setLevel(logging.DEBUG)

@@ -9,7 +9,8 @@ Litestar's own init hook:
   it marks the request (person, breadcrumbs per request), copies the body the
   app reads and reports what escapes Litestar itself, an error while a
   response streams (Litestar raises it again, wrapped, once the status line
-  went out);
+  went out), or an error of a middleware inside it (Litestar's HTTP answers below
+  500 excepted: a 401 from ``AbstractAuthenticationMiddleware``, a 404, a 400);
 - an ``after_exception`` hook, which Litestar calls with every exception before
   it renders the error response: it reports unless the exception is one of
   Litestar's HTTP answers below 500 (``NotFoundException``, validation errors)
@@ -136,6 +137,8 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
             and isinstance(cause, BaseException)
         ):
             exc = cause
+        elif _is_http_answer(exc):  # raised by a middleware inside ours (an auth 401, a 404)
+            return
         super()._report(exc)
 
 

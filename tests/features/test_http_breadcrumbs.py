@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 import errorwire
+import errorwire.integrations.http
 from errorwire.integrations.http import httpx_async_hooks, httpx_hooks, requests_hook
 from tests.receiver import Receiver
 from tests.reports import start
@@ -51,7 +52,9 @@ def report() -> None:
         errorwire.capture_exception(exc)
 
 
-def assert_calls_reported(payloads: Dict[str, Dict[str, Any]], base: str) -> None:
+def assert_calls_reported(
+    payloads: Dict[str, Dict[str, Any]], base: str, *, timed: bool = True
+) -> None:
     rollbar = [
         c for c in payloads["rollbar"]["data"]["custom"]["breadcrumbs"] if c["type"] == "request"
     ]
@@ -59,7 +62,10 @@ def assert_calls_reported(payloads: Dict[str, Dict[str, Any]], base: str) -> Non
     first = rollbar[0]["data"]
     assert (first["method"], first["url"], first["status_code"]) == ("GET", f"{base}/items", 200)
     assert first["query"] == {"id": "7", "token": "[Filtered]"}
-    assert first["duration_ms"] >= 0
+    if timed:
+        assert first["duration_ms"] >= 0
+    else:  # urllib3's record has no duration
+        assert "duration_ms" not in first
     assert rollbar[1]["level"] == "error"
     bugsnag = [c for c in payloads["bugsnag"]["events"][0]["breadcrumbs"] if c["type"] == "request"]
     assert [c["metaData"]["status_code"] for c in bugsnag] == [200, 503]
@@ -106,3 +112,38 @@ def test_requests_session_calls(receiver: Receiver, all_vendors: Env, upstream: 
         report()
     _event, payloads = reports.one()
     assert_calls_reported(payloads, upstream)
+
+
+def test_urllib3_calls_through_its_log_records(
+    receiver: Receiver, all_vendors: Env, upstream: str
+) -> None:
+    urllib3 = pytest.importorskip("urllib3")
+    errorwire.integrations.http.watch_urllib3()
+    reports = start(receiver, all_vendors)
+    port = int(upstream.rsplit(":", 1)[1])
+    with errorwire.scope(), urllib3.PoolManager() as pool:
+        assert pool.request("GET", f"{upstream}/items?id=7&token=s3cret").status == 200
+        assert pool.request("GET", f"{upstream}/down", retries=False).status == 503
+        report()
+    _event, payloads = reports.one()
+    assert_calls_reported(payloads, f"http://127.0.0.1:{port}", timed=False)
+
+
+def test_errorwire_own_urllib3_calls_are_not_breadcrumbs(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    """In sync mode errorwire POSTs from the app's own thread, in the app's scope."""
+    errorwire.integrations.http.watch_urllib3()
+    start(receiver, all_vendors, sync=True)
+    with errorwire.scope():
+        report()
+        report_again()
+    crumbs = receiver.by_vendor("bugsnag")[-1].json()["events"][0].get("breadcrumbs", [])
+    assert [c for c in crumbs if c.get("type") == "request"] == []
+
+
+def report_again() -> None:
+    try:
+        raise KeyError("after errorwire sent the first report")
+    except KeyError as exc:
+        errorwire.capture_exception(exc)

@@ -65,15 +65,17 @@ def test_a_vendor_answering_in_time_costs_no_spool_write(
 def test_a_report_held_while_its_vendor_stalls_is_deleted_once_delivered(
     receiver: Receiver, all_vendors: dict, tmp_path: Path
 ) -> None:
-    receiver.script_for("raygun", Reply(202, stall=0.6))
-    errorwire.init(**all_vendors, spool_dir=str(tmp_path), spool_after=0.1)
+    receiver.script_for("raygun", Reply(202, stall=1.5))
+    errorwire.init(**all_vendors, spool_dir=str(tmp_path), spool_after=0.5)
     try:
         raise ValueError("held")
     except ValueError as exc:
         errorwire.capture_exception(exc)
     assert errorwire.flush(10)
     spool = errorwire.stats()["spool"]
-    assert spool["held"] == 1  # Raygun's, written while it stalled
+    # Raygun's, written while it stalled (on a loaded machine a healthy vendor's answer can
+    # come after the window too: then its report is held as well, and deleted the same way)
+    assert spool["held"] >= 1
     assert spool["written"] == {}  # and not kept: delivered
     left = Spool(str(tmp_path), 1024 * 1024)
     assert not left.has(VENDORS)

@@ -375,3 +375,24 @@ def test_bad_settings_raise_config_error_when_the_middleware_loads() -> None:
         pytest.raises(errorwire.ConfigError, match="sample_rate"),
     ):
         Client().get("/ok/")
+
+
+def test_djangos_records_after_the_middleware_chain_are_no_breadcrumbs_of_later_reports(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    reports = start(receiver, all_vendors)
+    # Django logs "Not Found" / "Service Unavailable" once the middleware chain returned.
+    assert get("/missing/")[0] == 404
+    assert get("/nowhere/")[0] == 404
+    assert get("/unavailable/") == (503, b"down for maintenance")
+    errorwire.add_breadcrumb("outside any request")
+    errorwire.capture_message("a later report outside any request")
+    status, _ = response_of(True, "GET", "/items/3/")
+    assert status == 500
+    events = reports.settle()
+    assert len(events) == 2
+    for event in events:
+        messages = [crumb.message for crumb in event.breadcrumbs]
+        assert not [m for m in messages if "/missing/" in m or "/nowhere/" in m], messages
+        assert not [m for m in messages if "/unavailable/" in m], messages
+    assert "outside any request" in [crumb.message for crumb in events[0].breadcrumbs]

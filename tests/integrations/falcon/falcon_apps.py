@@ -63,6 +63,32 @@ def charge(number: str) -> str:
         raise PaymentFailed("card declined") from exc
 
 
+class Declined(Exception):
+    """The app's own handler answers it, and that handler itself fails."""
+
+
+class HandlerBroke(Exception):
+    pass
+
+
+def declined_page(req: Any, resp: Any, ex: Exception, params: Any) -> None:
+    raise HandlerBroke(f"the page for {type(ex).__name__} failed")
+
+
+async def declined_page_async(req: Any, resp: Any, ex: Exception, params: Any) -> None:
+    declined_page(req, resp, ex, params)
+
+
+class DeclinedRoute:
+    def on_get(self, req: Any, resp: Any) -> None:
+        raise Declined("card declined")
+
+
+class DeclinedRouteAsync:
+    async def on_get(self, req: Any, resp: Any) -> None:
+        raise Declined("card declined")
+
+
 def out_of_stock(req: Any, resp: Any, ex: Exception, params: Any) -> None:
     resp.status = falcon.HTTP_409
     resp.media = {"error": str(ex)}
@@ -166,7 +192,9 @@ def make_wsgi_app(with_errorwire: bool = True) -> falcon.App:
     app.add_route("/stock", Stock())
     app.add_route("/person", Person())
     app.add_route("/users/{order}/checkout", Checkout())
+    app.add_route("/declined", DeclinedRoute())
     app.add_error_handler(OutOfStock, out_of_stock)
+    app.add_error_handler(Declined, declined_page)
     return app
 
 
@@ -277,5 +305,7 @@ def make_asgi_app(with_errorwire: bool = True) -> falcon.asgi.App:
     app.add_route("/person", PersonAsync())
     app.add_route("/users/{order}/checkout", CheckoutAsync())
     app.add_route("/ws", SocketAsync())
+    app.add_route("/declined", DeclinedRouteAsync())
     app.add_error_handler(OutOfStock, out_of_stock_async)
+    app.add_error_handler(Declined, declined_page_async)
     return app

@@ -286,3 +286,20 @@ def test_websocket_error_is_reported_with_its_request_and_person(reports: Report
     assert event.person is not None and event.person.id == "carol"
     for vendor in VENDORS:
         assert vendor_person_id(vendor, payloads[vendor]) == "carol"
+
+
+def test_error_raised_by_the_apps_own_error_handler_is_reported_once_with_the_original(
+    reports: Reports, server: Server
+) -> None:
+    with server(with_errorwire=False) as url:
+        bare = respond(url, "GET", "/declined")
+    with server() as url:
+        answer = respond(url, "GET", "/declined", headers={"X-User": "erin"})
+    assert answer == bare and answer[0] == 500
+    event, payloads = reports.one()
+    assert [e.short_type for e in event.exceptions] == ["HandlerBroke", "Declined"]
+    assert event.exceptions[0].message == "the page for Declined failed"
+    assert event.context == "/declined"
+    assert event.person is not None and event.person.id == "erin"
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor])[0].endswith("HandlerBroke")

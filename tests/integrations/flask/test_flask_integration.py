@@ -307,3 +307,65 @@ def test_init_app_twice_installs_once(receiver: Receiver, all_vendors: Env) -> N
 def test_bad_app_config_raises_config_error_naming_the_setting() -> None:
     with pytest.raises(errorwire.ConfigError, match="colour"):
         web.make_app(ERRORWIRE={"colour": "blue"})
+
+
+class GateBroke(Exception):
+    pass
+
+
+class Gate:
+    """A WSGI layer of the app's own, added around app.wsgi_app after Errorwire(app)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.name = "gate"
+
+    def __call__(self, environ: Env, start_response: Any) -> Any:
+        if environ["PATH_INFO"] == "/gate":
+            raise GateBroke("the app's own WSGI layer")
+        return self.app(environ, start_response)
+
+
+def test_a_wsgi_layer_added_after_errorwire_is_covered_from_the_next_request(
+    receiver: Receiver, all_vendors: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    from werkzeug.test import Client
+
+    reports = start(receiver, all_vendors)
+    app = web.make_app()
+    app.wsgi_app = Gate(app.wsgi_app)  # type: ignore[method-assign]
+    with caplog.at_level(logging.WARNING, logger="errorwire"):
+        assert Client(app).get("/ok").get_data() == b"fine"  # the first request
+        for _ in range(2):
+            with pytest.raises(GateBroke):
+                Client(app).get("/gate?x=1", headers={"X-Forwarded-For": "198.51.100.7"})
+    warnings = [r for r in caplog.records if "after Errorwire(app)" in r.getMessage()]
+    assert len(warnings) == 1 and "Gate" in warnings[0].getMessage()
+    assert app.wsgi_app.name == "gate"  # the app's layer keeps its attributes
+    events = reports.settle()
+    assert [e.exceptions[0].short_type for e in events] == ["GateBroke", "GateBroke"]
+    for event in events:
+        assert event.request is not None
+        assert event.request.url == "http://localhost/gate?x=1"
+        assert event.response_status == 500 and event.framework == "flask"
+    assert len({id(e) for e in events}) == 2
+
+
+def test_a_wsgi_layer_added_after_errorwire_counts_one_bugsnag_session_per_request(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    from werkzeug.test import Client
+
+    from errorwire.release import sessions
+
+    start(receiver, all_vendors)
+    app = web.make_app()
+    app.wsgi_app = Gate(app.wsgi_app)  # type: ignore[method-assign]
+    sessions._counting(True)
+    try:
+        sessions._take_started()
+        for _ in range(3):
+            assert Client(app).get("/ok").get_data() == b"fine"
+        assert sessions._take_started() == 3
+    finally:
+        sessions._counting(False)

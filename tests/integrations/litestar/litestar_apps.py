@@ -9,7 +9,7 @@ from typing import Any, AsyncIterator, Dict
 from litestar import Litestar, MediaType, Request, Response, WebSocket, get, post, websocket
 from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotAuthorizedException, NotFoundException, ValidationException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
 from litestar.params import Body
@@ -53,6 +53,8 @@ class HeaderAuth(AbstractAuthenticationMiddleware):
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         name = connection.headers.get("x-user")
+        if name == "nobody":  # Litestar's own answer from an authentication middleware
+            raise NotAuthorizedException("unknown user")
         user = User(id=name, username=name, email=f"{name}@example.com") if name else None
         return AuthenticationResult(user=user, auth=None)
 
@@ -151,6 +153,10 @@ class Failing:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope.get("path") == "/ok" and scope.get("query_string") == b"fail=1":
             raise MiddlewareBroke("the app's own middleware")
+        if scope.get("path") == "/ok" and scope.get("query_string") == b"fail=404":
+            raise NotFoundException("no such page (said by a middleware)")
+        if scope.get("path") == "/ok" and scope.get("query_string") == b"fail=400":
+            raise ValidationException("bad request (said by a middleware)")
         await self.app(scope, receive, send)
 
 

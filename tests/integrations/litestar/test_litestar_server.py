@@ -268,3 +268,20 @@ def test_error_in_the_apps_own_middleware_is_reported_once(
     assert event.exceptions[0].short_type == "MiddlewareBroke"
     assert event.context == "/ok"
     assert event.person is not None and event.person.id == "dave"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/ok", {"X-User": "nobody"}, 401),  # AbstractAuthenticationMiddleware's own answer
+        ("/ok?fail=404", {}, 404),
+        ("/ok?fail=400", {}, 400),
+    ],
+)
+def test_http_answers_below_500_raised_in_middleware_send_nothing(
+    reports: Reports, url: str, bare_url: str, path: str, headers: Dict[str, str], status: int
+) -> None:
+    answer = respond(url, "GET", path, headers=dict(headers))
+    assert answer == respond(bare_url, "GET", path, headers=dict(headers))
+    assert answer[0] == status
+    reports.none()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("sensitive/", views.sensitive),
     path("sensitive-all/", views.sensitive_all),
     path("missing/", views.missing),
+    path("unavailable/", views.unavailable),
     path("denied/", views.denied),
     path("bad/", views.bad),
     path("suspicious/", views.suspicious),

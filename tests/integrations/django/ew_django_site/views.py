@@ -97,6 +97,10 @@ def sensitive_all(request: HttpRequest) -> HttpResponse:
     raise ValueError(f"rejected {sorted(request.POST)}")
 
 
+def unavailable(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("down for maintenance", status=503)
+
+
 def missing(request: HttpRequest) -> HttpResponse:
     raise Http404("no such item")
 

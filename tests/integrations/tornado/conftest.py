@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import pytest
+
+pytest.importorskip("tornado")
+pytest.importorskip("httpx")
+
+
+@pytest.fixture
+def reports_options() -> Dict[str, Any]:
+    return {"storm_limit": 1000}
