@@ -90,3 +90,29 @@ def test_each_arq_job_is_one_session(
     finally:
         out = module.stop(worker)
     assert sum(session_counts(receiver)) == 3, out
+
+
+def test_each_job_an_rq_worker_forks_is_one_session(receiver: Receiver, redis_url: str) -> None:
+    pytest.importorskip("rq")
+    from redis import Redis
+    from rq import Queue
+
+    from tests.integrations.jobs.job_workers import output_of, start, worker_environment
+    from tests.integrations.jobs.test_rq_worker import HERE, cli
+
+    queue = Queue(f"q-{uuid.uuid4().hex[:8]}", connection=Redis.from_url(redis_url))
+    for marker in ("a", "b", "c"):
+        queue.enqueue("rq_jobs.leaves_state", marker)
+    queue.enqueue("rq_jobs.charge", "4111111111111111", 3)
+    env = worker_environment(receiver, redis_url, HERE)
+    env["BUGSNAG_SESSIONS_ENDPOINT"] = f"{receiver.url}/sessions"
+    worker = start([*cli(redis_url, queue.name), "--burst"], env, HERE)  # stops when done
+    out = output_of(worker)
+    assert worker.returncode == 0, out
+    assert sum(session_counts(receiver)) == 4, out  # counted and sent by the worker
+    events = [
+        item.json()["events"][0]
+        for item in receiver.by_vendor("bugsnag")
+        if not item.path.startswith("/sessions")
+    ]
+    assert [e["session"]["events"] for e in events] == [{"handled": 0, "unhandled": 1}]
