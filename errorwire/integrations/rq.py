@@ -125,7 +125,10 @@ def _attr(job: Any, name: str) -> Optional[str]:
 
 def _count_forked_job() -> None:
     """After a fork, in the forking process: a work horse RQ forked is one job, one session."""
-    caller = sys._getframe(1)  # os.fork is C: the frame that called it
+    try:
+        caller = sys._getframe(1)  # os.fork is C: the frame that called it
+    except ValueError:  # forked from C with no Python frame above
+        return
     if caller.f_code.co_name != "fork_work_horse":
         return
     if not str(caller.f_globals.get("__name__", "")).startswith("rq."):
