@@ -33,7 +33,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from errorwire import api
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
-from errorwire.release import sessions
 
 __all__ = ["Errorwire"]
 
@@ -78,7 +77,6 @@ class Errorwire:
             if sender is None or not self._ours(sender):
                 return
             api.ensure_client(**self.options)  # sessions count from the first task on
-            sessions.start_session(None)
             self._running.start(task_id, getattr(sender, "name", None))
 
     def _task_postrun(self, sender: Any = None, task_id: Any = None, **_: Any) -> None:

@@ -292,6 +292,8 @@ def _after_fork_in_child() -> None:
     """The child gets its own queue, connections and thread; the parent's stay untouched."""
     for transport in list(_live):
         transport._start_process()
+        if transport.mode == "thread" and transport._periodic.due_in() is not None:
+            transport._ensure_worker()  # its session counts on the interval, as the parent's
 
 
 if hasattr(os, "register_at_fork"):
