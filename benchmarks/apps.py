@@ -219,10 +219,32 @@ def starlette_app(variant: str) -> Any:
     return app
 
 
+def bottle_app(variant: str) -> Any:
+    """Not in FRAMEWORKS (no vendor SDK variant): for benchmarks/instructions.py bottle."""
+    import bottle
+
+    app = bottle.Bottle()
+    app.route("/ok")(lambda: "ok")
+
+    @app.route("/error")
+    def error() -> str:
+        fail()
+        return "unreachable"
+
+    if variant in ERRORWIRE:
+        from errorwire.integrations.bottle import ErrorwirePlugin
+
+        app.install(ErrorwirePlugin())
+    elif variant == "floor":
+        return EmptyWSGIMiddleware(app)
+    return app
+
+
 BUILDERS: Dict[str, Callable[[str], Any]] = {
     "flask": flask_app,
     "django": django_app,
     "starlette": starlette_app,
+    "bottle": bottle_app,
 }
 
 

@@ -43,6 +43,7 @@ from errorwire import api
 from errorwire.core.context import Scope, use_scope
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
+from errorwire.release import sessions
 
 __all__ = ["Errorwire", "after_job_end", "on_job_start"]
 
@@ -94,6 +95,7 @@ async def on_job_start(ctx: Dict[Any, Any]) -> None:
         logger = logging.getLogger(ARQ_LOGGER)
         if _filter not in logger.filters:
             logger.addFilter(_filter)
+        sessions.start_session(None)  # Bugsnag's session count: one per job
         scope = Scope(FRAMEWORK)
         use_scope(scope).__enter__()  # the job's task context: gone when the job is
         _current.set(_Job(scope))

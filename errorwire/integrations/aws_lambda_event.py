@@ -49,44 +49,60 @@ def http_request(event: Any, *, max_body: int, ip_headers: Sequence[str]) -> Opt
     context = context if isinstance(context, Mapping) else {}
     http = context.get("http")
     if isinstance(http, Mapping):  # payload format 2.0: HTTP APIs, function URLs
-        method = str(http.get("method") or "")
-        path = str(event.get("rawPath") or http.get("path") or "/")
-        query_string = str(event.get("rawQueryString") or "")
-        headers = _headers(event.get("headers"), None)
-        cookies = event.get("cookies")
-        if isinstance(cookies, list) and cookies and header(headers, "cookie") is None:
-            headers["cookie"] = "; ".join(str(c) for c in cookies)
-        peer = http.get("sourceIp")
-        route_key = str(event.get("routeKey") or "")
-        route = route_key.split(" ", 1)[-1] if route_key and route_key != "$default" else None
+        parts = _format_2(event, http)
     elif "httpMethod" in event:  # payload format 1.0: REST APIs, ALB
-        method = str(event.get("httpMethod") or "")
-        path = str(event.get("path") or "/")
-        query_string = _query_string(
-            event.get("multiValueQueryStringParameters"), event.get("queryStringParameters")
-        )
-        headers = _headers(event.get("headers"), event.get("multiValueHeaders"))
-        identity = context.get("identity")
-        peer = identity.get("sourceIp") if isinstance(identity, Mapping) else None
-        route = event.get("resource")
+        parts = _format_1(event, context)
     else:
         return None
+    headers = parts["headers"]
     host = header(headers, "host") or str(context.get("domainName") or "")
     scheme = header(headers, "x-forwarded-proto") or "https"
-    url = f"{scheme}://{host}{path}" + (f"?{query_string}" if query_string else "")
+    query_string = parts["query_string"]
+    url = f"{scheme}://{host}{parts.pop('path')}" + (f"?{query_string}" if query_string else "")
     params = event.get("pathParameters")
+    peer, route = parts.pop("peer"), parts.pop("route")
     return build_request(
         url=url,
-        method=method,
-        headers=headers,
-        query_string=query_string,
         cookies=parse_cookies(header(headers, "cookie")),
         body=_body(event, max_body),
         peer=None if peer is None else str(peer),
         route=None if route is None else str(route),
         route_params=dict(params) if isinstance(params, Mapping) else None,
         ip_headers=ip_headers,
+        **parts,
     )
+
+
+def _format_2(event: Mapping[str, Any], http: Mapping[str, Any]) -> Dict[str, Any]:
+    """Method, path, query, headers, peer and route of a payload format 2.0 event."""
+    headers = _headers(event.get("headers"), None)
+    cookies = event.get("cookies")
+    if isinstance(cookies, list) and cookies and header(headers, "cookie") is None:
+        headers["cookie"] = "; ".join(str(c) for c in cookies)
+    route_key = str(event.get("routeKey") or "")
+    return {
+        "method": str(http.get("method") or ""),
+        "path": str(event.get("rawPath") or http.get("path") or "/"),
+        "query_string": str(event.get("rawQueryString") or ""),
+        "headers": headers,
+        "peer": http.get("sourceIp"),
+        "route": route_key.split(" ", 1)[-1] if route_key and route_key != "$default" else None,
+    }
+
+
+def _format_1(event: Mapping[str, Any], context: Mapping[str, Any]) -> Dict[str, Any]:
+    """Method, path, query, headers, peer and route of a payload format 1.0 event."""
+    identity = context.get("identity")
+    return {
+        "method": str(event.get("httpMethod") or ""),
+        "path": str(event.get("path") or "/"),
+        "query_string": _query_string(
+            event.get("multiValueQueryStringParameters"), event.get("queryStringParameters")
+        ),
+        "headers": _headers(event.get("headers"), event.get("multiValueHeaders")),
+        "peer": identity.get("sourceIp") if isinstance(identity, Mapping) else None,
+        "route": event.get("resource"),
+    }
 
 
 def _headers(single: Any, multi: Any) -> Dict[str, str]:

@@ -41,6 +41,7 @@ from errorwire.integrations.wsgi import (
     report_in,
     scope_in,
 )
+from errorwire.release import sessions
 
 __all__ = ["ErrorwirePlugin"]
 
@@ -74,6 +75,7 @@ def _marking(wsgi: Callable[..., Any]) -> Callable[..., Any]:
 
     def errorwire_wsgi(environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
         token = enter_request(mark_request((BOTTLE, environ, None)))
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
                 copy_body(environ)

@@ -35,7 +35,6 @@ from errorwire import api
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
-from errorwire.release import sessions
 
 __all__ = ["Errorwire"]
 
@@ -80,7 +79,6 @@ class Errorwire:
             if sender is None or not self._ours(sender):
                 return
             api.ensure_client(**self.options)  # sessions count from the first task on
-            sessions.start_session(None)
             self._running.start(task_id, getattr(sender, "name", None))
 
     def _task_postrun(

@@ -28,6 +28,7 @@ from errorwire.api import ensure_client, get_client
 from errorwire.core.context import Scope, use_scope
 from errorwire.core.safety import swallow
 from errorwire.core.scrub_rules import FILTERED, KeyMatcher
+from errorwire.release import sessions
 
 MAX_DEPTH = 5
 MAX_ITEMS = 100
@@ -128,6 +129,7 @@ class RunningJobs:
         # Another job's scope open on this thread stays: a job may run one inside it
         # (Celery's ``task.apply()``), and the inner one's end makes the outer current again.
         self.end(job_id)
+        sessions.start_session(None)  # Bugsnag's session count: one per job
         thread = threading.get_ident()
         scope = Scope(self.framework)
         scope.context = context

@@ -48,6 +48,7 @@ from errorwire.integrations.wsgi import (
     report_in,
     scope_in,
 )
+from errorwire.release import sessions
 
 __all__ = ["includeme"]
 
@@ -88,6 +89,7 @@ def tween_factory(handler: Callable[[Any], Any], registry: Any) -> Callable[[Any
         environ: Dict[str, Any] = request.environ
         marked = mark_request((PYRAMID, request, environ))
         token = enter_request(marked)
+        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
                 copy_body(environ)

@@ -16,11 +16,19 @@ handlers: the handler flushes the report before it returns (up to
 ``shutdown_timeout``). The horse inherits what its parent recorded, and RQ's
 SimpleWorker runs every job in one process: the report takes only what was set
 (person, tags, context, metadata) and the breadcrumbs recorded since the job started.
+
+Bugsnag sessions: RQ has no hook at the start of every job short of a Worker class of
+one's own, but its default worker forks one work horse per job. Each fork RQ's
+``fork_work_horse`` makes is one session, counted in the worker (the horse ends with
+``os._exit`` and would lose it) and sent from there every 30 s and when it stops.
+SimpleWorker (no fork) and SpawnWorker (``posix_spawn``) jobs are not counted.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
+import sys
 from typing import Any, Dict, Optional
 
 try:
@@ -32,6 +40,7 @@ from errorwire import api
 from errorwire.core.context import Scope, current_scope
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
+from errorwire.release import sessions
 
 __all__ = ["exception_handler"]
 
@@ -112,3 +121,22 @@ def _attr(job: Any, name: str) -> Optional[str]:
     except Exception:
         return None
     return None if value is None else str(value)
+
+
+def _count_forked_job() -> None:
+    """After a fork, in the forking process: a work horse RQ forked is one job, one session."""
+    try:
+        caller = sys._getframe(1)  # os.fork is C: the frame that called it
+    except ValueError:  # forked from C with no Python frame above
+        return
+    if caller.f_code.co_name != "fork_work_horse":
+        return
+    if not str(caller.f_globals.get("__name__", "")).startswith("rq."):
+        return
+    with swallow("rq session count"):
+        api.ensure_client()  # the worker counts and sends; its first horse makes the client
+        sessions.start_session(None)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_parent=_count_forked_job)

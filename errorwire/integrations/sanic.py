@@ -39,6 +39,7 @@ from errorwire.core.request import BodyCopy, joined_headers
 from errorwire.core.safety import swallow
 from errorwire.integrations.base import defer_request, plain_params
 from errorwire.integrations.wsgi import current_client, report_in
+from errorwire.release import sessions
 
 __all__ = ["Errorwire"]
 
@@ -83,6 +84,7 @@ SANIC = SanicRequests()
 
 async def _on_handle(request: Any) -> None:
     setattr(request.ctx, TOKEN, enter_request(mark_request((SANIC, request, None))))
+    sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
 
 
 async def _on_exception(request: Any, exception: BaseException) -> None:

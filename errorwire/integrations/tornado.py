@@ -44,6 +44,7 @@ from errorwire.core.safety import swallow
 from errorwire.integrations.base import defer_request, plain_params
 from errorwire.integrations.people import person_of
 from errorwire.integrations.wsgi import current_client, report_in
+from errorwire.release import sessions
 
 __all__ = ["Errorwire"]
 
@@ -105,6 +106,7 @@ def _watch(delegate: Any) -> None:
         with swallow("tornado handler"):
             handler.log_exception = _reporting(handler, handler.log_exception)
             tokens.append(enter_request(mark_request((TORNADO, handler, None))))
+            sessions.start_session(None)  # Bugsnag's session count: one C call
         return handler
 
     def execute_marked() -> Any:

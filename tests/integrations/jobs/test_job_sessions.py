@@ -1,0 +1,118 @@
+"""Bugsnag sessions of real Dramatiq, Huey and arq workers: one per job (an attempt
+retried is a job of its own, as a Celery retry is), counted in the process that ran it
+and sent to the sessions endpoint (at the latest when the worker stops)."""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from typing import Any, Callable, Dict, List
+
+import pytest
+
+from tests.receiver import Receiver
+from tests.release_schemas import assert_valid_release_request
+
+
+def session_counts(receiver: Receiver) -> List[int]:
+    found = []
+    for item in receiver.received:
+        if item.path.startswith("/sessions"):
+            assert_valid_release_request(item)
+            found.extend(c["sessionsStarted"] for c in item.json()["sessionCounts"])
+    return found
+
+
+def counting_sessions(monkeypatch: pytest.MonkeyPatch, module: Any, receiver: Receiver) -> None:
+    """The test module's workers also send session counts to ``receiver``."""
+    environment: Callable[..., Dict[str, str]] = module.worker_environment
+
+    def with_sessions(*args: Any) -> Dict[str, str]:
+        env = environment(*args)
+        env["BUGSNAG_SESSIONS_ENDPOINT"] = f"{receiver.url}/sessions"
+        return env
+
+    monkeypatch.setattr(module, "worker_environment", with_sessions)
+
+
+def test_each_dramatiq_message_is_one_session(
+    monkeypatch: pytest.MonkeyPatch, receiver: Receiver, redis_url: str
+) -> None:
+    pytest.importorskip("dramatiq")
+    module = importlib.import_module("tests.integrations.jobs.test_dramatiq_worker")
+    counting_sessions(monkeypatch, module, receiver)
+    queue = f"q-{uuid.uuid4().hex[:8]}"
+    broker = module.RedisBroker(url=redis_url)
+    worker = module.start_worker(queue, receiver, redis_url)
+    try:
+        for marker in ("a", "b", "c"):
+            module.send(broker, queue, "leaves_state", marker)
+        module.send(broker, queue, "fence")  # one worker thread: after the three
+        module.wait_for(receiver, 1)
+    finally:
+        out = module.stop(worker)
+        broker.close()
+    assert sum(session_counts(receiver)) == 4, out
+
+
+def test_each_huey_task_is_one_session(
+    monkeypatch: pytest.MonkeyPatch, receiver: Receiver, redis_url: str
+) -> None:
+    pytest.importorskip("huey")
+    module = importlib.import_module("tests.integrations.jobs.test_huey_worker")
+    counting_sessions(monkeypatch, module, receiver)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("JOB_QUEUE", module.QUEUE)
+    from tests.integrations.jobs import huey_test_app as app
+
+    app.huey.flush()
+    consumer = module.start_consumer("thread", receiver, redis_url)
+    try:
+        for marker in ("a", "b", "c"):
+            app.leaves_state(marker)
+        app.fence()  # one worker: after the three
+        module.wait_for(receiver, 1)
+    finally:
+        out = module.stop(consumer)
+    assert sum(session_counts(receiver)) == 4, out
+
+
+def test_each_arq_job_is_one_session(
+    monkeypatch: pytest.MonkeyPatch, receiver: Receiver, redis_url: str
+) -> None:
+    pytest.importorskip("arq")
+    module = importlib.import_module("tests.integrations.jobs.test_arq_worker")
+    counting_sessions(monkeypatch, module, receiver)
+    queue = f"arq-{uuid.uuid4().hex[:8]}"
+    worker = module.start_worker("WorkerSettings", queue, receiver, redis_url)
+    try:
+        module.run_jobs(redis_url, queue, [("leaves_state", m, {}) for m in "abc"])
+    finally:
+        out = module.stop(worker)
+    assert sum(session_counts(receiver)) == 3, out
+
+
+def test_each_job_an_rq_worker_forks_is_one_session(receiver: Receiver, redis_url: str) -> None:
+    pytest.importorskip("rq")
+    from redis import Redis
+    from rq import Queue
+
+    from tests.integrations.jobs.job_workers import output_of, start, worker_environment
+    from tests.integrations.jobs.test_rq_worker import HERE, cli
+
+    queue = Queue(f"q-{uuid.uuid4().hex[:8]}", connection=Redis.from_url(redis_url))
+    for marker in ("a", "b", "c"):
+        queue.enqueue("rq_jobs.leaves_state", marker)
+    queue.enqueue("rq_jobs.charge", "4111111111111111", 3)
+    env = worker_environment(receiver, redis_url, HERE)
+    env["BUGSNAG_SESSIONS_ENDPOINT"] = f"{receiver.url}/sessions"
+    worker = start([*cli(redis_url, queue.name), "--burst"], env, HERE)  # stops when done
+    out = output_of(worker)
+    assert worker.returncode == 0, out
+    assert sum(session_counts(receiver)) == 4, out  # counted and sent by the worker
+    events = [
+        item.json()["events"][0]
+        for item in receiver.by_vendor("bugsnag")
+        if not item.path.startswith("/sessions")
+    ]
+    assert [e["session"]["events"] for e in events] == [{"handled": 0, "unhandled": 1}]
