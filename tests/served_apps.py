@@ -1,0 +1,162 @@
+"""The drives the server tests of the web integrations share (Sanic, Tornado, aiohttp,
+Quart, Channels, ...): each serves its test app on its framework's own server and sends
+real requests; these fetch, compare the app with and without errorwire, and check the
+reports of the requests every test app answers alike (a JSON item, a login form, an
+upload, a websocket, errorwire set up from the environment)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import Any, Callable, ContextManager, Dict, List, Optional, Tuple
+
+import httpx
+import pytest
+
+import errorwire
+from errorwire.core.event import Event
+from tests.reports import (
+    VENDORS,
+    Reports,
+    vendor_exception_classes,
+    vendor_person_id,
+    vendor_request,
+)
+from tests.route_reports import HEADERS
+
+Payloads = Dict[str, Dict[str, Any]]
+SECRET_ITEM = {"qty": -1, "password": "hunter2"}
+"""The JSON body posted to ``/items/7``: the password must not reach any vendor."""
+
+
+def fetch(url: str, method: str = "GET", **kwargs: Any) -> Tuple[int, bytes]:
+    """Status and body; a body cut off after the status line ends where it broke."""
+    with httpx.Client(timeout=10.0) as client, client.stream(method, url, **kwargs) as response:
+        chunks: List[bytes] = []
+        with contextlib.suppress(httpx.HTTPError):
+            chunks.extend(response.iter_bytes())
+        return response.status_code, b"".join(chunks)
+
+
+@dataclass(frozen=True)
+class ServedApp:
+    """A test app maker (``with_errorwire=False`` for the bare app) and the server for it."""
+
+    make_app: Callable[..., Any]
+    serve: Callable[[Any], ContextManager[str]]
+
+    def both(
+        self, method: str, path: str, app_options: Optional[Dict[str, Any]] = None, **kwargs: Any
+    ) -> Tuple[int, bytes]:
+        """The response of the app with errorwire (sent ``HEADERS``), asserted equal to the
+        bare app's."""
+        options = app_options or {}
+        headers = {**HEADERS, **kwargs.pop("headers", {})}
+        with self.serve(self.make_app(with_errorwire=False, **options)) as url:
+            bare = fetch(url + path, method, headers=headers, **kwargs)
+        with self.serve(self.make_app(**options)) as url:
+            wired = fetch(url + path, method, headers=headers, **kwargs)
+        assert wired == bare
+        return wired
+
+
+def assert_secrets_not_sent(payloads: Payloads, *secrets: str) -> None:
+    for vendor in VENDORS:
+        for secret in secrets:
+            assert secret not in str(payloads[vendor]), (vendor, secret)
+
+
+def assert_item_json_reported(
+    reports: Reports, route_params: Dict[str, Any], query: Dict[str, Any]
+) -> Tuple[Event, Payloads]:
+    """After a POST of ``SECRET_ITEM`` to ``/items/7`` with ``api_key=k3y-s3cret`` in the
+    query: the route's parameters, the query and the JSON as the app read them, and no
+    password, token or key sent."""
+    event, payloads = reports.one()
+    request = event.request
+    assert request is not None
+    assert request.route_params == route_params
+    assert request.query == query
+    assert request.has_json and request.json == SECRET_ITEM
+    assert_secrets_not_sent(payloads, "hunter2", "s3cr3t-token", "k3y-s3cret")
+    return event, payloads
+
+
+def assert_login_form_reported_scrubbed(
+    reports: Reports, both: Callable[..., Tuple[int, bytes]]
+) -> Payloads:
+    """``POST /login`` fails with the form the app read: reported, the password filtered."""
+    status, _ = both("POST", "/login", data={"username": "alice", "password": "hunter2"})
+    assert status == 500
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"username": "alice", "password": "hunter2"}  # scrubbed later
+    assert vendor_request("rollbar", payloads["rollbar"])["POST"] == {
+        "username": "alice",
+        "password": "[Filtered]",
+    }
+    assert_secrets_not_sent(payloads, "hunter2")
+    return payloads
+
+
+def assert_upload_named_never_sent(
+    reports: Reports, both: Callable[..., Tuple[int, bytes]], form: Dict[str, str]
+) -> None:
+    """``POST /upload`` of a PDF (and ``form``): the file named in the report, never sent."""
+    content = b"%PDF-1.7 secret contents " * 100
+    both("POST", "/upload", data=form, files={"doc": ("report.pdf", content, "application/pdf")})
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == form
+    [upload] = event.request.files
+    assert (upload.field, upload.filename, upload.size, upload.content_type) == (
+        "doc",
+        "report.pdf",
+        len(content),
+        "application/pdf",
+    )
+    assert_secrets_not_sent(payloads, "secret contents")
+
+
+def assert_websocket_error_reported(
+    reports: Reports, served: ServedApp, vendor_person: bool = True
+) -> None:
+    """A websocket to ``/ws?room=7`` as ``X-User: carol`` says hello and the handler fails
+    (``SocketFailed: cannot handle 'hello'``): the server closes it, and the report names
+    the socket's request and person."""
+    websockets = pytest.importorskip("websockets")
+    from websockets.asyncio.client import connect  # websockets 13+ (additional_headers)
+
+    async def talk(url: str) -> None:
+        socket_url = url.replace("http://", "ws://") + "/ws?room=7"
+        async with connect(socket_url, additional_headers={"X-User": "carol"}) as ws:
+            await ws.send("hello")
+            with pytest.raises(websockets.ConnectionClosed):
+                await ws.recv()  # the server closes the socket after the handler failed
+
+    with served.serve(served.make_app()) as url:
+        asyncio.run(talk(url))
+    event, payloads = reports.one()
+    assert event.exceptions[0].message == "cannot handle 'hello'"
+    assert event.request is not None and event.request.route == "/ws"
+    assert event.request.url.endswith("/ws?room=7")
+    assert event.person is not None and event.person.id == "carol"
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["SocketFailed"]
+        if vendor_person:
+            assert vendor_person_id(vendor, payloads[vendor]) == "carol"
+
+
+def assert_init_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, receiver: Any, serving: Callable[[], ContextManager[str]]
+) -> None:
+    """With only ``ROLLBAR_*`` in the environment and no ``init()``, the integration sets
+    errorwire up itself: ``/view-error`` fails and its report arrives."""
+    monkeypatch.setenv("ROLLBAR_ACCESS_TOKEN", "env-token")
+    monkeypatch.setenv("ROLLBAR_ENDPOINT", receiver.endpoints()["rollbar"])
+    with serving() as url:
+        assert errorwire.get_client() is not None
+        assert fetch(url + "/view-error")[0] == 500
+    assert errorwire.flush(timeout=10.0)
+    assert len(receiver.wait_for(1, timeout=10.0)) == 1
