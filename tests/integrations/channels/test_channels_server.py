@@ -15,7 +15,7 @@ from tests.concurrent_checkouts import assert_payload_persons_match_their_reques
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.channels.channels_apps import make_app
 from tests.reports import VENDORS, Reports, vendor_exception_classes, vendor_person_id
-from tests.route_reports import assert_route_reported
+from tests.route_reports import ErrorRoute, assert_route_reported, each_error_route
 
 HEADERS = {
     "X-Request-Id": "req-1",
@@ -48,15 +48,12 @@ ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route"), ERROR_ROUTES)
+@each_error_route(ERROR_ROUTES)
 def test_http_consumer_error_is_reported_once_with_its_request(
     reports: Reports,
-    method: str,
-    path: str,
-    kwargs: Dict[str, Any],
-    chain: List[str],
-    route: str,
+    error_route: ErrorRoute,
 ) -> None:
+    method, path, kwargs, chain, route, _ = error_route
     assert both(method, path, **kwargs)[0] == 500
     assert_route_reported(reports, "channels", method, path, chain, route, None)
 

@@ -24,7 +24,7 @@ from tests.reports import (
     vendor_person_id,
     vendor_request,
 )
-from tests.route_reports import HEADERS, assert_route_reported, header
+from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route, header
 
 # (method, path, request kwargs, exception chain outermost first, route template)
 ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
@@ -41,16 +41,13 @@ def respond(base: str, method: str, path: str, **kwargs: Any) -> Tuple[int, byte
         return response.status_code, response.content
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route"), ERROR_ROUTES)
+@each_error_route(ERROR_ROUTES)
 def test_error_route_is_reported_once_with_its_request(
     reports: Reports,
     server: Server,
-    method: str,
-    path: str,
-    kwargs: Dict[str, Any],
-    chain: List[str],
-    route: str,
+    error_route: ErrorRoute,
 ) -> None:
+    method, path, kwargs, chain, route, _ = error_route
     with server(with_errorwire=False) as bare_url:
         bare = respond(bare_url, method, path, **kwargs)
     with server() as url:

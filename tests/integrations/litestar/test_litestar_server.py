@@ -25,7 +25,7 @@ from tests.reports import (
     vendor_person_id,
     vendor_request,
 )
-from tests.route_reports import HEADERS, assert_route_reported
+from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route
 
 # (method, path, request kwargs, exception chain outermost first, route template)
 ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
@@ -57,17 +57,14 @@ def respond(base: str, method: str, path: str, **kwargs: Any) -> Tuple[int, byte
         return response.status_code, response.content.replace(base.encode(), b"http://server")
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route"), ERROR_ROUTES)
+@each_error_route(ERROR_ROUTES)
 def test_error_route_is_reported_once_with_its_request(
     reports: Reports,
     url: str,
     bare_url: str,
-    method: str,
-    path: str,
-    kwargs: Dict[str, Any],
-    chain: List[str],
-    route: str,
+    error_route: ErrorRoute,
 ) -> None:
+    method, path, kwargs, chain, route, _ = error_route
     answer = respond(url, method, path, **kwargs)
     assert answer == respond(bare_url, method, path, **kwargs)
     assert answer[0] == 500

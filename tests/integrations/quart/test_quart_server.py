@@ -26,7 +26,7 @@ from tests.reports import (
     vendor_person_id,
     vendor_request,
 )
-from tests.route_reports import HEADERS, assert_route_reported
+from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route
 
 
 def fetch(url: str, method: str = "GET", **kwargs: Any) -> Tuple[int, bytes]:
@@ -63,16 +63,12 @@ ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str, Optional[int]
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route", "status"), ERROR_ROUTES)
+@each_error_route(ERROR_ROUTES)
 def test_error_route_is_reported_once_with_its_request(
     reports: Reports,
-    method: str,
-    path: str,
-    kwargs: Dict[str, Any],
-    chain: List[str],
-    route: str,
-    status: Optional[int],
+    error_route: ErrorRoute,
 ) -> None:
+    method, path, kwargs, chain, route, status = error_route
     assert both(method, path, **kwargs)[0] == status
 
     assert_route_reported(reports, "quart", method, path, chain, route, status)

@@ -12,7 +12,7 @@ from errorwire.integrations.sanic import Errorwire
 from tests.concurrent_checkouts import checkout_reports, post_checkouts
 from tests.integrations.sanic.sanic_apps import make_app, serve
 from tests.reports import Reports
-from tests.route_reports import assert_route_reported
+from tests.route_reports import ErrorRoute, assert_route_reported, each_error_route
 from tests.served_apps import (
     SECRET_ITEM,
     ServedApp,
@@ -48,16 +48,12 @@ ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str, Optional[int]
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route", "status"), ERROR_ROUTES)
+@each_error_route(ERROR_ROUTES)
 def test_error_route_is_reported_once_with_its_request(
     reports: Reports,
-    method: str,
-    path: str,
-    kwargs: Dict[str, Any],
-    chain: List[str],
-    route: str,
-    status: Optional[int],
+    error_route: ErrorRoute,
 ) -> None:
+    method, path, kwargs, chain, route, status = error_route
     assert both(method, path, **kwargs)[0] == (status or 200)
     assert_route_reported(reports, "sanic", method, path, chain, route, status)
 
