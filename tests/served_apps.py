@@ -119,17 +119,14 @@ def assert_upload_named_never_sent(
     assert_secrets_not_sent(payloads, "secret contents")
 
 
-def assert_websocket_error_reported(
-    reports: Reports, served: ServedApp, vendor_person: bool = True
-) -> None:
-    """A websocket to ``/ws?room=7`` as ``X-User: carol`` says hello and the handler fails
-    (``SocketFailed: cannot handle 'hello'``): the server closes it, and the report names
-    the socket's request and person."""
+def say_hello_over_websocket(served: ServedApp, path: str) -> None:
+    """A websocket to ``path`` as ``X-User: carol`` says hello, and its handler fails: the
+    server closes the socket."""
     websockets = pytest.importorskip("websockets")
     from websockets.asyncio.client import connect  # websockets 13+ (additional_headers)
 
     async def talk(url: str) -> None:
-        socket_url = url.replace("http://", "ws://") + "/ws?room=7"
+        socket_url = url.replace("http://", "ws://") + path
         async with connect(socket_url, additional_headers={"X-User": "carol"}) as ws:
             await ws.send("hello")
             with pytest.raises(websockets.ConnectionClosed):
@@ -137,6 +134,14 @@ def assert_websocket_error_reported(
 
     with served.serve(served.make_app()) as url:
         asyncio.run(talk(url))
+
+
+def assert_websocket_error_reported(
+    reports: Reports, served: ServedApp, vendor_person: bool = True
+) -> None:
+    """After hello on ``/ws?room=7`` (``SocketFailed: cannot handle 'hello'``): the report
+    names the socket's request and person."""
+    say_hello_over_websocket(served, "/ws?room=7")
     event, payloads = reports.one()
     assert event.exceptions[0].message == "cannot handle 'hello'"
     assert event.request is not None and event.request.route == "/ws"
