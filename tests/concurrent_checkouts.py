@@ -86,6 +86,19 @@ def checkout_reports(reports: Reports, count: int) -> List[Tuple[str, Event, Req
     return numbered
 
 
+def assert_cart_checkouts_reported(reports: Reports, count: int) -> None:
+    """The ``count`` checkouts of the apps that name the user and fill a cart first
+    (aiohttp, Quart): each report keeps its own person, message, crumbs and scope."""
+    for number, event, request in checkout_reports(reports, count):
+        assert request.route_params["order"] == f"o-{number}"
+        assert event.person is not None and event.person.username == f"name-user-{number}"
+        assert request.headers["x-request-id"] == f"req-{number}"
+        assert event.exceptions[0].message == f"user user-{number} order o-{number}"
+        crumbs = [crumb.message for crumb in event.breadcrumbs]
+        assert crumbs == [f"cart of user-{number}", f"checkout by user-{number}"]
+    assert_payload_scopes_match_their_requests(reports)
+
+
 def assert_payload_persons_match_their_requests(reports: Reports) -> None:
     """In every vendor's payload, the person is the one of the request it reports."""
     for vendor in VENDORS:

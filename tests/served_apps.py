@@ -101,14 +101,17 @@ def assert_login_form_reported_scrubbed(
 
 
 def assert_upload_named_never_sent(
-    reports: Reports, both: Callable[..., Tuple[int, bytes]], form: Dict[str, str]
+    reports: Reports, both: Callable[..., Tuple[int, bytes]], form: Optional[Dict[str, str]]
 ) -> None:
-    """``POST /upload`` of a PDF (and ``form``): the file named in the report, never sent."""
+    """``POST /upload`` of a PDF (and ``form``, reported as such): the file named in the
+    report, never sent."""
     content = b"%PDF-1.7 secret contents " * 100
-    both("POST", "/upload", data=form, files={"doc": ("report.pdf", content, "application/pdf")})
+    files = {"doc": ("report.pdf", content, "application/pdf")}
+    both("POST", "/upload", files=files, **({} if form is None else {"data": form}))
     event, payloads = reports.one()
     assert event.request is not None
-    assert event.request.form == form
+    if form is not None:
+        assert event.request.form == form
     [upload] = event.request.files
     assert (upload.field, upload.filename, upload.size, upload.content_type) == (
         "doc",
@@ -117,6 +120,22 @@ def assert_upload_named_never_sent(
         "application/pdf",
     )
     assert_secrets_not_sent(payloads, "secret contents")
+
+
+def assert_unread_body_not_reported(reports: Reports, served: ServedApp) -> None:
+    """``POST /unread`` fails before the app reads its JSON body: no body reported."""
+    with served.serve(served.make_app()) as url:
+        status, _ = fetch(
+            url + "/unread",
+            "POST",
+            content=b'{"note": "untouched-body"}',
+            headers={"Content-Type": "application/json"},
+        )
+    assert status == 500
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.body is None and not event.request.has_json
+    assert_secrets_not_sent(payloads, "untouched-body")
 
 
 def say_hello_over_websocket(served: ServedApp, path: str) -> None:
