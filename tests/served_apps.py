@@ -184,3 +184,33 @@ def assert_init_from_the_environment(
         assert fetch(url + "/view-error")[0] == 500
     assert errorwire.flush(timeout=10.0)
     assert len(receiver.wait_for(1, timeout=10.0)) == 1
+
+
+def demo_statuses(app: Any, serve: Callable[[Any], ContextManager[str]], demo: Any) -> List[int]:
+    """Each of an example app's ``DEMO_REQUESTS`` sent as alice to ``app`` served by
+    ``serve``: the status line's code (a stream that breaks after its first row is cut off)."""
+    statuses = []
+    with serve(app) as url:
+        for method, path, body in demo:
+            headers = {"X-User": "alice"}
+            with httpx.stream(method, url + path, json=body, headers=headers, timeout=10) as answer:
+                with contextlib.suppress(httpx.RemoteProtocolError):
+                    answer.read()
+                statuses.append(answer.status_code)
+    return statuses
+
+
+def assert_demo_reported(reports: Reports, expected: List[Tuple[str, str]]) -> List[Event]:
+    """The example app's reports: (exception type, context) each as ``expected``, all of
+    them alice's."""
+    events = reports.settle()
+    assert [(e.exceptions[0].short_type, e.context) for e in events] == expected
+    assert all(e.person is not None and e.person.id == "alice" for e in events)
+    return events
+
+
+def assert_demo_checkout(event: Event) -> None:
+    """The example apps' failed checkout: the cart the demo posted and its one breadcrumb."""
+    assert event.request is not None
+    assert event.request.json == {"cart": [1, 2], "coupon": "SPRING"}
+    assert [b.message for b in event.breadcrumbs] == ["checkout started"]

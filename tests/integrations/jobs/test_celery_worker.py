@@ -8,7 +8,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Iterator, List
 
 import pytest
 
@@ -19,16 +19,19 @@ import celery
 
 from tests.integrations.jobs.job_workers import (
     arrived,
+    assert_delivered_once_each,
+    assert_framework_named,
     breadcrumb_texts,
     context_of,
     custom_data,
     output_of,
     section_of,
+    stall_first_report,
     start,
     tags_of,
     worker_environment,
 )
-from tests.receiver import Receiver, Reply
+from tests.receiver import Receiver
 from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
@@ -148,38 +151,19 @@ def test_failing_tasks_are_reported_once_each_with_their_own_scope(
 
     rollbar = {context_of("rollbar", p) for p in found["rollbar"]}
     assert rollbar == {"tasks.charge", "tasks.flaky", "tasks.fence"}
-    for payload in found["bugsnag"]:
-        event = payload["events"][0]
-        assert event["unhandled"] is True
-        assert event["severityReason"]["type"] == "unhandledException"
-        assert event["app"]["type"] == "celery"
-    for payload in found["raygun"]:
-        assert "framework:celery" in payload["details"]["tags"]
-    for payload in found["rollbar"]:
-        assert payload["data"]["framework"] == "celery"
+    assert_framework_named(found, "celery")
 
 
 @pytest.mark.parametrize("pool", POOLS)
 def test_a_worker_stopped_by_sigterm_still_delivers_what_it_queued(
     pool: str, queue: str, receiver: Receiver, redis_url: str, sender: Any
 ) -> None:
-    stalls: List[Tuple[str, float]] = []
     stall = 2.2  # in flight at SIGTERM, longer than the pool child's last second (billiard)
-
-    def slow_first_attempts(item: Any) -> Any:
-        if not stalls:
-            stalls.append((item.vendor, stall))
-            return Reply(status=200 if item.vendor != "raygun" else 202, stall=stall)
-        return None
-
-    receiver.responder = slow_first_attempts
+    stalls = stall_first_report(receiver, stall)
     worker = start_worker(pool, queue, receiver, redis_url)
     try:
         assert run(sender, queue, "tasks.charge", CARD, 5) == "FAILURE"
         assert receiver.wait_for_attempts(1, timeout=30), "no report left the worker"
     finally:
         out = stop(worker, must_exit=STOPS_CLEANLY)  # while the first report is in flight
-    found = arrived(receiver)
-    counts: Dict[str, int] = {vendor: len(found[vendor]) for vendor in VENDORS}
-    assert counts == {vendor: 1 for vendor in VENDORS}, out
-    assert stalls, "the receiver did not hold up the first attempts"
+    assert_delivered_once_each(receiver, stalls, out)

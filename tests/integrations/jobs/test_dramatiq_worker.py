@@ -3,12 +3,10 @@ over HTTP to the receiver."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
-import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
@@ -22,15 +20,19 @@ from redis import Redis
 
 from tests.integrations.jobs.job_workers import (
     arrived,
+    assert_delivered_once_each,
+    assert_framework_named,
     breadcrumb_texts,
     context_of,
     custom_data,
-    output_of,
+    stall_first_report,
     start,
+    stop_by_signal,
     tags_of,
+    wait_for_reports,
     worker_environment,
 )
-from tests.receiver import Receiver, Reply
+from tests.receiver import Receiver
 from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
@@ -64,22 +66,9 @@ def start_worker(queue: str, receiver: Receiver, redis_url: str) -> subprocess.P
     return start(command, env, HERE)
 
 
-def wait_for(receiver: Receiver, count: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if all(len(receiver.by_vendor(vendor)) >= count for vendor in VENDORS):
-            return
-        time.sleep(0.05)
-
-
 def stop(worker: subprocess.Popen[bytes]) -> str:
     """SIGTERM, as a process manager stops it: Dramatiq's graceful shutdown."""
-    worker.send_signal(signal.SIGTERM)
-    try:
-        out = output_of(worker, timeout=60)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        raise AssertionError(f"the worker did not stop:\n{output_of(worker)}") from None
+    out = stop_by_signal(worker)
     assert worker.returncode == 0, out
     return out
 
@@ -101,9 +90,9 @@ def test_messages_failing_for_good_are_reported_once_each_with_their_own_scope(
         send(sender, queue, "leaves_state", "between")
         send(sender, queue, "thrown")
         send(sender, queue, "flaky")
-        wait_for(receiver, 2)  # charge, then flaky after its two retries
+        wait_for_reports(receiver, 2)  # charge, then flaky after its two retries
         send(sender, queue, "fence")  # one worker thread: after everything sent before it
-        wait_for(receiver, 3)
+        wait_for_reports(receiver, 3)
     finally:
         out = stop(worker)
     assert "Failed to process message" in out  # Dramatiq's own handling went on: its log
@@ -138,40 +127,20 @@ def test_messages_failing_for_good_are_reported_once_each_with_their_own_scope(
 
     dead = Redis.from_url(redis_url).zrange(f"dramatiq:{queue}.XQ", 0, -1)
     assert len(dead) == 4  # Dramatiq still dead-lettered charge, thrown, flaky and fence
-    for payload in found["bugsnag"]:
-        event = payload["events"][0]
-        assert event["unhandled"] is True
-        assert event["severityReason"]["type"] == "unhandledException"
-        assert event["app"]["type"] == "dramatiq"
-    for payload in found["raygun"]:
-        assert "framework:dramatiq" in payload["details"]["tags"]
-    for payload in found["rollbar"]:
-        assert payload["data"]["framework"] == "dramatiq"
+    assert_framework_named(found, "dramatiq")
 
 
 def test_a_worker_stopped_by_sigterm_still_delivers_what_it_queued(
     queue: str, receiver: Receiver, redis_url: str, sender: RedisBroker
 ) -> None:
-    stalls: List[Tuple[str, float]] = []
-    stall = 2.2  # in flight at SIGTERM
-
-    def slow_first_attempts(item: Any) -> Any:
-        if not stalls:
-            stalls.append((item.vendor, stall))
-            return Reply(status=200 if item.vendor != "raygun" else 202, stall=stall)
-        return None
-
-    receiver.responder = slow_first_attempts
+    stalls = stall_first_report(receiver, 2.2)  # in flight at SIGTERM
     worker = start_worker(queue, receiver, redis_url)
     try:
         send(sender, queue, "charge", CARD, 5)
         assert receiver.wait_for_attempts(1, timeout=30), "no report left the worker"
     finally:
         out = stop(worker)  # while the first report is in flight
-    found = arrived(receiver)
-    counts: Dict[str, int] = {vendor: len(found[vendor]) for vendor in VENDORS}
-    assert counts == {vendor: 1 for vendor in VENDORS}, out
-    assert stalls, "the receiver did not hold up the first attempts"
+    assert_delivered_once_each(receiver, stalls, out)
 
 
 def test_without_the_retries_middleware_every_failure_is_final_and_reported(

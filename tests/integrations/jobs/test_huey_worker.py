@@ -6,10 +6,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Iterator
 
 import pytest
 
@@ -18,15 +17,19 @@ pytest.importorskip("redis")
 
 from tests.integrations.jobs.job_workers import (
     arrived,
+    assert_delivered_once_each,
+    assert_framework_named,
     breadcrumb_texts,
     context_of,
     custom_data,
-    output_of,
+    stall_first_report,
     start,
+    stop_by_signal,
     tags_of,
+    wait_for_reports,
     worker_environment,
 )
-from tests.receiver import Receiver, Reply
+from tests.receiver import Receiver
 from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
@@ -54,24 +57,6 @@ def start_consumer(kind: str, receiver: Receiver, redis_url: str) -> subprocess.
     return start(command, env, HERE)
 
 
-def wait_for(receiver: Receiver, count: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if all(len(receiver.by_vendor(vendor)) >= count for vendor in VENDORS):
-            return
-        time.sleep(0.05)
-
-
-def stop(consumer: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> str:
-    """SIGTERM (Huey: stop now) or SIGINT (Huey: let the workers finish, then stop)."""
-    consumer.send_signal(how)
-    try:
-        return output_of(consumer, timeout=60)
-    except subprocess.TimeoutExpired:
-        consumer.kill()
-        raise AssertionError(f"the consumer did not stop:\n{output_of(consumer)}") from None
-
-
 @pytest.mark.parametrize("kind", ["thread", "process"])
 def test_tasks_failing_for_good_are_reported_once_each_with_their_own_scope(
     kind: str, app: Any, receiver: Receiver, redis_url: str
@@ -83,11 +68,11 @@ def test_tasks_failing_for_good_are_reported_once_each_with_their_own_scope(
         app.leaves_state("between")
         app.retried_on_request()
         app.flaky()
-        wait_for(receiver, 2)  # charge, then flaky after its two retries
+        wait_for_reports(receiver, 2)  # charge, then flaky after its two retries
         app.fence()  # one worker: after everything enqueued before it
-        wait_for(receiver, 3)
+        wait_for_reports(receiver, 3)
     finally:
-        out = stop(consumer)
+        out = stop_by_signal(consumer)
     assert "Unhandled exception in task" in out  # Huey's own handling went on: its log
 
     found = arrived(receiver)
@@ -117,15 +102,7 @@ def test_tasks_failing_for_good_are_reported_once_each_with_their_own_scope(
         assert flaky_crumbs.count("flaky attempt") == 1, flaky_crumbs  # its own attempt's
         assert not [c for c in flaky_crumbs if "crumb-between" in c], flaky_crumbs
 
-    for payload in found["bugsnag"]:
-        event = payload["events"][0]
-        assert event["unhandled"] is True
-        assert event["severityReason"]["type"] == "unhandledException"
-        assert event["app"]["type"] == "huey"
-    for payload in found["raygun"]:
-        assert "framework:huey" in payload["details"]["tags"]
-    for payload in found["rollbar"]:
-        assert payload["data"]["framework"] == "huey"
+    assert_framework_named(found, "huey")
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -133,23 +110,12 @@ def test_tasks_failing_for_good_are_reported_once_each_with_their_own_scope(
 def test_a_stopped_consumer_still_delivers_what_it_queued(
     kind: str, how: int, app: Any, receiver: Receiver, redis_url: str
 ) -> None:
-    stalls: List[Tuple[str, float]] = []
     stall = 1.0  # in flight at SIGTERM, within shutdown_timeout (2 s)
-
-    def slow_first_attempts(item: Any) -> Any:
-        if not stalls:
-            stalls.append((item.vendor, stall))
-            return Reply(status=200 if item.vendor != "raygun" else 202, stall=stall)
-        return None
-
-    receiver.responder = slow_first_attempts
+    stalls = stall_first_report(receiver, stall)
     consumer = start_consumer(kind, receiver, redis_url)
     try:
         app.charge(CARD, 5)
         assert receiver.wait_for_attempts(1, timeout=30), "no report left the consumer"
     finally:
-        out = stop(consumer, how)  # while the first report is in flight
-    found = arrived(receiver)
-    counts: Dict[str, int] = {vendor: len(found[vendor]) for vendor in VENDORS}
-    assert counts == {vendor: 1 for vendor in VENDORS}, out
-    assert stalls, "the receiver did not hold up the first attempts"
+        out = stop_by_signal(consumer, how)  # while the first report is in flight
+    assert_delivered_once_each(receiver, stalls, out)
