@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 import errorwire
+from tests import served_apps
 from tests.concurrent_checkouts import assert_cart_checkouts_reported, post_checkouts
 from tests.integrations.aiohttp.aiohttp_apps import make_app, serve
 from tests.integrations.asgi.asgi_support import Records
@@ -26,17 +27,8 @@ from tests.reports import (
     vendor_request,
 )
 from tests.route_reports import ErrorRoute, assert_route_reported, each_error_route
-from tests.served_apps import (
-    SECRET_ITEM,
-    ServedApp,
-    assert_item_json_reported,
-    assert_login_form_reported_scrubbed,
-    assert_unread_body_not_reported,
-    assert_upload_named_never_sent,
-    fetch,
-)
 
-AIOHTTP = ServedApp(make_app, serve)
+AIOHTTP = served_apps.ServedApp(make_app, serve)
 
 
 def both(method: str, path: str, error_pages: bool = False, **kwargs: Any) -> Tuple[int, bytes]:
@@ -68,9 +60,9 @@ def test_error_route_is_reported_once_with_its_request(
 
 def test_route_parameters_query_and_the_json_the_app_read(reports: Reports) -> None:
     path = "/items/7?verbose=1&tag=a&tag=b&q=caf%C3%A9&api_key=k3y-s3cret"
-    both("POST", path, json=SECRET_ITEM)
+    both("POST", path, json=served_apps.SECRET_ITEM)
     query = {"verbose": "1", "tag": ["a", "b"], "q": "café", "api_key": "k3y-s3cret"}
-    event, payloads = assert_item_json_reported(reports, {"item_id": "7"}, query)
+    event, payloads = served_apps.assert_item_json_reported(reports, {"item_id": "7"}, query)
     assert event.request is not None
     assert event.request.query_string == path.split("?", 1)[1]  # as sent
     assert vendor_request("rollbar", payloads["rollbar"])["GET"] == {
@@ -84,16 +76,16 @@ def test_route_parameters_query_and_the_json_the_app_read(reports: Reports) -> N
 
 
 def test_the_form_the_app_parsed_is_reported_scrubbed(reports: Reports) -> None:
-    payloads = assert_login_form_reported_scrubbed(reports, both)
+    payloads = served_apps.assert_login_form_reported_scrubbed(reports, both)
     assert vendor_request("raygun", payloads["raygun"])["form"]["password"] == "[Filtered]"
 
 
 def test_uploads_are_named_never_sent(reports: Reports) -> None:
-    assert_upload_named_never_sent(reports, both, {"title": "q3"})
+    served_apps.assert_upload_named_never_sent(reports, both, {"title": "q3"})
 
 
 def test_a_body_the_app_never_read_is_not_reported(reports: Reports) -> None:
-    assert_unread_body_not_reported(reports, AIOHTTP)
+    served_apps.assert_unread_body_not_reported(reports, AIOHTTP)
 
 
 @pytest.mark.parametrize(
@@ -132,7 +124,7 @@ def test_aiohttp_logging_the_error_is_no_second_report(
     logger.addHandler(reporter)
     try:
         with serve(make_app()) as url:
-            assert fetch(url + "/view-error")[0] == 500
+            assert served_apps.fetch(url + "/view-error")[0] == 500
             logged = records.wait_for(1)
     finally:
         logger.removeHandler(records)

@@ -8,19 +8,14 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
+from tests import served_apps
 from tests.concurrent_checkouts import checkout_reports, post_checkouts
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.channels.channels_apps import make_app
 from tests.reports import VENDORS, Reports, vendor_exception_classes, vendor_person_id
 from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route
-from tests.served_apps import (
-    ServedApp,
-    assert_init_from_the_environment,
-    fetch,
-    say_hello_over_websocket,
-)
 
-CHANNELS = ServedApp(make_app, serve)
+CHANNELS = served_apps.ServedApp(make_app, serve)
 both = CHANNELS.both
 
 
@@ -57,7 +52,9 @@ def test_a_working_consumer_is_unchanged_and_reports_nothing(reports: Reports) -
 
 def test_the_user_in_the_scope_is_the_person(reports: Reports) -> None:
     with serve(make_app()) as url:
-        assert fetch(url + "/view-error", headers={**HEADERS, "X-User": "alice"})[0] == 500
+        assert (
+            served_apps.fetch(url + "/view-error", headers={**HEADERS, "X-User": "alice"})[0] == 500
+        )
     event, payloads = reports.one()
     assert event.person is not None and event.person.id == "alice"
     for vendor in VENDORS:
@@ -81,7 +78,7 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
 def test_a_websocket_consumer_error_is_reported_with_its_request_and_person(
     reports: Reports,
 ) -> None:
-    say_hello_over_websocket(CHANNELS, "/ws/rooms/lobby/?x=1")
+    served_apps.say_hello_over_websocket(CHANNELS, "/ws/rooms/lobby/?x=1")
     event, payloads = reports.one()
     assert event.exceptions[0].message == "cannot handle 'hello' in lobby"
     assert event.request is not None and event.request.url.endswith("/ws/rooms/lobby/?x=1")
@@ -96,4 +93,4 @@ def test_a_websocket_consumer_error_is_reported_with_its_request_and_person(
 def test_init_from_the_environment_when_the_user_did_not(
     monkeypatch: pytest.MonkeyPatch, receiver: Any
 ) -> None:
-    assert_init_from_the_environment(monkeypatch, receiver, lambda: serve(make_app()))
+    served_apps.assert_init_from_the_environment(monkeypatch, receiver, lambda: serve(make_app()))

@@ -19,20 +19,7 @@ from arq.connections import RedisSettings
 from arq.jobs import JobStatus
 
 from errorwire.core.context import current_scope
-from tests.integrations.jobs.job_workers import (
-    arrived,
-    assert_delivered_once_each,
-    assert_framework_named,
-    breadcrumb_texts,
-    context_of,
-    custom_data,
-    stall_first_report,
-    start,
-    stop_by_signal,
-    tags_of,
-    wait_for_reports,
-    worker_environment,
-)
+from tests.integrations.jobs import job_workers
 from tests.receiver import Receiver
 from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
@@ -50,9 +37,9 @@ def queue() -> str:
 def start_worker(
     settings: str, queue: str, receiver: Receiver, redis_url: str
 ) -> subprocess.Popen[bytes]:
-    env = worker_environment(receiver, redis_url, HERE)
+    env = job_workers.worker_environment(receiver, redis_url, HERE)
     env["JOB_QUEUE"] = queue
-    return start(["-m", "arq", f"arq_test_app.{settings}"], env, HERE)
+    return job_workers.start(["-m", "arq", f"arq_test_app.{settings}"], env, HERE)
 
 
 def run_jobs(redis_url: str, queue: str, jobs: List[Tuple[Any, ...]]) -> List[str]:
@@ -89,20 +76,22 @@ def test_failed_jobs_are_reported_once_each_with_their_own_scope(
             ("leaves_state", "between", {}),
             ("flaky", {}),
         ])  # fmt: skip
-        wait_for_reports(receiver, 2, timeout=30)
+        job_workers.wait_for_reports(receiver, 2, timeout=30)
     finally:
-        out = stop_by_signal(worker)
+        out = job_workers.stop_by_signal(worker)
     assert "failed, ValueError" in out  # arq's own handling went on: its log
 
-    found = arrived(receiver)
+    found = job_workers.arrived(receiver)
     for vendor in VENDORS:
         assert len(found[vendor]) == 2, (vendor, out)  # charge, flaky: nothing else
-        by_function = {custom_data(vendor, p, "arq")["function"]: p for p in found[vendor]}
+        by_function = {
+            job_workers.custom_data(vendor, p, "arq")["function"]: p for p in found[vendor]
+        }
         charged, flaky = by_function["charge"], by_function["flaky"]
         if vendor != "raygun":  # Raygun has no context field
-            assert context_of(vendor, charged) == "charge"
-            assert context_of(vendor, flaky) == "flaky"
-        data = custom_data(vendor, charged, "arq")
+            assert job_workers.context_of(vendor, charged) == "charge"
+            assert job_workers.context_of(vendor, flaky) == "flaky"
+        data = job_workers.custom_data(vendor, charged, "arq")
         assert data["job_id"] == ids[1] and data["job_try"] == 1
         if settings == "WrappedSettings":  # Errorwire saw the functions: by parameter name
             assert data["args"] == ["[Filtered]", 3]
@@ -111,22 +100,22 @@ def test_failed_jobs_are_reported_once_each_with_their_own_scope(
         assert data["kwargs"]["note"] == "gift" and data["kwargs"]["password"] == "[Filtered]"
         assert vendor_exception_classes(vendor, charged) == ["ValueError"]
         assert vendor_person_id(vendor, charged) == "alice"
-        crumbs = breadcrumb_texts(vendor, charged)
+        crumbs = job_workers.breadcrumb_texts(vendor, charged)
         assert "charging 3" in crumbs
         assert not [c for c in crumbs if "crumb-" in c], crumbs  # no leak between jobs
-        assert not [t for t in tags_of(vendor, charged) if t.startswith("leak")]
+        assert not [t for t in job_workers.tags_of(vendor, charged) if t.startswith("leak")]
         if settings == "WrappedSettings":  # the settings' own hook ran, in the job's scope
             assert "own on_job_start" in crumbs
 
-        flaky_data = custom_data(vendor, flaky, "arq")
+        flaky_data = job_workers.custom_data(vendor, flaky, "arq")
         assert flaky_data["job_try"] == 3  # its Retry tries were not reported
         assert vendor_exception_classes(vendor, flaky) == ["ConnectionError"]
         assert vendor_person_id(vendor, flaky) is None  # "between" ran beside it
-        flaky_crumbs = breadcrumb_texts(vendor, flaky)
+        flaky_crumbs = job_workers.breadcrumb_texts(vendor, flaky)
         assert flaky_crumbs.count("flaky attempt") == 1, flaky_crumbs  # its own try's
         assert not [c for c in flaky_crumbs if "crumb-" in c], flaky_crumbs
 
-    assert_framework_named(found, "arq")
+    job_workers.assert_framework_named(found, "arq")
 
 
 @pytest.mark.parametrize("settings", SETTINGS)
@@ -134,14 +123,14 @@ def test_a_worker_stopped_by_sigterm_still_delivers_what_it_queued(
     settings: str, queue: str, receiver: Receiver, redis_url: str
 ) -> None:
     stall = 1.0  # in flight at SIGTERM, within shutdown_timeout (2 s)
-    stalls = stall_first_report(receiver, stall)
+    stalls = job_workers.stall_first_report(receiver, stall)
     worker = start_worker(settings, queue, receiver, redis_url)
     try:
         run_jobs(redis_url, queue, [("charge", CARD, 5, {})])
         assert receiver.wait_for_attempts(1, timeout=30), "no report left the worker"
     finally:
-        out = stop_by_signal(worker)  # while the first report is in flight
-    assert_delivered_once_each(receiver, stalls, out)
+        out = job_workers.stop_by_signal(worker)  # while the first report is in flight
+    job_workers.assert_delivered_once_each(receiver, stalls, out)
 
 
 def test_errorwire_on_a_settings_dict_runs_its_hooks_around_the_settings_own(

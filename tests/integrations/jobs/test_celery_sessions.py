@@ -14,7 +14,7 @@ pytest.importorskip("redis")
 
 import celery
 
-from tests.integrations.jobs.job_workers import start, worker_environment
+from tests.integrations.jobs import job_workers
 from tests.integrations.jobs.test_celery_worker import POOLS, run, stop
 from tests.receiver import Receiver
 from tests.release_schemas import assert_valid_release_request
@@ -47,9 +47,9 @@ def session_counts(receiver: Receiver) -> List[int]:
 def test_each_task_is_one_session(
     pool: str, queue: str, receiver: Receiver, redis_url: str, sender: Any
 ) -> None:
-    env = worker_environment(receiver, redis_url, HERE)
+    env = job_workers.worker_environment(receiver, redis_url, HERE)
     env["BUGSNAG_SESSIONS_ENDPOINT"] = f"{receiver.url}/sessions"
-    worker = start(
+    worker = job_workers.start(
         ["-m", "celery", "-A", "celery_test_app", "worker", f"--pool={pool}",
          "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle",
          "--without-heartbeat", "-Q", queue, "-n", f"{queue}@%h"],

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import httpx
 import pytest
 
+from tests import served_apps
 from tests.concurrent_checkouts import assert_cart_checkouts_reported, post_checkouts
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.quart.quart_apps import make_app
@@ -23,16 +24,8 @@ from tests.reports import (
     vendor_request,
 )
 from tests.route_reports import ErrorRoute, assert_route_reported, each_error_route
-from tests.served_apps import (
-    SECRET_ITEM,
-    ServedApp,
-    assert_item_json_reported,
-    assert_login_form_reported_scrubbed,
-    assert_unread_body_not_reported,
-    assert_upload_named_never_sent,
-)
 
-QUART = ServedApp(make_app, serve)
+QUART = served_apps.ServedApp(make_app, serve)
 
 
 def both(method: str, path: str, error_page: bool = False, **kwargs: Any) -> Tuple[int, bytes]:
@@ -68,23 +61,23 @@ def test_error_route_is_reported_once_with_its_request(
 
 def test_route_arguments_query_and_the_json_the_app_read(reports: Reports) -> None:
     path = "/items/7?verbose=1&tag=a&tag=b&q=caf%C3%A9&api_key=k3y-s3cret"
-    both("POST", path, json=SECRET_ITEM)
+    both("POST", path, json=served_apps.SECRET_ITEM)
     query = {"verbose": "1", "tag": ["a", "b"], "q": "café", "api_key": "k3y-s3cret"}
-    event, _ = assert_item_json_reported(reports, {"item_id": 7}, query)
+    event, _ = served_apps.assert_item_json_reported(reports, {"item_id": 7}, query)
     assert event.request is not None
     assert event.request.query_string == path.split("?", 1)[1]  # as sent
 
 
 def test_the_form_the_app_awaited_is_reported_scrubbed(reports: Reports) -> None:
-    assert_login_form_reported_scrubbed(reports, both)
+    served_apps.assert_login_form_reported_scrubbed(reports, both)
 
 
 def test_uploads_are_named_never_sent(reports: Reports) -> None:
-    assert_upload_named_never_sent(reports, both, None)
+    served_apps.assert_upload_named_never_sent(reports, both, None)
 
 
 def test_a_body_the_app_never_parsed_is_not_reported(reports: Reports) -> None:
-    assert_unread_body_not_reported(reports, QUART)
+    served_apps.assert_unread_body_not_reported(reports, QUART)
 
 
 def test_an_error_while_the_response_streams_is_reported(reports: Reports) -> None:

@@ -9,22 +9,13 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 from errorwire.integrations.tornado import Errorwire
+from tests import served_apps
 from tests.concurrent_checkouts import checkout_reports, post_checkouts
 from tests.integrations.tornado.tornado_apps import make_app, serve
 from tests.reports import VENDORS, Reports, vendor_person_id
 from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route
-from tests.served_apps import (
-    SECRET_ITEM,
-    ServedApp,
-    assert_init_from_the_environment,
-    assert_item_json_reported,
-    assert_login_form_reported_scrubbed,
-    assert_upload_named_never_sent,
-    assert_websocket_error_reported,
-    fetch,
-)
 
-TORNADO = ServedApp(make_app, serve)
+TORNADO = served_apps.ServedApp(make_app, serve)
 both = TORNADO.both
 
 
@@ -47,17 +38,17 @@ def test_error_route_is_reported_once_with_its_request(
 
 
 def test_route_parameters_query_and_the_json_the_app_read(reports: Reports) -> None:
-    both("POST", "/items/7?verbose=1&tag=a&tag=b&api_key=k3y-s3cret", json=SECRET_ITEM)
+    both("POST", "/items/7?verbose=1&tag=a&tag=b&api_key=k3y-s3cret", json=served_apps.SECRET_ITEM)
     query = {"verbose": "1", "tag": ["a", "b"], "api_key": "k3y-s3cret"}
-    assert_item_json_reported(reports, {"0": "7"}, query)
+    served_apps.assert_item_json_reported(reports, {"0": "7"}, query)
 
 
 def test_the_form_is_reported_scrubbed(reports: Reports) -> None:
-    assert_login_form_reported_scrubbed(reports, both)
+    served_apps.assert_login_form_reported_scrubbed(reports, both)
 
 
 def test_uploads_are_named_never_sent(reports: Reports) -> None:
-    assert_upload_named_never_sent(reports, both, {"title": "q3"})
+    served_apps.assert_upload_named_never_sent(reports, both, {"title": "q3"})
 
 
 @pytest.mark.parametrize(
@@ -89,7 +80,9 @@ def test_the_apps_own_error_page_is_kept_and_the_error_reported(reports: Reports
 
 def test_current_user_is_the_person_and_set_person_wins(reports: Reports) -> None:
     with serve(make_app()) as url:
-        assert fetch(url + "/view-error", headers={**HEADERS, "X-User": "alice"})[0] == 500
+        assert (
+            served_apps.fetch(url + "/view-error", headers={**HEADERS, "X-User": "alice"})[0] == 500
+        )
     event, payloads = reports.one()
     assert event.person is not None and event.person.id == "alice"
     for vendor in VENDORS:
@@ -113,18 +106,18 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
 def test_a_websocket_handler_error_is_reported_with_its_request_and_person(
     reports: Reports,
 ) -> None:
-    assert_websocket_error_reported(reports, TORNADO, vendor_person=False)
+    served_apps.assert_websocket_error_reported(reports, TORNADO, vendor_person=False)
 
 
 def test_errorwire_twice_still_one_report(reports: Reports) -> None:
     app = make_app()
     Errorwire(app)
     with serve(app) as url:
-        assert fetch(url + "/view-error")[0] == 500
+        assert served_apps.fetch(url + "/view-error")[0] == 500
     reports.one()
 
 
 def test_init_from_the_environment_when_the_user_did_not(
     monkeypatch: pytest.MonkeyPatch, receiver: Any
 ) -> None:
-    assert_init_from_the_environment(monkeypatch, receiver, lambda: serve(make_app()))
+    served_apps.assert_init_from_the_environment(monkeypatch, receiver, lambda: serve(make_app()))
