@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from typing import Any, Callable, ContextManager, Dict, List, Optional, Tuple
+from typing import Any, Callable, ClassVar, ContextManager, Dict, List, Optional, Tuple
 
 import httpx
 import pytest
@@ -155,9 +155,7 @@ def say_hello_over_websocket(served: ServedApp, path: str) -> None:
         asyncio.run(talk(url))
 
 
-def assert_websocket_error_reported(
-    reports: Reports, served: ServedApp, vendor_person: bool = True
-) -> None:
+def assert_websocket_error_reported(reports: Reports, served: ServedApp) -> None:
     """After hello on ``/ws?room=7`` (``SocketFailed: cannot handle 'hello'``): the report
     names the socket's request and person."""
     say_hello_over_websocket(served, "/ws?room=7")
@@ -168,8 +166,7 @@ def assert_websocket_error_reported(
     assert event.person is not None and event.person.id == "carol"
     for vendor in VENDORS:
         assert vendor_exception_classes(vendor, payloads[vendor]) == ["SocketFailed"]
-        if vendor_person:
-            assert vendor_person_id(vendor, payloads[vendor]) == "carol"
+        assert vendor_person_id(vendor, payloads[vendor]) == "carol"
 
 
 def assert_init_from_the_environment(
@@ -214,3 +211,47 @@ def assert_demo_checkout(event: Event) -> None:
     assert event.request is not None
     assert event.request.json == {"cart": [1, 2], "coupon": "SPRING"}
     assert [b.message for b in event.breadcrumbs] == ["checkout started"]
+
+
+class FromTheEnvironment:
+    """A server test module's ``Test...`` class over ``served`` gets this test."""
+
+    served: ClassVar[ServedApp]
+
+    def test_init_from_the_environment_when_the_user_did_not(
+        self, monkeypatch: pytest.MonkeyPatch, receiver: Any
+    ) -> None:
+        served = self.served
+        assert_init_from_the_environment(
+            monkeypatch, receiver, lambda: served.serve(served.make_app())
+        )
+
+
+class LikeEveryServedApp(FromTheEnvironment):
+    """The tests of the test apps that answer alike (Sanic's, Tornado's): a login form, an
+    upload, ``/ok``, a websocket on ``/ws`` and ``errorwire`` added twice."""
+
+    errorwire: ClassVar[Callable[[Any], Any]]
+    """The integration's ``Errorwire``, added once more to an app that has it."""
+
+    def test_the_form_is_reported_scrubbed(self, reports: Reports) -> None:
+        assert_login_form_reported_scrubbed(reports, self.served.both)
+
+    def test_uploads_are_named_never_sent(self, reports: Reports) -> None:
+        assert_upload_named_never_sent(reports, self.served.both, {"title": "q3"})
+
+    def test_a_working_route_is_unchanged_and_reports_nothing(self, reports: Reports) -> None:
+        assert self.served.both("GET", "/ok") == (200, b"fine")
+        reports.none()
+
+    def test_a_websocket_handler_error_is_reported_with_its_request_and_person(
+        self, reports: Reports
+    ) -> None:
+        assert_websocket_error_reported(reports, self.served)
+
+    def test_errorwire_twice_still_one_report(self, reports: Reports) -> None:
+        app = self.served.make_app()
+        type(self).errorwire(app)
+        with self.served.serve(app) as url:
+            assert fetch(url + "/view-error")[0] == 500
+        reports.one()

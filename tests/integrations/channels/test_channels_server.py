@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Tuple
 
-import pytest
-
 from tests import served_apps
 from tests.concurrent_checkouts import checkout_reports, post_checkouts
 from tests.integrations.asgi.asgi_support import serve
@@ -90,7 +88,5 @@ def test_a_websocket_consumer_error_is_reported_with_its_request_and_person(
         assert vendor_person_id(vendor, payloads[vendor]) == "carol"
 
 
-def test_init_from_the_environment_when_the_user_did_not(
-    monkeypatch: pytest.MonkeyPatch, receiver: Any
-) -> None:
-    served_apps.assert_init_from_the_environment(monkeypatch, receiver, lambda: serve(make_app()))
+class TestChannelsFromTheEnvironment(served_apps.FromTheEnvironment):
+    served = CHANNELS
