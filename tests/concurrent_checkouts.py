@@ -86,6 +86,18 @@ def checkout_reports(reports: Reports, count: int) -> List[Tuple[str, Event, Req
     return numbered
 
 
+def assert_checkouts_kept_apart(url: str, reports: Reports, route: str, count: int = 30) -> None:
+    """``count`` checkouts with bodies posted at once to the app at ``url`` fail, and each
+    report keeps its own route parameter, request id, body and breadcrumb, under ``route``."""
+    assert post_checkouts(url, count, body=True) == [500] * count
+    for number, event, request in checkout_reports(reports, count):
+        assert request.route_params["order"] == f"o-{number}"
+        assert header(request.headers, "x-request-id") == f"req-{number}"
+        assert request.body == f"order body {number}".encode()
+        assert [c.message for c in event.breadcrumbs] == [f"checkout o-{number} by user-{number}"]
+        assert event.context == route
+
+
 def assert_cart_checkouts_reported(reports: Reports, count: int) -> None:
     """The ``count`` checkouts of the apps that name the user and fill a cart first
     (aiohttp, Quart): each report keeps its own person, message, crumbs and scope."""

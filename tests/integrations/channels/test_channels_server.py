@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Tuple
 
 from tests import served_apps
-from tests.concurrent_checkouts import checkout_reports, post_checkouts
+from tests.concurrent_checkouts import assert_checkouts_kept_apart
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.channels.channels_apps import make_app
 from tests.reports import VENDORS, Reports, vendor_exception_classes, vendor_person_id
@@ -62,15 +62,8 @@ def test_the_user_in_the_scope_is_the_person(reports: Reports) -> None:
 def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
     reports: Reports,
 ) -> None:
-    count = 30
     with serve(make_app()) as url:
-        assert post_checkouts(url, count, body=True) == [500] * count
-    for number, event, request in checkout_reports(reports, count):
-        assert request.route_params["order"] == f"o-{number}"
-        assert request.headers["x-request-id"] == f"req-{number}"
-        assert request.body == f"order body {number}".encode()
-        assert [c.message for c in event.breadcrumbs] == [f"checkout o-{number} by user-{number}"]
-        assert event.context == "/^users/(?P<order>[^/]+)/checkout$"
+        assert_checkouts_kept_apart(url, reports, "/^users/(?P<order>[^/]+)/checkout$")
 
 
 def test_a_websocket_consumer_error_is_reported_with_its_request_and_person(

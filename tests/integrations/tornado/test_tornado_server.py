@@ -10,7 +10,7 @@ import pytest
 
 from errorwire.integrations.tornado import Errorwire
 from tests import served_apps
-from tests.concurrent_checkouts import checkout_reports, post_checkouts
+from tests.concurrent_checkouts import assert_checkouts_kept_apart
 from tests.integrations.tornado.tornado_apps import make_app, serve
 from tests.reports import VENDORS, Reports, vendor_person_id
 from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route
@@ -79,15 +79,8 @@ def test_current_user_is_the_person_and_set_person_wins(reports: Reports) -> Non
 def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
     reports: Reports,
 ) -> None:
-    count = 30
     with serve(make_app()) as url:
-        assert post_checkouts(url, count, body=True) == [500] * count
-    for number, event, request in checkout_reports(reports, count):
-        assert request.route_params["order"] == f"o-{number}"
-        assert request.headers["x-request-id"] == f"req-{number}"
-        assert request.body == f"order body {number}".encode()
-        assert [c.message for c in event.breadcrumbs] == [f"checkout o-{number} by user-{number}"]
-        assert event.context == "/users/(?P<order>[^/]+)/checkout"
+        assert_checkouts_kept_apart(url, reports, "/users/(?P<order>[^/]+)/checkout")
 
 
 class TestTornadoLikeEveryServedApp(served_apps.LikeEveryServedApp):
