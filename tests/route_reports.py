@@ -8,7 +8,7 @@ context, the request as sent, and be scrubbed the same way at every vendor.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import pytest
 
@@ -98,3 +98,24 @@ def assert_route_reported(
     assert vendor_context("rollbar", payloads["rollbar"]) == route
     assert vendor_context("raygun", payloads["raygun"]) == route
     assert f"context:{route}" in payloads["raygun"]["details"]["tags"]
+
+
+def error_route_test(
+    framework: str,
+    both: Callable[..., Tuple[int, bytes]],
+    rows: Sequence[Sequence[Any]],
+    answered: Callable[[ErrorRoute], Any] = lambda route: route.status,
+    reported_status: Callable[[ErrorRoute], Union[Optional[int], str]] = lambda r: r.status,
+) -> Callable[..., None]:
+    """The test of a server test module's ``ERROR_ROUTES``: each route, requested through
+    ``both`` (the app with and without errorwire answer alike, with ``answered``), is
+    reported once by ``framework`` with its request (``assert_route_reported``)."""
+
+    @each_error_route(rows)
+    def test(reports: Reports, error_route: ErrorRoute) -> None:
+        method, path, kwargs, chain, route, _ = error_route
+        assert both(method, path, **kwargs)[0] == answered(error_route)
+        status = reported_status(error_route)
+        assert_route_reported(reports, framework, method, path, chain, route, status)
+
+    return test

@@ -26,7 +26,7 @@ from tests.reports import (
     vendor_exception_classes,
     vendor_request,
 )
-from tests.route_reports import ErrorRoute, assert_route_reported, each_error_route
+from tests.route_reports import error_route_test
 
 AIOHTTP = served_apps.ServedApp(make_app, serve)
 
@@ -46,16 +46,13 @@ ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str, Optional[int]
 ]
 
 
-@each_error_route(ERROR_ROUTES)
-def test_error_route_is_reported_once_with_its_request(
-    reports: Reports,
-    error_route: ErrorRoute,
-) -> None:
-    method, path, kwargs, chain, route, status = error_route
-    code, _ = both(method, path, **kwargs)
-    assert code == (200 if path == "/stream" else status)  # a stream breaks after its 200
-
-    assert_route_reported(reports, "aiohttp", method, path, chain, route, status)
+test_error_route_is_reported_once_with_its_request = error_route_test(
+    "aiohttp",
+    both,
+    ERROR_ROUTES,
+    # a stream breaks after its 200
+    answered=lambda route: 200 if route.path == "/stream" else route.status,
+)
 
 
 def test_route_parameters_query_and_the_json_the_app_read(reports: Reports) -> None:

@@ -11,7 +11,7 @@ from tests.concurrent_checkouts import assert_checkouts_kept_apart
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.channels.channels_apps import make_app
 from tests.reports import VENDORS, Reports, vendor_exception_classes, vendor_person_id
-from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route
+from tests.route_reports import HEADERS, error_route_test
 
 CHANNELS = served_apps.ServedApp(make_app, serve)
 both = CHANNELS.both
@@ -23,14 +23,9 @@ ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
 ]
 
 
-@each_error_route(ERROR_ROUTES)
-def test_http_consumer_error_is_reported_once_with_its_request(
-    reports: Reports,
-    error_route: ErrorRoute,
-) -> None:
-    method, path, kwargs, chain, route, _ = error_route
-    assert both(method, path, **kwargs)[0] == 500
-    assert_route_reported(reports, "channels", method, path, chain, route, None)
+test_http_consumer_error_is_reported_once_with_its_request = error_route_test(
+    "channels", both, ERROR_ROUTES, answered=lambda route: 500, reported_status=lambda route: None
+)
 
 
 def test_route_parameters_and_the_json_body(reports: Reports) -> None:

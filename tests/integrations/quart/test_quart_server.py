@@ -23,7 +23,7 @@ from tests.reports import (
     vendor_person_id,
     vendor_request,
 )
-from tests.route_reports import ErrorRoute, assert_route_reported, each_error_route
+from tests.route_reports import error_route_test
 
 QUART = served_apps.ServedApp(make_app, serve)
 
@@ -48,15 +48,7 @@ ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str, Optional[int]
 ]
 
 
-@each_error_route(ERROR_ROUTES)
-def test_error_route_is_reported_once_with_its_request(
-    reports: Reports,
-    error_route: ErrorRoute,
-) -> None:
-    method, path, kwargs, chain, route, status = error_route
-    assert both(method, path, **kwargs)[0] == status
-
-    assert_route_reported(reports, "quart", method, path, chain, route, status)
+test_error_route_is_reported_once_with_its_request = error_route_test("quart", both, ERROR_ROUTES)
 
 
 def test_route_arguments_query_and_the_json_the_app_read(reports: Reports) -> None:

@@ -13,7 +13,7 @@ from tests import served_apps
 from tests.concurrent_checkouts import assert_checkouts_kept_apart
 from tests.integrations.tornado.tornado_apps import make_app, serve
 from tests.reports import VENDORS, Reports, vendor_person_id
-from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route
+from tests.route_reports import HEADERS, error_route_test
 
 TORNADO = served_apps.ServedApp(make_app, serve)
 both = TORNADO.both
@@ -27,14 +27,7 @@ ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str, Optional[int]
 ]
 
 
-@each_error_route(ERROR_ROUTES)
-def test_error_route_is_reported_once_with_its_request(
-    reports: Reports,
-    error_route: ErrorRoute,
-) -> None:
-    method, path, kwargs, chain, route, status = error_route
-    assert both(method, path, **kwargs)[0] == status
-    assert_route_reported(reports, "tornado", method, path, chain, route, status)
+test_error_route_is_reported_once_with_its_request = error_route_test("tornado", both, ERROR_ROUTES)
 
 
 def test_route_parameters_query_and_the_json_the_app_read(reports: Reports) -> None:
