@@ -83,6 +83,17 @@ def assert_item_json_reported(
     return event, payloads
 
 
+def assert_person_from_the_request(reports: Reports, served: ServedApp) -> None:
+    """``/view-error`` as ``X-User: alice`` (the test apps' way to sign in): the report's
+    person is alice, at every vendor."""
+    with served.serve(served.make_app()) as url:
+        assert fetch(url + "/view-error", headers={**HEADERS, "X-User": "alice"})[0] == 500
+    event, payloads = reports.one()
+    assert event.person is not None and event.person.id == "alice"
+    for vendor in VENDORS:
+        assert vendor_person_id(vendor, payloads[vendor]) == "alice"
+
+
 def assert_login_form_reported_scrubbed(
     reports: Reports, both: Callable[..., Tuple[int, bytes]]
 ) -> Payloads:

@@ -31,9 +31,7 @@ from tests.route_reports import error_route_test
 AIOHTTP = served_apps.ServedApp(make_app, serve)
 
 
-def both(method: str, path: str, error_pages: bool = False, **kwargs: Any) -> Tuple[int, bytes]:
-    """The response of the app with errorwire, asserted equal to the bare app's."""
-    return AIOHTTP.both(method, path, {"error_pages": error_pages}, **kwargs)
+both = AIOHTTP.both
 
 
 # (method, path, request kwargs, exception chain outermost first, route template, status)
@@ -103,7 +101,7 @@ def test_a_redirect_is_no_report(reports: Reports) -> None:
 
 
 def test_the_apps_own_500_page_is_kept_and_the_error_reported(reports: Reports) -> None:
-    status, body = both("GET", "/view-error", error_pages=True)
+    status, body = AIOHTTP.both("GET", "/view-error", {"error_pages": True})
     assert (status, body) == (500, b"<h1>Sorry, our fault</h1>")
     event, _ = reports.one()
     assert [info.short_type for info in event.exceptions] == ["PaymentFailed", "KeyError"]

@@ -11,7 +11,7 @@ from tests.concurrent_checkouts import assert_checkouts_kept_apart
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.channels.channels_apps import make_app
 from tests.reports import VENDORS, Reports, vendor_exception_classes, vendor_person_id
-from tests.route_reports import HEADERS, error_route_test
+from tests.route_reports import error_route_test
 
 CHANNELS = served_apps.ServedApp(make_app, serve)
 both = CHANNELS.both
@@ -44,14 +44,7 @@ def test_a_working_consumer_is_unchanged_and_reports_nothing(reports: Reports) -
 
 
 def test_the_user_in_the_scope_is_the_person(reports: Reports) -> None:
-    with serve(make_app()) as url:
-        assert (
-            served_apps.fetch(url + "/view-error", headers={**HEADERS, "X-User": "alice"})[0] == 500
-        )
-    event, payloads = reports.one()
-    assert event.person is not None and event.person.id == "alice"
-    for vendor in VENDORS:
-        assert vendor_person_id(vendor, payloads[vendor]) == "alice"
+    served_apps.assert_person_from_the_request(reports, CHANNELS)
 
 
 def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(

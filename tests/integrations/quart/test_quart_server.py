@@ -28,9 +28,7 @@ from tests.route_reports import error_route_test
 QUART = served_apps.ServedApp(make_app, serve)
 
 
-def both(method: str, path: str, error_page: bool = False, **kwargs: Any) -> Tuple[int, bytes]:
-    """The response of the app with errorwire, asserted equal to the bare app's."""
-    return QUART.both(method, path, {"error_page": error_page}, **kwargs)
+both = QUART.both
 
 
 # (method, path, request kwargs, exception chain outermost first, route template, status)
@@ -138,7 +136,10 @@ def test_an_unknown_route_is_no_report(reports: Reports) -> None:
 
 
 def test_the_apps_own_500_page_is_kept_and_the_error_reported(reports: Reports) -> None:
-    assert both("GET", "/view-error", error_page=True) == (500, b"<h1>Sorry, our fault</h1>")
+    assert QUART.both("GET", "/view-error", {"error_page": True}) == (
+        500,
+        b"<h1>Sorry, our fault</h1>",
+    )
     event, _ = reports.one()
     assert [info.short_type for info in event.exceptions] == ["PaymentFailed", "KeyError"]
 

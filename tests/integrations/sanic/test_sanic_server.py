@@ -18,9 +18,7 @@ from tests.route_reports import error_route_test
 SANIC = served_apps.ServedApp(make_app, serve)
 
 
-def both(method: str, path: str, error_pages: bool = False, **kwargs: Any) -> Tuple[int, bytes]:
-    """The response of the app with errorwire, asserted equal to the bare app's."""
-    return SANIC.both(method, path, {"error_pages": error_pages}, **kwargs)
+both = SANIC.both
 
 
 # (method, path, request kwargs, exception chain outermost first, route template, status)
@@ -67,7 +65,7 @@ def test_sanic_answers_below_500_send_nothing(
 
 
 def test_the_apps_own_500_page_is_kept_and_the_error_reported(reports: Reports) -> None:
-    assert both("GET", "/view-error", error_pages=True) == (500, b"our own 500 page")
+    assert SANIC.both("GET", "/view-error", {"error_pages": True}) == (500, b"our own 500 page")
     event, _ = reports.one()
     assert [info.short_type for info in event.exceptions] == ["PaymentFailed", "KeyError"]
 

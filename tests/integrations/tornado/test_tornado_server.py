@@ -12,8 +12,8 @@ from errorwire.integrations.tornado import Errorwire
 from tests import served_apps
 from tests.concurrent_checkouts import assert_checkouts_kept_apart
 from tests.integrations.tornado.tornado_apps import make_app, serve
-from tests.reports import VENDORS, Reports, vendor_person_id
-from tests.route_reports import HEADERS, error_route_test
+from tests.reports import Reports
+from tests.route_reports import error_route_test
 
 TORNADO = served_apps.ServedApp(make_app, serve)
 both = TORNADO.both
@@ -59,14 +59,7 @@ def test_the_apps_own_error_page_is_kept_and_the_error_reported(reports: Reports
 
 
 def test_current_user_is_the_person_and_set_person_wins(reports: Reports) -> None:
-    with serve(make_app()) as url:
-        assert (
-            served_apps.fetch(url + "/view-error", headers={**HEADERS, "X-User": "alice"})[0] == 500
-        )
-    event, payloads = reports.one()
-    assert event.person is not None and event.person.id == "alice"
-    for vendor in VENDORS:
-        assert vendor_person_id(vendor, payloads[vendor]) == "alice"
+    served_apps.assert_person_from_the_request(reports, TORNADO)
 
 
 def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
