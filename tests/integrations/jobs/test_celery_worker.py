@@ -27,7 +27,7 @@ CARD = "4111111111111111"
 STOPS_CLEANLY = celery.VERSION >= (5, 6)
 """Celery 5.4's prefork pool now and then never finishes a warm shutdown after a task
 failed, without errorwire too (1 run in 5 here): there, the worker is killed after 60 s
-and what must have job_workers.arrived by then is checked all the same."""
+and what must have arrived by then is checked all the same."""
 
 
 @pytest.fixture
