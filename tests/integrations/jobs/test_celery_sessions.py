@@ -3,7 +3,6 @@ that ran it and sent to the sessions endpoint (at the latest when the worker sto
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any, Iterator, List
 
@@ -20,11 +19,6 @@ from tests.receiver import Receiver
 from tests.release_schemas import assert_valid_release_request
 
 HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture
-def queue() -> str:
-    return f"q-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture

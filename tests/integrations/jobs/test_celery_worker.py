@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Iterator, List
 
@@ -28,11 +27,6 @@ STOPS_CLEANLY = celery.VERSION >= (5, 6)
 """Celery 5.4's prefork pool now and then never finishes a warm shutdown after a task
 failed, without errorwire too (1 run in 5 here): there, the worker is killed after 60 s
 and what must have arrived by then is checked all the same."""
-
-
-@pytest.fixture
-def queue() -> str:
-    return f"q-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture

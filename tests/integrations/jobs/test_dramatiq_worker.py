@@ -4,7 +4,6 @@ over HTTP to the receiver."""
 from __future__ import annotations
 
 import subprocess
-import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
@@ -24,11 +23,6 @@ from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
 CARD = "4111111111111111"
-
-
-@pytest.fixture
-def queue() -> str:
-    return f"q-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
