@@ -175,7 +175,8 @@ def bench(session: nox.Session) -> None:
     if not session.posargs and os.path.exists("benchmarks/bench_cap.py"):
         session.run("python", "benchmarks/bench_cap.py")
     quick = ["--rounds", "1", "--n", "200"] if "--quick" in session.posargs else []
-    session.run("python", "benchmarks/bench_transport.py", *quick)  # CPU per report, before/after
+    write = [] if quick else ["--write"]  # CPU per report, before/after, into RESULTS.md
+    session.run("python", "benchmarks/bench_transport.py", *quick, *write)
 
 
 SERVERS = [

@@ -1,12 +1,13 @@
 """CPU per report sent to all three vendors: today's transport against main's, one run.
 
-    python benchmarks/bench_transport.py [--before REV] [--n N] [--rounds R]
+    python benchmarks/bench_transport.py [--before REV] [--n N] [--rounds R] [--write]
 
 ``--before`` (default: the merge base with ``main``) is checked out with ``git archive``
 into a temporary folder; each round runs one fresh process per side, alternating, each
 capturing N distinct errors at once and flushing them to the local sink
 (benchmarks/sink.py, its own process). The figure is the process CPU (all threads:
-capture, render, send) per report, the median over rounds.
+capture, render, send) per report, the median over rounds, with each side's spread and
+the paired ratios; ``--write`` records the line in RESULTS.md (``nox -s bench`` does).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Dict, List
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
+SECTION = "## CPU per report, before and after (benchmarks/bench_transport.py)"
 PATHS = {"rollbar": "/api/1/item/", "raygun": "/entries", "bugsnag": "/bugsnag/"}
 
 
@@ -74,13 +76,21 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=600)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--child", default="")
+    parser.add_argument("--write", action="store_true", help="record it in RESULTS.md")
     args = parser.parse_args()
     if args.child:
         child(args.child, args.n)
         return
-    before = args.before or subprocess.run(
-        ["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    before = (
+        args.before
+        or subprocess.run(
+            ["git", "merge-base", "HEAD", "main"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     sink = subprocess.Popen(
         [sys.executable, str(HERE / "sink.py")],
         stdin=subprocess.PIPE,
@@ -103,11 +113,29 @@ def main() -> None:
     finally:
         sink.wait(timeout=10)
     medians = {side: statistics.median(values) for side, values in samples.items()}
-    print(
+    spread = {side: f"{min(values):.0f}-{max(values):.0f}" for side, values in samples.items()}
+    ratios = [after / prior for prior, after in zip(samples["before"], samples["after"])]
+    line = (
         f"CPU per report to all three vendors ({args.n} distinct errors, median of "
-        f"{args.rounds} rounds): before ({before[:10]}) {medians['before']:.0f} µs, "
-        f"after (working tree) {medians['after']:.0f} µs "
-        f"({medians['after'] / medians['before']:.2f}x)"
+        f"{args.rounds} rounds): before ({before[:10]}) {medians['before']:.0f} µs "
+        f"(rounds {spread['before']}), after (working tree) {medians['after']:.0f} µs "
+        f"(rounds {spread['after']}); {medians['after'] / medians['before']:.2f}x "
+        f"(paired ratios {min(ratios):.2f}-{max(ratios):.2f})"
+    )
+    print(line)
+    if args.write:
+        record(line)
+
+
+def record(line: str) -> None:
+    """Put ``line`` in RESULTS.md's own section (after what bench.py wrote, replacing the
+    section of an earlier run)."""
+    results = HERE / "RESULTS.md"
+    text = results.read_text(encoding="utf-8") if results.exists() else ""
+    text = text.split(SECTION)[0].rstrip("\n")
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    results.write_text(
+        f"{text}\n\n{SECTION}\n\n{stamp}, {os.cpu_count()} cores: {line}\n", encoding="utf-8"
     )
 
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import builtins
 import itertools
-import os
 import sys
-import sysconfig
-from functools import lru_cache
 from types import CodeType, FrameType, TracebackType
 from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple
 
+from errorwire.core.code_paths import classify_path
 from errorwire.core.event import ExceptionInfo, Frame, FrameVariables
 from errorwire.core.exception_details import describe
 from errorwire.core.grouping import grouping_key
@@ -50,49 +48,6 @@ _CAUSE: Any = vars(BaseException)["__cause__"]
 _CONTEXT: Any = vars(BaseException)["__context__"]
 _SUPPRESS_CONTEXT: Any = vars(BaseException)["__suppress_context__"]
 _TRACEBACK: Any = vars(BaseException)["__traceback__"]
-_LIBRARY_MARKERS = (os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep)
-
-
-def _library_prefixes() -> Tuple[str, ...]:
-    """Install folders of the stdlib and site-packages, longest first."""
-    paths: Set[str] = set()
-    try:
-        install = sysconfig.get_paths()
-    except Exception:  # pragma: no cover - unusual interpreters
-        install = {}
-    for name in ("stdlib", "platstdlib", "purelib", "platlib"):
-        path = install.get(name)
-        if path:
-            paths.add(os.path.realpath(path))
-    return tuple(sorted((p.rstrip(os.sep) + os.sep for p in paths), key=len, reverse=True))
-
-
-_LIBRARY_PREFIXES = _library_prefixes()
-
-
-@lru_cache(maxsize=4096)
-def classify_path(co_filename: str, project_root: Optional[str]) -> Tuple[str, str, bool]:
-    """(display filename, absolute path, in_project) for a code object's file; cached.
-
-    Project files display relative to the root; library files relative to their
-    site-packages or stdlib folder (``flask/app.py``), which keeps grouping keys
-    the same across machines.
-    """
-    if not co_filename or (co_filename.startswith("<") and co_filename.endswith(">")):
-        return co_filename or "<unknown>", co_filename or "<unknown>", False
-    real = os.path.realpath(co_filename)
-    for marker in _LIBRARY_MARKERS:
-        cut = real.rfind(marker)
-        if cut >= 0:
-            return real[cut + len(marker) :], real, False
-    for prefix in _LIBRARY_PREFIXES:
-        if real.startswith(prefix):
-            return real[len(prefix) :], real, False
-    if project_root:
-        root = project_root.rstrip(os.sep) + os.sep
-        if real.startswith(root):
-            return real[len(root) :], real, True
-    return real, real, False
 
 
 def _qualified_type(exc: BaseException) -> Tuple[str, Optional[str]]:

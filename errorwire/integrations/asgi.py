@@ -19,6 +19,7 @@ from typing import (
     Dict,
     Mapping,
     Optional,
+    Sequence,
     Set,
     Tuple,
 )
@@ -28,14 +29,12 @@ from errorwire.core.client import mark_reported
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
 from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import (
-    BodyCapture,
-)
+from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
 from errorwire.core.safety import swallow, swallowed_error
 from errorwire.core.text import dotted_name
 from errorwire.integrations.asgi_lifespan import flushing_at_shutdown
 from errorwire.integrations.asgi_types import ASGIApp, ASGIScope, Message, Receive, Send
-from errorwire.integrations.base import asgi_request, plain_params, query_text
+from errorwire.integrations.base import HoldsClient, asgi_request, plain_params, query_text
 from errorwire.release import sessions
 
 REQUEST_TYPES = frozenset(("http", "websocket"))
@@ -48,13 +47,13 @@ SCOPE_KEY = "errorwire.scope"
 """Where a request's errorwire Scope is kept in its ASGI scope dict, once something needs it."""
 
 
-class ErrorwireMiddleware:
+class ErrorwireMiddleware(HoldsClient):
     framework = "asgi"
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         with swallow("init from the environment"):
-            ensure_client()
+            ensure_client()  # now, if the user has not: a bad environment shows at startup
 
     async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -94,7 +93,7 @@ class ErrorwireMiddleware:
 
     def _copying(self, scope: ASGIScope, receive: Receive) -> Receive:
         """``receive``, keeping a capped copy of the body the app reads (if bodies are sent)."""
-        limit = _body_limit()
+        limit = self.body_limit()
         if limit <= 0:
             return receive
 
@@ -114,6 +113,17 @@ class ErrorwireMiddleware:
             return message
 
         return receive_copying
+
+    def body_limit(self) -> int:
+        """How much of a request body to copy: none when bodies are not sent."""
+        client = self.client()
+        if client is None or not client.options.send_request_bodies:
+            return 0
+        return client.options.max_request_body
+
+    def ip_headers(self) -> Sequence[str]:
+        client = self.client()
+        return client.options.client_ip_headers if client is not None else DEFAULT_IP_HEADERS
 
     def framework_of(self, scope: ASGIScope) -> str:
         return self.framework
@@ -146,7 +156,7 @@ class ErrorwireMiddleware:
                         _PLAIN_CLASSES.add(exc.__class__)
             # Still inside the request: the Scope (and the request block, with its
             # route as the report's context) is made only if the report is built.
-            ensure_client().capture_exception(target, handled=False)
+            self.report(target)
             if target is not exc:
                 mark_reported(exc)  # the group the server logs is the same report
         except Exception as error:
@@ -249,7 +259,7 @@ class RequestCapture:
             "peer": str(client[0]) if client else None,
             "route": self.route(),
             "route_params": plain_params(scope.get("path_params") or {}),
-            "ip_headers": ensure_client().options.client_ip_headers,
+            "ip_headers": self.middleware.ip_headers(),
         }
         return DeferredRequest(
             partial(
@@ -276,11 +286,6 @@ def scope_person(scope: Mapping[str, Any]) -> Optional[Person]:
     if not (identity or name):
         return None
     return Person(id=identity or name, username=name, email=_attribute(user, "email"))
-
-
-def _body_limit() -> int:
-    options = ensure_client().options
-    return options.max_request_body if options.send_request_bodies else 0
 
 
 def _raw_header(scope: ASGIScope, name: bytes) -> Optional[str]:

@@ -1,18 +1,147 @@
 """What every web integration needs, with no framework in it (werkzeug's sansio is the
-model): a request's URL from its ASGI or WSGI parts, plain copies of route arguments.
+model): report an exception in a request, wrap a streamed body (sync and async), a
+request's URL from its ASGI or WSGI parts, plain copies of route arguments.
 
 A framework module reads its framework's objects and hands plain values to these.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import (
+    Any,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    TypeVar,
+)
 
+from errorwire import api
+from errorwire.core.client import Client
+from errorwire.core.context import InRequest, current_scope, deactivate, enter_request
 from errorwire.core.event import DeferredRequest, Request
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCapture, build_request, parse_cookies
+from errorwire.core.safety import swallow
 
-if TYPE_CHECKING:
-    from errorwire.core.client import Client
+Chunk = TypeVar("Chunk")
+
+
+def current_client() -> Optional[Client]:
+    """The configured client (``init()`` from the environment if none); None if that fails."""
+    client = api.get_client()
+    if client is not None:
+        return client
+    with swallow("init from the environment"):
+        return api.ensure_client()
+    return None
+
+
+class HoldsClient:
+    """A middleware's client: resolved at its first use (a request's body or report:
+    after a server's post-fork ``init()``) and held from then on, so the reports of its
+    requests are made with the options they were served with."""
+
+    _client: Optional[Client] = None
+
+    def client(self) -> Optional[Client]:
+        client = self._client
+        if client is None:
+            client = self._client = current_client()
+        return client
+
+    def report(self, exc: BaseException) -> None:
+        """Report ``exc`` as unhandled in the current request, to this middleware's client."""
+        client = self.client()
+        if client is not None:
+            client.capture_exception(exc, handled=False)
+
+
+def report_unhandled(exc: BaseException) -> None:
+    """Report ``exc`` as unhandled in the current scope; once per exception object."""
+    client = current_client()
+    if client is not None:
+        client.capture_exception(exc, handled=False)
+
+
+def report_in(
+    request: InRequest,
+    exc: BaseException,
+    status: Optional[int] = None,
+    reporter: Callable[[BaseException], None] = report_unhandled,
+) -> None:
+    """Report ``exc`` in ``request``, made current for the report (the app call has
+    returned, or the framework's own request context is gone), with ``reporter``."""
+    token = enter_request(request)
+    try:
+        if status is not None:
+            with swallow("report status"):
+                current_scope().response_status = status
+        reporter(exc)
+    finally:
+        deactivate(token)
+
+
+END_OF_BODY: Any = object()
+"""``next(iterator, END_OF_BODY)``: the end, without StopIteration raised through Python."""
+
+
+def report_streamed(
+    chunks: Iterable[Chunk],
+    request: Optional[InRequest],
+    report: Callable[[BaseException], None] = report_unhandled,
+) -> Iterator[Chunk]:
+    """A response body the server iterates after the app call returned, reporting what
+    its iteration raises (re-raised unchanged).
+
+    With a ``request``, it is current around each step, never across a ``yield``: a
+    server may leave a response half read (a HEAD, a client gone) and serve the next
+    request in this same context before the generator is finalised. Without one (a
+    context switch per chunk is too dear where every response passes), ``report``
+    makes the request current itself.
+    """
+    iterator = iter(chunks)
+    while True:
+        token = None if request is None else enter_request(request)
+        try:
+            chunk = next(iterator, END_OF_BODY)  # the end is no exception raised through Python
+        except BaseException as exc:
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report(exc)
+            raise
+        finally:
+            if token is not None:
+                deactivate(token)
+        if chunk is END_OF_BODY:
+            return
+        yield chunk
+
+
+async def report_streamed_async(
+    chunks: AsyncIterable[Chunk], request: InRequest
+) -> AsyncIterator[Chunk]:
+    """``report_streamed`` for an async body: ``request`` current around each step."""
+    iterator = chunks.__aiter__()
+    while True:
+        token = enter_request(request)
+        try:
+            chunk = await iterator.__anext__()
+        except StopAsyncIteration:
+            return
+        except BaseException as exc:
+            if not isinstance(exc, NOT_APP_ERRORS):
+                report_unhandled(exc)
+            raise
+        finally:
+            deactivate(token)
+        yield chunk
+
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 """The port a URL leaves out for its scheme."""

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, AsyncIterator, Callable, Iterator, List, Optional
+from typing import Any, Callable, List, Optional
 
 try:
     from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -61,8 +61,9 @@ from errorwire.core.event import Breadcrumb
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
 from errorwire.integrations import sql
+from errorwire.integrations.base import report_streamed, report_streamed_async, report_unhandled
 from errorwire.integrations.django_request import FILTERED, build_request, load_person
-from errorwire.integrations.wsgi import init_from, report_unhandled
+from errorwire.integrations.wsgi import init_from
 from errorwire.release import sessions
 
 FRAMEWORK = "django"
@@ -232,45 +233,9 @@ def _report_streaming_errors(response: Any, marked: InRequest) -> None:
         return  # FileResponse: the server's wsgi.file_wrapper sends the file itself
     content = response.streaming_content
     if getattr(response, "is_async", False):
-        response.streaming_content = _reporting_async(content, marked)
+        response.streaming_content = report_streamed_async(content, marked)
     else:
-        response.streaming_content = _reporting(content, marked)
-
-
-def _reporting(chunks: Iterator[bytes], marked: InRequest) -> Iterator[bytes]:
-    """The server iterates after the request scope closed: it is current again around
-    each step (set_person, breadcrumbs and the report of the stream belong to it)."""
-    iterator = iter(chunks)
-    while True:
-        token = enter_request(marked)
-        try:
-            chunk = next(iterator)
-        except StopIteration:
-            return
-        except BaseException as exc:
-            if not isinstance(exc, NOT_APP_ERRORS):
-                report_unhandled(exc)
-            raise
-        finally:
-            deactivate(token)
-        yield chunk
-
-
-async def _reporting_async(chunks: AsyncIterator[bytes], marked: InRequest) -> AsyncIterator[bytes]:
-    iterator = chunks.__aiter__()
-    while True:
-        token = enter_request(marked)
-        try:
-            chunk = await iterator.__anext__()
-        except StopAsyncIteration:
-            return
-        except BaseException as exc:
-            if not isinstance(exc, NOT_APP_ERRORS):
-                report_unhandled(exc)
-            raise
-        finally:
-            deactivate(token)
-        yield chunk
+        response.streaming_content = report_streamed(content, marked)
 
 
 __all__: List[str] = ["FILTERED", "ErrorwireMiddleware"]

@@ -28,7 +28,7 @@ from __future__ import annotations
 import gc
 import inspect
 import threading
-from typing import Any, AsyncIterator, Callable, Dict, List
+from typing import Any, Callable, Dict, List
 
 try:
     import falcon
@@ -38,10 +38,10 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
-from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import log_once, swallowed_error
+from errorwire.integrations.base import report_streamed_async
 from errorwire.integrations.falcon_request import PARAMS_KEY, new_scope, tee_stream
-from errorwire.integrations.wsgi import ReportingIterable, current_client, report_in, scope_in
+from errorwire.integrations.wsgi import ReportingIterable, current_client, scope_in
 from errorwire.release import sessions
 
 __all__ = ["ErrorwireMiddleware"]
@@ -116,7 +116,7 @@ class ErrorwireMiddleware:
         deactivate(token)
         stream = resp.stream
         if stream is not None and not hasattr(stream, "read") and hasattr(stream, "__aiter__"):
-            resp.stream = _reporting_stream(stream, mark_request((self, req, scope)))
+            resp.stream = report_streamed_async(stream, mark_request((self, req, scope)))
 
     # -- the request's Scope --------------------------------------------------------------
 
@@ -282,21 +282,3 @@ def _status(exc: Any) -> int:
         return status
     text = str(getattr(exc, "status", "500"))
     return int(text[:3]) if text[:3].isdigit() else 500
-
-
-async def _reporting_stream(stream: Any, request: InRequest) -> AsyncIterator[Any]:
-    """The response's async stream, with the request current around each step."""
-    iterator = stream.__aiter__()
-    while True:
-        token = enter_request(request)
-        try:
-            chunk = await iterator.__anext__()
-        except StopAsyncIteration:
-            return
-        except BaseException as exc:
-            if not isinstance(exc, NOT_APP_ERRORS):
-                report_in(request, exc)
-            raise
-        finally:
-            deactivate(token)
-        yield chunk

@@ -52,9 +52,8 @@ from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import uploads_of
 from errorwire.core.safety import log_once, swallow
-from errorwire.integrations.base import plain_params
+from errorwire.integrations.base import plain_params, report_streamed
 from errorwire.integrations.wsgi import (
-    END_OF_BODY,
     ErrorwireMiddleware,
     ReportingIterable,
     WSGIApp,
@@ -209,17 +208,20 @@ def _cannot_fail(result: Any) -> bool:
     its generator were most of what errorwire added to a Flask request)."""
     # Private: Werkzeug's ClosingIterator and Response keep their close callbacks with no
     # public accessor; reading them is what lets the common response go unwrapped.
-    callbacks = getattr(result, "_callbacks", None)  # [iter_encoded().close,] response.close
-    if not callbacks or len(callbacks) > 2:
+    # Plain attribute reads, not getattr(..., None): a builtin call each, on every request.
+    try:
+        callbacks = result._callbacks  # [iter_encoded().close,] response.close
+        count = len(callbacks)
+        if count > 2 or (count == 2 and callbacks[0].__self__.__class__ is not GeneratorType):
+            return False
+        response = callbacks[-1].__self__  # none (IndexError): nothing to close, yet wrapped
+        body_class = response.response.__class__
+        on_close = response._on_close
+    except Exception:  # another shape (a Werkzeug to come, a wrapped response): wrapped
         return False
-    first = getattr(callbacks[0], "__self__", None)
-    if len(callbacks) == 2 and first.__class__ is not GeneratorType:
+    if body_class is not list and body_class is not tuple:
         return False
-    response = getattr(callbacks[-1], "__self__", None)
-    body = getattr(response, "response", None)
-    if body.__class__ is not list and body.__class__ is not tuple:
-        return False
-    return getattr(response, "_on_close", None) == []
+    return on_close.__class__ is list and not on_close
 
 
 class FlaskResponseBody(ReportingIterable):
@@ -236,22 +238,16 @@ class FlaskResponseBody(ReportingIterable):
         self._result = result
         self._environ = environ
         self._app = app
+        self._reporter = report_unhandled
 
     def in_request(self) -> InRequest:
         return _in_request(self._environ, self._app)
 
     def __iter__(self) -> Iterator[bytes]:
-        iterator = iter(self._result)
-        while True:
-            try:
-                chunk = next(iterator, END_OF_BODY)
-            except BaseException as exc:
-                if not isinstance(exc, NOT_APP_ERRORS):
-                    report_in(self.in_request(), exc, status=sent_status(self._result))
-                raise
-            if chunk is END_OF_BODY:
-                return
-            yield chunk  # type: ignore[misc]
+        return report_streamed(self._result, None, self._report)
+
+    def _report(self, exc: BaseException) -> None:
+        report_in(self.in_request(), exc, status=sent_status(self._result))
 
 
 def sent_status(body: Any) -> Optional[int]:

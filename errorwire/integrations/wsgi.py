@@ -25,21 +25,34 @@ from errorwire.core.event import DeferredRequest, Request
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
 from errorwire.core.safety import swallow
+from errorwire.integrations.base import (
+    END_OF_BODY,
+    HoldsClient,
+    current_client,
+    report_in,
+    report_streamed,
+    report_unhandled,
+)
 from errorwire.integrations.wsgi_environ import request_from_environ
 from errorwire.integrations.wsgi_input import ENVIRON_KEY, tee_input
 from errorwire.release import sessions
 
+__all__ = [
+    "END_OF_BODY",  # the rest of this list is kept here for the integrations built on WSGI
+    "SCOPE_KEY",
+    "ErrorwireMiddleware",
+    "ReportingIterable",
+    "copy_body",
+    "current_client",
+    "deferred_from_environ",
+    "init_from",
+    "is_plain_body",
+    "report_in",
+    "report_unhandled",
+    "scope_in",
+]
+
 WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-def current_client() -> Optional[Client]:
-    """The configured client (``init()`` from the environment if none); None if that fails."""
-    client = api.get_client()
-    if client is not None:
-        return client
-    with swallow("init from the environment"):
-        return api.ensure_client()
-    return None
 
 
 def init_from(framework_options: Optional[Mapping[str, Any]]) -> None:
@@ -55,13 +68,6 @@ def init_from(framework_options: Optional[Mapping[str, Any]]) -> None:
         current_client()
 
 
-def report_unhandled(exc: BaseException) -> None:
-    """Report ``exc`` as unhandled in the current scope; once per exception object."""
-    client = current_client()
-    if client is not None:
-        client.capture_exception(exc, handled=False)
-
-
 SCOPE_KEY = "errorwire.scope"
 """Where a request's Scope is kept in its WSGI environ, once something needs it."""
 
@@ -74,7 +80,7 @@ def scope_in(environ: Dict[str, Any], make: Callable[[], Scope]) -> Scope:
     return scope  # type: ignore[no-any-return]
 
 
-class ErrorwireMiddleware:
+class ErrorwireMiddleware(HoldsClient):
     """Wrap a WSGI app; its behaviour (status, headers, body, exceptions) is unchanged.
 
     Per request it only marks the context as inside this environ's request (no
@@ -92,9 +98,7 @@ class ErrorwireMiddleware:
     def scope_of(self, request: InRequest) -> Scope:
         """The Scope of ``request`` (made on first use, kept in its environ)."""
         environ: Dict[str, Any] = request.handle
-        return scope_in(
-            environ, lambda: Scope(self.framework, lambda: deferred_from_environ(environ))
-        )
+        return scope_in(environ, lambda: Scope(self.framework, lambda: self._deferred(environ)))
 
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
@@ -104,51 +108,44 @@ class ErrorwireMiddleware:
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
-                copy_body(environ)
+                copy_body(environ, self.client())
             result = self.app(environ, start_response)
         except BaseException as exc:
             if not isinstance(exc, NOT_APP_ERRORS):
-                _report_app_error(exc)
+                self._report_app_error(exc)
             raise
         finally:
             deactivate(token)
         if is_plain_body(result, environ):
             return result
-        return ReportingIterable(result, request)
+        return ReportingIterable(result, request, self.report)
 
+    def _deferred(self, environ: Dict[str, Any]) -> DeferredRequest:
+        client = self.client()
+        return deferred_from_environ(environ, client=client)
 
-def _report_app_error(exc: BaseException) -> None:
-    """What the app call raised: the server answers 500 (we are still inside the request)."""
-    with swallow("wsgi report"):
-        current_scope().response_status = 500
-        report_unhandled(exc)
-
-
-def report_in(request: InRequest, exc: BaseException, status: Optional[int] = None) -> None:
-    """Report ``exc`` in ``request``, made current for the report (the app call has
-    returned, or the framework's own request context is gone)."""
-    token = enter_request(request)
-    try:
-        if status is not None:
-            with swallow("wsgi report"):
-                current_scope().response_status = status
-        report_unhandled(exc)
-    finally:
-        deactivate(token)
+    def _report_app_error(self, exc: BaseException) -> None:
+        """What the app call raised: the server answers 500 (we are still inside the request)."""
+        with swallow("wsgi report"):
+            current_scope().response_status = 500
+            self.report(exc)
 
 
 def deferred_from_environ(
     environ: Mapping[str, Any],
     fields_later: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None,
+    *,
+    client: Optional[Client] = None,
     **framework_fields: Any,
 ) -> DeferredRequest:
     """The request block, built on the worker from a copy of the environ's entries.
     ``fields_later(copy)`` adds framework fields there too (it must only read the copy
-    and shared, read-only state)."""
+    and shared, read-only state). ``client``: the middleware's (else the configured one)."""
     snapshot = dict(environ)
     capture = snapshot.get(ENVIRON_KEY)
     body = capture if isinstance(capture, BodyCapture) else None
-    client = current_client()  # read here: the worker gets everything with the report
+    if client is None:  # read here: the worker gets everything with the report
+        client = current_client()
     ip_headers = client.options.client_ip_headers if client else DEFAULT_IP_HEADERS
 
     def build() -> Request:
@@ -158,11 +155,13 @@ def deferred_from_environ(
     return DeferredRequest(build)
 
 
-def copy_body(environ: Dict[str, Any]) -> None:
-    """Tee ``wsgi.input`` when a body may come: a Content-Length above 0, or chunked."""
+def copy_body(environ: Dict[str, Any], client: Optional[Client] = None) -> None:
+    """Tee ``wsgi.input`` when a body may come: a Content-Length above 0, or chunked.
+    ``client``: the middleware's (else the configured one)."""
     if environ.get("CONTENT_LENGTH") == "0" and "HTTP_TRANSFER_ENCODING" not in environ:
         return
-    client = current_client()
+    if client is None:
+        client = current_client()
     if client is None or not client.options.send_request_bodies:
         return
     with swallow("copy request body"):
@@ -193,14 +192,20 @@ class ReportingIterable:
     (that alone cost several µs per request).
     """
 
-    __slots__ = ("_request", "_result")
+    __slots__ = ("_reporter", "_request", "_result")
 
-    def __init__(self, result: Iterable[bytes], request: InRequest) -> None:
+    def __init__(
+        self,
+        result: Iterable[bytes],
+        request: InRequest,
+        reporter: Callable[[BaseException], None] = report_unhandled,
+    ) -> None:
         self._result = result
         self._request = request
+        self._reporter = reporter
 
     def __iter__(self) -> Iterator[bytes]:
-        return _streamed(self._result, self._request)
+        return report_streamed(self._result, self._request, self._reporter)
 
     def in_request(self) -> InRequest:
         """The request this body belongs to (made current for a report)."""
@@ -213,29 +218,5 @@ class ReportingIterable:
                 result.close()
             except BaseException as exc:
                 if not isinstance(exc, NOT_APP_ERRORS):
-                    report_in(self.in_request(), exc)
+                    report_in(self.in_request(), exc, reporter=self._reporter)
                 raise
-
-
-END_OF_BODY = object()
-"""``next(iterator, END_OF_BODY)``: the end, without StopIteration raised through Python."""
-
-
-def _streamed(result: Iterable[bytes], request: InRequest) -> Iterator[bytes]:
-    """The request is current around each step, never across a ``yield``: a server may
-    leave a response half read (a HEAD, a client gone) and serve the next request in
-    this same context before the generator is finalised."""
-    iterator = iter(result)
-    while True:
-        token = enter_request(request)
-        try:
-            chunk = next(iterator, END_OF_BODY)  # the end is no exception raised through Python
-        except BaseException as exc:
-            if not isinstance(exc, NOT_APP_ERRORS):
-                report_unhandled(exc)
-            raise
-        finally:
-            deactivate(token)
-        if chunk is END_OF_BODY:
-            return
-        yield chunk  # type: ignore[misc]

@@ -68,8 +68,9 @@ class Leftovers:
             self.stats.drop(QUEUE, "shutdown", events)
             self.count("dropped_shutdown", events)
         for lane, deliveries in waiting:
-            if deliveries:
+            if deliveries:  # rendered, not yet sent: counted as the queued ones are
                 self.stats.drop(lane.vendor, "shutdown", len(deliveries))
+                self.count("dropped_shutdown", len(deliveries))
         in_flight = self.lanes.ledger.open  # their senders count them when attempts end
         total = events + sum(len(d) for _, d in waiting) + in_flight
         if total:

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import urllib3
 
+from errorwire.transport import wire
+
 # Rarely more than one connection per host: one worker thread sends. Sync mode
 # may send from several request threads at once, hence a few spare connections.
 CONNECTIONS_PER_HOST = 4
@@ -57,8 +59,10 @@ class HttpClient:
         self._proxies: Dict[str, urllib3.ProxyManager] = {}
         self._route: Dict[str, Optional[str]] = {}
         self._openers: Dict[str, Tuple[Opener, str]] = {}
-        """Per URL: what sends to it and the target to ask for. A direct URL gets its
-        host's connection pool, used as is (no URL parsing nor pool lookup per POST)."""
+        """Per URL: what sends to it and the target to ask for (proxied URLs)."""
+        self._direct_urls: Dict[str, Tuple[urllib3.HTTPConnectionPool, bytes]] = {}
+        """Per direct URL: its host's connection pool and its request line and Host header,
+        built once (wire.py frames each POST by hand on the pool's connections)."""
 
     def _manager(self, url: str) -> Manager:
         origin = url.split("/", 3)[:3]
@@ -83,19 +87,27 @@ class HttpClient:
             found = self._openers.get(url)
             if found is None:
                 manager = self._manager(url)
-                if isinstance(manager, urllib3.ProxyManager):
-                    found = (manager, url)  # the proxy manager adds what a proxy needs
-                else:
+                found = (manager, url)  # the proxy manager adds what a proxy needs
+                if not isinstance(manager, urllib3.ProxyManager):
                     parts = urlsplit(url)
                     target = parts.path or "/"
                     if parts.query:
                         target += "?" + parts.query
-                    found = (manager.connection_from_url(url), target)
+                    host = parts.netloc.rpartition("@")[2]
+                    pool = manager.connection_from_url(url)
+                    self._direct_urls[url] = (pool, wire.request_head(target, host))
                 self._openers[url] = found
             return found
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Response:
-        opener, target = self._openers.get(url) or self._opener(url)
+        direct = self._direct_urls.get(url)
+        if direct is None and url not in self._openers:
+            self._opener(url)
+            direct = self._direct_urls.get(url)
+        if direct is not None:
+            answer = wire.post(direct[0], direct[1], headers, body, self.timeout)
+            return Response(answer.status, answer.headers, answer.body)
+        opener, target = self._openers[url]
         response = opener.urlopen(
             "POST",
             target,
@@ -116,6 +128,7 @@ class HttpClient:
         with self._lock:
             managers = [m for m in (self._direct, *self._proxies.values()) if m is not None]
             self._direct, self._proxies, self._openers = None, {}, {}
+            self._direct_urls = {}
         for manager in managers:
             manager.clear()
 

@@ -146,20 +146,28 @@ class Lanes:
         vendor, wait = self.scheduler.pick(free)
         return 0.0 if vendor is not None else wait
 
-    def serve_due(self) -> None:
-        """One attempt from each due lane the worker serves; a slow one gets its own thread."""
-        for lane in list(self.by_vendor.values()):
-            if not lane.own_sender and self.serve(lane) >= SLOW_ATTEMPT:
-                self._give_own_sender(lane)
+    def serve_due(self, rounds: int = 1) -> None:
+        """Up to ``rounds`` times one attempt from each due lane the worker serves (until
+        none is due); a slow one gets its own thread."""
+        for _ in range(rounds):
+            made = 0
+            for lane in list(self.by_vendor.values()):
+                took = None if lane.own_sender else self.serve(lane)
+                if took is not None:
+                    made += 1
+                    if took >= SLOW_ATTEMPT:
+                        self._give_own_sender(lane)
+            if not made:
+                return
 
-    def serve(self, lane: Lane) -> float:
-        """One attempt from ``lane`` if it is due; the seconds it took."""
+    def serve(self, lane: Lane) -> Optional[float]:
+        """One attempt from ``lane`` if it is due; the seconds it took (None: none made)."""
         with self.lock:
             if self.stopping or self.scheduler.wait(lane.vendor) > 0:
-                return 0.0
+                return None
             delivery = lane.backlog.popleft() if lane.backlog else lane.spooled
             if delivery is None:
-                return 0.0
+                return None
             if delivery.from_spool:
                 lane.spooled = None
             lane.in_flight = delivery

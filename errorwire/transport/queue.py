@@ -14,6 +14,10 @@ from errorwire.transport.stats import QUEUE, TransportStats
 
 LULL = 0.002
 """Seconds without a new error (reported or suppressed) that count as a lull."""
+RUN = 16
+"""At most this many queued events are rendered back to back before their reports are
+sent (rendering and sending in runs, caches warm, rather than alternating per event:
+about a tenth less CPU per report here); a lane then holds up to this many more."""
 MAX_DEFER = 1.0
 """The longest the worker waits for a lull in one stretch of back-to-back errors."""
 
@@ -42,6 +46,9 @@ class EventQueue:
         self._last_error = 0.0
         self._busy_since: Optional[float] = None
         self.max_defer = MAX_DEFER
+        self.run_length = max(1, min(RUN, size // 4))
+        self.taken = 0
+        """Events the worker took since it last sent (only the worker touches it)."""
 
     def __len__(self) -> int:
         return len(self.events)
@@ -91,7 +98,14 @@ class EventQueue:
         """Under the lock: the next queued event and the next overflowing one (or None)."""
         event = self.events.popleft() if self.events else None
         overflow = self.overflow.popleft() if self.overflow else None
+        if event is not None:
+            self.taken += 1
         return event, overflow
+
+    def end_run(self) -> int:
+        """The worker sends now: one attempt per lane for each event of the run (at least one)."""
+        taken, self.taken = self.taken, 0
+        return max(taken, 1)
 
     def drain(self) -> List[Event]:
         with self.changed:

@@ -179,11 +179,13 @@ class Transport:
                 self.ledger.finish()
             if overflow is not None:
                 self._spool_event(overflow)
+            if self._queue.events and self._queue.taken < self._queue.run_length:
+                continue  # what is queued is rendered in a run, then sent: it costs less CPU
             self._periodic.run_due()
             if self._holds is not None:
                 self._holds.write_due()
             lanes.feed()
-            lanes.serve_due()
+            lanes.serve_due(self._queue.end_run())
 
     def _next_work(self) -> Optional[Tuple[Optional[Event], Optional[Event]]]:
         """Wait for an event, a due lane or a due job; None once stopping."""

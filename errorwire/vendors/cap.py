@@ -57,9 +57,13 @@ class Fitted(NamedTuple):
     """Whether it had to be cut to fit the budget."""
 
 
-def cap(vendor: Vendor, payload: Dict[str, Any], max_bytes: int) -> bytes:
-    """The payload as JSON bytes of at most ``max_bytes``, shrunk in steps when over."""
-    if _may_fit(payload, max_bytes):  # the common case, encoded once at C speed
+def cap(vendor: Vendor, payload: Dict[str, Any], max_bytes: int, small: bool = False) -> bytes:
+    """The payload as JSON bytes of at most ``max_bytes``, shrunk in steps when over.
+
+    ``small``: the caller knows the payload is far under ``max_bytes`` (another vendor's
+    payload of the same event was), so it is encoded without walking it first; the
+    encoded size is checked all the same."""
+    if small or _may_fit(payload, max_bytes):  # the common case, encoded once at C speed
         try:
             whole = to_json(payload)
         except (TypeError, ValueError, RecursionError):  # NaN, cycles, lone surrogates...

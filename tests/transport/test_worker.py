@@ -298,3 +298,19 @@ def _child_reports(write_end: int) -> int:  # pragma: no cover - runs in a forke
     with os.fdopen(write_end, "w") as pipe:
         pipe.write(verdict)
     return 0 if verdict == "ok" else 1
+
+
+@pytest.mark.parametrize("queue_size", [1, 8, 64])
+def test_reports_rendered_in_runs_all_arrive_and_none_is_dropped_for_room(
+    receiver: Receiver, all_vendors: Dict[str, Any], queue_size: int
+) -> None:
+    # The worker renders what is queued in runs before sending; the lanes' room
+    # (queue_size each) must still take every report of a full queue.
+    errorwire.init(**all_vendors, queue_size=queue_size, storm_limit=1000)
+    capture(queue_size)
+    assert errorwire.flush(20)
+    stats = errorwire.stats()
+    for vendor in ("rollbar", "raygun", "bugsnag"):
+        assert len(receiver.by_vendor(vendor)) == queue_size
+        assert stats[vendor]["dropped"] == {}
+    assert stats["transport"]["dropped"] == {}

@@ -1,0 +1,71 @@
+"""The checks of ``Options`` that look at several options at once or at the disk: each
+option's type, and the spool's folder and size. A bad value raises ``ConfigError`` naming
+the setting (``config.Options.validate`` runs them at ``init``)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import TYPE_CHECKING, Mapping
+
+from errorwire.core.config import MIN_SPOOL_MAX_BYTES, ConfigError, _check_names
+
+if TYPE_CHECKING:
+    from errorwire.core.config import Options
+
+
+def check_types(options: Options) -> None:
+    """Every option of ``Options`` that is not checked by value has its type checked."""
+    flags = ("default_ignores", "scrub", "send_request_bodies", "sync", "log_breadcrumbs")
+    for name in (*flags, "include_locals", "sql_breadcrumbs"):
+        if not isinstance(getattr(options, name, False), bool):
+            raise ConfigError(f"{name} must be True or False, got {getattr(options, name)!r}")
+    if not isinstance(options.excepthooks, bool):
+        raise ConfigError(f"excepthooks must be True or False, got {options.excepthooks!r}")
+    whole = ("queue_size", "max_breadcrumbs", "storm_limit", "max_request_body", "max_retries")
+    for name in (*whole, "circuit_failures"):
+        value = getattr(options, name)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    rate = options.sample_rate
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0.0 <= rate <= 1.0:
+        raise ConfigError(f"sample_rate must be a number between 0 and 1, got {rate!r}")
+    if options.code_version is not None and (
+        not isinstance(options.code_version, str) or not options.code_version.strip()
+    ):
+        raise ConfigError(f"code_version must be a non-empty string, got {options.code_version!r}")
+    root = options.project_root
+    if root is not None and (not isinstance(root, str) or not os.path.isdir(root)):
+        raise ConfigError(f"project_root must be an existing folder, got {root!r}")
+    for name in ("tags", "scrub_keys", "unscrub_keys", "client_ip_headers"):
+        _check_names(name, getattr(options, name))
+    _check_names("enabled_environments", options.enabled_environments, allow_none=True)
+    if isinstance(options.ignore, (str, bytes, type)) or not isinstance(
+        options.ignore, (list, tuple, set, frozenset)
+    ):
+        raise ConfigError(f"ignore must be a list of classes or names, got {options.ignore!r}")
+    if not isinstance(options.extra, Mapping):
+        raise ConfigError(f"extra must be a dict, got {options.extra!r}")
+
+
+def check_spool(options: Options) -> None:
+    """spool_max_bytes is a size; spool_dir, when set, a folder this process can write to."""
+    size = options.spool_max_bytes
+    if not isinstance(size, int) or isinstance(size, bool) or size < MIN_SPOOL_MAX_BYTES:
+        raise ConfigError(
+            f"spool_max_bytes must be a whole number of at least {MIN_SPOOL_MAX_BYTES}, "
+            f"got {size!r}"
+        )
+    folder = options.spool_dir
+    if folder is None:
+        return
+    if not isinstance(folder, (str, os.PathLike)) or not str(folder):
+        raise ConfigError(f"spool_dir must be a folder path, got {folder!r}")
+    folder = os.path.abspath(os.fspath(folder))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".errorwire-probe-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"spool_dir {folder!r} is not a writable folder: {exc}") from None
+    options.spool_dir = folder
