@@ -3,7 +3,6 @@ that ran it and sent to the sessions endpoint (at the latest when the worker sto
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any, Iterator, List
 
@@ -14,17 +13,12 @@ pytest.importorskip("redis")
 
 import celery
 
-from tests.integrations.jobs.job_workers import start, worker_environment
+from tests.integrations.jobs import job_workers
 from tests.integrations.jobs.test_celery_worker import POOLS, run, stop
 from tests.receiver import Receiver
 from tests.release_schemas import assert_valid_release_request
 
 HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture
-def queue() -> str:
-    return f"q-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
@@ -53,9 +47,9 @@ def test_each_task_is_one_session(
             "hangs in its warm shutdown, its main process blocked in billiard's "
             "ResultHandler._flush_outqueue at exit; cause not found yet"
         )
-    env = worker_environment(receiver, redis_url, HERE)
+    env = job_workers.worker_environment(receiver, redis_url, HERE)
     env["BUGSNAG_SESSIONS_ENDPOINT"] = f"{receiver.url}/sessions"
-    worker = start(
+    worker = job_workers.start(
         ["-m", "celery", "-A", "celery_test_app", "worker", f"--pool={pool}",
          "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle",
          "--without-heartbeat", "-Q", queue, "-n", f"{queue}@%h"],
