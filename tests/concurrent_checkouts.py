@@ -10,11 +10,12 @@ request's person, breadcrumbs, tags, context, metadata or request.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 import httpx
 
 import errorwire
+from errorwire.core.event import Event, Request
 from errorwire.core.text import header
 from tests.reports import VENDORS, Reports, vendor_context, vendor_person_id, vendor_request
 
@@ -67,6 +68,47 @@ def post_checkouts(url: str, count: int, *, body: bool = False) -> List[int]:
         return [r.status_code for r in responses]
 
     return asyncio.run(hit_all())
+
+
+def checkout_reports(reports: Reports, count: int) -> List[Tuple[str, Event, Request]]:
+    """Each of the ``count`` checkouts reported once, as (its number, event, request),
+    the event's person the user who posted it; and the payloads' persons likewise."""
+    events = reports.settle()
+    assert len(events) == count
+    numbered: List[Tuple[str, Event, Request]] = []
+    for event in events:
+        assert event.request is not None and event.person is not None
+        number = event.request.url.split("/users/o-", 1)[1].split("/", 1)[0]
+        assert event.person.id == f"user-{number}"
+        numbered.append((number, event, event.request))
+    assert sorted(number for number, _, _ in numbered) == sorted(str(i) for i in range(count))
+    assert_payload_persons_match_their_requests(reports)
+    return numbered
+
+
+def assert_checkouts_kept_apart(url: str, reports: Reports, route: str, count: int = 30) -> None:
+    """``count`` checkouts with bodies posted at once to the app at ``url`` fail, and each
+    report keeps its own route parameter, request id, body and breadcrumb, under ``route``."""
+    assert post_checkouts(url, count, body=True) == [500] * count
+    for number, event, request in checkout_reports(reports, count):
+        assert request.route_params["order"] == f"o-{number}"
+        assert header(request.headers, "x-request-id") == f"req-{number}"
+        assert request.body == f"order body {number}".encode()
+        assert [c.message for c in event.breadcrumbs] == [f"checkout o-{number} by user-{number}"]
+        assert event.context == route
+
+
+def assert_cart_checkouts_reported(reports: Reports, count: int) -> None:
+    """The ``count`` checkouts of the apps that name the user and fill a cart first
+    (aiohttp, Quart): each report keeps its own person, message, crumbs and scope."""
+    for number, event, request in checkout_reports(reports, count):
+        assert request.route_params["order"] == f"o-{number}"
+        assert event.person is not None and event.person.username == f"name-user-{number}"
+        assert request.headers["x-request-id"] == f"req-{number}"
+        assert event.exceptions[0].message == f"user user-{number} order o-{number}"
+        crumbs = [crumb.message for crumb in event.breadcrumbs]
+        assert crumbs == [f"cart of user-{number}", f"checkout by user-{number}"]
+    assert_payload_scopes_match_their_requests(reports)
 
 
 def assert_payload_persons_match_their_requests(reports: Reports) -> None:

@@ -8,7 +8,9 @@ context, the request as sent, and be scrubbed the same way at every vendor.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+import pytest
 
 from tests.reports import (
     VENDORS,
@@ -28,6 +30,27 @@ HEADERS = {**REQUEST_HEADERS, "Authorization": "Bearer s3cr3t-token"}
 """The request headers with a secret the report must filter."""
 
 UNCHECKED = "unchecked"
+
+
+class ErrorRoute(NamedTuple):
+    """One row of a test module's ``ERROR_ROUTES``: how the failing route is requested,
+    the exception chain it reports (outermost first), its route template, and the status
+    reported (``None``: none was sent; ``UNCHECKED`` where the table names none)."""
+
+    method: str
+    path: str
+    kwargs: Dict[str, Any]
+    chain: List[str]
+    route: str
+    status: Union[Optional[int], str] = UNCHECKED
+
+
+def each_error_route(rows: Sequence[Sequence[Any]]) -> pytest.MarkDecorator:
+    """Parametrize a test's ``error_route: ErrorRoute`` with each row of ``ERROR_ROUTES``."""
+    routes = [ErrorRoute(*row) for row in rows]
+    return pytest.mark.parametrize(
+        "error_route", routes, ids=[f"{r.method} {r.path}" for r in routes]
+    )
 
 
 def header(headers: Dict[str, str], name: str) -> str:
@@ -75,3 +98,24 @@ def assert_route_reported(
     assert vendor_context("rollbar", payloads["rollbar"]) == route
     assert vendor_context("raygun", payloads["raygun"]) == route
     assert f"context:{route}" in payloads["raygun"]["details"]["tags"]
+
+
+def error_route_test(
+    framework: str,
+    both: Callable[..., Tuple[int, bytes]],
+    rows: Sequence[Sequence[Any]],
+    answered: Callable[[ErrorRoute], Any] = lambda route: route.status,
+    reported_status: Callable[[ErrorRoute], Union[Optional[int], str]] = lambda r: r.status,
+) -> Callable[..., None]:
+    """The test of a server test module's ``ERROR_ROUTES``: each route, requested through
+    ``both`` (the app with and without errorwire answer alike, with ``answered``), is
+    reported once by ``framework`` with its request (``assert_route_reported``)."""
+
+    @each_error_route(rows)
+    def test(reports: Reports, error_route: ErrorRoute) -> None:
+        method, path, kwargs, chain, route, _ = error_route
+        assert both(method, path, **kwargs)[0] == answered(error_route)
+        status = reported_status(error_route)
+        assert_route_reported(reports, framework, method, path, chain, route, status)
+
+    return test

@@ -9,8 +9,11 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from socketserver import ThreadingMixIn
-from typing import Any, Callable, Dict, Iterator, List, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, Tuple, TypeVar
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from errorwire.core.event import Event, Person
+from tests.reports import Reports
 
 T = TypeVar("T")
 
@@ -60,3 +63,19 @@ def concurrently(count: int, call: Callable[[int], T]) -> List[T]:
     """``call(n)`` for n in 0..count-1, all at once (one thread each); results in order."""
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(call, range(count)))
+
+
+def users_fail_at_once(reports: Reports, url: str, count: int) -> List[Tuple[str, Event, Person]]:
+    """``count`` users (``X-User: u{n}``) fetch ``url`` followed by their number ``n`` at
+    once, and each fails: every report's request is its user's own; (n, event, person) each."""
+    statuses = concurrently(count, lambda n: fetch_status(f"{url}{n}", {"X-User": f"u{n}"}))
+    assert statuses == [500] * count
+    events = reports.settle()
+    assert len(events) == count
+    reported = []
+    for event in events:
+        assert event.person is not None and event.request is not None
+        n = event.request.query["n"]
+        assert event.request.headers["X-User"] == f"u{n}"
+        reported.append((str(n), event, event.person))
+    return reported

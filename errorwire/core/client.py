@@ -31,7 +31,7 @@ from errorwire.core.safety import (
     swallow,
     swallowed_error,
 )
-from errorwire.core.scoping import About
+from errorwire.core.scoping import About, describe
 from errorwire.core.server import server_info
 from errorwire.core.stacktrace import extract_chain
 from errorwire.core.storm import StormControl
@@ -188,12 +188,7 @@ class Client:
                     self._drop_storm()
                     return None
             event = self._exception_event(exc, identity, handled, level, extra, fingerprint)
-            if about is not None:
-                about.apply(event)
-            if severity_reason is None and level is not None and handled:
-                severity_reason = "userSpecifiedSeverity"  # the caller chose the level
-            event.severity_reason = severity_reason or event.severity_reason
-            event.logger_name = logger_name
+            describe(event, about, severity_reason, level, logger_name)
             exc_info = (type(exc), exc, exc.__traceback__)
             return self._finish(event, {**(hint or {}), "exc_info": exc_info})
         except Exception as error:

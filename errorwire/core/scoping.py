@@ -137,3 +137,20 @@ class scope:
         tb: Optional[TracebackType],
     ) -> None:
         self.__exit__(exc_type, exc, tb)
+
+
+def describe(
+    event: Event,
+    about: Optional[About],
+    severity_reason: Optional[str],
+    level: Optional[str],
+    logger_name: Optional[str],
+) -> None:
+    """What the caller of ``capture_*`` told about this one report: its tags, context and
+    metadata, why it was sent (a level the caller chose is ``userSpecifiedSeverity``)."""
+    if about is not None:
+        about.apply(event)
+    if severity_reason is None and level is not None and event.handled:
+        severity_reason = "userSpecifiedSeverity"
+    event.severity_reason = severity_reason or event.severity_reason
+    event.logger_name = logger_name

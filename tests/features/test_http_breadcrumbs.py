@@ -4,7 +4,6 @@ a local server), at every vendor, the query scrubbed."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, Iterator
 
@@ -16,6 +15,7 @@ import errorwire.integrations.http
 from errorwire.integrations.http import httpx_async_hooks, httpx_hooks, requests_hook
 from tests.receiver import Receiver
 from tests.reports import start
+from tests.threaded_servers import serving
 
 Env = Dict[str, Any]
 
@@ -34,15 +34,8 @@ class _Answer(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def upstream() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _Answer)) as url:
+        yield url
 
 
 def report() -> None:

@@ -12,8 +12,8 @@ import pytest
 
 import errorwire
 from tests.concurrent_checkouts import (
-    assert_payload_persons_match_their_requests,
     assert_payload_scopes_match_their_requests,
+    checkout_reports,
     post_checkouts,
 )
 from tests.integrations.falcon.falcon_support import Server
@@ -24,7 +24,7 @@ from tests.reports import (
     vendor_person_id,
     vendor_request,
 )
-from tests.route_reports import HEADERS, assert_route_reported, header
+from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route, header
 
 # (method, path, request kwargs, exception chain outermost first, route template)
 ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
@@ -41,16 +41,13 @@ def respond(base: str, method: str, path: str, **kwargs: Any) -> Tuple[int, byte
         return response.status_code, response.content
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route"), ERROR_ROUTES)
+@each_error_route(ERROR_ROUTES)
 def test_error_route_is_reported_once_with_its_request(
     reports: Reports,
     server: Server,
-    method: str,
-    path: str,
-    kwargs: Dict[str, Any],
-    chain: List[str],
-    route: str,
+    error_route: ErrorRoute,
 ) -> None:
+    method, path, kwargs, chain, route, _ = error_route
     with server(with_errorwire=False) as bare_url:
         bare = respond(bare_url, method, path, **kwargs)
     with server() as url:
@@ -196,22 +193,13 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
 
     with server() as url:
         assert post_checkouts(url, count, body=True) == [500] * count
-    events = reports.settle()
-    assert len(events) == count
-    seen = set()
-    for event in events:
-        assert event.request is not None and event.person is not None
-        number = event.request.url.split("/users/o-", 1)[1].split("/", 1)[0]
-        seen.add(number)
-        assert event.person.id == f"user-{number}"
-        assert header(event.request.headers, "x-request-id") == f"req-{number}"
-        assert event.request.route_params == {"order": f"o-{number}"}
+    for number, event, request in checkout_reports(reports, count):
+        assert header(request.headers, "x-request-id") == f"req-{number}"
+        assert request.route_params == {"order": f"o-{number}"}
         if kind == "wsgi":  # (an ASGI app's raw body is not kept: only what it parsed as media)
-            assert event.request.body == f"order body {number}".encode()
+            assert request.body == f"order body {number}".encode()
         assert [c.message for c in event.breadcrumbs] == [f"checkout o-{number} by user-{number}"]
         assert event.exceptions[0].message == f"user user-{number} order o-{number}"
-    assert seen == {str(i) for i in range(count)}
-    assert_payload_persons_match_their_requests(reports)
     assert_payload_scopes_match_their_requests(reports)
 
 

@@ -15,7 +15,7 @@ import tests.integrations.flask.flask_test_app as web
 from tests.concurrent_checkouts import assert_payload_scopes_agree_with_persons
 from tests.receiver import Receiver
 from tests.reports import VENDORS, start, vendor_person_id, vendor_request
-from tests.threaded_servers import concurrently, fetch_status, serving
+from tests.threaded_servers import serving, users_fail_at_once
 
 USERS = 50
 
@@ -30,18 +30,10 @@ def test_each_report_carries_its_own_user_and_request(
     served_app: str, receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
     reports = start(receiver, all_vendors)
-    statuses = concurrently(
-        USERS, lambda n: fetch_status(f"{served_app}/me?n={n}", {"X-User": f"u{n}"})
-    )
-    assert statuses == [500] * USERS
-
-    events = reports.settle()
-    assert len(events) == USERS
-    for event in events:
-        assert event.person is not None and event.request is not None
-        n = event.request.query["n"]
-        assert event.person.id == f"u{n}"
-        assert event.request.headers["X-User"] == f"u{n}"
+    reported = users_fail_at_once(reports, f"{served_app}/me?n=", USERS)
+    events = [event for _, event, _ in reported]
+    for n, event, person in reported:
+        assert person.id == f"u{n}"
         assert event.exceptions[0].message == f"failure of u{n} at {n}"
         assert (event.tags, event.context, event.metadata) == (
             [f"n:{n}"],

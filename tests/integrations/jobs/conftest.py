@@ -1,5 +1,6 @@
-"""A real Redis server for the job-queue tests (Celery, RQ): Debian's ``redis-server``
-on a free 127.0.0.1 port, persistence off, one per test session."""
+"""A real Redis server for the job-queue tests (Celery, RQ, Dramatiq, Huey, arq): Debian's
+``redis-server`` on a free 127.0.0.1 port, persistence off, one per test session; and a
+queue name of each test's own."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 from typing import Iterator
 
 import pytest
@@ -46,3 +48,9 @@ def redis_url() -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(10)
+
+
+@pytest.fixture
+def queue() -> str:
+    """A queue no other test uses (arq and RQ tests define theirs)."""
+    return f"q-{uuid.uuid4().hex[:8]}"

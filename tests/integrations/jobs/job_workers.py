@@ -1,15 +1,18 @@
-"""Shared by the Celery and RQ tests: a worker process reporting to the receiver, and
-readers of what each vendor received from it."""
+"""Shared by the job workers' tests (Celery, RQ, Dramatiq, Huey, arq): a worker process
+reporting to the receiver, stopped as a process manager would, and readers of what each
+vendor received from it."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from tests.receiver import Receiver
+from tests.receiver import Receiver, Reply
 from tests.reports import VENDORS, vendor_context
 from tests.schemas import assert_valid
 
@@ -99,3 +102,62 @@ def section_of(vendor: str, payload: Dict[str, Any], name: str) -> Any:
     if vendor == "raygun":
         return payload["details"].get("userCustomData", {}).get(name)
     return payload["events"][0].get("metaData", {}).get(name)
+
+
+def wait_for_reports(receiver: Receiver, count: int, timeout: float = 60) -> None:
+    """Until ``count`` reports reached every vendor (or ``timeout`` passed: the test's own
+    assertions then say what is missing)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(len(receiver.by_vendor(vendor)) >= count for vendor in VENDORS):
+            return
+        time.sleep(0.05)
+
+
+def stop_by_signal(process: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> str:
+    """Send ``how`` as a process manager would; the output once it stopped (killed, and
+    the test failed, when it has not after 60 s)."""
+    process.send_signal(how)
+    try:
+        return output_of(process, timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError(f"the worker did not stop:\n{output_of(process)}") from None
+
+
+def stall_first_report(receiver: Receiver, stall: float) -> List[Tuple[str, float]]:
+    """The receiver holds the first attempt ``stall`` seconds before it answers success;
+    the list returned names it once it did."""
+    stalls: List[Tuple[str, float]] = []
+
+    def slow_first_attempts(item: Any) -> Any:
+        if not stalls:
+            stalls.append((item.vendor, stall))
+            return Reply(status=200 if item.vendor != "raygun" else 202, stall=stall)
+        return None
+
+    receiver.responder = slow_first_attempts
+    return stalls
+
+
+def assert_delivered_once_each(
+    receiver: Receiver, stalls: List[Tuple[str, float]], out: str
+) -> None:
+    """The one report in flight when the worker was stopped arrived at every vendor."""
+    found = arrived(receiver)
+    counts: Dict[str, int] = {vendor: len(found[vendor]) for vendor in VENDORS}
+    assert counts == {vendor: 1 for vendor in VENDORS}, out
+    assert stalls, "the receiver did not hold up the first attempts"
+
+
+def assert_framework_named(found: Dict[str, List[Dict[str, Any]]], framework: str) -> None:
+    """Every payload is an unhandled error of ``framework``, in each vendor's own field."""
+    for payload in found["bugsnag"]:
+        event = payload["events"][0]
+        assert event["unhandled"] is True
+        assert event["severityReason"]["type"] == "unhandledException"
+        assert event["app"]["type"] == framework
+    for payload in found["raygun"]:
+        assert f"framework:{framework}" in payload["details"]["tags"]
+    for payload in found["rollbar"]:
+        assert payload["data"]["framework"] == framework

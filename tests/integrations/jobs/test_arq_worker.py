@@ -4,7 +4,6 @@ errorwire's hooks named in ``WorkerSettings``, and added by ``Errorwire(settings
 from __future__ import annotations
 
 import asyncio
-import signal
 import subprocess
 import time
 import uuid
@@ -20,17 +19,8 @@ from arq.connections import RedisSettings
 from arq.jobs import JobStatus
 
 from errorwire.core.context import current_scope
-from tests.integrations.jobs.job_workers import (
-    arrived,
-    breadcrumb_texts,
-    context_of,
-    custom_data,
-    output_of,
-    start,
-    tags_of,
-    worker_environment,
-)
-from tests.receiver import Receiver, Reply
+from tests.integrations.jobs import job_workers
+from tests.receiver import Receiver
 from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
@@ -47,9 +37,9 @@ def queue() -> str:
 def start_worker(
     settings: str, queue: str, receiver: Receiver, redis_url: str
 ) -> subprocess.Popen[bytes]:
-    env = worker_environment(receiver, redis_url, HERE)
+    env = job_workers.worker_environment(receiver, redis_url, HERE)
     env["JOB_QUEUE"] = queue
-    return start(["-m", "arq", f"arq_test_app.{settings}"], env, HERE)
+    return job_workers.start(["-m", "arq", f"arq_test_app.{settings}"], env, HERE)
 
 
 def run_jobs(redis_url: str, queue: str, jobs: List[Tuple[Any, ...]]) -> List[str]:
@@ -72,25 +62,6 @@ def run_jobs(redis_url: str, queue: str, jobs: List[Tuple[Any, ...]]) -> List[st
     return asyncio.run(enqueue_and_wait())
 
 
-def wait_for(receiver: Receiver, count: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if all(len(receiver.by_vendor(vendor)) >= count for vendor in VENDORS):
-            return
-        time.sleep(0.05)
-
-
-def stop(worker: subprocess.Popen[bytes]) -> str:
-    """SIGTERM, as a process manager stops it: arq's shutdown."""
-    worker.send_signal(signal.SIGTERM)
-    try:
-        out = output_of(worker, timeout=60)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        raise AssertionError(f"the worker did not stop:\n{output_of(worker)}") from None
-    return out
-
-
 @pytest.mark.parametrize("settings", SETTINGS)
 def test_failed_jobs_are_reported_once_each_with_their_own_scope(
     settings: str, queue: str, receiver: Receiver, redis_url: str
@@ -105,20 +76,22 @@ def test_failed_jobs_are_reported_once_each_with_their_own_scope(
             ("leaves_state", "between", {}),
             ("flaky", {}),
         ])  # fmt: skip
-        wait_for(receiver, 2)
+        job_workers.wait_for_reports(receiver, 2, timeout=30)
     finally:
-        out = stop(worker)
+        out = job_workers.stop_by_signal(worker)
     assert "failed, ValueError" in out  # arq's own handling went on: its log
 
-    found = arrived(receiver)
+    found = job_workers.arrived(receiver)
     for vendor in VENDORS:
         assert len(found[vendor]) == 2, (vendor, out)  # charge, flaky: nothing else
-        by_function = {custom_data(vendor, p, "arq")["function"]: p for p in found[vendor]}
+        by_function = {
+            job_workers.custom_data(vendor, p, "arq")["function"]: p for p in found[vendor]
+        }
         charged, flaky = by_function["charge"], by_function["flaky"]
         if vendor != "raygun":  # Raygun has no context field
-            assert context_of(vendor, charged) == "charge"
-            assert context_of(vendor, flaky) == "flaky"
-        data = custom_data(vendor, charged, "arq")
+            assert job_workers.context_of(vendor, charged) == "charge"
+            assert job_workers.context_of(vendor, flaky) == "flaky"
+        data = job_workers.custom_data(vendor, charged, "arq")
         assert data["job_id"] == ids[1] and data["job_try"] == 1
         if settings == "WrappedSettings":  # Errorwire saw the functions: by parameter name
             assert data["args"] == ["[Filtered]", 3]
@@ -127,56 +100,37 @@ def test_failed_jobs_are_reported_once_each_with_their_own_scope(
         assert data["kwargs"]["note"] == "gift" and data["kwargs"]["password"] == "[Filtered]"
         assert vendor_exception_classes(vendor, charged) == ["ValueError"]
         assert vendor_person_id(vendor, charged) == "alice"
-        crumbs = breadcrumb_texts(vendor, charged)
+        crumbs = job_workers.breadcrumb_texts(vendor, charged)
         assert "charging 3" in crumbs
         assert not [c for c in crumbs if "crumb-" in c], crumbs  # no leak between jobs
-        assert not [t for t in tags_of(vendor, charged) if t.startswith("leak")]
+        assert not [t for t in job_workers.tags_of(vendor, charged) if t.startswith("leak")]
         if settings == "WrappedSettings":  # the settings' own hook ran, in the job's scope
             assert "own on_job_start" in crumbs
 
-        flaky_data = custom_data(vendor, flaky, "arq")
+        flaky_data = job_workers.custom_data(vendor, flaky, "arq")
         assert flaky_data["job_try"] == 3  # its Retry tries were not reported
         assert vendor_exception_classes(vendor, flaky) == ["ConnectionError"]
         assert vendor_person_id(vendor, flaky) is None  # "between" ran beside it
-        flaky_crumbs = breadcrumb_texts(vendor, flaky)
+        flaky_crumbs = job_workers.breadcrumb_texts(vendor, flaky)
         assert flaky_crumbs.count("flaky attempt") == 1, flaky_crumbs  # its own try's
         assert not [c for c in flaky_crumbs if "crumb-" in c], flaky_crumbs
 
-    for payload in found["bugsnag"]:
-        event = payload["events"][0]
-        assert event["unhandled"] is True
-        assert event["severityReason"]["type"] == "unhandledException"
-        assert event["app"]["type"] == "arq"
-    for payload in found["raygun"]:
-        assert "framework:arq" in payload["details"]["tags"]
-    for payload in found["rollbar"]:
-        assert payload["data"]["framework"] == "arq"
+    job_workers.assert_framework_named(found, "arq")
 
 
 @pytest.mark.parametrize("settings", SETTINGS)
 def test_a_worker_stopped_by_sigterm_still_delivers_what_it_queued(
     settings: str, queue: str, receiver: Receiver, redis_url: str
 ) -> None:
-    stalls: List[Tuple[str, float]] = []
     stall = 1.0  # in flight at SIGTERM, within shutdown_timeout (2 s)
-
-    def slow_first_attempts(item: Any) -> Any:
-        if not stalls:
-            stalls.append((item.vendor, stall))
-            return Reply(status=200 if item.vendor != "raygun" else 202, stall=stall)
-        return None
-
-    receiver.responder = slow_first_attempts
+    stalls = job_workers.stall_first_report(receiver, stall)
     worker = start_worker(settings, queue, receiver, redis_url)
     try:
         run_jobs(redis_url, queue, [("charge", CARD, 5, {})])
         assert receiver.wait_for_attempts(1, timeout=30), "no report left the worker"
     finally:
-        out = stop(worker)  # while the first report is in flight
-    found = arrived(receiver)
-    counts: Dict[str, int] = {vendor: len(found[vendor]) for vendor in VENDORS}
-    assert counts == {vendor: 1 for vendor in VENDORS}, out
-    assert stalls, "the receiver did not hold up the first attempts"
+        out = job_workers.stop_by_signal(worker)  # while the first report is in flight
+    job_workers.assert_delivered_once_each(receiver, stalls, out)
 
 
 def test_errorwire_on_a_settings_dict_runs_its_hooks_around_the_settings_own(

@@ -7,9 +7,8 @@ import contextlib
 import signal
 import subprocess
 import time
-import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Iterator, List
 
 import pytest
 
@@ -19,18 +18,8 @@ pytest.importorskip("redis")
 import celery
 import celery.exceptions
 
-from tests.integrations.jobs.job_workers import (
-    arrived,
-    breadcrumb_texts,
-    context_of,
-    custom_data,
-    output_of,
-    section_of,
-    start,
-    tags_of,
-    worker_environment,
-)
-from tests.receiver import Receiver, Reply
+from tests.integrations.jobs import job_workers
+from tests.receiver import Receiver
 from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
@@ -40,11 +29,6 @@ STOPS_CLEANLY = celery.VERSION >= (5, 6)
 """Celery 5.4's prefork pool now and then never finishes a warm shutdown after a task
 failed, without errorwire too (1 run in 5 here): there, the worker is killed after 60 s
 and what must have arrived by then is checked all the same."""
-
-
-@pytest.fixture
-def queue() -> str:
-    return f"q-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
@@ -61,7 +45,9 @@ def start_worker(pool: str, queue: str, receiver: Receiver, redis_url: str) -> A
         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
         "-Q", queue, "-n", f"{queue}@%h",
     ]  # fmt: skip
-    return start(command, worker_environment(receiver, redis_url, HERE), HERE)
+    return job_workers.start(
+        command, job_workers.worker_environment(receiver, redis_url, HERE), HERE
+    )
 
 
 def run(sender: Any, queue: str, name: str, *args: Any, **kwargs: Any) -> str:
@@ -79,10 +65,10 @@ def stop(worker: subprocess.Popen[bytes], *, must_exit: bool = True) -> str:
     """SIGTERM (a warm shutdown, as a process manager stops it); the worker's output."""
     worker.send_signal(signal.SIGTERM)
     try:
-        out = output_of(worker, timeout=60)
+        out = job_workers.output_of(worker, timeout=60)
     except subprocess.TimeoutExpired:
         worker.kill()
-        out = output_of(worker)
+        out = job_workers.output_of(worker)
         if must_exit:
             raise AssertionError(f"the worker did not stop on SIGTERM:\n{out}") from None
         return out
@@ -115,76 +101,59 @@ def test_failing_tasks_are_reported_once_each_with_their_own_scope(
     assert "Task tasks.charge" in out  # Celery's own handling went on: it logged the failure
     assert "raised expected: KeyError" in out  # Celery's log of a ``throws`` error, unchanged
 
-    found = arrived(receiver)
+    found = job_workers.arrived(receiver)
     for vendor in VENDORS:
         assert len(found[vendor]) == 3, (vendor, out)  # charge, flaky, fence: nothing else
-        by_task = {custom_data(vendor, p, "celery")["task"]: p for p in found[vendor]}
+        by_task = {job_workers.custom_data(vendor, p, "celery")["task"]: p for p in found[vendor]}
         charge, flaky = by_task["tasks.charge"], by_task["tasks.flaky"]
-        assert context_of(vendor, charge) == "tasks.charge"
-        assert context_of(vendor, flaky) == "tasks.flaky"
-        assert "amount:3" in tags_of(vendor, charge)
-        assert section_of(vendor, charge, "charge") == {"amount": 3}
+        assert job_workers.context_of(vendor, charge) == "tasks.charge"
+        assert job_workers.context_of(vendor, flaky) == "tasks.flaky"
+        assert "amount:3" in job_workers.tags_of(vendor, charge)
+        assert job_workers.section_of(vendor, charge, "charge") == {"amount": 3}
         for report in (charge, flaky):  # what the succeeded tasks set stayed in them
-            assert section_of(vendor, report, "leak") is None
-        assert section_of(vendor, flaky, "charge") is None  # nor did charge's
-        assert not [t for t in tags_of(vendor, flaky) if t.startswith(("amount", "leak"))]
-        data = custom_data(vendor, charge, "celery")
+            assert job_workers.section_of(vendor, report, "leak") is None
+        assert job_workers.section_of(vendor, flaky, "charge") is None  # nor did charge's
+        assert not [
+            t for t in job_workers.tags_of(vendor, flaky) if t.startswith(("amount", "leak"))
+        ]
+        data = job_workers.custom_data(vendor, charge, "celery")
         assert data["task"] == "tasks.charge" and data["queue"] == queue
         assert data["retries"] == 0 and len(data["task_id"]) == 36
         assert data["args"] == ["[Filtered]", 3]  # the card, by parameter name and value
         assert data["kwargs"]["note"] == "gift" and data["kwargs"]["password"] == "[Filtered]"
         assert vendor_exception_classes(vendor, charge) == ["ValueError"]
         assert vendor_person_id(vendor, charge) == "alice"
-        crumbs = breadcrumb_texts(vendor, charge)
+        crumbs = job_workers.breadcrumb_texts(vendor, charge)
         assert "charging 3" in crumbs
         assert not [c for c in crumbs if "crumb-before" in c], crumbs  # no leak between tasks
-        assert not [t for t in tags_of(vendor, charge) if t.startswith("leak")]
+        assert not [t for t in job_workers.tags_of(vendor, charge) if t.startswith("leak")]
 
-        flaky_data = custom_data(vendor, flaky, "celery")
+        flaky_data = job_workers.custom_data(vendor, flaky, "celery")
         assert flaky_data["task"] == "tasks.flaky" and flaky_data["retries"] == 2
         assert vendor_exception_classes(vendor, flaky) == ["ConnectionError"]
         assert vendor_person_id(vendor, flaky) is None  # "between" set one in its own task
-        flaky_crumbs = breadcrumb_texts(vendor, flaky)
+        flaky_crumbs = job_workers.breadcrumb_texts(vendor, flaky)
         assert "attempt 2" in flaky_crumbs and "attempt 0" not in flaky_crumbs
         assert not [c for c in flaky_crumbs if "crumb-between" in c], flaky_crumbs
 
-    rollbar = {context_of("rollbar", p) for p in found["rollbar"]}
+    rollbar = {job_workers.context_of("rollbar", p) for p in found["rollbar"]}
     assert rollbar == {"tasks.charge", "tasks.flaky", "tasks.fence"}
-    for payload in found["bugsnag"]:
-        event = payload["events"][0]
-        assert event["unhandled"] is True
-        assert event["severityReason"]["type"] == "unhandledException"
-        assert event["app"]["type"] == "celery"
-    for payload in found["raygun"]:
-        assert "framework:celery" in payload["details"]["tags"]
-    for payload in found["rollbar"]:
-        assert payload["data"]["framework"] == "celery"
+    job_workers.assert_framework_named(found, "celery")
 
 
 @pytest.mark.parametrize("pool", POOLS)
 def test_a_worker_stopped_by_sigterm_still_delivers_what_it_queued(
     pool: str, queue: str, receiver: Receiver, redis_url: str, sender: Any
 ) -> None:
-    stalls: List[Tuple[str, float]] = []
     stall = 2.2  # in flight at SIGTERM, longer than the pool child's last second (billiard)
-
-    def slow_first_attempts(item: Any) -> Any:
-        if not stalls:
-            stalls.append((item.vendor, stall))
-            return Reply(status=200 if item.vendor != "raygun" else 202, stall=stall)
-        return None
-
-    receiver.responder = slow_first_attempts
+    stalls = job_workers.stall_first_report(receiver, stall)
     worker = start_worker(pool, queue, receiver, redis_url)
     try:
         assert run(sender, queue, "tasks.charge", CARD, 5) == "FAILURE"
         assert receiver.wait_for_attempts(1, timeout=30), "no report left the worker"
     finally:
         out = stop(worker, must_exit=STOPS_CLEANLY)  # while the first report is in flight
-    found = arrived(receiver)
-    counts: Dict[str, int] = {vendor: len(found[vendor]) for vendor in VENDORS}
-    assert counts == {vendor: 1 for vendor in VENDORS}, out
-    assert stalls, "the receiver did not hold up the first attempts"
+    job_workers.assert_delivered_once_each(receiver, stalls, out)
 
 
 @pytest.mark.parametrize("pool", POOLS)
@@ -207,10 +176,10 @@ def test_a_base_exception_subclass_raised_in_a_task_is_reported_once(
         time.sleep(0.5)  # a second report of the same error would have arrived by now
     finally:
         out = stop(worker, must_exit=False)
-    found = arrived(receiver)
+    found = job_workers.arrived(receiver)
     for vendor in VENDORS:
         unwound = [p for p in found[vendor] if "Unwound" in vendor_exception_classes(vendor, p)]
         assert len(unwound) == 1, (vendor, out)
         assert vendor_exception_classes(vendor, unwound[0])[0] == "Unwound"
-        assert context_of(vendor, unwound[0]) == "tasks.unwinds"
-        assert "order:7" in tags_of(vendor, unwound[0])  # the task's own scope
+        assert job_workers.context_of(vendor, unwound[0]) == "tasks.unwinds"
+        assert "order:7" in job_workers.tags_of(vendor, unwound[0])  # the task's own scope

@@ -3,12 +3,9 @@ over HTTP to the receiver."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
-import time
-import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
@@ -20,26 +17,12 @@ from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 from redis import Redis
 
-from tests.integrations.jobs.job_workers import (
-    arrived,
-    breadcrumb_texts,
-    context_of,
-    custom_data,
-    output_of,
-    start,
-    tags_of,
-    worker_environment,
-)
-from tests.receiver import Receiver, Reply
+from tests.integrations.jobs import job_workers
+from tests.receiver import Receiver
 from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
 CARD = "4111111111111111"
-
-
-@pytest.fixture
-def queue() -> str:
-    return f"q-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
@@ -57,37 +40,24 @@ def send(broker: RedisBroker, queue: str, actor: str, *args: Any, **kwargs: Any)
 
 
 def start_worker(queue: str, receiver: Receiver, redis_url: str) -> subprocess.Popen[bytes]:
-    env = worker_environment(receiver, redis_url, HERE)
+    env = job_workers.worker_environment(receiver, redis_url, HERE)
     env["JOB_QUEUE"] = queue
     command = ["-m", "dramatiq", "dramatiq_test_app", "--processes", "1", "--threads", "1",
                "--queues", queue, "--skip-logging"]  # fmt: skip
-    return start(command, env, HERE)
-
-
-def wait_for(receiver: Receiver, count: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if all(len(receiver.by_vendor(vendor)) >= count for vendor in VENDORS):
-            return
-        time.sleep(0.05)
+    return job_workers.start(command, env, HERE)
 
 
 def stop(worker: subprocess.Popen[bytes]) -> str:
     """SIGTERM, as a process manager stops it: Dramatiq's graceful shutdown."""
-    worker.send_signal(signal.SIGTERM)
-    try:
-        out = output_of(worker, timeout=60)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        raise AssertionError(f"the worker did not stop:\n{output_of(worker)}") from None
+    out = job_workers.stop_by_signal(worker)
     assert worker.returncode == 0, out
     return out
 
 
 def by_actor(found: Dict[str, List[Dict[str, Any]]], vendor: str) -> Dict[str, Dict[str, Any]]:
-    actors = [custom_data(vendor, p, "dramatiq")["actor"] for p in found[vendor]]
+    actors = [job_workers.custom_data(vendor, p, "dramatiq")["actor"] for p in found[vendor]]
     assert len(actors) == len(set(actors)), (vendor, actors)  # one report per message
-    return {custom_data(vendor, p, "dramatiq")["actor"]: p for p in found[vendor]}
+    return {job_workers.custom_data(vendor, p, "dramatiq")["actor"]: p for p in found[vendor]}
 
 
 def test_messages_failing_for_good_are_reported_once_each_with_their_own_scope(
@@ -101,77 +71,59 @@ def test_messages_failing_for_good_are_reported_once_each_with_their_own_scope(
         send(sender, queue, "leaves_state", "between")
         send(sender, queue, "thrown")
         send(sender, queue, "flaky")
-        wait_for(receiver, 2)  # charge, then flaky after its two retries
+        job_workers.wait_for_reports(receiver, 2)  # charge, then flaky after its two retries
         send(sender, queue, "fence")  # one worker thread: after everything sent before it
-        wait_for(receiver, 3)
+        job_workers.wait_for_reports(receiver, 3)
     finally:
         out = stop(worker)
     assert "Failed to process message" in out  # Dramatiq's own handling went on: its log
 
-    found = arrived(receiver)
+    found = job_workers.arrived(receiver)
     for vendor in VENDORS:
         assert len(found[vendor]) == 3, (vendor, out)  # charge, flaky, fence: nothing else
         reports = by_actor(found, vendor)
         assert set(reports) == {"charge", "flaky", "fence"}
         charge, flaky = reports["charge"], reports["flaky"]
         if vendor != "raygun":  # Raygun has no context field
-            assert context_of(vendor, charge) == "charge"
-            assert context_of(vendor, flaky) == "flaky"
-        data = custom_data(vendor, charge, "dramatiq")
+            assert job_workers.context_of(vendor, charge) == "charge"
+            assert job_workers.context_of(vendor, flaky) == "flaky"
+        data = job_workers.custom_data(vendor, charge, "dramatiq")
         assert data["message_id"] == charge_id and data["queue"] == queue
         assert data["retries"] == 0
         assert data["args"] == ["[Filtered]", 3]  # the card, by parameter name and value
         assert data["kwargs"]["note"] == "gift" and data["kwargs"]["password"] == "[Filtered]"
         assert vendor_exception_classes(vendor, charge) == ["ValueError"]
         assert vendor_person_id(vendor, charge) == "alice"
-        crumbs = breadcrumb_texts(vendor, charge)
+        crumbs = job_workers.breadcrumb_texts(vendor, charge)
         assert "charging 3" in crumbs
         assert not [c for c in crumbs if "crumb-before" in c], crumbs  # no leak between jobs
-        assert not [t for t in tags_of(vendor, charge) if t.startswith("leak")]
+        assert not [t for t in job_workers.tags_of(vendor, charge) if t.startswith("leak")]
 
-        assert custom_data(vendor, flaky, "dramatiq")["retries"] == 2  # its third attempt
+        assert (
+            job_workers.custom_data(vendor, flaky, "dramatiq")["retries"] == 2
+        )  # its third attempt
         assert vendor_exception_classes(vendor, flaky) == ["ConnectionError"]
         assert vendor_person_id(vendor, flaky) is None  # "between" set one in its own job
-        flaky_crumbs = breadcrumb_texts(vendor, flaky)
+        flaky_crumbs = job_workers.breadcrumb_texts(vendor, flaky)
         assert flaky_crumbs.count("flaky attempt") == 1, flaky_crumbs  # its own attempt's
         assert not [c for c in flaky_crumbs if "crumb-between" in c], flaky_crumbs
 
     dead = Redis.from_url(redis_url).zrange(f"dramatiq:{queue}.XQ", 0, -1)
     assert len(dead) == 4  # Dramatiq still dead-lettered charge, thrown, flaky and fence
-    for payload in found["bugsnag"]:
-        event = payload["events"][0]
-        assert event["unhandled"] is True
-        assert event["severityReason"]["type"] == "unhandledException"
-        assert event["app"]["type"] == "dramatiq"
-    for payload in found["raygun"]:
-        assert "framework:dramatiq" in payload["details"]["tags"]
-    for payload in found["rollbar"]:
-        assert payload["data"]["framework"] == "dramatiq"
+    job_workers.assert_framework_named(found, "dramatiq")
 
 
 def test_a_worker_stopped_by_sigterm_still_delivers_what_it_queued(
     queue: str, receiver: Receiver, redis_url: str, sender: RedisBroker
 ) -> None:
-    stalls: List[Tuple[str, float]] = []
-    stall = 2.2  # in flight at SIGTERM
-
-    def slow_first_attempts(item: Any) -> Any:
-        if not stalls:
-            stalls.append((item.vendor, stall))
-            return Reply(status=200 if item.vendor != "raygun" else 202, stall=stall)
-        return None
-
-    receiver.responder = slow_first_attempts
+    stalls = job_workers.stall_first_report(receiver, 2.2)  # in flight at SIGTERM
     worker = start_worker(queue, receiver, redis_url)
     try:
         send(sender, queue, "charge", CARD, 5)
         assert receiver.wait_for_attempts(1, timeout=30), "no report left the worker"
     finally:
         out = stop(worker)  # while the first report is in flight
-    found = arrived(receiver)
-    counts: Dict[str, int] = {vendor: len(found[vendor]) for vendor in VENDORS}
-    assert counts == {vendor: 1 for vendor in VENDORS}, out
-    assert stalls, "the receiver did not hold up the first attempts"
+    job_workers.assert_delivered_once_each(receiver, stalls, out)
 
 
 def test_without_the_retries_middleware_every_failure_is_final_and_reported(
@@ -207,9 +159,9 @@ def test_without_the_retries_middleware_every_failure_is_final_and_reported(
     finally:
         worker.stop()
     assert errorwire.flush(10)
-    found = arrived(receiver)
+    found = job_workers.arrived(receiver)
     for vendor in VENDORS:
         assert len(found[vendor]) == 1, vendor  # the failure once; the success not
-        data = custom_data(vendor, found[vendor][0], "dramatiq")
+        data = job_workers.custom_data(vendor, found[vendor][0], "dramatiq")
         assert data["actor"] == "import_rows" and data["args"] == ["rows.csv"]
         assert vendor_exception_classes(vendor, found[vendor][0]) == ["OSError"]

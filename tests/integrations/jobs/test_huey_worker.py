@@ -6,27 +6,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Iterator
 
 import pytest
 
 pytest.importorskip("huey")
 pytest.importorskip("redis")
 
-from tests.integrations.jobs.job_workers import (
-    arrived,
-    breadcrumb_texts,
-    context_of,
-    custom_data,
-    output_of,
-    start,
-    tags_of,
-    worker_environment,
-)
-from tests.receiver import Receiver, Reply
+from tests.integrations.jobs import job_workers
+from tests.receiver import Receiver
 from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
 HERE = Path(__file__).resolve().parent
@@ -46,30 +36,12 @@ def app(redis_url: str) -> Iterator[Any]:
 
 
 def start_consumer(kind: str, receiver: Receiver, redis_url: str) -> subprocess.Popen[bytes]:
-    env = worker_environment(receiver, redis_url, HERE)
+    env = job_workers.worker_environment(receiver, redis_url, HERE)
     env["JOB_QUEUE"] = QUEUE
     # By the name the tests import it by: Huey knows a task by its module and name.
     app = "tests.integrations.jobs.huey_test_app.huey"
     command = ["-m", "huey.bin.huey_consumer", app, "-k", kind, "-w", "1"]
-    return start(command, env, HERE)
-
-
-def wait_for(receiver: Receiver, count: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if all(len(receiver.by_vendor(vendor)) >= count for vendor in VENDORS):
-            return
-        time.sleep(0.05)
-
-
-def stop(consumer: subprocess.Popen[bytes], how: int = signal.SIGTERM) -> str:
-    """SIGTERM (Huey: stop now) or SIGINT (Huey: let the workers finish, then stop)."""
-    consumer.send_signal(how)
-    try:
-        return output_of(consumer, timeout=60)
-    except subprocess.TimeoutExpired:
-        consumer.kill()
-        raise AssertionError(f"the consumer did not stop:\n{output_of(consumer)}") from None
+    return job_workers.start(command, env, HERE)
 
 
 @pytest.mark.parametrize("kind", ["thread", "process"])
@@ -83,49 +55,41 @@ def test_tasks_failing_for_good_are_reported_once_each_with_their_own_scope(
         app.leaves_state("between")
         app.retried_on_request()
         app.flaky()
-        wait_for(receiver, 2)  # charge, then flaky after its two retries
+        job_workers.wait_for_reports(receiver, 2)  # charge, then flaky after its two retries
         app.fence()  # one worker: after everything enqueued before it
-        wait_for(receiver, 3)
+        job_workers.wait_for_reports(receiver, 3)
     finally:
-        out = stop(consumer)
+        out = job_workers.stop_by_signal(consumer)
     assert "Unhandled exception in task" in out  # Huey's own handling went on: its log
 
-    found = arrived(receiver)
+    found = job_workers.arrived(receiver)
     for vendor in VENDORS:
         assert len(found[vendor]) == 3, (vendor, out)  # charge, flaky, fence: nothing else
-        by_task = {custom_data(vendor, p, "huey")["task"]: p for p in found[vendor]}
+        by_task = {job_workers.custom_data(vendor, p, "huey")["task"]: p for p in found[vendor]}
         assert set(by_task) == {"charge", "flaky", "fence"}
         charged, flaky = by_task["charge"], by_task["flaky"]
         if vendor != "raygun":  # Raygun has no context field
-            assert context_of(vendor, charged) == "charge"
-            assert context_of(vendor, flaky) == "flaky"
-        data = custom_data(vendor, charged, "huey")
+            assert job_workers.context_of(vendor, charged) == "charge"
+            assert job_workers.context_of(vendor, flaky) == "flaky"
+        data = job_workers.custom_data(vendor, charged, "huey")
         assert data["task_id"] == charge.id and data["retries_left"] == 0
         assert data["args"] == ["[Filtered]", 3]  # the card, by parameter name and value
         assert data["kwargs"]["note"] == "gift" and data["kwargs"]["password"] == "[Filtered]"
         assert vendor_exception_classes(vendor, charged) == ["ValueError"]
         assert vendor_person_id(vendor, charged) == "alice"
-        crumbs = breadcrumb_texts(vendor, charged)
+        crumbs = job_workers.breadcrumb_texts(vendor, charged)
         assert "charging 3" in crumbs
         assert not [c for c in crumbs if "crumb-before" in c], crumbs  # no leak between tasks
-        assert not [t for t in tags_of(vendor, charged) if t.startswith("leak")]
+        assert not [t for t in job_workers.tags_of(vendor, charged) if t.startswith("leak")]
 
-        assert custom_data(vendor, flaky, "huey")["retries_left"] == 0
+        assert job_workers.custom_data(vendor, flaky, "huey")["retries_left"] == 0
         assert vendor_exception_classes(vendor, flaky) == ["ConnectionError"]
         assert vendor_person_id(vendor, flaky) is None  # "between" set one in its own task
-        flaky_crumbs = breadcrumb_texts(vendor, flaky)
+        flaky_crumbs = job_workers.breadcrumb_texts(vendor, flaky)
         assert flaky_crumbs.count("flaky attempt") == 1, flaky_crumbs  # its own attempt's
         assert not [c for c in flaky_crumbs if "crumb-between" in c], flaky_crumbs
 
-    for payload in found["bugsnag"]:
-        event = payload["events"][0]
-        assert event["unhandled"] is True
-        assert event["severityReason"]["type"] == "unhandledException"
-        assert event["app"]["type"] == "huey"
-    for payload in found["raygun"]:
-        assert "framework:huey" in payload["details"]["tags"]
-    for payload in found["rollbar"]:
-        assert payload["data"]["framework"] == "huey"
+    job_workers.assert_framework_named(found, "huey")
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -133,23 +97,12 @@ def test_tasks_failing_for_good_are_reported_once_each_with_their_own_scope(
 def test_a_stopped_consumer_still_delivers_what_it_queued(
     kind: str, how: int, app: Any, receiver: Receiver, redis_url: str
 ) -> None:
-    stalls: List[Tuple[str, float]] = []
     stall = 1.0  # in flight at SIGTERM, within shutdown_timeout (2 s)
-
-    def slow_first_attempts(item: Any) -> Any:
-        if not stalls:
-            stalls.append((item.vendor, stall))
-            return Reply(status=200 if item.vendor != "raygun" else 202, stall=stall)
-        return None
-
-    receiver.responder = slow_first_attempts
+    stalls = job_workers.stall_first_report(receiver, stall)
     consumer = start_consumer(kind, receiver, redis_url)
     try:
         app.charge(CARD, 5)
         assert receiver.wait_for_attempts(1, timeout=30), "no report left the consumer"
     finally:
-        out = stop(consumer, how)  # while the first report is in flight
-    found = arrived(receiver)
-    counts: Dict[str, int] = {vendor: len(found[vendor]) for vendor in VENDORS}
-    assert counts == {vendor: 1 for vendor in VENDORS}, out
-    assert stalls, "the receiver did not hold up the first attempts"
+        out = job_workers.stop_by_signal(consumer, how)  # while the first report is in flight
+    job_workers.assert_delivered_once_each(receiver, stalls, out)

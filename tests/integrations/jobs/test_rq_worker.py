@@ -16,17 +16,7 @@ from redis import Redis
 from rq import Queue, Retry
 from rq.registry import FailedJobRegistry
 
-from tests.integrations.jobs.job_workers import (
-    arrived,
-    breadcrumb_texts,
-    context_of,
-    custom_data,
-    output_of,
-    section_of,
-    start,
-    tags_of,
-    worker_environment,
-)
+from tests.integrations.jobs import job_workers
 from tests.receiver import Receiver
 from tests.reports import VENDORS, vendor_exception_classes, vendor_person_id
 
@@ -49,7 +39,9 @@ def queue(redis_url: str) -> Queue:
 
 
 def payload_for(found: Dict[str, List[Dict[str, Any]]], vendor: str, func: str) -> Dict[str, Any]:
-    matches = [p for p in found[vendor] if custom_data(vendor, p, "rq")["function"] == func]
+    matches = [
+        p for p in found[vendor] if job_workers.custom_data(vendor, p, "rq")["function"] == func
+    ]
     assert len(matches) == 1, (vendor, func, len(matches))
     return matches[0]
 
@@ -64,7 +56,9 @@ def test_failed_jobs_are_reported_once_and_still_land_in_the_failed_registry(
     queue.enqueue("rq_jobs.leaves_state", "between")
     flaky = queue.enqueue("rq_jobs.flaky", retry=Retry(max=2))
 
-    worker = start(how(redis_url, queue.name), worker_environment(receiver, redis_url, HERE), HERE)
+    worker = job_workers.start(
+        how(redis_url, queue.name), job_workers.worker_environment(receiver, redis_url, HERE), HERE
+    )
     failed = FailedJobRegistry(queue=queue)
     try:
         deadline = time.monotonic() + 60
@@ -73,34 +67,34 @@ def test_failed_jobs_are_reported_once_and_still_land_in_the_failed_registry(
         # RQ >= 2 runs the handler before it records the failure, RQ 1.x after: wait for
         # the reports a while. Only the work horse holds them: if it exited without
         # delivering them, they never come.
-        found = arrived(receiver)
+        found = job_workers.arrived(receiver)
         reports_due = time.monotonic() + 10
         while any(len(found[v]) < 2 for v in VENDORS) and time.monotonic() < reports_due:
             time.sleep(0.05)
-            found = arrived(receiver)
+            found = job_workers.arrived(receiver)
     finally:
         worker.kill()
-        out = output_of(worker)
+        out = job_workers.output_of(worker)
     assert sorted(failed.get_job_ids()) == sorted([charge.id, flaky.id]), out  # RQ went on
     for vendor in VENDORS:
         assert len(found[vendor]) == 2, (vendor, out)  # one each; flaky's retries were not
         charged = payload_for(found, vendor, "rq_jobs.charge")
-        data = custom_data(vendor, charged, "rq")
+        data = job_workers.custom_data(vendor, charged, "rq")
         assert data["job_id"] == charge.id and data["queue"] == queue.name
         assert data["args"] == ["[Filtered]", 3]
         assert data["kwargs"]["note"] == "gift" and data["kwargs"]["password"] == "[Filtered]"
         assert vendor_exception_classes(vendor, charged) == ["ValueError"]
         assert vendor_person_id(vendor, charged) == "alice"
-        crumbs = breadcrumb_texts(vendor, charged)
+        crumbs = job_workers.breadcrumb_texts(vendor, charged)
         assert "charging 3" in crumbs
         assert not [c for c in crumbs if before.id in c or "crumb-before" in c], crumbs
-        assert not [t for t in tags_of(vendor, charged) if t.startswith("leak")]
+        assert not [t for t in job_workers.tags_of(vendor, charged) if t.startswith("leak")]
 
         retried = payload_for(found, vendor, "rq_jobs.flaky")
-        assert custom_data(vendor, retried, "rq")["retries_left"] == 0
+        assert job_workers.custom_data(vendor, retried, "rq")["retries_left"] == 0
         assert vendor_exception_classes(vendor, retried) == ["ConnectionError"]
         assert vendor_person_id(vendor, retried) is None
-    assert {context_of("rollbar", p) for p in found["rollbar"]} == {
+    assert {job_workers.context_of("rollbar", p) for p in found["rollbar"]} == {
         "rq_jobs.charge",
         "rq_jobs.flaky",
     }
@@ -129,47 +123,51 @@ def test_each_job_starts_clean_of_what_earlier_jobs_set(
     queue.enqueue("rq_jobs.sets_everything", "second")
     tagged = queue.enqueue("rq_jobs.tagged_failure", "third")
 
-    worker = start(how(redis_url, queue.name), worker_environment(receiver, redis_url, HERE), HERE)
+    worker = job_workers.start(
+        how(redis_url, queue.name), job_workers.worker_environment(receiver, redis_url, HERE), HERE
+    )
     try:
         deadline = time.monotonic() + 60
-        found = arrived(receiver)
+        found = job_workers.arrived(receiver)
         while any(len(found[v]) < 2 for v in VENDORS) and time.monotonic() < deadline:
             time.sleep(0.05)
-            found = arrived(receiver)
+            found = job_workers.arrived(receiver)
     finally:
         worker.kill()
-        out = output_of(worker)
+        out = job_workers.output_of(worker)
     for vendor in VENDORS:
         assert len(found[vendor]) == 2, (vendor, out)
         first = payload_for(found, vendor, "rq_jobs.flaky")
-        assert custom_data(vendor, first, "rq")["job_id"] == plain.id
+        assert job_workers.custom_data(vendor, first, "rq")["job_id"] == plain.id
         assert vendor_person_id(vendor, first) is None, vendor
-        assert not [t for t in tags_of(vendor, first) if t.startswith("tenant")], vendor
-        assert context_of(vendor, first) == "rq_jobs.flaky", vendor
-        assert section_of(vendor, first, "order") is None, vendor
+        assert not [t for t in job_workers.tags_of(vendor, first) if t.startswith("tenant")], vendor
+        assert job_workers.context_of(vendor, first) == "rq_jobs.flaky", vendor
+        assert job_workers.section_of(vendor, first, "order") is None, vendor
 
         second = payload_for(found, vendor, "rq_jobs.tagged_failure")
-        assert custom_data(vendor, second, "rq")["job_id"] == tagged.id
+        assert job_workers.custom_data(vendor, second, "rq")["job_id"] == tagged.id
         assert vendor_person_id(vendor, second) is None, vendor
-        tags = tags_of(vendor, second)
+        tags = job_workers.tags_of(vendor, second)
         assert "plan:third" in tags and not [t for t in tags if t.startswith("tenant")]
-        assert context_of(vendor, second) == "ctx-third", vendor
-        assert section_of(vendor, second, "payment") == {"marker": "third"}
-        assert section_of(vendor, second, "order") is None, vendor
+        assert job_workers.context_of(vendor, second) == "ctx-third", vendor
+        assert job_workers.section_of(vendor, second, "payment") == {"marker": "third"}
+        assert job_workers.section_of(vendor, second, "order") is None, vendor
 
 
 def test_a_job_raising_a_base_exception_subclass_is_reported(
     queue: Queue, receiver: Receiver, redis_url: str
 ) -> None:
     queue.enqueue("rq_jobs.halts")
-    worker = start(cli(redis_url, queue.name), worker_environment(receiver, redis_url, HERE), HERE)
+    worker = job_workers.start(
+        cli(redis_url, queue.name), job_workers.worker_environment(receiver, redis_url, HERE), HERE
+    )
     try:
         deadline = time.monotonic() + 60
         while any(not receiver.by_vendor(v) for v in VENDORS) and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         worker.kill()
-    found = arrived(receiver)
+    found = job_workers.arrived(receiver)
     for vendor in VENDORS:
         assert len(found[vendor]) == 1, vendor
         assert vendor_exception_classes(vendor, found[vendor][0])[-1].endswith("Halt")

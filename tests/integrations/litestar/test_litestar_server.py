@@ -12,8 +12,8 @@ import pytest
 import errorwire
 from errorwire.integrations.litestar import ErrorwirePlugin
 from tests.concurrent_checkouts import (
-    assert_payload_persons_match_their_requests,
     assert_payload_scopes_match_their_requests,
+    checkout_reports,
     post_checkouts,
 )
 from tests.integrations.asgi.asgi_support import serve
@@ -25,7 +25,7 @@ from tests.reports import (
     vendor_person_id,
     vendor_request,
 )
-from tests.route_reports import HEADERS, assert_route_reported
+from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route
 
 # (method, path, request kwargs, exception chain outermost first, route template)
 ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
@@ -57,17 +57,14 @@ def respond(base: str, method: str, path: str, **kwargs: Any) -> Tuple[int, byte
         return response.status_code, response.content.replace(base.encode(), b"http://server")
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route"), ERROR_ROUTES)
+@each_error_route(ERROR_ROUTES)
 def test_error_route_is_reported_once_with_its_request(
     reports: Reports,
     url: str,
     bare_url: str,
-    method: str,
-    path: str,
-    kwargs: Dict[str, Any],
-    chain: List[str],
-    route: str,
+    error_route: ErrorRoute,
 ) -> None:
+    method, path, kwargs, chain, route, _ = error_route
     answer = respond(url, method, path, **kwargs)
     assert answer == respond(bare_url, method, path, **kwargs)
     assert answer[0] == 500
@@ -189,21 +186,12 @@ def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
     count = 30
 
     assert post_checkouts(url, count, body=True) == [500] * count
-    events = reports.settle()
-    assert len(events) == count
-    seen = set()
-    for event in events:
-        assert event.request is not None and event.person is not None
-        number = event.request.url.split("/users/o-", 1)[1].split("/", 1)[0]
-        seen.add(number)
-        assert event.person.id == f"user-{number}"
-        assert event.request.headers["x-request-id"] == f"req-{number}"
-        assert event.request.route_params == {"order": f"o-{number}"}
-        assert event.request.body == f"order body {number}".encode()
+    for number, event, request in checkout_reports(reports, count):
+        assert request.headers["x-request-id"] == f"req-{number}"
+        assert request.route_params == {"order": f"o-{number}"}
+        assert request.body == f"order body {number}".encode()
         assert [c.message for c in event.breadcrumbs] == [f"checkout o-{number} by user-{number}"]
         assert event.exceptions[0].message == f"user user-{number} order o-{number}"
-    assert seen == {str(i) for i in range(count)}
-    assert_payload_persons_match_their_requests(reports)
     assert_payload_scopes_match_their_requests(reports)
 
 

@@ -10,11 +10,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import httpx
 import pytest
 
-from tests.concurrent_checkouts import (
-    assert_payload_persons_match_their_requests,
-    assert_payload_scopes_match_their_requests,
-    post_checkouts,
-)
+from tests import served_apps
+from tests.concurrent_checkouts import assert_cart_checkouts_reported, post_checkouts
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.quart.quart_apps import make_app
 from tests.receiver import Receiver
@@ -26,26 +23,12 @@ from tests.reports import (
     vendor_person_id,
     vendor_request,
 )
-from tests.route_reports import HEADERS, assert_route_reported
+from tests.route_reports import error_route_test
+
+QUART = served_apps.ServedApp(make_app, serve)
 
 
-def fetch(url: str, method: str = "GET", **kwargs: Any) -> Tuple[int, bytes]:
-    """Status and body; a body cut off after the status line ends where it broke."""
-    with httpx.Client(timeout=10.0) as client, client.stream(method, url, **kwargs) as response:
-        chunks: List[bytes] = []
-        with contextlib.suppress(httpx.HTTPError):
-            chunks.extend(response.iter_bytes())
-        return response.status_code, b"".join(chunks)
-
-
-def both(method: str, path: str, error_page: bool = False, **kwargs: Any) -> Tuple[int, bytes]:
-    """The response of the app with errorwire, asserted equal to the bare app's."""
-    with serve(make_app(with_errorwire=False, error_page=error_page)) as url:
-        bare = fetch(url + path, method, headers=HEADERS, **kwargs)
-    with serve(make_app(error_page=error_page)) as url:
-        wired = fetch(url + path, method, headers=HEADERS, **kwargs)
-    assert wired == bare
-    return wired
+both = QUART.both
 
 
 # (method, path, request kwargs, exception chain outermost first, route template, status)
@@ -63,85 +46,28 @@ ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str, Optional[int]
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route", "status"), ERROR_ROUTES)
-def test_error_route_is_reported_once_with_its_request(
-    reports: Reports,
-    method: str,
-    path: str,
-    kwargs: Dict[str, Any],
-    chain: List[str],
-    route: str,
-    status: Optional[int],
-) -> None:
-    assert both(method, path, **kwargs)[0] == status
-
-    assert_route_reported(reports, "quart", method, path, chain, route, status)
+test_error_route_is_reported_once_with_its_request = error_route_test("quart", both, ERROR_ROUTES)
 
 
 def test_route_arguments_query_and_the_json_the_app_read(reports: Reports) -> None:
     path = "/items/7?verbose=1&tag=a&tag=b&q=caf%C3%A9&api_key=k3y-s3cret"
-    both("POST", path, json={"qty": -1, "password": "hunter2"})
-    event, payloads = reports.one()
-    request = event.request
-    assert request is not None
-    assert request.route_params == {"item_id": 7}
-    assert request.query_string == path.split("?", 1)[1]  # as sent
-    assert request.query == {
-        "verbose": "1",
-        "tag": ["a", "b"],
-        "q": "café",
-        "api_key": "k3y-s3cret",  # scrubbed on the way out
-    }
-    assert request.has_json and request.json == {"qty": -1, "password": "hunter2"}
-    for vendor in VENDORS:
-        assert "hunter2" not in str(payloads[vendor])
-        assert "s3cr3t-token" not in str(payloads[vendor])
-        assert "k3y-s3cret" not in str(payloads[vendor])
+    both("POST", path, json=served_apps.SECRET_ITEM)
+    query = {"verbose": "1", "tag": ["a", "b"], "q": "café", "api_key": "k3y-s3cret"}
+    event, _ = served_apps.assert_item_json_reported(reports, {"item_id": 7}, query)
+    assert event.request is not None
+    assert event.request.query_string == path.split("?", 1)[1]  # as sent
 
 
 def test_the_form_the_app_awaited_is_reported_scrubbed(reports: Reports) -> None:
-    assert both("POST", "/login", data={"username": "alice", "password": "hunter2"})[0] == 500
-    event, payloads = reports.one()
-    assert event.request is not None
-    assert event.request.form == {"username": "alice", "password": "hunter2"}  # scrubbed later
-    assert vendor_request("rollbar", payloads["rollbar"])["POST"] == {
-        "username": "alice",
-        "password": "[Filtered]",
-    }
-    for vendor in VENDORS:
-        assert "hunter2" not in str(payloads[vendor])
+    served_apps.assert_login_form_reported_scrubbed(reports, both)
 
 
 def test_uploads_are_named_never_sent(reports: Reports) -> None:
-    content = b"%PDF-1.7 secret contents " * 100
-    both("POST", "/upload", files={"doc": ("report.pdf", content, "application/pdf")})
-    event, payloads = reports.one()
-    assert event.request is not None
-    [upload] = event.request.files
-    assert (upload.field, upload.filename, upload.size, upload.content_type) == (
-        "doc",
-        "report.pdf",
-        len(content),
-        "application/pdf",
-    )
-    for vendor in VENDORS:
-        assert "secret contents" not in str(payloads[vendor])
+    served_apps.assert_upload_named_never_sent(reports, both, None)
 
 
 def test_a_body_the_app_never_parsed_is_not_reported(reports: Reports) -> None:
-    with serve(make_app()) as url:
-        status, _ = fetch(
-            url + "/unread",
-            "POST",
-            content=b'{"note": "untouched-body"}',
-            headers={"Content-Type": "application/json"},
-        )
-    assert status == 500
-    event, payloads = reports.one()
-    assert event.request is not None
-    assert event.request.body is None and not event.request.has_json
-    for vendor in VENDORS:
-        assert "untouched-body" not in str(payloads[vendor])
+    served_apps.assert_unread_body_not_reported(reports, QUART)
 
 
 def test_an_error_while_the_response_streams_is_reported(reports: Reports) -> None:
@@ -210,7 +136,10 @@ def test_an_unknown_route_is_no_report(reports: Reports) -> None:
 
 
 def test_the_apps_own_500_page_is_kept_and_the_error_reported(reports: Reports) -> None:
-    assert both("GET", "/view-error", error_page=True) == (500, b"<h1>Sorry, our fault</h1>")
+    assert QUART.both("GET", "/view-error", {"error_page": True}) == (
+        500,
+        b"<h1>Sorry, our fault</h1>",
+    )
     event, _ = reports.one()
     assert [info.short_type for info in event.exceptions] == ["PaymentFailed", "KeyError"]
 
@@ -229,27 +158,9 @@ def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
     receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
     reports = start(receiver, all_vendors, storm_limit=1000)
-    count = 30
-
     with serve(make_app()) as url:
-        assert post_checkouts(url, count) == [500] * count
-
-    events = reports.settle()
-    assert len(events) == count
-    seen = set()
-    for event in events:
-        assert event.request is not None and event.person is not None
-        number = event.request.route_params["order"].split("-", 1)[1]
-        seen.add(number)
-        assert event.person.id == f"user-{number}"
-        assert event.person.username == f"name-user-{number}"
-        assert event.request.headers["x-request-id"] == f"req-{number}"
-        assert event.exceptions[0].message == f"user user-{number} order o-{number}"
-        crumbs = [crumb.message for crumb in event.breadcrumbs]
-        assert crumbs == [f"cart of user-{number}", f"checkout by user-{number}"]
-    assert seen == {str(i) for i in range(count)}
-    assert_payload_persons_match_their_requests(reports)
-    assert_payload_scopes_match_their_requests(reports)
+        assert post_checkouts(url, 30) == [500] * 30
+    assert_cart_checkouts_reported(reports, 30)
 
 
 def test_a_working_route_reports_nothing(reports: Reports) -> None:

@@ -11,9 +11,9 @@ import httpx
 from errorwire.integrations.quart import Errorwire
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.quart.quart_apps import make_app
-from tests.integrations.quart.test_quart_server import fetch
 from tests.receiver import Receiver
 from tests.reports import VENDORS, Reports, vendor_person_id
+from tests.served_apps import fetch
 
 
 def test_options_come_from_app_config(receiver: Receiver, all_vendors: Dict[str, Any]) -> None:

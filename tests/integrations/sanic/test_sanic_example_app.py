@@ -2,43 +2,23 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
-import httpx
-
+from tests.helpers import load_example
 from tests.integrations.sanic.sanic_apps import serve
 from tests.reports import Reports
-
-EXAMPLE = Path(__file__).resolve().parents[3] / "example_apps" / "sanic_app.py"
-
-
-def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("example_sanic_app", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.served_apps import assert_demo_checkout, assert_demo_reported, demo_statuses
 
 
 def test_example_app_reports_every_error_route_once(reports: Reports) -> None:
-    example = load()
-    with serve(example.app) as url, httpx.Client(base_url=url) as client:
-        statuses = [
-            client.request(method, path, json=body, headers={"X-User": "alice"}).status_code
-            for method, path, body in example.DEMO_REQUESTS
-        ]
+    example = load_example("sanic_app")
+    statuses = demo_statuses(example.app, serve, example.DEMO_REQUESTS)
     assert statuses == [200, 500, 500, 503, 404, 500]
-    events = reports.settle()
-    assert [(e.exceptions[0].short_type, e.context) for e in events] == [
-        ("PaymentDeclined", "/view-error"),
-        ("LookupError", "/items/<item_id:int>"),
-        ("ServiceUnavailable", "/unavailable"),
-        ("ValueError", "/checkout"),
-    ]
-    assert all(e.person is not None and e.person.id == "alice" for e in events)
-    checkout = events[-1]
-    assert checkout.request is not None
-    assert checkout.request.json == {"cart": [1, 2], "coupon": "SPRING"}
-    assert [b.message for b in checkout.breadcrumbs] == ["checkout started"]
+    events = assert_demo_reported(
+        reports,
+        [
+            ("PaymentDeclined", "/view-error"),
+            ("LookupError", "/items/<item_id:int>"),
+            ("ServiceUnavailable", "/unavailable"),
+            ("ValueError", "/checkout"),
+        ],
+    )
+    assert_demo_checkout(events[-1])

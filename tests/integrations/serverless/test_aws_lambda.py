@@ -14,15 +14,7 @@ try:
 except ImportError as missing:  # a C extension: it may not build on every machine
     pytest.skip(f"awslambdaric cannot be imported here: {missing}", allow_module_level=True)
 
-from tests.integrations.serverless.function_processes import (
-    arrived,
-    custom_data,
-    function_environment,
-    message_of,
-    rollbar_innermost_method,
-    start,
-    stop,
-)
+from tests.integrations.serverless import function_processes as processes
 from tests.integrations.serverless.lambda_runtime_api import RuntimeAPI
 from tests.receiver import Receiver, Reply
 from tests.reports import VENDORS, vendor_context, vendor_exception_classes, vendor_request
@@ -62,7 +54,7 @@ def runtime(receiver: Receiver) -> Iterator[RuntimeAPI]:
 
 
 def run_function(runtime: RuntimeAPI, receiver: Receiver, handler: str) -> Any:
-    env = function_environment(
+    env = processes.function_environment(
         receiver,
         AWS_LAMBDA_RUNTIME_API=runtime.address,
         AWS_LAMBDA_FUNCTION_NAME=FUNCTION,
@@ -70,7 +62,7 @@ def run_function(runtime: RuntimeAPI, receiver: Receiver, handler: str) -> Any:
         AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/orders",
         AWS_LAMBDA_LOG_STREAM_NAME="2026/12/07/[7]abc",
     )
-    return start(["-m", "awslambdaric", f"lambda_functions.{handler}"], env)
+    return processes.start(["-m", "awslambdaric", f"lambda_functions.{handler}"], env)
 
 
 @pytest.mark.parametrize("handler", ["handler", "async_handler"])
@@ -81,24 +73,24 @@ def test_success_failure_and_timeout_under_the_real_runtime_client(
     try:
         began = time.monotonic()
         ok = runtime.invoke({"do": "ok"}, timeout=30)
-        assert ok.outcome == "response", stop(process)
+        assert ok.outcome == "response", processes.stop(process)
         assert ok.body == {"statusCode": 200, "body": "ok"}
         assert time.monotonic() - began < 10  # the 28.5 s timeout warning never waited for
         assert ok.reports_by_then == 0
 
         failed = runtime.invoke(API_GATEWAY_EVENT, timeout=30)
-        assert failed.outcome == "error", stop(process)
+        assert failed.outcome == "error", processes.stop(process)
         assert failed.body["errorType"] == "ValueError"  # the runtime saw the error unchanged
         assert failed.body["errorMessage"] == "order 42 could not be charged"
         # Delivered before the handler raised into the runtime (which may freeze next).
         assert failed.reports_by_then == len(VENDORS)
 
-        found = arrived(receiver)
+        found = processes.arrived(receiver)
         for vendor in VENDORS:
             (payload,) = found[vendor]
             assert vendor_exception_classes(vendor, payload) == ["ValueError"]
             assert vendor_context(vendor, payload) in (FUNCTION, None)
-            facts = custom_data(vendor, payload, "lambda")
+            facts = processes.custom_data(vendor, payload, "lambda")
             assert facts["function_name"] == FUNCTION
             assert facts["function_version"] == "7"
             assert facts["request_id"] == failed.request_id
@@ -126,33 +118,33 @@ def test_success_failure_and_timeout_under_the_real_runtime_client(
         assert stuck.outcome is None
         arrived_all = receiver.wait_for(2 * len(VENDORS), timeout=1)
         assert len(arrived_all) == 2 * len(VENDORS)
-        warnings = arrived(receiver)
+        warnings = processes.arrived(receiver)
         for vendor in VENDORS:
             payload = warnings[vendor][1]
             message = f"AWS Lambda function {FUNCTION} is about to time out"
-            assert message_of(vendor, payload) == message
-            facts = custom_data(vendor, payload, "lambda")
+            assert processes.message_of(vendor, payload) == message
+            facts = processes.custom_data(vendor, payload, "lambda")
             assert facts["request_id"] == stuck.request_id
             assert 0 < facts["remaining_time_ms"] <= 1600
             assert vendor_exception_classes(vendor, payload) == ["TimeoutWarning"]
         # The stack the handler was running when the warning fired: in time.sleep in _act.
-        assert rollbar_innermost_method(warnings["rollbar"][1]) == "_act"
+        assert processes.rollbar_innermost_method(warnings["rollbar"][1]) == "_act"
         assert warnings["rollbar"][1]["data"]["level"] == "warning"
         bugsnag_warning = warnings["bugsnag"][1]["events"][0]
         assert bugsnag_warning["severity"] == "warning" and bugsnag_warning["unhandled"] is False
     finally:
-        stop(process)
+        processes.stop(process)
 
 
 def test_cold_start_and_no_warning_when_turned_off(runtime: RuntimeAPI, receiver: Receiver) -> None:
     process = run_function(runtime, receiver, "no_warning")
     try:
         first = runtime.invoke({"do": "fail"}, timeout=30)
-        assert first.outcome == "error", stop(process)
+        assert first.outcome == "error", processes.stop(process)
         assert first.reports_by_then == len(VENDORS)
-        found = arrived(receiver)
+        found = processes.arrived(receiver)
         for vendor, (payload,) in found.items():
-            facts = custom_data(vendor, payload, "lambda")
+            facts = processes.custom_data(vendor, payload, "lambda")
             assert facts["cold_start"] is True
             assert facts["event_source"] is None
         # Not an HTTP event: no request block.
@@ -166,10 +158,10 @@ def test_cold_start_and_no_warning_when_turned_off(runtime: RuntimeAPI, receiver
         noted = runtime.invoke({"do": "note"}, timeout=30)
         assert noted.outcome == "response"
         assert noted.reports_by_then == 2 * len(VENDORS)
-        for vendor, payloads in arrived(receiver).items():
-            assert message_of(vendor, payloads[1]) == "stock of item 7 is low"
+        for vendor, payloads in processes.arrived(receiver).items():
+            assert processes.message_of(vendor, payloads[1]) == "stock of item 7 is low"
     finally:
-        stop(process)
+        processes.stop(process)
 
 
 def test_the_flush_never_runs_past_the_deadline(runtime: RuntimeAPI, receiver: Receiver) -> None:
@@ -180,11 +172,11 @@ def test_the_flush_never_runs_past_the_deadline(runtime: RuntimeAPI, receiver: R
     try:
         failed = runtime.invoke({"do": "fail"}, timeout=1.5, wait=10)
         took = failed.answered_at - failed.delivered_at
-        assert failed.outcome == "error", stop(process)
+        assert failed.outcome == "error", processes.stop(process)
         assert failed.body["errorType"] == "ValueError"
         # The flush gives up 0.1 s before the 1.5 s deadline (unbounded, it would wait the
         # 2 s shutdown_timeout); 0.25 s of slack for a loaded machine's scheduling.
         assert took < 1.5 + 0.25, took
         assert took > 1.0, took  # it did wait for the stalled vendors until then
     finally:
-        stop(process)
+        processes.stop(process)

@@ -15,15 +15,7 @@ import pytest
 pytest.importorskip("functions_framework")
 
 from tests.helpers import free_port
-from tests.integrations.serverless.function_processes import (
-    arrived,
-    custom_data,
-    function_environment,
-    message_of,
-    rollbar_innermost_method,
-    start,
-    stop,
-)
+from tests.integrations.serverless import function_processes as processes
 from tests.receiver import Receiver
 from tests.reports import VENDORS, vendor_context, vendor_exception_classes, vendor_request
 
@@ -34,10 +26,10 @@ def serve(
     receiver: Receiver, target: str, signature: str, source: str = "gcp_functions.py"
 ) -> Tuple[Any, str]:
     port = free_port()
-    env = function_environment(
+    env = processes.function_environment(
         receiver, K_SERVICE=target, K_REVISION=f"{target}-00007", FUNCTION_TIMEOUT_SEC="4"
     )
-    process = start(
+    process = processes.start(
         [
             "-m",
             "functions_framework",
@@ -62,7 +54,9 @@ def serve(
                 return process, base
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"functions-framework did not start: {stop(process)}") from None
+                raise RuntimeError(
+                    f"functions-framework did not start: {processes.stop(process)}"
+                ) from None
             time.sleep(0.1)
 
 
@@ -83,7 +77,7 @@ def http_function(receiver: Receiver) -> Iterator[str]:
     try:
         yield base
     finally:
-        stop(process)
+        processes.stop(process)
 
 
 def test_http_function_success_failure_and_timeout_warning(
@@ -103,11 +97,11 @@ def test_http_function_success_failure_and_timeout_warning(
     assert status == 500  # the framework's answer, as without errorwire
     # The reports were delivered before the function raised into the framework.
     assert len(receiver.received) == len(VENDORS)
-    found = arrived(receiver)
+    found = processes.arrived(receiver)
     for vendor in VENDORS:
         (payload,) = found[vendor]
         assert vendor_exception_classes(vendor, payload) == ["ValueError"]
-        facts = custom_data(vendor, payload, "gcp")
+        facts = processes.custom_data(vendor, payload, "gcp")
         assert facts["function_name"] == "orders"
         assert facts["revision"] == "orders-00007"
         assert facts["trigger"] == "http"
@@ -130,13 +124,16 @@ def test_http_function_success_failure_and_timeout_warning(
     assert (status, body) == (200, b"slow but done")
     assert time.monotonic() - began < 5  # the warning (sent from its own thread) held nothing
     assert len(receiver.wait_for(2 * len(VENDORS), timeout=2)) == 2 * len(VENDORS)
-    warnings = arrived(receiver)
+    warnings = processes.arrived(receiver)
     for vendor, payloads in warnings.items():
         assert (
-            message_of(vendor, payloads[1]) == "Google Cloud Function orders is about to time out"
+            processes.message_of(vendor, payloads[1])
+            == "Google Cloud Function orders is about to time out"
         )
         assert vendor_exception_classes(vendor, payloads[1]) == ["TimeoutWarning"]
-    assert rollbar_innermost_method(warnings["rollbar"][1]) == "orders"  # in its time.sleep
+    assert (
+        processes.rollbar_innermost_method(warnings["rollbar"][1]) == "orders"
+    )  # in its time.sleep
     # A call that finishes well in time sends nothing more.
     assert call(f"{http_function}/slow?seconds=0.1")[0] == 200
     time.sleep(0.3)
@@ -162,17 +159,17 @@ def test_cloud_event_function(receiver: Receiver) -> None:
         assert receiver.received == []
         assert event("evt-2", "broken.bad")[0] == 500
         assert len(receiver.received) == len(VENDORS)  # delivered before the 500 was sent
-        for vendor, (payload,) in arrived(receiver).items():
+        for vendor, (payload,) in processes.arrived(receiver).items():
             assert vendor_exception_classes(vendor, payload) == ["RuntimeError"]
-            facts = custom_data(vendor, payload, "gcp")
+            facts = processes.custom_data(vendor, payload, "gcp")
             assert facts["trigger"] == "cloudevent"
             assert facts["execution_id"] == "evt-2"
             assert facts["event"]["type"] == "google.cloud.storage.object.v1.finalized"
             assert facts["event"]["subject"] == "objects/broken.bad"
             assert facts["cold_start"] is False
-        assert "request" not in arrived(receiver)["rollbar"][0]["data"]
+        assert "request" not in processes.arrived(receiver)["rollbar"][0]["data"]
     finally:
-        stop(process)
+        processes.stop(process)
 
 
 def test_async_http_function_on_the_asgi_app(receiver: Receiver) -> None:
@@ -186,11 +183,11 @@ def test_async_http_function_on_the_asgi_app(receiver: Receiver) -> None:
         status, _ = call(f"{base}/orders?coupon=SPRING", sent, headers)
         assert status == 500
         assert len(receiver.received) == len(VENDORS)  # delivered before the 500 was sent
-        found = arrived(receiver)
+        found = processes.arrived(receiver)
         for vendor in VENDORS:
             (payload,) = found[vendor]
             assert vendor_exception_classes(vendor, payload) == ["ValueError"]
-            assert custom_data(vendor, payload, "gcp")["trigger"] == "http"
+            assert processes.custom_data(vendor, payload, "gcp")["trigger"] == "http"
             assert "hunter2" not in str(payload)
         rollbar = vendor_request("rollbar", found["rollbar"][0])
         assert rollbar["url"].endswith("/orders?coupon=SPRING")
@@ -198,4 +195,4 @@ def test_async_http_function_on_the_asgi_app(receiver: Receiver) -> None:
         bugsnag = found["bugsnag"][0]["events"][0]
         assert any(c["name"] == "charging the card" for c in bugsnag["breadcrumbs"])
     finally:
-        stop(process)
+        processes.stop(process)

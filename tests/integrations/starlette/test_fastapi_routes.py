@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from tests.integrations.starlette.fastapi_apps import PaymentFailed, make_app
 from tests.reports import VENDORS, Reports, vendor_context, vendor_exception_classes, vendor_request
+from tests.route_reports import ErrorRoute, each_error_route
 
 ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
     ("GET", "/api/items/7?full=1", {}, ["PaymentFailed", "KeyError"], "/api/items/{item_id}"),
@@ -29,15 +30,12 @@ def respond(app: Any, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes
         return response.status_code, response.content
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route"), ERROR_ROUTES)
+@each_error_route(ERROR_ROUTES)
 def test_error_route_reported_once_with_route_template(
     reports: Reports,
-    method: str,
-    path: str,
-    kwargs: Dict[str, Any],
-    chain: List[str],
-    route: str,
+    error_route: ErrorRoute,
 ) -> None:
+    method, path, kwargs, chain, route, _ = error_route
     bare = respond(make_app(with_errorwire=False), method, path, **kwargs)
     assert respond(make_app(), method, path, **kwargs) == bare
 

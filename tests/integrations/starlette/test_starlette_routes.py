@@ -18,7 +18,7 @@ from tests.reports import (
     vendor_person_id,
     vendor_request,
 )
-from tests.route_reports import REQUEST_HEADERS
+from tests.route_reports import REQUEST_HEADERS, ErrorRoute, each_error_route
 
 HEADERS = REQUEST_HEADERS
 
@@ -40,15 +40,12 @@ def respond(app: Any, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes
         return response.status_code, response.content
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "chain", "route"), ERROR_ROUTES)
+@each_error_route(ERROR_ROUTES)
 def test_error_route_is_reported_once_with_its_request(
     reports: Reports,
-    method: str,
-    path: str,
-    kwargs: Dict[str, Any],
-    chain: List[str],
-    route: str,
+    error_route: ErrorRoute,
 ) -> None:
+    method, path, kwargs, chain, route, _ = error_route
     bare = respond(make_app(with_errorwire=False), method, path, **kwargs)
     assert respond(make_app(), method, path, **kwargs) == bare
 

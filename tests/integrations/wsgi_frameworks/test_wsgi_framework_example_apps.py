@@ -2,49 +2,24 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
-import httpx
-
+from tests.helpers import load_example
 from tests.integrations.wsgi_frameworks.wsgi_framework_apps import serve
 from tests.reports import Reports
+from tests.served_apps import assert_demo_checkout, assert_demo_reported, demo_statuses
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "example_apps"
 ROUTES = {"pyramid": "/items/{item_id}", "bottle": "/items/<item_id:int>"}
 
 
-def load(kind: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        f"example_{kind}_app", EXAMPLES / f"{kind}_app.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # Pyramid's Configurator looks up its caller's package
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_example_app_reports_every_error_route_once(reports: Reports, kind: str) -> None:
-    example = load(kind)
-    with serve(example.make_app()) as url, httpx.Client(base_url=url) as client:
-        statuses = [
-            client.request(method, path, json=body, headers={"X-User": "alice"}).status_code
-            for method, path, body in example.DEMO_REQUESTS
-        ]
+    example = load_example(f"{kind}_app")  # Pyramid's Configurator finds it in sys.modules
+    statuses = demo_statuses(example.make_app(), serve, example.DEMO_REQUESTS)
     assert statuses == [200, 500, 500, 503, 404, 500]
-    events = reports.settle()
     unavailable = {"pyramid": "HTTPServiceUnavailable", "bottle": "HTTPError"}[kind]
-    assert [(e.exceptions[0].short_type, e.context) for e in events] == [
+    expected = [
         ("PaymentDeclined", "/view-error"),
         ("LookupError", ROUTES[kind]),
         (unavailable, "/unavailable"),
         ("ValueError", "/checkout"),
     ]
-    assert all(e.person is not None and e.person.id == "alice" for e in events)
-    checkout = events[-1]
-    assert checkout.request is not None
-    assert checkout.request.json == {"cart": [1, 2], "coupon": "SPRING"}
-    assert [b.message for b in checkout.breadcrumbs] == ["checkout started"]
+    events = assert_demo_reported(reports, expected)
+    assert_demo_checkout(events[-1])

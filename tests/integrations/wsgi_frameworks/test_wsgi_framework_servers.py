@@ -12,7 +12,7 @@ import pytest
 
 import errorwire
 from errorwire.core.text import header
-from tests.concurrent_checkouts import assert_payload_persons_match_their_requests, post_checkouts
+from tests.concurrent_checkouts import assert_checkouts_kept_apart
 from tests.integrations.wsgi_frameworks.wsgi_framework_apps import MAKERS, ROUTES, serve
 from tests.reports import (
     VENDORS,
@@ -183,23 +183,8 @@ def test_the_frameworks_user_is_the_person(reports: Reports, kind: str) -> None:
 def test_30_concurrent_users_each_get_their_own_person_breadcrumbs_and_request(
     reports: Reports, kind: str
 ) -> None:
-    count = 30
     with serve(MAKERS[kind]()) as url:
-        assert post_checkouts(url, count, body=True) == [500] * count
-    events = reports.settle()
-    assert len(events) == count
-    seen = set()
-    for event in events:
-        assert event.request is not None and event.person is not None
-        number = event.request.route_params["order"].split("-", 1)[1]
-        seen.add(number)
-        assert event.person.id == f"user-{number}"
-        assert header(event.request.headers, "x-request-id") == f"req-{number}"
-        assert event.request.body == f"order body {number}".encode()
-        assert [c.message for c in event.breadcrumbs] == [f"checkout o-{number} by user-{number}"]
-        assert event.context == ROUTES[kind]["checkout"]
-    assert seen == {str(i) for i in range(count)}
-    assert_payload_persons_match_their_requests(reports)
+        assert_checkouts_kept_apart(url, reports, ROUTES[kind]["checkout"])
 
 
 def test_init_from_the_environment_when_the_user_did_not(
