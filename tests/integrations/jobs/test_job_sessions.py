@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, List
 
 import pytest
 
+from tests.integrations.jobs import job_workers
 from tests.receiver import Receiver
 from tests.release_schemas import assert_valid_release_request
 
@@ -23,16 +24,16 @@ def session_counts(receiver: Receiver) -> List[int]:
     return found
 
 
-def counting_sessions(monkeypatch: pytest.MonkeyPatch, module: Any, receiver: Receiver) -> None:
-    """The test module's workers also send session counts to ``receiver``."""
-    environment: Callable[..., Dict[str, str]] = module.worker_environment
+def counting_sessions(monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> None:
+    """The job tests' workers also send session counts to ``receiver``."""
+    environment: Callable[..., Dict[str, str]] = job_workers.worker_environment
 
     def with_sessions(*args: Any) -> Dict[str, str]:
         env = environment(*args)
         env["BUGSNAG_SESSIONS_ENDPOINT"] = f"{receiver.url}/sessions"
         return env
 
-    monkeypatch.setattr(module, "worker_environment", with_sessions)
+    monkeypatch.setattr(job_workers, "worker_environment", with_sessions)
 
 
 def test_each_dramatiq_message_is_one_session(
@@ -40,7 +41,7 @@ def test_each_dramatiq_message_is_one_session(
 ) -> None:
     pytest.importorskip("dramatiq")
     module = importlib.import_module("tests.integrations.jobs.test_dramatiq_worker")
-    counting_sessions(monkeypatch, module, receiver)
+    counting_sessions(monkeypatch, receiver)
     queue = f"q-{uuid.uuid4().hex[:8]}"
     broker = module.RedisBroker(url=redis_url)
     worker = module.start_worker(queue, receiver, redis_url)
@@ -48,7 +49,7 @@ def test_each_dramatiq_message_is_one_session(
         for marker in ("a", "b", "c"):
             module.send(broker, queue, "leaves_state", marker)
         module.send(broker, queue, "fence")  # one worker thread: after the three
-        module.wait_for(receiver, 1)
+        job_workers.wait_for_reports(receiver, 1)
     finally:
         out = module.stop(worker)
         broker.close()
@@ -60,7 +61,7 @@ def test_each_huey_task_is_one_session(
 ) -> None:
     pytest.importorskip("huey")
     module = importlib.import_module("tests.integrations.jobs.test_huey_worker")
-    counting_sessions(monkeypatch, module, receiver)
+    counting_sessions(monkeypatch, receiver)
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("JOB_QUEUE", module.QUEUE)
     from tests.integrations.jobs import huey_test_app as app
@@ -71,9 +72,9 @@ def test_each_huey_task_is_one_session(
         for marker in ("a", "b", "c"):
             app.leaves_state(marker)
         app.fence()  # one worker: after the three
-        module.wait_for(receiver, 1)
+        job_workers.wait_for_reports(receiver, 1)
     finally:
-        out = module.stop(consumer)
+        out = job_workers.stop_by_signal(consumer)
     assert sum(session_counts(receiver)) == 4, out
 
 
@@ -82,13 +83,13 @@ def test_each_arq_job_is_one_session(
 ) -> None:
     pytest.importorskip("arq")
     module = importlib.import_module("tests.integrations.jobs.test_arq_worker")
-    counting_sessions(monkeypatch, module, receiver)
+    counting_sessions(monkeypatch, receiver)
     queue = f"arq-{uuid.uuid4().hex[:8]}"
     worker = module.start_worker("WorkerSettings", queue, receiver, redis_url)
     try:
         module.run_jobs(redis_url, queue, [("leaves_state", m, {}) for m in "abc"])
     finally:
-        out = module.stop(worker)
+        out = job_workers.stop_by_signal(worker)
     assert sum(session_counts(receiver)) == 3, out
 
 
@@ -97,17 +98,17 @@ def test_each_job_an_rq_worker_forks_is_one_session(receiver: Receiver, redis_ur
     from redis import Redis
     from rq import Queue
 
-    from tests.integrations.jobs.job_workers import output_of, start, worker_environment
     from tests.integrations.jobs.test_rq_worker import HERE, cli
 
     queue = Queue(f"q-{uuid.uuid4().hex[:8]}", connection=Redis.from_url(redis_url))
     for marker in ("a", "b", "c"):
         queue.enqueue("rq_jobs.leaves_state", marker)
     queue.enqueue("rq_jobs.charge", "4111111111111111", 3)
-    env = worker_environment(receiver, redis_url, HERE)
+    env = job_workers.worker_environment(receiver, redis_url, HERE)
     env["BUGSNAG_SESSIONS_ENDPOINT"] = f"{receiver.url}/sessions"
-    worker = start([*cli(redis_url, queue.name), "--burst"], env, HERE)  # stops when done
-    out = output_of(worker)
+    # --burst: the worker stops when the queue is done
+    worker = job_workers.start([*cli(redis_url, queue.name), "--burst"], env, HERE)
+    out = job_workers.output_of(worker)
     assert worker.returncode == 0, out
     assert sum(session_counts(receiver)) == 4, out  # counted and sent by the worker
     events = [
