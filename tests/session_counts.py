@@ -3,7 +3,9 @@ sessions API in tests/release_schemas.py), and an init() that counts them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ContextManager, Dict, List
+
+import httpx
 
 import errorwire
 from tests.receiver import Receiver
@@ -29,3 +31,25 @@ def sessions_started(receiver: Receiver) -> int:
             assert_valid_release_request(item)
             total += sum(c["sessionsStarted"] for c in item.json()["sessionCounts"])
     return total
+
+
+def bugsnag_event_sessions(receiver: Receiver) -> List[Dict[str, Any]]:
+    """The ``session.events`` of each Bugsnag event the receiver got."""
+    events = [item.json()["events"][0] for item in receiver.by_vendor("bugsnag")
+              if not item.path.startswith("/sessions")]  # fmt: skip
+    return [event["session"]["events"] for event in events]
+
+
+def assert_each_request_is_one_session(
+    receiver: Receiver, served: ContextManager[str], *, ok: str = "/ok", error: str = "/view-error"
+) -> None:
+    """Three good requests and a failing one to the app ``served`` serves: four sessions
+    at the sessions endpoint, the failing one's event counting itself as unhandled."""
+    init_counting(receiver)
+    with served as url, httpx.Client(base_url=url, timeout=10.0) as client:
+        for _ in range(3):
+            assert client.get(ok).status_code == 200
+        assert client.get(error).status_code == 500
+    assert errorwire.flush(5)
+    assert sessions_started(receiver) == 4
+    assert bugsnag_event_sessions(receiver) == [{"handled": 0, "unhandled": 1}]
