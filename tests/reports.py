@@ -68,6 +68,24 @@ def start(receiver: Receiver, all_vendors: Dict[str, Any], **options: Any) -> Re
     return reports
 
 
+def arrived(receiver: Receiver) -> Dict[str, List[Dict[str, Any]]]:
+    """Each vendor's payloads, every one valid for the vendor's schema."""
+    found = {vendor: [item.json() for item in receiver.by_vendor(vendor)] for vendor in VENDORS}
+    for vendor, payloads in found.items():
+        for payload in payloads:
+            assert_valid(vendor, payload)
+    return found
+
+
+def custom_data(vendor: str, payload: Dict[str, Any], key: str) -> Dict[str, Any]:
+    """The integration's custom data block (``celery``, ``aws_lambda``...) as the vendor got it."""
+    if vendor == "rollbar":
+        return dict(payload["data"]["custom"][key])
+    if vendor == "raygun":
+        return dict(payload["details"]["userCustomData"][key])
+    return dict(payload["events"][0]["metaData"]["extra"][key])
+
+
 def vendor_request(vendor: str, payload: Dict[str, Any]) -> Dict[str, Any]:
     if vendor == "rollbar":
         return dict(payload["data"]["request"])

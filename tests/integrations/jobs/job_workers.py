@@ -14,7 +14,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from tests.receiver import Receiver, Reply
 from tests.reports import VENDORS, vendor_context
-from tests.schemas import assert_valid
+from tests.reports import arrived as arrived  # the job tests call job_workers.arrived
+from tests.reports import custom_data as custom_data
 
 SRC = Path(__file__).resolve().parents[3]
 
@@ -53,24 +54,6 @@ def start(command: Sequence[str], env: Dict[str, str], cwd: Path) -> subprocess.
 def output_of(process: subprocess.Popen[bytes], timeout: float = 60) -> str:
     out, _ = process.communicate(timeout=timeout)
     return out.decode("utf-8", "replace")
-
-
-def arrived(receiver: Receiver) -> Dict[str, List[Dict[str, Any]]]:
-    """Each vendor's payloads, every one valid for the vendor's schema."""
-    found = {vendor: [item.json() for item in receiver.by_vendor(vendor)] for vendor in VENDORS}
-    for vendor, payloads in found.items():
-        for payload in payloads:
-            assert_valid(vendor, payload)
-    return found
-
-
-def custom_data(vendor: str, payload: Dict[str, Any], key: str) -> Dict[str, Any]:
-    """The integration's custom data block (``celery`` / ``rq``) as the vendor got it."""
-    if vendor == "rollbar":
-        return dict(payload["data"]["custom"][key])
-    if vendor == "raygun":
-        return dict(payload["details"]["userCustomData"][key])
-    return dict(payload["events"][0]["metaData"]["extra"][key])
 
 
 def context_of(vendor: str, payload: Dict[str, Any]) -> Optional[str]:

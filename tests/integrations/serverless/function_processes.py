@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from tests.receiver import Receiver
-from tests.reports import VENDORS
-from tests.schemas import assert_valid
+from tests.reports import arrived as arrived  # the serverless tests call processes.arrived
+from tests.reports import custom_data as custom_data
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[2]
@@ -57,23 +57,6 @@ def stop(process: subprocess.Popen[bytes]) -> str:
         os.killpg(process.pid, signal.SIGKILL)
     out, _ = process.communicate(timeout=20)
     return out.decode("utf-8", "replace")
-
-
-def arrived(receiver: Receiver) -> Dict[str, List[Dict[str, Any]]]:
-    """Each vendor's payloads, every one valid for the vendor's schema."""
-    found = {vendor: [item.json() for item in receiver.by_vendor(vendor)] for vendor in VENDORS}
-    for vendor, payloads in found.items():
-        for payload in payloads:
-            assert_valid(vendor, payload)
-    return found
-
-
-def custom_data(vendor: str, payload: Dict[str, Any], key: str) -> Dict[str, Any]:
-    if vendor == "rollbar":
-        return dict(payload["data"]["custom"][key])
-    if vendor == "raygun":
-        return dict(payload["details"]["userCustomData"][key])
-    return dict(payload["events"][0]["metaData"]["extra"][key])
 
 
 def message_of(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
