@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from typing import Iterator, List, Optional, Tuple
 
 import pytest
@@ -16,8 +17,11 @@ from errorwire.transport.http import HttpClient
 class RawServer:
     """Answers each request on 127.0.0.1 with the next scripted bytes (None: close)."""
 
-    def __init__(self, answers: List[bytes]) -> None:
+    def __init__(self, answers: List[bytes], idle_close: bool = False) -> None:
         self.answers = answers
+        self.idle_close = idle_close
+        """Close each connection after its answer, as a server's idle timeout does."""
+        self.closed = threading.Event()
         self.requests: List[bytes] = []
         self.connections = 0
         self.sock = socket.socket()
@@ -45,8 +49,10 @@ class RawServer:
                     answer = self.answers.pop(0)
                     conn.sendall(answer)
                     unframed = b"Content-Length" not in answer and b"chunked" not in answer
-                    if b"Connection: close" in answer or unframed:
+                    unframed = unframed and b" 204 " not in answer.split(b"\r\n")[0]
+                    if b"Connection: close" in answer or unframed or self.idle_close:
                         break
+            self.closed.set()
 
     def close(self) -> None:
         self.sock.close()
@@ -73,8 +79,8 @@ def client() -> Iterator[HttpClient]:
     http.close()
 
 
-def serve(*answers: bytes) -> RawServer:
-    return RawServer(list(answers))
+def serve(*answers: bytes, idle_close: bool = False) -> RawServer:
+    return RawServer(list(answers), idle_close)
 
 
 def test_request_line_host_headers_and_body_arrive_whole(client: HttpClient) -> None:
@@ -169,4 +175,29 @@ def test_a_long_error_body_is_cut_and_the_connection_stays_usable(client: HttpCl
     assert first.status == 400 and first.body == long_body[: 64 * 1024]
     assert client.post(server.url, b"{}", {}).body == b"ok"
     assert server.connections == 1
+    server.close()
+
+
+def test_a_204_without_a_body_keeps_the_connection(client: HttpClient) -> None:
+    server = serve(
+        b"HTTP/1.1 204 No Content\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    )
+    first = client.post(server.url, b"{}", {})
+    assert (first.status, first.body) == (204, b"")
+    assert client.post(server.url, b"{}", {}).body == b"ok"  # not read as the 204's body
+    assert server.connections == 1
+    server.close()
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_not_failed(
+    client: HttpClient,
+) -> None:
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+    server = serve(ok, ok, idle_close=True)  # keep-alive answers, then closed while idle
+    assert client.post(server.url, b"{}", {}).status == 200
+    assert server.closed.wait(5)
+    server.closed.clear()
+    time.sleep(0.05)  # the FIN reaches the client's kept connection
+    assert client.post(server.url, b"{}", {}).status == 200
+    assert server.connections == 2 and len(server.requests) == 2
     server.close()
