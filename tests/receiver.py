@@ -69,6 +69,32 @@ def accepted(vendor: str, stall: float = 0.0) -> Reply:
     return Reply(VENDORS[vendor].SUCCESS_STATUS, body=DEFAULT_BODIES[vendor], stall=stall)
 
 
+EVENT_ID_HEADER = "X-Errorwire-Event-Id"
+
+
+def one_per_event(item: Received) -> List[Received]:
+    """A Bugsnag notify carrying several reports (errorwire joins a backlog's reports) as
+    one record per report, each as if sent alone: tests count and read reports."""
+    ids = item.headers.get(EVENT_ID_HEADER, "").split(",")
+    if item.vendor != "bugsnag" or len(ids) < 2:
+        return [item]
+    payload = item.json()
+    assert len(payload["events"]) == len(ids), "one event id per event"
+    return [
+        Received(
+            item.method,
+            item.path,
+            {**item.headers, EVENT_ID_HEADER: event_id},
+            json.dumps(
+                {**payload, "events": [event]}, separators=(",", ":"), ensure_ascii=False
+            ).encode(),
+            item.at,
+            item.peer,
+        )
+        for event, event_id in zip(payload["events"], ids)
+    ]
+
+
 class Receiver:
     """Start with ``with Receiver() as r:``; ``r.url`` is its base URL."""
 
@@ -182,8 +208,9 @@ class Receiver:
                 body = self.rfile.read(length)
                 peer = (str(self.client_address[0]), int(self.client_address[1]))
                 item = Received(method, self.path, dict(self.headers.items()), body, peer=peer)
+                items = one_per_event(item)
                 with receiver._arrived:
-                    receiver.attempts.append(item)
+                    receiver.attempts.extend(items)
                     receiver._arrived.notify_all()
                 reply = receiver._next_reply(item)
                 if reply.stall:
@@ -192,7 +219,8 @@ class Receiver:
                     self._reset()
                     return
                 if 200 <= reply.status < 300:
-                    receiver._record(item)
+                    for each in items:
+                        receiver._record(each)
                 data = json.dumps(reply.body if reply.body is not None else {}).encode()
                 if reply.partial:
                     data += b" " * 64  # long enough to cut in half

@@ -11,7 +11,7 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Deque, Optional
+from typing import Deque, List, Optional
 
 import urllib3
 
@@ -36,6 +36,8 @@ AGAIN = "again"
 """Not yet: try again once the vendor's lane is due."""
 EXHAUSTED = "exhausted"
 """Every retry failed: the caller keeps it in the spool or drops it."""
+SPLIT = "split"
+"""A batch refused as a whole: its reports are sent one by one, none charged for it."""
 
 
 @dataclass
@@ -84,6 +86,10 @@ class Lane:
         """A report claimed from the spool, sent when the backlog is empty."""
         self.own_sender = False
         """Sent from a thread of its own (it answered slowly), not from the worker."""
+        self.riders: List[Delivery] = []
+        """Reports riding in ``in_flight``'s attempt (a batch, transport/batch.py)."""
+        self.singles = 0
+        """Attempts to make one report at a time (a batch was split)."""
 
     @property
     def open(self) -> bool:
@@ -113,9 +119,11 @@ class Deliverer:
         self.log = log
         self.scheduler = scheduler
 
-    def attempt(self, lane: Lane, delivery: Delivery) -> str:
-        """Send ``delivery`` once: DONE, AGAIN (``lane.ready_at`` says when) or EXHAUSTED."""
-        item = delivery.item
+    def attempt(self, lane: Lane, delivery: Delivery, batch: Optional[Outgoing] = None) -> str:
+        """Send ``delivery`` once: DONE, AGAIN (``lane.ready_at`` says when), EXHAUSTED, or
+        SPLIT: ``batch`` (its report and others in one payload, transport/batch.py) was
+        refused as a whole, its reports go one by one next."""
+        item = batch or delivery.item
         if delivery.retrying:
             delivery.retrying = False
             self.stats.add(lane.vendor, "retried")
@@ -129,8 +137,12 @@ class Deliverer:
         delivery.outcome = verdict.kind
         if verdict.kind == policy.SENT:
             self._answered(lane)
-            self.stats.add(lane.vendor, "sent")
+            self.stats.add(lane.vendor, "sent")  # the batch's other reports: by the caller
             return DONE
+        if batch is not None and verdict.kind in (policy.TOO_LARGE, policy.REJECTED):
+            self._answered(lane)  # perhaps one report, or their sum: each on its own
+            self.scheduler.again_now(lane.vendor)
+            return SPLIT
         if verdict.kind == policy.RATE_LIMITED:
             return self._rate_limited(lane, delivery, verdict)
         if verdict.kind == policy.TOO_LARGE:

@@ -102,10 +102,8 @@ class Leftovers:
     def _spool_in_flight(self, lane: Lane) -> int:
         """Its attempt may still succeed: then the row is deleted, by its sender or by us."""
         with self.lanes.lock:
-            delivery = lane.in_flight
-        if delivery is None:
-            return 0
-        return write_racing(self.lanes, lane, delivery, "shutdown", held=False)
+            flying = [] if lane.in_flight is None else [lane.in_flight, *lane.riders]
+        return sum(write_racing(self.lanes, lane, d, "shutdown", held=False) for d in flying)
 
     def _spool_events(self) -> Tuple[int, int]:
         kept = dropped = 0

@@ -13,7 +13,16 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from errorwire.core.config import Options
 from errorwire.core.safety import let_request_threads_run, swallow
-from errorwire.transport.delivery import AGAIN, DONE, EXHAUSTED, Deliverer, Delivery, Lane
+from errorwire.transport import batch
+from errorwire.transport.delivery import (
+    AGAIN,
+    DONE,
+    EXHAUSTED,
+    SPLIT,
+    Deliverer,
+    Delivery,
+    Lane,
+)
 from errorwire.transport.feeder import SpoolFeeder
 from errorwire.transport.ledger import Ledger
 from errorwire.transport.schedule import Scheduler
@@ -171,36 +180,50 @@ class Lanes:
             if delivery.from_spool:
                 lane.spooled = None
             lane.in_flight = delivery
+            lane.riders = riders = batch.take_riders(lane, delivery)
         let_request_threads_run()
         started = self.scheduler.clock()
         outcome: Optional[str] = None
         with swallow(f"deliver to {lane.vendor}"):
-            outcome = self.deliverer.attempt(lane, delivery)
+            carrier = batch.joined(delivery, riders) if riders else None
+            outcome = self.deliverer.attempt(lane, delivery, carrier)
         took = self.scheduler.clock() - started
+        split = outcome == SPLIT
         if outcome is None:
-            self.deliverer.stats.drop(lane.vendor, "internal_error")
-        self._settle(lane, delivery, outcome)
+            self.deliverer.stats.drop(lane.vendor, "internal_error", 1 + len(riders))
+        elif riders and outcome == DONE:
+            self.deliverer.stats.add(lane.vendor, "sent", len(riders))
+        outcome = AGAIN if split else outcome
+        ridden = DONE if outcome in (DONE, None) else AGAIN
+        results = [(delivery, outcome)] + [(rider, ridden) for rider in riders]
+        self._settle(lane, results, singles=len(results) if split else 0)
         return took
 
-    def _settle(self, lane: Lane, delivery: Delivery, outcome: Optional[str]) -> None:
+    def _settle(
+        self, lane: Lane, results: List[Tuple[Delivery, Optional[str]]], singles: int = 0
+    ) -> None:
+        """The attempt is over for each delivery in it (its first, then any riders);
+        ``singles``: the next attempts carry one report each (a batch was split)."""
         with self.lock:
-            lane.in_flight = None
-            requeued = outcome == AGAIN and not self.stopping
-            if not requeued:
+            lane.in_flight, lane.riders = None, []
+            lane.singles = max(lane.singles, singles)
+            requeued = [outcome == AGAIN and not self.stopping for _, outcome in results]
+            again = [d for (d, _), back in zip(results, requeued) if back]
+            over = [(d, o) for (d, o), back in zip(results, requeued) if not back]
+            for delivery, outcome in over:
                 delivery.final = outcome or DONE
             # Under the lock: a spool row for this very report may be being written.
-            writer_settles = delivery.writing
-            spill = self._requeue(lane, delivery) if requeued else []
+            writer_settles = [delivery.writing for delivery, _ in over]
+            spill = self._requeue(lane, again) if again else []
             self.changed.notify_all()  # the lane is free: the worker may claim from the spool
         for waiting in spill:  # each stays unfinished until written
             self.keep_or_drop(lane, waiting, "circuit_open")
             self.ledger.finish()
-        if requeued:
-            return
-        if not writer_settles:
-            self.done(lane, delivery, outcome)
-        if not delivery.from_spool:
-            self.ledger.finish()
+        for (delivery, outcome), writing in zip(over, writer_settles):
+            if not writing:
+                self.done(lane, delivery, outcome)
+            if not delivery.from_spool:
+                self.ledger.finish()
 
     def done(self, lane: Lane, delivery: Delivery, outcome: Optional[str]) -> None:
         """Its last attempt is over: settle its spool row, or keep it there at exit."""
@@ -213,12 +236,13 @@ class Lanes:
         ):
             self.deliverer.drop_exhausted(lane, delivery)
 
-    def _requeue(self, lane: Lane, delivery: Delivery) -> List[Delivery]:
-        """Under the lock: back in line; what a spool should keep while the circuit is open."""
-        if delivery.from_spool:
-            lane.spooled = delivery
+    def _requeue(self, lane: Lane, deliveries: List[Delivery]) -> List[Delivery]:
+        """Under the lock: back in line, in order; what a spool should keep while the
+        circuit is open."""
+        if deliveries[0].from_spool:  # alone: never in a batch
+            lane.spooled = deliveries[0]
         else:
-            lane.backlog.appendleft(delivery)
+            lane.backlog.extendleft(reversed(deliveries))
         self.changed.notify_all()
         if self.feeder is None or not lane.open:
             return []
