@@ -2,7 +2,7 @@
 
     python benchmarks/bench_transport.py [--before REV] [--n N] [--rounds R] [--write]
 
-``--before`` (default: the merge base with ``main``) is checked out with ``git archive``
+``--before`` (default: BASELINE, ``main`` before the transport rebuild) is checked out with ``git archive``
 into a temporary folder; each round runs one fresh process per side, alternating, each
 capturing N distinct errors at once and flushing them to the local sink
 (benchmarks/sink.py, its own process). The figure is the process CPU (all threads:
@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 SECTION = "## CPU per report, before and after (benchmarks/bench_transport.py)"
 PATHS = {"rollbar": "/api/1/item/", "raygun": "/entries", "bugsnag": "/bugsnag/"}
+BASELINE = "3b17eb4881"
+"""``main`` before the transport rebuild (issue 22): the "today's code" of its target."""
 
 
 def child(url: str, n: int) -> None:
@@ -81,16 +83,7 @@ def main() -> None:
     if args.child:
         child(args.child, args.n)
         return
-    before = (
-        args.before
-        or subprocess.run(
-            ["git", "merge-base", "HEAD", "main"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    )
+    before = args.before or BASELINE
     sink = subprocess.Popen(
         [sys.executable, str(HERE / "sink.py")],
         stdin=subprocess.PIPE,
