@@ -11,10 +11,10 @@ failure or a rate limit is charged to the first report alone, as one attempt wou
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from errorwire.core.render import EVENT_ID_HEADER
-from errorwire.transport.delivery import Delivery, Lane
+from errorwire.transport.delivery import AGAIN, DONE, SPLIT, Delivery, Lane
 from errorwire.vendors.base import Outgoing
 
 EVENTS_KEY = {"bugsnag": b'"events":['}
@@ -26,6 +26,8 @@ MIN_BACKLOG = 8
 """Reports waiting behind the one sent before they are joined: a few reports go one per
 notify (each attempt then stands for one report alone); a storm's backlog is joined."""
 CLOSING = b"]}"
+Results = List[Tuple[Delivery, Optional[str]]]
+"""Each delivery in an attempt (its first, then any riders) and its outcome."""
 
 
 def take_riders(lane: Lane, head: Delivery) -> List[Delivery]:
@@ -44,17 +46,20 @@ def take_riders(lane: Lane, head: Delivery) -> List[Delivery]:
     riders: List[Delivery] = []
     while lane.backlog and len(riders) < MAX_BATCH - 1:
         rider = lane.backlog[0]
-        body = rider.item.body
-        size += len(body) - len(prefix) - 1
-        if (
-            rider.item.vendor is not head.item.vendor
-            or not _joinable(rider)
-            or not body.startswith(prefix)
-            or size > head.item.vendor.max_bytes
-        ):
+        size += len(rider.item.body) - len(prefix) - 1
+        if size > head.item.vendor.max_bytes or not _joins(rider, head, prefix):
             break
         riders.append(lane.backlog.popleft())
     return riders
+
+
+def _joins(rider: Delivery, head: Delivery, prefix: bytes) -> bool:
+    """Same vendor settings, same envelope before the events."""
+    return (
+        rider.item.vendor is head.item.vendor
+        and _joinable(rider)
+        and rider.item.body.startswith(prefix)
+    )
 
 
 def _joinable(delivery: Delivery) -> bool:
@@ -86,3 +91,25 @@ def joined(head: Delivery, riders: List[Delivery]) -> Outgoing:
     body = item.body[:start] + b",".join(parts) + CLOSING
     ids = ",".join(d.item.event_id for d in (head, *riders))
     return replace(item, body=body, headers={**item.headers, EVENT_ID_HEADER: ids})
+
+
+def outcomes(head: Delivery, riders: List[Delivery], outcome: Optional[str]) -> Tuple[Results, int]:
+    """What the attempt means for each report in it, and how many to send one by one
+    next (a SPLIT batch: all of them, none charged)."""
+    split = outcome == SPLIT
+    first = AGAIN if split else outcome
+    ridden = DONE if first in (DONE, None) else AGAIN
+    results = [(head, first)] + [(rider, ridden) for rider in riders]
+    return results, len(results) if split else 0
+
+
+def back_in_line(results: Results, stopping: bool) -> Tuple[List[Delivery], Results]:
+    """The deliveries to try again, and those whose attempts are over."""
+    again: List[Delivery] = []
+    over: Results = []
+    for delivery, outcome in results:
+        if outcome == AGAIN and not stopping:
+            again.append(delivery)
+        else:
+            over.append((delivery, outcome))
+    return again, over

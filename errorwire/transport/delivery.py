@@ -11,7 +11,7 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Deque, List, Optional
+from typing import Deque, Dict, List, Optional
 
 import urllib3
 
@@ -128,12 +128,7 @@ class Deliverer:
             delivery.retrying = False
             self.stats.add(lane.vendor, "retried")
         headers = {"User-Agent": USER_AGENT, **item.headers, **lane.wire.attempt_headers()}
-        try:
-            response = self.http.post(item.vendor.url, item.body, headers)
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            verdict = policy.judge_error(exc)
-        else:
-            verdict = policy.judge_response(response.status, response.headers, response.body)
+        verdict = self._send(item, headers)
         delivery.outcome = verdict.kind
         if verdict.kind == policy.SENT:
             self._answered(lane)
@@ -143,6 +138,16 @@ class Deliverer:
             self._answered(lane)  # perhaps one report, or their sum: each on its own
             self.scheduler.again_now(lane.vendor)
             return SPLIT
+        return self._not_sent(lane, delivery, verdict)
+
+    def _send(self, item: Outgoing, headers: Dict[str, str]) -> policy.Verdict:
+        try:
+            response = self.http.post(item.vendor.url, item.body, headers)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return policy.judge_error(exc)
+        return policy.judge_response(response.status, response.headers, response.body)
+
+    def _not_sent(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> str:
         if verdict.kind == policy.RATE_LIMITED:
             return self._rate_limited(lane, delivery, verdict)
         if verdict.kind == policy.TOO_LARGE:

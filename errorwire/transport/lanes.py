@@ -14,15 +14,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from errorwire.core.config import Options
 from errorwire.core.safety import let_request_threads_run, swallow
 from errorwire.transport import batch
-from errorwire.transport.delivery import (
-    AGAIN,
-    DONE,
-    EXHAUSTED,
-    SPLIT,
-    Deliverer,
-    Delivery,
-    Lane,
-)
+from errorwire.transport.delivery import AGAIN, DONE, EXHAUSTED, Deliverer, Delivery, Lane
 from errorwire.transport.feeder import SpoolFeeder
 from errorwire.transport.ledger import Ledger
 from errorwire.transport.schedule import Scheduler
@@ -171,6 +163,26 @@ class Lanes:
 
     def serve(self, lane: Lane) -> Optional[float]:
         """One attempt from ``lane`` if it is due; the seconds it took (None: none made)."""
+        taken = self._take(lane)
+        if taken is None:
+            return None
+        delivery, riders = taken
+        let_request_threads_run()
+        started = self.scheduler.clock()
+        outcome: Optional[str] = None
+        with swallow(f"deliver to {lane.vendor}"):
+            carrier = batch.joined(delivery, riders) if riders else None
+            outcome = self.deliverer.attempt(lane, delivery, carrier)
+        took = self.scheduler.clock() - started
+        if outcome is None:
+            self.deliverer.stats.drop(lane.vendor, "internal_error", 1 + len(riders))
+        elif riders and outcome == DONE:
+            self.deliverer.stats.add(lane.vendor, "sent", len(riders))
+        self._settle(lane, *batch.outcomes(delivery, riders, outcome))
+        return took
+
+    def _take(self, lane: Lane) -> Optional[Tuple[Delivery, List[Delivery]]]:
+        """The report to send next if the lane is due, and any joining it in one payload."""
         with self.lock:
             if self.stopping or self.scheduler.wait(lane.vendor) > 0:
                 return None
@@ -180,36 +192,16 @@ class Lanes:
             if delivery.from_spool:
                 lane.spooled = None
             lane.in_flight = delivery
-            lane.riders = riders = batch.take_riders(lane, delivery)
-        let_request_threads_run()
-        started = self.scheduler.clock()
-        outcome: Optional[str] = None
-        with swallow(f"deliver to {lane.vendor}"):
-            carrier = batch.joined(delivery, riders) if riders else None
-            outcome = self.deliverer.attempt(lane, delivery, carrier)
-        took = self.scheduler.clock() - started
-        split = outcome == SPLIT
-        if outcome is None:
-            self.deliverer.stats.drop(lane.vendor, "internal_error", 1 + len(riders))
-        elif riders and outcome == DONE:
-            self.deliverer.stats.add(lane.vendor, "sent", len(riders))
-        outcome = AGAIN if split else outcome
-        ridden = DONE if outcome in (DONE, None) else AGAIN
-        results = [(delivery, outcome)] + [(rider, ridden) for rider in riders]
-        self._settle(lane, results, singles=len(results) if split else 0)
-        return took
+            lane.riders = batch.take_riders(lane, delivery)
+            return delivery, lane.riders
 
-    def _settle(
-        self, lane: Lane, results: List[Tuple[Delivery, Optional[str]]], singles: int = 0
-    ) -> None:
+    def _settle(self, lane: Lane, results: batch.Results, singles: int = 0) -> None:
         """The attempt is over for each delivery in it (its first, then any riders);
         ``singles``: the next attempts carry one report each (a batch was split)."""
         with self.lock:
             lane.in_flight, lane.riders = None, []
             lane.singles = max(lane.singles, singles)
-            requeued = [outcome == AGAIN and not self.stopping for _, outcome in results]
-            again = [d for (d, _), back in zip(results, requeued) if back]
-            over = [(d, o) for (d, o), back in zip(results, requeued) if not back]
+            again, over = batch.back_in_line(results, self.stopping)
             for delivery, outcome in over:
                 delivery.final = outcome or DONE
             # Under the lock: a spool row for this very report may be being written.
@@ -220,10 +212,13 @@ class Lanes:
             self.keep_or_drop(lane, waiting, "circuit_open")
             self.ledger.finish()
         for (delivery, outcome), writing in zip(over, writer_settles):
-            if not writing:
-                self.done(lane, delivery, outcome)
-            if not delivery.from_spool:
-                self.ledger.finish()
+            self._over(lane, delivery, outcome, writing)
+
+    def _over(self, lane: Lane, delivery: Delivery, outcome: Optional[str], writing: bool) -> None:
+        if not writing:  # else the writer settles it
+            self.done(lane, delivery, outcome)
+        if not delivery.from_spool:
+            self.ledger.finish()
 
     def done(self, lane: Lane, delivery: Delivery, outcome: Optional[str]) -> None:
         """Its last attempt is over: settle its spool row, or keep it there at exit."""
