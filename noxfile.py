@@ -27,6 +27,7 @@ TEST_DEPS = [
     "jinja2>=3.1",  # Starlette/FastAPI template routes
     "playwright>=1.40",  # inbox browser test; drives the system Chromium (no browser download)
     "opentelemetry-sdk>=1.20",  # trace ids of a recording span go with reports
+    "orjson>=3.9",  # errorwire[orjson]: the fast encoder (tests/vendors/test_to_json.py: both)
     "requests>=2.28",  # breadcrumbs of outgoing HTTP calls (its response hook)
     "sqlalchemy>=2.0",  # breadcrumbs of SQL queries (engine events)
     "websockets>=12",  # Quart websocket test: uvicorn's websocket server and the client
@@ -169,7 +170,7 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """errorwire vs the bare app and vendor SDKs; writes benchmarks/RESULTS.md (--quick: smoke)."""
     session.install(
-        "-e", ".", "flask", "django", "starlette", "httpx", "sentry-sdk", "rollbar", "bugsnag"
+        "-e", ".[orjson]", "flask", "django", "starlette", "httpx", "sentry-sdk", "rollbar", "bugsnag"
     )
     session.run("python", "benchmarks/bench.py", *session.posargs)
     if not session.posargs and os.path.exists("benchmarks/bench_cap.py"):

@@ -10,6 +10,7 @@ this protocol, which mypy checks each module against (vendors/__init__.py).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Protocol, Tuple
 
@@ -17,6 +18,21 @@ from errorwire import __about__
 from errorwire.core.config import VendorSettings
 from errorwire.core.event import Event
 from errorwire.vendors.cap_layout import Layout
+
+try:
+    import orjson as _orjson
+except ImportError:  # optional: json encodes the same payloads
+    _orjson = None  # type: ignore[assignment]
+_ORJSON_OPTIONS = 0
+_ORJSON_SMALL_FLOAT = re.compile(rb"[:,\[]-?[0-9]+(?:\.[0-9]+)?e-|[:,\[]-?0\.0000")
+"""A float orjson writes unlike ``repr`` (``0.00001``, ``1e-7``): all are under 1e-4. A
+string that looks like one only costs the json encoding."""
+if _orjson is not None:  # keys as json writes them; datetimes and dataclasses via str()
+    _ORJSON_OPTIONS = (
+        _orjson.OPT_NON_STR_KEYS
+        | _orjson.OPT_PASSTHROUGH_DATETIME
+        | _orjson.OPT_PASSTHROUGH_DATACLASS
+    )
 
 NOTIFIER_NAME = "errorwire"
 NOTIFIER_VERSION = __about__.__version__
@@ -62,7 +78,22 @@ class Vendor(Protocol):
 
 
 def to_json(payload: Dict[str, Any]) -> bytes:
-    """The one JSON encoding used for size checks and for the wire."""
+    """The one JSON encoding used for size checks and for the wire: compact UTF-8.
+
+    With ``orjson`` installed (``errorwire[orjson]``) the bytes ``json`` writes, about 8x
+    faster. Where the two differ, ``json`` writes them: floats under 1e-4 (``1e-05``, not
+    ``0.00001``: the cap sizes floats as ``repr``), and what orjson refuses (ints past 64
+    bits, deep nesting, lone surrogates), which ``json`` encodes or refuses as always.
+    One difference is left: an ``Enum`` a ``before_send`` hook puts in is written as its
+    value, not ``str()`` (the encoders' own fields are plain values)."""
+    if _orjson is not None:
+        try:
+            body: bytes = _orjson.dumps(payload, default=str, option=_ORJSON_OPTIONS)
+        except TypeError:
+            pass
+        else:
+            if _ORJSON_SMALL_FLOAT.search(body) is None:
+                return body
     return json.dumps(
         payload, separators=(",", ":"), ensure_ascii=False, default=str, allow_nan=False
     ).encode("utf-8")
