@@ -8,6 +8,10 @@ capturing N distinct errors at once and flushing them to the local sink
 (benchmarks/sink.py, its own process). The figure is the process CPU (all threads:
 capture, render, send) per report, the median over rounds, with each side's spread and
 the paired ratios; ``--write`` records the line in RESULTS.md (``nox -s bench`` does).
+
+A third side, "urlopen", is the working tree with each POST sent through urllib3's own
+``HTTPConnectionPool.urlopen`` on the same per-vendor pool instead of transport/wire.py:
+what the hand-framed POST is worth, measured in the same run.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
@@ -31,8 +35,42 @@ BASELINE = "3b17eb4881"
 """``main`` before the transport rebuild (issue 22): the "today's code" of its target."""
 
 
+def use_urlopen() -> None:
+    """Direct URLs sent with ``pool.urlopen`` (urllib3's full request and response path)."""
+    from urllib.parse import urlsplit
+
+    from errorwire.transport import http
+
+    def post(
+        self: http.HttpClient, url: str, body: bytes, headers: Mapping[str, str]
+    ) -> http.Response:
+        self._opener(url)
+        pool = self._direct_urls[url][0]
+        parts = urlsplit(url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        response = pool.urlopen(
+            "POST",
+            target,
+            body=body,
+            headers=headers,
+            timeout=self.timeout,
+            retries=False,
+            redirect=False,
+            preload_content=False,
+        )
+        try:
+            return http.Response(response.status, response.headers, http._read_body(response))
+        finally:
+            response.release_conn()
+
+    http.HttpClient.post = post  # type: ignore[method-assign]
+
+
 def child(url: str, n: int) -> None:
     import errorwire
+
+    if os.environ.get("BENCH_URLOPEN"):
+        use_urlopen()
 
     errorwire.init(
         rollbar=errorwire.Rollbar(access_token="t", endpoint=url + PATHS["rollbar"]),
@@ -56,10 +94,15 @@ def child(url: str, n: int) -> None:
     print(json.dumps({"cpu_us_per_report": spent * 1e6 / n, "sent": sent, "flushed": flushed}))
 
 
-def run_side(path: str, url: str, n: int) -> Dict[str, float]:
+def run_side(path: str, url: str, n: int, urlopen: bool = False) -> Dict[str, float]:
     out = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", url, "--n", str(n)],
-        env={**os.environ, "PYTHONPATH": path, "PYTHONHASHSEED": "0"},
+        env={
+            **os.environ,
+            "PYTHONPATH": path,
+            "PYTHONHASHSEED": "0",
+            "BENCH_URLOPEN": "1" if urlopen else "",
+        },
         cwd=path,
         capture_output=True,
         text=True,
@@ -98,22 +141,28 @@ def main() -> None:
                 ["git", "archive", before, "errorwire"], cwd=ROOT, capture_output=True, check=True
             )
             subprocess.run(["tar", "-x", "-C", old], input=archive.stdout, check=True)
-            samples: Dict[str, List[float]] = {"before": [], "after": []}
+            samples: Dict[str, List[float]] = {"before": [], "after": [], "urlopen": []}
+            sides = (("before", old, False), ("after", str(ROOT), False))
+            sides += (("urlopen", str(ROOT), True),)
             for _ in range(args.rounds):
-                for side, path in (("before", old), ("after", str(ROOT))):
-                    samples[side].append(run_side(path, url, args.n)["cpu_us_per_report"])
+                for side, path, urlopen in sides:
+                    samples[side].append(run_side(path, url, args.n, urlopen)["cpu_us_per_report"])
         sink.stdin.close()
     finally:
         sink.wait(timeout=10)
     medians = {side: statistics.median(values) for side, values in samples.items()}
     spread = {side: f"{min(values):.0f}-{max(values):.0f}" for side, values in samples.items()}
     ratios = [after / prior for prior, after in zip(samples["before"], samples["after"])]
+    wire = [after / other for other, after in zip(samples["urlopen"], samples["after"])]
     line = (
         f"CPU per report to all three vendors ({args.n} distinct errors, median of "
         f"{args.rounds} rounds): before ({before[:10]}) {medians['before']:.0f} µs "
         f"(rounds {spread['before']}), after (working tree) {medians['after']:.0f} µs "
         f"(rounds {spread['after']}); {medians['after'] / medians['before']:.2f}x "
-        f"(paired ratios {min(ratios):.2f}-{max(ratios):.2f})"
+        f"(paired ratios {min(ratios):.2f}-{max(ratios):.2f}). The working tree with "
+        f"urllib3's urlopen in place of transport/wire.py: {medians['urlopen']:.0f} µs "
+        f"(rounds {spread['urlopen']}); after with wire.py {medians['after'] / medians['urlopen']:.2f}x "
+        f"of it (paired {min(wire):.2f}-{max(wire):.2f})"
     )
     print(line)
     if args.write:
