@@ -144,7 +144,8 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typing(session: nox.Session) -> None:
-    session.install("-e", ".", "mypy>=1.8", "pytest>=7")  # pytest: errorwire.testing's fixture
+    # pytest: errorwire.testing's fixture; orjson: the optional encoder (vendors/base.py)
+    session.install("-e", ".[orjson]", "mypy>=1.8", "pytest>=7")
     session.run("mypy")
 
 
@@ -170,7 +171,9 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """errorwire vs the bare app and vendor SDKs; writes benchmarks/RESULTS.md (--quick: smoke)."""
     session.install(
-        "-e", ".[orjson]", "flask", "django", "starlette", "httpx", "sentry-sdk", "rollbar", "bugsnag"
+        "-e",
+        ".[orjson]",
+        *("flask", "django", "starlette", "httpx", "sentry-sdk", "rollbar", "bugsnag"),
     )
     session.run("python", "benchmarks/bench.py", *session.posargs)
     if not session.posargs and os.path.exists("benchmarks/bench_cap.py"):
