@@ -88,3 +88,20 @@ def test_a_batch_that_fails_is_retried_and_every_report_arrives_once(
     assert sum(posts.sizes()) > COUNT  # the failed batch's reports were sent again
     assert messages(receiver.received, "bugsnag") == ALL  # once each
     assert (stats["sent"], stats["retried"], stats["dropped"]) == (COUNT, 1, {})
+
+
+def test_with_a_spool_a_batch_is_held_and_settled_per_report(
+    receiver: Receiver, all_vendors: Dict[str, Any], tmp_path: Any
+) -> None:
+    posts = Posts(receiver)
+    receiver.script_for("bugsnag", Reply(200, stall=0.6))  # a backlog forms behind it
+    errorwire.init(**all_vendors, **QUICK, spool_dir=str(tmp_path), spool_after=0.1)
+    capture(COUNT)
+    assert errorwire.flush(20), errorwire.stats()
+    stats = errorwire.stats()
+    assert max(posts.sizes()) > 1
+    assert messages(receiver.received, "bugsnag") == ALL
+    assert (stats["bugsnag"]["sent"], stats["bugsnag"]["dropped"]) == (COUNT, {})
+    spool = stats["spool"]
+    assert spool["held"] > 1  # each waiting report written past spool_after
+    assert (spool["waiting"], spool["dropped"]) == (0, {})  # and each row deleted once sent
