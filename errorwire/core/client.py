@@ -98,7 +98,7 @@ class Client:
         self._ignored = ignore_rules.IgnoreRules(options.ignore, options.default_ignores)
         self.renderer = Renderer(options, self.counters)
         self.transport = Transport(options, self.renderer.render, self.counters.count)
-        self.sessions = tracker_for(options, self.server)
+        self.sessions = tracker_for(options, self.server, self.transport.start_worker)
         if self.sessions is not None:
             self.transport.every(SEND_INTERVAL, self.sessions.send)
         self.storm = StormControl(options.storm_limit, self._send_storm_summary)

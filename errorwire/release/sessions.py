@@ -25,7 +25,7 @@ import urllib3
 from errorwire.core import context
 from errorwire.core.config import Bugsnag, Options
 from errorwire.core.event import Event, Server
-from errorwire.core.safety import log_once
+from errorwire.core.safety import log_once, swallow
 from errorwire.transport.http import HttpClient
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_URL, NOTIFIER_VERSION, to_json
 from errorwire.vendors.fields import iso_utc
@@ -51,17 +51,32 @@ _nothing: Dict[None, None] = {}
 
 
 def _counting(active: bool) -> None:
-    """Point ``start_session`` at the list while a tracker reads it; else at a call that
-    keeps nothing (no tracker would ever empty the list)."""
+    """While a tracker reads the list, point ``start_session`` at ``_first_session``, which
+    then points it at the list; else at a call that keeps nothing (no tracker would ever
+    empty the list)."""
     global start_session
-    start_session = _started.append if active else _nothing.get
+    start_session = _first_session if active else _nothing.get
     if not active:
         _started.clear()
 
 
+def _first_session(_: None) -> None:
+    """The first session of this process (or of a forked child): count it, count the next
+    ones with the C call, and start the senders. Only a process that counts sessions runs
+    a thread for them: a Celery prefork pool's main process runs no task and none (its
+    thread there hung Celery 5.4's warm shutdown)."""
+    global start_session
+    start_session = _started.append
+    _started.append(None)
+    for tracker in list(_live):
+        with swallow("start the session sender"):
+            tracker.wake()
+
+
 start_session: Callable[[None], Optional[None]] = _nothing.get
 """Called by the integrations once per request and per task, as
-``sessions.start_session(None)``: the whole per-request cost, one C call."""
+``sessions.start_session(None)``: the whole per-request cost, one C call (from the second
+session of a process on)."""
 _booking = threading.Lock()
 
 
@@ -102,9 +117,18 @@ class SessionTracker:
     """Per process: books what ``start_session`` counted and sends it; gives events
     their session."""
 
-    def __init__(self, settings: Bugsnag, url: str, options: Options, server: Server) -> None:
+    def __init__(
+        self,
+        settings: Bugsnag,
+        url: str,
+        options: Options,
+        server: Server,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
         self.settings = settings
         self.url = url
+        self.wake = wake
+        """Called at the process's first session: starts what sends the counts on the interval."""
         app = {"releaseStage": options.environment, "version": server.code_version}
         self._app = {name: value for name, value in app.items() if value}
         self._device: Dict[str, Any] = {"hostname": server.host} if server.host else {}
@@ -253,8 +277,11 @@ class SessionTracker:
 _live: weakref.WeakSet[SessionTracker] = weakref.WeakSet()
 
 
-def tracker_for(options: Options, server: Server) -> Optional[SessionTracker]:
-    """The process's tracker when Bugsnag is configured to count sessions, else None."""
+def tracker_for(
+    options: Options, server: Server, wake: Callable[[], None] = lambda: None
+) -> Optional[SessionTracker]:
+    """The process's tracker when Bugsnag is configured to count sessions, else None;
+    ``wake`` is called at the first session the process counts."""
     settings = options.bugsnag
     if settings is None or not settings.track_sessions:
         return None
@@ -270,7 +297,7 @@ def tracker_for(options: Options, server: Server) -> Optional[SessionTracker]:
             "BUGSNAG_SESSIONS_ENDPOINT)",
         )
         return None
-    return SessionTracker(settings, url, options, server)
+    return SessionTracker(settings, url, options, server, wake)
 
 
 def _after_fork_in_child() -> None:
@@ -279,6 +306,8 @@ def _after_fork_in_child() -> None:
     _take_started()  # the parent's sessions are the parent's to send
     for tracker in list(_live):
         tracker._start_counting()
+    if _live:
+        _counting(True)  # the child's first session starts the child's sender
 
 
 if hasattr(os, "register_at_fork"):
