@@ -3,6 +3,7 @@ that ran it and sent to the sessions endpoint (at the latest when the worker sto
 
 from __future__ import annotations
 
+import gc
 import socket
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 def sender(redis_url: str) -> Iterator[Any]:
     app = celery.Celery("sender", broker=redis_url, backend=redis_url)
     yield app
+    gc.collect()  # the task results let go while Redis still answers their __del__
     app.close()
 
 
