@@ -188,9 +188,25 @@ class SessionTracker:
         self.collect()
         with self._lock:
             counts, self._pending = self._pending, Counter()
-        if not counts:
+        if counts:
+            self._deliver(counts)
+
+    def _deliver(self, counts: Counter[str]) -> None:
+        try:
+            answer = self._http.post(self.url, to_json(self._payload(counts)), self._headers())
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            self._keep_for_later(counts, f"not reachable ({exc.__class__.__name__})")
             return
-        payload = {
+        status = answer.status
+        if 200 <= status < 300:
+            self._delivered(counts)
+        elif 400 <= status < 500 and status not in RETRIED_STATUSES:
+            self._drop(counts, f"refused_{status}", f"refused them with HTTP {status}")
+        else:
+            self._keep_for_later(counts, f"answered HTTP {status}")
+
+    def _payload(self, counts: Counter[str]) -> Dict[str, Any]:
+        return {
             "notifier": {"name": NOTIFIER_NAME, "version": NOTIFIER_VERSION, "url": NOTIFIER_URL},
             "device": self._device,
             "app": self._app,
@@ -199,30 +215,21 @@ class SessionTracker:
                 for minute, count in sorted(counts.items())
             ],
         }
-        headers = {
+
+    def _headers(self) -> Dict[str, str]:
+        return {
             "Content-Type": "application/json",
             "Bugsnag-Api-Key": self.settings.api_key,
             "Bugsnag-Payload-Version": PAYLOAD_VERSION,
             "Bugsnag-Sent-At": iso_utc(time.time(), millis=True) or "",
         }
-        problem = ""
-        try:
-            status: Optional[int] = self._http.post(self.url, to_json(payload), headers).status
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            status, problem = None, f"not reachable ({exc.__class__.__name__})"
-        if status is not None and 200 <= status < 300:
-            with self._lock:
-                self.sent += sum(counts.values())
-                self.deliveries += 1
-                for minute in counts:
-                    self._attempts.pop(minute, None)
-            return
-        if status is not None and 400 <= status < 500 and status not in RETRIED_STATUSES:
-            self._drop(counts, f"refused_{status}", f"refused them with HTTP {status}")
-            return
-        if status is not None:
-            problem = f"answered HTTP {status}"
-        self._keep_for_later(counts, problem)
+
+    def _delivered(self, counts: Counter[str]) -> None:
+        with self._lock:
+            self.sent += sum(counts.values())
+            self.deliveries += 1
+            for minute in counts:
+                self._attempts.pop(minute, None)
 
     def _keep_for_later(self, counts: Counter[str], problem: str) -> None:
         given_up: Counter[str] = Counter()
