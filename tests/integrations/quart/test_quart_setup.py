@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import httpx
 
+import errorwire
+from errorwire.core.request import BodyCopy
 from errorwire.integrations.quart import Errorwire
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.quart.quart_apps import make_app
@@ -67,3 +70,40 @@ def test_a_missing_quart_names_the_extra_to_install() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 1
     assert "pip install errorwire[quart]" in result.stderr.splitlines()[-1]
+
+
+def test_only_plain_copies_of_a_quart_request_reach_the_worker(all_vendors: Any) -> None:
+    """The builder handed to the worker holds the fields copied on the request's task (the
+    route, its arguments, the JSON the app read): no Quart request, no integration code."""
+    client = errorwire.init(**all_vendors)
+    builders: List[Any] = []
+    submit = client.transport.submit
+
+    def keep_builder(event: Any) -> bool:
+        builders.append(event.deferred_request.build)
+        return submit(event)
+
+    client.transport.submit = keep_builder  # type: ignore[method-assign]
+    with serve(make_app()) as url:
+        assert fetch(url + "/items/7?tag=a", method="POST", json={"qty": -1})[0] == 500
+    (build,) = builders
+    assert isinstance(build, functools.partial)
+    assert build.func.__module__ == "errorwire.integrations.base"
+    assert _plain(list(build.args))
+    request = build()
+    assert (request.url, request.route, request.json) == (
+        url + "/items/7?tag=a",
+        "/items/<int:item_id>",
+        {"qty": -1},
+    )
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Plain data all the way down, or errorwire's own body copy: nothing of Quart."""
+    if isinstance(value, (str, bytes, int, float, bool, type(None), BodyCopy)):
+        return True
+    if isinstance(value, (list, tuple)) and depth < 6:
+        return all(_plain(item, depth + 1) for item in value)
+    if isinstance(value, dict) and depth < 6:
+        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in value.items())
+    return False
