@@ -73,6 +73,10 @@ def unmark_reported(exc: BaseException) -> None:
         pass
 
 
+STORM = DropReason.STORM
+"""Bound once: looking a member up on its enum class costs ~0.2 µs, per suppressed error."""
+
+
 class _Capturing(threading.local):
     """Whether this thread is inside a capture. Per thread is per task too: a capture
     never awaits, so no other task runs on the thread until it returns."""
@@ -339,7 +343,7 @@ class Client:
 
     def _drop_storm(self) -> None:
         self.transport.note_error()  # a storm is no lull for the worker
-        if self.counters.logged(DropReason.STORM):  # the storm's hot path: no lock
+        if self.counters.logged(STORM):  # the storm's hot path: no lock
             next(self._storm_hits)
             return
         self.drop(
