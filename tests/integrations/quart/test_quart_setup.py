@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from errorwire.core.request import BodyCopy
 from errorwire.integrations.quart import Errorwire
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.quart.quart_apps import make_app
-from tests.receiver import Receiver
+from tests.receiver import Receiver, Reply
 from tests.reports import VENDORS, Reports, vendor_person_id
 from tests.served_apps import fetch
 
@@ -107,3 +108,39 @@ def _plain(value: Any, depth: int = 0) -> bool:
     if isinstance(value, dict) and depth < 6:
         return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in value.items())
     return False
+
+
+def test_the_apps_lifespan_shutdown_waits_for_the_report_queue(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    """As for Starlette (the ASGI middleware): Quart's ``lifespan.shutdown.complete``
+    reaches the server once the reports queued are delivered (failed before: the Quart
+    wrapper let the lifespan through untouched)."""
+    reports = Reports(receiver)
+    errorwire.init(**all_vendors, before_send=reports.keep)
+    receiver.responder = lambda item: Reply(
+        status=202 if item.vendor == "raygun" else 200,
+        body={"err": 0, "result": {"uuid": "0"}} if item.vendor == "rollbar" else {},
+        stall=0.1,
+    )
+    app = make_app()
+    inbox: List[Dict[str, Any]] = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    arrived_at_answer: Dict[str, int] = {}
+
+    async def receive() -> Dict[str, Any]:
+        return inbox.pop(0)
+
+    async def send(message: Dict[str, Any]) -> None:
+        if message["type"] == "lifespan.startup.complete":
+            for index in range(2):
+                try:
+                    raise RuntimeError(f"failure {index}")
+                except RuntimeError as exc:
+                    errorwire.capture_exception(exc)
+        arrived_at_answer[message["type"]] = len(receiver.received)
+
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}}
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+
+    assert arrived_at_answer == {"lifespan.startup.complete": 0, "lifespan.shutdown.complete": 6}
+    assert len(reports.settle()) == 2
