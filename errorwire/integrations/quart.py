@@ -191,8 +191,8 @@ def _host(scope: ASGIScope) -> Optional[str]:
 
 def _quart_request(scope: ASGIScope) -> Any:
     """Quart's request (or websocket) for this ASGI scope, while its context is active."""
-    # Private: werkzeug's LocalProxy has no public way to the object behind it, and the
-    # identity check (is it this scope's request?) needs that object.
+    # The object behind the proxy (``_get_current_object``: Werkzeug's documented way to
+    # unwrap a LocalProxy despite its underscore), for the check that it is this scope's.
     if quart.has_request_context():
         found: Any = cast(Any, quart.request)._get_current_object()
     elif quart.has_websocket_context():
@@ -235,7 +235,7 @@ def _person() -> Optional[Person]:
     from quart_auth import current_user
 
     try:
-        # Private: the LocalProxy's object, to tell "no user" from a proxy that raises.
+        # Werkzeug's documented unwrap of a LocalProxy (see _quart_request).
         user = cast(Any, current_user)._get_current_object()
     except (RuntimeError, KeyError):  # quart-auth installed but not set up on this app
         return None
