@@ -102,7 +102,7 @@ class GrapheneRequests:
     @staticmethod
     def scope_of(marked: InRequest) -> Scope:
         """The request's Scope, made on first use and kept on the request."""
-        return scope_kept_in(marked.handle, FRAMEWORK)
+        return scope_kept_in(marked.handle, FRAMEWORK, current_client())
 
 
 REQUESTS = GrapheneRequests()

@@ -60,7 +60,7 @@ class ErrorwireExtension(SchemaExtension):  # type: ignore[misc,unused-ignore]
         with swallow("strawberry operation"):
             if in_request() is None:  # no web integration marked this request: the operation is it
                 request = request_in(self.execution_context.context)
-                entered = use_scope(new_scope(request, FRAMEWORK))
+                entered = use_scope(new_scope(request, FRAMEWORK, self.client))
                 entered.__enter__()
         try:
             yield
