@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import List, Optional, Tuple
 
+from errorwire.core.outcomes import NextStep
 from errorwire.core.render import EVENT_ID_HEADER
 from errorwire.transport.delivery import AGAIN, DONE, SPLIT, Delivery, Lane
 from errorwire.vendors.base import Outgoing
@@ -26,7 +27,7 @@ MIN_BACKLOG = 8
 """Reports waiting behind the one sent before they are joined: a few reports go one per
 notify (each attempt then stands for one report alone); a storm's backlog is joined."""
 CLOSING = b"]}"
-Results = List[Tuple[Delivery, Optional[str]]]
+Results = List[Tuple[Delivery, Optional[NextStep]]]
 """Each delivery in an attempt (its first, then any riders) and its outcome."""
 
 
@@ -93,7 +94,9 @@ def joined(head: Delivery, riders: List[Delivery]) -> Outgoing:
     return replace(item, body=body, headers={**item.headers, EVENT_ID_HEADER: ids})
 
 
-def outcomes(head: Delivery, riders: List[Delivery], outcome: Optional[str]) -> Tuple[Results, int]:
+def outcomes(
+    head: Delivery, riders: List[Delivery], outcome: Optional[NextStep]
+) -> Tuple[Results, int]:
     """What the attempt means for each report in it, and how many to send one by one
     next (a SPLIT batch: all of them, none charged)."""
     split = outcome == SPLIT

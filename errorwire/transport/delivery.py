@@ -16,6 +16,7 @@ from typing import Deque, Dict, List, Optional
 import urllib3
 
 from errorwire.core.config import Options
+from errorwire.core.outcomes import DropReason, NextStep, Outcome
 from errorwire.core.safety import log_once, swallow
 from errorwire.transport import policy
 from errorwire.transport.http import HttpClient
@@ -30,14 +31,10 @@ MAX_SHRINKS = 3
 MIN_SHRINK_BYTES = 1024
 USER_AGENT = f"{NOTIFIER_NAME}/{NOTIFIER_VERSION}"
 
-DONE = "done"
-"""Sent, or dropped for good (refused, too large): nothing more to do."""
-AGAIN = "again"
-"""Not yet: try again once the vendor's lane is due."""
-EXHAUSTED = "exhausted"
-"""Every retry failed: the caller keeps it in the spool or drops it."""
-SPLIT = "split"
-"""A batch refused as a whole: its reports are sent one by one, none charged for it."""
+DONE = NextStep.DONE
+AGAIN = NextStep.AGAIN
+EXHAUSTED = NextStep.EXHAUSTED
+SPLIT = NextStep.SPLIT
 
 
 @dataclass
@@ -52,7 +49,7 @@ class Delivery:
     """The next attempt is a retry (after a failure or a rate limit): counted as one."""
     spool_id: Optional[int] = None
     """Its row in the spool (transport/spool.py), deleted once the vendor accepts it."""
-    outcome: str = ""
+    outcome: Optional[Outcome] = None
     """The last attempt's verdict kind (policy.SENT...)."""
     cause: str = ""
     """What the last failed attempt met ("HTTP 500", "read timeout"), for the log."""
@@ -64,7 +61,7 @@ class Delivery:
     """Its spool row is insurance written while it is still being sent (``spool_after``)."""
     writing: bool = False
     """A spool row for it is being written while it may be in flight (``Lanes.write_racing``)."""
-    final: Optional[str] = None
+    final: Optional[NextStep] = None
     """The outcome that finished it, once its sender is done with it for good."""
 
     def writable(self) -> bool:
@@ -86,10 +83,8 @@ class Lane:
         """A report claimed from the spool, sent when the backlog is empty."""
         self.own_sender = False
         """Sent from a thread of its own (it answered slowly), not from the worker."""
-        self.riders: List[Delivery] = []
-        """Reports riding in ``in_flight``'s attempt (a batch, transport/batch.py)."""
-        self.singles = 0
-        """Attempts to make one report at a time (a batch was split)."""
+        self.riders: List[Delivery] = []  # riding in in_flight's attempt (transport/batch.py)
+        self.singles = 0  # attempts to make one report at a time (a batch was split)
 
     @property
     def open(self) -> bool:
@@ -119,10 +114,9 @@ class Deliverer:
         self.log = log
         self.scheduler = scheduler
 
-    def attempt(self, lane: Lane, delivery: Delivery, batch: Optional[Outgoing] = None) -> str:
+    def attempt(self, lane: Lane, delivery: Delivery, batch: Optional[Outgoing] = None) -> NextStep:
         """Send ``delivery`` once: DONE, AGAIN (``lane.ready_at`` says when), EXHAUSTED, or
-        SPLIT: ``batch`` (its report and others in one payload, transport/batch.py) was
-        refused as a whole, its reports go one by one next."""
+        SPLIT: ``batch`` (it and others in one payload, transport/batch.py) was refused."""
         item = batch or delivery.item
         if delivery.retrying:
             delivery.retrying = False
@@ -147,7 +141,7 @@ class Deliverer:
             return policy.judge_error(exc)
         return policy.judge_response(response.status, response.headers, response.body)
 
-    def _not_sent(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> str:
+    def _not_sent(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> NextStep:
         if verdict.kind == policy.RATE_LIMITED:
             return self._rate_limited(lane, delivery, verdict)
         if verdict.kind == policy.TOO_LARGE:
@@ -168,10 +162,10 @@ class Deliverer:
             wait = self.scheduler.wait(lane.vendor)
             if wait > 0 and lane.open:
                 failures = lane.health.failures
-                self.drop(lane, "circuit_open", "it failed %d times in a row", failures)
+                self.drop(DropReason.CIRCUIT_OPEN, lane, "it failed %d times in a row", failures)
                 return
             if wait > self.options.retry_backoff_max:
-                self.drop(lane, "rate_limited", "it asks to wait %.0f s", wait)
+                self.drop(DropReason.RATE_LIMITED, lane, "it asks to wait %.0f s", wait)
                 return
             if wait > 0:
                 time.sleep(wait)
@@ -181,30 +175,28 @@ class Deliverer:
             if outcome != AGAIN:
                 return
 
-    def drop(self, lane: Lane, reason: str, why: str, *args: object) -> None:
-        self.stats.drop(lane.vendor, reason)
+    def drop(self, reason: DropReason, lane: Lane, detail: str = "", *args: object) -> None:
+        """Count a report for ``lane`` not sent, under ``reason``; log the reason's sentence
+        and ``detail`` (``%`` placeholders for ``args``), quietly."""
+        self.stats.drop(reason, lane.vendor)
         self.log.log(
-            f"drop-{lane.vendor}-{reason}",
-            "errorwire: %s report dropped (%s): " + why,
+            f"drop-{lane.vendor}-{reason.value}",
+            "errorwire: %s report dropped as %s (%s" + (f": {detail})" if detail else ")"),
             lane.vendor,
-            reason,
+            reason.value,
+            reason.sentence,
             *args,
         )
 
     def drop_exhausted(self, lane: Lane, delivery: Delivery) -> None:
-        self.drop(
-            lane,
-            "retries_exhausted",
-            "%d attempts failed, the last with %s",
-            delivery.attempts,
-            delivery.cause,
-        )
+        why = "%d attempts failed, the last with %s"
+        self.drop(DropReason.RETRIES_EXHAUSTED, lane, why, delivery.attempts, delivery.cause)
 
     def _answered(self, lane: Lane) -> None:
         if self.scheduler.answered(lane.vendor):
             logging.getLogger("errorwire").info("errorwire: %s answers again; resumed", lane.vendor)
 
-    def _rate_limited(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> str:
+    def _rate_limited(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> NextStep:
         delay, source = self.scheduler.rate_limited(lane.vendor, verdict.retry_after)
         self.stats.add(lane.vendor, "rate_limited")
         delivery.retrying = True
@@ -218,7 +210,7 @@ class Deliverer:
         )
         return AGAIN
 
-    def _failed(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> str:
+    def _failed(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> NextStep:
         options = self.options
         delivery.attempts += 1
         delivery.cause = verdict.cause
@@ -247,8 +239,8 @@ class Deliverer:
         )
         return AGAIN
 
-    def _rejected(self, lane: Lane, verdict: policy.Verdict) -> str:
-        self.stats.drop(lane.vendor, f"rejected_{verdict.cause.split()[-1]}")
+    def _rejected(self, lane: Lane, verdict: policy.Verdict) -> NextStep:
+        self.stats.drop(DropReason.REJECTED, lane.vendor, status=_status(verdict.cause))
         log_once(
             f"transport-rejected-{lane.vendor}-{verdict.cause}",
             "errorwire: %s rejected the report (%s: %s); not retried, dropped",
@@ -259,14 +251,14 @@ class Deliverer:
         )
         return DONE
 
-    def _shrink(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> str:
+    def _shrink(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> NextStep:
         item = delivery.item
         if not delivery.limit:
             delivery.limit = min(item.vendor.max_bytes, len(item.body))
         if delivery.shrinks >= MAX_SHRINKS:
             self.drop(
+                DropReason.TOO_LARGE,
                 lane,
-                "too_large",
                 "%s even after shrinking it %d times (%d bytes)",
                 verdict.cause,
                 delivery.shrinks,
@@ -278,7 +270,9 @@ class Deliverer:
         with swallow(f"shrink {lane.vendor} payload"):
             body = cap(lane.wire, item.payload, limit)
         if body is None:
-            self.drop(lane, "too_large", "%s and shrinking the payload failed", verdict.cause)
+            self.drop(
+                DropReason.TOO_LARGE, lane, "%s and shrinking the payload failed", verdict.cause
+            )
             return DONE
         self.log.log(
             f"shrink-{lane.vendor}",
@@ -294,3 +288,9 @@ class Deliverer:
         self.stats.add(lane.vendor, "shrunk")
         self.scheduler.again_now(lane.vendor)
         return AGAIN
+
+
+def _status(cause: str) -> Optional[int]:
+    """The status of a cause such as "HTTP 403"."""
+    last = cause.split()[-1] if cause else ""
+    return int(last) if last.isdigit() else None
