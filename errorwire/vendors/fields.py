@@ -237,6 +237,20 @@ def as_int(value: object) -> Optional[int]:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def line_number(frame: Frame, unknown: int) -> int:
+    """The frame's line, or ``unknown`` for a vendor that requires one."""
+    lineno = as_int(frame.lineno)
+    return unknown if lineno is None else lineno
+
+
+def with_message(record: Dict[str, Any], message: Optional[str]) -> Dict[str, Any]:
+    """``record`` with ``message`` as its "message" when it has any text (else left out)."""
+    text = safe_str(message) if message is not None else None
+    if text:
+        record["message"] = text
+    return record
+
+
 OMITTED_VARIABLES = "[truncated]"
 """Key saying how many variables of a frame were left out (the bound per frame)."""
 
