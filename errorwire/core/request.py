@@ -46,6 +46,16 @@ class BodyCopy:
         return b"".join(self._chunks) if self._chunks else None
 
 
+def body_copy(body: object, limit: int) -> Optional[BodyCopy]:
+    """A capped copy of a body the framework already holds whole; None when there is none
+    or ``limit`` keeps nothing."""
+    if not isinstance(body, bytes) or not body or limit <= 0:
+        return None
+    copy = BodyCopy(limit)
+    copy.add(body)
+    return copy
+
+
 class BodyCapture:
     """What is kept of one request body, fed with what the app read: a capped raw
     copy, or for multipart bodies the fields and file names/sizes (never contents)."""

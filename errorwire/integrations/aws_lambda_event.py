@@ -12,7 +12,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence
 from urllib.parse import urlencode
 
 from errorwire.core.event import Request
-from errorwire.core.request import BodyCopy, build_request, parse_cookies
+from errorwire.core.request import BodyCopy, body_copy, build_request, parse_cookies
 from errorwire.core.text import header
 
 
@@ -155,6 +155,4 @@ def _body(event: Mapping[str, Any], limit: int) -> Optional[BodyCopy]:
             raw = base64.b64decode(raw, validate=False)
         except (binascii.Error, ValueError):
             return None
-    copy = BodyCopy(limit)
-    copy.add(raw)
-    return copy
+    return body_copy(raw, limit)

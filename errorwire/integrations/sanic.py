@@ -35,7 +35,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
 from errorwire.core.event import DeferredRequest, UploadedFile
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import BodyCopy, joined_headers
+from errorwire.core.request import body_copy, joined_headers
 from errorwire.core.safety import swallow
 from errorwire.integrations.base import defer_request, plain_params
 from errorwire.integrations.wsgi import current_client, report_in
@@ -174,10 +174,8 @@ def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
                 for upload in uploads
             ]
         return fields
-    body = request.body
-    if isinstance(body, bytes) and body and limit > 0:
-        copy = BodyCopy(limit)
-        copy.add(body)
+    copy = body_copy(request.body, limit)
+    if copy is not None:
         fields["body"] = copy
     return fields
 

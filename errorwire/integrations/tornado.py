@@ -39,7 +39,7 @@ from errorwire.core.context import (
 )
 from errorwire.core.event import DeferredRequest, Person, UploadedFile
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import BodyCopy, joined_headers
+from errorwire.core.request import body_copy, joined_headers
 from errorwire.core.safety import swallow
 from errorwire.integrations.base import defer_request, plain_params
 from errorwire.integrations.people import person_of
@@ -177,10 +177,8 @@ def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
         ]
         fields["form"] = _form(request.body_arguments)
         return fields
-    body = request.body
-    if isinstance(body, bytes) and body and limit > 0:
-        copy = BodyCopy(limit)
-        copy.add(body)
+    copy = body_copy(request.body, limit)
+    if copy is not None:
         fields["body"] = copy
     return fields
 
