@@ -38,7 +38,6 @@ from errorwire.core.context import (
     in_request,
     mark_request,
 )
-from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.integrations.graphql import is_awaitable, report_resolver_error
 from errorwire.integrations.graphql_request import request_in, scope_kept_in
 from errorwire.integrations.wsgi import current_client
@@ -71,8 +70,7 @@ class ErrorwireMiddleware:
         try:
             result = next(root, info, **args)
         except BaseException as exc:
-            if not isinstance(exc, NOT_APP_ERRORS):
-                report_resolver_error(exc, info)
+            report_resolver_error(exc, info)
             raise
         finally:
             if token is not None:
@@ -87,8 +85,7 @@ async def _reporting(result: Awaitable[Any], info: Any, marker: Optional[InReque
     try:
         return await result
     except BaseException as exc:
-        if not isinstance(exc, NOT_APP_ERRORS):
-            report_resolver_error(exc, info)
+        report_resolver_error(exc, info)
         raise
     finally:
         if token is not None:
