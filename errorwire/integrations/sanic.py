@@ -33,9 +33,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
-from errorwire.core.event import DeferredRequest, UploadedFile
+from errorwire.core.event import DeferredRequest
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import body_copy, joined_headers
+from errorwire.core.request import body_copy, joined_headers, uploads_in_memory
 from errorwire.core.safety import swallow
 from errorwire.integrations.base import defer_request, plain_params
 from errorwire.integrations.wsgi import current_client, report_in
@@ -163,16 +163,8 @@ def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
         if request.parsed_form is not None:
             fields["form"] = _form(request.parsed_form)
         if request.parsed_files is not None:
-            fields["files"] = [
-                UploadedFile(
-                    field=name,
-                    filename=upload.name,
-                    size=len(upload.body),
-                    content_type=upload.type,
-                )
-                for name, uploads in request.parsed_files.items()
-                for upload in uploads
-            ]
+            uploads = request.parsed_files
+            fields["files"] = uploads_in_memory(uploads, filename="name", content_type="type")
         return fields
     copy = body_copy(request.body, limit)
     if copy is not None:

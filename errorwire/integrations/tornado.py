@@ -37,9 +37,9 @@ from errorwire.core.context import (
     enter_request,
     mark_request,
 )
-from errorwire.core.event import DeferredRequest, Person, UploadedFile
+from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import body_copy, joined_headers
+from errorwire.core.request import body_copy, joined_headers, uploads_in_memory
 from errorwire.core.safety import swallow
 from errorwire.integrations.base import defer_request, plain_params
 from errorwire.integrations.people import person_of
@@ -165,16 +165,7 @@ def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
     fields: Dict[str, Any] = {}
     files = getattr(request, "files", None) or {}
     if files:  # multipart: the fields and the files' names and sizes, never their contents
-        fields["files"] = [
-            UploadedFile(
-                field=name,
-                filename=upload.filename,
-                size=len(upload.body),
-                content_type=upload.content_type,
-            )
-            for name, uploads in files.items()
-            for upload in uploads
-        ]
+        fields["files"] = uploads_in_memory(files, filename="filename", content_type="content_type")
         fields["form"] = _form(request.body_arguments)
         return fields
     copy = body_copy(request.body, limit)
