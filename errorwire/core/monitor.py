@@ -18,8 +18,7 @@ inside it go with its report and do not leak out of it.
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Any, Callable, List, Optional, Type
+from typing import Any, Callable, List, Optional
 
 from errorwire.core.client import already_reported
 from errorwire.core.config import ConfigError
@@ -59,12 +58,7 @@ class monitor(ScopedBlock):
         self._blocks.append(block)
         return scope
 
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> None:
         """Report what escapes; returning None re-raises it, unchanged."""
         block = self._blocks.pop()
         try:

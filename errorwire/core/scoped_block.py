@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from types import TracebackType
-from typing import Any, Callable, Optional, Type, TypeVar, cast
+from typing import Any, Callable, Optional, TypeVar, cast
 
 from errorwire.core.context import Scope
 
@@ -22,12 +21,7 @@ class ScopedBlock:
     def __enter__(self) -> Scope:
         raise NotImplementedError
 
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> None:
         raise NotImplementedError
 
     def again(self) -> ScopedBlock:
@@ -63,10 +57,5 @@ class ScopedBlock:
     async def __aenter__(self) -> Scope:
         return self.__enter__()
 
-    async def __aexit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
+    async def __aexit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> None:
         self.__exit__(exc_type, exc, tb)

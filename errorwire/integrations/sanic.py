@@ -158,17 +158,15 @@ def _deferred_request(request: Any) -> DeferredRequest:
 def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
     """Multipart: the fields and file names / sizes the app parsed, never file contents;
     any other body: a capped copy (Sanic has read it before the handler ran)."""
+    if not (request.content_type or "").startswith("multipart/"):
+        copy = body_copy(request.body, limit)
+        return {} if copy is None else {"body": copy}
     fields: Dict[str, Any] = {}
-    if (request.content_type or "").startswith("multipart/"):
-        if request.parsed_form is not None:
-            fields["form"] = _form(request.parsed_form)
-        if request.parsed_files is not None:
-            uploads = request.parsed_files
-            fields["files"] = uploads_in_memory(uploads, filename="name", content_type="type")
-        return fields
-    copy = body_copy(request.body, limit)
-    if copy is not None:
-        fields["body"] = copy
+    if request.parsed_form is not None:
+        fields["form"] = _form(request.parsed_form)
+    if request.parsed_files is not None:
+        uploads = request.parsed_files
+        fields["files"] = uploads_in_memory(uploads, filename="name", content_type="type")
     return fields
 
 

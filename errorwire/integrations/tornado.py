@@ -162,16 +162,15 @@ def _deferred_request(handler: Any) -> DeferredRequest:
 
 def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
     """Tornado has read the whole body (and parsed a form) before the handler ran."""
-    fields: Dict[str, Any] = {}
     files = getattr(request, "files", None) or {}
-    if files:  # multipart: the fields and the files' names and sizes, never their contents
-        fields["files"] = uploads_in_memory(files, filename="filename", content_type="content_type")
-        fields["form"] = _form(request.body_arguments)
-        return fields
-    copy = body_copy(request.body, limit)
-    if copy is not None:
-        fields["body"] = copy
-    return fields
+    if not files:
+        copy = body_copy(request.body, limit)
+        return {} if copy is None else {"body": copy}
+    # multipart: the fields and the files' names and sizes, never their contents
+    return {
+        "files": uploads_in_memory(files, filename="filename", content_type="content_type"),
+        "form": _form(request.body_arguments),
+    }
 
 
 def _form(arguments: Dict[str, List[bytes]]) -> Dict[str, Any]:
