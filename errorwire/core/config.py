@@ -232,6 +232,24 @@ def _fill_release_env(options: Options) -> None:
 
 EventHook = Callable[[Any, Dict[str, Any]], Any]
 
+POSITIVE_OPTIONS = (
+    "queue_size",
+    "max_breadcrumbs",
+    "storm_limit",
+    "circuit_failures",
+    "connect_timeout",
+    "read_timeout",
+    "retry_backoff",
+    "retry_backoff_max",
+)
+POSITIVE_OR_ZERO_OPTIONS = (
+    "max_request_body",
+    "max_retries",
+    "shutdown_timeout",
+    "circuit_cooldown",
+    "spool_after",
+)
+
 
 @dataclass
 class Options:
@@ -338,25 +356,6 @@ class Options:
         if unknown:
             raise ConfigError(f"unknown option {unknown[0]!r} (known: {', '.join(sorted(known))})")
         return cls(**dict(kwargs))
-
-
-POSITIVE_OPTIONS = (
-    "queue_size",
-    "max_breadcrumbs",
-    "storm_limit",
-    "circuit_failures",
-    "connect_timeout",
-    "read_timeout",
-    "retry_backoff",
-    "retry_backoff_max",
-)
-POSITIVE_OR_ZERO_OPTIONS = (
-    "max_request_body",
-    "max_retries",
-    "shutdown_timeout",
-    "circuit_cooldown",
-    "spool_after",
-)
 
 
 def _fill_vendor_env(options: Options) -> None:
