@@ -114,6 +114,12 @@ def jsonable(value: Any, depth: int = 0) -> Any:
         return bytes(value).decode("utf-8", "replace")
     if depth >= MAX_DEPTH:
         return _repr(value)
+    return _jsonable_container(value, depth)
+
+
+def _jsonable_container(value: Any, depth: int) -> Any:
+    """``jsonable`` of a mapping (str keys) or a sequence or set (a list); of anything
+    else, its str()."""
     if isinstance(value, Mapping):
         try:
             items = list(value.items())
