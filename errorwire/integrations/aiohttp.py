@@ -27,6 +27,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire import api
+from errorwire.core.client import Client
 from errorwire.core.context import (
     InRequest,
     Scope,
@@ -40,7 +41,7 @@ from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, stream_size
 from errorwire.core.safety import swallow
 from errorwire.integrations.base import defer_request
-from errorwire.integrations.wsgi import current_client, report_unhandled
+from errorwire.integrations.wsgi import current_client
 from errorwire.release import sessions
 
 __all__ = ["middleware"]
@@ -57,7 +58,7 @@ SCOPE_KEY: Any = (
 
 
 class AiohttpRequests:
-    """The ``RequestSource`` of aiohttp requests: ``InRequest(AIOHTTP, request)``."""
+    """The ``RequestSource`` of aiohttp requests: ``InRequest(AIOHTTP, request, client)``."""
 
     @staticmethod
     def scope_of(marked: InRequest) -> Scope:
@@ -65,7 +66,7 @@ class AiohttpRequests:
         request: web.Request = marked.handle
         scope: Optional[Scope] = request.get(SCOPE_KEY)
         if scope is None:
-            scope = Scope(FRAMEWORK, RequestReader(request).deferred)
+            scope = Scope(FRAMEWORK, RequestReader(request, marked.origin).deferred)
             request[SCOPE_KEY] = scope
         return scope
 
@@ -74,19 +75,20 @@ AIOHTTP = AiohttpRequests()
 
 
 async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if api.get_client() is None:
-        current_client()  # init() from the environment, if the user has not
-    token = enter_request(mark_request((AIOHTTP, request, None)))  # no Scope unless needed
+    # The request holds its client (init() from the environment, if the user has not):
+    # its body options and its report are the ones it was served with.
+    client = api.get_client() or current_client()
+    token = enter_request(mark_request((AIOHTTP, request, client)))  # no Scope unless needed
     sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
     try:
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status >= 500:  # raised on purpose, but a server error all the same
-            _report(exc, exc.status)
+            _report(exc, exc.status, client)
         raise
     except BaseException as exc:
         if not isinstance(exc, NOT_APP_ERRORS):
-            _report(exc, 500)
+            _report(exc, 500, client)
         raise
     finally:
         deactivate(token)
@@ -96,25 +98,28 @@ middleware = web.middleware(_middleware)
 """The middleware: list it first in ``web.Application(middlewares=[...])``."""
 
 
-def _report(exc: BaseException, status: int) -> None:
-    """Report ``exc`` in the current request (still marked: we are inside it)."""
+def _report(exc: BaseException, status: int, client: Optional[Client]) -> None:
+    """Report ``exc`` in the current request (still marked: we are inside it) to the
+    request's ``client``."""
     with swallow("aiohttp report"):
-        current_scope().response_status = status
-        report_unhandled(exc)
+        if client is not None:
+            current_scope().response_status = status
+            client.capture_exception(exc, handled=False)
 
 
 class RequestReader:
     """Takes, on the request's own task, copies of what aiohttp knows of the request;
     the request block is built from them on the worker."""
 
-    __slots__ = ("request",)
+    __slots__ = ("client", "request")
 
-    def __init__(self, request: web.Request) -> None:
+    def __init__(self, request: web.Request, client: Optional[Client]) -> None:
         self.request = request
+        self.client = client
 
     def deferred(self) -> DeferredRequest:
         request = self.request
-        client = api.get_client()
+        client = self.client
         route, params = _route(request)
         raw_path = request.raw_path  # as sent (percent-encoded); no yarl URL built
         fields: Dict[str, Any] = {

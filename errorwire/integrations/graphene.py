@@ -70,7 +70,8 @@ class ErrorwireMiddleware:
         try:
             result = next(root, info, **args)
         except BaseException as exc:
-            report_resolver_error(exc, info)
+            # Not held: one middleware instance (in Django settings) outlives init()s.
+            report_resolver_error(exc, info, current_client())
             raise
         finally:
             if token is not None:
@@ -85,7 +86,7 @@ async def _reporting(result: Awaitable[Any], info: Any, marker: Optional[InReque
     try:
         return await result
     except BaseException as exc:
-        report_resolver_error(exc, info)
+        report_resolver_error(exc, info, current_client())
         raise
     finally:
         if token is not None:
@@ -98,7 +99,7 @@ class GrapheneRequests:
     @staticmethod
     def scope_of(marked: InRequest) -> Scope:
         """The request's Scope, made on first use and kept on the request."""
-        return scope_kept_in(marked.handle, FRAMEWORK)
+        return scope_kept_in(marked.handle, FRAMEWORK, current_client())
 
 
 REQUESTS = GrapheneRequests()

@@ -87,6 +87,8 @@ def rollbar_call(settings: Optional[Rollbar], deploy: Deploy) -> Plan:
     url = settings.deploy_endpoint or ROLLBAR_DEPLOY_ENDPOINT
     headers = {"X-Rollbar-Access-Token": settings.access_token}
     if deploy.rollbar_deploy_id:
+        # rollbar-cli's update: PATCH deploy/{id}, the same post_server_item token in the
+        # header; rollbar-gem's body (status, comment). No Rollbar doc states the scope.
         update = {"status": deploy.status, "comment": deploy.comment}
         target = f"{url.rstrip('/')}/{quote(deploy.rollbar_deploy_id, safe='')}"
         return Call("PATCH", target, _drop_empty(update), headers)

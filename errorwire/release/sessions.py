@@ -25,7 +25,8 @@ import urllib3
 from errorwire.core import context
 from errorwire.core.config import Bugsnag, Options
 from errorwire.core.event import Event, Server
-from errorwire.core.safety import log_once
+from errorwire.core.outcomes import DropReason
+from errorwire.core.safety import log_once, swallow
 from errorwire.transport.http import HttpClient
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_URL, NOTIFIER_VERSION, to_json
 from errorwire.vendors.fields import iso_utc
@@ -51,17 +52,32 @@ _nothing: Dict[None, None] = {}
 
 
 def _counting(active: bool) -> None:
-    """Point ``start_session`` at the list while a tracker reads it; else at a call that
-    keeps nothing (no tracker would ever empty the list)."""
+    """While a tracker reads the list, point ``start_session`` at ``_first_session``, which
+    then points it at the list; else at a call that keeps nothing (no tracker would ever
+    empty the list)."""
     global start_session
-    start_session = _started.append if active else _nothing.get
+    start_session = _first_session if active else _nothing.get
     if not active:
         _started.clear()
 
 
+def _first_session(_: None) -> None:
+    """The first session of this process (or of a forked child): count it, count the next
+    ones with the C call, and start the senders. Only a process that counts sessions runs
+    a thread for them: a Celery prefork pool's main process runs no task, so none, and
+    forks its children without a thread of ours holding a lock."""
+    global start_session
+    start_session = _started.append
+    _started.append(None)
+    for tracker in list(_live):
+        with swallow("start the session sender"):
+            tracker.wake()
+
+
 start_session: Callable[[None], Optional[None]] = _nothing.get
 """Called by the integrations once per request and per task, as
-``sessions.start_session(None)``: the whole per-request cost, one C call."""
+``sessions.start_session(None)``: the whole per-request cost, one C call (from the second
+session of a process on)."""
 _booking = threading.Lock()
 
 
@@ -102,9 +118,18 @@ class SessionTracker:
     """Per process: books what ``start_session`` counted and sends it; gives events
     their session."""
 
-    def __init__(self, settings: Bugsnag, url: str, options: Options, server: Server) -> None:
+    def __init__(
+        self,
+        settings: Bugsnag,
+        url: str,
+        options: Options,
+        server: Server,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
         self.settings = settings
         self.url = url
+        self.wake = wake
+        """Called at the process's first session: starts what sends the counts on the interval."""
         app = {"releaseStage": options.environment, "version": server.code_version}
         self._app = {name: value for name, value in app.items() if value}
         self._device: Dict[str, Any] = {"hostname": server.host} if server.host else {}
@@ -164,9 +189,25 @@ class SessionTracker:
         self.collect()
         with self._lock:
             counts, self._pending = self._pending, Counter()
-        if not counts:
+        if counts:
+            self._deliver(counts)
+
+    def _deliver(self, counts: Counter[str]) -> None:
+        try:
+            answer = self._http.post(self.url, to_json(self._payload(counts)), self._headers())
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            self._keep_for_later(counts, f"not reachable ({exc.__class__.__name__})")
             return
-        payload = {
+        status = answer.status
+        if 200 <= status < 300:
+            self._delivered(counts)
+        elif 400 <= status < 500 and status not in RETRIED_STATUSES:
+            self._drop(DropReason.REFUSED, counts, f"HTTP {status}", status)
+        else:
+            self._keep_for_later(counts, f"answered HTTP {status}")
+
+    def _payload(self, counts: Counter[str]) -> Dict[str, Any]:
+        return {
             "notifier": {"name": NOTIFIER_NAME, "version": NOTIFIER_VERSION, "url": NOTIFIER_URL},
             "device": self._device,
             "app": self._app,
@@ -175,30 +216,21 @@ class SessionTracker:
                 for minute, count in sorted(counts.items())
             ],
         }
-        headers = {
+
+    def _headers(self) -> Dict[str, str]:
+        return {
             "Content-Type": "application/json",
             "Bugsnag-Api-Key": self.settings.api_key,
             "Bugsnag-Payload-Version": PAYLOAD_VERSION,
             "Bugsnag-Sent-At": iso_utc(time.time(), millis=True) or "",
         }
-        problem = ""
-        try:
-            status: Optional[int] = self._http.post(self.url, to_json(payload), headers).status
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            status, problem = None, f"not reachable ({exc.__class__.__name__})"
-        if status is not None and 200 <= status < 300:
-            with self._lock:
-                self.sent += sum(counts.values())
-                self.deliveries += 1
-                for minute in counts:
-                    self._attempts.pop(minute, None)
-            return
-        if status is not None and 400 <= status < 500 and status not in RETRIED_STATUSES:
-            self._drop(counts, f"refused_{status}", f"refused them with HTTP {status}")
-            return
-        if status is not None:
-            problem = f"answered HTTP {status}"
-        self._keep_for_later(counts, problem)
+
+    def _delivered(self, counts: Counter[str]) -> None:
+        with self._lock:
+            self.sent += sum(counts.values())
+            self.deliveries += 1
+            for minute in counts:
+                self._attempts.pop(minute, None)
 
     def _keep_for_later(self, counts: Counter[str], problem: str) -> None:
         given_up: Counter[str] = Counter()
@@ -212,19 +244,25 @@ class SessionTracker:
                     self._attempts[minute] = tries
                     self._pending[minute] += count
         if given_up:
-            self._drop(given_up, "unreachable", f"{problem} {MAX_ATTEMPTS} times")
+            self._drop(DropReason.UNREACHABLE, given_up, f"{problem} {MAX_ATTEMPTS} times")
 
-    def _drop(self, counts: Counter[str], reason: str, why: str) -> None:
+    def _drop(
+        self, reason: DropReason, counts: Counter[str], detail: str, status: Optional[int] = None
+    ) -> None:
+        """Drop ``counts`` under ``reason`` (with the endpoint's HTTP ``status`` when it
+        refused them: ``refused_401``); log the reason's sentence and ``detail`` once."""
+        key = reason.key(status)
         with self._lock:
-            self.dropped[reason] += sum(counts.values())
+            self.dropped[key] += sum(counts.values())
             for minute in counts:
                 self._attempts.pop(minute, None)
         log_once(
-            f"bugsnag-sessions-{reason}",
-            "errorwire: Bugsnag's sessions endpoint %s %s; those session counts are dropped "
-            "(counted in stats()['bugsnag_sessions'])",
+            f"bugsnag-sessions-{key}",
+            "errorwire: session counts for Bugsnag's sessions endpoint %s are dropped: %s (%s); "
+            "counted in stats()['bugsnag_sessions']",
             self.url,
-            why,
+            reason.sentence,
+            detail,
         )
 
     def stats(self) -> Dict[str, Any]:
@@ -253,8 +291,11 @@ class SessionTracker:
 _live: weakref.WeakSet[SessionTracker] = weakref.WeakSet()
 
 
-def tracker_for(options: Options, server: Server) -> Optional[SessionTracker]:
-    """The process's tracker when Bugsnag is configured to count sessions, else None."""
+def tracker_for(
+    options: Options, server: Server, wake: Callable[[], None] = lambda: None
+) -> Optional[SessionTracker]:
+    """The process's tracker when Bugsnag is configured to count sessions, else None;
+    ``wake`` is called at the first session the process counts."""
     settings = options.bugsnag
     if settings is None or not settings.track_sessions:
         return None
@@ -270,7 +311,7 @@ def tracker_for(options: Options, server: Server) -> Optional[SessionTracker]:
             "BUGSNAG_SESSIONS_ENDPOINT)",
         )
         return None
-    return SessionTracker(settings, url, options, server)
+    return SessionTracker(settings, url, options, server, wake)
 
 
 def _after_fork_in_child() -> None:
@@ -279,6 +320,8 @@ def _after_fork_in_child() -> None:
     _take_started()  # the parent's sessions are the parent's to send
     for tracker in list(_live):
         tracker._start_counting()
+    if _live:
+        _counting(True)  # the child's first session starts the child's sender
 
 
 if hasattr(os, "register_at_fork"):

@@ -1,10 +1,10 @@
 """The transport: a bounded queue served by one lazily started daemon thread per process.
 
-The request thread only appends the event (a lock held for microseconds, never
-waited on for I/O). The worker renders it (source context, scrub, encode, cap),
-puts one delivery per vendor in that vendor's lane (lanes.py) and sends from
-whichever lanes are due; a vendor that answers slowly gets a sender thread of its
-own. ``sync=True``, or uWSGI without threads, sends in the caller.
+The request thread only appends the event (a lock held for microseconds, never waited on
+for I/O). The worker renders it (source context, scrub, encode, cap), puts one delivery per
+vendor in that vendor's lane (lanes.py) and sends from whichever lanes are due; a vendor
+that answers slowly gets a sender thread of its own. ``sync=True``, or uWSGI without
+threads, sends in the caller.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from errorwire.core.config import Options
 from errorwire.core.event import Event
+from errorwire.core.outcomes import DropReason
 from errorwire.core.safety import log_once, swallow
 from errorwire.transport.delivery import Deliverer, Delivery
 from errorwire.transport.exit import Leftovers
@@ -108,21 +109,25 @@ class Transport:
         self._queue.note_error()
 
     def every(self, interval: float, job: Callable[[], None]) -> None:
-        """Run ``job`` on the worker thread every ``interval`` seconds, and once at close.
-        For small periodic sends (session counts): it holds up reports while it runs. Its
-        exceptions are logged once and counted."""
+        """Run a small ``job`` on the worker every ``interval`` s and once at close; only registers:
+        a process with nothing to send runs no thread (Celery prefork's main process)."""
         self._periodic.add(interval, job)
-        if self.mode == "thread":
-            self._ensure_worker()
         with self._changed:
             self._changed.notify_all()
+
+    def start_worker(self) -> None:
+        """Start the worker (thread mode) for a job that now has work: a first session."""
+        if self._pid != os.getpid():
+            self._start_process()  # forked without os.register_at_fork (uWSGI forks in C)
+        if self.mode == "thread" and not self._closed:
+            self._ensure_worker()
 
     def submit(self, event: Event) -> bool:
         """Queue ``event``; False when it was dropped (queue full, closed). Never blocks."""
         if self._pid != os.getpid():
             self._start_process()  # forked without os.register_at_fork (uWSGI forks in C)
         if self._closed:
-            self._queue.drop("closed")
+            self._queue.drop(DropReason.QUEUE_CLOSED)
             return False
         if self.mode != "thread" or self.sink is not None:
             self._send_inline(event)
@@ -140,9 +145,8 @@ class Transport:
                 return
             self._worker_running = True
             self._worker_done.clear()
-        # threading.Thread.start() waits until the new thread is scheduled: 1-10 ms on a
-        # busy host, paid by the request that reports the first error. The low-level
-        # start returns at once; the thread is a daemon all the same.
+        # Thread.start() waits until the thread is scheduled (1-10 ms on a busy host, paid
+        # by the first error's request); this returns at once, a daemon all the same.
         try:
             _thread.start_new_thread(self._run_worker, ())
         except RuntimeError:  # "can't create new thread at interpreter shutdown"
@@ -212,7 +216,7 @@ class Transport:
         """Render an event that found the queue full straight into the spool."""
         for item in self._render(event):
             self._lanes.keep_or_drop(
-                self._lanes.get(item.vendor_name), Delivery(item), "queue_full"
+                self._lanes.get(item.vendor_name), Delivery(item), DropReason.QUEUE_FULL
             )
         self.ledger.finish()
 
@@ -255,7 +259,7 @@ class Transport:
         leftovers = Leftovers(self._lanes, self._queue.drain(), self.render, self.count)
         if self.spool is None:
             if not flushed:
-                leftovers.drop()
+                leftovers.drop_all()
         elif flushed:
             leftovers.release_claims()
         else:
@@ -277,23 +281,18 @@ class Transport:
             lane = lanes.get(name)
             entry["waiting"] = len(lane.backlog) if lane else 0
             entry["circuit"] = lane.circuit if lane else "closed"
-        totals.update(
-            mode=self.mode,
-            worker="running" if self._worker_running else "idle",
-            queued=len(self._queue),
-            unfinished=self.ledger.open,
-        )
+        worker = "running" if self._worker_running else "idle"
+        totals.update(mode=self.mode, worker=worker, queued=len(self._queue))
+        totals["unfinished"] = self.ledger.open
         if self.spool is not None:
             snapshot["spool"] = self.spool.snapshot()
         return {"transport": totals, **snapshot}
 
 
 def _after_fork_in_child() -> None:
-    """The child gets its own queue, connections and thread; the parent's stay untouched."""
+    """The child gets its own queue, connections and (once it has work) thread."""
     for transport in list(_live):
         transport._start_process()
-        if transport.mode == "thread" and transport._periodic.due_in() is not None:
-            transport._ensure_worker()  # its session counts on the interval, as the parent's
 
 
 if hasattr(os, "register_at_fork"):

@@ -171,6 +171,22 @@ def test_the_worker_sends_counts_on_its_own(
     assert sessions_started(receiver) == 3  # no flush, no error: the worker's own timer
 
 
+def test_the_sessions_endpoints_202_is_a_delivery(receiver: Receiver) -> None:
+    """Bugsnag's sessions endpoint answers 202 Accepted (bugsnag-go's publisher expects
+    exactly that); bugsnag-python takes any 2xx, as errorwire does."""
+    receiver.responder = lambda item: Reply(202) if item.path.startswith("/sessions") else None
+    init(receiver)
+    with flask_app().test_client() as client:
+        for _ in range(2):
+            client.get("/ok")
+    assert errorwire.flush(5)
+    errorwire.flush(5)  # nothing new, nothing waiting: nothing sent again
+    assert len(session_posts(receiver)) == 1
+    stats = errorwire.stats()["bugsnag_sessions"]
+    assert (stats["sent"], stats["deliveries"], stats["waiting"]) == (2, 1, 0)
+    assert stats["dropped"] == {}
+
+
 @pytest.mark.allow_internal_errors
 def test_a_refused_session_payload_is_logged_once_counted_and_not_retried(
     receiver: Receiver, caplog: pytest.LogCaptureFixture

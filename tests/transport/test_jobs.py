@@ -26,6 +26,8 @@ def test_a_job_runs_on_the_worker_every_interval_and_once_at_close(
         times.append(time.monotonic())
 
     client.transport.every(0.1, job)
+    assert client.stats()["transport"]["worker"] == "idle"  # registering starts no thread
+    client.transport.start_worker()
     deadline = time.monotonic() + 10
     while len(runs) < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
