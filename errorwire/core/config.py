@@ -34,19 +34,26 @@ class ConfigError(ValueError):
     """A setting given to ``errorwire.init`` (or read from the environment) is not usable."""
 
 
+def _is_http_url(value: str) -> bool:
+    """An http(s) URL with a host, and a port above 0 when it names one."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:  # a port that is not a number
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
+
+
 def _check_endpoint(setting: str, value: object) -> str:
-    if isinstance(value, str) and any(c.isspace() or not c.isprintable() for c in value):
+    if not isinstance(value, str):
+        raise ConfigError(f"{setting} must be an http(s) URL, got {value!r}")
+    if any(c.isspace() or not c.isprintable() for c in value):
         raise ConfigError(
             f"{setting} must be a URL without spaces or control characters, got {value!r}"
         )
-    try:
-        parts = urlsplit(value) if isinstance(value, str) else None
-        port_ok = parts is not None and (parts.port is None or parts.port > 0)
-    except ValueError:  # a port that is not a number
-        parts, port_ok = None, False
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+    if not _is_http_url(value):
         raise ConfigError(f"{setting} must be an http(s) URL, got {value!r}")
-    return str(value)
+    return value
 
 
 def _check_optional_endpoint(setting: str, value: object) -> None:
@@ -225,6 +232,24 @@ def _fill_release_env(options: Options) -> None:
 
 EventHook = Callable[[Any, Dict[str, Any]], Any]
 
+POSITIVE_OPTIONS = (
+    "queue_size",
+    "max_breadcrumbs",
+    "storm_limit",
+    "circuit_failures",
+    "connect_timeout",
+    "read_timeout",
+    "retry_backoff",
+    "retry_backoff_max",
+)
+POSITIVE_OR_ZERO_OPTIONS = (
+    "max_request_body",
+    "max_retries",
+    "shutdown_timeout",
+    "circuit_cooldown",
+    "spool_after",
+)
+
 
 @dataclass
 class Options:
@@ -301,16 +326,7 @@ class Options:
             self.environment = os.environ.get("ERRORWIRE_ENVIRONMENT") or "production"
         if self.code_version is None:
             self.code_version = os.environ.get("ERRORWIRE_CODE_VERSION") or None
-        for cls, (key_var, endpoint_var) in vendor_env().items():
-            # Per field, an explicit argument wins; the environment fills what is unset.
-            settings = getattr(self, cls.name)
-            env_endpoint = os.environ.get(endpoint_var) or None
-            if settings is None and os.environ.get(key_var):
-                settings = cls()
-                setattr(settings, cls.key_setting, _check_key(key_var, os.environ[key_var]))
-                setattr(self, cls.name, settings)
-            if isinstance(settings, cls) and settings.endpoint is None and env_endpoint:
-                settings.endpoint = _check_endpoint(endpoint_var, env_endpoint)
+        _fill_vendor_env(self)
         _fill_release_env(self)
         self.validate()
         self.vendors = tuple(v for v in (self.rollbar, self.raygun, self.bugsnag) if v is not None)
@@ -321,34 +337,16 @@ class Options:
         if not isinstance(self.environment, str) or not self.environment:
             raise ConfigError(f"environment must be a non-empty string, got {self.environment!r}")
         check_types(self)
-        for cls in SETTINGS:
-            value = getattr(self, cls.name)
-            if value is not None and not isinstance(value, cls):
-                raise ConfigError(
-                    f"{cls.name} must be errorwire.{cls.__name__}(...), got {type(value).__name__}"
-                )
-            if value is not None:
-                value.validate()
+        _check_vendor_settings(self)
         for hook in ("before_send", "scrubber"):
             if getattr(self, hook) is not None and not callable(getattr(self, hook)):
                 raise ConfigError(f"{hook} must be callable")
         if not 0.0 <= float(self.sample_rate) <= 1.0:
             raise ConfigError(f"sample_rate must be between 0 and 1, got {self.sample_rate!r}")
-        for name in ("queue_size", "max_breadcrumbs", "storm_limit", "circuit_failures"):
+        for name in POSITIVE_OPTIONS:
             _check_positive(name, getattr(self, name))
-        for name in ("connect_timeout", "read_timeout", "retry_backoff", "retry_backoff_max"):
-            _check_positive(name, getattr(self, name))
-        for name in (
-            "max_request_body",
-            "max_retries",
-            "shutdown_timeout",
-            "circuit_cooldown",
-            "spool_after",
-        ):
+        for name in POSITIVE_OR_ZERO_OPTIONS:
             _check_positive(name, getattr(self, name), allow_zero=True)
-        for item in self.ignore:
-            if not isinstance(item, (type, str)):
-                raise ConfigError(f"ignore entries must be classes or dotted names, got {item!r}")
         check_spool(self)
 
     @classmethod
@@ -358,3 +356,28 @@ class Options:
         if unknown:
             raise ConfigError(f"unknown option {unknown[0]!r} (known: {', '.join(sorted(known))})")
         return cls(**dict(kwargs))
+
+
+def _fill_vendor_env(options: Options) -> None:
+    """Per field, an explicit argument wins; the environment fills what is unset."""
+    for cls, (key_var, endpoint_var) in vendor_env().items():
+        settings = getattr(options, cls.name)
+        if settings is None and os.environ.get(key_var):
+            settings = cls()
+            setattr(settings, cls.key_setting, _check_key(key_var, os.environ[key_var]))
+            setattr(options, cls.name, settings)
+        env_endpoint = os.environ.get(endpoint_var) or None
+        if isinstance(settings, cls) and settings.endpoint is None and env_endpoint:
+            settings.endpoint = _check_endpoint(endpoint_var, env_endpoint)
+
+
+def _check_vendor_settings(options: Options) -> None:
+    for cls in SETTINGS:
+        value = getattr(options, cls.name)
+        if value is None:
+            continue
+        if not isinstance(value, cls):
+            raise ConfigError(
+                f"{cls.name} must be errorwire.{cls.__name__}(...), got {type(value).__name__}"
+            )
+        value.validate()

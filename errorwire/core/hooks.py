@@ -9,7 +9,7 @@ the hook ran, even if the hook changed it in place before failing.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, TypeVar
+from typing import Any, Callable, Dict, Optional, Tuple, TypeVar, cast
 
 from errorwire.core.config import EventHook, PayloadHook
 from errorwire.core.event import Event
@@ -23,14 +23,9 @@ def run_event_hook(
 ) -> Optional[Event]:
     """The event to send, or None to drop it."""
     original = snapshot(event)
-    try:
-        result = hook(event, hint)
-    except Exception as exc:  # the user's hook must not stop the report
-        problem = f"raised {exc!r}"
-    else:
-        if result is None or isinstance(result, Event):
-            return result
-        problem = f"returned {type(result).__name__}, not an Event or None"
+    result, problem = _call_hook(hook, (event, hint), Event, "an Event")
+    if problem is None:
+        return cast(Optional[Event], result)
     count("before_send_errors")
     log_once(
         "before_send-failed", "errorwire: before_send %s; the report is sent unmodified", problem
@@ -47,14 +42,9 @@ def run_payload_hook(
 ) -> Optional[Dict[str, Any]]:
     """The payload to send, or None to drop it. ``encode_again`` rebuilds the original
     (cheaper than copying every payload in case a hook fails)."""
-    try:
-        result = hook(payload)
-    except Exception as exc:  # the user's hook must not stop the report
-        problem = f"raised {exc!r}"
-    else:
-        if result is None or isinstance(result, dict):
-            return result
-        problem = f"returned {type(result).__name__}, not a dict or None"
+    result, problem = _call_hook(hook, (payload,), dict, "a dict")
+    if problem is None:
+        return cast(Optional[Dict[str, Any]], result)
     count(f"{vendor}.before_send_errors")
     log_once(
         f"{vendor}-before_send-failed",
@@ -63,6 +53,19 @@ def run_payload_hook(
         problem,
     )
     return encode_again()
+
+
+def _call_hook(
+    hook: Callable[..., Any], args: Tuple[Any, ...], wanted: type, wanted_name: str
+) -> Tuple[Any, Optional[str]]:
+    """What the hook returned and None when it is ``wanted`` or None, else what went wrong."""
+    try:
+        result = hook(*args)
+    except Exception as exc:  # the user's hook must not stop the report
+        return None, f"raised {exc!r}"
+    if result is None or isinstance(result, wanted):
+        return result, None
+    return None, f"returned {type(result).__name__}, not {wanted_name} or None"
 
 
 def snapshot(event: Event) -> Event:

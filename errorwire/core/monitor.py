@@ -18,22 +18,18 @@ inside it go with its report and do not leak out of it.
 
 from __future__ import annotations
 
-import functools
-import inspect
-from types import TracebackType
-from typing import Any, Callable, List, Optional, Type, TypeVar, cast
+from typing import Any, Callable, List, Optional
 
 from errorwire.core.client import already_reported
 from errorwire.core.config import ConfigError
 from errorwire.core.context import Scope, current_scope, use_scope
 from errorwire.core.safety import swallowed_error
-
-F = TypeVar("F", bound=Callable[..., Any])
+from errorwire.core.scoped_block import ScopedBlock
 
 TAG = "monitor"
 
 
-class monitor:
+class monitor(ScopedBlock):
     """``@errorwire.monitor("nightly-import")`` or ``with errorwire.monitor("nightly-import"):``."""
 
     __slots__ = ("_blocks", "name")
@@ -46,30 +42,15 @@ class monitor:
         """The scopes of the blocks entered and not left, innermost last (one monitor
         object may be entered again inside itself)."""
 
-    def __call__(self, func: F) -> F:
-        name = self.name
-        if inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func):
-            # The call only makes the generator: its body runs later, outside any wrapper.
-            raise TypeError(
-                f"errorwire.monitor({name!r}) cannot watch the generator function "
-                f"{getattr(func, '__qualname__', func)!r}: use `with errorwire.monitor(...)` "
-                "inside it, or around the loop that consumes it"
-            )
-        if inspect.iscoroutinefunction(func):
+    def again(self) -> monitor:
+        return monitor(self.name)
 
-            @functools.wraps(func)
-            async def run_async(*args: Any, **kwargs: Any) -> Any:
-                with monitor(name):
-                    return await func(*args, **kwargs)
-
-            return cast(F, run_async)
-
-        @functools.wraps(func)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with monitor(name):
-                return func(*args, **kwargs)
-
-        return cast(F, run)
+    def refusal(self, func: Callable[..., Any]) -> str:
+        return (
+            f"errorwire.monitor({self.name!r}) cannot watch the generator function "
+            f"{getattr(func, '__qualname__', func)!r}: use `with errorwire.monitor(...)` "
+            "inside it, or around the loop that consumes it"
+        )
 
     def __enter__(self) -> Scope:
         block = use_scope(_fork(current_scope(), self.name))
@@ -77,12 +58,7 @@ class monitor:
         self._blocks.append(block)
         return scope
 
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> None:
         """Report what escapes; returning None re-raises it, unchanged."""
         block = self._blocks.pop()
         try:
@@ -90,17 +66,6 @@ class monitor:
                 _report(exc)  # while the block's scope is still the current one
         finally:
             block.__exit__(exc_type, exc, tb)
-
-    async def __aenter__(self) -> Scope:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
 
 
 def _fork(outer: Scope, name: str) -> Scope:

@@ -46,6 +46,16 @@ class BodyCopy:
         return b"".join(self._chunks) if self._chunks else None
 
 
+def body_copy(body: object, limit: int) -> Optional[BodyCopy]:
+    """A capped copy of a body the framework already holds whole; None when there is none
+    or ``limit`` keeps nothing."""
+    if not isinstance(body, bytes) or not body or limit <= 0:
+        return None
+    copy = BodyCopy(limit)
+    copy.add(body)
+    return copy
+
+
 class BodyCapture:
     """What is kept of one request body, fed with what the app read: a capped raw
     copy, or for multipart bodies the fields and file names/sizes (never contents)."""
@@ -135,11 +145,10 @@ def build_request(
     """A Request snapshot. ``form`` given by the framework wins over decoding the body copy."""
     content_type = header(headers, "content-type")
     raw = body.value() if body is not None else None
-    parsed_json, has_json = (None, False)
-    if is_json_type(content_type) and body is not None and not body.truncated:
-        parsed_json, has_json = decode_json(raw)
+    whole = body is not None and not body.truncated
+    parsed_json, has_json = _json_of(content_type, raw, whole)
     if form is None and media_type(content_type) == "application/x-www-form-urlencoded":
-        form = decode_form(raw) if body is not None and not body.truncated else {}
+        form = decode_form(raw) if whole else {}
     return Request(
         url=url,
         method=method.upper(),
@@ -151,13 +160,20 @@ def build_request(
         json=parsed_json,
         has_json=has_json,
         body=raw,
-        body_truncated=bool(body and body.truncated),
+        body_truncated=body is not None and body.truncated,
         content_type=content_type,
         client_ip=client_ip(headers, peer, ip_headers),
         route=route,
         route_params=dict(route_params or {}),
         files=list(files),
     )
+
+
+def _json_of(content_type: Optional[str], raw: Optional[bytes], whole: bool) -> Tuple[Any, bool]:
+    """The decoded JSON body and whether there is one; a cut body is not decoded."""
+    if whole and is_json_type(content_type):
+        return decode_json(raw)
+    return None, False
 
 
 def parse_cookies(header: Optional[str]) -> Dict[str, str]:
@@ -195,6 +211,24 @@ def uploads_of(files: Any) -> List[UploadedFile]:
             content_type=storage.content_type,
         )
         for field, storage in files.items(multi=True)
+    ]
+
+
+def uploads_in_memory(
+    files: Mapping[str, Iterable[Any]], *, filename: str, content_type: str
+) -> List[UploadedFile]:
+    """Uploaded files described, never their contents: lists of file objects that hold
+    their ``body`` bytes (Sanic, Tornado), with the names of their file name and type
+    attributes."""
+    return [
+        UploadedFile(
+            field=field,
+            filename=getattr(upload, filename),
+            size=len(upload.body),
+            content_type=getattr(upload, content_type),
+        )
+        for field, uploads in files.items()
+        for upload in uploads
     ]
 
 

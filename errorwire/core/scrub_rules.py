@@ -55,10 +55,10 @@ class KeyMatcher:
         rules.discard(())
         self.allowed: FrozenSet[Tuple[str, ...]] = frozenset(removed)
         """Keys spelled exactly as an ``unscrub_keys`` entry are never scrubbed."""
-        self.whole: FrozenSet[str] = frozenset(r[0] for r in rules if len(r) == 1)
+        single_words = {r[0] for r in rules if len(r) == 1}
+        self.whole: FrozenSet[str] = frozenset(single_words)
         self.phrases: Tuple[Tuple[str, ...], ...] = tuple(r for r in rules if len(r) > 1)
-        glued = {r[0] for r in rules if len(r) == 1} | {"".join(r) for r in self.phrases}
-        self.glued: Tuple[str, ...] = tuple(_stem(w) for w in sorted(glued) if len(w) >= GLUE_MIN)
+        self.glued = _glued_forms(single_words | {"".join(r) for r in self.phrases})
         self.hint_words: Tuple[str, ...] = tuple(sorted({_stem(max(r, key=len)) for r in rules}))
         self.hints: Tuple[bytes, ...] = tuple(w.encode("ascii", "replace") for w in self.hint_words)
         """A word every key matching a rule contains: where to look for pairs in text."""
@@ -84,13 +84,19 @@ class KeyMatcher:
             return True
         # Glued across separators too: "XAPIKey" splits as xapi+key, "pass_word"...
         joined = "".join(words)
-        if any(g in joined for g in self.glued):
-            return True
+        return any(g in joined for g in self.glued) or self._has_phrase(words)
+
+    def _has_phrase(self, words: Tuple[str, ...]) -> bool:
         for phrase in self.phrases:
             size = len(phrase)
             if any(words[i : i + size] == phrase for i in range(len(words) - size + 1)):
                 return True
         return False
+
+
+def _glued_forms(words: Iterable[str]) -> Tuple[str, ...]:
+    """The words (stemmed) long enough to be found glued inside a longer key."""
+    return tuple(_stem(w) for w in sorted(words) if len(w) >= GLUE_MIN)
 
 
 def _stem(word: str) -> str:

@@ -80,14 +80,17 @@ def add_source_context(frames: List[Frame], lines: int = CONTEXT_LINES) -> None:
         if not path or frame.lineno is None or frame.code is not None:
             continue
         source = source_cache.getlines(path)
-        if not source or not 0 < frame.lineno <= len(source):
-            continue
-        index = frame.lineno - 1
-        line = source[index].rstrip("\r\n")
-        frame.colno = _char_column(line, frame.colno)
-        if frame.end_lineno is not None and 0 < frame.end_lineno <= len(source):
-            end_line = source[frame.end_lineno - 1].rstrip("\r\n")
-            frame.end_colno = _char_column(end_line, frame.end_colno)
-        frame.code = _cut(line)
-        frame.pre_context = [_cut(text) for text in source[max(0, index - lines) : index]]
-        frame.post_context = [_cut(text) for text in source[index + 1 : index + 1 + lines]]
+        if source and 0 < frame.lineno <= len(source):
+            _add_lines(frame, frame.lineno - 1, source, lines)
+
+
+def _add_lines(frame: Frame, index: int, source: List[str], lines: int) -> None:
+    """The frame's line (its columns made character columns) and ``lines`` on each side."""
+    line = source[index].rstrip("\r\n")
+    frame.colno = _char_column(line, frame.colno)
+    if frame.end_lineno is not None and 0 < frame.end_lineno <= len(source):
+        end_line = source[frame.end_lineno - 1].rstrip("\r\n")
+        frame.end_colno = _char_column(end_line, frame.end_colno)
+    frame.code = _cut(line)
+    frame.pre_context = [_cut(text) for text in source[max(0, index - lines) : index]]
+    frame.post_context = [_cut(text) for text in source[index + 1 : index + 1 + lines]]

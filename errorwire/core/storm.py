@@ -105,28 +105,37 @@ class StormControl:
                 due.extend(self._close_window(key, window))
                 window = None
             if window is None:
-                if len(self._windows) >= MAX_KEYS:
-                    self._purge(now)
-                if len(self._windows) >= MAX_KEYS:
-                    admitted = True  # too many distinct keys to track: never drop blindly
-                else:
-                    self._windows[key] = _Window(started=now, sent=1)
-                    admitted = True
+                self._open_window(key, now)
+                admitted = True
             elif window.sent < self.limit:
                 window.sent += 1
                 admitted = True
             else:
-                window.suppressed += 1
-                window.latest = event
-                ends = window.started + self.window
-                if self._next_due is None or ends < self._next_due:
-                    self._next_due = ends
-                    start_timer = True
+                start_timer = self._suppress(window, event)
                 admitted = False
         self._emit(due)
         if start_timer:
             self._schedule()
         return admitted
+
+    def _open_window(self, key: str, now: float) -> None:
+        """A window for ``key`` from ``now`` (under the lock), unless too many distinct keys
+        are tracked even after a purge: then its events go untracked, never dropped blindly."""
+        if len(self._windows) >= MAX_KEYS:
+            self._purge(now)
+        if len(self._windows) < MAX_KEYS:
+            self._windows[key] = _Window(started=now, sent=1)
+
+    def _suppress(self, window: _Window, event: Event) -> bool:
+        """Count ``event`` in its full window (under the lock); True when that window now
+        ends first, so the summary timer must be set for it."""
+        window.suppressed += 1
+        window.latest = event
+        ends = window.started + self.window
+        if self._next_due is None or ends < self._next_due:
+            self._next_due = ends
+            return True
+        return False
 
     def suppress_known(self, key: str) -> bool:
         """Count one more report of ``key`` as suppressed, without its event, when the

@@ -61,7 +61,22 @@ def _rollbar(raw: Dict[str, Any]) -> Details:
         for c in map(as_dict, as_list(custom.pop("breadcrumbs", None)))
     ]
     tags = [str(t) for t in as_list(custom.pop("tags", None))]
-    body = as_dict(data.get("body"))
+    notes = {
+        **_notes(custom),
+        **({"diagnostic": d} if (d := as_dict(data.get("notifier")).get("diagnostic")) else {}),
+    }
+    return {
+        "context": opt_str(data.get("context")),
+        "breadcrumbs": crumbs,
+        "tags": tags,
+        "metadata": {"custom": custom} if custom else {},
+        "locals": _rollbar_locals(as_dict(data.get("body"))),
+        "notes": notes,
+    }
+
+
+def _rollbar_locals(body: Dict[str, Any]) -> Dict[str, Any]:
+    """Each frame's arguments and locals, by "file:line in function"."""
     traces = as_list(body.get("trace_chain")) or ([body["trace"]] if "trace" in body else [])
     frame_locals: Dict[str, Any] = {}
     for trace in map(as_dict, traces):
@@ -72,18 +87,7 @@ def _rollbar(raw: Dict[str, Any]) -> Details:
             if values:
                 label = f"{frame.get('filename')}:{frame.get('lineno')} in {frame.get('method')}"
                 frame_locals[label] = values
-    notes = {
-        **_notes(custom),
-        **({"diagnostic": d} if (d := as_dict(data.get("notifier")).get("diagnostic")) else {}),
-    }
-    return {
-        "context": opt_str(data.get("context")),
-        "breadcrumbs": crumbs,
-        "tags": tags,
-        "metadata": {"custom": custom} if custom else {},
-        "locals": frame_locals,
-        "notes": notes,
-    }
+    return frame_locals
 
 
 def _raygun(raw: Dict[str, Any]) -> Details:

@@ -62,6 +62,34 @@ def unreadable(vendor: str, error: Exception) -> Report:
     )
 
 
+def _frame_row(
+    filename: str,
+    line: Optional[int],
+    column: Optional[int],
+    method: Optional[str],
+    in_project: bool,
+    source: List[List[Any]],
+) -> Dict[str, Any]:
+    """A frame in the inbox's shape (the module's docstring)."""
+    return {
+        "file": filename,
+        "line": line,
+        "column": column,
+        "method": method,
+        "in_project": in_project,
+        "source": source,
+    }
+
+
+def _exception_row(exc: Dict[str, Any], class_key: str, frames: List[Any]) -> Dict[str, Any]:
+    """An exception in the inbox's shape; every vendor names its message "message"."""
+    return {
+        "class": opt_str(exc.get(class_key)),
+        "message": opt_str(exc.get("message")),
+        "frames": frames,
+    }
+
+
 def _finish(report: Report) -> Report:
     first = report["exceptions"][0] if report["exceptions"] else {}
     report.setdefault("exception_class", first.get("class"))
@@ -122,21 +150,10 @@ def _rollbar_trace(trace: Dict[str, Any], root: Optional[str]) -> Dict[str, Any]
                 number = start + i if start is not None else None
                 source.append([number, text, i == len(pre)])
         filename = opt_str(frame.get("filename")) or "?"
-        frames.append(
-            {
-                "file": filename,
-                "line": line,
-                "column": opt_int(frame.get("colno")),
-                "method": opt_str(frame.get("method")),
-                "in_project": guess_in_project(filename, root),
-                "source": source,
-            }
-        )
-    return {
-        "class": opt_str(exc.get("class")),
-        "message": opt_str(exc.get("message")),
-        "frames": frames,
-    }
+        column, method = opt_int(frame.get("colno")), opt_str(frame.get("method"))
+        in_project = guess_in_project(filename, root)
+        frames.append(_frame_row(filename, line, column, method, in_project, source))
+    return _exception_row(exc, "class", frames)
 
 
 def _rollbar_request(value: Any) -> Optional[Dict[str, Any]]:
@@ -219,21 +236,10 @@ def _raygun_error(error: Dict[str, Any]) -> Dict[str, Any]:
     for raw in reversed(as_list(error.get("stackTrace"))):
         frame = as_dict(raw)
         filename = opt_str(frame.get("fileName")) or opt_str(frame.get("className")) or "?"
-        frames.append(
-            {
-                "file": filename,
-                "line": opt_int(frame.get("lineNumber")),
-                "column": opt_int(frame.get("columnNumber")),
-                "method": opt_str(frame.get("methodName")),
-                "in_project": guess_in_project(filename, None),
-                "source": [],
-            }
-        )
-    return {
-        "class": opt_str(error.get("className")),
-        "message": opt_str(error.get("message")),
-        "frames": frames,
-    }
+        line, column = opt_int(frame.get("lineNumber")), opt_int(frame.get("columnNumber"))
+        method, in_project = opt_str(frame.get("methodName")), guess_in_project(filename, None)
+        frames.append(_frame_row(filename, line, column, method, in_project, []))
+    return _exception_row(error, "className", frames)
 
 
 def _raygun_request(value: Any) -> Optional[Dict[str, Any]]:
@@ -320,21 +326,11 @@ def _bugsnag_exception(exc: Dict[str, Any]) -> Dict[str, Any]:
         for number, text in sorted(code.items(), key=lambda kv: opt_int(kv[0]) or 0):
             n = opt_int(number)
             source.append([n, str(text), n is not None and n == line])
-        frames.append(
-            {
-                "file": opt_str(frame.get("file")) or "?",
-                "line": line,
-                "column": opt_int(frame.get("columnNumber")),
-                "method": opt_str(frame.get("method")),
-                "in_project": frame.get("inProject") is True,
-                "source": source,
-            }
-        )
-    return {
-        "class": opt_str(exc.get("errorClass")),
-        "message": opt_str(exc.get("message")),
-        "frames": frames,
-    }
+        filename = opt_str(frame.get("file")) or "?"
+        column, method = opt_int(frame.get("columnNumber")), opt_str(frame.get("method"))
+        in_project = frame.get("inProject") is True
+        frames.append(_frame_row(filename, line, column, method, in_project, source))
+    return _exception_row(exc, "errorClass", frames)
 
 
 def _bugsnag_body(tab: Dict[str, Any]) -> Any:

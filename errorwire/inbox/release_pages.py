@@ -89,48 +89,61 @@ def _pairs(table_class: str, values: Dict[str, Any]) -> str:
     return f"<table class={table_class}>{cells}</table>"
 
 
+NOT_SENT = "<p class=muted>not sent</p>"
+
+
 def details_sections(details: Dict[str, Any]) -> str:
     """Breadcrumbs, tags, context, metadata sections, frame locals, notes: each shown,
     or said to be absent."""
-    none = "<p class=muted>not sent</p>"
-    crumbs = "".join(
+    context, notes = details["context"], details["notes"]
+    sections = (
+        ("Breadcrumbs", "breadcrumbs", _breadcrumbs(details["breadcrumbs"])),
+        ("Tags", "tags", "".join(_tag(t) for t in details["tags"])),
+        ("Context", "context", f"<code>{esc(context)}</code>" if context else ""),
+        ("Metadata", "metadata", _metadata(details["metadata"])),
+        ("Frame locals", "locals", _frame_locals(details["locals"])),
+        ("Notes", "notes", _pairs("notes", notes) if notes else ""),
+    )
+    return "".join(
+        f"<h2>{title}</h2><div id={element_id}>{inner or NOT_SENT}</div>"
+        for title, element_id, inner in sections
+    )
+
+
+def _tag(tag: Any) -> str:
+    return f"<span class='tag report-tag'>{esc(tag)}</span> "
+
+
+def _breadcrumbs(crumbs: List[Dict[str, Any]]) -> str:
+    rows = "".join(
         f"<tr class=breadcrumb><td class=muted>{esc(_when_any(c['at']))}</td>"
         f"<td>{esc(c['category'])}</td><td>{esc(c['level'])}</td>"
         f"<td class=breadcrumb-message>{esc(c['message'])}</td>"
         f"<td>{_value(c['data']) if c['data'] else ''}</td></tr>"
-        for c in details["breadcrumbs"]
+        for c in crumbs
     )
-    html = (
-        "<h2>Breadcrumbs</h2><div id=breadcrumbs>"
-        + (
-            f"<table><tr><th>at</th><th>category</th><th>level</th><th>message</th><th>data</th>"
-            f"</tr>{crumbs}</table>"
-            if crumbs
-            else none
-        )
-        + "</div>"
+    if not rows:
+        return ""
+    return (
+        "<table><tr><th>at</th><th>category</th><th>level</th><th>message</th><th>data</th>"
+        f"</tr>{rows}</table>"
     )
-    tags = "".join(f"<span class='tag report-tag'>{esc(t)}</span> " for t in details["tags"])
-    html += f"<h2>Tags</h2><div id=tags>{tags or none}</div>"
-    context = details["context"]
-    shown = f"<code>{esc(context)}</code>" if context else none
-    html += f"<h2>Context</h2><div id=context>{shown}</div>"
-    sections = "".join(
+
+
+def _metadata(metadata: Dict[str, Any]) -> str:
+    return "".join(
         f"<h3 class=metadata-section>{esc(name)}</h3>"
         + (_pairs("metadata", value) if isinstance(value, dict) else f"<p>{_value(value)}</p>")
-        for name, value in details["metadata"].items()
+        for name, value in metadata.items()
     )
-    html += f"<h2>Metadata</h2><div id=metadata>{sections or none}</div>"
-    frames = list(details["locals"].items())[:MAX_LOCALS_FRAMES]
-    local_html = "".join(
+
+
+def _frame_locals(frame_locals: Dict[str, Any]) -> str:
+    return "".join(
         f"<h3 class=locals-frame><code>{esc(label)}</code></h3>"
         + (_pairs("locals", values) if isinstance(values, dict) else _value(values))
-        for label, values in frames
+        for label, values in list(frame_locals.items())[:MAX_LOCALS_FRAMES]
     )
-    html += f"<h2>Frame locals</h2><div id=locals>{local_html or none}</div>"
-    notes = details["notes"]
-    html += f"<h2>Notes</h2><div id=notes>{_pairs('notes', notes) if notes else none}</div>"
-    return html
 
 
 def _when_any(stamp: Any) -> str:

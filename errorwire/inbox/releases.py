@@ -186,22 +186,28 @@ async def _checked(request: Request, kind: str) -> Tuple[Any, Optional[List[str]
     return payload, problems(kind, payload) or None
 
 
+async def _rollbar_checked(request: Request, kind: str) -> Tuple[Any, Optional[Response]]:
+    """The payload of a call to Rollbar's deploy API, or the answer Rollbar gives to a bad one."""
+    if not request.headers.get("x-rollbar-access-token"):
+        return None, JSONResponse({"err": 1, "message": "no access token"}, 401)
+    payload, found = await _checked(request, kind)
+    if found:
+        return payload, JSONResponse({"err": 1, "message": "; ".join(found)}, 400)
+    return payload, None
+
+
 def routes(log: ReleaseLog) -> List[Route]:
     async def rollbar_deploy(request: Request) -> Response:
-        if not request.headers.get("x-rollbar-access-token"):
-            return JSONResponse({"err": 1, "message": "no access token"}, 401)
-        payload, found = await _checked(request, "rollbar-deploy")
-        if found:
-            return JSONResponse({"err": 1, "message": "; ".join(found)}, 400)
+        payload, refused = await _rollbar_checked(request, "rollbar-deploy")
+        if refused is not None:
+            return refused
         fields = {**payload, "user": payload.get("local_username")}
         return JSONResponse({"data": {"deploy_id": log.add_deploy("rollbar", fields, payload)}})
 
     async def rollbar_update(request: Request) -> Response:
-        if not request.headers.get("x-rollbar-access-token"):
-            return JSONResponse({"err": 1, "message": "no access token"}, 401)
-        payload, found = await _checked(request, "rollbar-deploy-update")
-        if found:
-            return JSONResponse({"err": 1, "message": "; ".join(found)}, 400)
+        payload, refused = await _rollbar_checked(request, "rollbar-deploy-update")
+        if refused is not None:
+            return refused
         deploy_id = str(request.path_params["deploy_id"])
         known = deploy_id.isdigit() and log.update_deploy(
             int(deploy_id), payload["status"], payload.get("comment")

@@ -12,7 +12,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence
 from urllib.parse import urlencode
 
 from errorwire.core.event import Request
-from errorwire.core.request import BodyCopy, build_request, parse_cookies
+from errorwire.core.request import BodyCopy, body_copy, build_request, parse_cookies
 from errorwire.core.text import header
 
 
@@ -21,6 +21,10 @@ def event_source(event: Any) -> Optional[str]:
     ``aws:sqs``, ``aws:s3``, ``aws:sns``, ``aws:eventbridge``...: None when unknown."""
     if not isinstance(event, Mapping):
         return None
+    return _http_source(event) or _other_source(event)
+
+
+def _http_source(event: Mapping[str, Any]) -> Optional[str]:
     context = event.get("requestContext")
     if isinstance(context, Mapping):
         if "elb" in context:
@@ -28,10 +32,11 @@ def event_source(event: Any) -> Optional[str]:
         if isinstance(context.get("http"), Mapping):
             domain = str(context.get("domainName") or "")
             return "aws:lambda-url" if ".lambda-url." in domain else "aws:api-gateway-v2"
-        if "httpMethod" in event:
-            return "aws:api-gateway"
-    if "httpMethod" in event:
-        return "aws:api-gateway"
+    return "aws:api-gateway" if "httpMethod" in event else None
+
+
+def _other_source(event: Mapping[str, Any]) -> Optional[str]:
+    """The source of a records event (SQS, S3, SNS...) or EventBridge's."""
     records = event.get("Records")
     if isinstance(records, list) and records and isinstance(records[0], Mapping):
         source = records[0].get("eventSource") or records[0].get("EventSource")
@@ -54,40 +59,54 @@ def http_request(event: Any, *, max_body: int, ip_headers: Sequence[str]) -> Opt
         parts = _format_1(event, context)
     else:
         return None
-    headers = parts["headers"]
-    host = header(headers, "host") or str(context.get("domainName") or "")
-    scheme = header(headers, "x-forwarded-proto") or "https"
-    query_string = parts["query_string"]
-    url = f"{scheme}://{host}{parts.pop('path')}" + (f"?{query_string}" if query_string else "")
+    url = _url(parts, str(context.get("domainName") or ""))
     params = event.get("pathParameters")
-    peer, route = parts.pop("peer"), parts.pop("route")
     return build_request(
         url=url,
-        cookies=parse_cookies(header(headers, "cookie")),
+        method=parts["method"],
+        query_string=parts["query_string"],
+        headers=parts["headers"],
+        cookies=parse_cookies(header(parts["headers"], "cookie")),
         body=_body(event, max_body),
-        peer=None if peer is None else str(peer),
-        route=None if route is None else str(route),
+        peer=_text_or_none(parts["peer"]),
+        route=_text_or_none(parts["route"]),
         route_params=dict(params) if isinstance(params, Mapping) else None,
         ip_headers=ip_headers,
-        **parts,
     )
+
+
+def _url(parts: Mapping[str, Any], domain: str) -> str:
+    headers = parts["headers"]
+    host = header(headers, "host") or domain
+    scheme = header(headers, "x-forwarded-proto") or "https"
+    query_string = parts["query_string"]
+    return f"{scheme}://{host}{parts['path']}" + (f"?{query_string}" if query_string else "")
+
+
+def _text_or_none(value: Any) -> Optional[str]:
+    return None if value is None else str(value)
 
 
 def _format_2(event: Mapping[str, Any], http: Mapping[str, Any]) -> Dict[str, Any]:
     """Method, path, query, headers, peer and route of a payload format 2.0 event."""
-    headers = _headers(event.get("headers"), None)
-    cookies = event.get("cookies")
-    if isinstance(cookies, list) and cookies and header(headers, "cookie") is None:
-        headers["cookie"] = "; ".join(str(c) for c in cookies)
     route_key = str(event.get("routeKey") or "")
     return {
         "method": str(http.get("method") or ""),
         "path": str(event.get("rawPath") or http.get("path") or "/"),
         "query_string": str(event.get("rawQueryString") or ""),
-        "headers": headers,
+        "headers": _headers_with_cookies(event),
         "peer": http.get("sourceIp"),
-        "route": route_key.split(" ", 1)[-1] if route_key and route_key != "$default" else None,
+        "route": route_key.split(" ", 1)[-1] if route_key not in ("", "$default") else None,
     }
+
+
+def _headers_with_cookies(event: Mapping[str, Any]) -> Dict[str, str]:
+    """Format 2.0 moves the cookies out of the headers: put them back as one Cookie header."""
+    headers = _headers(event.get("headers"), None)
+    cookies = event.get("cookies")
+    if isinstance(cookies, list) and cookies and header(headers, "cookie") is None:
+        headers["cookie"] = "; ".join(str(c) for c in cookies)
+    return headers
 
 
 def _format_1(event: Mapping[str, Any], context: Mapping[str, Any]) -> Dict[str, Any]:
@@ -136,6 +155,4 @@ def _body(event: Mapping[str, Any], limit: int) -> Optional[BodyCopy]:
             raw = base64.b64decode(raw, validate=False)
         except (binascii.Error, ValueError):
             return None
-    copy = BodyCopy(limit)
-    copy.add(raw)
-    return copy
+    return body_copy(raw, limit)

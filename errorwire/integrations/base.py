@@ -19,12 +19,19 @@ from typing import (
     Mapping,
     Optional,
     Tuple,
+    Type,
     TypeVar,
 )
 
 from errorwire import api
 from errorwire.core.client import Client
-from errorwire.core.context import InRequest, current_scope, deactivate, enter_request
+from errorwire.core.context import (
+    InRequest,
+    current_scope,
+    deactivate,
+    enter_request,
+    in_request,
+)
 from errorwire.core.event import DeferredRequest, Request
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCapture, build_request, parse_cookies
@@ -68,6 +75,17 @@ def report_unhandled(exc: BaseException) -> None:
     client = current_client()
     if client is not None:
         client.capture_exception(exc, handled=False)
+
+
+def report_to_middleware(exc: BaseException, middleware: Type[HoldsClient]) -> None:
+    """Report ``exc`` as unhandled: inside a request of a ``middleware``, to the client
+    that middleware holds; elsewhere (before routing, no middleware) to the configured one."""
+    request = in_request()
+    source = request.source if request is not None else None
+    if isinstance(source, middleware):
+        source.report(exc)
+    else:
+        report_unhandled(exc)
 
 
 def report_in(

@@ -105,11 +105,7 @@ class Errorwire:
         with swallow("celery task_failure"):
             if exception is None or sender is None or not self._ours(sender):
                 return
-            if isinstance(exception, NOT_FAILURES):  # Celery >= 5.6 signals a Reject too
-                return
-            if _unwinding(exception) and _from_pool_child(exception):
-                return  # the pool child's task_postrun reported it, with the task's scope
-            if _expected(sender, exception):
+            if not _reported_here(sender, exception):
                 return
             client = self.client()
             scope = self._running.scope(task_id, getattr(sender, "name", None))
@@ -128,6 +124,16 @@ class Errorwire:
     def _flush(self, **_: Any) -> None:
         with swallow("celery flush"):
             self.client.flush()
+
+
+def _reported_here(task: Any, exception: BaseException) -> bool:
+    """A failure of one of our tasks that task_failure reports: not a Reject, not one the
+    pool child reported, not one the task declares expected."""
+    if isinstance(exception, NOT_FAILURES):  # Celery >= 5.6 signals a Reject too
+        return False
+    if _unwinding(exception) and _from_pool_child(exception):
+        return False  # the pool child's task_postrun reported it, with the task's scope
+    return not _expected(task, exception)
 
 
 def _unwinding(exc: Optional[BaseException]) -> bool:

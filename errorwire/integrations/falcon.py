@@ -53,7 +53,7 @@ from errorwire.core.context import (
     mark_request,
 )
 from errorwire.core.safety import log_once, swallowed_error
-from errorwire.integrations.base import HoldsClient, report_streamed_async
+from errorwire.integrations.base import HoldsClient, report_streamed_async, report_to_middleware
 from errorwire.integrations.falcon_request import PARAMS_KEY, new_scope, tee_stream
 from errorwire.integrations.wsgi import ReportingIterable, current_client, scope_in
 from errorwire.release import sessions
@@ -295,14 +295,7 @@ def _report(exc: Exception) -> None:
     try:
         if isinstance(exc, (falcon.HTTPError, falcon.HTTPStatus)) and _status(exc) < 500:
             return
-        request = in_request()  # marked by the middleware: the report goes to its client
-        source = request.source if request is not None else None
-        if isinstance(source, ErrorwireMiddleware):
-            source.report(exc)
-            return
-        client = current_client()
-        if client is not None:
-            client.capture_exception(exc, handled=False)
+        report_to_middleware(exc, ErrorwireMiddleware)  # process_request marked the request
     except Exception as error:
         swallowed_error("falcon report", error)
 

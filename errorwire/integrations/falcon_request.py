@@ -62,12 +62,7 @@ def _request_block(req: Any, store: Dict[str, Any], client: Optional[Client]) ->
     Falcon's, and only lives as long as the request."""
     raw_headers = store.get("headers") if "wsgi.input" not in store else None
     headers = header_map(raw_headers) if raw_headers is not None else environ_headers(store)
-    fields: Dict[str, Any] = {}
-    capture = store.get(ENVIRON_KEY)
-    if isinstance(capture, BodyCapture):
-        fields.update(capture.request_fields())
-    elif client is None or client.options.send_request_bodies:
-        fields.update(_parsed_media(req, client.options.max_request_body if client else 0))
+    fields = _body_fields(req, store, client)
     params = store.get(PARAMS_KEY)
     template = getattr(req, "uri_template", None)
     return build_request(
@@ -82,6 +77,16 @@ def _request_block(req: Any, store: Dict[str, Any], client: Optional[Client]) ->
         ip_headers=client.options.client_ip_headers if client else DEFAULT_IP_HEADERS,
         **fields,
     )
+
+
+def _body_fields(req: Any, store: Dict[str, Any], client: Optional[Client]) -> Dict[str, Any]:
+    """What the WSGI app read (the captured stream), else what the ASGI app parsed."""
+    capture = store.get(ENVIRON_KEY)
+    if isinstance(capture, BodyCapture):
+        return capture.request_fields()
+    if client is not None and client.options.send_request_bodies:
+        return _parsed_media(req, client.options.max_request_body)
+    return {}
 
 
 def _parsed_media(req: Any, limit: int) -> Dict[str, Any]:

@@ -38,7 +38,6 @@ from errorwire.core.context import (
     in_request,
     mark_request,
 )
-from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.integrations.graphql import is_awaitable, report_resolver_error
 from errorwire.integrations.graphql_request import request_in, scope_kept_in
 from errorwire.integrations.wsgi import current_client
@@ -71,9 +70,8 @@ class ErrorwireMiddleware:
         try:
             result = next(root, info, **args)
         except BaseException as exc:
-            if not isinstance(exc, NOT_APP_ERRORS):
-                # Not held: one middleware instance (in Django settings) outlives init()s.
-                report_resolver_error(exc, info, current_client())
+            # Not held: one middleware instance (in Django settings) outlives init()s.
+            report_resolver_error(exc, info, current_client())
             raise
         finally:
             if token is not None:
@@ -88,8 +86,7 @@ async def _reporting(result: Awaitable[Any], info: Any, marker: Optional[InReque
     try:
         return await result
     except BaseException as exc:
-        if not isinstance(exc, NOT_APP_ERRORS):
-            report_resolver_error(exc, info, current_client())
+        report_resolver_error(exc, info, current_client())
         raise
     finally:
         if token is not None:

@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Union
 
 from errorwire.core.client import Client, already_reported
 from errorwire.core.context import current_scope
+from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallowed_error
 
 GRAPHQL_ERRORS = ("GraphQLError",)
@@ -58,7 +59,9 @@ _PLAIN_CLASSES: Set[type] = set()
 
 def report_resolver_error(exc: BaseException, info: Any, client: Optional[Client]) -> None:
     """Report what a resolver raised, with what graphql-core's ``info`` knows of it, to
-    ``client`` (the integration's)."""
+    ``client`` (the integration's); not a cancellation or an exit (NOT_APP_ERRORS)."""
+    if isinstance(exc, NOT_APP_ERRORS):
+        return
     try:
         if not reportable(exc) or already_reported(exc):
             return

@@ -43,10 +43,11 @@ except ImportError:  # pragma: no cover - depends on the Litestar version
 
     _InitPlugin = InitPluginProtocol
 
-from errorwire.core.context import InRequest, Scope, in_request
+from errorwire.core.context import InRequest, Scope
 from errorwire.core.safety import swallowed_error
 from errorwire.integrations import asgi
 from errorwire.integrations.asgi_types import ASGIScope
+from errorwire.integrations.base import report_to_middleware
 from errorwire.integrations.people import person_of
 from errorwire.integrations.wsgi import current_client
 
@@ -77,14 +78,7 @@ async def after_exception(exc: Exception, scope: ASGIScope) -> None:
         # Inside ErrorwireMiddleware's request when the route matched: to the client that
         # middleware holds. A 5xx raised before routing has no request of its own
         # (reported bare, to the configured client).
-        request = in_request()
-        source = request.source if request is not None else None
-        if isinstance(source, ErrorwireMiddleware):
-            source.report(exc)
-            return
-        client = current_client()
-        if client is not None:
-            client.capture_exception(exc, handled=False)
+        report_to_middleware(exc, ErrorwireMiddleware)
     except Exception as error:
         swallowed_error("litestar report", error)
 

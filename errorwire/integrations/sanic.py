@@ -34,9 +34,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from errorwire.core.client import Client
 from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
-from errorwire.core.event import DeferredRequest, UploadedFile
+from errorwire.core.event import DeferredRequest
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import BodyCopy, joined_headers
+from errorwire.core.request import body_copy, joined_headers, uploads_in_memory
 from errorwire.core.safety import swallow
 from errorwire.integrations.base import HoldsClient, defer_request, plain_params
 from errorwire.integrations.wsgi import current_client, report_in, report_unhandled
@@ -177,27 +177,15 @@ def _deferred_request(request: Any, client: Optional[Client]) -> DeferredRequest
 def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
     """Multipart: the fields and file names / sizes the app parsed, never file contents;
     any other body: a capped copy (Sanic has read it before the handler ran)."""
+    if not (request.content_type or "").startswith("multipart/"):
+        copy = body_copy(request.body, limit)
+        return {} if copy is None else {"body": copy}
     fields: Dict[str, Any] = {}
-    if (request.content_type or "").startswith("multipart/"):
-        if request.parsed_form is not None:
-            fields["form"] = _form(request.parsed_form)
-        if request.parsed_files is not None:
-            fields["files"] = [
-                UploadedFile(
-                    field=name,
-                    filename=upload.name,
-                    size=len(upload.body),
-                    content_type=upload.type,
-                )
-                for name, uploads in request.parsed_files.items()
-                for upload in uploads
-            ]
-        return fields
-    body = request.body
-    if isinstance(body, bytes) and body and limit > 0:
-        copy = BodyCopy(limit)
-        copy.add(body)
-        fields["body"] = copy
+    if request.parsed_form is not None:
+        fields["form"] = _form(request.parsed_form)
+    if request.parsed_files is not None:
+        uploads = request.parsed_files
+        fields["files"] = uploads_in_memory(uploads, filename="name", content_type="type")
     return fields
 
 

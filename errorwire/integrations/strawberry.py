@@ -35,7 +35,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from errorwire.core.client import Client
 from errorwire.core.context import in_request, use_scope
-from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
 from errorwire.integrations.graphql import is_awaitable, report, report_resolver_error
 from errorwire.integrations.graphql_request import new_scope, request_in
@@ -77,8 +76,7 @@ class ErrorwireExtension(SchemaExtension):  # type: ignore[misc,unused-ignore]
         try:
             result = _next(root, info, *args, **kwargs)
         except BaseException as exc:
-            if not isinstance(exc, NOT_APP_ERRORS):
-                report_resolver_error(exc, info, self.client)
+            report_resolver_error(exc, info, self.client)
             raise
         if is_awaitable(result):
             return _reporting(result, info, self.client)
@@ -108,8 +106,7 @@ async def _reporting(result: Awaitable[Any], info: Any, client: Optional[Client]
     try:
         return await result
     except BaseException as exc:
-        if not isinstance(exc, NOT_APP_ERRORS):
-            report_resolver_error(exc, info, client)
+        report_resolver_error(exc, info, client)
         raise
 
 

@@ -38,9 +38,9 @@ from errorwire.core.context import (
     enter_request,
     mark_request,
 )
-from errorwire.core.event import DeferredRequest, Person, UploadedFile
+from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import BodyCopy, joined_headers
+from errorwire.core.request import body_copy, joined_headers, uploads_in_memory
 from errorwire.core.safety import swallow
 from errorwire.integrations.base import HoldsClient, defer_request, plain_params
 from errorwire.integrations.people import person_of
@@ -169,27 +169,15 @@ def _deferred_request(handler: Any, client: Optional[Client]) -> DeferredRequest
 
 def _body_fields(request: Any, limit: int) -> Dict[str, Any]:
     """Tornado has read the whole body (and parsed a form) before the handler ran."""
-    fields: Dict[str, Any] = {}
     files = getattr(request, "files", None) or {}
-    if files:  # multipart: the fields and the files' names and sizes, never their contents
-        fields["files"] = [
-            UploadedFile(
-                field=name,
-                filename=upload.filename,
-                size=len(upload.body),
-                content_type=upload.content_type,
-            )
-            for name, uploads in files.items()
-            for upload in uploads
-        ]
-        fields["form"] = _form(request.body_arguments)
-        return fields
-    body = request.body
-    if isinstance(body, bytes) and body and limit > 0:
-        copy = BodyCopy(limit)
-        copy.add(body)
-        fields["body"] = copy
-    return fields
+    if not files:
+        copy = body_copy(request.body, limit)
+        return {} if copy is None else {"body": copy}
+    # multipart: the fields and the files' names and sizes, never their contents
+    return {
+        "files": uploads_in_memory(files, filename="filename", content_type="content_type"),
+        "form": _form(request.body_arguments),
+    }
 
 
 def _form(arguments: Dict[str, List[bytes]]) -> Dict[str, Any]:

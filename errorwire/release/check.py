@@ -95,19 +95,32 @@ def run_check(options: Options, *, dry_run: bool = False) -> int:
         print("no vendor configured: nothing to send")
         return 1
     items = Renderer(options, Counters()).render(check_event(options))
-    failed = False
+    if dry_run:
+        _print_payloads(items)
+        outcomes = []
+    else:
+        outcomes = [_send_and_print(item, options.read_timeout) for item in items]
+    _print_not_sent(options, items)
+    return 0 if all(outcome == "accepted" for outcome in outcomes) else 1
+
+
+def _print_payloads(items: List[Outgoing]) -> None:
     for item in items:
-        if dry_run:
-            print(f"{item.vendor_name} payload (POST {item.vendor.url}):")
-            print(json.dumps(item.payload, indent=2, ensure_ascii=False, default=str))
-            continue
-        result = deliver(item, options.read_timeout)
-        failed = failed or result["outcome"] != "accepted"
-        status = f" ({result['status']})" if result["status"] is not None else ""
-        message = f": {result['message']}" if result["message"] else ""
-        print(f"{item.vendor_name} test report: {result['outcome']}{status}{message}")
+        print(f"{item.vendor_name} payload (POST {item.vendor.url}):")
+        print(json.dumps(item.payload, indent=2, ensure_ascii=False, default=str))
+
+
+def _print_not_sent(options: Options, items: List[Outgoing]) -> None:
     sent = {item.vendor_name for item in items}
     for vendor in options.vendors:
         if vendor.name not in sent:  # before_send dropped it, or its release stage is off
             print(f"{vendor.name} test report: not sent (before_send or notify_release_stages)")
-    return 1 if failed else 0
+
+
+def _send_and_print(item: Outgoing, timeout: float) -> str:
+    """Send the test report, print the vendor's answer; the outcome."""
+    result = deliver(item, timeout)
+    status = f" ({result['status']})" if result["status"] is not None else ""
+    message = f": {result['message']}" if result["message"] else ""
+    print(f"{item.vendor_name} test report: {result['outcome']}{status}{message}")
+    return str(result["outcome"])

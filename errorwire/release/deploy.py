@@ -201,23 +201,11 @@ def notify_deploy(
     Raises ConfigError when there is no revision or the status is unknown.
     """
     if options is None:
-        from errorwire.api import get_client
-
-        client = get_client()
-        options = client.options if client is not None else Options()
+        options = _current_options()
     if status not in STATUSES:
         raise ConfigError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
-    if revision is None:
-        from errorwire.core.server import server_info
-
-        revision = server_info(options.project_root, options.code_version).code_version
-    if not revision:
-        raise ConfigError(
-            "revision: none given and no code_version detected "
-            "(pass --revision, or set ERRORWIRE_CODE_VERSION, or deploy from a git checkout)"
-        )
     deploy = Deploy(
-        revision=revision,
+        revision=_revision(revision, options),
         environment=environment or options.environment or "production",
         status=status,
         user=user or local_user(),
@@ -232,15 +220,37 @@ def notify_deploy(
         "bugsnag": bugsnag_call(options.bugsnag, deploy),
         "raygun": raygun_call(options.raygun, deploy),
     }
-    results: Dict[str, Dict[str, Any]] = {}
-    for vendor in VENDOR_ORDER:
-        plan = plans[vendor]
-        if isinstance(plan, str):
-            results[vendor] = {"outcome": "skipped", "status": None, "message": plan}
-            continue
-        answer = request(plan.method, plan.url, plan.payload, plan.headers, options.read_timeout)
-        results[vendor] = read_answer(vendor, answer)
-    return results
+    return {vendor: _carry_out(vendor, plans[vendor], options) for vendor in VENDOR_ORDER}
+
+
+def _current_options() -> Options:
+    from errorwire.api import get_client
+
+    client = get_client()
+    return client.options if client is not None else Options()
+
+
+def _revision(given: Optional[str], options: Options) -> str:
+    """The revision given, else the code_version configured or detected."""
+    revision = given
+    if revision is None:
+        from errorwire.core.server import server_info
+
+        revision = server_info(options.project_root, options.code_version).code_version
+    if not revision:
+        raise ConfigError(
+            "revision: none given and no code_version detected "
+            "(pass --revision, or set ERRORWIRE_CODE_VERSION, or deploy from a git checkout)"
+        )
+    return revision
+
+
+def _carry_out(vendor: str, plan: Plan, options: Options) -> Dict[str, Any]:
+    """Send one vendor's deploy call; a plan that is a string says why it is skipped."""
+    if isinstance(plan, str):
+        return {"outcome": "skipped", "status": None, "message": plan}
+    answer = request(plan.method, plan.url, plan.payload, plan.headers, options.read_timeout)
+    return read_answer(vendor, answer)
 
 
 def summary_line(vendor: str, result: Dict[str, Any]) -> str:

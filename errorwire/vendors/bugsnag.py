@@ -150,20 +150,16 @@ def _exception(info: ExceptionInfo) -> Dict[str, Any]:
 
 def _message_exception(message: Optional[str], frames: Sequence[Frame] = ()) -> Dict[str, Any]:
     stack = [_frame(frame) for frame in reversed(frames)]  # innermost first, as for errors
-    exception: Dict[str, Any] = {"errorClass": MESSAGE_CLASS, "type": "python", "stacktrace": stack}
-    text = f.safe_str(message) if message is not None else None
-    if text:
-        exception["message"] = text
-    return exception
+    exception = {"errorClass": MESSAGE_CLASS, "type": "python", "stacktrace": stack}
+    return f.with_message(exception, message)
 
 
 def _frame(frame: Frame) -> Dict[str, Any]:
-    lineno = f.as_int(frame.lineno)
     return f.compact(
         {
             # The doc recommends stripping common path prefixes: the project-relative name.
             "file": f.text(frame.filename) or f.text(frame.abs_path) or f.UNKNOWN,
-            "lineNumber": NO_LINE if lineno is None else lineno,
+            "lineNumber": f.line_number(frame, NO_LINE),
             "columnNumber": f.as_int(frame.colno),
             "method": f.text(frame.function) or f.UNKNOWN,
             "inProject": bool(frame.in_project),

@@ -64,18 +64,14 @@ def cap(vendor: Vendor, payload: Dict[str, Any], max_bytes: int, small: bool = F
     payload of the same event was), so it is encoded without walking it first; the
     encoded size is checked all the same."""
     if small or _may_fit(payload, max_bytes):  # the common case, encoded once at C speed
-        try:
-            whole = to_json(payload)
-        except (TypeError, ValueError, RecursionError):  # NaN, cycles, lone surrogates...
-            pass
-        else:
-            if len(whole) <= max_bytes:
-                return whole
+        whole = _json_within(payload, max_bytes)
+        if whole is not None:
+            return whole
     fast = Fitter(max_bytes)
     copy, _size = fast.fit(payload, max_bytes)
     if copy is not NOTHING and not fast.budget_cuts:
-        whole = to_json(copy)
-        if len(whole) <= max_bytes:
+        whole = _json_within(copy, max_bytes)
+        if whole is not None:
             return whole
     with swallow(f"cap {vendor.NAME} locals"):  # 0: frame variables, before anything else
         payload, body = cut_locals(vendor.LAYOUT, payload, max_bytes, _may_fit)
@@ -86,6 +82,15 @@ def cap(vendor: Vendor, payload: Dict[str, Any], max_bytes: int, small: bool = F
         if shrunk is not None:
             return shrunk
     return to_json(minimal_payload(vendor.minimal, payload, max_bytes))
+
+
+def _json_within(payload: Any, max_bytes: int) -> Optional[bytes]:
+    """The payload's JSON when it is at most ``max_bytes``; None when over or unencodable."""
+    try:
+        whole = to_json(payload)
+    except (TypeError, ValueError, RecursionError):  # NaN, cycles, lone surrogates...
+        return None
+    return whole if len(whole) <= max_bytes else None
 
 
 def _may_fit(payload: Any, max_bytes: int) -> bool:

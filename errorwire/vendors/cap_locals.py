@@ -33,19 +33,27 @@ def cut_locals(
     emptied = _drop_emptied(stripped, units)
     if not may_fit(stripped, max_bytes):
         return stripped, None
+    return stripped, _body_with_some_back(stripped, taken, emptied, max_bytes)
+
+
+def _body_with_some_back(
+    stripped: Dict[str, Any], taken: List[Tuple[Unit, Any]], emptied: Set[Path], max_bytes: int
+) -> Optional[bytes]:
+    """The JSON of ``stripped`` with the frame variables that fit put back; None when even
+    without any it is over ``max_bytes`` (or cannot be encoded)."""
     try:
         body = to_json(stripped)
     except (TypeError, ValueError, RecursionError):
-        return stripped, None
+        return None
     room = max_bytes - len(body)
     if room < 0:
-        return stripped, None
+        return None
     kept = _put_back(stripped, taken, emptied, room)
     if kept:
         whole = to_json(kept)
         if len(whole) <= max_bytes:
-            return stripped, whole
-    return stripped, body
+            return whole
+    return body
 
 
 def _put_back(

@@ -114,6 +114,12 @@ def jsonable(value: Any, depth: int = 0) -> Any:
         return bytes(value).decode("utf-8", "replace")
     if depth >= MAX_DEPTH:
         return _repr(value)
+    return _jsonable_container(value, depth)
+
+
+def _jsonable_container(value: Any, depth: int) -> Any:
+    """``jsonable`` of a mapping (str keys) or a sequence or set (a list); of anything
+    else, its str()."""
     if isinstance(value, Mapping):
         try:
             items = list(value.items())
@@ -235,6 +241,20 @@ def context_lines(frame: Frame) -> Dict[str, str]:
 
 def as_int(value: object) -> Optional[int]:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def line_number(frame: Frame, unknown: int) -> int:
+    """The frame's line, or ``unknown`` for a vendor that requires one."""
+    lineno = as_int(frame.lineno)
+    return unknown if lineno is None else lineno
+
+
+def with_message(record: Dict[str, Any], message: Optional[str]) -> Dict[str, Any]:
+    """``record`` with ``message`` as its "message" when it has any text (else left out)."""
+    text = safe_str(message) if message is not None else None
+    if text:
+        record["message"] = text
+    return record
 
 
 OMITTED_VARIABLES = "[truncated]"

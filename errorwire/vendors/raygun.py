@@ -141,18 +141,13 @@ def _error(info: ExceptionInfo) -> Dict[str, Any]:
 
 def _message_error(message: Optional[str], frames: Sequence[Frame] = ()) -> Dict[str, Any]:
     stack = [_frame(frame) for frame in reversed(frames)] or [{"lineNumber": NO_LINE}]
-    error: Dict[str, Any] = {"className": MESSAGE_CLASS, "stackTrace": stack}
-    text = f.safe_str(message) if message is not None else None
-    if text:
-        error["message"] = text
-    return error
+    return f.with_message({"className": MESSAGE_CLASS, "stackTrace": stack}, message)
 
 
 def _frame(frame: Frame) -> Dict[str, Any]:
-    lineno = f.as_int(frame.lineno)
     return f.compact(
         {
-            "lineNumber": NO_LINE if lineno is None else lineno,
+            "lineNumber": f.line_number(frame, NO_LINE),
             "columnNumber": f.as_int(frame.colno),
             "className": f.text(frame.module),
             "fileName": f.text(frame.filename) or f.text(frame.abs_path),

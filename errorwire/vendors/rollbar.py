@@ -298,13 +298,8 @@ LOCALS_KEYS = ("args", "argspec", "varargspec", "kwargs", "locals")
 
 def _locals(payload: Dict[str, Any]) -> List[Tuple[Path, str]]:
     """Frame variables sit in the frames themselves; innermost frames first."""
-    body: Path = ("data", "body")
-    traces: List[Path] = [(*body, "trace")] if exists(payload, (*body, "trace")) else []
-    chain = get(payload, (*body, "trace_chain")) if exists(payload, (*body, "trace_chain")) else []
-    count = len(chain) if isinstance(chain, list) else 0
-    traces += [(*body, "trace_chain", i) for i in range(count)]
     found: List[Tuple[Path, str]] = []
-    for trace in traces:
+    for trace in _trace_paths(payload):
         frames = get(payload, (*trace, "frames")) if exists(payload, (*trace, "frames")) else []
         for index in range(len(frames) - 1, -1, -1) if isinstance(frames, list) else ():
             frame = frames[index]
@@ -312,6 +307,15 @@ def _locals(payload: Dict[str, Any]) -> List[Tuple[Path, str]]:
                 path: Path = (*trace, "frames", index)
                 found += [(path, key) for key in LOCALS_KEYS if key in frame]
     return found
+
+
+def _trace_paths(payload: Dict[str, Any]) -> List[Path]:
+    """Where the payload's traces are: ``trace``, or each of ``trace_chain``."""
+    body: Path = ("data", "body")
+    traces: List[Path] = [(*body, "trace")] if exists(payload, (*body, "trace")) else []
+    chain = get(payload, (*body, "trace_chain")) if exists(payload, (*body, "trace_chain")) else []
+    count = len(chain) if isinstance(chain, list) else 0
+    return traces + [(*body, "trace_chain", i) for i in range(count)]
 
 
 LAYOUT = Layout(
