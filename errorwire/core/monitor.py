@@ -25,7 +25,7 @@ from typing import Any, Callable, List, Optional, Type, TypeVar, cast
 
 from errorwire.core.client import already_reported
 from errorwire.core.config import ConfigError
-from errorwire.core.context import Scope, current_scope, use_scope
+from errorwire.core.context import RequestState, current_scope, use_scope
 from errorwire.core.safety import swallowed_error
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,7 +71,7 @@ class monitor:
 
         return cast(F, run)
 
-    def __enter__(self) -> Scope:
+    def __enter__(self) -> RequestState:
         block = use_scope(_fork(current_scope(), self.name))
         scope = block.__enter__()
         self._blocks.append(block)
@@ -91,7 +91,7 @@ class monitor:
         finally:
             block.__exit__(exc_type, exc, tb)
 
-    async def __aenter__(self) -> Scope:
+    async def __aenter__(self) -> RequestState:
         return self.__enter__()
 
     async def __aexit__(
@@ -103,7 +103,7 @@ class monitor:
         self.__exit__(exc_type, exc, tb)
 
 
-def _fork(outer: Scope, name: str) -> Scope:
+def _fork(outer: RequestState, name: str) -> RequestState:
     """A copy of ``outer`` for the block, with ``name`` as its context and tag."""
     scope = outer.fork()
     scope.context = name

@@ -2,7 +2,7 @@
 
 aiohttp is not ASGI, so it gets a middleware of its own (list it first, so it
 sees what the others raise). Per request it only marks the context as inside the
-request; the request's Scope is made when something needs it (person and
+request; the request's RequestState is made when something needs it (person and
 breadcrumbs stay with their request under concurrency). It reports
 what the handler raises before re-raising that same object; aiohttp then answers
 as it would without errorwire. aiohttp's HTTP exceptions below 500
@@ -29,10 +29,10 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from errorwire import api
 from errorwire.core.context import (
     InRequest,
-    Scope,
+    RequestState,
     current_scope,
-    deactivate,
     enter_request,
+    exit_request,
     mark_request,
 )
 from errorwire.core.event import DeferredRequest, UploadedFile
@@ -49,10 +49,12 @@ FRAMEWORK = "aiohttp"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-SCOPE_KEY: Any = (
-    web.RequestKey("errorwire.scope", Scope) if hasattr(web, "RequestKey") else "errorwire.scope"
+STATE_KEY: Any = (
+    web.RequestKey("errorwire.scope", RequestState)
+    if hasattr(web, "RequestKey")
+    else "errorwire.scope"
 )
-"""Where a request's Scope is kept in the aiohttp request (a mapping), once needed; a typed
+"""Where a request's RequestState is kept in the aiohttp request (a mapping), once needed; a typed
 ``RequestKey`` where aiohttp has them (3.12+ warns about a plain string key)."""
 
 
@@ -60,13 +62,13 @@ class AiohttpRequests:
     """The ``RequestSource`` of aiohttp requests: ``InRequest(AIOHTTP, request)``."""
 
     @staticmethod
-    def scope_of(marked: InRequest) -> Scope:
-        """The request's Scope, made on first use (a log record, set_person, an error)."""
+    def state_of(marked: InRequest) -> RequestState:
+        """The request's RequestState, made on first use (a log record, set_person, an error)."""
         request: web.Request = marked.handle
-        scope: Optional[Scope] = request.get(SCOPE_KEY)
+        scope: Optional[RequestState] = request.get(STATE_KEY)
         if scope is None:
-            scope = Scope(FRAMEWORK, RequestReader(request).deferred)
-            request[SCOPE_KEY] = scope
+            scope = RequestState(FRAMEWORK, RequestReader(request).deferred)
+            request[STATE_KEY] = scope
         return scope
 
 
@@ -76,7 +78,7 @@ AIOHTTP = AiohttpRequests()
 async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if api.get_client() is None:
         current_client()  # init() from the environment, if the user has not
-    token = enter_request(mark_request((AIOHTTP, request, None)))  # no Scope unless needed
+    token = enter_request(mark_request((AIOHTTP, request, None)))  # no RequestState unless needed
     sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
     try:
         return await handler(request)
@@ -89,7 +91,7 @@ async def _middleware(request: web.Request, handler: Handler) -> web.StreamRespo
             _report(exc, 500)
         raise
     finally:
-        deactivate(token)
+        exit_request(token)
 
 
 middleware = web.middleware(_middleware)

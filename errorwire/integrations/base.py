@@ -24,7 +24,7 @@ from typing import (
 
 from errorwire import api
 from errorwire.core.client import Client
-from errorwire.core.context import InRequest, current_scope, deactivate, enter_request
+from errorwire.core.context import InRequest, current_scope, enter_request, exit_request
 from errorwire.core.event import DeferredRequest, Request
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCapture, build_request, parse_cookies
@@ -85,7 +85,7 @@ def report_in(
                 current_scope().response_status = status
         reporter(exc)
     finally:
-        deactivate(token)
+        exit_request(token)
 
 
 END_OF_BODY: Any = object()
@@ -117,7 +117,7 @@ def report_streamed(
             raise
         finally:
             if token is not None:
-                deactivate(token)
+                exit_request(token)
         if chunk is END_OF_BODY:
             return
         yield chunk
@@ -139,7 +139,7 @@ async def report_streamed_async(
                 report_unhandled(exc)
             raise
         finally:
-            deactivate(token)
+            exit_request(token)
         yield chunk
 
 

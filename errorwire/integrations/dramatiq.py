@@ -32,7 +32,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire import api
-from errorwire.core.context import Scope
+from errorwire.core.context import RequestState
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
 
@@ -137,7 +137,7 @@ class ErrorwireMiddleware(Middleware):  # type: ignore[misc,unused-ignore]
 
 class _Failure(NamedTuple):
     exception: BaseException
-    scope: Scope
+    scope: RequestState
     data: Dict[str, Any]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Mapping, Optional
 
-from errorwire.core.context import Scope
+from errorwire.core.context import RequestState
 from errorwire.core.event import Person, Request
 from errorwire.core.request import (
     DEFAULT_IP_HEADERS,
@@ -40,8 +40,8 @@ def tee_stream(req: Any, env: Dict[str, Any]) -> None:
             req.stream = env["wsgi.input"]
 
 
-def new_scope(req: Any, store: Dict[str, Any]) -> Scope:
-    scope = Scope(FRAMEWORK, lambda: _request_block(req, store))
+def new_scope(req: Any, store: Dict[str, Any]) -> RequestState:
+    scope = RequestState(FRAMEWORK, lambda: _request_block(req, store))
     scope.person_loader = lambda: _person(req)
     return scope
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from errorwire.core.context import Scope
+from errorwire.core.context import RequestState
 from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture, build_request, parse_cookies
 from errorwire.integrations.asgi import scope_person
@@ -25,33 +25,33 @@ from errorwire.integrations.wsgi import current_client, deferred_from_environ
 Builder = Callable[[], Optional[DeferredRequest]]
 PersonLoader = Callable[[], Optional[Person]]
 
-SCOPE_ATTRIBUTE = "_errorwire_graphql_scope"
-SCOPE_KEY = "errorwire.graphql_scope"
+STATE_ATTRIBUTE = "_errorwire_graphql_scope"
+STATE_KEY = "errorwire.graphql_scope"
 
 
-def new_scope(request: Any, framework: str) -> Scope:
-    """A Scope for ``request`` (the web request of a GraphQL context; None: no request block)."""
+def new_scope(request: Any, framework: str) -> RequestState:
+    """A RequestState for ``request`` (a GraphQL context's web request; None: no request block)."""
     builder, person = readers(request)
-    scope = Scope(framework, builder)
+    scope = RequestState(framework, builder)
     scope.person_loader = person
     return scope
 
 
-def scope_kept_in(request: Any, framework: str) -> Scope:
-    """The Scope kept on the web ``request`` (made on first use): one per request, whichever
+def scope_kept_in(request: Any, framework: str) -> RequestState:
+    """The RequestState kept on the web ``request`` (made on first use): one per request, whichever
     resolver of it asks. Kept on the request, never on the GraphQL context, which an app
-    may share between requests. A request that can keep nothing gets a Scope per call."""
+    may share between requests. A request that can keep nothing gets a RequestState per call."""
     if isinstance(request, dict):  # a WSGI environ
-        found = request.get(SCOPE_KEY)
+        found = request.get(STATE_KEY)
         if found is None:
-            found = request.setdefault(SCOPE_KEY, new_scope(request, framework))
+            found = request.setdefault(STATE_KEY, new_scope(request, framework))
         return found  # type: ignore[no-any-return]
     attributes = getattr(request, "__dict__", None)
     if not isinstance(attributes, dict):
         return new_scope(request, framework)
-    found = attributes.get(SCOPE_ATTRIBUTE)
+    found = attributes.get(STATE_ATTRIBUTE)
     if found is None:
-        found = attributes.setdefault(SCOPE_ATTRIBUTE, new_scope(request, framework))
+        found = attributes.setdefault(STATE_ATTRIBUTE, new_scope(request, framework))
     return found  # type: ignore[no-any-return]
 
 

@@ -37,7 +37,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("errorwire.integrations.rq needs RQ: pip install errorwire[rq]") from exc
 
 from errorwire import api
-from errorwire.core.context import Scope, current_scope
+from errorwire.core.context import RequestState, current_scope
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
 from errorwire.release import sessions
@@ -94,7 +94,7 @@ def _arguments(job: Any) -> Dict[str, Any]:
     return jobs.arguments(func, args or (), kwargs or {})
 
 
-def _job_scope(job: Any) -> Scope:
+def _job_scope(job: Any) -> RequestState:
     """What the job itself set (person, tags, context, metadata) and the breadcrumbs it
     left: only since it started, so a job never carries what an earlier job of the same
     process set (RQ's SimpleWorker runs them all in one; a work horse inherits its

@@ -32,7 +32,13 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.sanic needs Sanic: pip install errorwire[sanic]"
     ) from exc
 
-from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
+from errorwire.core.context import (
+    InRequest,
+    RequestState,
+    enter_request,
+    exit_request,
+    mark_request,
+)
 from errorwire.core.event import DeferredRequest, UploadedFile
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, joined_headers
@@ -69,12 +75,12 @@ class SanicRequests:
     """The ``RequestSource`` of Sanic requests: ``InRequest(SANIC, request)``."""
 
     @staticmethod
-    def scope_of(marked: InRequest) -> Scope:
-        """The request's Scope, made on first use and kept on ``request.ctx``."""
+    def state_of(marked: InRequest) -> RequestState:
+        """The request's RequestState, made on first use and kept on ``request.ctx``."""
         request = marked.handle
-        scope: Optional[Scope] = getattr(request.ctx, SCOPE, None)
+        scope: Optional[RequestState] = getattr(request.ctx, SCOPE, None)
         if scope is None:
-            scope = Scope(FRAMEWORK, lambda: _deferred_request(request))
+            scope = RequestState(FRAMEWORK, lambda: _deferred_request(request))
             setattr(request.ctx, SCOPE, scope)
         return scope
 
@@ -107,7 +113,7 @@ async def _on_response(request: Any, response: Any) -> None:
     if token is not None:
         setattr(request.ctx, TOKEN, None)
         with swallow("sanic request end"):  # a token of another context (never expected)
-            deactivate(token)
+            exit_request(token)
 
 
 async def _on_websocket_exception(request: Any, websocket: Any, exception: BaseException) -> None:

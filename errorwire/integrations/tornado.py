@@ -32,9 +32,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from errorwire.core.context import (
     InRequest,
-    Scope,
-    deactivate,
+    RequestState,
     enter_request,
+    exit_request,
     mark_request,
 )
 from errorwire.core.event import DeferredRequest, Person, UploadedFile
@@ -50,7 +50,7 @@ __all__ = ["Errorwire"]
 
 FRAMEWORK = "tornado"
 INSTALLED = "_errorwire_installed"
-SCOPE_ATTRIBUTE = "_errorwire_scope"
+STATE_ATTRIBUTE = "_errorwire_scope"
 
 
 class Errorwire:
@@ -70,14 +70,14 @@ class TornadoRequests:
     """The ``RequestSource`` of Tornado requests: ``InRequest(TORNADO, handler)``."""
 
     @staticmethod
-    def scope_of(marked: InRequest) -> Scope:
-        """The request's Scope, made on first use and kept on the handler."""
+    def state_of(marked: InRequest) -> RequestState:
+        """The request's RequestState, made on first use and kept on the handler."""
         handler: tornado.web.RequestHandler = marked.handle
-        scope: Optional[Scope] = handler.__dict__.get(SCOPE_ATTRIBUTE)
+        scope: Optional[RequestState] = handler.__dict__.get(STATE_ATTRIBUTE)
         if scope is None:
-            scope = Scope(FRAMEWORK, lambda: _deferred_request(handler))
+            scope = RequestState(FRAMEWORK, lambda: _deferred_request(handler))
             scope.person_loader = lambda: _person(handler)
-            scope = handler.__dict__.setdefault(SCOPE_ATTRIBUTE, scope)
+            scope = handler.__dict__.setdefault(STATE_ATTRIBUTE, scope)
         return scope
 
 
@@ -114,7 +114,7 @@ def _watch(delegate: Any) -> None:
             return execute()
         finally:
             while tokens:
-                deactivate(tokens.pop())
+                exit_request(tokens.pop())
 
     # After the delegate was made: Tornado reads the class itself there (streamed bodies).
     delegate.handler_class = make_handler
