@@ -10,6 +10,7 @@ from errorwire.core import breadcrumbs, context, exit_signal, safety
 from errorwire.core.client import Client
 from errorwire.core.config import ConfigError, Options
 from errorwire.core.counters import Counters
+from errorwire.core.outcomes import DropReason
 from errorwire.core.scoping import About
 from errorwire.integrations import excepthooks, sql
 
@@ -69,7 +70,7 @@ def implicit_client() -> Optional[Client]:
     try:
         return ensure_client()
     except ConfigError as error:
-        _unconfigured.drop("dropped_config", f"the configuration is not usable: {error}")
+        _unconfigured.drop(DropReason.CONFIG, str(error))
         return None
 
 

@@ -318,8 +318,8 @@ step of a streamed response): the bare C method, no Python frame of ours."""
 exit_request = _current.reset
 
 Scope = RequestState
-"""The former name of RequestState, and of ``exit_request``: kept only for
-integrations/quart.py until it moves onto the ASGI middleware (issue 28)."""
+"""The former names of RequestState and ``exit_request``, used nowhere in the package: kept
+only so that branches written before the rename still merge; to be removed once merged."""
 deactivate = exit_request
 
 

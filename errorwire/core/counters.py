@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from typing import Dict, Set
+from typing import Dict, Optional, Set
 
+from errorwire.core.outcomes import DropReason
 from errorwire.core.safety import log_once
 
 
@@ -22,24 +23,28 @@ class Counters:
         with self._lock:
             self._counts[key] += amount
 
-    def drop(self, counter: str, reason: str) -> None:
-        """Count a report not sent; say why the first time (errorwire.stats() has the rest)."""
+    def drop(self, reason: DropReason, detail: str = "", vendor: Optional[str] = None) -> None:
+        """Count a report not sent, under ``reason`` (``vendor.reason`` for one vendor's);
+        say why the first time (errorwire.stats() has the rest): the reason's sentence,
+        then ``detail``."""
+        counter = reason.value if vendor is None else f"{vendor}.{reason.value}"
         self.count(counter)
         if counter in self._logged:
             return
         self._logged.add(counter)
         log_once(
             f"drop-{counter}",
-            "errorwire: a report was not sent (%s); such reports are counted as %r in "
+            "errorwire: a report was not sent (%s%s); such reports are counted as %r in "
             "errorwire.stats() and not logged again",
-            reason,
+            reason.sentence if vendor is None else f"{vendor}: {reason.sentence}",
+            f": {detail}" if detail else "",
             counter,
             level=logging.INFO,
         )
 
-    def logged(self, counter: str) -> bool:
-        """Whether ``drop(counter, ...)`` has said why already (no lock: a set lookup)."""
-        return counter in self._logged
+    def logged(self, reason: DropReason) -> bool:
+        """Whether ``drop(reason)`` has said why already (no lock: a set lookup)."""
+        return reason in self._logged  # a str enum hashes and compares as its value
 
     def take(self) -> Dict[str, int]:
         """The counts, and zero from now on."""

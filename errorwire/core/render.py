@@ -14,6 +14,7 @@ from errorwire.core.config import Options, VendorSettings
 from errorwire.core.counters import Counters
 from errorwire.core.event import Event
 from errorwire.core.hooks import run_payload_hook
+from errorwire.core.outcomes import DropReason
 from errorwire.core.safety import let_request_threads_run, logger, swallow
 from errorwire.core.scrub import scrub_event
 from errorwire.core.source_context import add_source_context
@@ -76,7 +77,7 @@ class Renderer:
         for vendor in self.vendors:
             refused = VENDORS[vendor.name].refusal(scrubbed, vendor)
             if refused is not None:
-                self.counters.drop(f"{vendor.name}.{refused[0]}", refused[1])
+                self.counters.drop(refused, vendor=vendor.name)
                 continue
             let_request_threads_run()
             with swallow(f"encode {vendor.name}"):
@@ -96,7 +97,7 @@ class Renderer:
             if self.options.scrubber is not None:
                 event = self.options.scrubber(event) or event
         except Exception as exc:  # fail closed: never send unscrubbed data
-            self.counters.count("dropped_scrub_failed")
+            self.counters.count(DropReason.SCRUB_FAILED.value)
             logger.error("errorwire: scrubbing failed (%r); the report was dropped", exc)
             return None
         return event
@@ -113,10 +114,7 @@ class Renderer:
                 self.counters.count,
             )
         if payload is None:
-            self.counters.drop(
-                f"{settings.name}.dropped_before_send",
-                f"{settings.name}.before_send returned None",
-            )
+            self.counters.drop(DropReason.BEFORE_SEND, vendor=settings.name)
             return None
         small = small and settings.before_send is None
         body = cap(vendor, payload, settings.max_bytes, small=small)

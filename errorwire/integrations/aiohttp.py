@@ -27,6 +27,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire import api
+from errorwire.core.client import Client
 from errorwire.core.context import (
     InRequest,
     RequestState,
@@ -40,7 +41,7 @@ from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, stream_size
 from errorwire.core.safety import swallow
 from errorwire.integrations.base import defer_request
-from errorwire.integrations.wsgi import current_client, report_unhandled
+from errorwire.integrations.wsgi import current_client
 from errorwire.release import sessions
 
 __all__ = ["middleware"]
@@ -59,7 +60,7 @@ STATE_KEY: Any = (
 
 
 class AiohttpRequests:
-    """The ``RequestSource`` of aiohttp requests: ``InRequest(AIOHTTP, request)``."""
+    """The ``RequestSource`` of aiohttp requests: ``InRequest(AIOHTTP, request, client)``."""
 
     @staticmethod
     def state_of(marked: InRequest) -> RequestState:
@@ -67,7 +68,7 @@ class AiohttpRequests:
         request: web.Request = marked.handle
         scope: Optional[RequestState] = request.get(STATE_KEY)
         if scope is None:
-            scope = RequestState(FRAMEWORK, RequestReader(request).deferred)
+            scope = RequestState(FRAMEWORK, RequestReader(request, marked.origin).deferred)
             request[STATE_KEY] = scope
         return scope
 
@@ -76,19 +77,20 @@ AIOHTTP = AiohttpRequests()
 
 
 async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if api.get_client() is None:
-        current_client()  # init() from the environment, if the user has not
-    token = enter_request(mark_request((AIOHTTP, request, None)))  # no RequestState unless needed
+    # The request holds its client (init() from the environment, if the user has not):
+    # its body options and its report are the ones it was served with.
+    client = api.get_client() or current_client()
+    token = enter_request(mark_request((AIOHTTP, request, client)))  # no RequestState unless needed
     sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
     try:
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status >= 500:  # raised on purpose, but a server error all the same
-            _report(exc, exc.status)
+            _report(exc, exc.status, client)
         raise
     except BaseException as exc:
         if not isinstance(exc, NOT_APP_ERRORS):
-            _report(exc, 500)
+            _report(exc, 500, client)
         raise
     finally:
         exit_request(token)
@@ -98,25 +100,28 @@ middleware = web.middleware(_middleware)
 """The middleware: list it first in ``web.Application(middlewares=[...])``."""
 
 
-def _report(exc: BaseException, status: int) -> None:
-    """Report ``exc`` in the current request (still marked: we are inside it)."""
+def _report(exc: BaseException, status: int, client: Optional[Client]) -> None:
+    """Report ``exc`` in the current request (still marked: we are inside it) to the
+    request's ``client``."""
     with swallow("aiohttp report"):
-        current_scope().response_status = status
-        report_unhandled(exc)
+        if client is not None:
+            current_scope().response_status = status
+            client.capture_exception(exc, handled=False)
 
 
 class RequestReader:
     """Takes, on the request's own task, copies of what aiohttp knows of the request;
     the request block is built from them on the worker."""
 
-    __slots__ = ("request",)
+    __slots__ = ("client", "request")
 
-    def __init__(self, request: web.Request) -> None:
+    def __init__(self, request: web.Request, client: Optional[Client]) -> None:
         self.request = request
+        self.client = client
 
     def deferred(self) -> DeferredRequest:
         request = self.request
-        client = api.get_client()
+        client = self.client
         route, params = _route(request)
         raw_path = request.raw_path  # as sent (percent-encoded); no yarl URL built
         fields: Dict[str, Any] = {

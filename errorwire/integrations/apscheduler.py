@@ -46,8 +46,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "pip install 'errorwire[apscheduler]'"
     ) from exc
 
-from errorwire import api
 from errorwire.core.breadcrumbs import make_breadcrumb
+from errorwire.core.client import Client
 from errorwire.core.context import RequestState, current_scope, use_scope
 from errorwire.core.event import Breadcrumb
 from errorwire.core.safety import swallow
@@ -69,6 +69,7 @@ class Errorwire:
     def __init__(self, scheduler: Any, **options: Any) -> None:
         self.scheduler = scheduler
         self.options = options
+        self.client = jobs.HeldClient(options)
         self._lock = threading.Lock()
         self._missed: Dict[str, Deque[Breadcrumb]] = {}
         self._untold = 0
@@ -96,7 +97,7 @@ class Errorwire:
             error = getattr(event, "exception", None)
             if not isinstance(error, BaseException):
                 return
-            api.ensure_client(**self.options)
+            client = self.client()
             job_id = str(event.job_id)
             scope = self._report_scope(elsewhere, getattr(event, "scheduled_run_time", None))
             scope.context = job_id
@@ -106,7 +107,7 @@ class Errorwire:
             data: Dict[str, Any] = {"job_id": job_id, "jobstore": event.jobstore}
             data["scheduled_run_time"] = _iso(getattr(event, "scheduled_run_time", None))
             data.update(self._facts(job_id, event.jobstore))
-            jobs.report_failure(error, scope=scope, data_key=FRAMEWORK, data=data)
+            jobs.report_failure(error, client=client, scope=scope, data_key=FRAMEWORK, data=data)
         self._job_ended(elsewhere)
 
     def _job_executed(self, event: Any) -> None:
@@ -134,9 +135,7 @@ class Errorwire:
 
     def _shutdown(self, event: Any) -> None:
         with swallow("apscheduler shutdown"):
-            client = api.get_client()
-            if client is not None:
-                client.flush(client.options.shutdown_timeout)
+            self.client.flush()
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -182,7 +181,7 @@ class Errorwire:
         if job is None:
             with self._lock:
                 job = self._known.get(job_id)
-        return _job_facts(job) if job is not None else {}
+        return _job_facts(job, self.client()) if job is not None else {}
 
 
 def _run_scope(thread_scope: RequestState, since: Optional[float], *, whole: bool) -> RequestState:
@@ -223,14 +222,15 @@ def _timestamp(moment: Any) -> Optional[float]:
     return float(timestamp()) if callable(timestamp) else None
 
 
-def _job_facts(job: Any) -> Dict[str, Any]:
+def _job_facts(job: Any, client: Client) -> Dict[str, Any]:
     func = getattr(job, "func", None)
     facts: Dict[str, Any] = {
         "name": getattr(job, "name", None),
         "function": getattr(job, "func_ref", None) or getattr(func, "__qualname__", None),
         "trigger": str(getattr(job, "trigger", "")) or None,
     }
-    facts.update(jobs.arguments(func, getattr(job, "args", ()), getattr(job, "kwargs", {})))
+    args, kwargs = getattr(job, "args", ()), getattr(job, "kwargs", {})
+    facts.update(jobs.arguments(func, args, kwargs, client))
     return facts
 
 

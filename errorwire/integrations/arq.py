@@ -40,6 +40,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("errorwire.integrations.arq needs arq: pip install errorwire[arq]") from exc
 
 from errorwire import api
+from errorwire.core.client import Client
 from errorwire.core.context import RequestState, use_scope
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
@@ -53,10 +54,11 @@ Hook = Callable[[Dict[Any, Any]], Awaitable[Any]]
 
 
 class _Job:
-    __slots__ = ("failure", "function", "scope")
+    __slots__ = ("client", "failure", "function", "scope")
 
-    def __init__(self, scope: RequestState) -> None:
+    def __init__(self, scope: RequestState, client: Client) -> None:
         self.scope = scope
+        self.client = client
         self.failure: Optional[BaseException] = None
         self.function: Optional[str] = None
 
@@ -91,14 +93,14 @@ their parameter names filter secret positional arguments."""
 async def on_job_start(ctx: Dict[Any, Any]) -> None:
     """arq's ``on_job_start``: a scope of the job's own."""
     with swallow("arq on_job_start"):
-        api.ensure_client()
+        client = api.ensure_client()  # held by the job: its report goes there
         logger = logging.getLogger(ARQ_LOGGER)
         if _filter not in logger.filters:
             logger.addFilter(_filter)
         sessions.start_session(None)  # Bugsnag's session count: one per job
         scope = RequestState(FRAMEWORK)
         use_scope(scope).__enter__()  # the job's task context: gone when the job is
-        _current.set(_Job(scope))
+        _current.set(_Job(scope, client))
 
 
 async def after_job_end(ctx: Dict[Any, Any]) -> None:
@@ -127,8 +129,8 @@ def _report(job: _Job, failure: BaseException, ctx: Dict[Any, Any], stored: Any)
     }
     if stored is not None:
         signature = _signature_of(function)
-        data.update(jobs.arguments(signature, stored.args or (), stored.kwargs or {}))
-    jobs.report_failure(failure, scope=job.scope, data_key=FRAMEWORK, data=data)
+        data.update(jobs.arguments(signature, stored.args or (), stored.kwargs or {}, job.client))
+    jobs.report_failure(failure, client=job.client, scope=job.scope, data_key=FRAMEWORK, data=data)
 
 
 async def _stored_job(ctx: Dict[Any, Any]) -> Any:

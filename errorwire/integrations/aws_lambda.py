@@ -152,6 +152,7 @@ def _start(
         scope.context = name
         invocation = Invocation(
             scope,
+            client=client,
             data_key="lambda",
             facts=lambda: _facts(event, context, name, cold),
             deadline=deadline,

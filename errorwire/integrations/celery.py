@@ -31,7 +31,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.celery needs Celery: pip install errorwire[celery]"
     ) from exc
 
-from errorwire import api
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
@@ -49,6 +48,7 @@ class Errorwire:
 
     def __init__(self, app: Any = None, **options: Any) -> None:
         self.options = options
+        self.client = jobs.HeldClient(options)
         self.app: Any = None
         self._running = jobs.RunningJobs(FRAMEWORK)
         """The scope of each running task, by (thread, task id): the threads pool runs
@@ -78,7 +78,7 @@ class Errorwire:
         with swallow("celery task_prerun"):
             if sender is None or not self._ours(sender):
                 return
-            api.ensure_client(**self.options)  # sessions count from the first task on
+            self.client()  # sessions count from the first task on
             self._running.start(task_id, getattr(sender, "name", None))
 
     def _task_postrun(
@@ -111,22 +111,23 @@ class Errorwire:
                 return  # the pool child's task_postrun reported it, with the task's scope
             if _expected(sender, exception):
                 return
-            api.ensure_client(**self.options)
+            client = self.client()
             scope = self._running.scope(task_id, getattr(sender, "name", None))
             if scope.context is None:
                 scope.context = getattr(sender, "name", None)
             data = {"task_id": None if task_id is None else str(task_id)}
             data.update(_request_facts(sender))
-            data.update(jobs.arguments(getattr(sender, "run", None), args or (), kwargs or {}))
-            jobs.report_failure(exception, scope=scope, data_key="celery", data=data)
+            task = getattr(sender, "run", None)
+            data.update(jobs.arguments(task, args or (), kwargs or {}, client))
+            jobs.report_failure(exception, client=client, scope=scope, data_key="celery", data=data)
 
     def _process_init(self, **_: Any) -> None:
         with swallow("celery worker_process_init"):
-            api.ensure_client(**self.options)
+            self.client()
 
     def _flush(self, **_: Any) -> None:
         with swallow("celery flush"):
-            jobs.flush()
+            self.client.flush()
 
 
 def _unwinding(exc: Optional[BaseException]) -> bool:

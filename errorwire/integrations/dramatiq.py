@@ -31,7 +31,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.dramatiq needs Dramatiq: pip install errorwire[dramatiq]"
     ) from exc
 
-from errorwire import api
 from errorwire.core.context import RequestState
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
@@ -47,6 +46,7 @@ class ErrorwireMiddleware(Middleware):  # type: ignore[misc,unused-ignore]
 
     def __init__(self, **options: Any) -> None:
         self.options = options
+        self.client = jobs.HeldClient(options)
         self._running = jobs.RunningJobs(FRAMEWORK)
         self._retries: Dict[str, Any] = {}
         """Each running message's retries before its attempt, by message id."""
@@ -56,7 +56,7 @@ class ErrorwireMiddleware(Middleware):  # type: ignore[misc,unused-ignore]
 
     def after_process_boot(self, broker: Any) -> None:
         with swallow("dramatiq after_process_boot"):
-            api.ensure_client(**self.options)
+            self.client()
 
     def before_process_message(self, broker: Any, message: Any) -> None:
         with swallow("dramatiq before_process_message"):
@@ -104,12 +104,12 @@ class ErrorwireMiddleware(Middleware):  # type: ignore[misc,unused-ignore]
 
     def after_worker_shutdown(self, broker: Any, worker: Any) -> None:
         with swallow("dramatiq flush"):
-            jobs.flush()
+            self.client.flush()
 
     def _keep(self, broker: Any, message: Any, exception: BaseException, retries: Any) -> None:
         """On the worker's thread: the scope and a copy of the arguments, for the report
         that follows if Dramatiq rejects the message (Retries decides after this hook)."""
-        api.ensure_client(**self.options)
+        client = self.client()
         try:
             actor_fn = getattr(broker.get_actor(message.actor_name), "fn", None)
         except Exception:  # an actor this process does not know
@@ -120,7 +120,7 @@ class ErrorwireMiddleware(Middleware):  # type: ignore[misc,unused-ignore]
             "queue": message.queue_name,
             "retries": retries,
         }
-        data.update(jobs.arguments(actor_fn, message.args or (), message.kwargs or {}))
+        data.update(jobs.arguments(actor_fn, message.args or (), message.kwargs or {}, client))
         scope = self._running.scope(message.message_id, message.actor_name)
         with self._lock:
             self._failures[message.message_id] = _Failure(exception, scope, data)
@@ -131,7 +131,11 @@ class ErrorwireMiddleware(Middleware):  # type: ignore[misc,unused-ignore]
 
     def _report(self, failure: _Failure) -> None:
         jobs.report_failure(
-            failure.exception, scope=failure.scope, data_key=FRAMEWORK, data=failure.data
+            failure.exception,
+            client=self.client(),
+            scope=failure.scope,
+            data_key=FRAMEWORK,
+            data=failure.data,
         )
 
 

@@ -53,7 +53,7 @@ from errorwire.core.context import (
     mark_request,
 )
 from errorwire.core.safety import log_once, swallowed_error
-from errorwire.integrations.base import report_streamed_async
+from errorwire.integrations.base import HoldsClient, report_streamed_async
 from errorwire.integrations.falcon_request import PARAMS_KEY, new_scope, tee_stream
 from errorwire.integrations.wsgi import ReportingIterable, current_client, state_in
 from errorwire.release import sessions
@@ -69,9 +69,10 @@ GUARDED = "__errorwire_guarded__"
 _install_lock = threading.Lock()
 
 
-class ErrorwireMiddleware:
+class ErrorwireMiddleware(HoldsClient):
     """One middleware for ``falcon.App`` (the plain methods) and ``falcon.asgi.App``
-    (the ``*_async`` ones, which Falcon's ASGI app prefers)."""
+    (the ``*_async`` ones, which Falcon's ASGI app prefers). It holds its client, resolved
+    at its first request."""
 
     def __init__(self) -> None:
         self._installed = False
@@ -87,7 +88,7 @@ class ErrorwireMiddleware:
         # The environ, not req.content_length: that raises on a malformed header, which
         # only an app that reads the body should answer with a 400.
         if env.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in env:
-            tee_stream(req, env)
+            tee_stream(req, env, self.client())
 
     def process_resource(self, req: Any, resp: Any, resource: Any, params: Any) -> None:
         req.env[PARAMS_KEY] = params
@@ -100,7 +101,7 @@ class ErrorwireMiddleware:
         exit_request(token)
         stream = resp.stream
         if stream is not None and not hasattr(stream, "read"):
-            resp.stream = ReportingIterable(stream, mark_request((self, req, env)))
+            resp.stream = ReportingIterable(stream, mark_request((self, req, env)), self.report)
 
     # -- ASGI ---------------------------------------------------------------------------
 
@@ -139,7 +140,7 @@ class ErrorwireMiddleware:
         request, ``request.origin`` its own dict (the WSGI environ or the ASGI scope),
         where its RequestState is kept once made."""
         req, store = request.handle, request.origin
-        return state_in(store, lambda: new_scope(req, store))
+        return state_in(store, lambda: new_scope(req, store, self.client()))
 
     def _install(self, asynchronous: bool) -> None:
         """Add the reporting error handler to the apps this middleware was given to, once."""
@@ -237,6 +238,7 @@ def _guard_apps_own_handlers(app: Any) -> None:
     """Wrap the error handlers the app registered so that an error one of them raises is
     reported: Falcon lets it reach the server (a 500), and no hook of Falcon's sees it.
     Its chain holds the error the handler was answering (Falcon calls it in its except)."""
+    # Private, as in _add_reporting_handler: no public call lists the handlers registered.
     handlers = getattr(app, "_error_handlers", None)
     if not isinstance(handlers, dict):
         return
@@ -292,6 +294,11 @@ def _report(exc: Exception) -> None:
     """In the request (process_request marked it), before Falcon answers."""
     try:
         if isinstance(exc, (falcon.HTTPError, falcon.HTTPStatus)) and _status(exc) < 500:
+            return
+        request = in_request()  # marked by the middleware: the report goes to its client
+        source = request.source if request is not None else None
+        if isinstance(source, ErrorwireMiddleware):
+            source.report(exc)
             return
         client = current_client()
         if client is not None:

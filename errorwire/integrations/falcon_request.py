@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Mapping, Optional
 
+from errorwire.core.client import Client
 from errorwire.core.context import RequestState
 from errorwire.core.event import Person, Request
 from errorwire.core.request import (
@@ -20,7 +21,6 @@ from errorwire.core.safety import swallow
 from errorwire.core.text import header, media_type
 from errorwire.integrations.base import header_map, plain_params
 from errorwire.integrations.people import person_of
-from errorwire.integrations.wsgi import current_client
 from errorwire.integrations.wsgi_environ import environ_headers
 from errorwire.integrations.wsgi_input import ENVIRON_KEY, tee_input
 
@@ -29,10 +29,10 @@ PARAMS_KEY = "errorwire.falcon.params"
 """Where the responder's URI template values are kept in the request's own dict."""
 
 
-def tee_stream(req: Any, env: Dict[str, Any]) -> None:
+def tee_stream(req: Any, env: Dict[str, Any], client: Optional[Client]) -> None:
     """Keep a capped copy of what the app reads, through ``req.stream`` or through
-    ``req.bounded_stream`` (which Falcon makes from ``wsgi.input`` when first used)."""
-    client = current_client()
+    ``req.bounded_stream`` (which Falcon makes from ``wsgi.input`` when first used), if
+    ``client`` sends bodies."""
     if client is None or not client.options.send_request_bodies:
         return
     with swallow("copy request body"):
@@ -40,8 +40,8 @@ def tee_stream(req: Any, env: Dict[str, Any]) -> None:
             req.stream = env["wsgi.input"]
 
 
-def new_scope(req: Any, store: Dict[str, Any]) -> RequestState:
-    scope = RequestState(FRAMEWORK, lambda: _request_block(req, store))
+def new_scope(req: Any, store: Dict[str, Any], client: Optional[Client]) -> RequestState:
+    scope = RequestState(FRAMEWORK, lambda: _request_block(req, store, client))
     scope.person_loader = lambda: _person(req)
     return scope
 
@@ -57,10 +57,9 @@ def _person(req: Any) -> Optional[Person]:
     return person_of(user)
 
 
-def _request_block(req: Any, store: Dict[str, Any]) -> Request:
+def _request_block(req: Any, store: Dict[str, Any], client: Optional[Client]) -> Request:
     """Built on the request thread when an error is reported: the request object is
     Falcon's, and only lives as long as the request."""
-    client = current_client()
     raw_headers = store.get("headers") if "wsgi.input" not in store else None
     headers = header_map(raw_headers) if raw_headers is not None else environ_headers(store)
     fields: Dict[str, Any] = {}

@@ -36,6 +36,7 @@ import time
 from typing import Any, Callable, Dict, Mapping, Optional, TypeVar, Union, cast, overload
 
 from errorwire import api
+from errorwire.core.client import Client
 from errorwire.core.config import ConfigError
 from errorwire.core.context import RequestState
 from errorwire.core.event import DeferredRequest, Request
@@ -128,7 +129,7 @@ def _start(
     cold, _invoked = not _invoked, True
     with swallow("gcp invocation"):
         started = time.monotonic()
-        api.ensure_client(**options)
+        client = api.ensure_client(**options)
         seconds = timeout if timeout is not None else _platform_timeout()
         name = os.environ.get("K_SERVICE") or os.environ.get("FUNCTION_TARGET") or target
         facts: Dict[str, Any] = {
@@ -148,11 +149,12 @@ def _start(
             facts["trigger"] = "http"
             headers = getattr(argument, "headers", None)
             facts["execution_id"] = headers.get(EXECUTION_ID_HEADER) if headers else None
-            builder = functools.partial(_http_request, argument)
+            builder = functools.partial(_http_request, argument, client)
         scope = RequestState(FRAMEWORK, builder)
         scope.context = name
         invocation = Invocation(
             scope,
+            client=client,
             data_key="gcp",
             facts=lambda: facts,
             deadline=None if seconds is None else started + seconds,
@@ -185,14 +187,17 @@ def _cloud_event_attributes(argument: Any) -> Optional[Mapping[str, Any]]:
     return {str(k): None if v is None else str(v) for k, v in attributes.items()}
 
 
-def _http_request(request: Any) -> Union[Request, DeferredRequest, None]:
-    """The request block of a Flask (WSGI) or Starlette (ASGI) request."""
+def _http_request(request: Any, client: Client) -> Union[Request, DeferredRequest, None]:
+    """The request block of a Flask (WSGI) or Starlette (ASGI) request, with ``client``'s
+    body and IP header options."""
     environ = getattr(request, "environ", None)
     if isinstance(environ, dict):
         fields: Dict[str, Any] = {}
-        cached = request.__dict__.get("_cached_data")  # werkzeug keeps what get_data() read
+        # Private: werkzeug keeps what get_data() read there, and has no public way to ask
+        # for the body without reading (consuming) the stream if the function did not.
+        cached = request.__dict__.get("_cached_data")
         if isinstance(cached, bytes):
-            options = api.ensure_client().options
+            options = client.options
             if options.send_request_bodies:
                 copy = BodyCopy(options.max_request_body)
                 copy.add(cached)
@@ -201,14 +206,14 @@ def _http_request(request: Any) -> Union[Request, DeferredRequest, None]:
     scope = getattr(request, "scope", None)
     if isinstance(scope, dict) and scope.get("type") == "http":
         headers = {str(k): str(v) for k, v in request.headers.items()}
-        client = scope.get("client")
+        peer = scope.get("client")
         return build_request(
             url=str(request.url),
             method=str(scope.get("method") or "GET"),
             headers=headers,
             query_string=(scope.get("query_string") or b"").decode("latin-1"),
             cookies=parse_cookies(headers.get("cookie")),
-            peer=str(client[0]) if client else None,
-            ip_headers=api.ensure_client().options.client_ip_headers,
+            peer=str(peer[0]) if peer else None,
+            ip_headers=client.options.client_ip_headers,
         )
     return None

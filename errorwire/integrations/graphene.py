@@ -72,7 +72,8 @@ class ErrorwireMiddleware:
             result = next(root, info, **args)
         except BaseException as exc:
             if not isinstance(exc, NOT_APP_ERRORS):
-                report_resolver_error(exc, info)
+                # Not held: one middleware instance (in Django settings) outlives init()s.
+                report_resolver_error(exc, info, current_client())
             raise
         finally:
             if token is not None:
@@ -88,7 +89,7 @@ async def _reporting(result: Awaitable[Any], info: Any, marker: Optional[InReque
         return await result
     except BaseException as exc:
         if not isinstance(exc, NOT_APP_ERRORS):
-            report_resolver_error(exc, info)
+            report_resolver_error(exc, info, current_client())
         raise
     finally:
         if token is not None:
@@ -101,7 +102,7 @@ class GrapheneRequests:
     @staticmethod
     def state_of(marked: InRequest) -> RequestState:
         """The request's RequestState, made on first use and kept on the request."""
-        return scope_kept_in(marked.handle, FRAMEWORK)
+        return scope_kept_in(marked.handle, FRAMEWORK, current_client())
 
 
 REQUESTS = GrapheneRequests()

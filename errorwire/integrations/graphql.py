@@ -20,8 +20,7 @@ import inspect
 import types
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Union
 
-from errorwire.api import ensure_client
-from errorwire.core.client import already_reported
+from errorwire.core.client import Client, already_reported
 from errorwire.core.context import current_scope
 from errorwire.core.safety import swallowed_error
 
@@ -57,8 +56,9 @@ def is_awaitable(value: Any) -> bool:
 _PLAIN_CLASSES: Set[type] = set()
 
 
-def report_resolver_error(exc: BaseException, info: Any) -> None:
-    """Report what a resolver raised, with what graphql-core's ``info`` knows of it."""
+def report_resolver_error(exc: BaseException, info: Any, client: Optional[Client]) -> None:
+    """Report what a resolver raised, with what graphql-core's ``info`` knows of it, to
+    ``client`` (the integration's)."""
     try:
         if not reportable(exc) or already_reported(exc):
             return
@@ -69,6 +69,7 @@ def report_resolver_error(exc: BaseException, info: Any) -> None:
             operation_type=_operation_type(operation),
             path=path_list(getattr(info, "path", None)),
             variables=getattr(info, "variable_values", None),
+            client=client,
         )
     except Exception as error:
         swallowed_error("graphql report", error)
@@ -81,11 +82,12 @@ def report(
     operation_type: Optional[str],
     path: Optional[Sequence[Union[str, int]]],
     variables: Optional[Mapping[str, Any]],
+    client: Optional[Client],
 ) -> None:
-    """Report ``exc`` as unhandled in the current scope, its GraphQL position as the
-    context (for this report only) and custom data."""
+    """Report ``exc`` as unhandled in the current scope to ``client``, its GraphQL position
+    as the context (for this report only) and custom data."""
     try:
-        if not reportable(exc) or already_reported(exc):
+        if client is None or not reportable(exc) or already_reported(exc):
             return
         steps = list(path or ())
         data: Dict[str, Any] = {
@@ -98,7 +100,7 @@ def report(
         saved = scope.context
         scope.context = context_of(operation_name, operation_type, steps)
         try:  # no await in between: another task of this request cannot see the context
-            ensure_client().capture_exception(exc, handled=False, extra={"graphql": data})
+            client.capture_exception(exc, handled=False, extra={"graphql": data})
         finally:
             scope.context = saved
     except Exception as error:

@@ -15,12 +15,13 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
+from errorwire.core.client import Client
 from errorwire.core.context import RequestState
 from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture, build_request, parse_cookies
 from errorwire.integrations.asgi import scope_person
 from errorwire.integrations.base import header_map
-from errorwire.integrations.wsgi import current_client, deferred_from_environ
+from errorwire.integrations.wsgi import deferred_from_environ
 
 Builder = Callable[[], Optional[DeferredRequest]]
 PersonLoader = Callable[[], Optional[Person]]
@@ -29,29 +30,30 @@ STATE_ATTRIBUTE = "_errorwire_graphql_scope"
 STATE_KEY = "errorwire.graphql_scope"
 
 
-def new_scope(request: Any, framework: str) -> RequestState:
-    """A RequestState for ``request`` (a GraphQL context's web request; None: no request block)."""
-    builder, person = readers(request)
+def new_scope(request: Any, framework: str, client: Optional[Client]) -> RequestState:
+    """A RequestState for ``request`` (a GraphQL context's web request; None: no request block),
+    its request block read with ``client``'s options."""
+    builder, person = readers(request, client)
     scope = RequestState(framework, builder)
     scope.person_loader = person
     return scope
 
 
-def scope_kept_in(request: Any, framework: str) -> RequestState:
+def scope_kept_in(request: Any, framework: str, client: Optional[Client]) -> RequestState:
     """The RequestState kept on the web ``request`` (made on first use): one per request, whichever
     resolver of it asks. Kept on the request, never on the GraphQL context, which an app
     may share between requests. A request that can keep nothing gets a RequestState per call."""
     if isinstance(request, dict):  # a WSGI environ
         found = request.get(STATE_KEY)
         if found is None:
-            found = request.setdefault(STATE_KEY, new_scope(request, framework))
+            found = request.setdefault(STATE_KEY, new_scope(request, framework, client))
         return found  # type: ignore[no-any-return]
     attributes = getattr(request, "__dict__", None)
     if not isinstance(attributes, dict):
-        return new_scope(request, framework)
+        return new_scope(request, framework, client)
     found = attributes.get(STATE_ATTRIBUTE)
     if found is None:
-        found = attributes.setdefault(STATE_ATTRIBUTE, new_scope(request, framework))
+        found = attributes.setdefault(STATE_ATTRIBUTE, new_scope(request, framework, client))
     return found  # type: ignore[no-any-return]
 
 
@@ -73,7 +75,9 @@ def _is_request(obj: Any) -> bool:
     return _is_django(obj)
 
 
-def readers(request: Any) -> Tuple[Optional[Builder], Optional[PersonLoader]]:
+def readers(
+    request: Any, client: Optional[Client]
+) -> Tuple[Optional[Builder], Optional[PersonLoader]]:
     """How to read the request block and the person of ``request`` when a report needs them."""
     if request is None:
         return None, None
@@ -85,7 +89,7 @@ def readers(request: Any) -> Tuple[Optional[Builder], Optional[PersonLoader]]:
         )
     scope = getattr(request, "scope", None)
     if isinstance(scope, Mapping) and scope.get("type") in ("http", "websocket"):
-        return (lambda: asgi_request(request, scope)), (lambda: scope_person(scope))
+        return (lambda: asgi_request(request, scope, client)), (lambda: scope_person(scope))
     environ = request if isinstance(request, Mapping) else getattr(request, "environ", None)
     if isinstance(environ, Mapping) and "REQUEST_METHOD" in environ:
         return (lambda: deferred_from_environ(environ)), None
@@ -97,10 +101,12 @@ def _is_django(obj: Any) -> bool:
     return django_http is not None and isinstance(obj, django_http.HttpRequest)
 
 
-def asgi_request(request: Any, scope: Mapping[str, Any]) -> DeferredRequest:
+def asgi_request(
+    request: Any, scope: Mapping[str, Any], client: Optional[Client]
+) -> DeferredRequest:
     """An ASGI request (Starlette's): the scope's URL, headers and peer, and the body or
-    form Starlette already read (``Request.body()`` / ``.form()`` keep them)."""
-    client = current_client()
+    form Starlette already read (``Request.body()`` / ``.form()`` keep them), with
+    ``client``'s body and IP header options."""
     options = client.options if client is not None else None
     url = str(request.url)
     method = str(scope.get("method") or "GET")

@@ -29,7 +29,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.huey needs Huey: pip install errorwire[huey]"
     ) from exc
 
-from errorwire import api
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
 
@@ -45,6 +44,7 @@ class Errorwire:
 
     def __init__(self, huey: Any = None, **options: Any) -> None:
         self.options = options
+        self.client = jobs.HeldClient(options)
         self.huey: Any = None
         self._running = jobs.RunningJobs(FRAMEWORK)
         if huey is not None:
@@ -78,23 +78,25 @@ class Errorwire:
             retries_left: Any = getattr(task, "retries", 0)
             if not isinstance(exception, BaseException) or retries_left:
                 return  # Huey runs it again: its last attempt is the one reported
-            api.ensure_client(**self.options)
+            client = self.client()
             data: Dict[str, Any] = {
                 "task_id": None if task.id is None else str(task.id),
                 "task": _name(task),
                 "retries_left": retries_left,
             }
-            data.update(jobs.arguments(_function(task), task.args or (), task.kwargs or {}))
+            data.update(jobs.arguments(_function(task), task.args or (), task.kwargs or {}, client))
             scope = self._running.scope(task.id, _name(task))
-            jobs.report_failure(exception, scope=scope, data_key=FRAMEWORK, data=data)
+            jobs.report_failure(
+                exception, client=client, scope=scope, data_key=FRAMEWORK, data=data
+            )
 
     def _startup(self) -> None:
         with swallow("huey on_startup"):
-            api.ensure_client(**self.options)
+            self.client()
 
     def _shutdown(self) -> None:
         with swallow("huey flush"):
-            jobs.flush()
+            self.client.flush()
 
 
 def _name(task: Any) -> Optional[str]:

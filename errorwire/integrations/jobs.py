@@ -6,9 +6,11 @@ An integration runs each job in a scope of its own and reports a failure in it::
 
     with jobs.job_scope(FRAMEWORK, job_name) as scope:
         ...  # the job runs: what it sets (person, tags, context, metadata) is its own
-    jobs.report_failure(exc, scope=scope, data_key=FRAMEWORK, data=...)
+    jobs.report_failure(exc, client=self.client(), scope=scope, data_key=FRAMEWORK, data=...)
 
-(``RunningJobs`` does the same for workers that start and end a job in two hooks.)
+(``RunningJobs`` does the same for workers that start and end a job in two hooks.) An
+integration holds its client (``HeldClient``): resolved at its first use in the worker's
+process, never looked up again when a job fails.
 
 A job's arguments are copied when it fails, on the worker's thread: the live objects
 may change or die once the job is over, and the report is rendered later. The copy
@@ -25,6 +27,7 @@ import threading
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from errorwire.api import ensure_client, get_client
+from errorwire.core.client import Client
 from errorwire.core.context import RequestState, use_scope
 from errorwire.core.safety import swallow
 from errorwire.core.scrub_rules import FILTERED, KeyMatcher
@@ -78,11 +81,37 @@ def parameter_names(func: Optional[Callable[..., Any]], count: int) -> List[Opti
     return (names + [None] * count)[:count]
 
 
+class HeldClient:
+    """A job integration's client: the configured one (``errorwire.init(**options)`` if
+    there is none, else from the environment), resolved at the integration's first use in
+    the worker's process (after a fork) and held: its jobs' reports are made with the
+    options they ran with."""
+
+    __slots__ = ("_client", "options")
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.options = dict(options)
+        self._client: Optional[Client] = None
+
+    def __call__(self) -> Client:
+        client = self._client
+        if client is None:
+            client = self._client = ensure_client(**self.options)
+        return client
+
+    def flush(self) -> None:
+        """At a worker's shutdown: wait up to ``shutdown_timeout`` for the reports queued."""
+        flush(self._client)
+
+
 def arguments(
-    func: Optional[Callable[..., Any]], args: Sequence[Any], kwargs: Mapping[str, Any]
+    func: Optional[Callable[..., Any]],
+    args: Sequence[Any],
+    kwargs: Mapping[str, Any],
+    client: Client,
 ) -> Dict[str, Any]:
-    """``{"args": [...], "kwargs": {...}}``: copies, secrets by parameter name filtered."""
-    client = ensure_client()
+    """``{"args": [...], "kwargs": {...}}``: copies, secrets (by ``client``'s scrub
+    options) filtered by parameter name."""
     options = client.options
     positional = [copy_value(value) for value in list(args)[:MAX_ITEMS]]
     if options.scrub:
@@ -103,11 +132,15 @@ def job_scope(framework: str, name: Optional[str]) -> use_scope:
 
 
 def report_failure(
-    exc: BaseException, *, scope: RequestState, data_key: str, data: Mapping[str, Any]
+    exc: BaseException,
+    *,
+    client: Client,
+    scope: RequestState,
+    data_key: str,
+    data: Mapping[str, Any],
 ) -> Optional[str]:
-    """Report ``exc`` as unhandled in ``scope``, with ``data`` as custom data under
-    ``data_key``. The event id, or None when it was not sent (ignored, sampled...)."""
-    client = ensure_client()
+    """Report ``exc`` as unhandled in ``scope`` to ``client``, with ``data`` as custom data
+    under ``data_key``. The event id, or None when it was not sent (ignored, sampled...)."""
     with use_scope(scope):
         return client.capture_exception(
             exc, handled=False, extra={data_key: dict(data)}, severity_reason="unhandledException"
@@ -156,8 +189,10 @@ class RunningJobs:
             opened[1].__exit__(None, None, None)
 
 
-def flush() -> None:
-    """At a worker's shutdown: wait up to ``shutdown_timeout`` for the reports queued."""
-    client = get_client()
+def flush(client: Optional[Client] = None) -> None:
+    """At a worker's shutdown: wait up to ``shutdown_timeout`` for the reports queued (in
+    ``client``, else the configured one's)."""
+    if client is None:
+        client = get_client()
     if client is not None:
         client.flush(client.options.shutdown_timeout)

@@ -43,7 +43,7 @@ except ImportError:  # pragma: no cover - depends on the Litestar version
 
     _InitPlugin = InitPluginProtocol
 
-from errorwire.core.context import InRequest, RequestState
+from errorwire.core.context import InRequest, RequestState, in_request
 from errorwire.core.safety import swallowed_error
 from errorwire.integrations import asgi
 from errorwire.integrations.asgi_types import ASGIScope
@@ -74,10 +74,16 @@ async def after_exception(exc: Exception, scope: ASGIScope) -> None:
     try:
         if _is_http_answer(exc) or _answered_by_app(exc, scope):
             return
+        # Inside ErrorwireMiddleware's request when the route matched: to the client that
+        # middleware holds. A 5xx raised before routing has no request of its own
+        # (reported bare, to the configured client).
+        request = in_request()
+        source = request.source if request is not None else None
+        if isinstance(source, ErrorwireMiddleware):
+            source.report(exc)
+            return
         client = current_client()
         if client is not None:
-            # Inside ErrorwireMiddleware's request when the route matched; a 5xx
-            # raised before routing has no request scope of its own (reported bare).
             client.capture_exception(exc, handled=False)
     except Exception as error:
         swallowed_error("litestar report", error)

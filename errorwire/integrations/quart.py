@@ -1,14 +1,16 @@
 """Quart: ``errorwire.integrations.quart.Errorwire(app)`` (or ``Errorwire().init_app(app)``).
 
-Quart turns a view's exception into its 500 response itself, so no ASGI wrapper
-sees it: it is reported from Quart's ``got_request_exception`` (and
-``got_websocket_exception``, ``got_background_exception`` for
-``app.add_background_task``). A wrapper around ``app.asgi_app`` makes each
-request's Scope current (Quart runs the request in tasks that copy the context,
-so person and breadcrumbs stay with their request) and reports what leaves the
-app itself: errors while a response streams. ``abort(404)`` and Quart's other
-HTTP exceptions are answers, never reported; the app's responses, its 500 page
-included, are unchanged.
+The ASGI middleware (``integrations.asgi``), as Starlette has it, around
+``app.asgi_app``: it marks each request current (Quart runs the request in tasks
+that copy the context, so person and breadcrumbs stay with their request), holds
+the client and reports what leaves the app itself: errors while a response
+streams, or Quart re-raising. Quart turns a view's exception into its 500
+response itself, so the middleware does not see it: it is reported from Quart's
+``got_request_exception`` (and ``got_websocket_exception``,
+``got_background_exception`` for ``app.add_background_task``), to the
+middleware's client. ``abort(404)`` and Quart's other HTTP exceptions are
+answers, never reported; the app's responses, its 500 page included, are
+unchanged. Each exception is reported once, wherever it is seen first.
 
 The request block comes from the ASGI scope plus what Quart already parsed: the
 URL rule (``/items/<int:item_id>``, the report's context) and its arguments,
@@ -20,7 +22,8 @@ quart-auth's ``current_user`` becomes the person. Options come from
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict, MutableMapping, Optional, cast
+from functools import partial
+from typing import Any, Dict, Optional, cast
 
 try:
     import quart
@@ -30,25 +33,24 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.quart needs Quart: pip install errorwire[quart]"
     ) from exc
 
-from errorwire import api
-from errorwire.core.context import Scope, current_scope, use_scope
+from errorwire.core.context import InRequest, RequestState, current_scope
 from errorwire.core.event import DeferredRequest, Person
-from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import BodyCopy, build_request, parse_cookies, uploads_of
+from errorwire.core.request import BodyCopy, uploads_of
 from errorwire.core.safety import swallow
-from errorwire.integrations.asgi_types import ASGIApp
-from errorwire.integrations.base import asgi_url, header_map, plain_params, query_text
-from errorwire.integrations.wsgi import init_from, report_unhandled
-from errorwire.release import sessions
+from errorwire.integrations import asgi
+from errorwire.integrations.asgi_types import ASGIApp, ASGIScope
+from errorwire.integrations.base import asgi_request, plain_params, query_text
+from errorwire.integrations.wsgi import init_from
 
 __all__ = ["Errorwire", "QuartASGIMiddleware"]
 
-FRAMEWORK = "quart"
 EXTENSION_KEY = "errorwire"
 
 
 class Errorwire:
     """The Quart extension. ``Errorwire(app)``, or ``Errorwire()`` then ``init_app(app)``."""
+
+    middleware: Optional[QuartASGIMiddleware] = None
 
     def __init__(self, app: Optional[quart.Quart] = None) -> None:
         if app is not None:
@@ -59,8 +61,9 @@ class Errorwire:
             return
         init_from(app.config.get("ERRORWIRE"))
         app.extensions[EXTENSION_KEY] = self
+        self.middleware = QuartASGIMiddleware(app.asgi_app, app)
         target: Any = app  # mypy: assigning asgi_app is Quart's documented way to wrap it
-        target.asgi_app = QuartASGIMiddleware(app.asgi_app, app)
+        target.asgi_app = self.middleware
         # Coroutine receivers: blinker awaits them in the request's task (a plain
         # function would be sent to a thread by Quart's ``ensure_async``).
         signals.got_request_exception.connect(_on_request_exception, app, weak=False)
@@ -68,78 +71,84 @@ class Errorwire:
         signals.got_background_exception.connect(_on_background_exception, app, weak=False)
 
 
-class QuartASGIMiddleware:
-    """Around ``app.asgi_app``: the request's Scope, current while Quart handles it."""
+class QuartASGIMiddleware(asgi.ErrorwireMiddleware):
+    """Around ``app.asgi_app``: the ASGI middleware, with the request block and person
+    read from what Quart knows."""
+
+    framework = "quart"
 
     def __init__(self, app: ASGIApp, quart_app: Optional[quart.Quart] = None) -> None:
-        self.app = app
+        super().__init__(app)
         self.quart_app = quart_app
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
-        kind = scope["type"]
-        if kind != "http" and kind != "websocket":
-            await self.app(scope, receive, send)
-            return
-        sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
-        state = Scope(FRAMEWORK, RequestReader(scope, self.quart_app).deferred)
-        state.person_loader = _person
-        with use_scope(state):
-            try:
-                await self.app(scope, receive, send)
-            except BaseException as exc:  # a streamed body, or Quart re-raising
-                if not isinstance(exc, NOT_APP_ERRORS):
-                    with swallow("quart report"):
-                        report_unhandled(exc)  # once per exception: a second is counted only
-                raise
+    def body_limit(self) -> int:
+        """None copied as it is received: Quart reads every body itself, and only the
+        parts the app parsed are reported (from Quart's caches, ``QuartCapture``)."""
+        return 0
+
+    def state_of(self, request: InRequest) -> RequestState:
+        scope: ASGIScope = request.handle
+        state = scope.get(asgi.STATE_KEY)
+        if state is None:
+            capture = QuartCapture(scope, request.origin, self)
+            state = RequestState(self.framework, capture.build)
+            state.person_loader = _person
+            state = scope.setdefault(asgi.STATE_KEY, state)
+        return state  # type: ignore[no-any-return]
+
+
+def _middleware_of(app: quart.Quart) -> Optional[QuartASGIMiddleware]:
+    extension = app.extensions.get(EXTENSION_KEY)
+    return extension.middleware if isinstance(extension, Errorwire) else None
 
 
 async def _on_request_exception(sender: quart.Quart, exception: BaseException, **_: Any) -> None:
     with swallow("quart got_request_exception"):  # a receiver that raises breaks Quart
-        current_scope().response_status = 500 if quart.has_request_context() else None
-        report_unhandled(exception)
+        middleware = _middleware_of(sender)
+        if middleware is not None:
+            current_scope().response_status = 500 if quart.has_request_context() else None
+            middleware.report(exception)  # once per exception: a second is counted only
 
 
 async def _on_background_exception(sender: quart.Quart, exception: BaseException, **_: Any) -> None:
     with swallow("quart got_background_exception"):
-        report_unhandled(exception)
+        middleware = _middleware_of(sender)
+        if middleware is not None:
+            middleware.report(exception)
 
 
-class RequestReader:
+class QuartCapture(asgi.RequestCapture):
     """Copies, on the request's task, what the ASGI scope and Quart's request know; the
     request block is built from them on the worker."""
 
-    __slots__ = ("app", "scope")
+    __slots__ = ()
+    middleware: QuartASGIMiddleware
 
-    def __init__(self, scope: MutableMapping[str, Any], app: Optional[quart.Quart]) -> None:
-        self.scope = scope
-        self.app = app
-
-    def deferred(self) -> DeferredRequest:
+    def build(self) -> DeferredRequest:
         scope = self.scope
-        client = api.get_client()
-        headers = header_map(scope.get("headers") or ())
-        query = query_text(scope.get("query_string"))
-        root = scope.get("root_path") or ""
         peer = scope.get("client")
         fields: Dict[str, Any] = {
-            "url": asgi_url(scope, headers.get("host"), root, scope.get("path") or "/", query),
             "method": scope.get("method") or "GET",
-            "headers": headers,
-            "query_string": query,
-            "cookies": parse_cookies(headers.get("cookie")),
+            "query_string": query_text(scope.get("query_string")),
             "peer": str(peer[0]) if peer else None,
+            "ip_headers": self.middleware.ip_headers(),
         }
-        if client is not None:
-            fields["ip_headers"] = client.options.client_ip_headers
         live = _quart_request(scope)
+        app = self.middleware.quart_app
         if live is not None:
-            fields.update(_live_fields(live, client))
-        elif self.app is not None:  # a streamed body or a background task: matched again
-            fields.update(_matched(self.app, scope, headers))
-        return DeferredRequest(lambda: build_request(**fields))
+            fields.update(_live_fields(live, self.middleware))
+        elif app is not None:  # a streamed body or a background task: matched again
+            fields.update(_matched(app, scope, self.root_path, self.path))
+        url_scope = {key: scope.get(key) for key in ("type", "scheme", "server")}
+        headers = list(scope.get("headers") or ())
+        origin = (self.root_path, self.path)
+        return DeferredRequest(partial(asgi_request, headers, url_scope, origin, None, fields))
+
+    def person(self) -> Optional[Person]:
+        return _person()
 
 
-def _live_fields(live: Any, client: Any) -> Dict[str, Any]:
+def _live_fields(live: Any, middleware: QuartASGIMiddleware) -> Dict[str, Any]:
     """What Quart's request knows: the URL rule and its arguments, what the app read."""
     fields: Dict[str, Any] = {}
     rule = live.url_rule
@@ -147,24 +156,23 @@ def _live_fields(live: Any, client: Any) -> Dict[str, Any]:
         fields["route"] = rule.rule
     if live.view_args:
         fields["route_params"] = plain_params(live.view_args)
+    client = middleware.client()
     if client is None or client.options.send_request_bodies:
         limit = client.options.max_request_body if client is not None else 0
         fields.update(_body_fields(live, limit))
     return fields
 
 
-def _matched(
-    app: quart.Quart, scope: MutableMapping[str, Any], headers: Dict[str, str]
-) -> Dict[str, Any]:
+def _matched(app: quart.Quart, scope: ASGIScope, root: str, path: str) -> Dict[str, Any]:
     """The URL rule and its arguments, from the app's URL map (Quart's request is gone)."""
     try:
         adapter = app.url_map.bind(
-            headers.get("host") or "localhost",
-            script_name=scope.get("root_path") or None,
+            _host(scope) or "localhost",
+            script_name=root or None,
             url_scheme=scope.get("scheme") or "http",
         )
         rule, args = adapter.match(
-            scope.get("path") or "/",
+            path or "/",
             method=scope.get("method") or "GET",
             return_rule=True,
             websocket=scope.get("type") == "websocket",
@@ -174,8 +182,17 @@ def _matched(
     return {"route": rule.rule, "route_params": plain_params(args)}
 
 
-def _quart_request(scope: MutableMapping[str, Any]) -> Any:
+def _host(scope: ASGIScope) -> Optional[str]:
+    for name, value in scope.get("headers") or ():
+        if name.lower() == b"host":
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _quart_request(scope: ASGIScope) -> Any:
     """Quart's request (or websocket) for this ASGI scope, while its context is active."""
+    # The object behind the proxy (``_get_current_object``: Werkzeug's documented way to
+    # unwrap a LocalProxy despite its underscore), for the check that it is this scope's.
     if quart.has_request_context():
         found: Any = cast(Any, quart.request)._get_current_object()
     elif quart.has_websocket_context():
@@ -218,6 +235,7 @@ def _person() -> Optional[Person]:
     from quart_auth import current_user
 
     try:
+        # Werkzeug's documented unwrap of a LocalProxy (see _quart_request).
         user = cast(Any, current_user)._get_current_object()
     except (RuntimeError, KeyError):  # quart-auth installed but not set up on this app
         return None

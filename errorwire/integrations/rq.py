@@ -37,6 +37,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("errorwire.integrations.rq needs RQ: pip install errorwire[rq]") from exc
 
 from errorwire import api
+from errorwire.core.client import Client
 from errorwire.core.context import RequestState, current_scope
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
@@ -58,8 +59,9 @@ def exception_handler(job: Any, exc_type: Any, exc_value: Any, tb: Any) -> bool:
                 "queue": _attr(job, "origin"),
                 "retries_left": getattr(job, "retries_left", None),
             }
-            data.update(_arguments(job))
-            jobs.report_failure(exc_value, scope=_job_scope(job), data_key="rq", data=data)
+            data.update(_arguments(job, client))
+            scope = _job_scope(job)
+            jobs.report_failure(exc_value, client=client, scope=scope, data_key="rq", data=data)
             client.flush(client.options.shutdown_timeout)  # the horse exits right after
     return True
 
@@ -86,12 +88,12 @@ def _failed_for_good(job: Any) -> bool:
     return not (isinstance(retries_left, int) and retries_left > 0)
 
 
-def _arguments(job: Any) -> Dict[str, Any]:
+def _arguments(job: Any, client: Client) -> Dict[str, Any]:
     try:  # the job's function may no longer import, its arguments not deserialize
         func, args, kwargs = job.func, job.args, job.kwargs
     except Exception:
         return {}
-    return jobs.arguments(func, args or (), kwargs or {})
+    return jobs.arguments(func, args or (), kwargs or {}, client)
 
 
 def _job_scope(job: Any) -> RequestState:

@@ -32,6 +32,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.sanic needs Sanic: pip install errorwire[sanic]"
     ) from exc
 
+from errorwire.core.client import Client
 from errorwire.core.context import (
     InRequest,
     RequestState,
@@ -43,27 +44,29 @@ from errorwire.core.event import DeferredRequest, UploadedFile
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, joined_headers
 from errorwire.core.safety import swallow
-from errorwire.integrations.base import defer_request, plain_params
-from errorwire.integrations.wsgi import current_client, report_in
+from errorwire.integrations.base import HoldsClient, defer_request, plain_params
+from errorwire.integrations.wsgi import current_client, report_in, report_unhandled
 from errorwire.release import sessions
 
 __all__ = ["Errorwire"]
 
 FRAMEWORK = "sanic"
-INSTALLED = "_errorwire_installed"
+INSTALLED = "_errorwire"
+"""Where the app's ``Errorwire`` (which holds the client) is kept on ``app.ctx``."""
 TOKEN = "_errorwire_token"
 SCOPE = "_errorwire_scope"
 
 
-class Errorwire:
-    """``Errorwire(app)``: report the unhandled errors of a Sanic app."""
+class Errorwire(HoldsClient):
+    """``Errorwire(app)``: report the unhandled errors of a Sanic app, to the client it
+    resolves at its first request and holds."""
 
     def __init__(self, app: Sanic) -> None:
         self.app = app
         current_client()  # init() from the environment now, if the user has not
-        if getattr(app.ctx, INSTALLED, False):
+        if getattr(app.ctx, INSTALLED, None) is not None:
             return
-        setattr(app.ctx, INSTALLED, True)
+        setattr(app.ctx, INSTALLED, self)
         app.signal("http.lifecycle.handle")(_on_handle)
         app.signal("http.lifecycle.exception")(_on_exception)
         app.signal("http.lifecycle.response")(_on_response)
@@ -72,7 +75,8 @@ class Errorwire:
 
 
 class SanicRequests:
-    """The ``RequestSource`` of Sanic requests: ``InRequest(SANIC, request)``."""
+    """The ``RequestSource`` of Sanic requests: ``InRequest(SANIC, request, errorwire)``
+    (the app's ``Errorwire``, which holds the client)."""
 
     @staticmethod
     def state_of(marked: InRequest) -> RequestState:
@@ -80,7 +84,9 @@ class SanicRequests:
         request = marked.handle
         scope: Optional[RequestState] = getattr(request.ctx, SCOPE, None)
         if scope is None:
-            scope = RequestState(FRAMEWORK, lambda: _deferred_request(request))
+            held: Optional[HoldsClient] = marked.origin
+            client = held.client() if held is not None else current_client()
+            scope = RequestState(FRAMEWORK, lambda: _deferred_request(request, client))
             setattr(request.ctx, SCOPE, scope)
         return scope
 
@@ -89,7 +95,8 @@ SANIC = SanicRequests()
 
 
 async def _on_handle(request: Any) -> None:
-    setattr(request.ctx, TOKEN, enter_request(mark_request((SANIC, request, None))))
+    marked = mark_request((SANIC, request, _errorwire_of(request)))
+    setattr(request.ctx, TOKEN, enter_request(marked))
     sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
 
 
@@ -105,7 +112,7 @@ async def _on_exception(request: Any, exception: BaseException) -> None:
         stream = getattr(request, "stream", None)
         started = stream is not None and stream.stage.name != "HANDLER"  # the response began
         status = None if started else _status(exception)
-        report_in(mark_request((SANIC, request, None)), exception, status)
+        _report(request, exception, status)
 
 
 async def _on_response(request: Any, response: Any) -> None:
@@ -118,7 +125,19 @@ async def _on_response(request: Any, response: Any) -> None:
 
 async def _on_websocket_exception(request: Any, websocket: Any, exception: BaseException) -> None:
     with swallow("sanic websocket exception"):
-        report_in(mark_request((SANIC, request, None)), exception)
+        _report(request, exception, None)
+
+
+def _errorwire_of(request: Any) -> Optional[Errorwire]:
+    found = getattr(request.app.ctx, INSTALLED, None)
+    return found if isinstance(found, Errorwire) else None
+
+
+def _report(request: Any, exception: BaseException, status: Optional[int]) -> None:
+    """Report ``exception`` in ``request`` to the client the app's Errorwire holds."""
+    held = _errorwire_of(request)
+    reporter = held.report if held is not None else report_unhandled
+    report_in(mark_request((SANIC, request, held)), exception, status, reporter)
 
 
 def _status(exception: BaseException) -> int:
@@ -146,9 +165,9 @@ def _answered_by_app(request: Any, exception: BaseException) -> bool:
     return False
 
 
-def _deferred_request(request: Any) -> DeferredRequest:
-    """Copies, on the loop, of what Sanic knows of the request; built on the worker."""
-    client = current_client()
+def _deferred_request(request: Any, client: Optional[Client]) -> DeferredRequest:
+    """Copies, on the loop, of what Sanic knows of the request; built on the worker
+    (``client``'s body and IP header options)."""
     fields: Dict[str, Any] = {
         "url": request.url,
         "method": request.method,

@@ -24,7 +24,7 @@ import time
 from types import FrameType, TracebackType
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
 
-from errorwire import api
+from errorwire.core.client import Client
 from errorwire.core.config import ConfigError
 from errorwire.core.context import RequestState, use_scope
 from errorwire.core.safety import swallow
@@ -61,18 +61,21 @@ class Invocation:
     are the custom data under ``data_key``; ``deadline`` is ``time.monotonic()``
     based, None when the platform does not say."""
 
-    __slots__ = ("_alarm", "_data_key", "_facts", "deadline", "flush_timeout", "scope")
+    __slots__ = ("_alarm", "_data_key", "_facts", "client", "deadline", "flush_timeout", "scope")
 
     def __init__(
         self,
         scope: RequestState,
         *,
+        client: Client,
         data_key: str,
         facts: Callable[[], Mapping[str, Any]],
         deadline: Optional[float],
         flush_timeout: Optional[float],
     ) -> None:
         self.scope = scope
+        self.client = client
+        """Resolved when the invocation started: its reports and flush use it."""
         self.deadline = deadline
         self.flush_timeout = flush_timeout
         self._data_key = data_key
@@ -92,7 +95,7 @@ class Invocation:
 
     def _warn(self, message: str, thread: int) -> None:
         with swallow("serverless timeout warning"):
-            client = api.ensure_client()
+            client = self.client
             warning = TimeoutWarning(message).with_traceback(_stack_of(thread))
             with use_scope(self.scope):
                 client.capture_exception(
@@ -108,7 +111,13 @@ class Invocation:
     def failed(self, exc: BaseException) -> None:
         """Report ``exc``, escaping the function, as unhandled."""
         with swallow("serverless report"):
-            jobs.report_failure(exc, scope=self.scope, data_key=self._data_key, data=self._facts())
+            jobs.report_failure(
+                exc,
+                client=self.client,
+                scope=self.scope,
+                data_key=self._data_key,
+                data=self._facts(),
+            )
 
     def finish(self) -> None:
         """Disarm the warning; deliver what this invocation reported before it returns."""
@@ -118,9 +127,7 @@ class Invocation:
 
     def flush(self) -> None:
         with swallow("serverless flush"):
-            client = api.get_client()
-            if client is None:
-                return
+            client = self.client
             timeout = (
                 client.options.shutdown_timeout
                 if self.flush_timeout is None

@@ -33,6 +33,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.strawberry needs Strawberry: pip install errorwire[strawberry]"
     ) from exc
 
+from errorwire.core.client import Client
 from errorwire.core.context import in_request, use_scope
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
@@ -51,14 +52,15 @@ class ErrorwireExtension(SchemaExtension):  # type: ignore[misc,unused-ignore]
     def __init__(self, *, execution_context: Any = None) -> None:
         if execution_context is not None:
             self.execution_context = execution_context
-        current_client()  # init() from the environment now, if the user has not
+        # Held for the operation (init() from the environment now, if the user has not).
+        self.client = current_client()
 
     def on_operation(self) -> Iterator[None]:
         entered: Optional[use_scope] = None
         with swallow("strawberry operation"):
             if in_request() is None:  # no web integration marked this request: the operation is it
                 request = request_in(self.execution_context.context)
-                entered = use_scope(new_scope(request, FRAMEWORK))
+                entered = use_scope(new_scope(request, FRAMEWORK, self.client))
                 entered.__enter__()
         try:
             yield
@@ -76,10 +78,10 @@ class ErrorwireExtension(SchemaExtension):  # type: ignore[misc,unused-ignore]
             result = _next(root, info, *args, **kwargs)
         except BaseException as exc:
             if not isinstance(exc, NOT_APP_ERRORS):
-                report_resolver_error(exc, info)
+                report_resolver_error(exc, info, self.client)
             raise
         if is_awaitable(result):
-            return _reporting(result, info)
+            return _reporting(result, info, self.client)
         return result
 
     def _report_result_errors(self) -> None:
@@ -98,15 +100,16 @@ class ErrorwireExtension(SchemaExtension):  # type: ignore[misc,unused-ignore]
                 operation_type=_operation_type(context),
                 path=getattr(error, "path", None),
                 variables=variables,
+                client=self.client,
             )
 
 
-async def _reporting(result: Awaitable[Any], info: Any) -> Any:
+async def _reporting(result: Awaitable[Any], info: Any, client: Optional[Client]) -> Any:
     try:
         return await result
     except BaseException as exc:
         if not isinstance(exc, NOT_APP_ERRORS):
-            report_resolver_error(exc, info)
+            report_resolver_error(exc, info, client)
         raise
 
 

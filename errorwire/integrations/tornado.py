@@ -30,6 +30,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.tornado needs Tornado: pip install errorwire[tornado]"
     ) from exc
 
+from errorwire.core.client import Client
 from errorwire.core.context import (
     InRequest,
     RequestState,
@@ -41,7 +42,7 @@ from errorwire.core.event import DeferredRequest, Person, UploadedFile
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, joined_headers
 from errorwire.core.safety import swallow
-from errorwire.integrations.base import defer_request, plain_params
+from errorwire.integrations.base import HoldsClient, defer_request, plain_params
 from errorwire.integrations.people import person_of
 from errorwire.integrations.wsgi import current_client, report_in
 from errorwire.release import sessions
@@ -53,8 +54,9 @@ INSTALLED = "_errorwire_installed"
 STATE_ATTRIBUTE = "_errorwire_scope"
 
 
-class Errorwire:
-    """``Errorwire(app)``: report the unhandled errors of a ``tornado.web.Application``."""
+class Errorwire(HoldsClient):
+    """``Errorwire(app)``: report the unhandled errors of a ``tornado.web.Application``,
+    to the client it resolves at its first request and holds."""
 
     def __init__(self, app: tornado.web.Application) -> None:
         self.app = app
@@ -63,11 +65,12 @@ class Errorwire:
             return
         setattr(app, INSTALLED, True)
         target: Any = app  # an instance attribute: this app only
-        target.get_handler_delegate = _delegating(app.get_handler_delegate)
+        target.get_handler_delegate = _delegating(app.get_handler_delegate, self)
 
 
 class TornadoRequests:
-    """The ``RequestSource`` of Tornado requests: ``InRequest(TORNADO, handler)``."""
+    """The ``RequestSource`` of Tornado requests: ``InRequest(TORNADO, handler, errorwire)``
+    (the app's ``Errorwire``, which holds the client)."""
 
     @staticmethod
     def state_of(marked: InRequest) -> RequestState:
@@ -75,7 +78,8 @@ class TornadoRequests:
         handler: tornado.web.RequestHandler = marked.handle
         scope: Optional[RequestState] = handler.__dict__.get(STATE_ATTRIBUTE)
         if scope is None:
-            scope = RequestState(FRAMEWORK, lambda: _deferred_request(handler))
+            held: HoldsClient = marked.origin
+            scope = RequestState(FRAMEWORK, lambda: _deferred_request(handler, held.client()))
             scope.person_loader = lambda: _person(handler)
             scope = handler.__dict__.setdefault(STATE_ATTRIBUTE, scope)
         return scope
@@ -84,17 +88,17 @@ class TornadoRequests:
 TORNADO = TornadoRequests()
 
 
-def _delegating(original: Callable[..., Any]) -> Callable[..., Any]:
+def _delegating(original: Callable[..., Any], held: HoldsClient) -> Callable[..., Any]:
     def get_handler_delegate(request: Any, target_class: Any, *args: Any, **kwargs: Any) -> Any:
         delegate = original(request, target_class, *args, **kwargs)
         with swallow("tornado handler delegate"):
-            _watch(delegate)
+            _watch(delegate, held)
         return delegate
 
     return get_handler_delegate
 
 
-def _watch(delegate: Any) -> None:
+def _watch(delegate: Any, held: HoldsClient) -> None:
     """Make the delegate's handler report its errors, and mark the context while its
     task starts (the task keeps a copy of the context; the connection's own does not)."""
     handler_class = delegate.handler_class
@@ -104,8 +108,8 @@ def _watch(delegate: Any) -> None:
     def make_handler(*args: Any, **kwargs: Any) -> Any:
         handler = handler_class(*args, **kwargs)
         with swallow("tornado handler"):
-            handler.log_exception = _reporting(handler, handler.log_exception)
-            tokens.append(enter_request(mark_request((TORNADO, handler, None))))
+            handler.log_exception = _reporting(handler, handler.log_exception, held)
+            tokens.append(enter_request(mark_request((TORNADO, handler, held))))
             sessions.start_session(None)  # Bugsnag's session count: one C call
         return handler
 
@@ -121,13 +125,16 @@ def _watch(delegate: Any) -> None:
     delegate.execute = execute_marked
 
 
-def _reporting(handler: Any, log_exception: Callable[..., None]) -> Callable[..., None]:
+def _reporting(
+    handler: Any, log_exception: Callable[..., None], held: HoldsClient
+) -> Callable[..., None]:
     def log_and_report(typ: Any, value: Optional[BaseException], tb: Any) -> None:
         if value is not None:
             with swallow("tornado report"):
                 status = _status(value)
                 if status is not None:
-                    report_in(mark_request((TORNADO, handler, None)), value, status)
+                    marked = mark_request((TORNADO, handler, held))
+                    report_in(marked, value, status, held.report)
         log_exception(typ, value, tb)
 
     return log_and_report
@@ -142,10 +149,10 @@ def _status(exc: BaseException) -> Optional[int]:
     return 500
 
 
-def _deferred_request(handler: Any) -> DeferredRequest:
-    """Copies, on the loop, of what Tornado knows of the request; built on the worker."""
+def _deferred_request(handler: Any, client: Optional[Client]) -> DeferredRequest:
+    """Copies, on the loop, of what Tornado knows of the request; built on the worker
+    (``client``'s body and IP header options)."""
     request = handler.request
-    client = current_client()
     fields: Dict[str, Any] = {
         "url": request.full_url(),
         "method": request.method or "GET",

@@ -25,6 +25,7 @@ import urllib3
 from errorwire.core import context
 from errorwire.core.config import Bugsnag, Options
 from errorwire.core.event import Event, Server
+from errorwire.core.outcomes import DropReason
 from errorwire.core.safety import log_once
 from errorwire.transport.http import HttpClient
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_URL, NOTIFIER_VERSION, to_json
@@ -194,7 +195,7 @@ class SessionTracker:
                     self._attempts.pop(minute, None)
             return
         if status is not None and 400 <= status < 500 and status not in RETRIED_STATUSES:
-            self._drop(counts, f"refused_{status}", f"refused them with HTTP {status}")
+            self._drop(DropReason.REFUSED, counts, f"HTTP {status}", status)
             return
         if status is not None:
             problem = f"answered HTTP {status}"
@@ -212,19 +213,25 @@ class SessionTracker:
                     self._attempts[minute] = tries
                     self._pending[minute] += count
         if given_up:
-            self._drop(given_up, "unreachable", f"{problem} {MAX_ATTEMPTS} times")
+            self._drop(DropReason.UNREACHABLE, given_up, f"{problem} {MAX_ATTEMPTS} times")
 
-    def _drop(self, counts: Counter[str], reason: str, why: str) -> None:
+    def _drop(
+        self, reason: DropReason, counts: Counter[str], detail: str, status: Optional[int] = None
+    ) -> None:
+        """Drop ``counts`` under ``reason`` (with the endpoint's HTTP ``status`` when it
+        refused them: ``refused_401``); log the reason's sentence and ``detail`` once."""
+        key = reason.key(status)
         with self._lock:
-            self.dropped[reason] += sum(counts.values())
+            self.dropped[key] += sum(counts.values())
             for minute in counts:
                 self._attempts.pop(minute, None)
         log_once(
-            f"bugsnag-sessions-{reason}",
-            "errorwire: Bugsnag's sessions endpoint %s %s; those session counts are dropped "
-            "(counted in stats()['bugsnag_sessions'])",
+            f"bugsnag-sessions-{key}",
+            "errorwire: session counts for Bugsnag's sessions endpoint %s are dropped: %s (%s); "
+            "counted in stats()['bugsnag_sessions']",
             self.url,
-            why,
+            reason.sentence,
+            detail,
         )
 
     def stats(self) -> Dict[str, Any]:

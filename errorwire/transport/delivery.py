@@ -16,6 +16,7 @@ from typing import Deque, Optional
 import urllib3
 
 from errorwire.core.config import Options
+from errorwire.core.outcomes import DropReason, NextStep, Outcome
 from errorwire.core.safety import log_once, swallow
 from errorwire.transport import policy
 from errorwire.transport.http import HttpClient
@@ -30,12 +31,9 @@ MAX_SHRINKS = 3
 MIN_SHRINK_BYTES = 1024
 USER_AGENT = f"{NOTIFIER_NAME}/{NOTIFIER_VERSION}"
 
-DONE = "done"
-"""Sent, or dropped for good (refused, too large): nothing more to do."""
-AGAIN = "again"
-"""Not yet: try again once the vendor's lane is due."""
-EXHAUSTED = "exhausted"
-"""Every retry failed: the caller keeps it in the spool or drops it."""
+DONE = NextStep.DONE
+AGAIN = NextStep.AGAIN
+EXHAUSTED = NextStep.EXHAUSTED
 
 
 @dataclass
@@ -50,7 +48,7 @@ class Delivery:
     """The next attempt is a retry (after a failure or a rate limit): counted as one."""
     spool_id: Optional[int] = None
     """Its row in the spool (transport/spool.py), deleted once the vendor accepts it."""
-    outcome: str = ""
+    outcome: Optional[Outcome] = None
     """The last attempt's verdict kind (policy.SENT...)."""
     cause: str = ""
     """What the last failed attempt met ("HTTP 500", "read timeout"), for the log."""
@@ -62,7 +60,7 @@ class Delivery:
     """Its spool row is insurance written while it is still being sent (``spool_after``)."""
     writing: bool = False
     """A spool row for it is being written while it may be in flight (``Lanes.write_racing``)."""
-    final: Optional[str] = None
+    final: Optional[NextStep] = None
     """The outcome that finished it, once its sender is done with it for good."""
 
     def writable(self) -> bool:
@@ -113,7 +111,7 @@ class Deliverer:
         self.log = log
         self.scheduler = scheduler
 
-    def attempt(self, lane: Lane, delivery: Delivery) -> str:
+    def attempt(self, lane: Lane, delivery: Delivery) -> NextStep:
         """Send ``delivery`` once: DONE, AGAIN (``lane.ready_at`` says when) or EXHAUSTED."""
         item = delivery.item
         if delivery.retrying:
@@ -151,10 +149,10 @@ class Deliverer:
             wait = self.scheduler.wait(lane.vendor)
             if wait > 0 and lane.open:
                 failures = lane.health.failures
-                self.drop(lane, "circuit_open", "it failed %d times in a row", failures)
+                self.drop(DropReason.CIRCUIT_OPEN, lane, "it failed %d times in a row", failures)
                 return
             if wait > self.options.retry_backoff_max:
-                self.drop(lane, "rate_limited", "it asks to wait %.0f s", wait)
+                self.drop(DropReason.RATE_LIMITED, lane, "it asks to wait %.0f s", wait)
                 return
             if wait > 0:
                 time.sleep(wait)
@@ -164,20 +162,23 @@ class Deliverer:
             if outcome != AGAIN:
                 return
 
-    def drop(self, lane: Lane, reason: str, why: str, *args: object) -> None:
-        self.stats.drop(lane.vendor, reason)
+    def drop(self, reason: DropReason, lane: Lane, detail: str = "", *args: object) -> None:
+        """Count a report for ``lane`` not sent, under ``reason``; log the reason's sentence
+        and ``detail`` (``%`` placeholders for ``args``), quietly."""
+        self.stats.drop(reason, lane.vendor)
         self.log.log(
-            f"drop-{lane.vendor}-{reason}",
-            "errorwire: %s report dropped (%s): " + why,
+            f"drop-{lane.vendor}-{reason.value}",
+            "errorwire: %s report dropped as %s (%s" + (f": {detail})" if detail else ")"),
             lane.vendor,
-            reason,
+            reason.value,
+            reason.sentence,
             *args,
         )
 
     def drop_exhausted(self, lane: Lane, delivery: Delivery) -> None:
         self.drop(
+            DropReason.RETRIES_EXHAUSTED,
             lane,
-            "retries_exhausted",
             "%d attempts failed, the last with %s",
             delivery.attempts,
             delivery.cause,
@@ -187,7 +188,7 @@ class Deliverer:
         if self.scheduler.answered(lane.vendor):
             logging.getLogger("errorwire").info("errorwire: %s answers again; resumed", lane.vendor)
 
-    def _rate_limited(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> str:
+    def _rate_limited(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> NextStep:
         delay, source = self.scheduler.rate_limited(lane.vendor, verdict.retry_after)
         self.stats.add(lane.vendor, "rate_limited")
         delivery.retrying = True
@@ -201,7 +202,7 @@ class Deliverer:
         )
         return AGAIN
 
-    def _failed(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> str:
+    def _failed(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> NextStep:
         options = self.options
         delivery.attempts += 1
         delivery.cause = verdict.cause
@@ -230,8 +231,8 @@ class Deliverer:
         )
         return AGAIN
 
-    def _rejected(self, lane: Lane, verdict: policy.Verdict) -> str:
-        self.stats.drop(lane.vendor, f"rejected_{verdict.cause.split()[-1]}")
+    def _rejected(self, lane: Lane, verdict: policy.Verdict) -> NextStep:
+        self.stats.drop(DropReason.REJECTED, lane.vendor, status=_status(verdict.cause))
         log_once(
             f"transport-rejected-{lane.vendor}-{verdict.cause}",
             "errorwire: %s rejected the report (%s: %s); not retried, dropped",
@@ -242,14 +243,14 @@ class Deliverer:
         )
         return DONE
 
-    def _shrink(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> str:
+    def _shrink(self, lane: Lane, delivery: Delivery, verdict: policy.Verdict) -> NextStep:
         item = delivery.item
         if not delivery.limit:
             delivery.limit = min(item.vendor.max_bytes, len(item.body))
         if delivery.shrinks >= MAX_SHRINKS:
             self.drop(
+                DropReason.TOO_LARGE,
                 lane,
-                "too_large",
                 "%s even after shrinking it %d times (%d bytes)",
                 verdict.cause,
                 delivery.shrinks,
@@ -261,7 +262,9 @@ class Deliverer:
         with swallow(f"shrink {lane.vendor} payload"):
             body = cap(lane.wire, item.payload, limit)
         if body is None:
-            self.drop(lane, "too_large", "%s and shrinking the payload failed", verdict.cause)
+            self.drop(
+                DropReason.TOO_LARGE, lane, "%s and shrinking the payload failed", verdict.cause
+            )
             return DONE
         self.log.log(
             f"shrink-{lane.vendor}",
@@ -277,3 +280,9 @@ class Deliverer:
         self.stats.add(lane.vendor, "shrunk")
         self.scheduler.again_now(lane.vendor)
         return AGAIN
+
+
+def _status(cause: str) -> Optional[int]:
+    """The status of a cause such as "HTTP 403"."""
+    last = cause.split()[-1] if cause else ""
+    return int(last) if last.isdigit() else None

@@ -13,6 +13,7 @@ import time
 from typing import Callable, List, Tuple
 
 from errorwire.core.event import Event
+from errorwire.core.outcomes import DropReason
 from errorwire.core.safety import logger, swallow
 from errorwire.transport.delivery import Delivery, Lane
 from errorwire.transport.holding import write_racing
@@ -61,16 +62,16 @@ class Leftovers:
         """Everything was delivered: give back the spooled reports claimed but not sent."""
         self._take_waiting()
 
-    def drop(self) -> None:
+    def drop_all(self) -> None:
         waiting, _ = self._take_waiting()
         events = len(self.events)
         if events:
-            self.stats.drop(QUEUE, "shutdown", events)
-            self.count("dropped_shutdown", events)
+            self.stats.drop(DropReason.SHUTDOWN, QUEUE, events)
+            self.count(DropReason.EXIT.value, events)
         for lane, deliveries in waiting:
             if deliveries:  # rendered, not yet sent: counted as the queued ones are
-                self.stats.drop(lane.vendor, "shutdown", len(deliveries))
-                self.count("dropped_shutdown", len(deliveries))
+                self.stats.drop(DropReason.SHUTDOWN, lane.vendor, len(deliveries))
+                self.count(DropReason.EXIT.value, len(deliveries))
         in_flight = self.lanes.ledger.open  # their senders count them when attempts end
         total = events + sum(len(d) for _, d in waiting) + in_flight
         if total:
@@ -82,7 +83,7 @@ class Leftovers:
         kept = dropped = 0
         for lane, deliveries in waiting:
             for delivery in deliveries:
-                if self.lanes.keep_or_drop(lane, delivery, "shutdown"):
+                if self.lanes.keep_or_drop(lane, delivery, DropReason.SHUTDOWN):
                     kept += 1
                 else:
                     dropped += 1
@@ -105,7 +106,7 @@ class Leftovers:
             delivery = lane.in_flight
         if delivery is None:
             return 0
-        return write_racing(self.lanes, lane, delivery, "shutdown", held=False)
+        return write_racing(self.lanes, lane, delivery, DropReason.SHUTDOWN, held=False)
 
     def _spool_events(self) -> Tuple[int, int]:
         kept = dropped = 0
@@ -113,15 +114,15 @@ class Leftovers:
         for index, event in enumerate(self.events):
             if time.monotonic() >= deadline:
                 late = len(self.events) - index
-                self.stats.drop(QUEUE, "shutdown", late)
-                self.count("dropped_shutdown", late)
+                self.stats.drop(DropReason.SHUTDOWN, QUEUE, late)
+                self.count(DropReason.EXIT.value, late)
                 return kept, dropped + late
             items: List[Outgoing] = []
             with swallow("render report"):
                 items = self.render(event)
             for item in items:
                 lane = self.lanes.get(item.vendor_name)
-                if self.lanes.keep_or_drop(lane, Delivery(item), "shutdown"):
+                if self.lanes.keep_or_drop(lane, Delivery(item), DropReason.SHUTDOWN):
                     kept += 1
                 else:
                     dropped += 1

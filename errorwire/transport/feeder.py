@@ -14,6 +14,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Union
 
 from errorwire.core.config import Options
+from errorwire.core.outcomes import DropReason, NextStep
 from errorwire.core.safety import swallow
 from errorwire.transport import policy
 from errorwire.transport.delivery import DONE, EXHAUSTED, Delivery
@@ -140,7 +141,7 @@ class SpoolFeeder:
         )
         return Delivery(item, spool_id=claimed.row_id, from_spool=True)
 
-    def settle(self, delivery: Delivery, outcome: Optional[str]) -> None:
+    def settle(self, delivery: Delivery, outcome: Optional[NextStep]) -> None:
         """Its vendor is done with a spooled report (or we stop): delete or release its row."""
         row_id = delivery.spool_id
         if row_id is None:
@@ -154,19 +155,22 @@ class SpoolFeeder:
                 return
             self.spool.delete(row_id)
             if outcome is None:
-                self.spool.dropped["internal_error"] += 1
+                self.spool.dropped[DropReason.INTERNAL_ERROR.value] += 1
             elif delivery.outcome == policy.SENT:
                 self.spool.sent += 1
             else:
-                self.spool.dropped[delivery.outcome] += 1
+                self.spool.dropped[str(delivery.outcome)] += 1
 
-    def _settle_held(self, delivery: Delivery, row_id: int, outcome: Optional[str]) -> None:
+    def _settle_held(self, delivery: Delivery, row_id: int, outcome: Optional[NextStep]) -> None:
         """Insurance no longer needed once the vendor is done with it; else kept for good."""
         if outcome is None or outcome == DONE:
             with swallow("update the spool"):
                 self.spool.delete(row_id)
             return
-        self.keep(delivery, "retries_exhausted" if outcome == EXHAUSTED else "shutdown")
+        self.keep(
+            delivery,
+            DropReason.RETRIES_EXHAUSTED if outcome == EXHAUSTED else DropReason.SHUTDOWN,
+        )
 
     def release(self, deliveries: Sequence[Delivery]) -> None:
         with swallow("update the spool"):

@@ -12,6 +12,7 @@ import threading
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from errorwire.core.config import Options
+from errorwire.core.outcomes import DropReason, NextStep
 from errorwire.core.safety import let_request_threads_run, swallow
 from errorwire.transport.delivery import AGAIN, DONE, EXHAUSTED, Deliverer, Delivery, Lane
 from errorwire.transport.feeder import SpoolFeeder
@@ -82,21 +83,28 @@ class Lanes:
                     self.ledger.begin()
             self.changed.notify_all()
         for lane, delivery in spill:
-            self.keep_or_drop(lane, delivery, "circuit_open" if lane.open else "backlog_full")
+            self.keep_or_drop(
+                lane,
+                delivery,
+                DropReason.CIRCUIT_OPEN if lane.open else DropReason.BACKLOG_FULL,
+            )
         for lane in overflow:
             self.deliverer.drop(
-                lane, "backlog_full", "%d reports already wait for it", self.options.queue_size
+                DropReason.BACKLOG_FULL,
+                lane,
+                "%d reports already wait for it",
+                self.options.queue_size,
             )
         return added
 
-    def keep_or_drop(self, lane: Lane, delivery: Delivery, reason: str) -> bool:
+    def keep_or_drop(self, lane: Lane, delivery: Delivery, reason: DropReason) -> bool:
         """Into the spool; else dropped and counted. True when kept."""
         if self.feeder is not None and self.feeder.keep(delivery, reason):
             return True
-        if reason == "shutdown":
-            self.deliverer.stats.drop(lane.vendor, reason)
+        if reason == DropReason.SHUTDOWN:
+            self.deliverer.stats.drop(reason, lane.vendor)
         else:
-            self.deliverer.drop(lane, reason, "and the spool could not keep it")
+            self.deliverer.drop(reason, lane, "and the spool could not keep it")
         return False
 
     def feed(self) -> None:
@@ -173,16 +181,16 @@ class Lanes:
             lane.in_flight = delivery
         let_request_threads_run()
         started = self.scheduler.clock()
-        outcome: Optional[str] = None
+        outcome: Optional[NextStep] = None
         with swallow(f"deliver to {lane.vendor}"):
             outcome = self.deliverer.attempt(lane, delivery)
         took = self.scheduler.clock() - started
         if outcome is None:
-            self.deliverer.stats.drop(lane.vendor, "internal_error")
+            self.deliverer.stats.drop(DropReason.INTERNAL_ERROR, lane.vendor)
         self._settle(lane, delivery, outcome)
         return took
 
-    def _settle(self, lane: Lane, delivery: Delivery, outcome: Optional[str]) -> None:
+    def _settle(self, lane: Lane, delivery: Delivery, outcome: Optional[NextStep]) -> None:
         with self.lock:
             lane.in_flight = None
             requeued = outcome == AGAIN and not self.stopping
@@ -193,7 +201,7 @@ class Lanes:
             spill = self._requeue(lane, delivery) if requeued else []
             self.changed.notify_all()  # the lane is free: the worker may claim from the spool
         for waiting in spill:  # each stays unfinished until written
-            self.keep_or_drop(lane, waiting, "circuit_open")
+            self.keep_or_drop(lane, waiting, DropReason.CIRCUIT_OPEN)
             self.ledger.finish()
         if requeued:
             return
@@ -202,12 +210,12 @@ class Lanes:
         if not delivery.from_spool:
             self.ledger.finish()
 
-    def done(self, lane: Lane, delivery: Delivery, outcome: Optional[str]) -> None:
+    def done(self, lane: Lane, delivery: Delivery, outcome: Optional[NextStep]) -> None:
         """Its last attempt is over: settle its spool row, or keep it there at exit."""
         if delivery.spool_id is not None and self.feeder is not None:
             self.feeder.settle(delivery, outcome)  # exhausted: released for a later attempt
         elif outcome == AGAIN:  # stopping: kept in the spool, or counted as dropped
-            self.keep_or_drop(lane, delivery, "shutdown")
+            self.keep_or_drop(lane, delivery, DropReason.SHUTDOWN)
         elif outcome == EXHAUSTED and not (
             self.feeder is not None and self.feeder.keep(delivery, "retries_exhausted")
         ):

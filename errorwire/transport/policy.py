@@ -17,23 +17,21 @@ from typing import Any, Iterator, List, Mapping, Optional
 
 import urllib3
 
+from errorwire.core.outcomes import Outcome
 from errorwire.core.text import header
 
-SENT = "sent"
-RETRY = "retry"
-"""A 5xx or a connection error: counts against max_retries and towards the circuit."""
-RATE_LIMITED = "rate_limited"
-"""429 or 503: wait as told (or back off); the report is kept, not charged a retry."""
-TOO_LARGE = "too_large"
-REJECTED = "rejected"
-"""The vendor refused the report itself (400, 401, 403, 422...): retrying cannot help."""
+SENT = Outcome.SENT
+RETRY = Outcome.RETRY
+RATE_LIMITED = Outcome.RATE_LIMITED
+TOO_LARGE = Outcome.TOO_LARGE
+REJECTED = Outcome.REJECTED
 
 MAX_RETRY_AFTER = 24 * 3600.0
 
 
 @dataclass
 class Verdict:
-    kind: str
+    kind: Outcome
     cause: str
     """What happened, for the log and the drop reason: "HTTP 500", "connection refused"."""
     retry_after: Optional[float] = None

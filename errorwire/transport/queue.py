@@ -8,6 +8,7 @@ from collections import deque
 from typing import Callable, Deque, List, Optional, Tuple
 
 from errorwire.core.event import Event
+from errorwire.core.outcomes import DropReason
 from errorwire.core.safety import logger
 from errorwire.transport.ledger import Ledger
 from errorwire.transport.stats import QUEUE, TransportStats
@@ -78,7 +79,7 @@ class EventQueue:
                 self.ledger.begin()
                 self.changed.notify_all()  # the worker and the slow vendors' senders wait on it
         if full:
-            self.drop("queue_full")
+            self.drop(DropReason.QUEUE_FULL)
             if first_of_burst:
                 logger.warning(
                     "errorwire: report queue full (%d waiting); new reports are dropped "
@@ -90,9 +91,9 @@ class EventQueue:
             logger.info("errorwire: report queue drains again; %d reports were dropped", ended)
         return True
 
-    def drop(self, reason: str) -> None:
-        self.stats.drop(QUEUE, reason)
-        self.count(f"dropped_{reason}", 1)
+    def drop(self, reason: DropReason) -> None:
+        self.stats.drop(reason, QUEUE)
+        self.count(f"dropped_{reason.value}", 1)
 
     def take(self) -> Tuple[Optional[Event], Optional[Event]]:
         """Under the lock: the next queued event and the next overflowing one (or None)."""

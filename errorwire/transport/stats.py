@@ -6,8 +6,9 @@ import logging
 import threading
 import time
 from collections import Counter
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
+from errorwire.core.outcomes import DropReason
 from errorwire.core.safety import logger
 
 QUEUE = "queue"
@@ -24,9 +25,14 @@ class TransportStats:
         with self._lock:
             self._counts.setdefault(vendor, Counter())[key] += amount
 
-    def drop(self, vendor: str, reason: str, amount: int = 1) -> None:
+    def drop(
+        self, reason: DropReason, vendor: str, amount: int = 1, status: Optional[int] = None
+    ) -> None:
+        """Count ``amount`` reports for ``vendor`` not sent, under ``reason`` (with the
+        vendor's HTTP ``status`` when it refused them: ``rejected_403``)."""
+        key = reason.key(status)
         with self._lock:
-            self._dropped.setdefault(vendor, Counter())[reason] += amount
+            self._dropped.setdefault(vendor, Counter())[key] += amount
 
     def snapshot(self) -> Dict[str, Any]:
         """{"totals": {...}, vendor: {"sent", "retried", "shrunk", "rate_limited", "dropped"}}."""

@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from errorwire.core.config import Options
 from errorwire.core.event import Event
+from errorwire.core.outcomes import DropReason
 from errorwire.core.safety import log_once, swallow
 from errorwire.transport.delivery import Deliverer, Delivery
 from errorwire.transport.exit import Leftovers
@@ -122,7 +123,7 @@ class Transport:
         if self._pid != os.getpid():
             self._start_process()  # forked without os.register_at_fork (uWSGI forks in C)
         if self._closed:
-            self._queue.drop("closed")
+            self._queue.drop(DropReason.QUEUE_CLOSED)
             return False
         if self.mode != "thread" or self.sink is not None:
             self._send_inline(event)
@@ -212,7 +213,7 @@ class Transport:
         """Render an event that found the queue full straight into the spool."""
         for item in self._render(event):
             self._lanes.keep_or_drop(
-                self._lanes.get(item.vendor_name), Delivery(item), "queue_full"
+                self._lanes.get(item.vendor_name), Delivery(item), DropReason.QUEUE_FULL
             )
         self.ledger.finish()
 
@@ -255,7 +256,7 @@ class Transport:
         leftovers = Leftovers(self._lanes, self._queue.drain(), self.render, self.count)
         if self.spool is None:
             if not flushed:
-                leftovers.drop()
+                leftovers.drop_all()
         elif flushed:
             leftovers.release_claims()
         else:

@@ -16,6 +16,7 @@ from typing import Any, Dict, Optional, Protocol, Tuple
 from errorwire import __about__
 from errorwire.core.config import VendorSettings
 from errorwire.core.event import Event
+from errorwire.core.outcomes import DropReason
 from errorwire.vendors.cap_layout import Layout
 
 NOTIFIER_NAME = "errorwire"
@@ -43,8 +44,8 @@ class Vendor(Protocol):
     LAYOUT: Layout
     """Where its payload keeps what the cap may shrink, and in which way."""
 
-    def refusal(self, event: Event, settings: Any) -> Optional[Tuple[str, str]]:
-        """Why its settings refuse ``event`` (counter key, reason), or None to send it."""
+    def refusal(self, event: Event, settings: Any) -> Optional[DropReason]:
+        """Why its settings refuse ``event``, or None to send it."""
 
     def encode(self, event: Event, settings: Any) -> Dict[str, Any]:
         """The vendor's JSON payload, as its document describes it. Never raises for

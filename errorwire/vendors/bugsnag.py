@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit
 
 from errorwire.core.config import VendorSettings
 from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Person, Request
+from errorwire.core.outcomes import DropReason
 from errorwire.vendors import cap_minimal as m
 from errorwire.vendors import fields as f
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_URL, NOTIFIER_VERSION
@@ -65,11 +66,11 @@ def attempt_headers() -> Dict[str, str]:
     return {"Bugsnag-Sent-At": f.iso_utc(now, millis=True) or ""}
 
 
-def refusal(event: Event, settings: VendorSettings) -> Optional[Tuple[str, str]]:
+def refusal(event: Event, settings: VendorSettings) -> Optional[DropReason]:
     """``notify_release_stages`` refuses the other environments (as Bugsnag's notifiers do)."""
     stages = getattr(settings, "notify_release_stages", None)
     if stages is not None and event.environment not in stages:
-        return "dropped_release_stage", "environment not in bugsnag.notify_release_stages"
+        return DropReason.RELEASE_STAGE
     return None
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from errorwire.core.config import VendorSettings
 from errorwire.core.event import Breadcrumb, Event, ExceptionInfo, Frame, Person, Request
+from errorwire.core.outcomes import DropReason
 from errorwire.vendors import cap_minimal as m
 from errorwire.vendors import fields as f
 from errorwire.vendors.base import NOTIFIER_NAME, NOTIFIER_URL, NOTIFIER_VERSION
@@ -54,7 +55,7 @@ def attempt_headers() -> Dict[str, str]:
     return {}
 
 
-def refusal(event: Event, settings: VendorSettings) -> Optional[Tuple[str, str]]:
+def refusal(event: Event, settings: VendorSettings) -> Optional[DropReason]:
     """Its settings refuse no event."""
     return None
 

@@ -17,6 +17,7 @@ from errorwire.core.event import (
     Person,
     Request,
 )
+from errorwire.core.outcomes import DropReason
 from errorwire.core.safe_repr import render
 from errorwire.core.text import utf8_clean
 from errorwire.vendors import cap_minimal as m
@@ -50,7 +51,7 @@ def attempt_headers() -> Dict[str, str]:
     return {}
 
 
-def refusal(event: Event, settings: VendorSettings) -> Optional[Tuple[str, str]]:
+def refusal(event: Event, settings: VendorSettings) -> Optional[DropReason]:
     """Its settings refuse no event."""
     return None
 

@@ -252,7 +252,10 @@ def test_a_job_scope_starts_clean_and_names_the_job(receiver: Receiver, all_vend
         try:
             fail()
         except RuntimeError as exc:
-            jobs.report_failure(exc, scope=scope, data_key="dramatiq", data={"job_id": "j1"})
+            client = errorwire.api.ensure_client()
+            jobs.report_failure(
+                exc, client=client, scope=scope, data_key="dramatiq", data={"job_id": "j1"}
+            )
     event, payloads = reports.one()
     assert (event.framework, event.context, event.tags) == (
         "dramatiq",

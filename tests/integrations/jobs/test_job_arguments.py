@@ -21,9 +21,10 @@ def charge(card_number: str, amount: int, *rest: Any, token: str = "", **more: A
 def test_arguments_are_plain_copies_with_secret_parameters_filtered(
     receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
-    errorwire.init(**all_vendors)
+    client = errorwire.init(**all_vendors)
     cart = {"items": [1, 2], "owner": object()}
-    copied = jobs.arguments(charge, ["4111111111111111", 3, BrokenRepr(), b"raw"], {"cart": cart})
+    args = ["4111111111111111", 3, BrokenRepr(), b"raw"]
+    copied = jobs.arguments(charge, args, {"cart": cart}, client)
     assert copied["args"][:2] == ["[Filtered]", 3]  # by the parameter's name
     assert copied["args"][2] == "<BrokenRepr object>"
     assert copied["args"][3] == "raw"  # *rest: no name to judge by (values are scrubbed later)
@@ -36,10 +37,10 @@ def test_arguments_are_plain_copies_with_secret_parameters_filtered(
 def test_unscrub_keys_and_scrub_off_keep_positional_arguments(
     receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
-    errorwire.init(**all_vendors, unscrub_keys=["card_number"])
-    assert jobs.arguments(charge, ["4111", 1], {})["args"] == ["4111", 1]
-    errorwire.init(**all_vendors, scrub=False)
-    assert jobs.arguments(charge, ["4111", 1], {})["args"] == ["4111", 1]
+    client = errorwire.init(**all_vendors, unscrub_keys=["card_number"])
+    assert jobs.arguments(charge, ["4111", 1], {}, client)["args"] == ["4111", 1]
+    client = errorwire.init(**all_vendors, scrub=False)
+    assert jobs.arguments(charge, ["4111", 1], {}, client)["args"] == ["4111", 1]
 
 
 def test_deep_and_long_values_are_cut() -> None:
