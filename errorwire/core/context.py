@@ -1,19 +1,24 @@
 """Per-request state in contextvars: request, person, breadcrumbs, tags, context, metadata.
 
+One word for it: ``RequestState`` (never "Scope": that is the ASGI request dict). A
+request is entered with ``enter_request`` and left with ``exit_request``; the public
+``errorwire.scope()`` block and the ``current_scope``/``use_scope`` helpers act on the
+RequestState that is current.
+
 Each integration marks the context as inside one request; anything set in it
 (person, breadcrumbs, tags, context, metadata) is seen only by that request, under
-threads and asyncio alike. Job integrations (Celery, RQ...) give each job a Scope of
+threads and asyncio alike. Job integrations (Celery, RQ...) give each job a RequestState of
 its own; ``errorwire.scope()`` and ``errorwire.monitor()`` a copy for one block.
 Outside any of those, each thread has its own process-default scope.
 
-The happy path allocates no Scope. An integration hands the core an
+The happy path allocates no RequestState. An integration hands the core an
 ``InRequest`` (``enter_request(mark_request((source, handle, origin)))``): the
 ``handle`` is the request object the framework already made (a WSGI environ, an
 ASGI scope dict, a Django request), and its ``source`` (a ``RequestSource``, one
-per middleware) makes that request's Scope on first use, keeps it on the handle,
+per middleware) makes that request's RequestState on first use, keeps it on the handle,
 and fills it with what the core asks of a request later: its framework, how to
 build its request block, how to find its person. Child tasks and threads that
-copied the context find the same Scope through the same handle.
+copied the context find the same RequestState through the same handle.
 """
 
 from __future__ import annotations
@@ -58,7 +63,7 @@ def _new_ring(size: Optional[int] = None) -> Deque[Breadcrumb]:
     return deque(maxlen=(size or _max_breadcrumbs) + 1)
 
 
-class Scope:
+class RequestState:
     """One request's state. Cheap to make: the ring and dicts appear on first use."""
 
     __slots__ = (
@@ -148,10 +153,10 @@ class Scope:
         self.person = person
         self._stamp(PERSON)
 
-    def fork(self) -> Scope:
+    def fork(self) -> RequestState:
         """A copy for a block of code (``errorwire.scope()``, ``monitor``): what it sets
         stays in it; what was set around it is seen in it."""
-        scope = Scope(self.framework, self.request_builder, self.max_breadcrumbs)
+        scope = RequestState(self.framework, self.request_builder, self.max_breadcrumbs)
         scope.person = self.person
         scope.person_loader = self.person_loader
         scope.response_status = self.response_status
@@ -168,11 +173,11 @@ class Scope:
             scope._set_at = dict(self._set_at)
         return scope
 
-    def since(self, moment: Optional[float], framework: Optional[str] = None) -> Scope:
-        """A new Scope with only what the app set (and the breadcrumbs it left) at or
+    def since(self, moment: Optional[float], framework: Optional[str] = None) -> RequestState:
+        """A new RequestState with only what the app set (and the breadcrumbs it left) at or
         after ``moment`` (all of it when None): a job's own, in a process that ran
         other jobs before (RQ's SimpleWorker, a work horse forked from its worker)."""
-        scope = Scope(framework, max_breadcrumbs=self.max_breadcrumbs)
+        scope = RequestState(framework, max_breadcrumbs=self.max_breadcrumbs)
         set_at = self._set_at or {}
 
         def fresh(kind: str, name: str = "") -> bool:
@@ -222,8 +227,8 @@ class Scope:
 class RequestSource(Protocol):
     """What an integration knows of its requests (one object per middleware or app)."""
 
-    def scope_of(self, request: InRequest) -> Scope:
-        """The Scope of ``request``: made on first use (its framework, request builder
+    def state_of(self, request: InRequest) -> RequestState:
+        """The RequestState of ``request``: made on first use (its framework, request builder
         and person loader set), then kept on ``request.handle``."""
 
 
@@ -237,8 +242,8 @@ class InRequest(NamedTuple):
     """What ``source`` must remember of the request as it came in (ASGI: the root
     path and path, which routing rewrites in the scope dict)."""
 
-    def scope(self) -> Scope:
-        return self.source.scope_of(self)
+    def state(self) -> RequestState:
+        return self.source.state_of(self)
 
 
 mark_request: Callable[[Tuple[RequestSource, Any, Any]], InRequest] = partial(
@@ -247,12 +252,12 @@ mark_request: Callable[[Tuple[RequestSource, Any, Any]], InRequest] = partial(
 """``mark_request((source, handle, origin))``: an InRequest made in C. Called once per
 request: the generated ``InRequest.__new__`` is a Python frame (~0.1 µs) it skips."""
 
-_current: contextvars.ContextVar[Union[Scope, InRequest]] = contextvars.ContextVar(
+_current: contextvars.ContextVar[Union[RequestState, InRequest]] = contextvars.ContextVar(
     "errorwire_scope"
 )
 """The request an integration marked, or a scope made current explicitly (``use_scope``)."""
 
-_outside: contextvars.ContextVar[Scope] = contextvars.ContextVar("errorwire_outside_scope")
+_outside: contextvars.ContextVar[RequestState] = contextvars.ContextVar("errorwire_outside_scope")
 """The scope of code running outside any request, made on first use."""
 
 RequestFinder = Callable[[], Optional[InRequest]]
@@ -275,19 +280,19 @@ def _found_request() -> Optional[InRequest]:
     return None
 
 
-def current_scope() -> Scope:
+def current_scope() -> RequestState:
     value = _current.get(None)
     if value is None:
         found = _found_request() if _finders else None
         if found is not None:
-            return found.source.scope_of(found)
+            return found.source.state_of(found)
         scope = _outside.get(None)
         if scope is None:
-            scope = Scope()
+            scope = RequestState()
             _outside.set(scope)
         return scope
     if isinstance(value, InRequest):
-        return value.source.scope_of(value)
+        return value.source.state_of(value)
     return value
 
 
@@ -306,11 +311,16 @@ def scope_is_set() -> bool:
 
 enter_request = _current.set
 """``enter_request(request)``: mark the context as inside ``request`` (an InRequest);
-``deactivate(token)`` ends it. Integrations call it around every request (and every
+``exit_request(token)`` ends it. Integrations call it around every request (and every
 step of a streamed response): the bare C method, no Python frame of ours."""
 
 
-deactivate = _current.reset
+exit_request = _current.reset
+
+Scope = RequestState
+"""The former names of RequestState and ``exit_request``, used nowhere in the package: kept
+only so that branches written before the rename still merge; to be removed once merged."""
+deactivate = exit_request
 
 
 class use_scope:
@@ -319,10 +329,10 @@ class use_scope:
 
     __slots__ = ("_scope", "_token")
 
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: RequestState) -> None:
         self._scope = scope
 
-    def __enter__(self) -> Scope:
+    def __enter__(self) -> RequestState:
         self._token = _current.set(self._scope)
         return self._scope
 
@@ -336,7 +346,7 @@ def request_scope(
     max_breadcrumbs: Optional[int] = None,
 ) -> use_scope:
     """``with request_scope(...) as scope:`` a fresh scope for one request."""
-    return use_scope(Scope(framework, request_builder, max_breadcrumbs))
+    return use_scope(RequestState(framework, request_builder, max_breadcrumbs))
 
 
 def section_data(data: Any) -> Dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any, Callable, List, Optional
 
 from errorwire.core.client import already_reported
 from errorwire.core.config import ConfigError
-from errorwire.core.context import Scope, current_scope, use_scope
+from errorwire.core.context import RequestState, current_scope, use_scope
 from errorwire.core.safety import swallowed_error
 from errorwire.core.scoped_block import ScopedBlock
 
@@ -52,7 +52,7 @@ class monitor(ScopedBlock):
             "inside it, or around the loop that consumes it"
         )
 
-    def __enter__(self) -> Scope:
+    def __enter__(self) -> RequestState:
         block = use_scope(_fork(current_scope(), self.name))
         scope = block.__enter__()
         self._blocks.append(block)
@@ -68,7 +68,7 @@ class monitor(ScopedBlock):
             block.__exit__(exc_type, exc, tb)
 
 
-def _fork(outer: Scope, name: str) -> Scope:
+def _fork(outer: RequestState, name: str) -> RequestState:
     """A copy of ``outer`` for the block, with ``name`` as its context and tag."""
     scope = outer.fork()
     scope.context = name

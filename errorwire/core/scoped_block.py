@@ -10,7 +10,7 @@ import functools
 import inspect
 from typing import Any, Callable, Optional, TypeVar, cast
 
-from errorwire.core.context import Scope
+from errorwire.core.context import RequestState
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -18,7 +18,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class ScopedBlock:
     __slots__ = ()
 
-    def __enter__(self) -> Scope:
+    def __enter__(self) -> RequestState:
         raise NotImplementedError
 
     def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> None:
@@ -54,7 +54,7 @@ class ScopedBlock:
 
         return cast(F, run)
 
-    async def __aenter__(self) -> Scope:
+    async def __aenter__(self) -> RequestState:
         return self.__enter__()
 
     async def __aexit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> None:

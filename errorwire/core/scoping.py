@@ -18,7 +18,7 @@ import inspect
 from types import TracebackType
 from typing import Any, Callable, List, Mapping, NamedTuple, Optional, Type, TypeVar, cast
 
-from errorwire.core.context import Scope, current_scope, section_data, use_scope
+from errorwire.core.context import RequestState, current_scope, section_data, use_scope
 from errorwire.core.event import Event, Frame
 from errorwire.core.safety import swallow
 
@@ -114,7 +114,7 @@ class scope:
 
         return cast(F, run)
 
-    def __enter__(self) -> Scope:
+    def __enter__(self) -> RequestState:
         block = use_scope(current_scope().fork())
         self._blocks.append(block)
         return block.__enter__()
@@ -127,7 +127,7 @@ class scope:
     ) -> None:
         self._blocks.pop().__exit__(exc_type, exc, tb)
 
-    async def __aenter__(self) -> Scope:
+    async def __aenter__(self) -> RequestState:
         return self.__enter__()
 
     async def __aexit__(

@@ -2,7 +2,7 @@
 
 aiohttp is not ASGI, so it gets a middleware of its own (list it first, so it
 sees what the others raise). Per request it only marks the context as inside the
-request; the request's Scope is made when something needs it (person and
+request; the request's RequestState is made when something needs it (person and
 breadcrumbs stay with their request under concurrency). It reports
 what the handler raises before re-raising that same object; aiohttp then answers
 as it would without errorwire. aiohttp's HTTP exceptions below 500
@@ -30,10 +30,10 @@ from errorwire import api
 from errorwire.core.client import Client
 from errorwire.core.context import (
     InRequest,
-    Scope,
+    RequestState,
     current_scope,
-    deactivate,
     enter_request,
+    exit_request,
     mark_request,
 )
 from errorwire.core.event import DeferredRequest, UploadedFile
@@ -50,10 +50,12 @@ FRAMEWORK = "aiohttp"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-SCOPE_KEY: Any = (
-    web.RequestKey("errorwire.scope", Scope) if hasattr(web, "RequestKey") else "errorwire.scope"
+STATE_KEY: Any = (
+    web.RequestKey("errorwire.scope", RequestState)
+    if hasattr(web, "RequestKey")
+    else "errorwire.scope"
 )
-"""Where a request's Scope is kept in the aiohttp request (a mapping), once needed; a typed
+"""Where a request's RequestState is kept in the aiohttp request (a mapping), once needed; a typed
 ``RequestKey`` where aiohttp has them (3.12+ warns about a plain string key)."""
 
 
@@ -61,13 +63,13 @@ class AiohttpRequests:
     """The ``RequestSource`` of aiohttp requests: ``InRequest(AIOHTTP, request, client)``."""
 
     @staticmethod
-    def scope_of(marked: InRequest) -> Scope:
-        """The request's Scope, made on first use (a log record, set_person, an error)."""
+    def state_of(marked: InRequest) -> RequestState:
+        """The request's RequestState, made on first use (a log record, set_person, an error)."""
         request: web.Request = marked.handle
-        scope: Optional[Scope] = request.get(SCOPE_KEY)
+        scope: Optional[RequestState] = request.get(STATE_KEY)
         if scope is None:
-            scope = Scope(FRAMEWORK, RequestReader(request, marked.origin).deferred)
-            request[SCOPE_KEY] = scope
+            scope = RequestState(FRAMEWORK, RequestReader(request, marked.origin).deferred)
+            request[STATE_KEY] = scope
         return scope
 
 
@@ -78,7 +80,7 @@ async def _middleware(request: web.Request, handler: Handler) -> web.StreamRespo
     # The request holds its client (init() from the environment, if the user has not):
     # its body options and its report are the ones it was served with.
     client = api.get_client() or current_client()
-    token = enter_request(mark_request((AIOHTTP, request, client)))  # no Scope unless needed
+    token = enter_request(mark_request((AIOHTTP, request, client)))  # no RequestState unless needed
     sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
     try:
         return await handler(request)
@@ -91,7 +93,7 @@ async def _middleware(request: web.Request, handler: Handler) -> web.StreamRespo
             _report(exc, 500, client)
         raise
     finally:
-        deactivate(token)
+        exit_request(token)
 
 
 middleware = web.middleware(_middleware)

@@ -48,7 +48,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from errorwire.core.breadcrumbs import make_breadcrumb
 from errorwire.core.client import Client
-from errorwire.core.context import Scope, current_scope, use_scope
+from errorwire.core.context import RequestState, current_scope, use_scope
 from errorwire.core.event import Breadcrumb
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
@@ -139,10 +139,10 @@ class Errorwire:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _report_scope(self, elsewhere: bool, scheduled: Any) -> Scope:
+    def _report_scope(self, elsewhere: bool, scheduled: Any) -> RequestState:
         """The failed run's scope: what its pool thread recorded, as far as it is the run's."""
         if elsewhere:  # not on the job's thread: nothing of the job's scope can be known
-            return Scope(FRAMEWORK)
+            return RequestState(FRAMEWORK)
         with self._lock:
             stale = self._untold > self._reset_at.get(threading.get_ident(), 0)
             untold_at = self._untold_at
@@ -165,7 +165,7 @@ class Errorwire:
                 self._reset_at[threading.get_ident()] = self._untold
             # Left entered: the thread's scope until its next job ends (a pool thread runs
             # nothing else).
-            use_scope(Scope(FRAMEWORK)).__enter__()
+            use_scope(RequestState(FRAMEWORK)).__enter__()
 
     def _remember(self, job: Any) -> None:
         with self._lock:
@@ -184,10 +184,10 @@ class Errorwire:
         return _job_facts(job, self.client()) if job is not None else {}
 
 
-def _run_scope(thread_scope: Scope, since: Optional[float], *, whole: bool) -> Scope:
+def _run_scope(thread_scope: RequestState, since: Optional[float], *, whole: bool) -> RequestState:
     """The report's scope from the pool thread's: its breadcrumbs from ``since`` on, and
     (``whole``) its person, tags and data."""
-    scope = Scope(FRAMEWORK, thread_scope.request_builder, thread_scope.max_breadcrumbs)
+    scope = RequestState(FRAMEWORK, thread_scope.request_builder, thread_scope.max_breadcrumbs)
     if whole:
         scope.person = thread_scope.person
         scope.person_loader = thread_scope.person_loader

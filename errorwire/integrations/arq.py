@@ -41,7 +41,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from errorwire import api
 from errorwire.core.client import Client
-from errorwire.core.context import Scope, use_scope
+from errorwire.core.context import RequestState, use_scope
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
 from errorwire.release import sessions
@@ -56,7 +56,7 @@ Hook = Callable[[Dict[Any, Any]], Awaitable[Any]]
 class _Job:
     __slots__ = ("client", "failure", "function", "scope")
 
-    def __init__(self, scope: Scope, client: Client) -> None:
+    def __init__(self, scope: RequestState, client: Client) -> None:
         self.scope = scope
         self.client = client
         self.failure: Optional[BaseException] = None
@@ -98,7 +98,7 @@ async def on_job_start(ctx: Dict[Any, Any]) -> None:
         if _filter not in logger.filters:
             logger.addFilter(_filter)
         sessions.start_session(None)  # Bugsnag's session count: one per job
-        scope = Scope(FRAMEWORK)
+        scope = RequestState(FRAMEWORK)
         use_scope(scope).__enter__()  # the job's task context: gone when the job is
         _current.set(_Job(scope, client))
 

@@ -26,7 +26,13 @@ from typing import (
 
 from errorwire.api import ensure_client
 from errorwire.core.client import mark_reported
-from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
+from errorwire.core.context import (
+    InRequest,
+    RequestState,
+    enter_request,
+    exit_request,
+    mark_request,
+)
 from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
@@ -43,8 +49,8 @@ NOT_REPORTED = ("starlette.websockets.WebSocketDisconnect",)
 
 
 BODYLESS_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
-SCOPE_KEY = "errorwire.scope"
-"""Where a request's errorwire Scope is kept in its ASGI scope dict, once something needs it."""
+STATE_KEY = "errorwire.scope"
+"""Where a request's RequestState is kept in its ASGI scope dict, once something needs it."""
 
 
 class ErrorwireMiddleware(HoldsClient):
@@ -77,18 +83,18 @@ class ErrorwireMiddleware(HoldsClient):
                 self._report(exc)
             raise
         finally:
-            deactivate(token)
+            exit_request(token)
 
-    def scope_of(self, request: InRequest) -> Scope:
-        """The errorwire Scope of ``request`` (made on first use, kept in its scope dict):
+    def state_of(self, request: InRequest) -> RequestState:
+        """The errorwire RequestState of ``request`` (made on first use, kept in its scope dict):
         the middleware is its requests' ``RequestSource``."""
         scope: ASGIScope = request.handle
-        state = scope.get(SCOPE_KEY)
+        state = scope.get(STATE_KEY)
         if state is None:
             capture = RequestCapture(scope, request.origin, self)
-            state = Scope(self.framework_of(scope), capture.build)
+            state = RequestState(self.framework_of(scope), capture.build)
             state.person_loader = capture.person
-            state = scope.setdefault(SCOPE_KEY, state)
+            state = scope.setdefault(STATE_KEY, state)
         return state  # type: ignore[no-any-return]
 
     def _copying(self, scope: ASGIScope, receive: Receive) -> Receive:
@@ -154,7 +160,7 @@ class ErrorwireMiddleware(HoldsClient):
                 if target is exc and len(_PLAIN_CLASSES) < 1024:
                     with suppress(Exception):  # a metaclass whose __hash__ raises
                         _PLAIN_CLASSES.add(exc.__class__)
-            # Still inside the request: the Scope (and the request block, with its
+            # Still inside the request: the RequestState (and the request block, with its
             # route as the report's context) is made only if the report is built.
             self.report(target)
             if target is not exc:
@@ -209,6 +215,8 @@ def _is_plain(exc: BaseException) -> bool:
         return exc.__class__ in _PLAIN_CLASSES
     except Exception:  # a metaclass whose __hash__ raises: looked at the long way
         return False
+
+
 """Classes reported as they are: no exception group, none of NOT_REPORTED."""
 
 

@@ -34,7 +34,7 @@ import time
 from typing import Any, Callable, Dict, Optional, TypeVar, Union, cast, overload
 
 from errorwire import api
-from errorwire.core.context import Scope
+from errorwire.core.context import RequestState
 from errorwire.core.safety import swallow
 from errorwire.integrations import serverless
 from errorwire.integrations.aws_lambda_event import event_source, http_request
@@ -148,7 +148,7 @@ def _start(
                 ip_headers=options.client_ip_headers,
             )
 
-        scope = Scope(FRAMEWORK, request)
+        scope = RequestState(FRAMEWORK, request)
         scope.context = name
         invocation = Invocation(
             scope,

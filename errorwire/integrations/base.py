@@ -28,8 +28,8 @@ from errorwire.core.client import Client
 from errorwire.core.context import (
     InRequest,
     current_scope,
-    deactivate,
     enter_request,
+    exit_request,
     in_request,
 )
 from errorwire.core.event import DeferredRequest, Request
@@ -103,7 +103,7 @@ def report_in(
                 current_scope().response_status = status
         reporter(exc)
     finally:
-        deactivate(token)
+        exit_request(token)
 
 
 END_OF_BODY: Any = object()
@@ -135,7 +135,7 @@ def report_streamed(
             raise
         finally:
             if token is not None:
-                deactivate(token)
+                exit_request(token)
         if chunk is END_OF_BODY:
             return
         yield chunk
@@ -157,7 +157,7 @@ async def report_streamed_async(
                 report_unhandled(exc)
             raise
         finally:
-            deactivate(token)
+            exit_request(token)
         yield chunk
 
 

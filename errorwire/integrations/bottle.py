@@ -29,7 +29,13 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.bottle needs Bottle: pip install errorwire[bottle]"
     ) from exc
 
-from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
+from errorwire.core.context import (
+    InRequest,
+    RequestState,
+    enter_request,
+    exit_request,
+    mark_request,
+)
 from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.integrations.base import plain_params
@@ -39,7 +45,7 @@ from errorwire.integrations.wsgi import (
     current_client,
     deferred_from_environ,
     report_in,
-    scope_in,
+    state_in,
 )
 from errorwire.release import sessions
 
@@ -55,16 +61,16 @@ class BottleRequests:
     """The ``RequestSource`` of Bottle requests: ``InRequest(BOTTLE, environ)``."""
 
     @staticmethod
-    def scope_of(marked: InRequest) -> Scope:
+    def state_of(marked: InRequest) -> RequestState:
         environ: Dict[str, Any] = marked.handle
-        return scope_in(environ, lambda: _new_scope(environ))
+        return state_in(environ, lambda: _new_scope(environ))
 
 
 BOTTLE = BottleRequests()
 
 
-def _new_scope(environ: Dict[str, Any]) -> Scope:
-    scope = Scope(FRAMEWORK, lambda: _request_block(environ))
+def _new_scope(environ: Dict[str, Any]) -> RequestState:
+    scope = RequestState(FRAMEWORK, lambda: _request_block(environ))
     scope.person_loader = lambda: _person(environ)
     return scope
 
@@ -81,7 +87,7 @@ def _marking(wsgi: Callable[..., Any]) -> Callable[..., Any]:
                 copy_body(environ)
             return wsgi(environ, start_response)
         finally:
-            deactivate(token)
+            exit_request(token)
 
     setattr(errorwire_wsgi, INSTALLED, True)
     return errorwire_wsgi
@@ -114,7 +120,7 @@ class ErrorwirePlugin:
                     report_in(marked, exc, status=500)
                 raise
             finally:
-                deactivate(token)
+                exit_request(token)
             if result.__class__ is GeneratorType:
                 return ReportingIterable(result, marked)
             return result

@@ -28,7 +28,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.channels needs Channels: pip install errorwire[channels]"
     ) from exc
 
-from errorwire.core.context import InRequest, Scope, in_request
+from errorwire.core.context import InRequest, RequestState, in_request
 from errorwire.integrations import asgi
 from errorwire.integrations.asgi_types import ASGIApp, ASGIScope, Receive, Send
 from errorwire.integrations.base import plain_params
@@ -49,11 +49,11 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
     def __init__(self, app: ASGIApp) -> None:
         super().__init__(_recording(app, "", self))
 
-    def scope_of(self, request: InRequest) -> Scope:
+    def state_of(self, request: InRequest) -> RequestState:
         outer: ASGIScope = request.handle
-        state = outer.get(asgi.SCOPE_KEY)
+        state = outer.get(asgi.STATE_KEY)
         if state is None:
-            state = super().scope_of(request)
+            state = super().state_of(request)
             state.person_loader = lambda: asgi.scope_person(outer.get(INNER_SCOPE) or outer)
         return state
 

@@ -31,7 +31,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.dramatiq needs Dramatiq: pip install errorwire[dramatiq]"
     ) from exc
 
-from errorwire.core.context import Scope
+from errorwire.core.context import RequestState
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
 
@@ -141,7 +141,7 @@ class ErrorwireMiddleware(Middleware):  # type: ignore[misc,unused-ignore]
 
 class _Failure(NamedTuple):
     exception: BaseException
-    scope: Scope
+    scope: RequestState
     data: Dict[str, Any]
 
 

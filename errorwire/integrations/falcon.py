@@ -46,16 +46,16 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from errorwire.core.context import (
     InRequest,
-    Scope,
-    deactivate,
+    RequestState,
     enter_request,
+    exit_request,
     in_request,
     mark_request,
 )
 from errorwire.core.safety import log_once, swallowed_error
 from errorwire.integrations.base import HoldsClient, report_streamed_async, report_to_middleware
 from errorwire.integrations.falcon_request import PARAMS_KEY, new_scope, tee_stream
-from errorwire.integrations.wsgi import ReportingIterable, current_client, scope_in
+from errorwire.integrations.wsgi import ReportingIterable, current_client, state_in
 from errorwire.release import sessions
 
 __all__ = ["ErrorwireMiddleware"]
@@ -98,7 +98,7 @@ class ErrorwireMiddleware(HoldsClient):
         token = env.pop(TOKEN_KEY, None)
         if token is None:  # process_request did not run (an earlier middleware answered)
             return
-        deactivate(token)
+        exit_request(token)
         stream = resp.stream
         if stream is not None and not hasattr(stream, "read"):
             resp.stream = ReportingIterable(stream, mark_request((self, req, env)), self.report)
@@ -128,19 +128,19 @@ class ErrorwireMiddleware(HoldsClient):
         token = scope.pop(TOKEN_KEY, None)
         if token is None:
             return
-        deactivate(token)
+        exit_request(token)
         stream = resp.stream
         if stream is not None and not hasattr(stream, "read") and hasattr(stream, "__aiter__"):
             resp.stream = report_streamed_async(stream, mark_request((self, req, scope)))
 
-    # -- the request's Scope --------------------------------------------------------------
+    # -- the request's RequestState --------------------------------------------------------------
 
-    def scope_of(self, request: InRequest) -> Scope:
+    def state_of(self, request: InRequest) -> RequestState:
         """The middleware is its requests' ``RequestSource``: ``request.handle`` is Falcon's
         request, ``request.origin`` its own dict (the WSGI environ or the ASGI scope),
-        where its Scope is kept once made."""
+        where its RequestState is kept once made."""
         req, store = request.handle, request.origin
-        return scope_in(store, lambda: new_scope(req, store, self.client()))
+        return state_in(store, lambda: new_scope(req, store, self.client()))
 
     def _install(self, asynchronous: bool) -> None:
         """Add the reporting error handler to the apps this middleware was given to, once."""

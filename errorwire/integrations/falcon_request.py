@@ -7,7 +7,7 @@ import json
 from typing import Any, Dict, Mapping, Optional
 
 from errorwire.core.client import Client
-from errorwire.core.context import Scope
+from errorwire.core.context import RequestState
 from errorwire.core.event import Person, Request
 from errorwire.core.request import (
     DEFAULT_IP_HEADERS,
@@ -40,8 +40,8 @@ def tee_stream(req: Any, env: Dict[str, Any], client: Optional[Client]) -> None:
             req.stream = env["wsgi.input"]
 
 
-def new_scope(req: Any, store: Dict[str, Any], client: Optional[Client]) -> Scope:
-    scope = Scope(FRAMEWORK, lambda: _request_block(req, store, client))
+def new_scope(req: Any, store: Dict[str, Any], client: Optional[Client]) -> RequestState:
+    scope = RequestState(FRAMEWORK, lambda: _request_block(req, store, client))
     scope.person_loader = lambda: _person(req)
     return scope
 

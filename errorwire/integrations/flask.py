@@ -42,10 +42,10 @@ except ImportError as exc:  # pragma: no cover - exercised without Flask install
 
 from errorwire.core.context import (
     InRequest,
-    Scope,
+    RequestState,
     add_request_finder,
-    deactivate,
     enter_request,
+    exit_request,
     mark_request,
 )
 from errorwire.core.event import DeferredRequest, Person
@@ -64,7 +64,7 @@ from errorwire.integrations.wsgi import (
     is_plain_body,
     report_in,
     report_unhandled,
-    scope_in,
+    state_in,
 )
 from errorwire.release import sessions
 
@@ -106,10 +106,10 @@ class FlaskRequests:
     """The ``RequestSource`` of Flask requests: ``InRequest(FLASK, environ, app)``."""
 
     @staticmethod
-    def scope_of(request: InRequest) -> Scope:
-        """The request's Scope, kept in its environ (made on first use)."""
+    def state_of(request: InRequest) -> RequestState:
+        """The request's RequestState, kept in its environ (made on first use)."""
         environ: Dict[str, Any] = request.handle
-        return scope_in(environ, lambda: _new_scope(environ, request.origin))
+        return state_in(environ, lambda: _new_scope(environ, request.origin))
 
 
 FLASK = FlaskRequests()
@@ -119,8 +119,8 @@ def _in_request(environ: Dict[str, Any], app: flask.Flask) -> InRequest:
     return mark_request((FLASK, environ, app))
 
 
-def _new_scope(environ: Dict[str, Any], app: flask.Flask) -> Scope:
-    scope = Scope(FRAMEWORK, lambda: _request_block(environ, app))
+def _new_scope(environ: Dict[str, Any], app: flask.Flask) -> RequestState:
+    scope = RequestState(FRAMEWORK, lambda: _request_block(environ, app))
     scope.person_loader = _person_now
     return scope
 
@@ -285,10 +285,10 @@ def _on_request_exception(sender: flask.Flask, exception: BaseException, **_: An
             return
         token = enter_request(request)  # this request, even inside an outer WSGI wrapper's
         try:
-            request.scope().response_status = 500
+            request.state().response_status = 500
             report_unhandled(exception)
         finally:
-            deactivate(token)
+            exit_request(token)
 
 
 def deferred_request(request: flask.Request) -> DeferredRequest:

@@ -38,7 +38,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, TypeVar, Union, cast,
 from errorwire import api
 from errorwire.core.client import Client
 from errorwire.core.config import ConfigError
-from errorwire.core.context import Scope
+from errorwire.core.context import RequestState
 from errorwire.core.event import DeferredRequest, Request
 from errorwire.core.request import BodyCopy, build_request, parse_cookies
 from errorwire.core.safety import swallow
@@ -150,7 +150,7 @@ def _start(
             headers = getattr(argument, "headers", None)
             facts["execution_id"] = headers.get(EXECUTION_ID_HEADER) if headers else None
             builder = functools.partial(_http_request, argument, client)
-        scope = Scope(FRAMEWORK, builder)
+        scope = RequestState(FRAMEWORK, builder)
         scope.context = name
         invocation = Invocation(
             scope,

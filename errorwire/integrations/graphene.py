@@ -32,9 +32,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from errorwire.core.context import (
     InRequest,
-    Scope,
-    deactivate,
+    RequestState,
     enter_request,
+    exit_request,
     in_request,
     mark_request,
 )
@@ -75,7 +75,7 @@ class ErrorwireMiddleware:
             raise
         finally:
             if token is not None:
-                deactivate(token)
+                exit_request(token)
         if is_awaitable(result):
             return _reporting(result, info, marker)
         return result
@@ -90,15 +90,15 @@ async def _reporting(result: Awaitable[Any], info: Any, marker: Optional[InReque
         raise
     finally:
         if token is not None:
-            deactivate(token)
+            exit_request(token)
 
 
 class GrapheneRequests:
     """The ``RequestSource`` of the web requests found in Graphene's contexts."""
 
     @staticmethod
-    def scope_of(marked: InRequest) -> Scope:
-        """The request's Scope, made on first use and kept on the request."""
+    def state_of(marked: InRequest) -> RequestState:
+        """The request's RequestState, made on first use and kept on the request."""
         return scope_kept_in(marked.handle, FRAMEWORK, current_client())
 
 

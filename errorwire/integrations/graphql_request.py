@@ -16,7 +16,7 @@ import sys
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from errorwire.core.client import Client
-from errorwire.core.context import Scope
+from errorwire.core.context import RequestState
 from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture, build_request, parse_cookies
 from errorwire.integrations.asgi import scope_person
@@ -26,34 +26,34 @@ from errorwire.integrations.wsgi import deferred_from_environ
 Builder = Callable[[], Optional[DeferredRequest]]
 PersonLoader = Callable[[], Optional[Person]]
 
-SCOPE_ATTRIBUTE = "_errorwire_graphql_scope"
-SCOPE_KEY = "errorwire.graphql_scope"
+STATE_ATTRIBUTE = "_errorwire_graphql_scope"
+STATE_KEY = "errorwire.graphql_scope"
 
 
-def new_scope(request: Any, framework: str, client: Optional[Client]) -> Scope:
-    """A Scope for ``request`` (the web request of a GraphQL context; None: no request block),
+def new_scope(request: Any, framework: str, client: Optional[Client]) -> RequestState:
+    """A RequestState for ``request`` (a GraphQL context's web request; None: no request block),
     its request block read with ``client``'s options."""
     builder, person = readers(request, client)
-    scope = Scope(framework, builder)
+    scope = RequestState(framework, builder)
     scope.person_loader = person
     return scope
 
 
-def scope_kept_in(request: Any, framework: str, client: Optional[Client]) -> Scope:
-    """The Scope kept on the web ``request`` (made on first use): one per request, whichever
+def scope_kept_in(request: Any, framework: str, client: Optional[Client]) -> RequestState:
+    """The RequestState kept on the web ``request`` (made on first use): one per request, whichever
     resolver of it asks. Kept on the request, never on the GraphQL context, which an app
-    may share between requests. A request that can keep nothing gets a Scope per call."""
+    may share between requests. A request that can keep nothing gets a RequestState per call."""
     if isinstance(request, dict):  # a WSGI environ
-        found = request.get(SCOPE_KEY)
+        found = request.get(STATE_KEY)
         if found is None:
-            found = request.setdefault(SCOPE_KEY, new_scope(request, framework, client))
+            found = request.setdefault(STATE_KEY, new_scope(request, framework, client))
         return found  # type: ignore[no-any-return]
     attributes = getattr(request, "__dict__", None)
     if not isinstance(attributes, dict):
         return new_scope(request, framework, client)
-    found = attributes.get(SCOPE_ATTRIBUTE)
+    found = attributes.get(STATE_ATTRIBUTE)
     if found is None:
-        found = attributes.setdefault(SCOPE_ATTRIBUTE, new_scope(request, framework, client))
+        found = attributes.setdefault(STATE_ATTRIBUTE, new_scope(request, framework, client))
     return found  # type: ignore[no-any-return]
 
 

@@ -28,7 +28,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from errorwire.api import ensure_client, get_client
 from errorwire.core.client import Client
-from errorwire.core.context import Scope, use_scope
+from errorwire.core.context import RequestState, use_scope
 from errorwire.core.safety import swallow
 from errorwire.core.scrub_rules import FILTERED, KeyMatcher
 from errorwire.release import sessions
@@ -126,13 +126,18 @@ def job_scope(framework: str, name: Optional[str]) -> use_scope:
     """``with job_scope("dramatiq", "tasks.charge") as scope:`` around one job: a fresh
     scope, its context the job's name, current while the job runs. Nothing set before the
     job (by the worker, or by an earlier job) reaches its report."""
-    scope = Scope(framework)
+    scope = RequestState(framework)
     scope.context = name
     return use_scope(scope)
 
 
 def report_failure(
-    exc: BaseException, *, client: Client, scope: Scope, data_key: str, data: Mapping[str, Any]
+    exc: BaseException,
+    *,
+    client: Client,
+    scope: RequestState,
+    data_key: str,
+    data: Mapping[str, Any],
 ) -> Optional[str]:
     """Report ``exc`` as unhandled in ``scope`` to ``client``, with ``data`` as custom data
     under ``data_key``. The event id, or None when it was not sent (ignored, sampled...)."""
@@ -149,17 +154,17 @@ class RunningJobs:
 
     def __init__(self, framework: str) -> None:
         self.framework = framework
-        self._open: Dict[Tuple[int, str], Tuple[Scope, use_scope]] = {}
+        self._open: Dict[Tuple[int, str], Tuple[RequestState, use_scope]] = {}
         self._lock = threading.Lock()
 
-    def start(self, job_id: Any, context: Optional[str]) -> Scope:
+    def start(self, job_id: Any, context: Optional[str]) -> RequestState:
         """Make a fresh scope current on this thread for the job ``job_id``."""
         # Another job's scope open on this thread stays: a job may run one inside it
         # (Celery's ``task.apply()``), and the inner one's end makes the outer current again.
         self.end(job_id)
         sessions.start_session(None)  # Bugsnag's session count: one per job
         thread = threading.get_ident()
-        scope = Scope(self.framework)
+        scope = RequestState(self.framework)
         scope.context = context
         entered = use_scope(scope)
         entered.__enter__()
@@ -167,13 +172,13 @@ class RunningJobs:
             self._open[(thread, str(job_id))] = (scope, entered)
         return scope
 
-    def scope(self, job_id: Any, context: Optional[str]) -> Scope:
+    def scope(self, job_id: Any, context: Optional[str]) -> RequestState:
         """The scope of the job running on this thread (a fresh one if none was started)."""
         with self._lock:
             opened = self._open.get((threading.get_ident(), str(job_id)))
         if opened is not None:
             return opened[0]
-        scope = Scope(self.framework)
+        scope = RequestState(self.framework)
         scope.context = context
         return scope
 

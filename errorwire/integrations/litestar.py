@@ -43,7 +43,7 @@ except ImportError:  # pragma: no cover - depends on the Litestar version
 
     _InitPlugin = InitPluginProtocol
 
-from errorwire.core.context import InRequest, Scope
+from errorwire.core.context import InRequest, RequestState
 from errorwire.core.safety import swallowed_error
 from errorwire.integrations import asgi
 from errorwire.integrations.asgi_types import ASGIScope
@@ -113,11 +113,11 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
 
     framework = FRAMEWORK
 
-    def scope_of(self, request: InRequest) -> Scope:
+    def state_of(self, request: InRequest) -> RequestState:
         scope: ASGIScope = request.handle
-        state = scope.get(asgi.SCOPE_KEY)
+        state = scope.get(asgi.STATE_KEY)
         if state is None:
-            state = super().scope_of(request)
+            state = super().state_of(request)
             state.person_loader = lambda: person_of(scope.get("user"))
         return state
 

@@ -34,7 +34,13 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.pyramid needs Pyramid: pip install errorwire[pyramid]"
     ) from exc
 
-from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
+from errorwire.core.context import (
+    InRequest,
+    RequestState,
+    enter_request,
+    exit_request,
+    mark_request,
+)
 from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
@@ -46,7 +52,7 @@ from errorwire.integrations.wsgi import (
     deferred_from_environ,
     is_plain_body,
     report_in,
-    scope_in,
+    state_in,
 )
 from errorwire.release import sessions
 
@@ -70,16 +76,16 @@ class PyramidRequests:
     """The ``RequestSource`` of Pyramid requests: ``InRequest(PYRAMID, request, environ)``."""
 
     @staticmethod
-    def scope_of(marked: InRequest) -> Scope:
+    def state_of(marked: InRequest) -> RequestState:
         request, environ = marked.handle, marked.origin
-        return scope_in(environ, lambda: _new_scope(request, environ))
+        return state_in(environ, lambda: _new_scope(request, environ))
 
 
 PYRAMID = PyramidRequests()
 
 
-def _new_scope(request: Any, environ: Dict[str, Any]) -> Scope:
-    scope = Scope(FRAMEWORK, lambda: _request_block(request, environ))
+def _new_scope(request: Any, environ: Dict[str, Any]) -> RequestState:
+    scope = RequestState(FRAMEWORK, lambda: _request_block(request, environ))
     scope.person_loader = lambda: _person(request)
     return scope
 
@@ -100,7 +106,7 @@ def tween_factory(handler: Callable[[Any], Any], registry: Any) -> Callable[[Any
                 report_in(marked, exc, status=500)
             raise
         finally:
-            deactivate(token)
+            exit_request(token)
         _after(request, response, marked)
         return response
 

@@ -33,7 +33,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.quart needs Quart: pip install errorwire[quart]"
     ) from exc
 
-from errorwire.core.context import InRequest, Scope, current_scope
+from errorwire.core.context import InRequest, RequestState, current_scope
 from errorwire.core.event import DeferredRequest, Person
 from errorwire.core.request import BodyCopy, uploads_of
 from errorwire.core.safety import swallow
@@ -86,14 +86,14 @@ class QuartASGIMiddleware(asgi.ErrorwireMiddleware):
         parts the app parsed are reported (from Quart's caches, ``QuartCapture``)."""
         return 0
 
-    def scope_of(self, request: InRequest) -> Scope:
+    def state_of(self, request: InRequest) -> RequestState:
         scope: ASGIScope = request.handle
-        state = scope.get(asgi.SCOPE_KEY)
+        state = scope.get(asgi.STATE_KEY)
         if state is None:
             capture = QuartCapture(scope, request.origin, self)
-            state = Scope(self.framework, capture.build)
+            state = RequestState(self.framework, capture.build)
             state.person_loader = _person
-            state = scope.setdefault(asgi.SCOPE_KEY, state)
+            state = scope.setdefault(asgi.STATE_KEY, state)
         return state  # type: ignore[no-any-return]
 
 

@@ -38,7 +38,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from errorwire import api
 from errorwire.core.client import Client
-from errorwire.core.context import Scope, current_scope
+from errorwire.core.context import RequestState, current_scope
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
 from errorwire.release import sessions
@@ -96,7 +96,7 @@ def _arguments(job: Any, client: Client) -> Dict[str, Any]:
     return jobs.arguments(func, args or (), kwargs or {}, client)
 
 
-def _job_scope(job: Any) -> Scope:
+def _job_scope(job: Any) -> RequestState:
     """What the job itself set (person, tags, context, metadata) and the breadcrumbs it
     left: only since it started, so a job never carries what an earlier job of the same
     process set (RQ's SimpleWorker runs them all in one; a work horse inherits its

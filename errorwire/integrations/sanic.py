@@ -33,7 +33,13 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from errorwire.core.client import Client
-from errorwire.core.context import InRequest, Scope, deactivate, enter_request, mark_request
+from errorwire.core.context import (
+    InRequest,
+    RequestState,
+    enter_request,
+    exit_request,
+    mark_request,
+)
 from errorwire.core.event import DeferredRequest
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import body_copy, joined_headers, uploads_in_memory
@@ -73,14 +79,14 @@ class SanicRequests:
     (the app's ``Errorwire``, which holds the client)."""
 
     @staticmethod
-    def scope_of(marked: InRequest) -> Scope:
-        """The request's Scope, made on first use and kept on ``request.ctx``."""
+    def state_of(marked: InRequest) -> RequestState:
+        """The request's RequestState, made on first use and kept on ``request.ctx``."""
         request = marked.handle
-        scope: Optional[Scope] = getattr(request.ctx, SCOPE, None)
+        scope: Optional[RequestState] = getattr(request.ctx, SCOPE, None)
         if scope is None:
             held: Optional[HoldsClient] = marked.origin
             client = held.client() if held is not None else current_client()
-            scope = Scope(FRAMEWORK, lambda: _deferred_request(request, client))
+            scope = RequestState(FRAMEWORK, lambda: _deferred_request(request, client))
             setattr(request.ctx, SCOPE, scope)
         return scope
 
@@ -114,7 +120,7 @@ async def _on_response(request: Any, response: Any) -> None:
     if token is not None:
         setattr(request.ctx, TOKEN, None)
         with swallow("sanic request end"):  # a token of another context (never expected)
-            deactivate(token)
+            exit_request(token)
 
 
 async def _on_websocket_exception(request: Any, websocket: Any, exception: BaseException) -> None:

@@ -26,7 +26,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tupl
 
 from errorwire.core.client import Client
 from errorwire.core.config import ConfigError
-from errorwire.core.context import Scope, use_scope
+from errorwire.core.context import RequestState, use_scope
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs
 
@@ -65,7 +65,7 @@ class Invocation:
 
     def __init__(
         self,
-        scope: Scope,
+        scope: RequestState,
         *,
         client: Client,
         data_key: str,

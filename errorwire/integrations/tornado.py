@@ -33,9 +33,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from errorwire.core.client import Client
 from errorwire.core.context import (
     InRequest,
-    Scope,
-    deactivate,
+    RequestState,
     enter_request,
+    exit_request,
     mark_request,
 )
 from errorwire.core.event import DeferredRequest, Person
@@ -51,7 +51,7 @@ __all__ = ["Errorwire"]
 
 FRAMEWORK = "tornado"
 INSTALLED = "_errorwire_installed"
-SCOPE_ATTRIBUTE = "_errorwire_scope"
+STATE_ATTRIBUTE = "_errorwire_scope"
 
 
 class Errorwire(HoldsClient):
@@ -73,15 +73,15 @@ class TornadoRequests:
     (the app's ``Errorwire``, which holds the client)."""
 
     @staticmethod
-    def scope_of(marked: InRequest) -> Scope:
-        """The request's Scope, made on first use and kept on the handler."""
+    def state_of(marked: InRequest) -> RequestState:
+        """The request's RequestState, made on first use and kept on the handler."""
         handler: tornado.web.RequestHandler = marked.handle
-        scope: Optional[Scope] = handler.__dict__.get(SCOPE_ATTRIBUTE)
+        scope: Optional[RequestState] = handler.__dict__.get(STATE_ATTRIBUTE)
         if scope is None:
             held: HoldsClient = marked.origin
-            scope = Scope(FRAMEWORK, lambda: _deferred_request(handler, held.client()))
+            scope = RequestState(FRAMEWORK, lambda: _deferred_request(handler, held.client()))
             scope.person_loader = lambda: _person(handler)
-            scope = handler.__dict__.setdefault(SCOPE_ATTRIBUTE, scope)
+            scope = handler.__dict__.setdefault(STATE_ATTRIBUTE, scope)
         return scope
 
 
@@ -118,7 +118,7 @@ def _watch(delegate: Any, held: HoldsClient) -> None:
             return execute()
         finally:
             while tokens:
-                deactivate(tokens.pop())
+                exit_request(tokens.pop())
 
     # After the delegate was made: Tornado reads the class itself there (streamed bodies).
     delegate.handler_class = make_handler

@@ -15,10 +15,10 @@ from errorwire import api
 from errorwire.core.client import Client
 from errorwire.core.context import (
     InRequest,
-    Scope,
+    RequestState,
     current_scope,
-    deactivate,
     enter_request,
+    exit_request,
     mark_request,
 )
 from errorwire.core.event import DeferredRequest, Request
@@ -39,7 +39,7 @@ from errorwire.release import sessions
 
 __all__ = [
     "END_OF_BODY",  # the rest of this list is kept here for the integrations built on WSGI
-    "SCOPE_KEY",
+    "STATE_KEY",
     "ErrorwireMiddleware",
     "ReportingIterable",
     "copy_body",
@@ -49,7 +49,7 @@ __all__ = [
     "is_plain_body",
     "report_in",
     "report_unhandled",
-    "scope_in",
+    "state_in",
 ]
 
 WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -68,15 +68,15 @@ def init_from(framework_options: Optional[Mapping[str, Any]]) -> None:
         current_client()
 
 
-SCOPE_KEY = "errorwire.scope"
-"""Where a request's Scope is kept in its WSGI environ, once something needs it."""
+STATE_KEY = "errorwire.scope"
+"""Where a request's RequestState is kept in its WSGI environ, once something needs it."""
 
 
-def scope_in(environ: Dict[str, Any], make: Callable[[], Scope]) -> Scope:
-    """The Scope kept in ``environ``; ``make()`` makes it the first time."""
-    scope = environ.get(SCOPE_KEY)
+def state_in(environ: Dict[str, Any], make: Callable[[], RequestState]) -> RequestState:
+    """The RequestState kept in ``environ``; ``make()`` makes it the first time."""
+    scope = environ.get(STATE_KEY)
     if scope is None:
-        scope = environ.setdefault(SCOPE_KEY, make())
+        scope = environ.setdefault(STATE_KEY, make())
     return scope  # type: ignore[no-any-return]
 
 
@@ -84,8 +84,8 @@ class ErrorwireMiddleware(HoldsClient):
     """Wrap a WSGI app; its behaviour (status, headers, body, exceptions) is unchanged.
 
     Per request it only marks the context as inside this environ's request (no
-    Scope, no closures): the Scope, the request block and the person are made
-    when something asks for them, from the environ (``scope_of``: the middleware
+    RequestState, no closures): the RequestState, the request block and the person are made
+    when something asks for them, from the environ (``state_of``: the middleware
     is the requests' ``RequestSource``).
     """
 
@@ -95,10 +95,12 @@ class ErrorwireMiddleware(HoldsClient):
         self.app = app
         current_client()  # init() from the environment now, if the user has not
 
-    def scope_of(self, request: InRequest) -> Scope:
-        """The Scope of ``request`` (made on first use, kept in its environ)."""
+    def state_of(self, request: InRequest) -> RequestState:
+        """The RequestState of ``request`` (made on first use, kept in its environ)."""
         environ: Dict[str, Any] = request.handle
-        return scope_in(environ, lambda: Scope(self.framework, lambda: self._deferred(environ)))
+        return state_in(
+            environ, lambda: RequestState(self.framework, lambda: self._deferred(environ))
+        )
 
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
@@ -115,7 +117,7 @@ class ErrorwireMiddleware(HoldsClient):
                 self._report_app_error(exc)
             raise
         finally:
-            deactivate(token)
+            exit_request(token)
         if is_plain_body(result, environ):
             return result
         return ReportingIterable(result, request, self.report)

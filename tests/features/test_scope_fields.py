@@ -23,7 +23,7 @@ MODULE_IMPORTED_AT = time.time()
 @pytest.fixture(autouse=True)
 def _fresh_process_scope() -> Iterator[None]:
     """Each test starts with an empty process-default scope of its own."""
-    token = scope_state._outside.set(scope_state.Scope())
+    token = scope_state._outside.set(scope_state.RequestState())
     yield
     scope_state._outside.reset(token)
 

@@ -346,6 +346,33 @@ def test_under_asgi_view_errors_are_reported_once(
     assert event.request.url == f"http://testserver{path}"
 
 
+def test_under_asgi_concurrent_requests_on_one_thread_keep_their_own_state(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    """Why the middleware marks each request in a contextvar: under ASGI the async views of
+    all requests run on the event loop's one thread, interleaved (a thread-local would mix
+    them), and Django keeps no current request of its own to find it by."""
+    from django.test import AsyncClient
+
+    reports = start(receiver, all_vendors)
+    numbers = [str(n) for n in range(8)]
+
+    async def run() -> List[int]:
+        client = AsyncClient(raise_request_exception=False)
+        responses = await asyncio.gather(*(client.get(f"/async/me/?n={n}") for n in numbers))
+        return [response.status_code for response in responses]
+
+    with override_settings(MIDDLEWARE=ASYNC_MIDDLEWARE):
+        assert asyncio.run(run()) == [500] * len(numbers)
+    events = reports.settle()
+    assert sorted(e.exceptions[0].message.rsplit(" ", 1)[1] for e in events) == numbers
+    for event in events:
+        number = event.exceptions[0].message.rsplit(" ", 1)[1]
+        assert [t for t in event.tags if str(t).startswith("n:")] == [f"n:{number}"]
+        assert event.context == f"me {number}"
+        assert event.metadata["me"] == {"n": number}
+
+
 def test_under_asgi_an_async_streaming_body_error_is_reported(
     receiver: Receiver, all_vendors: Env
 ) -> None:

@@ -12,7 +12,7 @@ pytest.importorskip("loguru")
 from loguru import logger
 
 import errorwire
-from errorwire.core.context import Scope, use_scope
+from errorwire.core.context import RequestState, use_scope
 from errorwire.integrations.loguru import Sink, sink
 from tests.receiver import Receiver
 from tests.reports import start
@@ -36,7 +36,7 @@ def test_logged_exception_is_one_handled_report_with_breadcrumbs_before_it(
     receiver: Receiver, all_vendors: Dict[str, Any], added: Any
 ) -> None:
     reports = start(receiver, all_vendors)
-    with use_scope(Scope("test")):
+    with use_scope(RequestState("test")):
         logger.info("cart has {} items", 3)
         logger.warning("retrying payment for card {}", CARD)
         logger.debug("not a breadcrumb: below the sink's level")

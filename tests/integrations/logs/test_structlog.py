@@ -15,7 +15,7 @@ pytest.importorskip("structlog")
 import structlog
 
 import errorwire
-from errorwire.core.context import Scope, use_scope
+from errorwire.core.context import RequestState, use_scope
 from errorwire.integrations.structlog import Processor, processor
 from tests.receiver import Receiver
 from tests.reports import start
@@ -55,7 +55,7 @@ def test_logged_exception_is_one_report_and_the_chain_goes_on(
 ) -> None:
     reports = start(receiver, all_vendors)
     log = structlog.get_logger("shop")
-    with use_scope(Scope("test")):
+    with use_scope(RequestState("test")):
         log.info("cart_loaded", items=3)
         log.warning("payment_retry", card=CARD)
         log.debug("not_a_breadcrumb")
@@ -126,7 +126,7 @@ def test_on_stdlib_logging_the_record_makes_the_breadcrumb_and_templates_group(
     )
     try:
         log = structlog.get_logger("shop")
-        with use_scope(Scope("test")):
+        with use_scope(RequestState("test")):
             log.info("cart_loaded")
             log.error("order %s failed", 42)
             log.error("order %s failed", 43)  # positional arguments: formatted after the chain

@@ -25,5 +25,6 @@ urlpatterns = [
     path("pageable/", views.pageable),
     path("async/items/<int:item_id>/", views.async_item),
     path("async/stream/", views.async_stream),
+    path("async/me/", views.async_me),
     re_path(r"^legacy/(?P<slug>[a-z]+)/$", views.legacy),
 ]

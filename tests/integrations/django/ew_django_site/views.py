@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import AsyncIterator, Iterator, List
@@ -130,6 +131,14 @@ def pageable(request: HttpRequest) -> HttpResponse:
 async def async_item(request: HttpRequest, item_id: int) -> HttpResponse:
     _reserve(item_id)
     return HttpResponse("unreachable")
+
+
+async def async_me(request: HttpRequest) -> HttpResponse:
+    """Sets its request's tag, context and metadata, lets the other requests run, fails."""
+    number = request.GET.get("n")
+    tag_request_number(number)
+    await asyncio.sleep(0.01)
+    raise RuntimeError(f"async failure at {number}")
 
 
 async def async_stream(request: HttpRequest) -> StreamingHttpResponse:
