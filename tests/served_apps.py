@@ -83,6 +83,60 @@ def assert_item_json_reported(
     return event, payloads
 
 
+def assert_item_json_and_route_params_reported(reports: Reports) -> None:
+    """After a POST of ``{"qty": -1, "sku": "X1", "password": "hunter2"}`` to ``/items/7``
+    (an int route parameter): the JSON as the app read it, sent with the password filtered."""
+    event, payloads = reports.one()
+    request = event.request
+    assert request is not None
+    assert request.has_json
+    assert request.json == {"qty": -1, "sku": "X1", "password": "hunter2"}  # scrubbed when sent
+    assert request.route_params == {"item_id": 7}
+    rollbar = vendor_request("rollbar", payloads["rollbar"])
+    assert rollbar["json"] == {"qty": -1, "sku": "X1", "password": "[Filtered]"}
+    assert rollbar["params"] == {"item_id": 7}
+    assert_secrets_not_sent(payloads, "hunter2")
+
+
+def assert_signup_form_reported_scrubbed(reports: Reports) -> None:
+    """After ``POST /signup`` of ``email=a@example.com&password=hunter2`` failed: the form the
+    app read, sent with the password filtered."""
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"email": "a@example.com", "password": "hunter2"}
+    assert vendor_request("rollbar", payloads["rollbar"])["POST"] == {
+        "email": "a@example.com",
+        "password": "[Filtered]",
+    }
+    assert vendor_request("raygun", payloads["raygun"])["form"]["email"] == "a@example.com"
+    assert_secrets_not_sent(payloads, "hunter2")
+
+
+def assert_stream_error_reported(reports: Reports, url: str) -> None:
+    """After ``/stream`` broke (``StreamBroke``) once its status was sent: one report of it,
+    with its request's ``url``."""
+    event, payloads = reports.one()
+    assert [info.short_type for info in event.exceptions] == ["StreamBroke"]
+    assert event.context == "/stream"
+    assert event.request is not None and event.request.url == url
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["StreamBroke"]
+
+
+def assert_checkout_people_reported(reports: Reports) -> List[Event]:
+    """After checkouts as ``X-User: alice`` and anonymous, then ``/person`` (where the app's
+    ``set_person`` names bob, 42, over alice): each report's person, at every vendor."""
+    events = reports.settle()
+    people = [
+        (e.person.id, e.person.username, e.person.email) if e.person else None for e in events
+    ]
+    assert people == [("alice", "alice", "alice@example.com"), None, ("42", "bob", None)]
+    for vendor in VENDORS:
+        ids = [vendor_person_id(vendor, p) for p in reports.payloads(vendor)]
+        assert ids == ["alice", None, "42"], vendor
+    return events
+
+
 def assert_person_from_the_request(reports: Reports, served: ServedApp) -> None:
     """``/view-error`` as ``X-User: alice`` (the test apps' way to sign in): the report's
     person is alice, at every vendor."""
