@@ -17,7 +17,14 @@ import httpx
 import errorwire
 from errorwire.core.event import Event, Request
 from errorwire.core.text import header
-from tests.reports import VENDORS, Reports, vendor_context, vendor_person_id, vendor_request
+from tests.reports import (
+    VENDORS,
+    Reports,
+    vendor_context,
+    vendor_person_id,
+    vendor_request,
+    vendor_tags,
+)
 
 
 def tag_request_number(number: object) -> None:
@@ -118,15 +125,6 @@ def assert_payload_persons_match_their_requests(reports: Reports) -> None:
             headers: Any = vendor_request(vendor, payload)["headers"]
             number = (header(headers, "x-request-id") or "").split("-", 1)[1]
             assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
-
-
-def vendor_tags(vendor: str, payload: Dict[str, Any]) -> List[str]:
-    if vendor == "rollbar":
-        return list(payload["data"].get("custom", {}).get("tags", []))
-    if vendor == "raygun":
-        return list(payload["details"].get("tags", []))
-    tab = payload["events"][0].get("metaData", {}).get("tags", {})
-    return [f"{k}:{v}" for k, v in tab.items()]
 
 
 def vendor_section(vendor: str, payload: Dict[str, Any], name: str) -> Any:

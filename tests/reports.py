@@ -103,6 +103,29 @@ def vendor_context(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
     return payload["details"].get("userCustomData", {}).get("context")
 
 
+def vendor_tags(vendor: str, payload: Dict[str, Any]) -> List[str]:
+    """The report's tags (Bugsnag's ``tags`` metadata tab as ``name:value``, or ``name``)."""
+    if vendor == "rollbar":
+        return list(payload["data"].get("custom", {}).get("tags", []))
+    if vendor == "raygun":
+        return list(payload["details"].get("tags", []))
+    tab = payload["events"][0].get("metaData", {}).get("tags", {})
+    return [name if value is True else f"{name}:{value}" for name, value in tab.items()]
+
+
+def vendor_env(receiver: Receiver) -> Dict[str, str]:
+    """The environment variables that point errorwire's three vendors at ``receiver``."""
+    endpoints = receiver.endpoints()
+    return {
+        "ROLLBAR_ACCESS_TOKEN": "rollbar-token",
+        "ROLLBAR_ENDPOINT": endpoints["rollbar"],
+        "RAYGUN_API_KEY": "raygun-key",
+        "RAYGUN_ENDPOINT": endpoints["raygun"],
+        "BUGSNAG_API_KEY": "bugsnag-key",
+        "BUGSNAG_ENDPOINT": endpoints["bugsnag"],
+    }
+
+
 def vendor_person_id(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
     if vendor == "rollbar":
         return payload["data"].get("person", {}).get("id")

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from tests.receiver import Receiver, Reply
-from tests.reports import VENDORS, vendor_context
+from tests.reports import VENDORS, vendor_context, vendor_env
 from tests.reports import arrived as arrived  # the job tests call job_workers.arrived
 from tests.reports import custom_data as custom_data
+from tests.reports import vendor_tags as vendor_tags
 
 SRC = Path(__file__).resolve().parents[3]
 
@@ -23,21 +24,11 @@ SRC = Path(__file__).resolve().parents[3]
 def worker_environment(receiver: Receiver, redis_url: str, folder: Path) -> Dict[str, str]:
     """What the worker's own ``errorwire.init()`` reads to report to ``receiver``, and a
     path where it finds the test's task module."""
-    endpoints = receiver.endpoints()
     vendor_vars = ("ROLLBAR_", "RAYGUN_", "BUGSNAG_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(vendor_vars)}
-    env.update(
-        {
-            "REDIS_URL": redis_url,
-            "PYTHONPATH": os.pathsep.join([str(folder), str(SRC)]),
-            "ROLLBAR_ACCESS_TOKEN": "rollbar-token",
-            "ROLLBAR_ENDPOINT": endpoints["rollbar"],
-            "RAYGUN_API_KEY": "raygun-key",
-            "RAYGUN_ENDPOINT": endpoints["raygun"],
-            "BUGSNAG_API_KEY": "bugsnag-key",
-            "BUGSNAG_ENDPOINT": endpoints["bugsnag"],
-        }
-    )
+    env["REDIS_URL"] = redis_url
+    env["PYTHONPATH"] = os.pathsep.join([str(folder), str(SRC)])
+    env.update(vendor_env(receiver))
     return env
 
 
@@ -58,15 +49,6 @@ def output_of(process: subprocess.Popen[bytes], timeout: float = 60) -> str:
 
 def context_of(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
     return vendor_context(vendor, payload)
-
-
-def tags_of(vendor: str, payload: Dict[str, Any]) -> List[str]:
-    if vendor == "rollbar":
-        return list(payload["data"].get("custom", {}).get("tags", []))
-    if vendor == "raygun":
-        return list(payload["details"].get("tags", []))
-    tab = payload["events"][0].get("metaData", {}).get("tags", {})
-    return [f"{k}:{v}" for k, v in tab.items()]
 
 
 def breadcrumb_texts(vendor: str, payload: Dict[str, Any]) -> List[str]:

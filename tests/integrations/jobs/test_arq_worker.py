@@ -103,7 +103,7 @@ def test_failed_jobs_are_reported_once_each_with_their_own_scope(
         crumbs = job_workers.breadcrumb_texts(vendor, charged)
         assert "charging 3" in crumbs
         assert not [c for c in crumbs if "crumb-" in c], crumbs  # no leak between jobs
-        assert not [t for t in job_workers.tags_of(vendor, charged) if t.startswith("leak")]
+        assert not [t for t in job_workers.vendor_tags(vendor, charged) if t.startswith("leak")]
         if settings == "WrappedSettings":  # the settings' own hook ran, in the job's scope
             assert "own on_job_start" in crumbs
 

@@ -108,13 +108,13 @@ def test_failing_tasks_are_reported_once_each_with_their_own_scope(
         charge, flaky = by_task["tasks.charge"], by_task["tasks.flaky"]
         assert job_workers.context_of(vendor, charge) == "tasks.charge"
         assert job_workers.context_of(vendor, flaky) == "tasks.flaky"
-        assert "amount:3" in job_workers.tags_of(vendor, charge)
+        assert "amount:3" in job_workers.vendor_tags(vendor, charge)
         assert job_workers.section_of(vendor, charge, "charge") == {"amount": 3}
         for report in (charge, flaky):  # what the succeeded tasks set stayed in them
             assert job_workers.section_of(vendor, report, "leak") is None
         assert job_workers.section_of(vendor, flaky, "charge") is None  # nor did charge's
         assert not [
-            t for t in job_workers.tags_of(vendor, flaky) if t.startswith(("amount", "leak"))
+            t for t in job_workers.vendor_tags(vendor, flaky) if t.startswith(("amount", "leak"))
         ]
         data = job_workers.custom_data(vendor, charge, "celery")
         assert data["task"] == "tasks.charge" and data["queue"] == queue
@@ -126,7 +126,7 @@ def test_failing_tasks_are_reported_once_each_with_their_own_scope(
         crumbs = job_workers.breadcrumb_texts(vendor, charge)
         assert "charging 3" in crumbs
         assert not [c for c in crumbs if "crumb-before" in c], crumbs  # no leak between tasks
-        assert not [t for t in job_workers.tags_of(vendor, charge) if t.startswith("leak")]
+        assert not [t for t in job_workers.vendor_tags(vendor, charge) if t.startswith("leak")]
 
         flaky_data = job_workers.custom_data(vendor, flaky, "celery")
         assert flaky_data["task"] == "tasks.flaky" and flaky_data["retries"] == 2
@@ -182,4 +182,4 @@ def test_a_base_exception_subclass_raised_in_a_task_is_reported_once(
         assert len(unwound) == 1, (vendor, out)
         assert vendor_exception_classes(vendor, unwound[0])[0] == "Unwound"
         assert job_workers.context_of(vendor, unwound[0]) == "tasks.unwinds"
-        assert "order:7" in job_workers.tags_of(vendor, unwound[0])  # the task's own scope
+        assert "order:7" in job_workers.vendor_tags(vendor, unwound[0])  # the task's own scope

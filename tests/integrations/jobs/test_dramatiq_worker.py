@@ -97,7 +97,7 @@ def test_messages_failing_for_good_are_reported_once_each_with_their_own_scope(
         crumbs = job_workers.breadcrumb_texts(vendor, charge)
         assert "charging 3" in crumbs
         assert not [c for c in crumbs if "crumb-before" in c], crumbs  # no leak between jobs
-        assert not [t for t in job_workers.tags_of(vendor, charge) if t.startswith("leak")]
+        assert not [t for t in job_workers.vendor_tags(vendor, charge) if t.startswith("leak")]
 
         assert (
             job_workers.custom_data(vendor, flaky, "dramatiq")["retries"] == 2

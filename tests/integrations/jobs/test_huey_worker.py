@@ -80,7 +80,7 @@ def test_tasks_failing_for_good_are_reported_once_each_with_their_own_scope(
         crumbs = job_workers.breadcrumb_texts(vendor, charged)
         assert "charging 3" in crumbs
         assert not [c for c in crumbs if "crumb-before" in c], crumbs  # no leak between tasks
-        assert not [t for t in job_workers.tags_of(vendor, charged) if t.startswith("leak")]
+        assert not [t for t in job_workers.vendor_tags(vendor, charged) if t.startswith("leak")]
 
         assert job_workers.custom_data(vendor, flaky, "huey")["retries_left"] == 0
         assert vendor_exception_classes(vendor, flaky) == ["ConnectionError"]

@@ -88,7 +88,7 @@ def test_failed_jobs_are_reported_once_and_still_land_in_the_failed_registry(
         crumbs = job_workers.breadcrumb_texts(vendor, charged)
         assert "charging 3" in crumbs
         assert not [c for c in crumbs if before.id in c or "crumb-before" in c], crumbs
-        assert not [t for t in job_workers.tags_of(vendor, charged) if t.startswith("leak")]
+        assert not [t for t in job_workers.vendor_tags(vendor, charged) if t.startswith("leak")]
 
         retried = payload_for(found, vendor, "rq_jobs.flaky")
         assert job_workers.custom_data(vendor, retried, "rq")["retries_left"] == 0
@@ -140,14 +140,16 @@ def test_each_job_starts_clean_of_what_earlier_jobs_set(
         first = payload_for(found, vendor, "rq_jobs.flaky")
         assert job_workers.custom_data(vendor, first, "rq")["job_id"] == plain.id
         assert vendor_person_id(vendor, first) is None, vendor
-        assert not [t for t in job_workers.tags_of(vendor, first) if t.startswith("tenant")], vendor
+        assert not [t for t in job_workers.vendor_tags(vendor, first) if t.startswith("tenant")], (
+            vendor
+        )
         assert job_workers.context_of(vendor, first) == "rq_jobs.flaky", vendor
         assert job_workers.section_of(vendor, first, "order") is None, vendor
 
         second = payload_for(found, vendor, "rq_jobs.tagged_failure")
         assert job_workers.custom_data(vendor, second, "rq")["job_id"] == tagged.id
         assert vendor_person_id(vendor, second) is None, vendor
-        tags = job_workers.tags_of(vendor, second)
+        tags = job_workers.vendor_tags(vendor, second)
         assert "plan:third" in tags and not [t for t in tags if t.startswith("tenant")]
         assert job_workers.context_of(vendor, second) == "ctx-third", vendor
         assert job_workers.section_of(vendor, second, "payment") == {"marker": "third"}

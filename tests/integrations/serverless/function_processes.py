@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional
 from tests.receiver import Receiver
 from tests.reports import arrived as arrived  # the serverless tests call processes.arrived
 from tests.reports import custom_data as custom_data
+from tests.reports import vendor_env
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[2]
@@ -21,21 +22,11 @@ SRC = HERE.parents[2]
 
 def function_environment(receiver: Receiver, **extra: str) -> Dict[str, str]:
     """What the function's own ``errorwire.init()`` reads to report to ``receiver``."""
-    endpoints = receiver.endpoints()
     vendor_vars = ("ROLLBAR_", "RAYGUN_", "BUGSNAG_", "AWS_", "_LAMBDA", "FUNCTION_", "K_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(vendor_vars)}
-    env.update(
-        {
-            "PYTHONPATH": os.pathsep.join([str(HERE), str(SRC)]),
-            "ROLLBAR_ACCESS_TOKEN": "rollbar-token",
-            "ROLLBAR_ENDPOINT": endpoints["rollbar"],
-            "RAYGUN_API_KEY": "raygun-key",
-            "RAYGUN_ENDPOINT": endpoints["raygun"],
-            "BUGSNAG_API_KEY": "bugsnag-key",
-            "BUGSNAG_ENDPOINT": endpoints["bugsnag"],
-            **extra,
-        }
-    )
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE), str(SRC)])
+    env.update(vendor_env(receiver))
+    env.update(extra)
     return env
 
 
