@@ -262,6 +262,20 @@ def demo_statuses(app: Any, serve: Callable[[Any], ContextManager[str]], demo: A
     return statuses
 
 
+def demo_answers(url: str, demo: Any) -> List[Optional[int]]:
+    """Each of an example app's ``DEMO_REQUESTS`` sent as alice to the server at ``url``:
+    its status, None for a stream that broke after its first chunk."""
+    statuses: List[Optional[int]] = []
+    with httpx.Client(base_url=url) as client:
+        for method, path, body in demo:
+            try:
+                response = client.request(method, path, json=body, headers={"X-User": "alice"})
+                statuses.append(response.status_code)
+            except httpx.RemoteProtocolError:
+                statuses.append(None)
+    return statuses
+
+
 def assert_demo_reported(reports: Reports, expected: List[Tuple[str, str]]) -> List[Event]:
     """The example app's reports: (exception type, context) each as ``expected``, all of
     them alice's."""
@@ -276,6 +290,15 @@ def assert_demo_checkout(event: Event) -> None:
     assert event.request is not None
     assert event.request.json == {"cart": [1, 2], "coupon": "SPRING"}
     assert [b.message for b in event.breadcrumbs] == ["checkout started"]
+
+
+def assert_demo_item_person_and_checkout(events: List[Event], item_route: str) -> None:
+    """Among the example app's reports: the item route's (``item_route``) is alice's, and the
+    checkout's as the demo posted it."""
+    by_context = {e.context: e for e in events}
+    person = by_context[item_route].person
+    assert person is not None and person.id == "alice"
+    assert_demo_checkout(by_context["/checkout"])
 
 
 class FromTheEnvironment:

@@ -24,13 +24,18 @@ def init_counting(receiver: Receiver, **options: Any) -> None:
     )
 
 
-def sessions_started(receiver: Receiver) -> int:
-    total = 0
+def started_counts(receiver: Receiver) -> List[int]:
+    """The ``sessionsStarted`` of each session count the receiver got, in order."""
+    found = []
     for item in receiver.received:
         if item.path.startswith("/sessions"):
             assert_valid_release_request(item)
-            total += sum(c["sessionsStarted"] for c in item.json()["sessionCounts"])
-    return total
+            found.extend(c["sessionsStarted"] for c in item.json()["sessionCounts"])
+    return found
+
+
+def sessions_started(receiver: Receiver) -> int:
+    return sum(started_counts(receiver))
 
 
 def bugsnag_event_sessions(receiver: Receiver) -> List[Dict[str, Any]]:

@@ -8,7 +8,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 import httpx
 
-from tests.reports import VENDORS
+from tests.reports import VENDORS, Reports, vendor_person_id, vendor_request
+from tests.route_reports import header
 
 USER_VARIABLES = {"card": "4242 4242 4242 4242", "password": "hunter2", "note": "gift"}
 
@@ -66,3 +67,39 @@ def post_concurrently(
             )
 
     return asyncio.run(all_at_once())
+
+
+def post_order_statuses(url: str, count: int) -> None:
+    """``count`` users (``user-<i>``, request ``req-<i>``) at once ask for their order
+    ``o-<i>``'s status, which fails (each answered 200 with the error)."""
+    query = "query Status($id: String!) { order(id: $id) { status } }"
+
+    def request(i: int) -> Dict[str, Any]:
+        body = {"query": query, "variables": {"id": f"o-{i}"}}
+        return {"json": body, "headers": {"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"}}
+
+    responses = post_concurrently(url, count, request)
+    assert [r.status_code for r in responses] == [200] * count
+
+
+def assert_order_statuses_kept_apart(reports: Reports, count: int) -> None:
+    """After ``post_order_statuses``: one report per user, each with its own person,
+    breadcrumb and message, at every vendor."""
+    events = reports.settle()
+    assert len(events) == count
+    seen: List[str] = []
+    for event in events:
+        assert event.person is not None and event.request is not None
+        number = header(event.request.headers, "x-request-id").split("-", 1)[1]
+        seen.append(number)
+        assert event.person.id == f"user-{number}"
+        assert [b.message for b in event.breadcrumbs] == [
+            f"order o-{number} opened by user-{number}"
+        ]
+        assert event.exceptions[0].message == f"no status for order o-{number} of user-{number}"
+    assert sorted(seen) == sorted(str(i) for i in range(count))
+    for vendor in VENDORS:
+        for payload in reports.payloads(vendor):
+            sent = vendor_request(vendor, payload)["headers"]
+            number = header(sent, "x-request-id").split("-", 1)[1]
+            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor

@@ -19,8 +19,9 @@ from tests.integrations.graphene.graphene_apps import AUTH, ERRORWIRE_DJANGO, sc
 from tests.integrations.graphql_support import (
     USER_VARIABLES,
     assert_graphql_data,
+    assert_order_statuses_kept_apart,
     post,
-    post_concurrently,
+    post_order_statuses,
 )
 from tests.receiver import Receiver
 from tests.reports import (
@@ -29,7 +30,6 @@ from tests.reports import (
     start,
     vendor_context,
     vendor_exception_classes,
-    vendor_person_id,
     vendor_request,
 )
 from tests.threaded_servers import serving
@@ -151,34 +151,9 @@ def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
     receiver: Receiver, all_vendors: Dict[str, Any], middleware: List[str]
 ) -> None:
     reports = start(receiver, all_vendors, storm_limit=1000)
-    count = 30
-    query = "query Status($id: String!) { order(id: $id) { status } }"
-
-    def request(i: int) -> Dict[str, Any]:
-        body = {"query": query, "variables": {"id": f"o-{i}"}}
-        return {"json": body, "headers": {"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"}}
-
     with django_server(middleware) as url:
-        responses = post_concurrently(url + "/graphql", count, request)
-    assert [r.status_code for r in responses] == [200] * count
-
-    events = reports.settle()
-    assert len(events) == count
-    seen = []
-    for event in events:
-        assert event.person is not None and event.request is not None
-        number = event.request.headers["X-Request-Id"].split("-", 1)[1]
-        seen.append(number)
-        assert event.person.id == f"user-{number}"
-        assert [b.message for b in event.breadcrumbs] == [
-            f"order o-{number} opened by user-{number}"
-        ]
-        assert event.exceptions[0].message == f"no status for order o-{number} of user-{number}"
-    assert sorted(seen) == sorted(str(i) for i in range(count))
-    for vendor in VENDORS:
-        for payload in reports.payloads(vendor):
-            number = vendor_request(vendor, payload)["headers"]["X-Request-Id"].split("-", 1)[1]
-            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+        post_order_statuses(url + "/graphql", 30)
+    assert_order_statuses_kept_apart(reports, 30)
 
 
 def test_schema_execute_outside_a_request_reports_without_one(

@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from tests.receiver import Receiver, Reply
-from tests.reports import VENDORS, vendor_context, vendor_env
+from tests.reports import (
+    VENDORS,
+    vendor_context,
+    vendor_env,
+    vendor_exception_classes,
+    vendor_person_id,
+)
 from tests.reports import arrived as arrived  # the job tests call job_workers.arrived
 from tests.reports import custom_data as custom_data
 from tests.reports import vendor_tags as vendor_tags
@@ -58,6 +64,34 @@ def breadcrumb_texts(vendor: str, payload: Dict[str, Any]) -> List[str]:
     if vendor == "raygun":
         return [str(c.get("message", "")) for c in payload["details"].get("breadcrumbs", [])]
     return [str(c.get("name", "")) for c in payload["events"][0].get("breadcrumbs", [])]
+
+
+def assert_charge_reported(
+    vendor: str, charged: Dict[str, Any], data: Dict[str, Any], leaks: Sequence[str]
+) -> List[str]:
+    """The failed ``charge`` job of every job test (card, 3, ``note="gift"``, a password) as
+    ``vendor`` got it, ``data`` its job block: the password filtered, ``ValueError``, alice,
+    its own "charging 3" breadcrumb and none of another job's (naming any of ``leaks``), no
+    tag of another job's (``leak...``). Its breadcrumbs."""
+    assert data["kwargs"]["note"] == "gift" and data["kwargs"]["password"] == "[Filtered]"
+    assert vendor_exception_classes(vendor, charged) == ["ValueError"]
+    assert vendor_person_id(vendor, charged) == "alice"
+    crumbs = breadcrumb_texts(vendor, charged)
+    assert "charging 3" in crumbs
+    assert not [c for c in crumbs if any(leak in c for leak in leaks)], crumbs
+    assert not [t for t in vendor_tags(vendor, charged) if t.startswith("leak")]
+    return crumbs
+
+
+def assert_flaky_reported(vendor: str, flaky: Dict[str, Any], leak: str) -> List[str]:
+    """The ``flaky`` job's one report (its last attempt) as ``vendor`` got it:
+    ``ConnectionError``, no person (the job run beside it set one in its own scope), no
+    breadcrumb naming ``leak`` (that job's). Its breadcrumbs."""
+    assert vendor_exception_classes(vendor, flaky) == ["ConnectionError"]
+    assert vendor_person_id(vendor, flaky) is None
+    flaky_crumbs = breadcrumb_texts(vendor, flaky)
+    assert not [c for c in flaky_crumbs if leak in c], flaky_crumbs
+    return flaky_crumbs
 
 
 def section_of(vendor: str, payload: Dict[str, Any], name: str) -> Any:

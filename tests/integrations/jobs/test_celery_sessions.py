@@ -4,7 +4,7 @@ that ran it and sent to the sessions endpoint (at the latest when the worker sto
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Any, Iterator
 
 import pytest
 
@@ -16,7 +16,7 @@ import celery
 from tests.integrations.jobs import job_workers
 from tests.integrations.jobs.test_celery_worker import POOLS, run, stop
 from tests.receiver import Receiver
-from tests.release_schemas import assert_valid_release_request
+from tests.session_counts import started_counts
 
 HERE = Path(__file__).resolve().parent
 
@@ -26,15 +26,6 @@ def sender(redis_url: str) -> Iterator[Any]:
     app = celery.Celery("sender", broker=redis_url, backend=redis_url)
     yield app
     app.close()
-
-
-def session_counts(receiver: Receiver) -> List[int]:
-    found = []
-    for item in receiver.received:
-        if item.path.startswith("/sessions"):
-            assert_valid_release_request(item)
-            found.extend(c["sessionsStarted"] for c in item.json()["sessionCounts"])
-    return found
 
 
 @pytest.mark.parametrize("pool", POOLS)
@@ -63,7 +54,7 @@ def test_each_task_is_one_session(
         assert run(sender, queue, "tasks.charge", "4111111111111111", 3) == "FAILURE"
     finally:
         out = stop(worker)
-    assert sum(session_counts(receiver)) == 4, out
+    assert sum(started_counts(receiver)) == 4, out
     events = [
         item.json()["events"][0] for item in receiver.received if item.path.startswith("/bugsnag")
     ]

@@ -6,22 +6,13 @@ from __future__ import annotations
 
 import importlib
 import uuid
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict
 
 import pytest
 
 from tests.integrations.jobs import job_workers
 from tests.receiver import Receiver
-from tests.release_schemas import assert_valid_release_request
-
-
-def session_counts(receiver: Receiver) -> List[int]:
-    found = []
-    for item in receiver.received:
-        if item.path.startswith("/sessions"):
-            assert_valid_release_request(item)
-            found.extend(c["sessionsStarted"] for c in item.json()["sessionCounts"])
-    return found
+from tests.session_counts import started_counts
 
 
 def counting_sessions(monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> None:
@@ -53,7 +44,7 @@ def test_each_dramatiq_message_is_one_session(
     finally:
         out = module.stop(worker)
         broker.close()
-    assert sum(session_counts(receiver)) == 4, out
+    assert sum(started_counts(receiver)) == 4, out
 
 
 def test_each_huey_task_is_one_session(
@@ -75,7 +66,7 @@ def test_each_huey_task_is_one_session(
         job_workers.wait_for_reports(receiver, 1)
     finally:
         out = job_workers.stop_by_signal(consumer)
-    assert sum(session_counts(receiver)) == 4, out
+    assert sum(started_counts(receiver)) == 4, out
 
 
 def test_each_arq_job_is_one_session(
@@ -90,7 +81,7 @@ def test_each_arq_job_is_one_session(
         module.run_jobs(redis_url, queue, [("leaves_state", m, {}) for m in "abc"])
     finally:
         out = job_workers.stop_by_signal(worker)
-    assert sum(session_counts(receiver)) == 3, out
+    assert sum(started_counts(receiver)) == 3, out
 
 
 def test_each_job_an_rq_worker_forks_is_one_session(receiver: Receiver, redis_url: str) -> None:
@@ -110,7 +101,7 @@ def test_each_job_an_rq_worker_forks_is_one_session(receiver: Receiver, redis_ur
     worker = job_workers.start([*cli(redis_url, queue.name), "--burst"], env, HERE)
     out = job_workers.output_of(worker)
     assert worker.returncode == 0, out
-    assert sum(session_counts(receiver)) == 4, out  # counted and sent by the worker
+    assert sum(started_counts(receiver)) == 4, out  # counted and sent by the worker
     events = [
         item.json()["events"][0]
         for item in receiver.by_vendor("bugsnag")

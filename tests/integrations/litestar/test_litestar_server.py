@@ -175,7 +175,7 @@ def test_websocket_error_is_reported_with_its_request_and_person(reports: Report
     # In process: uvicorn serves websockets only with a websocket library, not a test dependency.
     from litestar.testing import TestClient
 
-    from tests.integrations.litestar.litestar_apps import SocketFailed
+    from tests.integrations.app_errors import SocketFailed
 
     with TestClient(make_app()) as client, pytest.raises(Exception) as raised:  # noqa: SIM117
         with client.websocket_connect("/ws?room=7", headers={"X-User": "carol"}) as ws:

@@ -26,22 +26,7 @@ from starlette.websockets import WebSocket
 import errorwire
 from errorwire.integrations.starlette import ErrorwireMiddleware
 from tests.concurrent_checkouts import tag_checkout
-
-
-class PaymentFailed(Exception):
-    pass
-
-
-class StreamBroke(Exception):
-    pass
-
-
-class ReceiptFailed(Exception):
-    pass
-
-
-class SocketFailed(Exception):
-    pass
+from tests.integrations.app_errors import PaymentFailed, ReceiptFailed, SocketFailed, StreamBroke
 
 
 class HeaderAuth(AuthenticationBackend):

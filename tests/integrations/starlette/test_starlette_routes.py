@@ -9,7 +9,8 @@ from typing import Any, Dict, List, Tuple
 import pytest
 from starlette.testclient import TestClient
 
-from tests.integrations.starlette.starlette_apps import PaymentFailed, make_app
+from tests.integrations.app_errors import PaymentFailed
+from tests.integrations.starlette.starlette_apps import make_app
 from tests.reports import (
     VENDORS,
     Reports,
@@ -152,7 +153,7 @@ def test_authenticated_user_becomes_the_person(reports: Reports) -> None:
 
 
 def test_websocket_error_is_reported_with_its_url(reports: Reports) -> None:
-    from tests.integrations.starlette.starlette_apps import SocketFailed
+    from tests.integrations.app_errors import SocketFailed
 
     with TestClient(make_app()) as client, pytest.raises(SocketFailed):  # noqa: SIM117
         with client.websocket_connect("/ws?room=7", headers={"X-User": "carol"}) as ws:

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from typing import Any, Dict, Iterator, List
 
 import pytest
 from strawberry.extensions import SchemaExtension
 
 import errorwire
-from tests.integrations.asgi.asgi_support import Records, serve
+from tests.integrations.asgi.asgi_support import Records, reporting_log, serve
 from tests.integrations.graphql_support import (
     USER_VARIABLES,
     assert_graphql_data,
+    assert_order_statuses_kept_apart,
     post,
-    post_concurrently,
+    post_order_statuses,
 )
 from tests.integrations.strawberry.strawberry_apps import (
     make_app,
@@ -222,16 +222,8 @@ def test_under_fastapis_router_the_request_is_the_one_fastapi_served(
 @pytest.fixture
 def strawberry_log() -> Iterator[Records]:
     """errorwire's LoggingHandler where Strawberry logs the errors of an operation."""
-    logger = logging.getLogger("strawberry.execution")
-    records = Records()
-    reporter = errorwire.LoggingHandler(level=logging.ERROR)
-    logger.addHandler(records)
-    logger.addHandler(reporter)
-    try:
+    with reporting_log("strawberry.execution") as records:
         yield records
-    finally:
-        logger.removeHandler(records)
-        logger.removeHandler(reporter)
 
 
 def test_strawberrys_log_record_of_the_error_is_no_second_report(
@@ -251,34 +243,9 @@ def test_30_concurrent_operations_keep_their_own_person_and_breadcrumbs(
     receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
     reports = start(receiver, all_vendors, storm_limit=1000)
-    count = 30
-    query = "query Status($id: String!) { order(id: $id) { status } }"
-
-    def request(i: int) -> Dict[str, Any]:
-        body = {"query": query, "variables": {"id": f"o-{i}"}}
-        return {"json": body, "headers": {"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"}}
-
     with serve(make_app()) as url:
-        responses = post_concurrently(url + "/", count, request)
-    assert [r.status_code for r in responses] == [200] * count
-
-    events = reports.settle()
-    assert len(events) == count
-    seen: List[str] = []
-    for event in events:
-        assert event.person is not None and event.request is not None
-        number = event.request.headers["x-request-id"].split("-", 1)[1]
-        seen.append(number)
-        assert event.person.id == f"user-{number}"
-        assert [b.message for b in event.breadcrumbs] == [
-            f"order o-{number} opened by user-{number}"
-        ]
-        assert event.exceptions[0].message == f"no status for order o-{number} of user-{number}"
-    assert sorted(seen) == sorted(str(i) for i in range(count))
-    for vendor in VENDORS:
-        for payload in reports.payloads(vendor):
-            number = vendor_request(vendor, payload)["headers"]["x-request-id"].split("-", 1)[1]
-            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+        post_order_statuses(url + "/", 30)
+    assert_order_statuses_kept_apart(reports, 30)
 
 
 def test_execute_sync_outside_any_server_reports_without_a_request(
