@@ -7,6 +7,7 @@ vendor's schema. Plus readers that find one field in each vendor's payload.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -124,6 +125,15 @@ def vendor_env(receiver: Receiver) -> Dict[str, str]:
         "BUGSNAG_API_KEY": "bugsnag-key",
         "BUGSNAG_ENDPOINT": endpoints["bugsnag"],
     }
+
+
+def environment_for(receiver: Receiver, *dropped: str, **variables: str) -> Dict[str, str]:
+    """A child process's environment: this one's without errorwire's vendor settings (nor
+    the variables starting with any of ``dropped``), the vendors pointed at ``receiver``,
+    and ``variables``."""
+    prefixes = ("ROLLBAR_", "RAYGUN_", "BUGSNAG_", *dropped)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    return {**env, **vendor_env(receiver), **variables}
 
 
 def vendor_person_id(vendor: str, payload: Dict[str, Any]) -> Optional[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
+import httpx
 import pytest
 
 from tests.reports import (
@@ -43,6 +44,15 @@ class ErrorRoute(NamedTuple):
     chain: List[str]
     route: str
     status: Union[Optional[int], str] = UNCHECKED
+
+
+def respond(base: str, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
+    """``method path`` at the server at ``base``, sent ``HEADERS`` (and any ``headers``):
+    the answer's status and body."""
+    headers = {**HEADERS, **kwargs.pop("headers", {})}
+    with httpx.Client(base_url=base, timeout=10) as client:
+        response = client.request(method, path, headers=headers, **kwargs)
+        return response.status_code, response.content
 
 
 def each_error_route(rows: Sequence[Sequence[Any]]) -> pytest.MarkDecorator:

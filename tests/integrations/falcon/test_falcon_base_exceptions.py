@@ -49,6 +49,14 @@ def serving(kind: str, app: Any) -> Any:
     return serve_wsgi(app) if kind == "wsgi" else serve(app)
 
 
+def wrapped_app(kind: str) -> Any:
+    """The app of ``kind`` wrapped in errorwire's WSGI or ASGI middleware as well."""
+    app = make_app(kind)
+    if kind == "wsgi":
+        return errorwire_wsgi.ErrorwireMiddleware(app)
+    return errorwire_asgi.ErrorwireMiddleware(app)
+
+
 def get_status(url: str) -> int:
     with httpx.Client(timeout=10) as client:
         return client.get(url + "/orders/7").status_code
@@ -58,13 +66,7 @@ def get_status(url: str) -> int:
 def test_wrapped_app_reports_a_base_exception_once_with_the_route(
     reports: Reports, kind: str
 ) -> None:
-    app = make_app(kind)
-    wrapped = (
-        errorwire_wsgi.ErrorwireMiddleware(app)
-        if kind == "wsgi"
-        else errorwire_asgi.ErrorwireMiddleware(app)
-    )
-    with serving(kind, wrapped) as url:
+    with serving(kind, wrapped_app(kind)) as url:
         assert get_status(url) == 500  # the server's own answer, as without errorwire
     event, payloads = reports.one()
     assert [e.short_type for e in event.exceptions] == ["Abort"]
@@ -97,13 +99,7 @@ def test_wrapped_app_logs_no_hint(
     reports: Reports, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="errorwire")
-    app = make_app(kind)
-    wrapped = (
-        errorwire_wsgi.ErrorwireMiddleware(app)
-        if kind == "wsgi"
-        else errorwire_asgi.ErrorwireMiddleware(app)
-    )
-    with serving(kind, wrapped) as url:
+    with serving(kind, wrapped_app(kind)) as url:
         get_status(url)
     assert not [r for r in caplog.records if "BaseException" in r.getMessage()]
     assert len(reports.settle()) == 1

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 from typing import Any, Dict, List, Tuple
 
-import httpx
 import pytest
 
 from tests.concurrent_checkouts import (
@@ -22,7 +21,13 @@ from tests.reports import (
     vendor_exception_classes,
     vendor_person_id,
 )
-from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route, header
+from tests.route_reports import (
+    ErrorRoute,
+    assert_route_reported,
+    each_error_route,
+    header,
+    respond,
+)
 from tests.served_apps import (
     assert_checkout_people_reported,
     assert_init_from_the_environment,
@@ -40,11 +45,10 @@ ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
 ]
 
 
-def respond(base: str, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
-    headers = {**HEADERS, **kwargs.pop("headers", {})}
-    with httpx.Client(base_url=base, timeout=10) as client:
-        response = client.request(method, path, headers=headers, **kwargs)
-        return response.status_code, response.content
+def bare_answer(server: Server, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
+    """The answer of the app without errorwire: what the app with it must answer."""
+    with server(with_errorwire=False) as bare_url:
+        return respond(bare_url, method, path, **kwargs)
 
 
 @each_error_route(ERROR_ROUTES)
@@ -54,8 +58,7 @@ def test_error_route_is_reported_once_with_its_request(
     error_route: ErrorRoute,
 ) -> None:
     method, path, kwargs, chain, route, _ = error_route
-    with server(with_errorwire=False) as bare_url:
-        bare = respond(bare_url, method, path, **kwargs)
+    bare = bare_answer(server, method, path, **kwargs)
     with server() as url:
         assert respond(url, method, path, **kwargs) == bare
     assert bare[0] == 500
@@ -117,8 +120,7 @@ def test_falcon_answers_below_500_send_nothing(reports: Reports, server: Server)
 def test_http_error_of_500_and_above_is_reported_with_falcons_own_answer(
     reports: Reports, server: Server
 ) -> None:
-    with server(with_errorwire=False) as bare_url:
-        bare = respond(bare_url, "GET", "/unavailable")
+    bare = bare_answer(server, "GET", "/unavailable")
     with server() as url:
         assert respond(url, "GET", "/unavailable") == bare
     assert bare[0] == 503
@@ -242,8 +244,7 @@ def test_websocket_error_is_reported_with_its_request_and_person(reports: Report
 def test_error_raised_by_the_apps_own_error_handler_is_reported_once_with_the_original(
     reports: Reports, server: Server
 ) -> None:
-    with server(with_errorwire=False) as url:
-        bare = respond(url, "GET", "/declined")
+    bare = bare_answer(server, "GET", "/declined")
     with server() as url:
         answer = respond(url, "GET", "/declined", headers={"X-User": "erin"})
     assert answer == bare and answer[0] == 500

@@ -15,8 +15,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from tests.receiver import Receiver, Reply
 from tests.reports import (
     VENDORS,
+    environment_for,
     vendor_context,
-    vendor_env,
     vendor_exception_classes,
     vendor_person_id,
 )
@@ -30,12 +30,8 @@ SRC = Path(__file__).resolve().parents[3]
 def worker_environment(receiver: Receiver, redis_url: str, folder: Path) -> Dict[str, str]:
     """What the worker's own ``errorwire.init()`` reads to report to ``receiver``, and a
     path where it finds the test's task module."""
-    vendor_vars = ("ROLLBAR_", "RAYGUN_", "BUGSNAG_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(vendor_vars)}
-    env["REDIS_URL"] = redis_url
-    env["PYTHONPATH"] = os.pathsep.join([str(folder), str(SRC)])
-    env.update(vendor_env(receiver))
-    return env
+    path = os.pathsep.join([str(folder), str(SRC)])
+    return environment_for(receiver, REDIS_URL=redis_url, PYTHONPATH=path)
 
 
 def start(command: Sequence[str], env: Dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:

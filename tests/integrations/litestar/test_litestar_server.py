@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Tuple
 
-import httpx
 import pytest
 
 from errorwire.integrations.litestar import ErrorwirePlugin
+from tests import route_reports
 from tests.concurrent_checkouts import (
     assert_payload_scopes_match_their_requests,
     checkout_reports,
@@ -21,7 +21,7 @@ from tests.reports import (
     Reports,
     vendor_person_id,
 )
-from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route
+from tests.route_reports import ErrorRoute, assert_route_reported, each_error_route
 from tests.served_apps import (
     assert_checkout_people_reported,
     assert_init_from_the_environment,
@@ -52,11 +52,9 @@ def url(reports: Reports) -> Iterator[str]:
 
 
 def respond(base: str, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
-    headers = {**HEADERS, **kwargs.pop("headers", {})}
-    with httpx.Client(base_url=base, timeout=10) as client:
-        response = client.request(method, path, headers=headers, **kwargs)
-        # Litestar's 400 detail names the URL: the two servers differ in their port.
-        return response.status_code, response.content.replace(base.encode(), b"http://server")
+    status, body = route_reports.respond(base, method, path, **kwargs)
+    # Litestar's 400 detail names the URL: the two servers differ in their port.
+    return status, body.replace(base.encode(), b"http://server")
 
 
 @each_error_route(ERROR_ROUTES)

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional
 from tests.receiver import Receiver
 from tests.reports import arrived as arrived  # the serverless tests call processes.arrived
 from tests.reports import custom_data as custom_data
-from tests.reports import vendor_env
+from tests.reports import environment_for
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[2]
@@ -22,12 +22,9 @@ SRC = HERE.parents[2]
 
 def function_environment(receiver: Receiver, **extra: str) -> Dict[str, str]:
     """What the function's own ``errorwire.init()`` reads to report to ``receiver``."""
-    vendor_vars = ("ROLLBAR_", "RAYGUN_", "BUGSNAG_", "AWS_", "_LAMBDA", "FUNCTION_", "K_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(vendor_vars)}
-    env["PYTHONPATH"] = os.pathsep.join([str(HERE), str(SRC)])
-    env.update(vendor_env(receiver))
-    env.update(extra)
-    return env
+    path = os.pathsep.join([str(HERE), str(SRC)])
+    platform = ("AWS_", "_LAMBDA", "FUNCTION_", "K_")
+    return environment_for(receiver, *platform, **{"PYTHONPATH": path, **extra})
 
 
 def start(args: List[str], env: Dict[str, str]) -> subprocess.Popen[bytes]:
