@@ -10,16 +10,18 @@ request's person, breadcrumbs, tags, context, metadata or request.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, ContextManager, Dict, List, Tuple
 
 import httpx
 
 import errorwire
 from errorwire.core.event import Event, Request
 from errorwire.core.text import header
+from tests.receiver import Receiver
 from tests.reports import (
     VENDORS,
     Reports,
+    start,
     vendor_context,
     vendor_person_id,
     vendor_request,
@@ -105,9 +107,18 @@ def assert_checkouts_kept_apart(url: str, reports: Reports, route: str, count: i
         assert event.context == route
 
 
-def assert_cart_checkouts_reported(reports: Reports, count: int) -> None:
-    """The ``count`` checkouts of the apps that name the user and fill a cart first
-    (aiohttp, Quart): each report keeps its own person, message, crumbs and scope."""
+def assert_cart_checkouts_kept_apart(
+    receiver: Receiver,
+    all_vendors: Dict[str, Any],
+    serving: Callable[[], ContextManager[str]],
+    count: int = 30,
+) -> None:
+    """``count`` users check out at once at the app ``serving()`` serves, one that names the
+    user and fills a cart first (aiohttp, Quart): each fails, and its report keeps its own
+    person, message, crumbs and scope."""
+    reports = start(receiver, all_vendors, storm_limit=1000)
+    with serving() as url:
+        assert post_checkouts(url, count) == [500] * count
     for number, event, request in checkout_reports(reports, count):
         assert request.route_params["order"] == f"o-{number}"
         assert event.person is not None and event.person.username == f"name-user-{number}"

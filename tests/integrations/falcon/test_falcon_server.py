@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, Dict, List, Tuple
+from typing import Any, List, Tuple
 
 import pytest
 
@@ -26,7 +26,9 @@ from tests.route_reports import (
     assert_route_reported,
     each_error_route,
     header,
+    item_route,
     respond,
+    view_error_route,
 )
 from tests.served_apps import (
     assert_checkout_people_reported,
@@ -37,11 +39,12 @@ from tests.served_apps import (
     fetch,
 )
 
-# (method, path, request kwargs, exception chain outermost first, route template)
-ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
-    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error"),
-    ("POST", "/items/7?verbose=1", {"json": {"qty": -1}}, ["ValueError"], "/items/{item_id:int}"),
-    ("POST", "/signup", {"data": {"email": "a@example.com"}}, ["RuntimeError"], "/signup"),
+ERROR_ROUTES: List[ErrorRoute] = [
+    view_error_route(),
+    item_route("/items/{item_id:int}"),
+    ErrorRoute(
+        "POST", "/signup", {"data": {"email": "a@example.com"}}, ["RuntimeError"], "/signup"
+    ),
 ]
 
 

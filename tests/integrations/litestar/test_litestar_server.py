@@ -21,7 +21,13 @@ from tests.reports import (
     Reports,
     vendor_person_id,
 )
-from tests.route_reports import ErrorRoute, assert_route_reported, each_error_route
+from tests.route_reports import (
+    ErrorRoute,
+    assert_route_reported,
+    each_error_route,
+    item_route,
+    view_error_route,
+)
 from tests.served_apps import (
     assert_checkout_people_reported,
     assert_init_from_the_environment,
@@ -29,12 +35,13 @@ from tests.served_apps import (
     assert_signup_form_reported_scrubbed,
 )
 
-# (method, path, request kwargs, exception chain outermost first, route template)
-ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
-    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error"),
-    ("GET", "/sync-error", {}, ["ZeroDivisionError"], "/sync-error"),
-    ("POST", "/items/7?verbose=1", {"json": {"qty": -1}}, ["ValueError"], "/items/{item_id}"),
-    ("POST", "/signup", {"data": {"email": "a@example.com"}}, ["RuntimeError"], "/signup"),
+ERROR_ROUTES: List[ErrorRoute] = [
+    view_error_route(),
+    ErrorRoute("GET", "/sync-error", {}, ["ZeroDivisionError"], "/sync-error"),
+    item_route("/items/{item_id}"),
+    ErrorRoute(
+        "POST", "/signup", {"data": {"email": "a@example.com"}}, ["RuntimeError"], "/signup"
+    ),
 ]
 
 
