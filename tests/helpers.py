@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Sequence
 
 QUICK: Dict[str, Any] = {
     "retry_backoff": 0.01,
@@ -42,6 +43,20 @@ def recursion_error(recurse: Callable[[int], object]) -> BaseException:
         sys.setrecursionlimit(old)
     assert isinstance(exc, RecursionError)
     return exc
+
+
+def start_python(
+    args: Sequence[str], env: Dict[str, str], cwd: Path, **popen: Any
+) -> subprocess.Popen[bytes]:
+    """``python args...`` in ``cwd`` with exactly ``env``, its output and errors in one pipe."""
+    return subprocess.Popen(
+        [sys.executable, *args],
+        env=env,
+        cwd=str(cwd),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        **popen,
+    )
 
 
 def free_port() -> int:

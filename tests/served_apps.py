@@ -98,18 +98,18 @@ def assert_item_json_and_route_params_reported(reports: Reports) -> None:
     assert_secrets_not_sent(payloads, "hunter2")
 
 
-def assert_signup_form_reported_scrubbed(reports: Reports) -> None:
-    """After ``POST /signup`` of ``email=a@example.com&password=hunter2`` failed: the form the
-    app read, sent with the password filtered."""
+def assert_signup_form_reported_scrubbed(reports: Reports, password: str = "hunter2") -> None:
+    """After ``POST /signup`` of ``email=a@example.com&password=<password>`` failed: the form
+    the app read, sent with the password filtered."""
     event, payloads = reports.one()
     assert event.request is not None
-    assert event.request.form == {"email": "a@example.com", "password": "hunter2"}
+    assert event.request.form == {"email": "a@example.com", "password": password}
     assert vendor_request("rollbar", payloads["rollbar"])["POST"] == {
         "email": "a@example.com",
         "password": "[Filtered]",
     }
     assert vendor_request("raygun", payloads["raygun"])["form"]["email"] == "a@example.com"
-    assert_secrets_not_sent(payloads, "hunter2")
+    assert_secrets_not_sent(payloads, password)
 
 
 def assert_stream_error_reported(reports: Reports, url: str) -> None:

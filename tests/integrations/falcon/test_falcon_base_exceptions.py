@@ -6,7 +6,7 @@ WSGI/ASGI middleware reports it once; without that wrapper a hint is logged once
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, List
 
 import falcon
 import falcon.asgi
@@ -77,15 +77,22 @@ def test_wrapped_app_reports_a_base_exception_once_with_the_route(
             assert vendor_context(vendor, payloads[vendor]) == "/orders/{order}"
 
 
+def base_exception_hints(
+    caplog: pytest.LogCaptureFixture, kind: str, app: Any, requests: int
+) -> List[str]:
+    """What errorwire logged about BaseException while ``app`` was served ``requests`` times."""
+    caplog.set_level(logging.INFO, logger="errorwire")
+    with serving(kind, app) as url:
+        for _ in range(requests):
+            get_status(url)
+    return [r.getMessage() for r in caplog.records if "BaseException" in r.getMessage()]
+
+
 @pytest.mark.parametrize("kind", ["wsgi", "asgi"])
 def test_unwrapped_app_logs_how_to_report_base_exceptions_once(
     reports: Reports, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="errorwire")
-    with serving(kind, make_app(kind)) as url:
-        get_status(url)
-        get_status(url)
-    hints = [r.getMessage() for r in caplog.records if "BaseException" in r.getMessage()]
+    hints = base_exception_hints(caplog, kind, make_app(kind), requests=2)
     assert hints == [
         "errorwire: Falcon passes BaseException subclasses (other than KeyboardInterrupt, "
         "SystemExit...) to the server without calling any middleware or error handler; "
@@ -98,8 +105,5 @@ def test_unwrapped_app_logs_how_to_report_base_exceptions_once(
 def test_wrapped_app_logs_no_hint(
     reports: Reports, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="errorwire")
-    with serving(kind, wrapped_app(kind)) as url:
-        get_status(url)
-    assert not [r for r in caplog.records if "BaseException" in r.getMessage()]
+    assert not base_exception_hints(caplog, kind, wrapped_app(kind), requests=1)
     assert len(reports.settle()) == 1

@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from tests.helpers import start_python
 from tests.receiver import Receiver, Reply
 from tests.reports import (
     VENDORS,
@@ -35,13 +35,7 @@ def worker_environment(receiver: Receiver, redis_url: str, folder: Path) -> Dict
 
 
 def start(command: Sequence[str], env: Dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, *command],
-        env=env,
-        cwd=str(cwd),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    return start_python(command, env, cwd)
 
 
 def output_of(process: subprocess.Popen[bytes], timeout: float = 60) -> str:
@@ -88,6 +82,13 @@ def assert_flaky_reported(vendor: str, flaky: Dict[str, Any], leak: str) -> List
     flaky_crumbs = breadcrumb_texts(vendor, flaky)
     assert not [c for c in flaky_crumbs if leak in c], flaky_crumbs
     return flaky_crumbs
+
+
+def assert_job_contexts(vendor: str, by_job: Dict[str, Dict[str, Any]]) -> None:
+    """Each payload of ``by_job`` names its job as context (Raygun has no context field)."""
+    if vendor != "raygun":
+        for job, payload in by_job.items():
+            assert context_of(vendor, payload) == job, (vendor, job)
 
 
 def section_of(vendor: str, payload: Dict[str, Any], name: str) -> Any:

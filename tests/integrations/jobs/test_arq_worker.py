@@ -88,9 +88,7 @@ def test_failed_jobs_are_reported_once_each_with_their_own_scope(
             job_workers.custom_data(vendor, p, "arq")["function"]: p for p in found[vendor]
         }
         charged, flaky = by_function["charge"], by_function["flaky"]
-        if vendor != "raygun":  # Raygun has no context field
-            assert job_workers.context_of(vendor, charged) == "charge"
-            assert job_workers.context_of(vendor, flaky) == "flaky"
+        job_workers.assert_job_contexts(vendor, {"charge": charged, "flaky": flaky})
         data = job_workers.custom_data(vendor, charged, "arq")
         assert data["job_id"] == ids[1] and data["job_try"] == 1
         if settings == "WrappedSettings":  # Errorwire saw the functions: by parameter name

@@ -84,9 +84,7 @@ def test_messages_failing_for_good_are_reported_once_each_with_their_own_scope(
         reports = by_actor(found, vendor)
         assert set(reports) == {"charge", "flaky", "fence"}
         charge, flaky = reports["charge"], reports["flaky"]
-        if vendor != "raygun":  # Raygun has no context field
-            assert job_workers.context_of(vendor, charge) == "charge"
-            assert job_workers.context_of(vendor, flaky) == "flaky"
+        job_workers.assert_job_contexts(vendor, {"charge": charge, "flaky": flaky})
         data = job_workers.custom_data(vendor, charge, "dramatiq")
         assert data["message_id"] == charge_id and data["queue"] == queue
         assert data["retries"] == 0

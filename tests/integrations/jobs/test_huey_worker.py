@@ -68,9 +68,7 @@ def test_tasks_failing_for_good_are_reported_once_each_with_their_own_scope(
         by_task = {job_workers.custom_data(vendor, p, "huey")["task"]: p for p in found[vendor]}
         assert set(by_task) == {"charge", "flaky", "fence"}
         charged, flaky = by_task["charge"], by_task["flaky"]
-        if vendor != "raygun":  # Raygun has no context field
-            assert job_workers.context_of(vendor, charged) == "charge"
-            assert job_workers.context_of(vendor, flaky) == "flaky"
+        job_workers.assert_job_contexts(vendor, {"charge": charged, "flaky": flaky})
         data = job_workers.custom_data(vendor, charged, "huey")
         assert data["task_id"] == charge.id and data["retries_left"] == 0
         assert data["args"] == ["[Filtered]", 3]  # the card, by parameter name and value

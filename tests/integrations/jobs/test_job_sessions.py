@@ -27,12 +27,19 @@ def counting_sessions(monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> No
     monkeypatch.setattr(job_workers, "worker_environment", with_sessions)
 
 
+def job_test_module(framework: str, monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> Any:
+    """``test_<framework>_worker`` (skipped without ``framework``), its workers sending
+    session counts to ``receiver``."""
+    pytest.importorskip(framework)
+    module = importlib.import_module(f"tests.integrations.jobs.test_{framework}_worker")
+    counting_sessions(monkeypatch, receiver)
+    return module
+
+
 def test_each_dramatiq_message_is_one_session(
     monkeypatch: pytest.MonkeyPatch, receiver: Receiver, redis_url: str
 ) -> None:
-    pytest.importorskip("dramatiq")
-    module = importlib.import_module("tests.integrations.jobs.test_dramatiq_worker")
-    counting_sessions(monkeypatch, receiver)
+    module = job_test_module("dramatiq", monkeypatch, receiver)
     queue = f"q-{uuid.uuid4().hex[:8]}"
     broker = module.RedisBroker(url=redis_url)
     worker = module.start_worker(queue, receiver, redis_url)
@@ -50,9 +57,7 @@ def test_each_dramatiq_message_is_one_session(
 def test_each_huey_task_is_one_session(
     monkeypatch: pytest.MonkeyPatch, receiver: Receiver, redis_url: str
 ) -> None:
-    pytest.importorskip("huey")
-    module = importlib.import_module("tests.integrations.jobs.test_huey_worker")
-    counting_sessions(monkeypatch, receiver)
+    module = job_test_module("huey", monkeypatch, receiver)
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("JOB_QUEUE", module.QUEUE)
     from tests.integrations.jobs import huey_test_app as app
@@ -72,9 +77,7 @@ def test_each_huey_task_is_one_session(
 def test_each_arq_job_is_one_session(
     monkeypatch: pytest.MonkeyPatch, receiver: Receiver, redis_url: str
 ) -> None:
-    pytest.importorskip("arq")
-    module = importlib.import_module("tests.integrations.jobs.test_arq_worker")
-    counting_sessions(monkeypatch, receiver)
+    module = job_test_module("arq", monkeypatch, receiver)
     queue = f"arq-{uuid.uuid4().hex[:8]}"
     worker = module.start_worker("WorkerSettings", queue, receiver, redis_url)
     try:

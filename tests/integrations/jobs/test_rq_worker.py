@@ -67,11 +67,8 @@ def test_failed_jobs_are_reported_once_and_still_land_in_the_failed_registry(
         # RQ >= 2 runs the handler before it records the failure, RQ 1.x after: wait for
         # the reports a while. Only the work horse holds them: if it exited without
         # delivering them, they never come.
+        job_workers.wait_for_reports(receiver, 2, timeout=10)
         found = job_workers.arrived(receiver)
-        reports_due = time.monotonic() + 10
-        while any(len(found[v]) < 2 for v in VENDORS) and time.monotonic() < reports_due:
-            time.sleep(0.05)
-            found = job_workers.arrived(receiver)
     finally:
         worker.kill()
         out = job_workers.output_of(worker)
@@ -122,11 +119,8 @@ def test_each_job_starts_clean_of_what_earlier_jobs_set(
         how(redis_url, queue.name), job_workers.worker_environment(receiver, redis_url, HERE), HERE
     )
     try:
-        deadline = time.monotonic() + 60
+        job_workers.wait_for_reports(receiver, 2, timeout=60)
         found = job_workers.arrived(receiver)
-        while any(len(found[v]) < 2 for v in VENDORS) and time.monotonic() < deadline:
-            time.sleep(0.05)
-            found = job_workers.arrived(receiver)
     finally:
         worker.kill()
         out = job_workers.output_of(worker)

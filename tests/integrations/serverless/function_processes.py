@@ -7,10 +7,10 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from tests.helpers import start_python
 from tests.receiver import Receiver
 from tests.reports import arrived as arrived  # the serverless tests call processes.arrived
 from tests.reports import custom_data as custom_data
@@ -28,14 +28,8 @@ def function_environment(receiver: Receiver, **extra: str) -> Dict[str, str]:
 
 
 def start(args: List[str], env: Dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, *args],
-        env=env,
-        cwd=str(HERE),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: a server's workers end with it
-    )
+    # its own process group: a server's workers end with it
+    return start_python(args, env, HERE, start_new_session=True)
 
 
 def stop(process: subprocess.Popen[bytes]) -> str:
