@@ -25,6 +25,7 @@ from tests.reports import (
     vendor_context,
     vendor_person_id,
     vendor_request,
+    vendor_section,
     vendor_tags,
 )
 
@@ -136,14 +137,6 @@ def assert_payload_persons_match_their_requests(reports: Reports) -> None:
             headers: Any = vendor_request(vendor, payload)["headers"]
             number = (header(headers, "x-request-id") or "").split("-", 1)[1]
             assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
-
-
-def vendor_section(vendor: str, payload: Dict[str, Any], name: str) -> Any:
-    if vendor == "rollbar":
-        return payload["data"].get("custom", {}).get(name)
-    if vendor == "raygun":
-        return payload["details"].get("userCustomData", {}).get(name)
-    return payload["events"][0].get("metaData", {}).get(name)
 
 
 def assert_payload_scopes_match_their_requests(reports: Reports) -> None:

@@ -114,6 +114,15 @@ def vendor_tags(vendor: str, payload: Dict[str, Any]) -> List[str]:
     return [name if value is True else f"{name}:{value}" for name, value in tab.items()]
 
 
+def vendor_section(vendor: str, payload: Dict[str, Any], name: str) -> Any:
+    """A metadata section (``add_metadata``) as the vendor got it; None when absent."""
+    if vendor == "rollbar":
+        return payload["data"].get("custom", {}).get(name)
+    if vendor == "raygun":
+        return payload["details"].get("userCustomData", {}).get(name)
+    return payload["events"][0].get("metaData", {}).get(name)
+
+
 def vendor_env(receiver: Receiver) -> Dict[str, str]:
     """The environment variables that point errorwire's three vendors at ``receiver``."""
     endpoints = receiver.endpoints()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 import pytest
 
@@ -16,6 +16,7 @@ from tests.helpers import raised, recursion_error
 from tests.receiver import Receiver
 from tests.schemas import assert_valid
 from tests.source_file import ROOT, SourceFile
+from tests.vendors.vendor_events import raygun_errors, rollbar_traces
 
 THIS = SourceFile.of(__file__)
 THIS_FILE, RELATIVE, SOURCE, line_of = THIS.path, THIS.relative, THIS.lines, THIS.line_of
@@ -58,20 +59,6 @@ def report(receiver: Receiver, exc: BaseException, **capture: Any) -> Dict[str, 
     for vendor, body in bodies.items():
         assert_valid(vendor, body)
     return bodies
-
-
-def rollbar_traces(body: Dict[str, Any]) -> List[Dict[str, Any]]:
-    data = body["data"]["body"]
-    return [data["trace"]] if "trace" in data else list(data["trace_chain"])
-
-
-def raygun_errors(body: Dict[str, Any]) -> List[Dict[str, Any]]:
-    errors = []
-    error = body["details"]["error"]
-    while error:
-        errors.append(error)
-        error = error.get("innerError")
-    return errors
 
 
 @pytest.fixture

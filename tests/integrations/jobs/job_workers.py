@@ -22,6 +22,7 @@ from tests.reports import (
 )
 from tests.reports import arrived as arrived  # the job tests call job_workers.arrived
 from tests.reports import custom_data as custom_data
+from tests.reports import vendor_section as vendor_section
 from tests.reports import vendor_tags as vendor_tags
 
 SRC = Path(__file__).resolve().parents[3]
@@ -89,15 +90,6 @@ def assert_job_contexts(vendor: str, by_job: Dict[str, Dict[str, Any]]) -> None:
     if vendor != "raygun":
         for job, payload in by_job.items():
             assert context_of(vendor, payload) == job, (vendor, job)
-
-
-def section_of(vendor: str, payload: Dict[str, Any], name: str) -> Any:
-    """A metadata section (``add_metadata``) as the vendor got it; None when absent."""
-    if vendor == "rollbar":
-        return payload["data"].get("custom", {}).get(name)
-    if vendor == "raygun":
-        return payload["details"].get("userCustomData", {}).get(name)
-    return payload["events"][0].get("metaData", {}).get(name)
 
 
 def wait_for_reports(receiver: Receiver, count: int, timeout: float = 60) -> None:

@@ -109,10 +109,10 @@ def test_failing_tasks_are_reported_once_each_with_their_own_scope(
         assert job_workers.context_of(vendor, charge) == "tasks.charge"
         assert job_workers.context_of(vendor, flaky) == "tasks.flaky"
         assert "amount:3" in job_workers.vendor_tags(vendor, charge)
-        assert job_workers.section_of(vendor, charge, "charge") == {"amount": 3}
+        assert job_workers.vendor_section(vendor, charge, "charge") == {"amount": 3}
         for report in (charge, flaky):  # what the succeeded tasks set stayed in them
-            assert job_workers.section_of(vendor, report, "leak") is None
-        assert job_workers.section_of(vendor, flaky, "charge") is None  # nor did charge's
+            assert job_workers.vendor_section(vendor, report, "leak") is None
+        assert job_workers.vendor_section(vendor, flaky, "charge") is None  # nor did charge's
         assert not [
             t for t in job_workers.vendor_tags(vendor, flaky) if t.startswith(("amount", "leak"))
         ]

@@ -133,7 +133,7 @@ def test_each_job_starts_clean_of_what_earlier_jobs_set(
             vendor
         )
         assert job_workers.context_of(vendor, first) == "rq_jobs.flaky", vendor
-        assert job_workers.section_of(vendor, first, "order") is None, vendor
+        assert job_workers.vendor_section(vendor, first, "order") is None, vendor
 
         second = payload_for(found, vendor, "rq_jobs.tagged_failure")
         assert job_workers.custom_data(vendor, second, "rq")["job_id"] == tagged.id
@@ -141,8 +141,8 @@ def test_each_job_starts_clean_of_what_earlier_jobs_set(
         tags = job_workers.vendor_tags(vendor, second)
         assert "plan:third" in tags and not [t for t in tags if t.startswith("tenant")]
         assert job_workers.context_of(vendor, second) == "ctx-third", vendor
-        assert job_workers.section_of(vendor, second, "payment") == {"marker": "third"}
-        assert job_workers.section_of(vendor, second, "order") is None, vendor
+        assert job_workers.vendor_section(vendor, second, "payment") == {"marker": "third"}
+        assert job_workers.vendor_section(vendor, second, "order") is None, vendor
 
 
 def test_a_job_raising_a_base_exception_subclass_is_reported(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Optional, Tuple
+from typing import Any, AsyncIterator, Dict, Optional, Tuple
 
 from jinja2 import DictLoader, Environment
 from starlette.applications import Starlette
@@ -21,6 +21,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.templating import Jinja2Templates
+from starlette.testclient import TestClient
 from starlette.websockets import WebSocket
 
 import errorwire
@@ -157,3 +158,13 @@ def make_app(with_errorwire: bool = True) -> Starlette:
     if with_errorwire:
         app.add_middleware(ErrorwireMiddleware)
     return app
+
+
+def respond(
+    app: Any, method: str, path: str, headers: Dict[str, str], **kwargs: Any
+) -> Tuple[int, bytes]:
+    """``app``'s answer in process (Starlette's TestClient; an error the app raises is the
+    server's 500, as under a server)."""
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.request(method, path, headers=headers, **kwargs)
+        return response.status_code, response.content

@@ -10,6 +10,7 @@ pytest.importorskip("fastapi")
 
 from starlette.testclient import TestClient
 
+from tests.integrations.starlette import starlette_apps
 from tests.integrations.starlette.fastapi_apps import PaymentFailed, make_app
 from tests.reports import VENDORS, Reports, vendor_context, vendor_exception_classes, vendor_request
 from tests.route_reports import ErrorRoute, each_error_route
@@ -25,9 +26,7 @@ ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
 
 
 def respond(app: Any, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
-    with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.request(method, path, headers={"X-User": "dora"}, **kwargs)
-        return response.status_code, response.content
+    return starlette_apps.respond(app, method, path, {"X-User": "dora"}, **kwargs)
 
 
 @each_error_route(ERROR_ROUTES)

@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.integrations.app_errors import PaymentFailed
+from tests.integrations.starlette import starlette_apps
 from tests.integrations.starlette.starlette_apps import make_app
 from tests.reports import (
     VENDORS,
@@ -36,19 +37,18 @@ ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
 
 
 def respond(app: Any, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
-    with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.request(method, path, headers=HEADERS, **kwargs)
-        return response.status_code, response.content
+    return starlette_apps.respond(app, method, path, HEADERS, **kwargs)
 
 
 @each_error_route(ERROR_ROUTES)
 def test_error_route_is_reported_once_with_its_request(
-    reports: Reports,
-    error_route: ErrorRoute,
+    reports: Reports, error_route: ErrorRoute
 ) -> None:
     method, path, kwargs, chain, route, _ = error_route
-    bare = respond(make_app(with_errorwire=False), method, path, **kwargs)
-    assert respond(make_app(), method, path, **kwargs) == bare
+    bare, wired = (
+        respond(make_app(errorwire), method, path, **kwargs) for errorwire in (False, True)
+    )
+    assert wired == bare
 
     event, payloads = reports.one()
     assert [info.short_type for info in event.exceptions] == chain
