@@ -30,6 +30,7 @@ from tests.integrations.graphql_support import (
 from tests.receiver import Receiver
 from tests.reports import (
     VENDORS,
+    Reports,
     start,
     vendor_context,
     vendor_exception_classes,
@@ -94,10 +95,7 @@ def test_a_nested_field_error_is_reported_once_with_its_path_and_the_answer_unch
     assert event.person is not None and event.person.username == "erin"  # Django's auth
 
 
-def test_mutation_variables_are_scrubbed_in_the_custom_data_and_the_body(
-    receiver: Receiver, all_vendors: Dict[str, Any]
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_mutation_variables_are_scrubbed_in_the_custom_data_and_the_body(reports: Reports) -> None:
     with django_server(WITH_DJANGO) as url:
         response = post(url + "/graphql", CHECKOUT, USER_VARIABLES, operation="Checkout")
     assert response.json()["errors"][0]["message"] == "gateway refused the card ending 4242"
@@ -139,10 +137,7 @@ def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
     assert_order_statuses_kept_apart(reports, 30)
 
 
-def test_schema_execute_outside_a_request_reports_without_one(
-    receiver: Receiver, all_vendors: Dict[str, Any]
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_schema_execute_outside_a_request_reports_without_one(reports: Reports) -> None:
     result = schema.execute(CHECKOUT, variables=USER_VARIABLES, middleware=[ErrorwireMiddleware()])
     assert result.errors and result.errors[0].path == ["checkout"]
     event, payloads = reports.one()
@@ -158,10 +153,7 @@ class AsyncQuery(graphene.ObjectType):
         raise LookupError(f"sku {sku} unknown")
 
 
-def test_an_async_resolver_error_under_execute_async(
-    receiver: Receiver, all_vendors: Dict[str, Any]
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_an_async_resolver_error_under_execute_async(reports: Reports) -> None:
     async_schema = graphene.Schema(query=AsyncQuery)
     result = asyncio.run(
         async_schema.execute_async('{ stock(sku: "X1") }', middleware=[ErrorwireMiddleware()])

@@ -33,6 +33,7 @@ from tests.integrations.strawberry.strawberry_apps import (
 from tests.receiver import Receiver
 from tests.reports import (
     VENDORS,
+    Reports,
     assert_request_reported,
     start,
     vendor_context,
@@ -73,10 +74,7 @@ def test_a_nested_field_error_is_reported_once_with_its_path_and_the_answer_unch
     assert bugsnag["json"]["variables"] == {"id": "o-1"}
 
 
-def test_variables_are_scrubbed_in_the_custom_data_and_the_body(
-    receiver: Receiver, all_vendors: Dict[str, Any]
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_variables_are_scrubbed_in_the_custom_data_and_the_body(reports: Reports) -> None:
     with serve(make_app()) as url:
         response = post(url + "/", CHECKOUT, USER_VARIABLES, operation="Checkout")
     assert response.json()["errors"][0]["message"] == "gateway refused the card ending 4242"
@@ -90,10 +88,7 @@ def test_variables_are_scrubbed_in_the_custom_data_and_the_body(
         assert "hunter2" not in str(payloads[vendor]) and "4242 4242" not in str(payloads[vendor])
 
 
-def test_an_async_resolver_error_in_an_anonymous_get_query(
-    receiver: Receiver, all_vendors: Dict[str, Any]
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_an_async_resolver_error_in_an_anonymous_get_query(reports: Reports) -> None:
     with serve(make_app()) as url:
         query = '{ order(id: "o-9") { status } }'
         response = httpx_get(url + "/?query=" + query)
@@ -156,9 +151,8 @@ def test_query_errors_and_graphql_errors_are_not_reported(
 
 
 def test_with_the_starlette_middleware_around_it_the_report_is_one_and_the_request_its(
-    receiver: Receiver, all_vendors: Dict[str, Any]
+    reports: Reports,
 ) -> None:
-    reports = start(receiver, all_vendors)
     with serve(make_starlette_app()) as url:
         response = post(
             url + "/graphql/", LINES, {"id": "o-2"}, headers={"X-Auth-User": "carol", **HEADERS}
@@ -175,9 +169,8 @@ def test_with_the_starlette_middleware_around_it_the_report_is_one_and_the_reque
 
 
 def test_without_errorwire_middleware_the_person_comes_from_starlette_auth(
-    receiver: Receiver, all_vendors: Dict[str, Any]
+    reports: Reports,
 ) -> None:
-    reports = start(receiver, all_vendors)
     with serve(make_starlette_app(with_errorwire=False)) as url:
         post(url + "/graphql/", LINES, {"id": "o-3"}, headers={"X-Auth-User": "dave"})
 
@@ -233,10 +226,7 @@ def test_30_concurrent_operations_keep_their_own_person_and_breadcrumbs(
     assert_order_statuses_kept_apart(reports, 30)
 
 
-def test_execute_sync_outside_any_server_reports_without_a_request(
-    receiver: Receiver, all_vendors: Dict[str, Any]
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_execute_sync_outside_any_server_reports_without_a_request(reports: Reports) -> None:
     result = make_schema().execute_sync(CHECKOUT, variable_values=USER_VARIABLES)
     assert result.errors and result.errors[0].path == ["checkout"]
     event, payloads = reports.one()
