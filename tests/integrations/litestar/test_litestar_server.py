@@ -66,10 +66,7 @@ def respond(base: str, method: str, path: str, **kwargs: Any) -> Tuple[int, byte
 
 @each_error_route(ERROR_ROUTES)
 def test_error_route_is_reported_once_with_its_request(
-    reports: Reports,
-    url: str,
-    bare_url: str,
-    error_route: ErrorRoute,
+    reports: Reports, url: str, bare_url: str, error_route: ErrorRoute
 ) -> None:
     method, path, kwargs, chain, route, _ = error_route
     answer = respond(url, method, path, **kwargs)

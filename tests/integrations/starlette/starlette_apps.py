@@ -160,6 +160,22 @@ def make_app(with_errorwire: bool = True) -> Starlette:
     return app
 
 
+def assert_reraised_as_reported(reports: Any, app: Any, path: str) -> BaseException:
+    """``path``'s error reaches the test client (the server) as the very object reported,
+    with its cause. The error."""
+    with TestClient(app) as client:
+        try:
+            client.get(path)
+        except Exception as exc:
+            raised = exc
+        else:
+            raise AssertionError(f"{path} raised nothing")
+    reports.settle()
+    assert reports.exceptions == [raised]
+    assert isinstance(raised.__cause__, KeyError)
+    return raised
+
+
 def respond(
     app: Any, method: str, path: str, headers: Dict[str, str], **kwargs: Any
 ) -> Tuple[int, bytes]:

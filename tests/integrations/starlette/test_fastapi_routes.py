@@ -103,11 +103,8 @@ def test_answered_requests_send_nothing(reports: Reports, path: str, status: int
 
 
 def test_reraised_exception_is_the_same_object(reports: Reports) -> None:
-    with TestClient(make_app()) as client, pytest.raises(PaymentFailed) as raised:
-        client.get("/api/items/7")
-    reports.settle()
-    assert reports.exceptions == [raised.value]
-    assert isinstance(raised.value.__cause__, KeyError)
+    raised = starlette_apps.assert_reraised_as_reported(reports, make_app(), "/api/items/7")
+    assert isinstance(raised, PaymentFailed)
 
 
 def test_websocket_route_template(reports: Reports) -> None:

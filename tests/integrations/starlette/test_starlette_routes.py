@@ -117,12 +117,9 @@ def test_streaming_and_background_errors_are_reported_with_their_request(reports
 
 
 def test_reraised_exception_is_the_same_object_with_its_cause(reports: Reports) -> None:
-    with TestClient(make_app()) as client, pytest.raises(PaymentFailed) as raised:
-        client.get("/view-error")
-    reports.settle()
-    assert reports.exceptions == [raised.value]
-    assert isinstance(raised.value.__cause__, KeyError)
-    assert raised.value.__cause__.args == ("4242",)
+    raised = starlette_apps.assert_reraised_as_reported(reports, make_app(), "/view-error")
+    assert isinstance(raised, PaymentFailed)
+    assert raised.__cause__ is not None and raised.__cause__.args == ("4242",)
 
 
 def test_http_exception_404_sends_nothing(reports: Reports) -> None:
