@@ -3,6 +3,7 @@ sessions API in tests/release_schemas.py), and an init() that counts them."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, ContextManager, Dict, List
 
 import httpx
@@ -21,6 +22,24 @@ def init_counting(receiver: Receiver, **options: Any) -> None:
             sessions_endpoint=f"{receiver.url}/sessions",
         ),
         **options,
+    )
+
+
+def counting_wsgi_app_source(receiver: Receiver) -> str:
+    """Python source that sets errorwire up to count Bugsnag sessions to ``receiver`` and
+    defines ``wrapped``: a WSGI app answering 200, in errorwire's middleware."""
+    return textwrap.dedent(
+        f"""
+        import errorwire
+        from errorwire.integrations.wsgi import ErrorwireMiddleware
+        errorwire.init(bugsnag=errorwire.Bugsnag(
+            api_key="k", endpoint="{receiver.url}/bugsnag/",
+            sessions_endpoint="{receiver.url}/sessions"))
+        def app(environ, start_response):
+            start_response("200 OK", [])
+            return [b"ok"]
+        wrapped = ErrorwireMiddleware(app)
+        """
     )
 
 
