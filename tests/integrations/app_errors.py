@@ -4,6 +4,8 @@ their ``PaymentFailed``."""
 
 from __future__ import annotations
 
+from typing import List
+
 
 class PaymentFailed(Exception):
     """``/view-error``'s error, raised from the card lookup's KeyError."""
@@ -23,6 +25,21 @@ class ReceiptFailed(Exception):
 
 class MiddlewareBroke(Exception):
     """The app's own middleware fails with this."""
+
+
+class OutOfStock(Exception):
+    """The item route of the Flask and Django test apps fails with this, from a ValueError."""
+
+
+def reserve_item(item_id: int, raised: List[BaseException]) -> None:
+    """Fails with ``OutOfStock`` (kept in ``raised``, the app's record of what it raised)
+    from a ValueError."""
+    try:
+        int("not a number")
+    except ValueError as exc:
+        error = OutOfStock(f"item {item_id} is out of stock")
+        raised.append(error)
+        raise error from exc
 
 
 def find_card(number: str) -> str:
