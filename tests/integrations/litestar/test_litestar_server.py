@@ -33,6 +33,8 @@ from tests.served_apps import (
     assert_init_from_the_environment,
     assert_item_json_and_route_params_reported,
     assert_signup_form_reported_scrubbed,
+    assert_stream_error_reported,
+    fetch,
 )
 
 ERROR_ROUTES: List[ErrorRoute] = [
@@ -84,6 +86,13 @@ def test_json_body_and_route_params_reach_the_report(reports: Reports, url: str)
 def test_form_fields_the_app_read_are_reported_scrubbed(reports: Reports, url: str) -> None:
     respond(url, "POST", "/signup", data={"email": "a@example.com", "password": "hunter2"})
     assert_signup_form_reported_scrubbed(reports)
+
+
+def test_error_while_streaming_is_reported_once_as_the_apps_own(
+    reports: Reports, url: str, bare_url: str
+) -> None:
+    assert fetch(url + "/stream")[0] == fetch(bare_url + "/stream")[0] == 200
+    assert_stream_error_reported(reports, url + "/stream")
 
 
 @pytest.mark.parametrize(
