@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 import pytest
 
 from errorwire.integrations.litestar import ErrorwirePlugin
-from tests import route_reports
+from tests import route_reports, served_apps
 from tests.concurrent_checkouts import (
     assert_payload_scopes_match_their_requests,
     checkout_reports,
@@ -27,14 +27,6 @@ from tests.route_reports import (
     each_error_route,
     item_route,
     view_error_route,
-)
-from tests.served_apps import (
-    assert_checkout_people_reported,
-    assert_init_from_the_environment,
-    assert_item_json_and_route_params_reported,
-    assert_signup_form_reported_scrubbed,
-    assert_stream_error_reported,
-    fetch,
 )
 
 ERROR_ROUTES: List[ErrorRoute] = [
@@ -80,19 +72,21 @@ def test_error_route_is_reported_once_with_its_request(
 
 def test_json_body_and_route_params_reach_the_report(reports: Reports, url: str) -> None:
     respond(url, "POST", "/items/7", json={"qty": -1, "sku": "X1", "password": "hunter2"})
-    assert_item_json_and_route_params_reported(reports)
+    served_apps.assert_item_json_and_route_params_reported(reports)
 
 
 def test_form_fields_the_app_read_are_reported_scrubbed(reports: Reports, url: str) -> None:
     respond(url, "POST", "/signup", data={"email": "a@example.com", "password": "hunter2"})
-    assert_signup_form_reported_scrubbed(reports)
+    served_apps.assert_signup_form_reported_scrubbed(reports)
 
 
 def test_error_while_streaming_is_reported_once_as_the_apps_own(
     reports: Reports, url: str, bare_url: str
 ) -> None:
-    assert fetch(url + "/stream")[0] == fetch(bare_url + "/stream")[0] == 200
-    assert_stream_error_reported(reports, url + "/stream")
+    assert (
+        served_apps.fetch(url + "/stream")[0] == served_apps.fetch(bare_url + "/stream")[0] == 200
+    )
+    served_apps.assert_stream_error_reported(reports, url + "/stream")
 
 
 @pytest.mark.parametrize(
@@ -137,7 +131,7 @@ def test_authenticated_user_becomes_the_person_and_set_person_wins(
     respond(url, "POST", "/users/o-1/checkout", headers={"X-User": "alice"}, content=b"one")
     respond(url, "POST", "/users/o-2/checkout", content=b"two")  # anonymous
     respond(url, "GET", "/person", headers={"X-User": "alice"})  # set_person wins
-    events = assert_checkout_people_reported(reports)
+    events = served_apps.assert_checkout_people_reported(reports)
     assert events[0].request is not None and events[0].request.body == b"one"
 
 
@@ -179,7 +173,7 @@ def test_plugin_twice_still_one_report(reports: Reports) -> None:
 def test_init_from_the_environment_when_the_user_did_not(
     monkeypatch: pytest.MonkeyPatch, receiver: Any
 ) -> None:
-    assert_init_from_the_environment(monkeypatch, receiver, lambda: serve(make_app()))
+    served_apps.assert_init_from_the_environment(monkeypatch, receiver, lambda: serve(make_app()))
 
 
 def test_websocket_error_is_reported_with_its_request_and_person(reports: Reports) -> None:
