@@ -10,14 +10,24 @@ request's person, breadcrumbs, tags, context, metadata or request.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, ContextManager, Dict, List, Tuple
 
 import httpx
 
 import errorwire
 from errorwire.core.event import Event, Request
 from errorwire.core.text import header
-from tests.reports import VENDORS, Reports, vendor_context, vendor_person_id, vendor_request
+from tests.receiver import Receiver
+from tests.reports import (
+    VENDORS,
+    Reports,
+    start,
+    vendor_context,
+    vendor_person_id,
+    vendor_request,
+    vendor_section,
+    vendor_tags,
+)
 
 
 def tag_request_number(number: object) -> None:
@@ -98,9 +108,18 @@ def assert_checkouts_kept_apart(url: str, reports: Reports, route: str, count: i
         assert event.context == route
 
 
-def assert_cart_checkouts_reported(reports: Reports, count: int) -> None:
-    """The ``count`` checkouts of the apps that name the user and fill a cart first
-    (aiohttp, Quart): each report keeps its own person, message, crumbs and scope."""
+def assert_cart_checkouts_kept_apart(
+    receiver: Receiver,
+    all_vendors: Dict[str, Any],
+    serving: Callable[[], ContextManager[str]],
+    count: int = 30,
+) -> None:
+    """``count`` users check out at once at the app ``serving()`` serves, one that names the
+    user and fills a cart first (aiohttp, Quart): each fails, and its report keeps its own
+    person, message, crumbs and scope."""
+    reports = start(receiver, all_vendors, storm_limit=1000)
+    with serving() as url:
+        assert post_checkouts(url, count) == [500] * count
     for number, event, request in checkout_reports(reports, count):
         assert request.route_params["order"] == f"o-{number}"
         assert event.person is not None and event.person.username == f"name-user-{number}"
@@ -118,23 +137,6 @@ def assert_payload_persons_match_their_requests(reports: Reports) -> None:
             headers: Any = vendor_request(vendor, payload)["headers"]
             number = (header(headers, "x-request-id") or "").split("-", 1)[1]
             assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
-
-
-def vendor_tags(vendor: str, payload: Dict[str, Any]) -> List[str]:
-    if vendor == "rollbar":
-        return list(payload["data"].get("custom", {}).get("tags", []))
-    if vendor == "raygun":
-        return list(payload["details"].get("tags", []))
-    tab = payload["events"][0].get("metaData", {}).get("tags", {})
-    return [f"{k}:{v}" for k, v in tab.items()]
-
-
-def vendor_section(vendor: str, payload: Dict[str, Any], name: str) -> Any:
-    if vendor == "rollbar":
-        return payload["data"].get("custom", {}).get(name)
-    if vendor == "raygun":
-        return payload["details"].get("userCustomData", {}).get(name)
-    return payload["events"][0].get("metaData", {}).get(name)
 
 
 def assert_payload_scopes_match_their_requests(reports: Reports) -> None:

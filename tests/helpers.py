@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Dict
+from typing import Any, Callable, Dict, Sequence
 
 QUICK: Dict[str, Any] = {
     "retry_backoff": 0.01,
@@ -20,6 +21,42 @@ QUICK: Dict[str, Any] = {
     "max_retries": 3,
 }
 """Short waits so a test of retries takes milliseconds; the rules are the same."""
+
+
+def raised(action: Callable[[], object]) -> BaseException:
+    """The exception ``action`` raises (the test fails if it raises none)."""
+    try:
+        action()
+    except BaseException as exc:  # any exception is the point
+        return exc
+    raise AssertionError("expected an exception")
+
+
+def recursion_error(recurse: Callable[[int], object]) -> BaseException:
+    """What ``recurse(0)``, calling itself without end, raises under a recursion limit of
+    3100: a RecursionError with a traceback over 3000 frames deep."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(3100)
+    try:
+        exc = raised(lambda: recurse(0))
+    finally:
+        sys.setrecursionlimit(old)
+    assert isinstance(exc, RecursionError)
+    return exc
+
+
+def start_python(
+    args: Sequence[str], env: Dict[str, str], cwd: Path, **popen: Any
+) -> subprocess.Popen[bytes]:
+    """``python args...`` in ``cwd`` with exactly ``env``, its output and errors in one pipe."""
+    return subprocess.Popen(
+        [sys.executable, *args],
+        env=env,
+        cwd=str(cwd),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        **popen,
+    )
 
 
 def free_port() -> int:

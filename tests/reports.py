@@ -7,6 +7,7 @@ vendor's schema. Plus readers that find one field in each vendor's payload.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -101,6 +102,47 @@ def vendor_context(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
         return payload["events"][0].get("context")
     # Raygun has no context field: errorwire sends it as custom data (and a tag).
     return payload["details"].get("userCustomData", {}).get("context")
+
+
+def vendor_tags(vendor: str, payload: Dict[str, Any]) -> List[str]:
+    """The report's tags (Bugsnag's ``tags`` metadata tab as ``name:value``, or ``name``)."""
+    if vendor == "rollbar":
+        return list(payload["data"].get("custom", {}).get("tags", []))
+    if vendor == "raygun":
+        return list(payload["details"].get("tags", []))
+    tab = payload["events"][0].get("metaData", {}).get("tags", {})
+    return [name if value is True else f"{name}:{value}" for name, value in tab.items()]
+
+
+def vendor_section(vendor: str, payload: Dict[str, Any], name: str) -> Any:
+    """A metadata section (``add_metadata``) as the vendor got it; None when absent."""
+    if vendor == "rollbar":
+        return payload["data"].get("custom", {}).get(name)
+    if vendor == "raygun":
+        return payload["details"].get("userCustomData", {}).get(name)
+    return payload["events"][0].get("metaData", {}).get(name)
+
+
+def vendor_env(receiver: Receiver) -> Dict[str, str]:
+    """The environment variables that point errorwire's three vendors at ``receiver``."""
+    endpoints = receiver.endpoints()
+    return {
+        "ROLLBAR_ACCESS_TOKEN": "rollbar-token",
+        "ROLLBAR_ENDPOINT": endpoints["rollbar"],
+        "RAYGUN_API_KEY": "raygun-key",
+        "RAYGUN_ENDPOINT": endpoints["raygun"],
+        "BUGSNAG_API_KEY": "bugsnag-key",
+        "BUGSNAG_ENDPOINT": endpoints["bugsnag"],
+    }
+
+
+def environment_for(receiver: Receiver, *dropped: str, **variables: str) -> Dict[str, str]:
+    """A child process's environment: this one's without errorwire's vendor settings (nor
+    the variables starting with any of ``dropped``), the vendors pointed at ``receiver``,
+    and ``variables``."""
+    prefixes = ("ROLLBAR_", "RAYGUN_", "BUGSNAG_", *dropped)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    return {**env, **vendor_env(receiver), **variables}
 
 
 def vendor_person_id(vendor: str, payload: Dict[str, Any]) -> Optional[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
+import httpx
 import pytest
 
 from tests.reports import (
@@ -43,6 +44,35 @@ class ErrorRoute(NamedTuple):
     chain: List[str]
     route: str
     status: Union[Optional[int], str] = UNCHECKED
+
+
+def view_error_route(status: Union[Optional[int], str] = UNCHECKED) -> ErrorRoute:
+    """Every test app's ``GET /view-error?tag=a&tag=b``: PaymentFailed from a KeyError."""
+    chain = ["PaymentFailed", "KeyError"]
+    return ErrorRoute("GET", "/view-error?tag=a&tag=b", {}, chain, "/view-error", status)
+
+
+def item_route(template: str, status: Union[Optional[int], str] = UNCHECKED) -> ErrorRoute:
+    """Every test app's ``POST /items/7?verbose=1`` of ``{"qty": -1}``: a ValueError, at
+    the app's route ``template``."""
+    body = {"json": {"qty": -1}}
+    return ErrorRoute("POST", "/items/7?verbose=1", body, ["ValueError"], template, status)
+
+
+def usual_error_routes(
+    item_template: str, status: Union[Optional[int], str] = UNCHECKED
+) -> List[ErrorRoute]:
+    """``view_error_route`` and ``item_route`` (at the app's ``item_template``)."""
+    return [view_error_route(status), item_route(item_template, status)]
+
+
+def respond(base: str, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
+    """``method path`` at the server at ``base``, sent ``HEADERS`` (and any ``headers``):
+    the answer's status and body."""
+    headers = {**HEADERS, **kwargs.pop("headers", {})}
+    with httpx.Client(base_url=base, timeout=10) as client:
+        response = client.request(method, path, headers=headers, **kwargs)
+        return response.status_code, response.content
 
 
 def each_error_route(rows: Sequence[Sequence[Any]]) -> pytest.MarkDecorator:

@@ -83,6 +83,60 @@ def assert_item_json_reported(
     return event, payloads
 
 
+def assert_item_json_and_route_params_reported(reports: Reports) -> None:
+    """After a POST of ``{"qty": -1, "sku": "X1", "password": "hunter2"}`` to ``/items/7``
+    (an int route parameter): the JSON as the app read it, sent with the password filtered."""
+    event, payloads = reports.one()
+    request = event.request
+    assert request is not None
+    assert request.has_json
+    assert request.json == {"qty": -1, "sku": "X1", "password": "hunter2"}  # scrubbed when sent
+    assert request.route_params == {"item_id": 7}
+    rollbar = vendor_request("rollbar", payloads["rollbar"])
+    assert rollbar["json"] == {"qty": -1, "sku": "X1", "password": "[Filtered]"}
+    assert rollbar["params"] == {"item_id": 7}
+    assert_secrets_not_sent(payloads, "hunter2")
+
+
+def assert_signup_form_reported_scrubbed(reports: Reports, password: str = "hunter2") -> None:
+    """After ``POST /signup`` of ``email=a@example.com&password=<password>`` failed: the form
+    the app read, sent with the password filtered."""
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"email": "a@example.com", "password": password}
+    assert vendor_request("rollbar", payloads["rollbar"])["POST"] == {
+        "email": "a@example.com",
+        "password": "[Filtered]",
+    }
+    assert vendor_request("raygun", payloads["raygun"])["form"]["email"] == "a@example.com"
+    assert_secrets_not_sent(payloads, password)
+
+
+def assert_stream_error_reported(reports: Reports, url: str) -> None:
+    """After ``/stream`` broke (``StreamBroke``) once its status was sent: one report of it,
+    with its request's ``url``."""
+    event, payloads = reports.one()
+    assert [info.short_type for info in event.exceptions] == ["StreamBroke"]
+    assert event.context == "/stream"
+    assert event.request is not None and event.request.url == url
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["StreamBroke"]
+
+
+def assert_checkout_people_reported(reports: Reports) -> List[Event]:
+    """After checkouts as ``X-User: alice`` and anonymous, then ``/person`` (where the app's
+    ``set_person`` names bob, 42, over alice): each report's person, at every vendor."""
+    events = reports.settle()
+    people = [
+        (e.person.id, e.person.username, e.person.email) if e.person else None for e in events
+    ]
+    assert people == [("alice", "alice", "alice@example.com"), None, ("42", "bob", None)]
+    for vendor in VENDORS:
+        ids = [vendor_person_id(vendor, p) for p in reports.payloads(vendor)]
+        assert ids == ["alice", None, "42"], vendor
+    return events
+
+
 def assert_person_from_the_request(reports: Reports, served: ServedApp) -> None:
     """``/view-error`` as ``X-User: alice`` (the test apps' way to sign in): the report's
     person is alice, at every vendor."""
@@ -208,6 +262,20 @@ def demo_statuses(app: Any, serve: Callable[[Any], ContextManager[str]], demo: A
     return statuses
 
 
+def demo_answers(url: str, demo: Any) -> List[Optional[int]]:
+    """Each of an example app's ``DEMO_REQUESTS`` sent as alice to the server at ``url``:
+    its status, None for a stream that broke after its first chunk."""
+    statuses: List[Optional[int]] = []
+    with httpx.Client(base_url=url) as client:
+        for method, path, body in demo:
+            try:
+                response = client.request(method, path, json=body, headers={"X-User": "alice"})
+                statuses.append(response.status_code)
+            except httpx.RemoteProtocolError:
+                statuses.append(None)
+    return statuses
+
+
 def assert_demo_reported(reports: Reports, expected: List[Tuple[str, str]]) -> List[Event]:
     """The example app's reports: (exception type, context) each as ``expected``, all of
     them alice's."""
@@ -222,6 +290,15 @@ def assert_demo_checkout(event: Event) -> None:
     assert event.request is not None
     assert event.request.json == {"cart": [1, 2], "coupon": "SPRING"}
     assert [b.message for b in event.breadcrumbs] == ["checkout started"]
+
+
+def assert_demo_item_person_and_checkout(events: List[Event], item_route: str) -> None:
+    """Among the example app's reports: the item route's (``item_route``) is alice's, and the
+    checkout's as the demo posted it."""
+    by_context = {e.context: e for e in events}
+    person = by_context[item_route].person
+    assert person is not None and person.id == "alice"
+    assert_demo_checkout(by_context["/checkout"])
 
 
 class FromTheEnvironment:

@@ -3,6 +3,7 @@ sessions API in tests/release_schemas.py), and an init() that counts them."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, ContextManager, Dict, List
 
 import httpx
@@ -24,13 +25,36 @@ def init_counting(receiver: Receiver, **options: Any) -> None:
     )
 
 
-def sessions_started(receiver: Receiver) -> int:
-    total = 0
+def counting_wsgi_app_source(receiver: Receiver) -> str:
+    """Python source that sets errorwire up to count Bugsnag sessions to ``receiver`` and
+    defines ``wrapped``: a WSGI app answering 200, in errorwire's middleware."""
+    return textwrap.dedent(
+        f"""
+        import errorwire
+        from errorwire.integrations.wsgi import ErrorwireMiddleware
+        errorwire.init(bugsnag=errorwire.Bugsnag(
+            api_key="k", endpoint="{receiver.url}/bugsnag/",
+            sessions_endpoint="{receiver.url}/sessions"))
+        def app(environ, start_response):
+            start_response("200 OK", [])
+            return [b"ok"]
+        wrapped = ErrorwireMiddleware(app)
+        """
+    )
+
+
+def started_counts(receiver: Receiver) -> List[int]:
+    """The ``sessionsStarted`` of each session count the receiver got, in order."""
+    found = []
     for item in receiver.received:
         if item.path.startswith("/sessions"):
             assert_valid_release_request(item)
-            total += sum(c["sessionsStarted"] for c in item.json()["sessionCounts"])
-    return total
+            found.extend(c["sessionsStarted"] for c in item.json()["sessionCounts"])
+    return found
+
+
+def sessions_started(receiver: Receiver) -> int:
+    return sum(started_counts(receiver))
 
 
 def bugsnag_event_sessions(receiver: Receiver) -> List[Dict[str, Any]]:

@@ -22,17 +22,23 @@ VENDORS = ("rollbar", "raygun", "bugsnag")
 KIB = 1024
 
 
-def render(event: Event, max_bytes: int = 128 * KIB) -> Dict[str, Outgoing]:
-    client: Client = errorwire.init(
+def init_unreachable(**vendor_options: Any) -> Client:
+    """errorwire, sync, with the three vendors at a port nothing answers on, each with
+    ``vendor_options``: what is rendered is read from the client, never sent."""
+    return errorwire.init(
         sync=True,
         rollbar=errorwire.Rollbar(
-            access_token="t", endpoint="http://127.0.0.1:9/api/1/item/", max_bytes=max_bytes
+            access_token="t", endpoint="http://127.0.0.1:9/api/1/item/", **vendor_options
         ),
         raygun=errorwire.Raygun(
-            api_key="k", endpoint="http://127.0.0.1:9/entries", max_bytes=max_bytes
+            api_key="k", endpoint="http://127.0.0.1:9/entries", **vendor_options
         ),
-        bugsnag=errorwire.Bugsnag(api_key="b", endpoint="http://127.0.0.1:9/", max_bytes=max_bytes),
+        bugsnag=errorwire.Bugsnag(api_key="b", endpoint="http://127.0.0.1:9/", **vendor_options),
     )
+
+
+def render(event: Event, max_bytes: int = 128 * KIB) -> Dict[str, Outgoing]:
+    client = init_unreachable(max_bytes=max_bytes)
     out = {item.vendor_name: item for item in client.renderer.render(event)}
     assert sorted(out) == sorted(VENDORS)
     for vendor, item in out.items():
@@ -244,16 +250,7 @@ def test_a_vendor_hook_that_adds_data_is_capped_too() -> None:
         payload["added_by_hook"] = {"blob": "b" * 500_000, "numbers": list(range(50_000))}
         return payload
 
-    client: Client = errorwire.init(
-        sync=True,
-        rollbar=errorwire.Rollbar(
-            access_token="t", endpoint="http://127.0.0.1:9/api/1/item/", before_send=grow
-        ),
-        raygun=errorwire.Raygun(
-            api_key="k", endpoint="http://127.0.0.1:9/entries", before_send=grow
-        ),
-        bugsnag=errorwire.Bugsnag(api_key="b", endpoint="http://127.0.0.1:9/", before_send=grow),
-    )
+    client = init_unreachable(before_send=grow)
     for item in client.renderer.render(event_from(message="kept message")):
         assert len(item.body) <= 128 * KIB
         body = over(item)

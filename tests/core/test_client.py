@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Callable, Dict, List
+from typing import Any, Dict
 
 import pytest
 
 import errorwire
 from errorwire.core.stacktrace import MAX_FRAMES, extract_chain, grouping_key
+from tests.helpers import raised, recursion_error
 from tests.receiver import Receiver
 from tests.schemas import assert_valid
 from tests.source_file import ROOT, SourceFile
+from tests.vendors.vendor_events import raygun_errors, rollbar_traces
 
 THIS = SourceFile.of(__file__)
 THIS_FILE, RELATIVE, SOURCE, line_of = THIS.path, THIS.relative, THIS.lines, THIS.line_of
@@ -46,14 +48,6 @@ def _raise(exc: BaseException) -> None:
     raise exc
 
 
-def raised(action: Callable[[], object]) -> BaseException:
-    try:
-        action()
-    except BaseException as exc:
-        return exc
-    raise AssertionError("expected an exception")
-
-
 def report(receiver: Receiver, exc: BaseException, **capture: Any) -> Dict[str, Dict[str, Any]]:
     """Capture ``exc`` with the public API; the three bodies as the receiver got them."""
     event_id = errorwire.capture_exception(exc, **capture)
@@ -65,20 +59,6 @@ def report(receiver: Receiver, exc: BaseException, **capture: Any) -> Dict[str, 
     for vendor, body in bodies.items():
         assert_valid(vendor, body)
     return bodies
-
-
-def rollbar_traces(body: Dict[str, Any]) -> List[Dict[str, Any]]:
-    data = body["data"]["body"]
-    return [data["trace"]] if "trace" in data else list(data["trace_chain"])
-
-
-def raygun_errors(body: Dict[str, Any]) -> List[Dict[str, Any]]:
-    errors = []
-    error = body["details"]["error"]
-    while error:
-        errors.append(error)
-        error = error.get("innerError")
-    return errors
 
 
 @pytest.fixture
@@ -159,8 +139,8 @@ def test_library_frames_are_marked_out_of_project(client: Any, receiver: Receive
     stack = bodies["bugsnag"]["events"][0]["exceptions"][0]["stacktrace"]
     assert stack[0]["file"] == "json/decoder.py"
     assert stack[0]["inProject"] is False
-    assert stack[-1]["file"] == RELATIVE
-    assert stack[-1]["inProject"] is True
+    assert [frame["file"] for frame in stack[-2:]] == [RELATIVE, "tests/helpers.py"]  # raised()
+    assert stack[-2]["inProject"] is True and stack[-1]["inProject"] is True
 
 
 def test_an_exception_whose_str_raises_is_sent_without_a_message(
@@ -193,13 +173,7 @@ def recurse(depth: int) -> int:
 def test_a_3000_deep_recursion_error_arrives_within_the_size_limit(
     client: Any, receiver: Receiver
 ) -> None:
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(3100)
-    try:
-        exc = raised(lambda: recurse(0))
-    finally:
-        sys.setrecursionlimit(old)
-    assert isinstance(exc, RecursionError)
+    exc = recursion_error(recurse)
     bodies = report(receiver, exc)  # assert_valid also checks the 128 KB limit
 
     frames = rollbar_traces(bodies["rollbar"])[0]["frames"]

@@ -17,6 +17,7 @@ import pytest
 from errorwire.core.grouping import grouping_key
 from errorwire.core.identity import QUICK_FRAMES, QUICK_LINKS, quick_identity
 from errorwire.core.stacktrace import extract_chain
+from tests.helpers import raised
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 """This folder is the project: frames of this file are project frames."""
@@ -79,14 +80,6 @@ def view_b() -> object:
     return wrap_in_app(missing)
 
 
-def caught(action: Callable[[], object]) -> BaseException:
-    try:
-        action()
-    except BaseException as exc:
-        return exc
-    raise AssertionError("expected an exception")
-
-
 def identity(exc: BaseException) -> Optional[tuple]:
     return quick_identity(exc, ROOT)
 
@@ -114,13 +107,13 @@ SCENARIOS: Dict[str, Callable[[], object]] = {
 
 def test_each_error_keeps_one_identity_across_repeats() -> None:
     for name, action in SCENARIOS.items():
-        first, again = caught(action), caught(action)
+        first, again = raised(action), raised(action)
         assert identity(first) is not None, name
         assert identity(first) == identity(again), name
 
 
 def test_same_identity_means_same_grouping_key() -> None:
-    errors = [caught(action) for action in SCENARIOS.values() for _ in range(2)]
+    errors = [raised(action) for action in SCENARIOS.values() for _ in range(2)]
     for one, other in itertools.combinations(errors, 2):
         if identity(one) == identity(other):
             assert key(one) == key(other), (one, other)
@@ -129,19 +122,19 @@ def test_same_identity_means_same_grouping_key() -> None:
 def test_a_root_cause_reached_by_different_paths_is_one_identity() -> None:
     """Grouping follows ``raise ... from`` to the KeyError with project frames: the
     outer exception's traceback does not change the key, nor the identity."""
-    a, b, through = caught(view_a), caught(view_b), caught(SCENARIOS["cause through the library"])
+    a, b, through = raised(view_a), raised(view_b), raised(SCENARIOS["cause through the library"])
     assert key(a) == key(b) == key(through)
     assert identity(a) == identity(b) == identity(through)
 
 
 def test_different_root_causes_are_different_identities() -> None:
-    found = {name: identity(caught(action)) for name, action in SCENARIOS.items()}
+    found = {name: identity(raised(action)) for name, action in SCENARIOS.items()}
     assert found["cause via view a"] != found["other cause"]
     assert found["plain"] != found["plain elsewhere"]
     # The library's own KeyError has no project frame: the wrapper it raised decides.
     assert found["cause without project frames"] != found["same, from elsewhere"]
-    assert key(caught(SCENARIOS["cause without project frames"])) != key(
-        caught(SCENARIOS["same, from elsewhere"])
+    assert key(raised(SCENARIOS["cause without project frames"])) != key(
+        raised(SCENARIOS["same, from elsewhere"])
     )
 
 
@@ -158,8 +151,8 @@ def test_a_group_is_identified_by_its_first_member() -> None:
     group_type = _exception_group()
 
     def group_of(*actions: Callable[[], object]) -> BaseException:
-        members = [caught(action) for action in actions]
-        return caught(lambda: (_ for _ in ()).throw(group_type("several", members)))
+        members = [raised(action) for action in actions]
+        return raised(lambda: (_ for _ in ()).throw(group_type("several", members)))
 
     one = group_of(missing, other_missing)
     same = group_of(missing, other_missing)
@@ -170,11 +163,11 @@ def test_a_group_is_identified_by_its_first_member() -> None:
 
 
 def test_cycles_long_chains_and_deep_stacks_get_no_identity() -> None:
-    first, second = caught(missing), caught(other_missing)
+    first, second = raised(missing), raised(other_missing)
     first.__context__, second.__context__ = second, first
     assert identity(first) is None
 
-    chain: List[BaseException] = [caught(missing)]
+    chain: List[BaseException] = [raised(missing)]
     for _ in range(QUICK_LINKS):
         outer = AppError("outer")
         outer.__cause__ = chain[-1]
@@ -184,5 +177,5 @@ def test_cycles_long_chains_and_deep_stacks_get_no_identity() -> None:
     def deep(n: int) -> object:
         return deep(n - 1) if n else missing()
 
-    assert identity(caught(lambda: deep(QUICK_FRAMES))) is None
-    assert identity(caught(lambda: deep(QUICK_FRAMES // 2))) is not None
+    assert identity(raised(lambda: deep(QUICK_FRAMES))) is None
+    assert identity(raised(lambda: deep(QUICK_FRAMES // 2))) is not None

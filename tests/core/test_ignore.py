@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from errorwire.core.ignore import IgnoreRules
-
-
-def raised(action: Callable[[], object]) -> BaseException:
-    try:
-        action()
-    except BaseException as exc:
-        return exc
-    raise AssertionError("expected an exception")
+from tests.helpers import raised
 
 
 def _raise(exc: BaseException) -> None:

@@ -24,6 +24,7 @@ from errorwire.core.stacktrace import (
     extract_frames,
     grouping_key,
 )
+from tests.helpers import recursion_error
 from tests.source_file import ROOT, SourceFile
 
 THIS = SourceFile.of(__file__)
@@ -465,13 +466,7 @@ def test_extraction_does_not_recurse() -> None:
 
 
 def test_3000_deep_recursion_error_keeps_both_ends() -> None:
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(3100)
-    try:
-        exc = raised(lambda: recurse(0))
-    finally:
-        sys.setrecursionlimit(old)
-    assert isinstance(exc, RecursionError)
+    exc = recursion_error(recurse)
     python = traceback.extract_tb(exc.__traceback__)
     assert len(python) >= 3000
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List
 
-from tests.receiver import Received
+import errorwire
+from tests.receiver import Received, Receiver
 
 
 def breadcrumb_messages(item: Received) -> List[str]:
@@ -62,6 +64,25 @@ def _title(item: Received) -> str:
         return f"{error['className']}: {error.get('message', '')}"
     first = payload["events"][0]["exceptions"][0]
     return f"{first['errorClass']}: {first.get('message', '')}"
+
+
+def log_payment_provider_error(
+    app_logging: logging.Logger, receiver: Receiver
+) -> Dict[str, List[Received]]:
+    """``payment provider answered 503`` logged as an error (no exception), once flushed:
+    what each vendor received."""
+    app_logging.error("payment provider answered %d", 503)
+    assert errorwire.flush()
+    return by_vendor(receiver.wait_for(3))
+
+
+def assert_one_report_at_each_vendor(receiver: Receiver, title_: str, crumbs: List[str]) -> None:
+    """Once flushed: the one report of ``title_`` reached every vendor, with ``crumbs``."""
+    assert errorwire.flush()
+    received = receiver.wait_for(3)
+    assert sorted(title(item) for item in received) == [title_] * 3
+    for item in received:
+        assert breadcrumb_messages(item) == crumbs
 
 
 def by_vendor(items: List[Received]) -> Dict[str, List[Received]]:

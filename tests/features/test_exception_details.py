@@ -9,7 +9,7 @@ import pytest
 
 import errorwire
 from tests.receiver import Receiver
-from tests.reports import start
+from tests.reports import Reports, start
 
 Env = Dict[str, Any]
 
@@ -53,10 +53,7 @@ def capture() -> None:
         errorwire.capture_exception(exc)
 
 
-def test_notes_and_attributes_of_every_exception_of_the_chain(
-    receiver: Receiver, all_vendors: Env
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_notes_and_attributes_of_every_exception_of_the_chain(reports: Reports) -> None:
     capture()
     event, payloads = reports.one()
     outer_notes = [

@@ -9,7 +9,12 @@ from typing import Any, Callable, Dict, Iterable, List
 import pytest
 
 import errorwire
-from tests.features.feature_payloads import breadcrumb_messages, by_vendor, title
+from tests.features.feature_payloads import (
+    assert_one_report_at_each_vendor,
+    breadcrumb_messages,
+    by_vendor,
+    title,
+)
 from tests.receiver import Receiver
 
 starlette = pytest.importorskip("starlette")
@@ -203,12 +208,7 @@ def test_flask_aborts_send_nothing_and_the_crash_has_its_breadcrumbs(
     assert client.get("/orders/0").status_code == 404
     assert client.get("/nowhere").status_code == 404
     assert client.get("/orders/9").status_code == 500
-    assert errorwire.flush()
-
-    receiver.wait_for(3)
-    assert titles(receiver) == ["KeyError: 'order 9'"] * 3
-    for item in receiver.received:
-        assert breadcrumb_messages(item) == ["looking up order 9"]
+    assert_one_report_at_each_vendor(receiver, "KeyError: 'order 9'", ["looking up order 9"])
 
 
 # -- the client itself ------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 import errorwire
 from errorwire.core.event import Event
-from tests.features.feature_payloads import by_vendor, custom, title
+from tests.features.feature_payloads import by_vendor, custom, log_payment_provider_error, title
 from tests.receiver import Receiver
 from tests.schemas import assert_valid
 
@@ -49,10 +49,7 @@ def test_record_without_exception_is_a_message_report(
     start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
 ) -> None:
     start()
-    app_logging.error("payment provider answered %d", 503)
-    assert errorwire.flush()
-
-    got = by_vendor(receiver.wait_for(3))
+    got = log_payment_provider_error(app_logging, receiver)
     assert all(len(items) == 1 for items in got.values()), got
     rollbar = got["rollbar"][0].json()["data"]
     assert rollbar["body"]["message"]["body"] == "payment provider answered 503"

@@ -8,7 +8,7 @@ import logging
 from typing import Any, Callable, Dict, List
 
 import errorwire
-from tests.features.feature_payloads import by_vendor, custom
+from tests.features.feature_payloads import by_vendor, custom, log_payment_provider_error
 from tests.receiver import Receiver
 from tests.schemas import assert_valid
 
@@ -70,10 +70,7 @@ def test_without_stack_info_a_message_has_no_frames(
     start: Callable[..., Any], receiver: Receiver, app_logging: logging.Logger
 ) -> None:
     start()
-    app_logging.error("payment provider answered %d", 503)
-    assert errorwire.flush()
-
-    got = by_vendor(receiver.wait_for(3))
+    got = log_payment_provider_error(app_logging, receiver)
     assert got["rollbar"][0].json()["data"]["body"]["message"]["body"] == (
         "payment provider answered 503"
     )

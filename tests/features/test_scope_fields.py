@@ -14,7 +14,7 @@ import pytest
 import errorwire
 from errorwire.core import context as scope_state
 from tests.receiver import Receiver
-from tests.reports import start, vendor_context
+from tests.reports import Reports, start, vendor_context
 
 Env = Dict[str, Any]
 MODULE_IMPORTED_AT = time.time()
@@ -60,10 +60,7 @@ def sections(vendor: str, payload: Dict[str, Any]) -> Dict[str, Any]:
     return dict(payload["events"][0]["metaData"])
 
 
-def test_tags_context_metadata_and_person_reach_every_vendor(
-    receiver: Receiver, all_vendors: Env
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_tags_context_metadata_and_person_reach_every_vendor(reports: Reports) -> None:
     errorwire.set_tag("tenant", "acme")
     errorwire.set_tags({"plan": "pro", "seats": 12})
     errorwire.set_context("checkout#pay")
@@ -105,10 +102,7 @@ def test_tags_context_metadata_and_person_reach_every_vendor(
     }
 
 
-def test_one_calls_tags_context_and_metadata_add_to_the_scopes(
-    receiver: Receiver, all_vendors: Env
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_one_calls_tags_context_and_metadata_add_to_the_scopes(reports: Reports) -> None:
     errorwire.set_tag("tenant", "acme")
     errorwire.set_tag("plan", "free")
     errorwire.set_context("cart")
@@ -169,10 +163,7 @@ def test_a_scope_block_keeps_what_it_sets_inside(receiver: Receiver, all_vendors
     assert (outer.context, outer.metadata, outer.person) == (None, {}, None)
 
 
-def test_scope_as_a_decorator_of_sync_and_async_functions(
-    receiver: Receiver, all_vendors: Env
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_scope_as_a_decorator_of_sync_and_async_functions(reports: Reports) -> None:
 
     @errorwire.scope()
     def sync_job(n: int) -> int:
@@ -227,10 +218,7 @@ def test_threads_have_scopes_of_their_own(receiver: Receiver, all_vendors: Env) 
     assert sorted(tuple(e.tags) for e in reports.settle()) == [("thread:a",), ("thread:b",)]
 
 
-def test_a_level_the_caller_chose_is_a_user_specified_severity(
-    receiver: Receiver, all_vendors: Env
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_a_level_the_caller_chose_is_a_user_specified_severity(reports: Reports) -> None:
     try:
         fail()
     except RuntimeError as exc:
@@ -268,10 +256,7 @@ def test_a_job_scope_starts_clean_and_names_the_job(receiver: Receiver, all_vend
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the start time comes from /proc")
-def test_bugsnag_app_duration_is_the_age_of_the_process(
-    receiver: Receiver, all_vendors: Env
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_bugsnag_app_duration_is_the_age_of_the_process(reports: Reports) -> None:
     report()
     _event, payloads = reports.one()
     duration = payloads["bugsnag"]["events"][0]["app"]["duration"]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from tests.receiver import Received, Receiver
+from tests.reports import vendor_env
 from tests.schemas import assert_valid
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,18 +24,7 @@ def run_script(
     three vendors pointed at ``receiver``), as a user's cron job would be."""
     script = folder / "job.py"
     script.write_text(textwrap.dedent(code))
-    urls = receiver.endpoints()
-    environ = {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(ROOT),
-        "ROLLBAR_ACCESS_TOKEN": "rollbar-token",
-        "ROLLBAR_ENDPOINT": urls["rollbar"],
-        "RAYGUN_API_KEY": "raygun-key",
-        "RAYGUN_ENDPOINT": urls["raygun"],
-        "BUGSNAG_API_KEY": "bugsnag-key",
-        "BUGSNAG_ENDPOINT": urls["bugsnag"],
-        **env,
-    }
+    environ = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **vendor_env(receiver), **env}
     return subprocess.run(
         [sys.executable, str(script)],
         cwd=folder,
@@ -98,15 +88,6 @@ def context(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
     if vendor == "bugsnag":
         return payload["events"][0].get("context")
     return None  # Raygun has no context field: the tag carries it
-
-
-def tags(vendor: str, payload: Dict[str, Any]) -> List[str]:
-    if vendor == "rollbar":
-        return list(payload["data"].get("custom", {}).get("tags", []))
-    if vendor == "raygun":
-        return list(payload["details"].get("tags", []))
-    tab = payload["events"][0].get("metaData", {}).get("tags", {})
-    return [name if value is True else f"{name}:{value}" for name, value in tab.items()]
 
 
 def custom(vendor: str, payload: Dict[str, Any]) -> Dict[str, Any]:

@@ -18,10 +18,10 @@ from tests.hooks.hook_payloads import (
     innermost_function,
     one_per_vendor,
     run_script,
-    tags,
     titles,
 )
 from tests.receiver import Received, Receiver, Reply, accepted
+from tests.reports import vendor_tags
 
 MAIN_THREAD_DIES = """
 import errorwire
@@ -245,7 +245,7 @@ def test_an_exception_a_monitor_reported_is_not_reported_again_by_the_excepthook
     payloads = one_per_vendor(receiver)
     assert bugsnag_unhandled(payloads["bugsnag"]) is True
     for vendor in VENDORS:
-        assert "monitor:nightly-import" in tags(vendor, payloads[vendor])
+        assert "monitor:nightly-import" in vendor_tags(vendor, payloads[vendor])
         if vendor != "raygun":
             assert context(vendor, payloads[vendor]) == "nightly-import"
 

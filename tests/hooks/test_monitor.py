@@ -12,9 +12,9 @@ from typing import Any, AsyncIterator, Dict, Iterator, List
 import pytest
 
 import errorwire
-from tests.hooks.hook_payloads import VENDORS, breadcrumbs, bugsnag_unhandled, context, tags
+from tests.hooks.hook_payloads import VENDORS, breadcrumbs, bugsnag_unhandled, context
 from tests.receiver import Receiver
-from tests.reports import Reports, start
+from tests.reports import Reports, start, vendor_tags
 
 
 def check_monitored(reports: Reports, name: str, title: str) -> Dict[str, Dict[str, Any]]:
@@ -24,7 +24,7 @@ def check_monitored(reports: Reports, name: str, title: str) -> Dict[str, Dict[s
     assert event.handled is False
     assert bugsnag_unhandled(payloads["bugsnag"]) is True
     for vendor in VENDORS:
-        assert f"monitor:{name}" in tags(vendor, payloads[vendor])
+        assert f"monitor:{name}" in vendor_tags(vendor, payloads[vendor])
         if vendor != "raygun":  # Raygun has no context field
             assert context(vendor, payloads[vendor]) == name
     return payloads

@@ -37,21 +37,28 @@ def urls(payloads: Dict[str, Dict[str, Any]]) -> List[str]:
     return [str(vendor_request(vendor, payloads[vendor]).get("url")) for vendor in sorted(payloads)]
 
 
+def assert_item_7_reported(receiver: Receiver, host: str, route: str) -> Dict[str, Any]:
+    """``/items/7?color=red`` arrived at each vendor as requested of ``host``, with its
+    query, route parameter and ``route`` as context: Rollbar's request block."""
+    payloads = arrived(receiver)
+    url = f"http://{host}/items/7?color=red"
+    assert urls(payloads) == [url, "/items/7", url]
+    rollbar = vendor_request("rollbar", payloads["rollbar"])
+    assert rollbar["GET"] == {"color": "red"}
+    assert rollbar["params"] == {"item_id": 7}
+    assert vendor_context("rollbar", payloads["rollbar"]) == route
+    assert vendor_context("bugsnag", payloads["bugsnag"]) == route
+    return rollbar
+
+
 def test_flask_request_is_built_on_the_worker(receiver: Receiver, all_vendors: Any) -> None:
     errorwire.init(**all_vendors)
     client = flask_test_app.make_app(True).test_client()
     response = client.get("/items/7?color=red", headers={"User-Agent": "worker-test"})
     assert response.status_code == 500
 
-    payloads = arrived(receiver)
-    url = "http://localhost/items/7?color=red"
-    assert urls(payloads) == [url, "/items/7", url]
-    rollbar = vendor_request("rollbar", payloads["rollbar"])
-    assert rollbar["GET"] == {"color": "red"}
+    rollbar = assert_item_7_reported(receiver, "localhost", "/items/<int:item_id>")
     assert rollbar["headers"]["User-Agent"] == "worker-test"
-    assert rollbar["params"] == {"item_id": 7}
-    assert vendor_context("rollbar", payloads["rollbar"]) == "/items/<int:item_id>"
-    assert vendor_context("bugsnag", payloads["bugsnag"]) == "/items/<int:item_id>"
 
 
 def test_starlette_request_is_built_on_the_worker(receiver: Receiver, all_vendors: Any) -> None:
@@ -60,15 +67,8 @@ def test_starlette_request_is_built_on_the_worker(receiver: Receiver, all_vendor
         response = client.post("/items/7?color=red", json={"qty": -1})
     assert response.status_code == 500
 
-    payloads = arrived(receiver)
-    url = "http://testserver/items/7?color=red"
-    assert urls(payloads) == [url, "/items/7", url]
-    rollbar = vendor_request("rollbar", payloads["rollbar"])
-    assert rollbar["GET"] == {"color": "red"}
+    rollbar = assert_item_7_reported(receiver, "testserver", "/items/{item_id}")
     assert rollbar["json"] == {"qty": -1}
-    assert rollbar["params"] == {"item_id": 7}
-    assert vendor_context("rollbar", payloads["rollbar"]) == "/items/{item_id}"
-    assert vendor_context("bugsnag", payloads["bugsnag"]) == "/items/{item_id}"
 
 
 PLAIN = (str, bytes, int, float, bool, type(None))

@@ -80,6 +80,15 @@ def test_dry_run_prints_the_three_payloads_and_sends_nothing(
     assert_valid("rollbar", json.loads(done.stdout[start:end]))
 
 
+def release_env_without_keys(receiver: Receiver) -> Dict[str, str]:
+    """The release commands' environment without the vendors' keys: the app's settings
+    must name them."""
+    env = release_env(receiver)
+    for name in ("ROLLBAR_ACCESS_TOKEN", "RAYGUN_API_KEY", "BUGSNAG_API_KEY"):
+        del env[name]
+    return env
+
+
 def test_check_reads_a_flask_factory_as_the_app_would(
     receiver: Receiver, tmp_path: Path
 ) -> None:
@@ -99,9 +108,7 @@ def test_check_reads_a_flask_factory_as_the_app_would(
             Errorwire(app)
             return app
     """))
-    env = release_env(receiver)
-    for name in ("ROLLBAR_ACCESS_TOKEN", "RAYGUN_API_KEY", "BUGSNAG_API_KEY"):
-        del env[name]
+    env = release_env_without_keys(receiver)
     done = run(["check", "--flask-app", "shop:create_app"], env, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     found = lines_by_vendor(done.stdout)
@@ -123,9 +130,7 @@ def test_check_reads_django_settings(receiver: Receiver, tmp_path: Path) -> None
                                          endpoint="{receiver.url}/bugsnag/"),
         }}
     """))
-    env = release_env(receiver)
-    for name in ("ROLLBAR_ACCESS_TOKEN", "RAYGUN_API_KEY", "BUGSNAG_API_KEY"):
-        del env[name]
+    env = release_env_without_keys(receiver)
     done = run(["check", "--django-settings", "site_settings"], env, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     found = lines_by_vendor(done.stdout)

@@ -19,6 +19,7 @@ from errorwire.release import sessions
 from tests.receiver import Receiver, Reply
 from tests.release_schemas import assert_valid_release_request
 from tests.schemas import assert_valid
+from tests.session_counts import counting_wsgi_app_source
 
 flask = pytest.importorskip("flask")
 starlette_apps = pytest.importorskip("starlette.applications")
@@ -213,19 +214,11 @@ def test_a_refused_session_payload_is_logged_once_counted_and_not_retried(
 def test_counts_left_at_exit_are_sent(receiver: Receiver, tmp_path: Path) -> None:
     script = tmp_path / "app.py"
     script.write_text(
-        textwrap.dedent(
-            f"""
-            import errorwire
-            from errorwire.integrations.wsgi import ErrorwireMiddleware
-            errorwire.init(bugsnag=errorwire.Bugsnag(
-                api_key="k", endpoint="{receiver.url}/bugsnag/",
-                sessions_endpoint="{receiver.url}/sessions"))
-            def app(environ, start_response):
-                start_response("200 OK", [])
-                return [b"ok"]
-            wrapped = ErrorwireMiddleware(app)
+        counting_wsgi_app_source(receiver)
+        + textwrap.dedent(
+            """
             for _ in range(4):
-                list(wrapped({{"REQUEST_METHOD": "GET", "PATH_INFO": "/"}}, lambda *a: None))
+                list(wrapped({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, lambda *a: None))
             """
         )
     )

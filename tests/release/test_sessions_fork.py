@@ -10,30 +10,24 @@ import time
 from pathlib import Path
 
 from tests.receiver import Receiver
-from tests.session_counts import sessions_started
+from tests.session_counts import counting_wsgi_app_source, sessions_started
 
 
 def test_a_forked_child_sends_its_counts_every_interval(receiver: Receiver, tmp_path: Path) -> None:
     script = tmp_path / "forking_app.py"
+    interval = (
+        "from errorwire.core import client as client_module\nclient_module.SEND_INTERVAL = 0.3\n"
+    )
     script.write_text(
-        textwrap.dedent(
-            f"""
+        interval
+        + counting_wsgi_app_source(receiver)
+        + textwrap.dedent(
+            """
             import os, time
-            import errorwire
-            from errorwire.core import client as client_module
-            from errorwire.integrations.wsgi import ErrorwireMiddleware
-            client_module.SEND_INTERVAL = 0.3
-            errorwire.init(bugsnag=errorwire.Bugsnag(
-                api_key="k", endpoint="{receiver.url}/bugsnag/",
-                sessions_endpoint="{receiver.url}/sessions"))
-            def app(environ, start_response):
-                start_response("200 OK", [])
-                return [b"ok"]
-            wrapped = ErrorwireMiddleware(app)
             child = os.fork()
             if child == 0:  # a worker: serves, reports no error, never exits cleanly
                 for _ in range(3):
-                    list(wrapped({{"REQUEST_METHOD": "GET", "PATH_INFO": "/"}}, lambda *a: None))
+                    list(wrapped({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, lambda *a: None))
                 time.sleep(3)
                 os._exit(0)  # no flush, no atexit: only the interval could have sent them
             os.waitpid(child, 0)

@@ -12,21 +12,14 @@ import errorwire
 from errorwire import api
 from errorwire.core.client import Client
 from tests.receiver import Receiver
+from tests.reports import vendor_env
 
 THREADS = 8
 
 
 @pytest.fixture
 def vendors_in_environment(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
-    urls = receiver.endpoints()
-    for var, value in {
-        "ROLLBAR_ACCESS_TOKEN": "rollbar-token",
-        "ROLLBAR_ENDPOINT": urls["rollbar"],
-        "RAYGUN_API_KEY": "raygun-key",
-        "RAYGUN_ENDPOINT": urls["raygun"],
-        "BUGSNAG_API_KEY": "bugsnag-key",
-        "BUGSNAG_ENDPOINT": urls["bugsnag"],
-    }.items():
+    for var, value in vendor_env(receiver).items():
         monkeypatch.setenv(var, value)
 
 

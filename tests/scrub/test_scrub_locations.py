@@ -39,6 +39,12 @@ def capture(
     return bodies
 
 
+def sent_bodies(receiver: Receiver) -> Dict[str, bytes]:
+    """Once errorwire flushed: the raw body each vendor got."""
+    assert errorwire.flush(timeout=5.0)
+    return {item.vendor: item.body for item in receiver.wait_for(3)}
+
+
 def assert_scrubbed(
     bodies: Dict[str, bytes], shown_by: Iterable[str], secrets: Iterable[str] = (SECRET,)
 ) -> None:
@@ -205,8 +211,7 @@ def test_extra_data(receiver: Receiver, all_vendors: Dict[str, Any]) -> None:
                 "stripeApiKey": SECRET,
             },
         )
-    assert errorwire.flush(timeout=5.0)
-    bodies = {item.vendor: item.body for item in receiver.wait_for(3)}
+    bodies = sent_bodies(receiver)
     assert_scrubbed(bodies, shown_by=VENDORS, secrets=(SECRET, CARD))
 
 
@@ -222,8 +227,7 @@ def test_breadcrumbs(receiver: Receiver, all_vendors: Dict[str, Any]) -> None:
             raise ValueError("refund failed")
         except ValueError as exc:
             errorwire.capture_exception(exc)
-    assert errorwire.flush(timeout=5.0)
-    bodies = {item.vendor: item.body for item in receiver.wait_for(3)}
+    bodies = sent_bodies(receiver)
     assert_scrubbed(bodies, shown_by=VENDORS)
 
 
@@ -233,8 +237,7 @@ def test_exception_message_value_patterns(receiver: Receiver, all_vendors: Dict[
         raise ValueError(f"charge of card {CARD} for {VISIBLE} failed: Bearer {SECRET}")
     except ValueError as exc:
         errorwire.capture_exception(exc)
-    assert errorwire.flush(timeout=5.0)
-    bodies = {item.vendor: item.body for item in receiver.wait_for(3)}
+    bodies = sent_bodies(receiver)
     assert_scrubbed(bodies, shown_by=VENDORS, secrets=(SECRET, CARD))
 
 
@@ -260,8 +263,7 @@ def test_source_context_lines(receiver: Receiver, all_vendors: Dict[str, Any]) -
         raise RuntimeError(f"lookup failed ({len(api_key)} / {len(label)})")
     except RuntimeError:
         assert errorwire.capture_exception() is not None
-    assert errorwire.flush(timeout=5.0)
-    bodies = {item.vendor: item.body for item in receiver.wait_for(3)}
+    bodies = sent_bodies(receiver)
     for vendor, body in bodies.items():
         assert_valid(vendor, json.loads(body))
     # Raygun's stack frames carry no source lines.

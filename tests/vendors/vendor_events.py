@@ -7,7 +7,7 @@ import json
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 from errorwire.core.config import Bugsnag, Raygun, Rollbar, VendorSettings
 from errorwire.core.event import Event
@@ -16,6 +16,7 @@ from errorwire.core.server import server_info
 from errorwire.core.stacktrace import add_source_context, extract_chain, grouping_key
 from errorwire.vendors import VENDORS as VENDOR_MODULES
 from errorwire.vendors.base import to_json
+from tests.helpers import raised as raised  # the vendor tests call vendor_events.raised
 from tests.schemas import assert_valid
 
 ROOT = str(Path(__file__).resolve().parents[2])
@@ -25,15 +26,6 @@ SETTINGS: Dict[str, VendorSettings] = {
     "raygun": Raygun(api_key="raygun-key"),
     "bugsnag": Bugsnag(api_key="bugsnag-key"),
 }
-
-
-def raised(action: Callable[[], object]) -> BaseException:
-    """The exception ``action`` raises (the test fails if it raises none)."""
-    try:
-        action()
-    except BaseException as exc:  # any exception is the point
-        return exc
-    raise AssertionError("expected an exception")
 
 
 def traceback_lines(exc: BaseException) -> List[Tuple[str, int]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import threading
 from contextlib import contextmanager
 from typing import Any, Awaitable, Callable, Iterator, List
 
@@ -14,20 +13,10 @@ from aiohttp import web
 import errorwire
 from errorwire.integrations.aiohttp import middleware as errorwire_middleware
 from tests.concurrent_checkouts import tag_checkout
+from tests.integrations.app_errors import PaymentFailed, StreamBroke, find_card
+from tests.integrations.loop_server import serve_on_a_loop
 
 log = logging.getLogger("shop")
-
-
-class PaymentFailed(Exception):
-    pass
-
-
-class StreamBroke(Exception):
-    pass
-
-
-def find_card(number: str) -> str:
-    return {"4000": "visa"}[number]
 
 
 async def view_error(request: web.Request) -> web.Response:
@@ -150,29 +139,15 @@ def make_app(with_errorwire: bool = True, error_pages: bool = False) -> web.Appl
 @contextmanager
 def serve(app: web.Application) -> Iterator[str]:
     """``app`` on aiohttp's own runner on 127.0.0.1 (its loop in a thread); yields the URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app, access_log=None)
-    started = threading.Event()
 
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.SockSite(runner, sock).start())
-        started.set()
-        loop.run_forever()
-        loop.run_until_complete(runner.cleanup())
-        loop.close()
+    async def start(sock: socket.socket) -> web.AppRunner:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        return runner
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert started.wait(10.0), "aiohttp did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10.0)
-        sock.close()
+    async def stop(runner: web.AppRunner) -> None:
+        await runner.cleanup()
+
+    with serve_on_a_loop("aiohttp", start, stop) as url:
+        yield url

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import subprocess
 import sys
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List
 
 import aiohttp
 import httpx
@@ -15,7 +15,7 @@ import pytest
 
 import errorwire
 from tests import served_apps
-from tests.concurrent_checkouts import assert_cart_checkouts_reported, post_checkouts
+from tests.concurrent_checkouts import assert_cart_checkouts_kept_apart
 from tests.integrations.aiohttp.aiohttp_apps import make_app, serve
 from tests.integrations.asgi.asgi_support import Records
 from tests.receiver import Receiver
@@ -26,27 +26,22 @@ from tests.reports import (
     vendor_exception_classes,
     vendor_request,
 )
-from tests.route_reports import error_route_test
+from tests.route_reports import ErrorRoute, error_route_test, usual_error_routes
 
 AIOHTTP = served_apps.ServedApp(make_app, serve)
 
 
-both = AIOHTTP.both
-
-
-# (method, path, request kwargs, exception chain outermost first, route template, status)
-ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str, Optional[int]]] = [
-    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error", 500),
-    ("POST", "/items/7?verbose=1", {"json": {"qty": -1}}, ["ValueError"], "/items/{item_id}", 500),
-    ("GET", "/stream", {}, ["StreamBroke"], "/stream", 500),
-    ("GET", "/unavailable", {}, ["HTTPServiceUnavailable"], "/unavailable", 503),
-    ("GET", "/shop/orders/A-9", {}, ["KeyError"], "/shop/orders/{order_id}", 500),
+ERROR_ROUTES: List[ErrorRoute] = [
+    *usual_error_routes("/items/{item_id}", 500),
+    ErrorRoute("GET", "/stream", {}, ["StreamBroke"], "/stream", 500),
+    ErrorRoute("GET", "/unavailable", {}, ["HTTPServiceUnavailable"], "/unavailable", 503),
+    ErrorRoute("GET", "/shop/orders/A-9", {}, ["KeyError"], "/shop/orders/{order_id}", 500),
 ]
 
 
 test_error_route_is_reported_once_with_its_request = error_route_test(
     "aiohttp",
-    both,
+    AIOHTTP.both,
     ERROR_ROUTES,
     # a stream breaks after its 200
     answered=lambda route: 200 if route.path == "/stream" else route.status,
@@ -55,7 +50,7 @@ test_error_route_is_reported_once_with_its_request = error_route_test(
 
 def test_route_parameters_query_and_the_json_the_app_read(reports: Reports) -> None:
     path = "/items/7?verbose=1&tag=a&tag=b&q=caf%C3%A9&api_key=k3y-s3cret"
-    both("POST", path, json=served_apps.SECRET_ITEM)
+    AIOHTTP.both("POST", path, json=served_apps.SECRET_ITEM)
     query = {"verbose": "1", "tag": ["a", "b"], "q": "café", "api_key": "k3y-s3cret"}
     event, payloads = served_apps.assert_item_json_reported(reports, {"item_id": "7"}, query)
     assert event.request is not None
@@ -71,12 +66,12 @@ def test_route_parameters_query_and_the_json_the_app_read(reports: Reports) -> N
 
 
 def test_the_form_the_app_parsed_is_reported_scrubbed(reports: Reports) -> None:
-    payloads = served_apps.assert_login_form_reported_scrubbed(reports, both)
+    payloads = served_apps.assert_login_form_reported_scrubbed(reports, AIOHTTP.both)
     assert vendor_request("raygun", payloads["raygun"])["form"]["password"] == "[Filtered]"
 
 
 def test_uploads_are_named_never_sent(reports: Reports) -> None:
-    served_apps.assert_upload_named_never_sent(reports, both, {"title": "q3"})
+    served_apps.assert_upload_named_never_sent(reports, AIOHTTP.both, {"title": "q3"})
 
 
 def test_a_body_the_app_never_read_is_not_reported(reports: Reports) -> None:
@@ -89,7 +84,7 @@ def test_a_body_the_app_never_read_is_not_reported(reports: Reports) -> None:
 def test_aiohttp_http_errors_below_500_are_answers_not_reports(
     reports: Reports, path: str, status: int
 ) -> None:
-    assert both("GET", path)[0] == status
+    assert AIOHTTP.both("GET", path)[0] == status
     reports.none()
 
 
@@ -135,10 +130,7 @@ def test_aiohttp_logging_the_error_is_no_second_report(
 def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
     receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
-    reports = start(receiver, all_vendors, storm_limit=1000)
-    with serve(make_app()) as url:
-        assert post_checkouts(url, 30) == [500] * 30
-    assert_cart_checkouts_reported(reports, 30)
+    assert_cart_checkouts_kept_apart(receiver, all_vendors, lambda: serve(make_app()))
 
 
 def test_a_websocket_handler_error_is_reported(reports: Reports) -> None:
@@ -158,7 +150,7 @@ def test_a_websocket_handler_error_is_reported(reports: Reports) -> None:
 
 
 def test_a_working_route_reports_nothing(reports: Reports) -> None:
-    assert both("GET", "/") == (200, b"all good")
+    assert AIOHTTP.both("GET", "/") == (200, b"all good")
     reports.none()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import threading
 import time
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -20,7 +20,7 @@ import errorwire
 from errorwire.core.context import current_scope
 from errorwire.integrations.apscheduler import Errorwire
 from tests.receiver import Receiver
-from tests.reports import VENDORS, start, vendor_context
+from tests.reports import VENDORS, Reports, start, vendor_context
 
 CARD = "4111111111111111"
 
@@ -77,6 +77,18 @@ def scheduler() -> Iterator[BackgroundScheduler]:
         scheduler.shutdown(wait=True)
 
 
+def started_with_errorwire(
+    scheduler: BackgroundScheduler, receiver: Receiver, all_vendors: Dict[str, Any]
+) -> Tuple[Reports, Ended]:
+    """``scheduler`` with ``Errorwire``, started, errorwire reporting to ``receiver``: the
+    reports, and the count of the jobs that ended."""
+    reports = start(receiver, all_vendors)
+    Errorwire(scheduler)
+    ended = Ended(scheduler)
+    scheduler.start()
+    return reports, ended
+
+
 def soon(seconds: float = 0.0) -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
 
@@ -84,10 +96,7 @@ def soon(seconds: float = 0.0) -> datetime.datetime:
 def test_a_failing_job_is_one_report_with_its_id_in_a_scope_of_its_own(
     scheduler: BackgroundScheduler, receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
-    reports = start(receiver, all_vendors)
-    Errorwire(scheduler)
-    ended = Ended(scheduler)
-    scheduler.start()
+    reports, ended = started_with_errorwire(scheduler, receiver, all_vendors)
     scheduler.add_job(greet, "date", run_date=soon(), args=["alice"], id="greet-alice")
     ended.wait(1)
     scheduler.add_job(
@@ -125,10 +134,7 @@ def test_a_failing_job_is_one_report_with_its_id_in_a_scope_of_its_own(
 def test_a_missed_run_is_a_breadcrumb_of_the_jobs_next_report_not_a_report(
     scheduler: BackgroundScheduler, receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
-    reports = start(receiver, all_vendors)
-    Errorwire(scheduler)
-    ended = Ended(scheduler)
-    scheduler.start()
+    reports, ended = started_with_errorwire(scheduler, receiver, all_vendors)
     scheduler.add_job(nightly, "date", run_date=soon(-30), id="nightly", misfire_grace_time=1)
     ended.wait(1)
     assert errorwire.flush(5)
@@ -147,10 +153,7 @@ def test_a_missed_run_is_a_breadcrumb_of_the_jobs_next_report_not_a_report(
 def test_nothing_of_an_instant_job_reaches_the_next_report_on_its_thread(
     scheduler: BackgroundScheduler, receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
-    reports = start(receiver, all_vendors)
-    Errorwire(scheduler)
-    ended = Ended(scheduler)
-    scheduler.start()
+    reports, ended = started_with_errorwire(scheduler, receiver, all_vendors)
     # The pool's first job: its thread is started inside the submit, so the job usually
     # ends before APScheduler attaches the completion callback (the path this is about).
     scheduler.add_job(greet_at_once, "date", run_date=soon(), args=["alice"])

@@ -11,6 +11,8 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator, List
 
+import errorwire
+
 
 @contextmanager
 def serve(app: Any, lifespan: str = "off") -> Iterator[str]:
@@ -52,3 +54,18 @@ class Records(logging.Handler):
         while len(self.records) < count and time.monotonic() < deadline:
             time.sleep(0.01)
         return list(self.records)
+
+
+@contextmanager
+def reporting_log(name: str) -> Iterator[Records]:
+    """errorwire's LoggingHandler on the logger ``name``, plus a record of what it logged."""
+    logger = logging.getLogger(name)
+    records = Records()
+    reporter = errorwire.LoggingHandler(level=logging.ERROR)
+    logger.addHandler(records)
+    logger.addHandler(reporter)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(records)
+        logger.removeHandler(reporter)

@@ -4,32 +4,34 @@ vendor (schema-valid); responses exactly as without errorwire."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import List
 
 from tests import served_apps
 from tests.concurrent_checkouts import assert_checkouts_kept_apart
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.channels.channels_apps import make_app
 from tests.reports import VENDORS, Reports, vendor_exception_classes, vendor_person_id
-from tests.route_reports import error_route_test
+from tests.route_reports import ErrorRoute, error_route_test, usual_error_routes
 
 CHANNELS = served_apps.ServedApp(make_app, serve)
-both = CHANNELS.both
 
 
-ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
-    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error"),
-    ("POST", "/items/7?verbose=1", {"json": {"qty": -1}}, ["ValueError"], "/items/<int:item_id>"),
+ERROR_ROUTES: List[ErrorRoute] = [
+    *usual_error_routes("/items/<int:item_id>"),
 ]
 
 
 test_http_consumer_error_is_reported_once_with_its_request = error_route_test(
-    "channels", both, ERROR_ROUTES, answered=lambda route: 500, reported_status=lambda route: None
+    "channels",
+    CHANNELS.both,
+    ERROR_ROUTES,
+    answered=lambda route: 500,
+    reported_status=lambda route: None,
 )
 
 
 def test_route_parameters_and_the_json_body(reports: Reports) -> None:
-    both("POST", "/items/7?verbose=1", json={"qty": -1, "password": "hunter2"})
+    CHANNELS.both("POST", "/items/7?verbose=1", json={"qty": -1, "password": "hunter2"})
     event, payloads = reports.one()
     assert event.request is not None
     assert event.request.route_params == {"item_id": 7}
@@ -39,7 +41,7 @@ def test_route_parameters_and_the_json_body(reports: Reports) -> None:
 
 
 def test_a_working_consumer_is_unchanged_and_reports_nothing(reports: Reports) -> None:
-    assert both("GET", "/ok") == (200, b"fine")
+    assert CHANNELS.both("GET", "/ok") == (200, b"fine")
     reports.none()
 
 

@@ -20,7 +20,7 @@ pytest.importorskip("django")
 
 from tests.helpers import free_port
 from tests.receiver import Receiver
-from tests.reports import VENDORS, vendor_exception_classes
+from tests.reports import VENDORS, vendor_env, vendor_exception_classes
 from tests.schemas import assert_valid
 
 MANAGE = Path(__file__).resolve().parents[3] / "example_apps" / "django_app" / "manage.py"
@@ -38,16 +38,7 @@ ERROR_ROUTES = {
 
 @pytest.fixture
 def example_site(receiver: Receiver) -> Iterator[str]:
-    urls = receiver.endpoints()
-    env = {
-        **os.environ,
-        "ROLLBAR_ACCESS_TOKEN": "rollbar-token",
-        "ROLLBAR_ENDPOINT": urls["rollbar"],
-        "RAYGUN_API_KEY": "raygun-key",
-        "RAYGUN_ENDPOINT": urls["raygun"],
-        "BUGSNAG_API_KEY": "bugsnag-key",
-        "BUGSNAG_ENDPOINT": urls["bugsnag"],
-    }
+    env = {**os.environ, **vendor_env(receiver)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     port = free_port()
     process = subprocess.Popen(

@@ -12,8 +12,7 @@ pytest.importorskip("django")
 from django.conf import settings
 from django.test import Client, override_settings
 
-from tests.receiver import Receiver
-from tests.reports import start
+from tests.reports import Reports
 
 Env = Dict[str, Any]
 
@@ -34,9 +33,8 @@ def rollbar_frames(payload: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 
 def test_a_template_syntax_error_has_the_template_as_innermost_frame(
-    template_debug: None, receiver: Receiver, all_vendors: Env
+    template_debug: None, reports: Reports
 ) -> None:
-    reports = start(receiver, all_vendors)
     assert Client(raise_request_exception=False).get("/template-syntax/").status_code == 500
     event, payloads = reports.one()
     frames = event.exceptions[0].frames
@@ -59,9 +57,8 @@ def test_a_template_syntax_error_has_the_template_as_innermost_frame(
 
 
 def test_a_helper_failing_in_a_template_keeps_its_frame_innermost(
-    template_debug: None, receiver: Receiver, all_vendors: Env
+    template_debug: None, reports: Reports
 ) -> None:
-    reports = start(receiver, all_vendors)
     assert Client(raise_request_exception=False).get("/template-in-view/").status_code == 500
     event, _ = reports.one()
     frames = event.exceptions[0].frames
@@ -72,10 +69,7 @@ def test_a_helper_failing_in_a_template_keeps_its_frame_innermost(
     assert frames[-3].module is not None and frames[-3].module.startswith("django.template")
 
 
-def test_without_template_debugging_there_is_no_template_frame(
-    receiver: Receiver, all_vendors: Env
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_without_template_debugging_there_is_no_template_frame(reports: Reports) -> None:
     assert Client(raise_request_exception=False).get("/template-in-view/").status_code == 500
     event, _ = reports.one()
     assert not [f for f in event.exceptions[0].frames if f.filename.endswith(".html")]

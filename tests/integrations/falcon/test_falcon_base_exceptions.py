@@ -6,7 +6,7 @@ WSGI/ASGI middleware reports it once; without that wrapper a hint is logged once
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, List
 
 import falcon
 import falcon.asgi
@@ -49,6 +49,14 @@ def serving(kind: str, app: Any) -> Any:
     return serve_wsgi(app) if kind == "wsgi" else serve(app)
 
 
+def wrapped_app(kind: str) -> Any:
+    """The app of ``kind`` wrapped in errorwire's WSGI or ASGI middleware as well."""
+    app = make_app(kind)
+    if kind == "wsgi":
+        return errorwire_wsgi.ErrorwireMiddleware(app)
+    return errorwire_asgi.ErrorwireMiddleware(app)
+
+
 def get_status(url: str) -> int:
     with httpx.Client(timeout=10) as client:
         return client.get(url + "/orders/7").status_code
@@ -58,13 +66,7 @@ def get_status(url: str) -> int:
 def test_wrapped_app_reports_a_base_exception_once_with_the_route(
     reports: Reports, kind: str
 ) -> None:
-    app = make_app(kind)
-    wrapped = (
-        errorwire_wsgi.ErrorwireMiddleware(app)
-        if kind == "wsgi"
-        else errorwire_asgi.ErrorwireMiddleware(app)
-    )
-    with serving(kind, wrapped) as url:
+    with serving(kind, wrapped_app(kind)) as url:
         assert get_status(url) == 500  # the server's own answer, as without errorwire
     event, payloads = reports.one()
     assert [e.short_type for e in event.exceptions] == ["Abort"]
@@ -75,15 +77,22 @@ def test_wrapped_app_reports_a_base_exception_once_with_the_route(
             assert vendor_context(vendor, payloads[vendor]) == "/orders/{order}"
 
 
+def base_exception_hints(
+    caplog: pytest.LogCaptureFixture, kind: str, app: Any, requests: int
+) -> List[str]:
+    """What errorwire logged about BaseException while ``app`` was served ``requests`` times."""
+    caplog.set_level(logging.INFO, logger="errorwire")
+    with serving(kind, app) as url:
+        for _ in range(requests):
+            get_status(url)
+    return [r.getMessage() for r in caplog.records if "BaseException" in r.getMessage()]
+
+
 @pytest.mark.parametrize("kind", ["wsgi", "asgi"])
 def test_unwrapped_app_logs_how_to_report_base_exceptions_once(
     reports: Reports, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="errorwire")
-    with serving(kind, make_app(kind)) as url:
-        get_status(url)
-        get_status(url)
-    hints = [r.getMessage() for r in caplog.records if "BaseException" in r.getMessage()]
+    hints = base_exception_hints(caplog, kind, make_app(kind), requests=2)
     assert hints == [
         "errorwire: Falcon passes BaseException subclasses (other than KeyboardInterrupt, "
         "SystemExit...) to the server without calling any middleware or error handler; "
@@ -96,14 +105,5 @@ def test_unwrapped_app_logs_how_to_report_base_exceptions_once(
 def test_wrapped_app_logs_no_hint(
     reports: Reports, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="errorwire")
-    app = make_app(kind)
-    wrapped = (
-        errorwire_wsgi.ErrorwireMiddleware(app)
-        if kind == "wsgi"
-        else errorwire_asgi.ErrorwireMiddleware(app)
-    )
-    with serving(kind, wrapped) as url:
-        get_status(url)
-    assert not [r for r in caplog.records if "BaseException" in r.getMessage()]
+    assert not base_exception_hints(caplog, kind, wrapped_app(kind), requests=1)
     assert len(reports.settle()) == 1

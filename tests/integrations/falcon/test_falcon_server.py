@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, Dict, List, Tuple
+from typing import Any, List, Tuple
 
-import httpx
 import pytest
 
-import errorwire
 from tests.concurrent_checkouts import (
     assert_payload_scopes_match_their_requests,
     checkout_reports,
@@ -22,23 +20,38 @@ from tests.reports import (
     Reports,
     vendor_exception_classes,
     vendor_person_id,
-    vendor_request,
 )
-from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route, header
+from tests.route_reports import (
+    ErrorRoute,
+    assert_route_reported,
+    each_error_route,
+    header,
+    item_route,
+    respond,
+    view_error_route,
+)
+from tests.served_apps import (
+    assert_checkout_people_reported,
+    assert_init_from_the_environment,
+    assert_item_json_and_route_params_reported,
+    assert_signup_form_reported_scrubbed,
+    assert_stream_error_reported,
+    fetch,
+)
 
-# (method, path, request kwargs, exception chain outermost first, route template)
-ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
-    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error"),
-    ("POST", "/items/7?verbose=1", {"json": {"qty": -1}}, ["ValueError"], "/items/{item_id:int}"),
-    ("POST", "/signup", {"data": {"email": "a@example.com"}}, ["RuntimeError"], "/signup"),
+ERROR_ROUTES: List[ErrorRoute] = [
+    view_error_route(),
+    item_route("/items/{item_id:int}"),
+    ErrorRoute(
+        "POST", "/signup", {"data": {"email": "a@example.com"}}, ["RuntimeError"], "/signup"
+    ),
 ]
 
 
-def respond(base: str, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
-    headers = {**HEADERS, **kwargs.pop("headers", {})}
-    with httpx.Client(base_url=base, timeout=10) as client:
-        response = client.request(method, path, headers=headers, **kwargs)
-        return response.status_code, response.content
+def bare_answer(server: Server, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
+    """The answer of the app without errorwire: what the app with it must answer."""
+    with server(with_errorwire=False) as bare_url:
+        return respond(bare_url, method, path, **kwargs)
 
 
 @each_error_route(ERROR_ROUTES)
@@ -48,8 +61,7 @@ def test_error_route_is_reported_once_with_its_request(
     error_route: ErrorRoute,
 ) -> None:
     method, path, kwargs, chain, route, _ = error_route
-    with server(with_errorwire=False) as bare_url:
-        bare = respond(bare_url, method, path, **kwargs)
+    bare = bare_answer(server, method, path, **kwargs)
     with server() as url:
         assert respond(url, method, path, **kwargs) == bare
     assert bare[0] == 500
@@ -60,30 +72,13 @@ def test_error_route_is_reported_once_with_its_request(
 def test_json_body_and_route_params_reach_the_report(reports: Reports, server: Server) -> None:
     with server() as url:
         respond(url, "POST", "/items/7", json={"qty": -1, "sku": "X1", "password": "hunter2"})
-    event, payloads = reports.one()
-    request = event.request
-    assert request is not None
-    assert request.has_json
-    assert request.json == {"qty": -1, "sku": "X1", "password": "hunter2"}  # scrubbed when sent
-    assert request.route_params == {"item_id": 7}
-    rollbar = vendor_request("rollbar", payloads["rollbar"])
-    assert rollbar["json"] == {"qty": -1, "sku": "X1", "password": "[Filtered]"}
-    assert rollbar["params"] == {"item_id": 7}
-    assert "hunter2" not in str(payloads)
+    assert_item_json_and_route_params_reported(reports)
 
 
 def test_form_fields_the_app_read_are_reported_scrubbed(reports: Reports, server: Server) -> None:
     with server() as url:
         respond(url, "POST", "/signup", data={"email": "a@example.com", "password": "hunter2"})
-    event, payloads = reports.one()
-    assert event.request is not None
-    assert event.request.form == {"email": "a@example.com", "password": "hunter2"}
-    assert vendor_request("rollbar", payloads["rollbar"])["POST"] == {
-        "email": "a@example.com",
-        "password": "[Filtered]",
-    }
-    assert vendor_request("raygun", payloads["raygun"])["form"]["email"] == "a@example.com"
-    assert "hunter2" not in str(payloads)
+    assert_signup_form_reported_scrubbed(reports)
 
 
 def test_a_body_the_app_did_not_read_is_not_read(reports: Reports, server: Server) -> None:
@@ -97,23 +92,10 @@ def test_a_body_the_app_did_not_read_is_not_read(reports: Reports, server: Serve
 
 def test_error_while_streaming_is_reported_once(reports: Reports, server: Server) -> None:
     with server(with_errorwire=False) as bare_url:
-        bare = stream_status(bare_url + "/stream")
+        bare = fetch(bare_url + "/stream")[0]
     with server() as url:
-        assert stream_status(url + "/stream") == bare == 200
-    event, payloads = reports.one()
-    assert [info.short_type for info in event.exceptions] == ["StreamBroke"]
-    assert event.context == "/stream"
-    assert event.request is not None and event.request.url == url + "/stream"
-    for vendor in VENDORS:
-        assert vendor_exception_classes(vendor, payloads[vendor]) == ["StreamBroke"]
-
-
-def stream_status(full_url: str) -> int:
-    """The status line's code; a stream that breaks after it is cut off (as without errorwire)."""
-    with httpx.stream("GET", full_url, timeout=10) as response:
-        with contextlib.suppress(httpx.RemoteProtocolError):
-            response.read()
-        return response.status_code
+        assert fetch(url + "/stream")[0] == bare == 200
+    assert_stream_error_reported(reports, url + "/stream")
 
 
 FALCON_ANSWERS = [
@@ -141,8 +123,7 @@ def test_falcon_answers_below_500_send_nothing(reports: Reports, server: Server)
 def test_http_error_of_500_and_above_is_reported_with_falcons_own_answer(
     reports: Reports, server: Server
 ) -> None:
-    with server(with_errorwire=False) as bare_url:
-        bare = respond(bare_url, "GET", "/unavailable")
+    bare = bare_answer(server, "GET", "/unavailable")
     with server() as url:
         assert respond(url, "GET", "/unavailable") == bare
     assert bare[0] == 503
@@ -161,14 +142,7 @@ def test_authenticated_user_becomes_the_person_and_set_person_wins(
         respond(url, "POST", "/users/o-1/checkout", headers={"X-User": "alice"}, content=b"one")
         respond(url, "POST", "/users/o-2/checkout", content=b"two")  # anonymous
         respond(url, "GET", "/person", headers={"X-User": "alice"})  # set_person wins
-    events = reports.settle()
-    people = [
-        (e.person.id, e.person.username, e.person.email) if e.person else None for e in events
-    ]
-    assert people == [("alice", "alice", "alice@example.com"), None, ("42", "bob", None)]
-    for vendor in VENDORS:
-        ids = [vendor_person_id(vendor, p) for p in reports.payloads(vendor)]
-        assert ids == ["alice", None, "42"], vendor
+    assert_checkout_people_reported(reports)
 
 
 def test_a_user_object_that_fails_does_not_break_the_report(
@@ -241,13 +215,7 @@ def test_the_apps_own_handler_for_exception_renders_and_the_error_is_reported(
 def test_init_from_the_environment_when_the_user_did_not(
     monkeypatch: pytest.MonkeyPatch, receiver: Any, server: Server
 ) -> None:
-    monkeypatch.setenv("ROLLBAR_ACCESS_TOKEN", "env-token")
-    monkeypatch.setenv("ROLLBAR_ENDPOINT", receiver.endpoints()["rollbar"])
-    with server() as url:
-        assert errorwire.get_client() is not None
-        assert respond(url, "GET", "/view-error")[0] == 500
-    assert errorwire.flush(timeout=10.0)
-    assert len(receiver.wait_for(1, timeout=10.0)) == 1
+    assert_init_from_the_environment(monkeypatch, receiver, server)
 
 
 def test_websocket_error_is_reported_with_its_request_and_person(reports: Reports) -> None:
@@ -279,8 +247,7 @@ def test_websocket_error_is_reported_with_its_request_and_person(reports: Report
 def test_error_raised_by_the_apps_own_error_handler_is_reported_once_with_the_original(
     reports: Reports, server: Server
 ) -> None:
-    with server(with_errorwire=False) as url:
-        bare = respond(url, "GET", "/declined")
+    bare = bare_answer(server, "GET", "/declined")
     with server() as url:
         answer = respond(url, "GET", "/declined", headers={"X-User": "erin"})
     assert answer == bare and answer[0] == 500

@@ -12,12 +12,10 @@ import flask_login
 import errorwire
 from errorwire.integrations.flask import Errorwire
 from tests.concurrent_checkouts import tag_request_number
+from tests.integrations.app_errors import OutOfStock as OutOfStock  # the tests catch it here
+from tests.integrations.app_errors import reserve_item
 
 raised: List[BaseException] = []
-
-
-class OutOfStock(Exception):
-    pass
 
 
 class User(flask_login.UserMixin):
@@ -25,15 +23,6 @@ class User(flask_login.UserMixin):
         self.id = user_id
         self.username = f"user-{user_id}"
         self.email = f"{user_id}@example.com"
-
-
-def _reserve(item_id: int) -> None:
-    try:
-        int("not a number")
-    except ValueError as exc:
-        error = OutOfStock(f"item {item_id} is out of stock")
-        raised.append(error)
-        raise error from exc
 
 
 def _explode() -> str:
@@ -56,7 +45,7 @@ def make_app(with_errorwire: bool = True, **config: Any) -> flask.Flask:
 
     @app.route("/items/<int:item_id>")
     def item(item_id: int) -> str:
-        _reserve(item_id)
+        reserve_item(item_id, raised)
         return "unreachable"
 
     @app.route("/template")

@@ -48,7 +48,7 @@ def test_view_error_is_reported_once_with_its_request(receiver: Receiver, all_ve
     event, payloads = reports.one()
     assert event.framework == "flask" and event.handled is False
     assert [e.short_type for e in event.exceptions] == ["OutOfStock", "ValueError"]
-    assert event.exceptions[0].frames[-1].function == "_reserve"
+    assert event.exceptions[0].frames[-1].function == "reserve_item"
     assert event.context == "/items/<int:item_id>"
     assert event.response_status == 500
     request = event.request

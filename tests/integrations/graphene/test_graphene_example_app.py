@@ -3,22 +3,16 @@ failing resolver reported once, inside the WSGI middleware's request."""
 
 from __future__ import annotations
 
-from typing import Any, Dict
-
 from tests.helpers import load_example
 from tests.integrations.graphql_examples import (
     assert_demo_reports,
     send_demo_requests,
 )
-from tests.receiver import Receiver
-from tests.reports import start, vendor_request
+from tests.reports import Reports, vendor_request
 from tests.threaded_servers import serving, wsgiref_server
 
 
-def test_every_failing_resolver_of_the_example_is_reported_once(
-    receiver: Receiver, all_vendors: Dict[str, Any]
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_every_failing_resolver_of_the_example_is_reported_once(reports: Reports) -> None:
     example = load_example("graphene_app")
     with serving(wsgiref_server(example.app)) as url:
         answers = send_demo_requests(example, url)

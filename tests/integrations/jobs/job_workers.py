@@ -7,15 +7,23 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from tests.helpers import start_python
 from tests.receiver import Receiver, Reply
-from tests.reports import VENDORS, vendor_context
+from tests.reports import (
+    VENDORS,
+    environment_for,
+    vendor_context,
+    vendor_exception_classes,
+    vendor_person_id,
+)
 from tests.reports import arrived as arrived  # the job tests call job_workers.arrived
 from tests.reports import custom_data as custom_data
+from tests.reports import vendor_section as vendor_section
+from tests.reports import vendor_tags as vendor_tags
 
 SRC = Path(__file__).resolve().parents[3]
 
@@ -23,32 +31,12 @@ SRC = Path(__file__).resolve().parents[3]
 def worker_environment(receiver: Receiver, redis_url: str, folder: Path) -> Dict[str, str]:
     """What the worker's own ``errorwire.init()`` reads to report to ``receiver``, and a
     path where it finds the test's task module."""
-    endpoints = receiver.endpoints()
-    vendor_vars = ("ROLLBAR_", "RAYGUN_", "BUGSNAG_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(vendor_vars)}
-    env.update(
-        {
-            "REDIS_URL": redis_url,
-            "PYTHONPATH": os.pathsep.join([str(folder), str(SRC)]),
-            "ROLLBAR_ACCESS_TOKEN": "rollbar-token",
-            "ROLLBAR_ENDPOINT": endpoints["rollbar"],
-            "RAYGUN_API_KEY": "raygun-key",
-            "RAYGUN_ENDPOINT": endpoints["raygun"],
-            "BUGSNAG_API_KEY": "bugsnag-key",
-            "BUGSNAG_ENDPOINT": endpoints["bugsnag"],
-        }
-    )
-    return env
+    path = os.pathsep.join([str(folder), str(SRC)])
+    return environment_for(receiver, REDIS_URL=redis_url, PYTHONPATH=path)
 
 
 def start(command: Sequence[str], env: Dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, *command],
-        env=env,
-        cwd=str(cwd),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    return start_python(command, env, cwd)
 
 
 def output_of(process: subprocess.Popen[bytes], timeout: float = 60) -> str:
@@ -60,15 +48,6 @@ def context_of(vendor: str, payload: Dict[str, Any]) -> Optional[str]:
     return vendor_context(vendor, payload)
 
 
-def tags_of(vendor: str, payload: Dict[str, Any]) -> List[str]:
-    if vendor == "rollbar":
-        return list(payload["data"].get("custom", {}).get("tags", []))
-    if vendor == "raygun":
-        return list(payload["details"].get("tags", []))
-    tab = payload["events"][0].get("metaData", {}).get("tags", {})
-    return [f"{k}:{v}" for k, v in tab.items()]
-
-
 def breadcrumb_texts(vendor: str, payload: Dict[str, Any]) -> List[str]:
     if vendor == "rollbar":
         crumbs = payload["data"].get("custom", {}).get("breadcrumbs", [])
@@ -78,13 +57,39 @@ def breadcrumb_texts(vendor: str, payload: Dict[str, Any]) -> List[str]:
     return [str(c.get("name", "")) for c in payload["events"][0].get("breadcrumbs", [])]
 
 
-def section_of(vendor: str, payload: Dict[str, Any], name: str) -> Any:
-    """A metadata section (``add_metadata``) as the vendor got it; None when absent."""
-    if vendor == "rollbar":
-        return payload["data"].get("custom", {}).get(name)
-    if vendor == "raygun":
-        return payload["details"].get("userCustomData", {}).get(name)
-    return payload["events"][0].get("metaData", {}).get(name)
+def assert_charge_reported(
+    vendor: str, charged: Dict[str, Any], data: Dict[str, Any], leaks: Sequence[str]
+) -> List[str]:
+    """The failed ``charge`` job of every job test (card, 3, ``note="gift"``, a password) as
+    ``vendor`` got it, ``data`` its job block: the password filtered, ``ValueError``, alice,
+    its own "charging 3" breadcrumb and none of another job's (naming any of ``leaks``), no
+    tag of another job's (``leak...``). Its breadcrumbs."""
+    assert data["kwargs"]["note"] == "gift" and data["kwargs"]["password"] == "[Filtered]"
+    assert vendor_exception_classes(vendor, charged) == ["ValueError"]
+    assert vendor_person_id(vendor, charged) == "alice"
+    crumbs = breadcrumb_texts(vendor, charged)
+    assert "charging 3" in crumbs
+    assert not [c for c in crumbs if any(leak in c for leak in leaks)], crumbs
+    assert not [t for t in vendor_tags(vendor, charged) if t.startswith("leak")]
+    return crumbs
+
+
+def assert_flaky_reported(vendor: str, flaky: Dict[str, Any], leak: str) -> List[str]:
+    """The ``flaky`` job's one report (its last attempt) as ``vendor`` got it:
+    ``ConnectionError``, no person (the job run beside it set one in its own scope), no
+    breadcrumb naming ``leak`` (that job's). Its breadcrumbs."""
+    assert vendor_exception_classes(vendor, flaky) == ["ConnectionError"]
+    assert vendor_person_id(vendor, flaky) is None
+    flaky_crumbs = breadcrumb_texts(vendor, flaky)
+    assert not [c for c in flaky_crumbs if leak in c], flaky_crumbs
+    return flaky_crumbs
+
+
+def assert_job_contexts(vendor: str, by_job: Dict[str, Dict[str, Any]]) -> None:
+    """Each payload of ``by_job`` names its job as context (Raygun has no context field)."""
+    if vendor != "raygun":
+        for job, payload in by_job.items():
+            assert context_of(vendor, payload) == job, (vendor, job)
 
 
 def wait_for_reports(receiver: Receiver, count: int, timeout: float = 60) -> None:

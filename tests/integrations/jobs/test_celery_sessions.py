@@ -7,7 +7,7 @@ import gc
 import socket
 import time
 from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Any, Iterator
 
 import pytest
 
@@ -19,7 +19,7 @@ import celery
 from tests.integrations.jobs import job_workers
 from tests.integrations.jobs.test_celery_worker import POOLS, run, stop
 from tests.receiver import Receiver
-from tests.release_schemas import assert_valid_release_request
+from tests.session_counts import started_counts
 
 HERE = Path(__file__).resolve().parent
 
@@ -30,15 +30,6 @@ def sender(redis_url: str) -> Iterator[Any]:
     yield app
     gc.collect()  # the task results let go while Redis still answers their __del__
     app.close()
-
-
-def session_counts(receiver: Receiver) -> List[int]:
-    found = []
-    for item in receiver.received:
-        if item.path.startswith("/sessions"):
-            assert_valid_release_request(item)
-            found.extend(c["sessionsStarted"] for c in item.json()["sessionCounts"])
-    return found
 
 
 def wait_until_idle(sender: Any, queue: str) -> None:
@@ -77,7 +68,7 @@ def test_each_task_is_one_session(
         wait_until_idle(sender, queue)
     finally:
         out = stop(worker)
-    assert sum(session_counts(receiver)) == 4, out
+    assert sum(started_counts(receiver)) == 4, out
     events = [
         item.json()["events"][0] for item in receiver.received if item.path.startswith("/bugsnag")
     ]

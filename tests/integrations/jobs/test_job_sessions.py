@@ -6,22 +6,13 @@ from __future__ import annotations
 
 import importlib
 import uuid
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict
 
 import pytest
 
 from tests.integrations.jobs import job_workers
 from tests.receiver import Receiver
-from tests.release_schemas import assert_valid_release_request
-
-
-def session_counts(receiver: Receiver) -> List[int]:
-    found = []
-    for item in receiver.received:
-        if item.path.startswith("/sessions"):
-            assert_valid_release_request(item)
-            found.extend(c["sessionsStarted"] for c in item.json()["sessionCounts"])
-    return found
+from tests.session_counts import started_counts
 
 
 def counting_sessions(monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> None:
@@ -36,12 +27,19 @@ def counting_sessions(monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> No
     monkeypatch.setattr(job_workers, "worker_environment", with_sessions)
 
 
+def job_test_module(framework: str, monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> Any:
+    """``test_<framework>_worker`` (skipped without ``framework``), its workers sending
+    session counts to ``receiver``."""
+    pytest.importorskip(framework)
+    module = importlib.import_module(f"tests.integrations.jobs.test_{framework}_worker")
+    counting_sessions(monkeypatch, receiver)
+    return module
+
+
 def test_each_dramatiq_message_is_one_session(
     monkeypatch: pytest.MonkeyPatch, receiver: Receiver, redis_url: str
 ) -> None:
-    pytest.importorskip("dramatiq")
-    module = importlib.import_module("tests.integrations.jobs.test_dramatiq_worker")
-    counting_sessions(monkeypatch, receiver)
+    module = job_test_module("dramatiq", monkeypatch, receiver)
     queue = f"q-{uuid.uuid4().hex[:8]}"
     broker = module.RedisBroker(url=redis_url)
     worker = module.start_worker(queue, receiver, redis_url)
@@ -53,15 +51,13 @@ def test_each_dramatiq_message_is_one_session(
     finally:
         out = module.stop(worker)
         broker.close()
-    assert sum(session_counts(receiver)) == 4, out
+    assert sum(started_counts(receiver)) == 4, out
 
 
 def test_each_huey_task_is_one_session(
     monkeypatch: pytest.MonkeyPatch, receiver: Receiver, redis_url: str
 ) -> None:
-    pytest.importorskip("huey")
-    module = importlib.import_module("tests.integrations.jobs.test_huey_worker")
-    counting_sessions(monkeypatch, receiver)
+    module = job_test_module("huey", monkeypatch, receiver)
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("JOB_QUEUE", module.QUEUE)
     from tests.integrations.jobs import huey_test_app as app
@@ -75,22 +71,20 @@ def test_each_huey_task_is_one_session(
         job_workers.wait_for_reports(receiver, 1)
     finally:
         out = job_workers.stop_by_signal(consumer)
-    assert sum(session_counts(receiver)) == 4, out
+    assert sum(started_counts(receiver)) == 4, out
 
 
 def test_each_arq_job_is_one_session(
     monkeypatch: pytest.MonkeyPatch, receiver: Receiver, redis_url: str
 ) -> None:
-    pytest.importorskip("arq")
-    module = importlib.import_module("tests.integrations.jobs.test_arq_worker")
-    counting_sessions(monkeypatch, receiver)
+    module = job_test_module("arq", monkeypatch, receiver)
     queue = f"arq-{uuid.uuid4().hex[:8]}"
     worker = module.start_worker("WorkerSettings", queue, receiver, redis_url)
     try:
         module.run_jobs(redis_url, queue, [("leaves_state", m, {}) for m in "abc"])
     finally:
         out = job_workers.stop_by_signal(worker)
-    assert sum(session_counts(receiver)) == 3, out
+    assert sum(started_counts(receiver)) == 3, out
 
 
 def test_each_job_an_rq_worker_forks_is_one_session(receiver: Receiver, redis_url: str) -> None:
@@ -110,7 +104,7 @@ def test_each_job_an_rq_worker_forks_is_one_session(receiver: Receiver, redis_ur
     worker = job_workers.start([*cli(redis_url, queue.name), "--burst"], env, HERE)
     out = job_workers.output_of(worker)
     assert worker.returncode == 0, out
-    assert sum(session_counts(receiver)) == 4, out  # counted and sent by the worker
+    assert sum(started_counts(receiver)) == 4, out  # counted and sent by the worker
     events = [
         item.json()["events"][0]
         for item in receiver.by_vendor("bugsnag")

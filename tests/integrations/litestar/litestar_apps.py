@@ -19,22 +19,7 @@ from typing_extensions import Annotated
 import errorwire
 from errorwire.integrations.litestar import ErrorwirePlugin
 from tests.concurrent_checkouts import tag_checkout
-
-
-class PaymentFailed(Exception):
-    pass
-
-
-class StreamBroke(Exception):
-    pass
-
-
-class SocketFailed(Exception):
-    pass
-
-
-class MiddlewareBroke(Exception):
-    pass
+from tests.integrations.app_errors import MiddlewareBroke, PaymentFailed, SocketFailed, StreamBroke
 
 
 class OutOfStock(Exception):

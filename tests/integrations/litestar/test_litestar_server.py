@@ -3,14 +3,12 @@ what arrives at the receiver, and the app's own responses exactly as without err
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any, Dict, Iterator, List, Tuple
 
-import httpx
 import pytest
 
-import errorwire
 from errorwire.integrations.litestar import ErrorwirePlugin
+from tests import route_reports, served_apps
 from tests.concurrent_checkouts import (
     assert_payload_scopes_match_their_requests,
     checkout_reports,
@@ -21,18 +19,23 @@ from tests.integrations.litestar.litestar_apps import make_app
 from tests.reports import (
     VENDORS,
     Reports,
-    vendor_exception_classes,
     vendor_person_id,
-    vendor_request,
 )
-from tests.route_reports import HEADERS, ErrorRoute, assert_route_reported, each_error_route
+from tests.route_reports import (
+    ErrorRoute,
+    assert_route_reported,
+    each_error_route,
+    item_route,
+    view_error_route,
+)
 
-# (method, path, request kwargs, exception chain outermost first, route template)
-ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
-    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error"),
-    ("GET", "/sync-error", {}, ["ZeroDivisionError"], "/sync-error"),
-    ("POST", "/items/7?verbose=1", {"json": {"qty": -1}}, ["ValueError"], "/items/{item_id}"),
-    ("POST", "/signup", {"data": {"email": "a@example.com"}}, ["RuntimeError"], "/signup"),
+ERROR_ROUTES: List[ErrorRoute] = [
+    view_error_route(),
+    ErrorRoute("GET", "/sync-error", {}, ["ZeroDivisionError"], "/sync-error"),
+    item_route("/items/{item_id}"),
+    ErrorRoute(
+        "POST", "/signup", {"data": {"email": "a@example.com"}}, ["RuntimeError"], "/signup"
+    ),
 ]
 
 
@@ -50,19 +53,14 @@ def url(reports: Reports) -> Iterator[str]:
 
 
 def respond(base: str, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
-    headers = {**HEADERS, **kwargs.pop("headers", {})}
-    with httpx.Client(base_url=base, timeout=10) as client:
-        response = client.request(method, path, headers=headers, **kwargs)
-        # Litestar's 400 detail names the URL: the two servers differ in their port.
-        return response.status_code, response.content.replace(base.encode(), b"http://server")
+    status, body = route_reports.respond(base, method, path, **kwargs)
+    # Litestar's 400 detail names the URL: the two servers differ in their port.
+    return status, body.replace(base.encode(), b"http://server")
 
 
 @each_error_route(ERROR_ROUTES)
 def test_error_route_is_reported_once_with_its_request(
-    reports: Reports,
-    url: str,
-    bare_url: str,
-    error_route: ErrorRoute,
+    reports: Reports, url: str, bare_url: str, error_route: ErrorRoute
 ) -> None:
     method, path, kwargs, chain, route, _ = error_route
     answer = respond(url, method, path, **kwargs)
@@ -74,49 +72,21 @@ def test_error_route_is_reported_once_with_its_request(
 
 def test_json_body_and_route_params_reach_the_report(reports: Reports, url: str) -> None:
     respond(url, "POST", "/items/7", json={"qty": -1, "sku": "X1", "password": "hunter2"})
-    event, payloads = reports.one()
-    request = event.request
-    assert request is not None
-    assert request.has_json
-    assert request.json == {"qty": -1, "sku": "X1", "password": "hunter2"}  # scrubbed when sent
-    assert request.route_params == {"item_id": 7}
-    rollbar = vendor_request("rollbar", payloads["rollbar"])
-    assert rollbar["json"] == {"qty": -1, "sku": "X1", "password": "[Filtered]"}
-    assert rollbar["params"] == {"item_id": 7}
-    assert "hunter2" not in str(payloads)
+    served_apps.assert_item_json_and_route_params_reported(reports)
 
 
 def test_form_fields_the_app_read_are_reported_scrubbed(reports: Reports, url: str) -> None:
     respond(url, "POST", "/signup", data={"email": "a@example.com", "password": "hunter2"})
-    event, payloads = reports.one()
-    assert event.request is not None
-    assert event.request.form == {"email": "a@example.com", "password": "hunter2"}
-    assert vendor_request("rollbar", payloads["rollbar"])["POST"] == {
-        "email": "a@example.com",
-        "password": "[Filtered]",
-    }
-    assert vendor_request("raygun", payloads["raygun"])["form"]["email"] == "a@example.com"
-    assert "hunter2" not in str(payloads)
+    served_apps.assert_signup_form_reported_scrubbed(reports)
 
 
 def test_error_while_streaming_is_reported_once_as_the_apps_own(
     reports: Reports, url: str, bare_url: str
 ) -> None:
-    assert stream_status(url + "/stream") == stream_status(bare_url + "/stream") == 200
-    event, payloads = reports.one()
-    assert [info.short_type for info in event.exceptions] == ["StreamBroke"]
-    assert event.context == "/stream"
-    assert event.request is not None and event.request.url == url + "/stream"
-    for vendor in VENDORS:
-        assert vendor_exception_classes(vendor, payloads[vendor]) == ["StreamBroke"]
-
-
-def stream_status(full_url: str) -> int:
-    """The status line's code; a stream that breaks after it is cut off (as without errorwire)."""
-    with httpx.stream("GET", full_url, timeout=10) as response:
-        with contextlib.suppress(httpx.RemoteProtocolError):
-            response.read()
-        return response.status_code
+    assert (
+        served_apps.fetch(url + "/stream")[0] == served_apps.fetch(bare_url + "/stream")[0] == 200
+    )
+    served_apps.assert_stream_error_reported(reports, url + "/stream")
 
 
 @pytest.mark.parametrize(
@@ -161,14 +131,7 @@ def test_authenticated_user_becomes_the_person_and_set_person_wins(
     respond(url, "POST", "/users/o-1/checkout", headers={"X-User": "alice"}, content=b"one")
     respond(url, "POST", "/users/o-2/checkout", content=b"two")  # anonymous
     respond(url, "GET", "/person", headers={"X-User": "alice"})  # set_person wins
-    events = reports.settle()
-    people = [
-        (e.person.id, e.person.username, e.person.email) if e.person else None for e in events
-    ]
-    assert people == [("alice", "alice", "alice@example.com"), None, ("42", "bob", None)]
-    for vendor in VENDORS:
-        ids = [vendor_person_id(vendor, p) for p in reports.payloads(vendor)]
-        assert ids == ["alice", None, "42"], vendor
+    events = served_apps.assert_checkout_people_reported(reports)
     assert events[0].request is not None and events[0].request.body == b"one"
 
 
@@ -210,20 +173,14 @@ def test_plugin_twice_still_one_report(reports: Reports) -> None:
 def test_init_from_the_environment_when_the_user_did_not(
     monkeypatch: pytest.MonkeyPatch, receiver: Any
 ) -> None:
-    monkeypatch.setenv("ROLLBAR_ACCESS_TOKEN", "env-token")
-    monkeypatch.setenv("ROLLBAR_ENDPOINT", receiver.endpoints()["rollbar"])
-    with serve(make_app()) as url:
-        assert errorwire.get_client() is not None
-        assert respond(url, "GET", "/view-error")[0] == 500
-    assert errorwire.flush(timeout=10.0)
-    assert len(receiver.wait_for(1, timeout=10.0)) == 1
+    served_apps.assert_init_from_the_environment(monkeypatch, receiver, lambda: serve(make_app()))
 
 
 def test_websocket_error_is_reported_with_its_request_and_person(reports: Reports) -> None:
     # In process: uvicorn serves websockets only with a websocket library, not a test dependency.
     from litestar.testing import TestClient
 
-    from tests.integrations.litestar.litestar_apps import SocketFailed
+    from tests.integrations.app_errors import SocketFailed
 
     with TestClient(make_app()) as client, pytest.raises(Exception) as raised:  # noqa: SIM117
         with client.websocket_connect("/ws?room=7", headers={"X-User": "carol"}) as ws:

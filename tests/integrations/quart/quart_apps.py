@@ -12,24 +12,9 @@ from quart_auth import AuthUser, QuartAuth, login_user
 import errorwire
 from errorwire.integrations.quart import Errorwire
 from tests.concurrent_checkouts import tag_checkout
+from tests.integrations.app_errors import PaymentFailed, ReceiptFailed, StreamBroke, find_card
 
 log = logging.getLogger("shop")
-
-
-class PaymentFailed(Exception):
-    pass
-
-
-class StreamBroke(Exception):
-    pass
-
-
-class ReceiptFailed(Exception):
-    pass
-
-
-def find_card(number: str) -> str:
-    return {"4000": "visa"}[number]
 
 
 def make_app(

@@ -5,53 +5,42 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List
 
 import httpx
 import pytest
 
 from tests import served_apps
-from tests.concurrent_checkouts import assert_cart_checkouts_reported, post_checkouts
+from tests.concurrent_checkouts import assert_cart_checkouts_kept_apart
 from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.quart.quart_apps import make_app
 from tests.receiver import Receiver
 from tests.reports import (
     VENDORS,
     Reports,
-    start,
     vendor_exception_classes,
     vendor_person_id,
     vendor_request,
 )
-from tests.route_reports import error_route_test
+from tests.route_reports import ErrorRoute, error_route_test, usual_error_routes
 
 QUART = served_apps.ServedApp(make_app, serve)
 
 
-both = QUART.both
-
-
-# (method, path, request kwargs, exception chain outermost first, route template, status)
-ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str, Optional[int]]] = [
-    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error", 500),
-    (
-        "POST",
-        "/items/7?verbose=1",
-        {"json": {"qty": -1}},
-        ["ValueError"],
-        "/items/<int:item_id>",
-        500,
-    ),
-    ("GET", "/shop/orders/A-9", {}, ["KeyError"], "/shop/orders/<order_id>", 500),
+ERROR_ROUTES: List[ErrorRoute] = [
+    *usual_error_routes("/items/<int:item_id>", 500),
+    ErrorRoute("GET", "/shop/orders/A-9", {}, ["KeyError"], "/shop/orders/<order_id>", 500),
 ]
 
 
-test_error_route_is_reported_once_with_its_request = error_route_test("quart", both, ERROR_ROUTES)
+test_error_route_is_reported_once_with_its_request = error_route_test(
+    "quart", QUART.both, ERROR_ROUTES
+)
 
 
 def test_route_arguments_query_and_the_json_the_app_read(reports: Reports) -> None:
     path = "/items/7?verbose=1&tag=a&tag=b&q=caf%C3%A9&api_key=k3y-s3cret"
-    both("POST", path, json=served_apps.SECRET_ITEM)
+    QUART.both("POST", path, json=served_apps.SECRET_ITEM)
     query = {"verbose": "1", "tag": ["a", "b"], "q": "café", "api_key": "k3y-s3cret"}
     event, _ = served_apps.assert_item_json_reported(reports, {"item_id": 7}, query)
     assert event.request is not None
@@ -59,11 +48,11 @@ def test_route_arguments_query_and_the_json_the_app_read(reports: Reports) -> No
 
 
 def test_the_form_the_app_awaited_is_reported_scrubbed(reports: Reports) -> None:
-    served_apps.assert_login_form_reported_scrubbed(reports, both)
+    served_apps.assert_login_form_reported_scrubbed(reports, QUART.both)
 
 
 def test_uploads_are_named_never_sent(reports: Reports) -> None:
-    served_apps.assert_upload_named_never_sent(reports, both, None)
+    served_apps.assert_upload_named_never_sent(reports, QUART.both, None)
 
 
 def test_a_body_the_app_never_parsed_is_not_reported(reports: Reports) -> None:
@@ -71,7 +60,7 @@ def test_a_body_the_app_never_parsed_is_not_reported(reports: Reports) -> None:
 
 
 def test_an_error_while_the_response_streams_is_reported(reports: Reports) -> None:
-    status, body = both("GET", "/stream")
+    status, body = QUART.both("GET", "/stream")
     assert (status, body) == (200, b"first chunk\n")
     event, payloads = reports.one()
     assert [info.short_type for info in event.exceptions] == ["StreamBroke"]
@@ -84,7 +73,7 @@ def test_an_error_while_the_response_streams_is_reported(reports: Reports) -> No
 
 
 def test_a_background_task_error_is_reported_with_its_request(reports: Reports) -> None:
-    assert both("GET", "/background") == (200, b"queued")
+    assert QUART.both("GET", "/background") == (200, b"queued")
     event, _ = reports.one()
     assert [info.short_type for info in event.exceptions] == ["ReceiptFailed"]
     assert event.handled is False
@@ -93,7 +82,7 @@ def test_a_background_task_error_is_reported_with_its_request(reports: Reports) 
 
 
 def test_an_error_in_teardown_is_reported(reports: Reports) -> None:
-    both("GET", "/teardown-error")
+    QUART.both("GET", "/teardown-error")
     event, _ = reports.one()
     assert event.exceptions[0].message == "session store went away"
     assert event.request is not None and event.request.url.endswith("/teardown-error")
@@ -126,12 +115,12 @@ def test_a_websocket_error_is_reported(reports: Reports) -> None:
 def test_abort_below_500_is_an_answer_not_a_report(
     reports: Reports, path: str, status: int
 ) -> None:
-    assert both("GET", path)[0] == status
+    assert QUART.both("GET", path)[0] == status
     reports.none()
 
 
 def test_an_unknown_route_is_no_report(reports: Reports) -> None:
-    assert both("GET", "/no-such-route")[0] == 404
+    assert QUART.both("GET", "/no-such-route")[0] == 404
     reports.none()
 
 
@@ -157,12 +146,9 @@ def test_the_quart_auth_user_is_the_person(reports: Reports) -> None:
 def test_30_concurrent_requests_keep_their_own_person_and_breadcrumbs(
     receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
-    reports = start(receiver, all_vendors, storm_limit=1000)
-    with serve(make_app()) as url:
-        assert post_checkouts(url, 30) == [500] * 30
-    assert_cart_checkouts_reported(reports, 30)
+    assert_cart_checkouts_kept_apart(receiver, all_vendors, lambda: serve(make_app()))
 
 
 def test_a_working_route_reports_nothing(reports: Reports) -> None:
-    assert both("GET", "/") == (200, b"all good")
+    assert QUART.both("GET", "/") == (200, b"all good")
     reports.none()

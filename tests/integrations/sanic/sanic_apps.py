@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import socket
-import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -15,28 +14,14 @@ from sanic.exceptions import NotFound, ServiceUnavailable
 
 import errorwire
 from errorwire.integrations.sanic import Errorwire
+from tests.integrations.app_errors import PaymentFailed, SocketFailed, StreamBroke, find_card
+from tests.integrations.loop_server import serve_on_a_loop
 
 _names = itertools.count()
 
 
-class PaymentFailed(Exception):
-    pass
-
-
-class StreamBroke(Exception):
-    pass
-
-
-class SocketFailed(Exception):
-    pass
-
-
 class OutOfStock(Exception):
     """The app answers it itself, with a 409."""
-
-
-def find_card(number: str) -> str:
-    return {"4000": "visa"}[number]
 
 
 def make_app(with_errorwire: bool = True, error_pages: bool = False) -> Sanic:
@@ -119,37 +104,15 @@ def make_app(with_errorwire: bool = True, error_pages: bool = False) -> Sanic:
 @contextmanager
 def serve(app: Sanic) -> Iterator[str]:
     """``app`` on Sanic's own server on 127.0.0.1; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    holder: dict = {}
 
-    def run() -> None:
-        asyncio.set_event_loop(loop)
+    async def start(sock: socket.socket) -> Any:
+        server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
+        assert server is not None
+        await server.startup()
+        return server
 
-        async def start() -> None:
-            server = await app.create_server(
-                sock=sock, return_asyncio_server=True, access_log=False
-            )
-            assert server is not None
-            await server.startup()
-            holder["server"] = server
+    async def stop(server: Any) -> None:
+        await server.close()
 
-        loop.run_until_complete(start())
-        started.set()
-        loop.run_forever()
-        loop.run_until_complete(holder["server"].close())
-        loop.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert started.wait(20.0), "sanic did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10.0)
-        sock.close()
+    with serve_on_a_loop("sanic", start, stop, start_timeout=20.0) as url:
+        yield url

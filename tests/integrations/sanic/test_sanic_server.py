@@ -4,7 +4,7 @@ without errorwire."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import List
 
 import pytest
 
@@ -13,37 +13,27 @@ from tests import served_apps
 from tests.concurrent_checkouts import assert_checkouts_kept_apart
 from tests.integrations.sanic.sanic_apps import make_app, serve
 from tests.reports import Reports
-from tests.route_reports import error_route_test
+from tests.route_reports import ErrorRoute, error_route_test, usual_error_routes
 
 SANIC = served_apps.ServedApp(make_app, serve)
 
 
-both = SANIC.both
-
-
-# (method, path, request kwargs, exception chain outermost first, route template, status)
-ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str, Optional[int]]] = [
-    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error", 500),
-    (
-        "POST",
-        "/items/7?verbose=1",
-        {"json": {"qty": -1}},
-        ["ValueError"],
-        "/items/<item_id:int>",
-        500,
-    ),
-    ("GET", "/unavailable", {}, ["ServiceUnavailable"], "/unavailable", 503),
-    ("GET", "/stream", {}, ["StreamBroke"], "/stream", None),  # its 200 was already sent
+ERROR_ROUTES: List[ErrorRoute] = [
+    *usual_error_routes("/items/<item_id:int>", 500),
+    ErrorRoute("GET", "/unavailable", {}, ["ServiceUnavailable"], "/unavailable", 503),
+    ErrorRoute("GET", "/stream", {}, ["StreamBroke"], "/stream", None),  # its 200 was already sent
 ]
 
 
 test_error_route_is_reported_once_with_its_request = error_route_test(
-    "sanic", both, ERROR_ROUTES, answered=lambda route: route.status or 200
+    "sanic", SANIC.both, ERROR_ROUTES, answered=lambda route: route.status or 200
 )
 
 
 def test_route_parameters_query_and_the_json_the_app_read(reports: Reports) -> None:
-    both("POST", "/items/7?verbose=1&tag=a&tag=b&api_key=k3y-s3cret", json=served_apps.SECRET_ITEM)
+    SANIC.both(
+        "POST", "/items/7?verbose=1&tag=a&tag=b&api_key=k3y-s3cret", json=served_apps.SECRET_ITEM
+    )
     query = {"verbose": "1", "tag": ["a", "b"], "api_key": "k3y-s3cret"}
     served_apps.assert_item_json_reported(reports, {"item_id": 7}, query)
 
@@ -60,7 +50,7 @@ def test_route_parameters_query_and_the_json_the_app_read(reports: Reports) -> N
 def test_sanic_answers_below_500_send_nothing(
     reports: Reports, method: str, path: str, status: int
 ) -> None:
-    assert both(method, path)[0] == status
+    assert SANIC.both(method, path)[0] == status
     reports.none()
 
 

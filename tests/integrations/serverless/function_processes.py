@@ -7,13 +7,14 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from tests.helpers import start_python
 from tests.receiver import Receiver
 from tests.reports import arrived as arrived  # the serverless tests call processes.arrived
 from tests.reports import custom_data as custom_data
+from tests.reports import environment_for
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parents[2]
@@ -21,33 +22,14 @@ SRC = HERE.parents[2]
 
 def function_environment(receiver: Receiver, **extra: str) -> Dict[str, str]:
     """What the function's own ``errorwire.init()`` reads to report to ``receiver``."""
-    endpoints = receiver.endpoints()
-    vendor_vars = ("ROLLBAR_", "RAYGUN_", "BUGSNAG_", "AWS_", "_LAMBDA", "FUNCTION_", "K_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(vendor_vars)}
-    env.update(
-        {
-            "PYTHONPATH": os.pathsep.join([str(HERE), str(SRC)]),
-            "ROLLBAR_ACCESS_TOKEN": "rollbar-token",
-            "ROLLBAR_ENDPOINT": endpoints["rollbar"],
-            "RAYGUN_API_KEY": "raygun-key",
-            "RAYGUN_ENDPOINT": endpoints["raygun"],
-            "BUGSNAG_API_KEY": "bugsnag-key",
-            "BUGSNAG_ENDPOINT": endpoints["bugsnag"],
-            **extra,
-        }
-    )
-    return env
+    path = os.pathsep.join([str(HERE), str(SRC)])
+    platform = ("AWS_", "_LAMBDA", "FUNCTION_", "K_")
+    return environment_for(receiver, *platform, **{"PYTHONPATH": path, **extra})
 
 
 def start(args: List[str], env: Dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, *args],
-        env=env,
-        cwd=str(HERE),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: a server's workers end with it
-    )
+    # its own process group: a server's workers end with it
+    return start_python(args, env, HERE, start_new_session=True)
 
 
 def stop(process: subprocess.Popen[bytes]) -> str:

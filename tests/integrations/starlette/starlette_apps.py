@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Optional, Tuple
+from typing import Any, AsyncIterator, Dict, Optional, Tuple
 
 from jinja2 import DictLoader, Environment
 from starlette.applications import Starlette
@@ -21,27 +21,13 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.templating import Jinja2Templates
+from starlette.testclient import TestClient
 from starlette.websockets import WebSocket
 
 import errorwire
 from errorwire.integrations.starlette import ErrorwireMiddleware
 from tests.concurrent_checkouts import tag_checkout
-
-
-class PaymentFailed(Exception):
-    pass
-
-
-class StreamBroke(Exception):
-    pass
-
-
-class ReceiptFailed(Exception):
-    pass
-
-
-class SocketFailed(Exception):
-    pass
+from tests.integrations.app_errors import PaymentFailed, ReceiptFailed, SocketFailed, StreamBroke
 
 
 class HeaderAuth(AuthenticationBackend):
@@ -172,3 +158,29 @@ def make_app(with_errorwire: bool = True) -> Starlette:
     if with_errorwire:
         app.add_middleware(ErrorwireMiddleware)
     return app
+
+
+def assert_reraised_as_reported(reports: Any, app: Any, path: str) -> BaseException:
+    """``path``'s error reaches the test client (the server) as the very object reported,
+    with its cause. The error."""
+    with TestClient(app) as client:
+        try:
+            client.get(path)
+        except Exception as exc:
+            raised = exc
+        else:
+            raise AssertionError(f"{path} raised nothing")
+    reports.settle()
+    assert reports.exceptions == [raised]
+    assert isinstance(raised.__cause__, KeyError)
+    return raised
+
+
+def respond(
+    app: Any, method: str, path: str, headers: Dict[str, str], **kwargs: Any
+) -> Tuple[int, bytes]:
+    """``app``'s answer in process (Starlette's TestClient; an error the app raises is the
+    server's 500, as under a server)."""
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.request(method, path, headers=headers, **kwargs)
+        return response.status_code, response.content

@@ -10,6 +10,7 @@ pytest.importorskip("fastapi")
 
 from starlette.testclient import TestClient
 
+from tests.integrations.starlette import starlette_apps
 from tests.integrations.starlette.fastapi_apps import PaymentFailed, make_app
 from tests.reports import VENDORS, Reports, vendor_context, vendor_exception_classes, vendor_request
 from tests.route_reports import ErrorRoute, each_error_route
@@ -25,9 +26,7 @@ ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
 
 
 def respond(app: Any, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
-    with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.request(method, path, headers={"X-User": "dora"}, **kwargs)
-        return response.status_code, response.content
+    return starlette_apps.respond(app, method, path, {"X-User": "dora"}, **kwargs)
 
 
 @each_error_route(ERROR_ROUTES)
@@ -104,11 +103,8 @@ def test_answered_requests_send_nothing(reports: Reports, path: str, status: int
 
 
 def test_reraised_exception_is_the_same_object(reports: Reports) -> None:
-    with TestClient(make_app()) as client, pytest.raises(PaymentFailed) as raised:
-        client.get("/api/items/7")
-    reports.settle()
-    assert reports.exceptions == [raised.value]
-    assert isinstance(raised.value.__cause__, KeyError)
+    raised = starlette_apps.assert_reraised_as_reported(reports, make_app(), "/api/items/7")
+    assert isinstance(raised, PaymentFailed)
 
 
 def test_websocket_route_template(reports: Reports) -> None:

@@ -9,7 +9,9 @@ from typing import Any, Dict, List, Tuple
 import pytest
 from starlette.testclient import TestClient
 
-from tests.integrations.starlette.starlette_apps import PaymentFailed, make_app
+from tests.integrations.app_errors import PaymentFailed
+from tests.integrations.starlette import starlette_apps
+from tests.integrations.starlette.starlette_apps import make_app
 from tests.reports import (
     VENDORS,
     Reports,
@@ -35,19 +37,18 @@ ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str]] = [
 
 
 def respond(app: Any, method: str, path: str, **kwargs: Any) -> Tuple[int, bytes]:
-    with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.request(method, path, headers=HEADERS, **kwargs)
-        return response.status_code, response.content
+    return starlette_apps.respond(app, method, path, HEADERS, **kwargs)
 
 
 @each_error_route(ERROR_ROUTES)
 def test_error_route_is_reported_once_with_its_request(
-    reports: Reports,
-    error_route: ErrorRoute,
+    reports: Reports, error_route: ErrorRoute
 ) -> None:
     method, path, kwargs, chain, route, _ = error_route
-    bare = respond(make_app(with_errorwire=False), method, path, **kwargs)
-    assert respond(make_app(), method, path, **kwargs) == bare
+    bare, wired = (
+        respond(make_app(errorwire), method, path, **kwargs) for errorwire in (False, True)
+    )
+    assert wired == bare
 
     event, payloads = reports.one()
     assert [info.short_type for info in event.exceptions] == chain
@@ -116,12 +117,9 @@ def test_streaming_and_background_errors_are_reported_with_their_request(reports
 
 
 def test_reraised_exception_is_the_same_object_with_its_cause(reports: Reports) -> None:
-    with TestClient(make_app()) as client, pytest.raises(PaymentFailed) as raised:
-        client.get("/view-error")
-    reports.settle()
-    assert reports.exceptions == [raised.value]
-    assert isinstance(raised.value.__cause__, KeyError)
-    assert raised.value.__cause__.args == ("4242",)
+    raised = starlette_apps.assert_reraised_as_reported(reports, make_app(), "/view-error")
+    assert isinstance(raised, PaymentFailed)
+    assert raised.__cause__ is not None and raised.__cause__.args == ("4242",)
 
 
 def test_http_exception_404_sends_nothing(reports: Reports) -> None:
@@ -152,7 +150,7 @@ def test_authenticated_user_becomes_the_person(reports: Reports) -> None:
 
 
 def test_websocket_error_is_reported_with_its_url(reports: Reports) -> None:
-    from tests.integrations.starlette.starlette_apps import SocketFailed
+    from tests.integrations.app_errors import SocketFailed
 
     with TestClient(make_app()) as client, pytest.raises(SocketFailed):  # noqa: SIM117
         with client.websocket_connect("/ws?room=7", headers={"X-User": "carol"}) as ws:

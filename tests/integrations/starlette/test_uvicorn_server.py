@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, Iterator, List
 
 import httpx
@@ -18,7 +17,7 @@ from tests.concurrent_checkouts import (
     checkout_reports,
     post_checkouts,
 )
-from tests.integrations.asgi.asgi_support import Records, serve
+from tests.integrations.asgi.asgi_support import Records, reporting_log, serve
 from tests.integrations.starlette.starlette_apps import make_app
 from tests.receiver import Receiver
 from tests.reports import start
@@ -29,16 +28,8 @@ UVICORN_LOGGER = "uvicorn.error"
 @pytest.fixture
 def server_log() -> Iterator[Records]:
     """errorwire's LoggingHandler on uvicorn's error logger, plus a record of what it logged."""
-    logger = logging.getLogger(UVICORN_LOGGER)
-    records = Records()
-    reporter = errorwire.LoggingHandler(level=logging.ERROR)
-    logger.addHandler(records)
-    logger.addHandler(reporter)
-    try:
+    with reporting_log(UVICORN_LOGGER) as records:
         yield records
-    finally:
-        logger.removeHandler(records)
-        logger.removeHandler(reporter)
 
 
 @pytest.mark.parametrize("path", ["/view-error", "/stream", "/background"])

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from typing import Any, Dict, Iterator, List
 
 import pytest
 from strawberry.extensions import SchemaExtension
 
 import errorwire
-from tests.integrations.asgi.asgi_support import Records, serve
+from tests.integrations.asgi.asgi_support import Records, reporting_log, serve
 from tests.integrations.graphql_support import (
+    HEADERS,
+    LINES,
+    SCRUBBED_VARIABLES,
     USER_VARIABLES,
+    assert_checkout_failure_reported,
     assert_graphql_data,
+    assert_order_lines_reported,
+    assert_order_statuses_kept_apart,
     post,
-    post_concurrently,
+    post_order_statuses,
 )
 from tests.integrations.strawberry.strawberry_apps import (
     make_app,
@@ -28,6 +33,7 @@ from tests.integrations.strawberry.strawberry_apps import (
 from tests.receiver import Receiver
 from tests.reports import (
     VENDORS,
+    Reports,
     assert_request_reported,
     start,
     vendor_context,
@@ -36,12 +42,10 @@ from tests.reports import (
     vendor_request,
 )
 
-LINES = "query OrderLines($id: String!) { order(id: $id) { id lines { number total } } }"
 CHECKOUT = (
     "mutation Checkout($card: String!, $password: String!, $note: String!) "
     "{ checkout(card: $card, password: $password, note: $note) }"
 )
-HEADERS = {"X-Forwarded-For": "203.0.113.7, 10.0.0.1", "X-Request-Id": "req-1"}
 
 
 def answers_of(app: Any, query: str, variables: Any = None) -> Dict[str, Any]:
@@ -64,51 +68,27 @@ def test_a_nested_field_error_is_reported_once_with_its_path_and_the_answer_unch
 
     event, payloads = reports.one()
     assert event.handled is False and event.framework == "strawberry"
-    for vendor in VENDORS:
-        assert vendor_exception_classes(vendor, payloads[vendor]) == ["ZeroDivisionError"]
-    assert vendor_context("rollbar", payloads["rollbar"]) == "OrderLines: order.lines.1.total"
-    assert vendor_context("bugsnag", payloads["bugsnag"]) == "OrderLines: order.lines.1.total"
-    assert_graphql_data(
-        payloads,
-        operation="OrderLines",
-        kind="query",
-        path=["order", "lines", 1, "total"],
-        variables={"id": "o-1"},
-    )
-    assert_request_reported(payloads, url=url + "/", method="POST", client_ip="203.0.113.7")
-    rollbar = vendor_request("rollbar", payloads["rollbar"])
-    assert rollbar["headers"]["x-request-id"] == "req-1"
-    assert rollbar["json"] == {"query": LINES, "variables": {"id": "o-1"}}  # what Strawberry read
+    rollbar = assert_order_lines_reported(payloads, url + "/")
+    assert rollbar["headers"]["x-request-id"] == "req-1"  # as ASGI names it
     bugsnag = payloads["bugsnag"]["events"][0]["metaData"]["request"]
     assert bugsnag["json"]["variables"] == {"id": "o-1"}
 
 
-def test_variables_are_scrubbed_in_the_custom_data_and_the_body(
-    receiver: Receiver, all_vendors: Dict[str, Any]
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_variables_are_scrubbed_in_the_custom_data_and_the_body(reports: Reports) -> None:
     with serve(make_app()) as url:
         response = post(url + "/", CHECKOUT, USER_VARIABLES, operation="Checkout")
     assert response.json()["errors"][0]["message"] == "gateway refused the card ending 4242"
 
-    event, payloads = reports.one()
-    assert event.exceptions[0].type_name.endswith("PaymentGatewayDown")
-    scrubbed = {"card": "[Filtered]", "password": "[Filtered]", "note": "gift"}
-    assert_graphql_data(
-        payloads, operation="Checkout", kind="mutation", path=["checkout"], variables=scrubbed
-    )
+    payloads = assert_checkout_failure_reported(reports)
     for vendor in ("rollbar", "bugsnag"):
         assert vendor_context(vendor, payloads[vendor]) == "Checkout: checkout"
     sent = vendor_request("rollbar", payloads["rollbar"])["json"]["variables"]
-    assert sent == scrubbed
+    assert sent == SCRUBBED_VARIABLES
     for vendor in VENDORS:
         assert "hunter2" not in str(payloads[vendor]) and "4242 4242" not in str(payloads[vendor])
 
 
-def test_an_async_resolver_error_in_an_anonymous_get_query(
-    receiver: Receiver, all_vendors: Dict[str, Any]
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_an_async_resolver_error_in_an_anonymous_get_query(reports: Reports) -> None:
     with serve(make_app()) as url:
         query = '{ order(id: "o-9") { status } }'
         response = httpx_get(url + "/?query=" + query)
@@ -171,9 +151,8 @@ def test_query_errors_and_graphql_errors_are_not_reported(
 
 
 def test_with_the_starlette_middleware_around_it_the_report_is_one_and_the_request_its(
-    receiver: Receiver, all_vendors: Dict[str, Any]
+    reports: Reports,
 ) -> None:
-    reports = start(receiver, all_vendors)
     with serve(make_starlette_app()) as url:
         response = post(
             url + "/graphql/", LINES, {"id": "o-2"}, headers={"X-Auth-User": "carol", **HEADERS}
@@ -190,9 +169,8 @@ def test_with_the_starlette_middleware_around_it_the_report_is_one_and_the_reque
 
 
 def test_without_errorwire_middleware_the_person_comes_from_starlette_auth(
-    receiver: Receiver, all_vendors: Dict[str, Any]
+    reports: Reports,
 ) -> None:
-    reports = start(receiver, all_vendors)
     with serve(make_starlette_app(with_errorwire=False)) as url:
         post(url + "/graphql/", LINES, {"id": "o-3"}, headers={"X-Auth-User": "dave"})
 
@@ -222,16 +200,8 @@ def test_under_fastapis_router_the_request_is_the_one_fastapi_served(
 @pytest.fixture
 def strawberry_log() -> Iterator[Records]:
     """errorwire's LoggingHandler where Strawberry logs the errors of an operation."""
-    logger = logging.getLogger("strawberry.execution")
-    records = Records()
-    reporter = errorwire.LoggingHandler(level=logging.ERROR)
-    logger.addHandler(records)
-    logger.addHandler(reporter)
-    try:
+    with reporting_log("strawberry.execution") as records:
         yield records
-    finally:
-        logger.removeHandler(records)
-        logger.removeHandler(reporter)
 
 
 def test_strawberrys_log_record_of_the_error_is_no_second_report(
@@ -251,40 +221,12 @@ def test_30_concurrent_operations_keep_their_own_person_and_breadcrumbs(
     receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
     reports = start(receiver, all_vendors, storm_limit=1000)
-    count = 30
-    query = "query Status($id: String!) { order(id: $id) { status } }"
-
-    def request(i: int) -> Dict[str, Any]:
-        body = {"query": query, "variables": {"id": f"o-{i}"}}
-        return {"json": body, "headers": {"X-User": f"user-{i}", "X-Request-Id": f"req-{i}"}}
-
     with serve(make_app()) as url:
-        responses = post_concurrently(url + "/", count, request)
-    assert [r.status_code for r in responses] == [200] * count
-
-    events = reports.settle()
-    assert len(events) == count
-    seen: List[str] = []
-    for event in events:
-        assert event.person is not None and event.request is not None
-        number = event.request.headers["x-request-id"].split("-", 1)[1]
-        seen.append(number)
-        assert event.person.id == f"user-{number}"
-        assert [b.message for b in event.breadcrumbs] == [
-            f"order o-{number} opened by user-{number}"
-        ]
-        assert event.exceptions[0].message == f"no status for order o-{number} of user-{number}"
-    assert sorted(seen) == sorted(str(i) for i in range(count))
-    for vendor in VENDORS:
-        for payload in reports.payloads(vendor):
-            number = vendor_request(vendor, payload)["headers"]["x-request-id"].split("-", 1)[1]
-            assert vendor_person_id(vendor, payload) == f"user-{number}", vendor
+        post_order_statuses(url + "/", 30)
+    assert_order_statuses_kept_apart(reports, 30)
 
 
-def test_execute_sync_outside_any_server_reports_without_a_request(
-    receiver: Receiver, all_vendors: Dict[str, Any]
-) -> None:
-    reports = start(receiver, all_vendors)
+def test_execute_sync_outside_any_server_reports_without_a_request(reports: Reports) -> None:
     result = make_schema().execute_sync(CHECKOUT, variable_values=USER_VARIABLES)
     assert result.errors and result.errors[0].path == ["checkout"]
     event, payloads = reports.one()

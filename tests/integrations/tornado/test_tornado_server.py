@@ -4,7 +4,7 @@ exactly as without errorwire."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import List
 
 import pytest
 
@@ -13,25 +13,26 @@ from tests import served_apps
 from tests.concurrent_checkouts import assert_checkouts_kept_apart
 from tests.integrations.tornado.tornado_apps import make_app, serve
 from tests.reports import Reports
-from tests.route_reports import error_route_test
+from tests.route_reports import ErrorRoute, error_route_test, usual_error_routes
 
 TORNADO = served_apps.ServedApp(make_app, serve)
-both = TORNADO.both
 
 
-# (method, path, request kwargs, exception chain outermost first, route template, status)
-ERROR_ROUTES: List[Tuple[str, str, Dict[str, Any], List[str], str, Optional[int]]] = [
-    ("GET", "/view-error?tag=a&tag=b", {}, ["PaymentFailed", "KeyError"], "/view-error", 500),
-    ("POST", "/items/7?verbose=1", {"json": {"qty": -1}}, ["ValueError"], "/items/([0-9]+)", 500),
-    ("GET", "/unavailable", {}, ["HTTPError"], "/unavailable", 503),
+ERROR_ROUTES: List[ErrorRoute] = [
+    *usual_error_routes("/items/([0-9]+)", 500),
+    ErrorRoute("GET", "/unavailable", {}, ["HTTPError"], "/unavailable", 503),
 ]
 
 
-test_error_route_is_reported_once_with_its_request = error_route_test("tornado", both, ERROR_ROUTES)
+test_error_route_is_reported_once_with_its_request = error_route_test(
+    "tornado", TORNADO.both, ERROR_ROUTES
+)
 
 
 def test_route_parameters_query_and_the_json_the_app_read(reports: Reports) -> None:
-    both("POST", "/items/7?verbose=1&tag=a&tag=b&api_key=k3y-s3cret", json=served_apps.SECRET_ITEM)
+    TORNADO.both(
+        "POST", "/items/7?verbose=1&tag=a&tag=b&api_key=k3y-s3cret", json=served_apps.SECRET_ITEM
+    )
     query = {"verbose": "1", "tag": ["a", "b"], "api_key": "k3y-s3cret"}
     served_apps.assert_item_json_reported(reports, {"0": "7"}, query)
 
@@ -48,12 +49,12 @@ def test_route_parameters_query_and_the_json_the_app_read(reports: Reports) -> N
 def test_tornado_answers_below_500_send_nothing(
     reports: Reports, method: str, path: str, status: int
 ) -> None:
-    assert both(method, path)[0] == status
+    assert TORNADO.both(method, path)[0] == status
     reports.none()
 
 
 def test_the_apps_own_error_page_is_kept_and_the_error_reported(reports: Reports) -> None:
-    assert both("GET", "/own-page") == (500, b"<h1>Sorry (500)</h1>")
+    assert TORNADO.both("GET", "/own-page") == (500, b"<h1>Sorry (500)</h1>")
     event, _ = reports.one()
     assert event.exceptions[0].message == "with the app's own page"
 

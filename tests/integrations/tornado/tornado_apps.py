@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import threading
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
@@ -16,18 +15,8 @@ import tornado.websocket
 
 import errorwire
 from errorwire.integrations.tornado import Errorwire
-
-
-class PaymentFailed(Exception):
-    pass
-
-
-class SocketFailed(Exception):
-    pass
-
-
-def find_card(number: str) -> str:
-    return {"4000": "visa"}[number]
+from tests.integrations.app_errors import PaymentFailed, SocketFailed, find_card
+from tests.integrations.loop_server import serve_on_a_loop
 
 
 class Base(tornado.web.RequestHandler):
@@ -129,36 +118,17 @@ def make_app(with_errorwire: bool = True) -> tornado.web.Application:
 @contextmanager
 def serve(app: tornado.web.Application) -> Iterator[str]:
     """``app`` on Tornado's own HTTPServer on 127.0.0.1; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    sock.setblocking(False)
-    port = sock.getsockname()[1]
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    holder: dict = {}
 
-    def run() -> None:
-        asyncio.set_event_loop(loop)
+    async def start(sock: socket.socket) -> tornado.httpserver.HTTPServer:
+        sock.listen(128)
+        sock.setblocking(False)
+        server = tornado.httpserver.HTTPServer(app)
+        server.add_sockets([sock])
+        return server
 
-        async def start() -> None:
-            server = tornado.httpserver.HTTPServer(app)
-            server.add_sockets([sock])
-            holder["server"] = server
+    async def stop(server: tornado.httpserver.HTTPServer) -> None:
+        server.stop()
+        await server.close_all_connections()
 
-        loop.run_until_complete(start())
-        started.set()
-        loop.run_forever()
-        holder["server"].stop()
-        loop.run_until_complete(holder["server"].close_all_connections())
-        loop.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert started.wait(10.0), "tornado did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10.0)
+    with serve_on_a_loop("tornado", start, stop) as url:
+        yield url

@@ -14,7 +14,7 @@ import pytest
 import tests.integrations.wsgi.wsgi_test_app as web
 from errorwire.core import safety
 from errorwire.core.context import current_scope
-from errorwire.core.event import Event
+from errorwire.core.event import Event, Request
 from errorwire.integrations.wsgi import ErrorwireMiddleware
 from tests.receiver import Receiver
 from tests.reports import (
@@ -238,25 +238,28 @@ def test_body_the_app_never_read_is_not_read_for_it(receiver: Receiver, all_vend
     assert event.request is not None and event.request.body is None and event.request.form == {}
 
 
-def test_body_copy_is_capped(receiver: Receiver, all_vendors: Env) -> None:
-    reports = start(receiver, all_vendors, max_request_body=16)
+def request_of_a_read_100_byte_body(
+    receiver: Receiver, all_vendors: Env, max_request_body: int
+) -> Request:
+    """The reported request of a failure after the app read a body of 100 bytes."""
+    reports = start(receiver, all_vendors, max_request_body=max_request_body)
     body = b"x" * 100
     environ = web.environ_for(
         "/read-then-boom", method="POST", body=body, content_type="text/plain"
     )
     event, _ = reported_failure(reports, environ, match="bad body of 100 bytes")
     assert event.request is not None
-    assert event.request.body == b"x" * 16 and event.request.body_truncated
+    return event.request
+
+
+def test_body_copy_is_capped(receiver: Receiver, all_vendors: Env) -> None:
+    request = request_of_a_read_100_byte_body(receiver, all_vendors, max_request_body=16)
+    assert request.body == b"x" * 16 and request.body_truncated
 
 
 def test_body_copy_can_be_turned_off(receiver: Receiver, all_vendors: Env) -> None:
-    reports = start(receiver, all_vendors, max_request_body=0)
-    body = b"x" * 100
-    environ = web.environ_for(
-        "/read-then-boom", method="POST", body=body, content_type="text/plain"
-    )
-    event, _ = reported_failure(reports, environ, match="bad body of 100 bytes")
-    assert event.request is not None and event.request.body is None
+    request = request_of_a_read_100_byte_body(receiver, all_vendors, max_request_body=0)
+    assert request.body is None
 
 
 def test_multipart_upload_reports_file_names_and_sizes_not_contents(

@@ -12,12 +12,10 @@ from django.template.response import TemplateResponse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from tests.concurrent_checkouts import tag_request_number
+from tests.integrations.app_errors import OutOfStock as OutOfStock  # the tests catch it here
+from tests.integrations.app_errors import reserve_item
 
 raised: List[BaseException] = []
-
-
-class OutOfStock(Exception):
-    pass
 
 
 class PageableError(Exception):
@@ -29,21 +27,12 @@ class Exploder:
         raise LookupError("template helper failed")
 
 
-def _reserve(item_id: int) -> None:
-    try:
-        int("not a number")
-    except ValueError as exc:
-        error = OutOfStock(f"item {item_id} is out of stock")
-        raised.append(error)
-        raise error from exc
-
-
 def ok(request: HttpRequest) -> HttpResponse:
     return render(request, "ew_ok.html", {"title": "fine"})
 
 
 def item(request: HttpRequest, item_id: int) -> HttpResponse:
-    _reserve(item_id)
+    reserve_item(item_id, raised)
     return HttpResponse("unreachable")
 
 
@@ -129,7 +118,7 @@ def pageable(request: HttpRequest) -> HttpResponse:
 
 
 async def async_item(request: HttpRequest, item_id: int) -> HttpResponse:
-    _reserve(item_id)
+    reserve_item(item_id, raised)
     return HttpResponse("unreachable")
 
 
