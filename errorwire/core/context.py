@@ -317,11 +317,6 @@ step of a streamed response): the bare C method, no Python frame of ours."""
 
 exit_request = _current.reset
 
-Scope = RequestState
-"""The former names of RequestState and ``exit_request``, used nowhere in the package: kept
-only so that branches written before the rename still merge; to be removed once merged."""
-deactivate = exit_request
-
 
 class use_scope:
     """``with use_scope(scope):`` makes an existing scope current again for a while
