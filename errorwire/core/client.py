@@ -89,6 +89,8 @@ class Client:
         from errorwire.transport import Transport  # the transport imports vendors/base
 
         self.options = options
+        self.closed = False
+        """Set by ``close()``: an integration holding this client takes the configured one."""
         self.server = server_info(options.project_root, options.code_version)
         self.project_root = self.server.root
         self.counters = Counters()
@@ -378,6 +380,7 @@ class Client:
         return delivered
 
     def close(self, timeout: Optional[float] = None) -> None:
+        self.closed = True
         with swallow("storm close"):
             self.storm.close()
         wait = self.options.shutdown_timeout if timeout is None else timeout

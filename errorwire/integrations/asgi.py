@@ -25,7 +25,7 @@ from typing import (
 )
 
 from errorwire.api import ensure_client
-from errorwire.core.client import mark_reported
+from errorwire.core.client import Client, mark_reported
 from errorwire.core.context import (
     InRequest,
     RequestState,
@@ -56,10 +56,13 @@ STATE_KEY = "errorwire.scope"
 class ErrorwireMiddleware(HoldsClient):
     framework = "asgi"
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, client: Optional[Client] = None) -> None:
+        """``client``: the app's own for these requests' reports (default: the configured one)."""
         self.app = app
-        with swallow("init from the environment"):
-            ensure_client()  # now, if the user has not: a bad environment shows at startup
+        self.hold(client)
+        if client is None:
+            with swallow("init from the environment"):
+                ensure_client()  # now, if the user has not: a bad environment shows at startup
 
     async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

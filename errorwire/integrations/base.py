@@ -53,13 +53,24 @@ def current_client() -> Optional[Client]:
 class HoldsClient:
     """A middleware's client: resolved at its first use (a request's body or report:
     after a server's post-fork ``init()``) and held from then on, so the reports of its
-    requests are made with the options they were served with."""
+    requests are made with the options they were served with.
+
+    Once the held client is closed (a second ``init()`` replaced it: tests, a notebook,
+    a configuration reload), the configured one is resolved and held instead: reports
+    go where the app now sends them. A client the app gave (``hold``) is kept."""
 
     _client: Optional[Client] = None
+    _given = False
+
+    def hold(self, client: Optional[Client]) -> None:
+        """Report to ``client``, given by the app, whatever a later ``init()`` configures
+        (None: the configured client, resolved at first use)."""
+        self._client = client
+        self._given = client is not None
 
     def client(self) -> Optional[Client]:
         client = self._client
-        if client is None:
+        if client is None or (client.closed and not self._given):
             client = self._client = current_client()
         return client
 

@@ -85,7 +85,8 @@ class HeldClient:
     """A job integration's client: the configured one (``errorwire.init(**options)`` if
     there is none, else from the environment), resolved at the integration's first use in
     the worker's process (after a fork) and held: its jobs' reports are made with the
-    options they ran with."""
+    options they ran with. Once closed (a second ``init()`` replaced it), the configured
+    client is resolved and held instead, as a middleware's (``base.HoldsClient``)."""
 
     __slots__ = ("_client", "options")
 
@@ -95,7 +96,7 @@ class HeldClient:
 
     def __call__(self) -> Client:
         client = self._client
-        if client is None:
+        if client is None or client.closed:
             client = self._client = ensure_client(**self.options)
         return client
 

@@ -91,9 +91,12 @@ class ErrorwireMiddleware(HoldsClient):
 
     framework = "wsgi"
 
-    def __init__(self, app: WSGIApp) -> None:
+    def __init__(self, app: WSGIApp, client: Optional[Client] = None) -> None:
+        """``client``: the app's own for these requests' reports (default: the configured one)."""
         self.app = app
-        current_client()  # init() from the environment now, if the user has not
+        self.hold(client)
+        if client is None:
+            current_client()  # init() from the environment now, if the user has not
 
     def state_of(self, request: InRequest) -> RequestState:
         """The RequestState of ``request`` (made on first use, kept in its environ)."""

@@ -1,0 +1,64 @@
+"""A middleware holds its client; a second ``init()`` (tests, a notebook, a configuration
+reload) closes that client, and the middleware's next report goes to the new one. A
+client the app gave the middleware stays its client."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import pytest
+
+import errorwire
+import tests.integrations.wsgi.wsgi_test_app as web
+from errorwire.core.client import Client
+from errorwire.core.config import Options
+from errorwire.integrations.wsgi import ErrorwireMiddleware
+from tests.receiver import Receiver
+from tests.reports import VENDORS, Reports, start
+
+werkzeug_test = pytest.importorskip("werkzeug.test")
+
+Env = Dict[str, Any]
+
+
+def fail_once(app: Any) -> None:
+    """One request to ``app``'s failing route, through Werkzeug's test client."""
+    with pytest.raises(web.PaymentFailed):
+        werkzeug_test.Client(app).get("/boom")
+
+
+def test_report_after_a_second_init_reaches_the_second_client(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    first = start(receiver, all_vendors, environment="first")
+    app = ErrorwireMiddleware(web.app)
+    fail_once(app)  # the middleware resolves and holds the first client
+    assert errorwire.flush(timeout=10.0)
+
+    second = start(receiver, all_vendors, environment="second")
+    fail_once(app)
+
+    assert [e.environment for e in first.events] == ["first"]
+    assert [e.environment for e in second.events] == ["second"]
+    assert len(receiver.wait_for(2 * len(VENDORS), timeout=10.0)) == 2 * len(VENDORS)
+    assert "dropped" not in errorwire.stats()["client"]
+
+
+def test_a_middleware_given_its_own_client_keeps_it(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    own = Reports(receiver)
+    client = Client(Options.from_kwargs({**all_vendors, "before_send": own.keep}))
+    try:
+        configured = start(receiver, all_vendors)
+        app = ErrorwireMiddleware(web.app, client=client)
+        fail_once(app)
+        again = start(receiver, all_vendors)  # closes the configured client only
+        fail_once(app)
+
+        assert client.flush(10.0)
+        assert len(own.events) == 2 and own.events[0].framework == "wsgi"
+        assert configured.events == [] and again.events == []
+        assert len(receiver.wait_for(2 * len(VENDORS), timeout=10.0)) == 2 * len(VENDORS)
+    finally:
+        client.close(timeout=1.0)
