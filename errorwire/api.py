@@ -12,7 +12,7 @@ from errorwire.core.config import ConfigError, Options
 from errorwire.core.counters import Counters
 from errorwire.core.outcomes import DropReason
 from errorwire.core.scoping import About
-from errorwire.integrations import excepthooks, sql
+from errorwire.integrations import excepthooks
 
 _lock = threading.Lock()
 _first_client = threading.Lock()
@@ -27,8 +27,6 @@ def init(**options: Any) -> Client:
     """Configure errorwire (see README.md for every option). Raises ConfigError."""
     global _client
     new = Client(Options.from_kwargs(options))
-    context.configure(max_breadcrumbs=new.options.max_breadcrumbs)
-    sql.enable(new.options.sql_breadcrumbs)
     if new.options.log_breadcrumbs:
         breadcrumbs.install()
     else:
@@ -40,7 +38,7 @@ def init(**options: Any) -> Client:
     excepthooks.configure(new.options.excepthooks)
     if old is not None:
         old.close(timeout=0.5)
-    exit_signal.install(_flush_then_close, new.options.shutdown_timeout)
+    exit_signal.install(_flush_then_close, _shutdown_timeout)
     return new
 
 
@@ -190,4 +188,15 @@ def _flush_then_close() -> None:
         client.close(timeout=0.0)
 
 
+def _shutdown_timeout() -> float:
+    client = _client
+    return 0.0 if client is None else client.options.shutdown_timeout
+
+
+def _configured_options() -> Optional[Options]:
+    client = _client
+    return None if client is None else client.options
+
+
+context.configured = _configured_options
 atexit.register(_shutdown)

@@ -98,7 +98,6 @@ the report made from that same record (it is the report, not what came before)."
 
 BREADCRUMB_LEVEL = logging.INFO
 
-_enabled = False
 _previous_factory: Optional[Callable[..., logging.LogRecord]] = None
 
 
@@ -146,7 +145,7 @@ def settle_pending() -> None:
 def _record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     factory = _previous_factory or logging.LogRecord
     record = factory(*args, **kwargs)
-    if _enabled and record.levelno >= BREADCRUMB_LEVEL and not is_own_record(record):
+    if record.levelno >= BREADCRUMB_LEVEL and _recording() and not is_own_record(record):
         try:
             if pending_log.crumb is not None:
                 settle_pending()
@@ -160,10 +159,17 @@ def _record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     return record
 
 
+def _recording() -> bool:
+    """``log_breadcrumbs`` of the client configured now (a factory left in place under
+    another one set after it records only while that is on)."""
+    options = context.configured()
+    return options is not None and options.log_breadcrumbs
+
+
 def install() -> None:
-    """Make log records at INFO and above into breadcrumbs (idempotent)."""
-    global _enabled, _previous_factory
-    _enabled = True
+    """Make log records at INFO and above into breadcrumbs while the configured client's
+    ``log_breadcrumbs`` is on (idempotent)."""
+    global _previous_factory
     current = logging.getLogRecordFactory()
     if current is not _record_factory:
         _previous_factory = current
@@ -172,7 +178,5 @@ def install() -> None:
 
 def uninstall() -> None:
     """Stop; our factory is taken out unless another one was installed over it since."""
-    global _enabled
-    _enabled = False
     if logging.getLogRecordFactory() is _record_factory and _previous_factory is not None:
         logging.setLogRecordFactory(_previous_factory)

@@ -28,6 +28,7 @@ import time
 from collections import deque
 from functools import partial
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     Deque,
@@ -43,24 +44,36 @@ from typing import (
 
 from errorwire.core.event import Breadcrumb, DeferredRequest, Person, Request
 
+if TYPE_CHECKING:
+    from errorwire.core.config import Options
+
 PERSON = "person"
 CONTEXT = "context"
 
 DEFAULT_MAX_BREADCRUMBS = 100
-_max_breadcrumbs = DEFAULT_MAX_BREADCRUMBS
 
 
-def configure(max_breadcrumbs: int) -> None:
-    """Set the ring size of scopes made from now on (``init(max_breadcrumbs=...)``)."""
-    global _max_breadcrumbs
-    _max_breadcrumbs = max_breadcrumbs
+def _no_client() -> Optional[Options]:
+    return None
 
 
-def _new_ring(size: Optional[int] = None) -> Deque[Breadcrumb]:
+configured: Callable[[], Optional[Options]] = _no_client
+"""The configured client's options (None before ``init()``), read when they are needed:
+process-wide hooks (the breadcrumb ring, log records, SQL queries) follow the client
+configured now, never a copy made at an earlier ``init()``. api.py points it at its
+client once, at import."""
+
+
+def _ring_size() -> int:
+    options = configured()
+    return DEFAULT_MAX_BREADCRUMBS if options is None else options.max_breadcrumbs
+
+
+def _resized(ring: Optional[Deque[Breadcrumb]], size: int) -> Deque[Breadcrumb]:
     # One slot more than a report shows: a log record that becomes a report is
     # also a breadcrumb (for later reports); it must not push out the oldest one
     # its own report shows. The client takes the last ``max_breadcrumbs``.
-    return deque(maxlen=(size or _max_breadcrumbs) + 1)
+    return deque(ring or (), maxlen=size + 1)
 
 
 class RequestState:
@@ -107,9 +120,13 @@ class RequestState:
 
     @property
     def breadcrumbs(self) -> Deque[Breadcrumb]:
-        if self._breadcrumbs is None:
-            self._breadcrumbs = _new_ring(self.max_breadcrumbs)
-        return self._breadcrumbs
+        """The ring, sized by ``max_breadcrumbs`` (else the configured client's, which a
+        later ``init()`` may change: a thread's ring outside requests outlives clients)."""
+        ring = self._breadcrumbs
+        size = self.max_breadcrumbs or _ring_size()
+        if ring is None or ring.maxlen != size + 1:
+            ring = self._breadcrumbs = _resized(ring, size)
+        return ring
 
     @property
     def tags(self) -> Dict[str, Any]:

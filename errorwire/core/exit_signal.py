@@ -14,35 +14,37 @@ from __future__ import annotations
 
 import signal
 import threading
+from functools import partial
 from types import FrameType
 from typing import Callable, Optional
 
 from errorwire.core.safety import swallow
 
-_flush: Optional[Callable[[], None]] = None
-_timeout = 0.0
 JOIN_SLACK = 0.5
 """Seconds beyond ``shutdown_timeout`` the flush may take before the process dies anyway."""
 
 
-def install(flush: Callable[[], None], timeout: float) -> None:
-    """Handle SIGTERM with ``flush`` if it still has its default action (main thread only)."""
-    global _flush, _timeout
-    _flush, _timeout = flush, timeout
+def install(flush: Callable[[], None], timeout: Callable[[], float]) -> None:
+    """Handle SIGTERM with ``flush`` if it still has its default action (main thread only).
+    ``timeout()``: the configured client's ``shutdown_timeout``, read at the signal (a
+    later ``init()`` finds this handler in place and changes only the client)."""
     if threading.current_thread() is not threading.main_thread():
         return
     with swallow("install the SIGTERM flush"):
         if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, _on_sigterm)
+            signal.signal(signal.SIGTERM, partial(_on_sigterm, flush, timeout))
 
 
-def _on_sigterm(signum: int, frame: Optional[FrameType]) -> None:
-    flush = _flush
-    if flush is not None:
-        # In a thread of its own: the signal may have interrupted the main thread inside
-        # errorwire, holding a lock the flush needs; then the join gives up and we die.
-        helper = threading.Thread(target=flush, name="errorwire-sigterm-flush", daemon=True)
-        helper.start()
-        helper.join(_timeout + JOIN_SLACK)
+def _on_sigterm(
+    flush: Callable[[], None],
+    timeout: Callable[[], float],
+    signum: int,
+    frame: Optional[FrameType],
+) -> None:
+    # In a thread of its own: the signal may have interrupted the main thread inside
+    # errorwire, holding a lock the flush needs; then the join gives up and we die.
+    helper = threading.Thread(target=flush, name="errorwire-sigterm-flush", daemon=True)
+    helper.start()
+    helper.join(timeout() + JOIN_SLACK)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.raise_signal(signal.SIGTERM)

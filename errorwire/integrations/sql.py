@@ -20,24 +20,24 @@ import time
 from time import perf_counter
 from typing import Any, Callable, Dict, Optional
 
+from errorwire.core import context
 from errorwire.core.breadcrumbs import MAX_MESSAGE_CHARS
 from errorwire.core.context import current_scope
 from errorwire.core.event import Breadcrumb
 from errorwire.core.safety import swallow, swallowed_error
 
-__all__ = ["enable", "watch_django", "watch_engine"]
+__all__ = ["watch_django", "watch_engine"]
 
 CATEGORY = "sql"
 STARTED = "errorwire_query_started"
 """Key of a query's start time in SQLAlchemy's ``context`` object."""
 
-_enabled = False
 
-
-def enable(on: bool) -> None:
-    """Record query breadcrumbs from now on, or stop (``init(sql_breadcrumbs=...)``)."""
-    global _enabled
-    _enabled = on
+def _recording() -> bool:
+    """``sql_breadcrumbs`` of the client configured now (read per query: a later
+    ``init()`` turns them on or off for connections and engines watched before)."""
+    options = context.configured()
+    return options is not None and options.sql_breadcrumbs
 
 
 def record_query(statement: Any, seconds: float, vendor: Optional[str] = None) -> None:
@@ -61,7 +61,7 @@ def record_query(statement: Any, seconds: float, vendor: Optional[str] = None) -
 def _django_wrapper(
     execute: Callable[..., Any], sql: Any, params: Any, many: bool, ctx: Any
 ) -> Any:
-    if not _enabled:
+    if not _recording():
         return execute(sql, params, many, ctx)
     started = perf_counter()
     try:
@@ -99,12 +99,12 @@ def watch_django() -> None:
 
 
 def _before(conn: Any, cursor: Any, statement: Any, parameters: Any, ctx: Any, many: Any) -> None:
-    if _enabled and ctx is not None:
+    if ctx is not None and _recording():
         setattr(ctx, STARTED, perf_counter())
 
 
 def _after(conn: Any, cursor: Any, statement: Any, parameters: Any, ctx: Any, many: Any) -> None:
-    started = getattr(ctx, STARTED, None) if _enabled else None
+    started = getattr(ctx, STARTED, None) if _recording() else None
     if started is not None:
         with swallow("sql breadcrumb"):
             vendor = getattr(getattr(conn, "dialect", None), "name", None)

@@ -242,3 +242,26 @@ def test_long_log_lines_are_cut_in_the_ring(
         (message,) = breadcrumb_messages(item)
         assert message.startswith("payload: xxx")
         assert len(message) <= 1024
+
+
+def test_a_second_init_sizes_the_ring_of_a_thread_outside_requests(
+    start: Callable[..., Any], receiver: Receiver
+) -> None:
+    """A thread's ring outside any request outlives init(): it takes the new client's size
+    (a notebook or a reload that raises max_breadcrumbs must not keep the old one's)."""
+
+    def outside_requests() -> None:  # a thread of its own: a fresh ring made here
+        start(max_breadcrumbs=2)
+        errorwire.add_breadcrumb("before the second init")
+        start(max_breadcrumbs=10)
+        for number in range(12):
+            errorwire.add_breadcrumb(f"after {number}")
+        errorwire.capture_message("report")
+
+    thread = threading.Thread(target=outside_requests)
+    thread.start()
+    thread.join(10)
+    assert errorwire.flush()
+
+    for item in receiver.wait_for(3):
+        assert breadcrumb_messages(item) == [f"after {n}" for n in range(2, 12)]

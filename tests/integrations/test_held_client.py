@@ -44,9 +44,7 @@ def test_report_after_a_second_init_reaches_the_second_client(
     assert "dropped" not in errorwire.stats()["client"]
 
 
-def test_a_middleware_given_its_own_client_keeps_it(
-    receiver: Receiver, all_vendors: Env
-) -> None:
+def test_a_middleware_given_its_own_client_keeps_it(receiver: Receiver, all_vendors: Env) -> None:
     own = Reports(receiver)
     client = Client(Options.from_kwargs({**all_vendors, "before_send": own.keep}))
     try:
