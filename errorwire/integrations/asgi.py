@@ -68,7 +68,7 @@ class ErrorwireMiddleware(HoldsClient):
         kind = scope["type"]
         if kind != "http" and kind != "websocket":
             if kind == "lifespan":
-                send = flushing_at_shutdown(send)
+                send = flushing_at_shutdown(send, self.client)
             await self.app(scope, receive, send)
             return
         # The origin keeps the path as it came in: mounts change root_path (and,

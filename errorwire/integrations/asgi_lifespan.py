@@ -9,17 +9,21 @@ Its lifespan shutdown is the last moment errorwire's code runs there, so the app
 
 from __future__ import annotations
 
-from errorwire.api import get_client
+from typing import Callable, Optional
+
+from errorwire.core.client import Client
 from errorwire.core.safety import swallow
 from errorwire.integrations.asgi_types import Message, Send
 
 SHUTDOWN_ENDS = frozenset(("lifespan.shutdown.complete", "lifespan.shutdown.failed"))
 
 
-def flushing_at_shutdown(send: Send) -> Send:
+def flushing_at_shutdown(send: Send, held: Callable[[], Optional[Client]]) -> Send:
+    """``send``, flushing the queue of the client ``held()`` (the middleware's) first."""
+
     async def lifespan_send(message: Message) -> None:
         if message.get("type") in SHUTDOWN_ENDS:
-            client = get_client()
+            client = held()
             if client is not None:
                 # Blocks the loop, on purpose: the server has stopped serving, and a
                 # thread hand-off would tie this to one async library.

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable, Dict, Optional
 
-from errorwire.api import ensure_client, get_client
-from errorwire.core.client import already_reported
+from errorwire.core.client import Client, already_reported
 from errorwire.core.safety import swallowed_error
+from errorwire.integrations.base import HeldClient
 
 Handler = Callable[[asyncio.AbstractEventLoop, Dict[str, Any]], object]
 
@@ -29,23 +29,28 @@ def install(loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
                 "errorwire.integrations.asyncio.install() found no running loop: call it "
                 "inside one (first thing in the coroutine asyncio.run() runs) or pass loop="
             ) from None
-    ensure_client()
     current = loop.get_exception_handler()
-    if not isinstance(current, ExceptionHandler):
-        loop.set_exception_handler(ExceptionHandler(current))
+    if isinstance(current, ExceptionHandler):
+        current.client()
+    else:
+        handler = ExceptionHandler(current)
+        handler.client()  # now, if the user has not: a bad environment raises here
+        loop.set_exception_handler(handler)
 
 
 class ExceptionHandler:
-    """Reports, then calls ``previous`` (or the loop's default handler)."""
+    """Reports to the client it holds, then calls ``previous`` (or the loop's default
+    handler)."""
 
-    __slots__ = ("previous",)
+    __slots__ = ("client", "previous")
 
     def __init__(self, previous: Optional[Handler]) -> None:
         self.previous = previous
+        self.client = HeldClient()
 
     def __call__(self, loop: asyncio.AbstractEventLoop, context: Dict[str, Any]) -> None:
         try:
-            report(context)
+            report(context, self.client)
         finally:
             if self.previous is not None:
                 self.previous(loop, context)
@@ -53,13 +58,14 @@ class ExceptionHandler:
                 loop.default_exception_handler(context)
 
 
-def report(context: Dict[str, Any]) -> None:
-    """Report the exception of one exception-handler call, if it has one. Never raises."""
+def report(context: Dict[str, Any], held: Callable[[], Client]) -> None:
+    """Report the exception of one exception-handler call to the client ``held()``, if it
+    has one. Never raises."""
     try:
         exc = context.get("exception")
-        client = get_client()
-        if client is None or not isinstance(exc, BaseException) or already_reported(exc):
+        if not isinstance(exc, BaseException) or already_reported(exc):
             return
+        client = held()
         extra = {"asyncio": _describe(context)}
         hint = {"mechanism": "asyncio", "asyncio_context": context}
         task = context.get("task") or context.get("future")

@@ -71,8 +71,11 @@ class HoldsClient:
     def client(self) -> Optional[Client]:
         client = self._client
         if client is None or (client.closed and not self._given):
-            client = self._client = current_client()
+            client = self._client = self._resolve()
         return client
+
+    def _resolve(self) -> Optional[Client]:
+        return current_client()
 
     def report(self, exc: BaseException) -> None:
         """Report ``exc`` as unhandled in the current request, to this middleware's client."""
@@ -81,8 +84,27 @@ class HoldsClient:
             client.capture_exception(exc, handled=False)
 
 
+class HeldClient(HoldsClient):
+    """A held client for integrations that make their own (job workers, log handlers):
+    the configured one, else ``errorwire.init(**options)`` (plus the environment: a bad
+    one raises ConfigError), resolved at first use in the process (after a fork) and
+    held, giving way as ``HoldsClient``'s does. ``held()`` is the client."""
+
+    def __init__(self, options: Optional[Mapping[str, Any]] = None) -> None:
+        self.options = dict(options or {})
+
+    def _resolve(self) -> Client:
+        return api.ensure_client(**self.options)
+
+    def __call__(self) -> Client:
+        client = self.client()
+        return client if client is not None else self._resolve()
+
+
 def report_unhandled(exc: BaseException) -> None:
-    """Report ``exc`` as unhandled in the current scope; once per exception object."""
+    """Report ``exc`` as unhandled in the current scope, once per exception object, to
+    the configured client: for what no middleware holding a client sees (a framework's
+    own signal, a request with no middleware)."""
     client = current_client()
     if client is not None:
         client.capture_exception(exc, handled=False)
@@ -153,7 +175,9 @@ def report_streamed(
 
 
 async def report_streamed_async(
-    chunks: AsyncIterable[Chunk], request: InRequest
+    chunks: AsyncIterable[Chunk],
+    request: InRequest,
+    report: Callable[[BaseException], None] = report_unhandled,
 ) -> AsyncIterator[Chunk]:
     """``report_streamed`` for an async body: ``request`` current around each step."""
     iterator = chunks.__aiter__()
@@ -165,7 +189,7 @@ async def report_streamed_async(
             return
         except BaseException as exc:
             if not isinstance(exc, NOT_APP_ERRORS):
-                report_unhandled(exc)
+                report(exc)
             raise
         finally:
             exit_request(token)

@@ -131,7 +131,9 @@ class ErrorwireMiddleware(HoldsClient):
         exit_request(token)
         stream = resp.stream
         if stream is not None and not hasattr(stream, "read") and hasattr(stream, "__aiter__"):
-            resp.stream = report_streamed_async(stream, mark_request((self, req, scope)))
+            resp.stream = report_streamed_async(
+                stream, mark_request((self, req, scope)), self.report
+            )
 
     # -- the request's RequestState --------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from errorwire.core.context import (
     in_request,
     mark_request,
 )
+from errorwire.integrations.base import HoldsClient
 from errorwire.integrations.graphql import is_awaitable, report_resolver_error
 from errorwire.integrations.graphql_request import request_in, scope_kept_in
 from errorwire.integrations.wsgi import current_client
@@ -47,8 +48,10 @@ __all__ = ["ErrorwireMiddleware"]
 FRAMEWORK = "graphene"
 
 
-class ErrorwireMiddleware:
-    """One instance may serve every request (its state is per request, on the context)."""
+class ErrorwireMiddleware(HoldsClient):
+    """One instance may serve every request (its state is per request, on the context).
+    It holds its client (a second ``init()`` closing it hands over to the new one) and
+    is the ``RequestSource`` of the web requests it finds in Graphene's contexts."""
 
     def __init__(self) -> None:
         self._last: Tuple[Any, Optional[InRequest]] = (None, None)
@@ -64,48 +67,39 @@ class ErrorwireMiddleware:
             if last[0] is context and context is not None:
                 marker = last[1]
             else:
-                marker = _marker_for(context)
+                marker = self._marker_for(context)
                 self._last = (context, marker)
         token = enter_request(marker) if marker is not None else None
         try:
             result = next(root, info, **args)
         except BaseException as exc:
-            # Not held: one middleware instance (in Django settings) outlives init()s.
-            report_resolver_error(exc, info, current_client())
+            report_resolver_error(exc, info, self.client())
             raise
         finally:
             if token is not None:
                 exit_request(token)
         if is_awaitable(result):
-            return _reporting(result, info, marker)
+            return self._reporting(result, info, marker)
         return result
 
+    async def _reporting(
+        self, result: Awaitable[Any], info: Any, marker: Optional[InRequest]
+    ) -> Any:
+        token = enter_request(marker) if marker is not None else None
+        try:
+            return await result
+        except BaseException as exc:
+            report_resolver_error(exc, info, self.client())
+            raise
+        finally:
+            if token is not None:
+                exit_request(token)
 
-async def _reporting(result: Awaitable[Any], info: Any, marker: Optional[InRequest]) -> Any:
-    token = enter_request(marker) if marker is not None else None
-    try:
-        return await result
-    except BaseException as exc:
-        report_resolver_error(exc, info, current_client())
-        raise
-    finally:
-        if token is not None:
-            exit_request(token)
-
-
-class GrapheneRequests:
-    """The ``RequestSource`` of the web requests found in Graphene's contexts."""
-
-    @staticmethod
-    def state_of(marked: InRequest) -> RequestState:
+    def state_of(self, marked: InRequest) -> RequestState:
         """The request's RequestState, made on first use and kept on the request."""
-        return scope_kept_in(marked.handle, FRAMEWORK, current_client())
+        return scope_kept_in(marked.handle, FRAMEWORK, self.client())
 
-
-REQUESTS = GrapheneRequests()
-
-
-def _marker_for(context: Any) -> Optional[InRequest]:
-    """The request in Graphene's context, to mark as current; none found: nothing marked."""
-    request = request_in(context)
-    return None if request is None else mark_request((REQUESTS, request, None))
+    def _marker_for(self, context: Any) -> Optional[InRequest]:
+        """The request in Graphene's context, to mark as current; none found: nothing marked."""
+        request = request_in(context)
+        return None if request is None else mark_request((self, request, None))

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from errorwire.core import context
 from errorwire.core.breadcrumbs import make_breadcrumb
+from errorwire.core.client import Client
 from errorwire.core.safety import swallow
 
 __all__ = ["httpx_async_hooks", "httpx_hooks", "requests_hook", "watch_urllib3"]
@@ -108,7 +109,9 @@ class Urllib3Breadcrumbs(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
-        self._vendors: Tuple[int, FrozenSet[Origin]] = (0, frozenset())
+        self._vendors: Tuple[Optional[Client], FrozenSet[Origin]] = (None, frozenset())
+        """The vendors' origins of the configured client, found once per client (the client
+        itself kept: an ``id()`` may be reused by the next one)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         args = record.args
@@ -128,13 +131,13 @@ class Urllib3Breadcrumbs(logging.Handler):
         client = get_client()
         if client is None:
             return frozenset()
-        if self._vendors[0] != id(client):
+        if self._vendors[0] is not client:
             origins = set()
             for vendor in client.options.vendors:
                 parts = urlsplit(vendor.url)
                 default = 443 if parts.scheme == "https" else 80
                 origins.add((parts.scheme, parts.hostname or "", parts.port or default))
-            self._vendors = (id(client), frozenset(origins))
+            self._vendors = (client, frozenset(origins))
         return self._vendors[1]
 
 

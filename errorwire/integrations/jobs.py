@@ -26,11 +26,12 @@ import inspect
 import threading
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from errorwire.api import ensure_client, get_client
+from errorwire.api import get_client
 from errorwire.core.client import Client
 from errorwire.core.context import RequestState, use_scope
 from errorwire.core.safety import swallow
 from errorwire.core.scrub_rules import FILTERED, KeyMatcher
+from errorwire.integrations import base
 from errorwire.release import sessions
 
 MAX_DEPTH = 5
@@ -81,24 +82,10 @@ def parameter_names(func: Optional[Callable[..., Any]], count: int) -> List[Opti
     return (names + [None] * count)[:count]
 
 
-class HeldClient:
-    """A job integration's client: the configured one (``errorwire.init(**options)`` if
-    there is none, else from the environment), resolved at the integration's first use in
-    the worker's process (after a fork) and held: its jobs' reports are made with the
-    options they ran with. Once closed (a second ``init()`` replaced it), the configured
-    client is resolved and held instead, as a middleware's (``base.HoldsClient``)."""
-
-    __slots__ = ("_client", "options")
-
-    def __init__(self, options: Mapping[str, Any]) -> None:
-        self.options = dict(options)
-        self._client: Optional[Client] = None
-
-    def __call__(self) -> Client:
-        client = self._client
-        if client is None or client.closed:
-            client = self._client = ensure_client(**self.options)
-        return client
+class HeldClient(base.HeldClient):
+    """A job integration's client (``base.HeldClient``): resolved at the integration's
+    first use in the worker's process (after a fork) and held, so its jobs' reports are
+    made with the options they ran with; a second ``init()`` closing it hands over."""
 
     def flush(self) -> None:
         """At a worker's shutdown: wait up to ``shutdown_timeout`` for the reports queued."""

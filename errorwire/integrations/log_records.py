@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, Mapping, Optional
 
-from errorwire.api import ensure_client
 from errorwire.core.breadcrumbs import MAX_MESSAGE_CHARS, level_name
+from errorwire.core.client import Client
 from errorwire.core.context import add_breadcrumb
 from errorwire.core.event import Breadcrumb
 from errorwire.integrations.logging import _reporting
@@ -59,13 +59,14 @@ def breadcrumb(
     return crumb
 
 
-def keep_breadcrumb(crumb: Breadcrumb) -> None:
-    """Add ``crumb`` to the current scope, unless ``log_breadcrumbs=False``."""
-    if ensure_client().options.log_breadcrumbs:
+def keep_breadcrumb(crumb: Breadcrumb, client: Client) -> None:
+    """Add ``crumb`` to the current scope, unless ``client`` has ``log_breadcrumbs=False``."""
+    if client.options.log_breadcrumbs:
         add_breadcrumb(crumb)
 
 
 def report(
+    client: Client,
     *,
     exc: Optional[BaseException],
     message: str,
@@ -77,8 +78,8 @@ def report(
     extra: Optional[Mapping[str, Any]],
     hint: Mapping[str, Any],
 ) -> None:
-    """One report of a record, as ``LoggingHandler`` makes it (called under the guard)."""
-    client = ensure_client()
+    """One report of a record to ``client`` (the integration's, held), as
+    ``LoggingHandler`` makes it (called under the guard)."""
     level = level_name(levelno)
     fields: Dict[str, Any] = {"logger": logger_name, "log_location": location, **(extra or {})}
     if exc is not None:

@@ -28,6 +28,7 @@ from errorwire.core.context import current_scope
 from errorwire.core.event import Breadcrumb
 from errorwire.core.message_stack import caller_frames
 from errorwire.core.scoping import About
+from errorwire.integrations.base import HeldClient
 
 LEVELS = {
     logging.CRITICAL: "critical",
@@ -49,6 +50,8 @@ class LoggingHandler(logging.Handler):
 
     def __init__(self, level: int = logging.ERROR) -> None:
         super().__init__(level=level)
+        self.client = HeldClient()
+        """The configured client (``init()`` from the environment if none), at the first record."""
 
     def emit(self, record: logging.LogRecord) -> None:
         if is_own_record(record) or _reporting.get():
@@ -62,9 +65,7 @@ class LoggingHandler(logging.Handler):
             _reporting.reset(token)
 
     def _report(self, record: logging.LogRecord) -> None:
-        from errorwire.api import ensure_client
-
-        client = ensure_client()
+        client = self.client()
         level = level_name(record.levelno)
         hint: Dict[str, Any] = {"log_record": record}
         exc = record.exc_info[1] if record.exc_info else None

@@ -37,6 +37,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from errorwire.core.config import ConfigError
 from errorwire.core.safety import swallowed_error
 from errorwire.integrations import log_records
+from errorwire.integrations.base import HeldClient
 
 __all__ = ["Sink", "sink"]
 
@@ -57,6 +58,8 @@ class Sink:
         if isinstance(report_level, bool) or not isinstance(report_level, int):
             raise ConfigError("report_level must be a loguru level name or number")
         self.report_level = report_level
+        self.client = HeldClient()
+        """The configured client (``init()`` from the environment if none), at the first record."""
 
     def __call__(self, message: Any) -> None:
         try:  # not ``with swallow()``: on every record the sink gets
@@ -78,6 +81,7 @@ class Sink:
             exc = getattr(exception, "value", None) if exception is not None else None
             with log_records.guard():
                 log_records.report(
+                    self.client(),
                     exc=exc if isinstance(exc, BaseException) else None,
                     message=text,
                     levelno=levelno,
@@ -97,7 +101,8 @@ class Sink:
                 levelno=levelno,
                 location=location,
                 timestamp=record["time"].timestamp(),
-            )
+            ),
+            self.client(),
         )
 
 

@@ -21,6 +21,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "errorwire.integrations.starlette needs Starlette: pip install errorwire[starlette]"
     ) from exc
 
+from errorwire.core.client import Client
 from errorwire.integrations import asgi
 from errorwire.integrations.asgi_types import ASGIApp, ASGIScope
 from errorwire.integrations.starlette_handlers import report_http_exceptions
@@ -33,9 +34,9 @@ class ErrorwireMiddleware(asgi.ErrorwireMiddleware):
     _framework = "starlette"
     _app_type: Optional[type] = None
 
-    def __init__(self, app: ASGIApp) -> None:
-        super().__init__(app)
-        report_http_exceptions(app)  # built after the ExceptionMiddleware inside it
+    def __init__(self, app: ASGIApp, client: Optional[Client] = None) -> None:
+        super().__init__(app, client)
+        report_http_exceptions(app, self.report)  # built after the ExceptionMiddleware inside it
 
     def framework_of(self, scope: ASGIScope) -> str:
         app = scope.get("app")  # set by Starlette.__call__ before the middleware stack

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable, Dict, Optional
 
-from errorwire.api import ensure_client
 from errorwire.core.safety import swallow, swallowed_error
 
 WRAPPED = "__errorwire_reports__"
@@ -21,8 +20,13 @@ MAX_DEPTH = 32
 """Middleware layers searched, from errorwire's inward, for the ExceptionMiddleware."""
 
 
-def report_http_exceptions(app: Any) -> None:
-    """Wrap the handlers of the first ``ExceptionMiddleware`` inside ``app`` (no-op if none)."""
+Report = Callable[[BaseException], None]
+
+
+def report_http_exceptions(app: Any, report: Report) -> None:
+    """Wrap the handlers of the first ``ExceptionMiddleware`` inside ``app`` (no-op if none)
+    so that they ``report`` what they answer with 500 or more (errorwire's middleware's
+    own reporter: its client)."""
     with swallow("wrap the HTTP exception handlers"):
         from starlette.exceptions import HTTPException
         from starlette.middleware.exceptions import ExceptionMiddleware
@@ -41,27 +45,27 @@ def report_http_exceptions(app: Any) -> None:
         handlers: Dict[Any, Callable[..., Any]] = getattr(layer, "_exception_handlers", {})
         for key, handler in list(handlers.items()):
             if isinstance(key, type) and issubclass(key, HTTPException):
-                handlers[key] = _reporting(handler)
+                handlers[key] = _reporting(handler, report)
         statuses: Dict[int, Callable[..., Any]] = getattr(layer, "_status_handlers", {})
         for status, handler in list(statuses.items()):
             if status >= 500:
-                statuses[status] = _reporting(handler)
+                statuses[status] = _reporting(handler, report)
 
 
-def _reporting(handler: Callable[..., Any]) -> Callable[..., Any]:
+def _reporting(handler: Callable[..., Any], report: Report) -> Callable[..., Any]:
     if getattr(handler, WRAPPED, False):
         return handler
     if _is_async(handler):
 
         async def async_wrapped(conn: Any, exc: Exception) -> Any:
-            _report(exc)
+            _report(exc, report)
             return await handler(conn, exc)
 
         wrapped: Callable[..., Any] = async_wrapped
     else:
 
         def sync_wrapped(conn: Any, exc: Exception) -> Any:
-            _report(exc)
+            _report(exc, report)
             return handler(conn, exc)
 
         wrapped = sync_wrapped
@@ -77,11 +81,11 @@ def _is_async(handler: Any) -> bool:
     )
 
 
-def _report(exc: Exception) -> None:
+def _report(exc: Exception, report: Report) -> None:
     status: Optional[int] = getattr(exc, "status_code", None)
     if not isinstance(status, int) or status < 500:
         return
     try:
-        ensure_client().capture_exception(exc, handled=False)
+        report(exc)
     except Exception as error:
         swallowed_error("report an answered HTTP exception", error)

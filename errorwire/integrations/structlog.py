@@ -34,6 +34,7 @@ from typing import Any, Dict, MutableMapping, Optional, Union
 from errorwire.core.config import ConfigError
 from errorwire.core.safety import swallowed_error
 from errorwire.integrations import log_records
+from errorwire.integrations.base import HeldClient
 from errorwire.integrations.jobs import copy_value
 
 __all__ = ["Processor", "processor"]
@@ -82,6 +83,8 @@ class Processor:
         if isinstance(report_level, bool) or not isinstance(report_level, int):
             raise ConfigError("report_level must be a level name or number")
         self.report_level = report_level
+        self.client = HeldClient()
+        """The configured client (``init()`` from the environment if none), at the first record."""
 
     def __call__(
         self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
@@ -109,6 +112,7 @@ class Processor:
         if levelno >= self.report_level:
             with log_records.guard():
                 log_records.report(
+                    self.client(),
                     exc=_exception(event_dict.get("exc_info")),
                     message=text,
                     levelno=levelno,
@@ -124,7 +128,8 @@ class Processor:
         log_records.keep_breadcrumb(
             log_records.breadcrumb(
                 text, logger_name=name, levelno=levelno, location=None, timestamp=None, data=data
-            )
+            ),
+            self.client(),
         )
 
 
