@@ -60,3 +60,61 @@ def test_a_middleware_given_its_own_client_keeps_it(receiver: Receiver, all_vend
         assert len(receiver.wait_for(2 * len(VENDORS), timeout=10.0)) == 2 * len(VENDORS)
     finally:
         client.close(timeout=1.0)
+
+
+def starlette_app(**middleware_options: Any) -> Any:
+    """A Starlette app whose route raises HTTPException(503), answered by Starlette."""
+    pytest.importorskip("starlette")
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.middleware import Middleware
+    from starlette.requests import Request
+    from starlette.routing import Route
+
+    from errorwire.integrations.starlette import ErrorwireMiddleware as StarletteMiddleware
+
+    async def unavailable(request: Request) -> Any:
+        raise HTTPException(status_code=503, detail="upstream down")
+
+    return Starlette(
+        routes=[Route("/", unavailable)],
+        middleware=[Middleware(StarletteMiddleware, **middleware_options)],
+    )
+
+
+def answered(app: Any) -> int:
+    from starlette.testclient import TestClient
+
+    with TestClient(app) as client:  # lifespan too: its shutdown flushes the held client
+        return int(client.get("/").status_code)
+
+
+def test_starlette_answers_after_a_second_init_go_to_the_second_client(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    first = start(receiver, all_vendors, environment="first")
+    app = starlette_app()
+    assert answered(app) == 503
+    second = start(receiver, all_vendors, environment="second")
+    assert answered(app) == 503
+
+    assert [e.environment for e in first.events] == ["first"]
+    assert [e.environment for e in second.events] == ["second"]
+    assert len(receiver.wait_for(2 * len(VENDORS), timeout=10.0)) == 2 * len(VENDORS)
+
+
+def test_a_starlette_middleware_given_its_own_client_reports_and_flushes_there(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    own = Reports(receiver)
+    client = Client(Options.from_kwargs({**all_vendors, "before_send": own.keep}))
+    try:
+        configured = start(receiver, all_vendors)
+        assert answered(starlette_app(client=client)) == 503
+
+        # the lifespan shutdown flushed the app's own client: everything arrived already
+        assert len(receiver.received) == len(VENDORS)
+        assert [e.framework for e in own.events] == ["starlette"]
+        assert configured.events == []
+    finally:
+        client.close(timeout=1.0)
