@@ -4,16 +4,15 @@ each vendor's payload of an uncaught exception: unhandled, context, tags, custom
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from tests.helpers import run_python
 from tests.receiver import Received, Receiver
 from tests.reports import vendor_env
 from tests.schemas import assert_valid
 
-ROOT = Path(__file__).resolve().parents[2]
 VENDORS = ("rollbar", "raygun", "bugsnag")
 
 
@@ -24,15 +23,7 @@ def run_script(
     three vendors pointed at ``receiver``), as a user's cron job would be."""
     script = folder / "job.py"
     script.write_text(textwrap.dedent(code))
-    environ = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **vendor_env(receiver), **env}
-    return subprocess.run(
-        [sys.executable, str(script)],
-        cwd=folder,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_python([str(script)], folder, **vendor_env(receiver), **env)
 
 
 def one_per_vendor(receiver: Receiver) -> Dict[str, Dict[str, Any]]:
