@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import subprocess
 import sys
@@ -13,9 +12,9 @@ import httpx
 import errorwire
 from errorwire.core.request import BodyCopy
 from errorwire.integrations.quart import Errorwire
-from tests.integrations.asgi.asgi_support import serve
+from tests.integrations.asgi.asgi_support import lifespan_with_two_reports, serve
 from tests.integrations.quart.quart_apps import make_app
-from tests.receiver import Receiver, Reply
+from tests.receiver import Receiver
 from tests.reports import VENDORS, Reports, vendor_person_id
 from tests.served_apps import fetch
 
@@ -118,29 +117,9 @@ def test_the_apps_lifespan_shutdown_waits_for_the_report_queue(
     wrapper let the lifespan through untouched)."""
     reports = Reports(receiver)
     errorwire.init(**all_vendors, before_send=reports.keep)
-    receiver.responder = lambda item: Reply(
-        status=202 if item.vendor == "raygun" else 200,
-        body={"err": 0, "result": {"uuid": "0"}} if item.vendor == "rollbar" else {},
-        stall=0.1,
+    arrived_at_answer = lifespan_with_two_reports(
+        make_app(), receiver, {"version": "3.0", "spec_version": "2.0"}
     )
-    app = make_app()
-    inbox: List[Dict[str, Any]] = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
-    arrived_at_answer: Dict[str, int] = {}
-
-    async def receive() -> Dict[str, Any]:
-        return inbox.pop(0)
-
-    async def send(message: Dict[str, Any]) -> None:
-        if message["type"] == "lifespan.startup.complete":
-            for index in range(2):
-                try:
-                    raise RuntimeError(f"failure {index}")
-                except RuntimeError as exc:
-                    errorwire.capture_exception(exc)
-        arrived_at_answer[message["type"]] = len(receiver.received)
-
-    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}}
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
 
     assert arrived_at_answer == {"lifespan.startup.complete": 0, "lifespan.shutdown.complete": 6}
     assert len(reports.settle()) == 2
