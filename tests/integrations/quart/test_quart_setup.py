@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import subprocess
 import sys
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 import httpx
 
 import errorwire
 from errorwire.core.request import BodyCopy
 from errorwire.integrations.quart import Errorwire
+from tests.helpers import kept_request_builders
 from tests.integrations.asgi.asgi_support import lifespan_with_two_reports, serve
 from tests.integrations.quart.quart_apps import make_app
 from tests.receiver import Receiver
@@ -75,15 +76,7 @@ def test_a_missing_quart_names_the_extra_to_install() -> None:
 def test_only_plain_copies_of_a_quart_request_reach_the_worker(all_vendors: Any) -> None:
     """The builder handed to the worker holds the fields copied on the request's task (the
     route, its arguments, the JSON the app read): no Quart request, no integration code."""
-    client = errorwire.init(**all_vendors)
-    builders: List[Any] = []
-    submit = client.transport.submit
-
-    def keep_builder(event: Any) -> bool:
-        builders.append(event.deferred_request.build)
-        return submit(event)
-
-    client.transport.submit = keep_builder  # type: ignore[method-assign]
+    builders = kept_request_builders(errorwire.init(**all_vendors))
     with serve(make_app()) as url:
         assert fetch(url + "/items/7?tag=a", method="POST", json={"qty": -1})[0] == 500
     (build,) = builders
