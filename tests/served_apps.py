@@ -19,6 +19,7 @@ from errorwire.core.event import Event
 from tests.reports import (
     VENDORS,
     Reports,
+    assert_request_reported,
     vendor_exception_classes,
     vendor_person_id,
     vendor_request,
@@ -81,6 +82,30 @@ def assert_item_json_reported(
     assert request.has_json and request.json == SECRET_ITEM
     assert_secrets_not_sent(payloads, "hunter2", "s3cr3t-token", "k3y-s3cret")
     return event, payloads
+
+
+def assert_out_of_stock_reported(
+    reports: Reports, framework: str, route: str, url: str
+) -> Payloads:
+    """After a GET of ``/items/7`` with ``?color=red&size=m&size=l``, User-Agent ``tests``
+    and X-Forwarded-For ``198.51.100.7`` (the Flask and Django apps): its one report, the
+    app's OutOfStock from a ValueError in ``reserve_item``, with the request, at every vendor."""
+    event, payloads = reports.one()
+    assert event.framework == framework and event.handled is False
+    assert [e.short_type for e in event.exceptions] == ["OutOfStock", "ValueError"]
+    assert event.exceptions[0].frames[-1].function == "reserve_item"
+    assert event.context == route
+    assert event.response_status == 500
+    request = event.request
+    assert request is not None
+    assert (request.url, request.method, request.client_ip) == (url, "GET", "198.51.100.7")
+    assert request.query == {"color": "red", "size": ["m", "l"]}
+    assert request.route_params == {"item_id": 7}
+    assert request.headers["User-Agent"] == "tests"
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["OutOfStock", "ValueError"]
+    assert_request_reported(payloads, url=url, method="GET", client_ip="198.51.100.7")
+    return payloads
 
 
 def assert_item_json_and_route_params_reported(reports: Reports) -> None:

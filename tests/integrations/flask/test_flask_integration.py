@@ -18,12 +18,11 @@ from errorwire.integrations.wsgi import ErrorwireMiddleware
 from tests.receiver import Receiver
 from tests.reports import (
     VENDORS,
-    assert_request_reported,
     start,
-    vendor_exception_classes,
     vendor_person_id,
     vendor_request,
 )
+from tests.served_apps import assert_out_of_stock_reported
 
 Env = Dict[str, Any]
 
@@ -45,25 +44,8 @@ def test_view_error_is_reported_once_with_its_request(receiver: Receiver, all_ve
 
     assert (status, body) == response_of(False, "GET", "/items/7?color=red&size=m&size=l")
     assert status == 500
-    event, payloads = reports.one()
-    assert event.framework == "flask" and event.handled is False
-    assert [e.short_type for e in event.exceptions] == ["OutOfStock", "ValueError"]
-    assert event.exceptions[0].frames[-1].function == "reserve_item"
-    assert event.context == "/items/<int:item_id>"
-    assert event.response_status == 500
-    request = event.request
-    assert request is not None
-    assert request.url == "http://localhost/items/7?color=red&size=m&size=l"
-    assert request.query == {"color": "red", "size": ["m", "l"]}
-    assert request.route_params == {"item_id": 7}
-    assert request.headers["User-Agent"] == "tests"
-    for vendor in VENDORS:
-        assert vendor_exception_classes(vendor, payloads[vendor]) == ["OutOfStock", "ValueError"]
-    assert_request_reported(
-        payloads,
-        url="http://localhost/items/7?color=red&size=m&size=l",
-        method="GET",
-        client_ip="198.51.100.7",
+    payloads = assert_out_of_stock_reported(
+        reports, "flask", "/items/<int:item_id>", "http://localhost/items/7?color=red&size=m&size=l"
     )
     rollbar = vendor_request("rollbar", payloads["rollbar"])
     assert rollbar["route"] == "/items/<int:item_id>" and rollbar["params"] == {"item_id": 7}
