@@ -84,6 +84,20 @@ def assert_item_json_reported(
     return event, payloads
 
 
+def assert_item_query_reported(
+    reports: Reports, both: Callable[..., Tuple[int, bytes]], route_params: Dict[str, Any]
+) -> Tuple[Event, Payloads]:
+    """``SECRET_ITEM`` posted to ``/items/7`` with a query of a repeated, an encoded and a
+    secret field: reported as ``assert_item_json_reported`` says, the query string as sent."""
+    path = "/items/7?verbose=1&tag=a&tag=b&q=caf%C3%A9&api_key=k3y-s3cret"
+    both("POST", path, json=SECRET_ITEM)
+    query = {"verbose": "1", "tag": ["a", "b"], "q": "café", "api_key": "k3y-s3cret"}
+    event, payloads = assert_item_json_reported(reports, route_params, query)
+    assert event.request is not None
+    assert event.request.query_string == path.split("?", 1)[1]  # as sent
+    return event, payloads
+
+
 def assert_out_of_stock_reported(
     reports: Reports, framework: str, route: str, url: str
 ) -> Payloads:
