@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 import errorwire
-from errorwire.core.event import Event
+from errorwire.core.event import Event, Request
 from tests.reports import (
     VENDORS,
     Reports,
@@ -120,6 +120,19 @@ def assert_out_of_stock_reported(
         assert vendor_exception_classes(vendor, payloads[vendor]) == ["OutOfStock", "ValueError"]
     assert_request_reported(payloads, url=url, method="GET", client_ip="198.51.100.7")
     return payloads
+
+
+def assert_trip_photo_reported(reports: Reports) -> Request:
+    """After a multipart POST of ``title=trip`` and a 3000-byte ``photo`` named beach.jpg
+    (the Flask and Django apps): its one report has the form and names the file, whose
+    bytes are sent nowhere. Returns the reported request."""
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"title": "trip"}
+    [upload] = event.request.files
+    assert (upload.field, upload.filename, upload.size) == ("photo", "beach.jpg", 3000)
+    assert_secrets_not_sent(payloads, "QQQQ")
+    return event.request
 
 
 def assert_item_json_and_route_params_reported(reports: Reports) -> None:
