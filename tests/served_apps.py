@@ -135,6 +135,14 @@ def assert_trip_photo_reported(reports: Reports) -> Request:
     return event.request
 
 
+def assert_unread_body_left_out(reports: Reports) -> None:
+    """The one report of a POST whose view never read its form (the Flask and Django apps):
+    no body and no form in it."""
+    event, _ = reports.one()
+    assert event.request is not None
+    assert event.request.body is None and event.request.form == {}
+
+
 def assert_item_json_and_route_params_reported(reports: Reports) -> None:
     """After a POST of ``{"qty": -1, "sku": "X1", "password": "hunter2"}`` to ``/items/7``
     (an int route parameter): the JSON as the app read it, sent with the password filtered."""

@@ -14,6 +14,7 @@ pytest.importorskip("flask_login")
 import errorwire
 import tests.integrations.flask.flask_test_app as web
 from errorwire.integrations.wsgi import ErrorwireMiddleware
+from tests import served_apps
 from tests.receiver import Receiver
 from tests.reports import (
     VENDORS,
@@ -21,7 +22,6 @@ from tests.reports import (
     vendor_person_id,
     vendor_request,
 )
-from tests.served_apps import assert_out_of_stock_reported, assert_trip_photo_reported
 
 Env = Dict[str, Any]
 
@@ -43,7 +43,7 @@ def test_view_error_is_reported_once_with_its_request(receiver: Receiver, all_ve
 
     assert (status, body) == response_of(False, "GET", "/items/7?color=red&size=m&size=l")
     assert status == 500
-    payloads = assert_out_of_stock_reported(
+    payloads = served_apps.assert_out_of_stock_reported(
         reports, "flask", "/items/<int:item_id>", "http://localhost/items/7?color=red&size=m&size=l"
     )
     rollbar = vendor_request("rollbar", payloads["rollbar"])
@@ -179,16 +179,14 @@ def test_uploaded_files_are_reported_by_name_and_size(receiver: Receiver, all_ve
     data = {"title": "trip", "photo": (io.BytesIO(b"Q" * 3000), "beach.jpg", "image/jpeg")}
     status, _ = response_of(True, "POST", "/upload", data=data, content_type="multipart/form-data")
     assert status == 500
-    request = assert_trip_photo_reported(reports)
+    request = served_apps.assert_trip_photo_reported(reports)
     assert request.files[0].content_type == "image/jpeg"
 
 
 def test_body_the_view_never_read_is_not_read(receiver: Receiver, all_vendors: Env) -> None:
     reports = start(receiver, all_vendors)
     response_of(True, "POST", "/unread", data={"secret": "x"})
-    event, _ = reports.one()
-    assert event.request is not None
-    assert event.request.body is None and event.request.form == {}
+    served_apps.assert_unread_body_left_out(reports)
 
 
 @pytest.mark.parametrize("path", ["/missing", "/handled", "/ok"])
