@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from tests.django_settings import configure_once
+from tests.django_settings import configure_once, errorwire_site
 from tests.features.feature_payloads import (
     assert_one_report_at_each_vendor,
 )
@@ -20,7 +20,7 @@ configure_once()  # the same base as tests/integrations/django
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation  # noqa: E402
 from django.http import Http404, HttpRequest, HttpResponse  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.urls import path  # noqa: E402
 
 log = logging.getLogger("shop")
@@ -53,12 +53,7 @@ urlpatterns = [
 
 @pytest.fixture
 def site() -> Iterator[Client]:
-    with override_settings(
-        DEBUG=False,
-        ALLOWED_HOSTS=["testserver"],
-        ROOT_URLCONF=__name__,
-        MIDDLEWARE=["errorwire.integrations.django.ErrorwireMiddleware"],
-    ):
+    with errorwire_site(__name__):
         yield Client(raise_request_exception=False)
 
 

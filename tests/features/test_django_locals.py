@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 
-from tests.django_settings import configure_once
+from tests.django_settings import configure_once, errorwire_site
 from tests.receiver import Receiver
 
 django = pytest.importorskip("django")
@@ -22,7 +22,7 @@ configure_once()
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import HttpRequest, HttpResponse, QueryDict  # noqa: E402
-from django.test import AsyncClient, Client, override_settings  # noqa: E402
+from django.test import AsyncClient, Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import path  # noqa: E402
 from django.utils.functional import SimpleLazyObject  # noqa: E402
@@ -79,12 +79,7 @@ urlpatterns = [
 
 @pytest.fixture
 def site() -> Iterator[None]:
-    with override_settings(
-        DEBUG=False,
-        ALLOWED_HOSTS=["testserver"],
-        ROOT_URLCONF=__name__,
-        MIDDLEWARE=["errorwire.integrations.django.ErrorwireMiddleware"],
-    ):
+    with errorwire_site(__name__):
         yield
 
 
