@@ -69,6 +69,25 @@ def uwsgi(*flags: str) -> Callable[[int], List[str]]:
     return argv
 
 
+def gunicorn_uvicorn(*flags: str) -> Callable[[int], List[str]]:
+    """gunicorn serving the FastAPI app on two uvicorn workers, with ``flags``."""
+
+    def argv(port: int) -> List[str]:
+        return [
+            bin_path("gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            *flags,
+            "--worker-class",
+            "uvicorn.workers.UvicornWorker",
+            "apps.fastapi_app:app",
+        ]
+
+    return argv
+
+
 SERVERS = [
     Server(
         "uvicorn-workers",
@@ -96,16 +115,7 @@ SERVERS = [
     Server(
         "gunicorn-uvicorn-worker",
         "uvicorn",
-        lambda port: [
-            bin_path("gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--worker-class",
-            "uvicorn.workers.UvicornWorker",
-            "apps.fastapi_app:app",
-        ],
+        gunicorn_uvicorn(),
         workers=2,
         reloads=True,
         # --max-requests: the uvicorn worker resets a connection it accepted as it retires
@@ -114,17 +124,7 @@ SERVERS = [
     Server(
         "gunicorn-uvicorn-worker-preload",
         "uvicorn",
-        lambda port: [
-            bin_path("gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--preload",
-            "--worker-class",
-            "uvicorn.workers.UvicornWorker",
-            "apps.fastapi_app:app",
-        ],
+        gunicorn_uvicorn("--preload"),
         workers=2,
     ),
     Server(
