@@ -4,11 +4,11 @@ second report; breadcrumbs come from the request's log records."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
-from tests.django_settings import configure_once, errorwire_site
+from tests.django_settings import configure_once
 from tests.features.feature_payloads import (
     assert_one_report_at_each_vendor,
 )
@@ -49,12 +49,6 @@ urlpatterns = [
     path("suspicious", suspicious),
     path("crash", crash),
 ]
-
-
-@pytest.fixture
-def site() -> Iterator[Client]:
-    with errorwire_site(__name__):
-        yield Client(raise_request_exception=False)
 
 
 def test_django_4xx_exceptions_send_nothing_and_a_crash_is_reported_once(

@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 
-from tests.django_settings import configure_once, errorwire_site
+from tests.django_settings import configure_once
 from tests.receiver import Receiver
 
 django = pytest.importorskip("django")
@@ -77,12 +77,6 @@ urlpatterns = [
 ]
 
 
-@pytest.fixture
-def site() -> Iterator[None]:
-    with errorwire_site(__name__):
-        yield
-
-
 def arrived(receiver: Receiver) -> List[bytes]:
     return [item.body for item in receiver.wait_for(3)]
 
@@ -106,7 +100,7 @@ def rollbar_frame(receiver: Receiver, function: str) -> Dict[str, Any]:
 
 
 def test_named_sensitive_variables_are_filtered_in_the_view_and_below(
-    start: Callable[..., Any], receiver: Receiver, site: None
+    start: Callable[..., Any], receiver: Receiver, site: object
 ) -> None:
     start(include_locals=True)
     assert Client(raise_request_exception=False).get("/named").status_code == 500
@@ -122,7 +116,7 @@ def test_named_sensitive_variables_are_filtered_in_the_view_and_below(
 
 
 def test_a_bare_decorator_filters_every_variable(
-    start: Callable[..., Any], receiver: Receiver, site: None
+    start: Callable[..., Any], receiver: Receiver, site: object
 ) -> None:
     start(include_locals=True)
     assert Client(raise_request_exception=False).get("/bare").status_code == 500
@@ -146,7 +140,7 @@ def no_admin_mails() -> Iterator[None]:
 
 
 def test_querysets_and_lazy_objects_are_not_evaluated(
-    start: Callable[..., Any], receiver: Receiver, site: None, no_admin_mails: None
+    start: Callable[..., Any], receiver: Receiver, site: object, no_admin_mails: None
 ) -> None:
     resolved.clear()
     start(include_locals=True)
@@ -170,7 +164,7 @@ def test_querysets_and_lazy_objects_are_not_evaluated(
     django.VERSION < (5, 0), reason="Django < 5.0 has no @sensitive_variables for async views"
 )
 def test_sensitive_variables_of_an_async_view(
-    start: Callable[..., Any], receiver: Receiver, site: None
+    start: Callable[..., Any], receiver: Receiver, site: object
 ) -> None:
     import asyncio
 
