@@ -64,7 +64,7 @@ def use_urlopen() -> None:
         pool = self._direct_urls[url][0]
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        return http.urlopen_post(pool, target, body, headers, self.timeout)
+        return self.urlopen_post(pool, target, body, headers)
 
     http.HttpClient.post = post  # type: ignore[method-assign]
 

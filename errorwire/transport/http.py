@@ -108,7 +108,27 @@ class HttpClient:
             answer = wire.post(direct[0], direct[1], headers, body, self.timeout)
             return Response(answer.status, answer.headers, answer.body)
         opener, target = self._openers[url]
-        return urlopen_post(opener, target, body, headers, self.timeout)
+        return self.urlopen_post(opener, target, body, headers)
+
+    def urlopen_post(
+        self, opener: Opener, target: str, body: bytes, headers: Mapping[str, str]
+    ) -> Response:
+        """POST through urllib3's own request path (``urlopen``): proxied URLs, and the
+        benchmark's comparison with wire.py."""
+        response = opener.urlopen(
+            "POST",
+            target,
+            body=body,
+            headers=headers,
+            timeout=self.timeout,
+            retries=False,
+            redirect=False,
+            preload_content=False,
+        )
+        try:
+            return Response(response.status, response.headers, _read_body(response))
+        finally:
+            response.release_conn()
 
     def close(self) -> None:
         with self._lock:
@@ -117,31 +137,6 @@ class HttpClient:
             self._direct_urls = {}
         for manager in managers:
             manager.clear()
-
-
-def urlopen_post(
-    opener: Opener,
-    target: str,
-    body: bytes,
-    headers: Mapping[str, str],
-    timeout: urllib3.Timeout,
-) -> Response:
-    """POST through urllib3's own request path (``urlopen``): proxied URLs, and the
-    benchmark's comparison with wire.py."""
-    response = opener.urlopen(
-        "POST",
-        target,
-        body=body,
-        headers=headers,
-        timeout=timeout,
-        retries=False,
-        redirect=False,
-        preload_content=False,
-    )
-    try:
-        return Response(response.status, response.headers, _read_body(response))
-    finally:
-        response.release_conn()
 
 
 def _read_body(response: urllib3.BaseHTTPResponse) -> bytes:
