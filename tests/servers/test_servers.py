@@ -72,20 +72,17 @@ def uwsgi(*flags: str) -> Callable[[int], List[str]]:
 def gunicorn_uvicorn(*flags: str) -> Callable[[int], List[str]]:
     """gunicorn serving the FastAPI app on two uvicorn workers, with ``flags``."""
 
-    def argv(port: int) -> List[str]:
-        return [
-            bin_path("gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            *flags,
-            "--worker-class",
-            "uvicorn.workers.UvicornWorker",
-            "apps.fastapi_app:app",
-        ]
-
-    return argv
+    return lambda port: [
+        bin_path("gunicorn"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        *flags,
+        "--worker-class",
+        "uvicorn.workers.UvicornWorker",
+        "apps.fastapi_app:app",
+    ]
 
 
 SERVERS = [
