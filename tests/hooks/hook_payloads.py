@@ -24,7 +24,7 @@ def run_script(
     three vendors pointed at ``receiver``), as a user's cron job would be."""
     script = folder / "job.py"
     script.write_text(textwrap.dedent(code))
-    return run_python([str(script)], folder, **vendor_env(receiver), **env)
+    return run_python([str(script)], folder, **{**vendor_env(receiver), **env})
 
 
 def one_per_vendor(receiver: Receiver) -> Dict[str, Dict[str, Any]]:
