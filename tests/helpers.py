@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Callable, Dict, Sequence
 
 QUICK: Dict[str, Any] = {
     "retry_backoff": 0.01,
@@ -76,20 +76,6 @@ def run_python(
         text=True,
         timeout=60,
     )
-
-
-def kept_request_builders(client: Any) -> List[Any]:
-    """Fills, from now on, with the ``deferred_request.build`` of each event ``client``
-    hands its transport (which still gets the event)."""
-    builders: List[Any] = []
-    submit = client.transport.submit
-
-    def keep_builder(event: Any) -> bool:
-        builders.append(event.deferred_request.build)
-        return bool(submit(event))
-
-    client.transport.submit = keep_builder
-    return builders
 
 
 def free_port() -> int:

@@ -15,7 +15,6 @@ pytest.importorskip("httpx")
 from starlette.testclient import TestClient
 
 import errorwire
-from tests.helpers import kept_request_builders
 from tests.integrations.flask import flask_test_app
 from tests.integrations.starlette.starlette_apps import make_app
 from tests.receiver import Receiver
@@ -96,7 +95,15 @@ def _framework_free(value: Any, depth: int = 0) -> bool:
 def test_only_plain_copies_of_an_asgi_request_reach_the_worker(all_vendors: Any) -> None:
     """The builder handed to the worker holds the named fields, copied on the request
     thread: not the scope dict (its app, router, user) nor a method of the middleware."""
-    builders = kept_request_builders(errorwire.init(**all_vendors))
+    client = errorwire.init(**all_vendors)
+    builders: List[Any] = []
+    submit = client.transport.submit
+
+    def keep_builder(event: Any) -> bool:
+        builders.append(event.deferred_request.build)
+        return submit(event)
+
+    client.transport.submit = keep_builder  # type: ignore[method-assign]
     with TestClient(make_app(), raise_server_exceptions=False) as http:
         assert http.get("/view-error?tag=a").status_code == 500
     (build,) = builders

@@ -1,20 +1,17 @@
-"""ASGI-family test support: a real uvicorn server for an app, a lifespan driven by hand,
-and a log record keeper.
+"""ASGI-family test support: a real uvicorn server for an app, and a log record keeper.
 
 (What errorwire reported is read with the helpers of ``tests/reports.py``.)"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
 import threading
 import time
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, MutableMapping
+from typing import Any, Iterator, List
 
 import errorwire
-from tests.receiver import Receiver, Reply
 
 
 @contextmanager
@@ -72,34 +69,3 @@ def reporting_log(name: str) -> Iterator[Records]:
     finally:
         logger.removeHandler(records)
         logger.removeHandler(reporter)
-
-
-def lifespan_with_two_reports(app: Any, receiver: Receiver, asgi: Dict[str, str]) -> Dict[str, int]:
-    """Run ``app``'s lifespan (startup, then shutdown; ``asgi`` the scope's version info),
-    the receiver answering each payload in 0.1 s and two exceptions reported once startup
-    completes: how many payloads had arrived when each of the app's answers was sent."""
-    receiver.responder = lambda item: Reply(
-        status=202 if item.vendor == "raygun" else 200,
-        body={"err": 0, "result": {"uuid": "0"}} if item.vendor == "rollbar" else {},
-        stall=0.1,
-    )
-    inbox: List[MutableMapping[str, Any]] = [
-        {"type": "lifespan.startup"},
-        {"type": "lifespan.shutdown"},
-    ]
-    arrived_at_answer: Dict[str, int] = {}
-
-    async def receive() -> MutableMapping[str, Any]:
-        return inbox.pop(0)
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        if message["type"] == "lifespan.startup.complete":
-            for index in range(2):
-                try:
-                    raise RuntimeError(f"failure {index}")
-                except RuntimeError as exc:
-                    errorwire.capture_exception(exc)
-        arrived_at_answer[message["type"]] = len(receiver.received)
-
-    asyncio.run(app({"type": "lifespan", "asgi": asgi}, receive, send))
-    return arrived_at_answer

@@ -3,11 +3,12 @@ workers with SIGTERM's default action right after it, so atexit never runs there
 
 from __future__ import annotations
 
-from typing import Any, Dict, MutableMapping
+import asyncio
+from typing import Any, Dict, List, MutableMapping
 
+import errorwire
 from errorwire.integrations.asgi import ErrorwireMiddleware
-from tests.integrations.asgi.asgi_support import lifespan_with_two_reports
-from tests.receiver import Receiver
+from tests.receiver import Receiver, Reply
 from tests.reports import start
 
 Message = MutableMapping[str, Any]
@@ -28,8 +29,28 @@ def test_shutdown_complete_reaches_the_server_after_the_queue_is_delivered(
     receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
     reports = start(receiver, all_vendors)
+    receiver.responder = lambda item: Reply(
+        status=202 if item.vendor == "raygun" else 200,
+        body={"err": 0, "result": {"uuid": "0"}} if item.vendor == "rollbar" else {},
+        stall=0.1,
+    )
     app = ErrorwireMiddleware(lifespan_app)
-    arrived_at_answer = lifespan_with_two_reports(app, receiver, {"version": "3.0"})
+    inbox: List[Message] = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    arrived_at_answer: Dict[str, int] = {}
+
+    async def receive() -> Message:
+        return inbox.pop(0)
+
+    async def send(message: Message) -> None:
+        if message["type"] == "lifespan.startup.complete":
+            for index in range(2):
+                try:
+                    raise RuntimeError(f"failure {index}")
+                except RuntimeError as exc:
+                    errorwire.capture_exception(exc)
+        arrived_at_answer[message["type"]] = len(receiver.received)
+
+    asyncio.run(app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send))
 
     assert arrived_at_answer == {"lifespan.startup.complete": 0, "lifespan.shutdown.complete": 6}
     assert len(reports.settle()) == 2

@@ -18,9 +18,9 @@ from django.test import Client, override_settings
 from ew_django_site import views
 
 import errorwire
+import tests.served_apps as served_apps
 from errorwire.integrations import django as django_integration
 from errorwire.integrations.django import FILTERED
-from tests import served_apps
 from tests.receiver import Receiver
 from tests.reports import (
     start,

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import subprocess
 import sys
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import httpx
 
 import errorwire
 from errorwire.core.request import BodyCopy
 from errorwire.integrations.quart import Errorwire
-from tests.helpers import kept_request_builders
-from tests.integrations.asgi.asgi_support import lifespan_with_two_reports, serve
+from tests.integrations.asgi.asgi_support import serve
 from tests.integrations.quart.quart_apps import make_app
-from tests.receiver import Receiver
+from tests.receiver import Receiver, Reply
 from tests.reports import VENDORS, Reports, vendor_person_id
 from tests.served_apps import fetch
 
@@ -76,7 +76,15 @@ def test_a_missing_quart_names_the_extra_to_install() -> None:
 def test_only_plain_copies_of_a_quart_request_reach_the_worker(all_vendors: Any) -> None:
     """The builder handed to the worker holds the fields copied on the request's task (the
     route, its arguments, the JSON the app read): no Quart request, no integration code."""
-    builders = kept_request_builders(errorwire.init(**all_vendors))
+    client = errorwire.init(**all_vendors)
+    builders: List[Any] = []
+    submit = client.transport.submit
+
+    def keep_builder(event: Any) -> bool:
+        builders.append(event.deferred_request.build)
+        return submit(event)
+
+    client.transport.submit = keep_builder  # type: ignore[method-assign]
     with serve(make_app()) as url:
         assert fetch(url + "/items/7?tag=a", method="POST", json={"qty": -1})[0] == 500
     (build,) = builders
@@ -110,9 +118,29 @@ def test_the_apps_lifespan_shutdown_waits_for_the_report_queue(
     wrapper let the lifespan through untouched)."""
     reports = Reports(receiver)
     errorwire.init(**all_vendors, before_send=reports.keep)
-    arrived_at_answer = lifespan_with_two_reports(
-        make_app(), receiver, {"version": "3.0", "spec_version": "2.0"}
+    receiver.responder = lambda item: Reply(
+        status=202 if item.vendor == "raygun" else 200,
+        body={"err": 0, "result": {"uuid": "0"}} if item.vendor == "rollbar" else {},
+        stall=0.1,
     )
+    app = make_app()
+    inbox: List[Dict[str, Any]] = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    arrived_at_answer: Dict[str, int] = {}
+
+    async def receive() -> Dict[str, Any]:
+        return inbox.pop(0)
+
+    async def send(message: Dict[str, Any]) -> None:
+        if message["type"] == "lifespan.startup.complete":
+            for index in range(2):
+                try:
+                    raise RuntimeError(f"failure {index}")
+                except RuntimeError as exc:
+                    errorwire.capture_exception(exc)
+        arrived_at_answer[message["type"]] = len(receiver.received)
+
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}}
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
 
     assert arrived_at_answer == {"lifespan.startup.complete": 0, "lifespan.shutdown.complete": 6}
     assert len(reports.settle()) == 2
