@@ -4,6 +4,7 @@ client the app gave the middleware stays its client."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict
 
 import pytest
@@ -118,3 +119,23 @@ def test_a_starlette_middleware_given_its_own_client_reports_and_flushes_there(
         assert configured.events == []
     finally:
         client.close(timeout=1.0)
+
+
+def test_a_logging_handler_reports_to_the_client_configured_after_a_second_init(
+    receiver: Receiver, all_vendors: Env
+) -> None:
+    handler = errorwire.LoggingHandler(level=logging.ERROR)
+    logger = logging.getLogger("tests.held_client")
+    logger.addHandler(handler)
+    try:
+        first = start(receiver, all_vendors, environment="first")
+        logger.error("stock sync failed")  # the handler resolves and holds the first client
+        second = start(receiver, all_vendors, environment="second")
+        logger.error("stock sync failed again")
+    finally:
+        logger.removeHandler(handler)
+
+    assert [e.environment for e in first.events] == ["first"]
+    assert [e.environment for e in second.events] == ["second"]
+    assert errorwire.flush(timeout=10.0)
+    assert len(receiver.wait_for(2 * len(VENDORS), timeout=10.0)) == 2 * len(VENDORS)
