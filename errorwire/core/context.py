@@ -41,7 +41,8 @@ from typing import (
     Union,
 )
 
-from errorwire.core.event import Breadcrumb, DeferredRequest, Person, Request
+from errorwire.core.event import Breadcrumb, Person, Request
+from errorwire.core.request_copy import RequestCopy
 
 PERSON = "person"
 CONTEXT = "context"
@@ -84,7 +85,7 @@ class RequestState:
     def __init__(
         self,
         framework: Optional[str] = None,
-        request_builder: Optional[Callable[[], Union[Request, DeferredRequest, None]]] = None,
+        request_builder: Optional[Callable[[], Union[Request, RequestCopy, None]]] = None,
         max_breadcrumbs: Optional[int] = None,
     ) -> None:
         self.framework = framework
@@ -337,7 +338,7 @@ class use_scope:
 
 def request_scope(
     framework: Optional[str] = None,
-    request_builder: Optional[Callable[[], Union[Request, DeferredRequest, None]]] = None,
+    request_builder: Optional[Callable[[], Union[Request, RequestCopy, None]]] = None,
     max_breadcrumbs: Optional[int] = None,
 ) -> use_scope:
     """``with request_scope(...) as scope:`` a fresh scope for one request."""

@@ -36,11 +36,12 @@ from errorwire.core.context import (
     exit_request,
     mark_request,
 )
-from errorwire.core.event import DeferredRequest, UploadedFile
+from errorwire.core.event import UploadedFile
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import BodyCopy, stream_size
+from errorwire.core.request import BodyCopy, joined_headers, stream_size
+from errorwire.core.request_copy import RequestCopy
 from errorwire.core.safety import swallow
-from errorwire.integrations.base import defer_request
+from errorwire.integrations.base import copy_request
 from errorwire.integrations.wsgi import current_client
 from errorwire.release import sessions
 
@@ -68,7 +69,7 @@ class AiohttpRequests:
         request: web.Request = marked.handle
         scope: Optional[RequestState] = request.get(STATE_KEY)
         if scope is None:
-            scope = RequestState(FRAMEWORK, RequestReader(request, marked.origin).deferred)
+            scope = RequestState(FRAMEWORK, RequestReader(request, marked.origin).copy)
             request[STATE_KEY] = scope
         return scope
 
@@ -119,7 +120,7 @@ class RequestReader:
         self.request = request
         self.client = client
 
-    def deferred(self) -> DeferredRequest:
+    def copy(self) -> RequestCopy:
         request = self.request
         client = self.client
         route, params = _route(request)
@@ -127,21 +128,13 @@ class RequestReader:
         fields: Dict[str, Any] = {
             "url": f"{request.scheme}://{request.host}{raw_path}",
             "method": request.method,
-            "headers": _headers(request),
+            "headers": joined_headers(request.headers.items()),
             "query_string": raw_path.partition("?")[2],
             "peer": request.remote,
             "route": route,
             "route_params": params,
         }
-        return defer_request(fields, client, lambda limit: _body_fields(request, limit))
-
-
-def _headers(request: web.Request) -> Dict[str, str]:
-    """Lower-cased names (as ASGI gives them); a repeated header joined as HTTP allows."""
-    joined: Dict[str, List[str]] = {}
-    for name, value in request.headers.items():
-        joined.setdefault(name.lower(), []).append(value)
-    return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in joined.items()}
+        return copy_request(fields, client, lambda limit: _body_fields(request, limit))
 
 
 def _route(request: web.Request) -> Tuple[Optional[str], Dict[str, Any]]:

@@ -36,14 +36,15 @@ from errorwire.core.context import (
     exit_request,
     mark_request,
 )
-from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.event import Person
 from errorwire.core.ignore import NOT_APP_ERRORS
+from errorwire.core.request_copy import RequestCopy
 from errorwire.integrations.base import plain_params
 from errorwire.integrations.wsgi import (
     ReportingIterable,
     copy_body,
+    copy_from_environ,
     current_client,
-    deferred_from_environ,
     report_in,
     state_in,
 )
@@ -128,12 +129,12 @@ class ErrorwirePlugin:
         return errorwire_callback
 
 
-def _request_block(environ: Dict[str, Any]) -> DeferredRequest:
+def _request_block(environ: Dict[str, Any]) -> RequestCopy:
     route = environ.get("bottle.route")  # set by Bottle once the URL matched
     if route is None:
-        return deferred_from_environ(environ)
+        return copy_from_environ(environ)
     params = plain_params(environ.get("route.url_args") or {})
-    return deferred_from_environ(environ, route=str(route.rule), route_params=params)
+    return copy_from_environ(environ, route=str(route.rule), route_params=params)
 
 
 def _person(environ: Dict[str, Any]) -> Optional[Person]:

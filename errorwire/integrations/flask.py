@@ -48,9 +48,10 @@ from errorwire.core.context import (
     exit_request,
     mark_request,
 )
-from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.event import Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import uploads_of
+from errorwire.core.request_copy import RequestCopy
 from errorwire.core.safety import log_once, swallow
 from errorwire.integrations.base import plain_params, report_streamed
 from errorwire.integrations.wsgi import (
@@ -58,8 +59,8 @@ from errorwire.integrations.wsgi import (
     ReportingIterable,
     WSGIApp,
     copy_body,
+    copy_from_environ,
     current_client,
-    deferred_from_environ,
     init_from,
     is_plain_body,
     report_in,
@@ -125,12 +126,12 @@ def _new_scope(environ: Dict[str, Any], app: flask.Flask) -> RequestState:
     return scope
 
 
-def _request_block(environ: Dict[str, Any], app: flask.Flask) -> DeferredRequest:
+def _request_block(environ: Dict[str, Any], app: flask.Flask) -> RequestCopy:
     if flask.has_request_context() and flask.request.environ is environ:
-        return deferred_request(_current(flask.request))
+        return request_copy(_current(flask.request))
     # After Flask popped the request context (a streamed body, close(), teardown): the
-    # URL map is matched again, on the worker.
-    return deferred_from_environ(environ, lambda copy: _route_fields(app, copy))
+    # URL map is matched again (rare: the error path of a streamed body only).
+    return copy_from_environ(environ, **_route_fields(app, environ))
 
 
 class FlaskWSGIMiddleware:
@@ -291,7 +292,7 @@ def _on_request_exception(sender: flask.Flask, exception: BaseException, **_: An
             exit_request(token)
 
 
-def deferred_request(request: flask.Request) -> DeferredRequest:
+def request_copy(request: flask.Request) -> RequestCopy:
     """The request as Flask parsed it: route, view args, and form / files only if the
     app already parsed them (errorwire never parses the body itself). Those are read
     now; the rest of the request block is built on the worker."""
@@ -308,7 +309,7 @@ def deferred_request(request: flask.Request) -> DeferredRequest:
             fields["form"] = _multi_dict(parsed["form"])
         if "files" in parsed:
             fields["files"] = uploads_of(parsed["files"])
-    return deferred_from_environ(request.environ, **fields)
+    return copy_from_environ(request.environ, **fields)
 
 
 def load_person(app_globals: Any) -> Optional[Person]:
