@@ -17,19 +17,16 @@ authentication of its own: the person comes from ``errorwire.set_person``.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "aiohttp"):
     from aiohttp import web
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.aiohttp needs aiohttp: pip install errorwire[aiohttp]"
-    ) from exc
 
 from errorwire import api
 from errorwire.core.client import Client
 from errorwire.core.context import (
-    InRequest,
     RequestState,
     current_scope,
     enter_request,
@@ -44,6 +41,9 @@ from errorwire.core.safety import swallow
 from errorwire.integrations.base import copy_request
 from errorwire.integrations.wsgi import current_client
 from errorwire.release import sessions
+
+if TYPE_CHECKING:  # annotations only
+    from errorwire.core.context import InRequest
 
 __all__ = ["middleware"]
 

@@ -20,22 +20,14 @@ the route parameters; the user of HTTP authentication (``request.auth``, the ser
 from __future__ import annotations
 
 from types import GeneratorType
-from typing import Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Bottle"):
     import bottle
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.bottle needs Bottle: pip install errorwire[bottle]"
-    ) from exc
 
-from errorwire.core.context import (
-    InRequest,
-    RequestState,
-    enter_request,
-    exit_request,
-    mark_request,
-)
+from errorwire.core.context import RequestState, enter_request, exit_request, mark_request
 from errorwire.core.event import Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request_copy import RequestCopy
@@ -49,6 +41,9 @@ from errorwire.integrations.wsgi import (
     state_in,
 )
 from errorwire.release import sessions
+
+if TYPE_CHECKING:  # annotations only
+    from errorwire.core.context import InRequest
 
 __all__ = ["ErrorwirePlugin"]
 

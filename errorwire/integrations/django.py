@@ -33,15 +33,13 @@ import logging
 import sys
 from typing import Any, Callable, List, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Django"):
     from asgiref.sync import iscoroutinefunction, markcoroutinefunction
     from django.conf import settings
     from django.core.signals import got_request_exception
     from django.http import HttpRequest
-except ImportError as exc:  # pragma: no cover - exercised without Django installed
-    raise ImportError(
-        "errorwire.integrations.django needs Django: pip install errorwire[django]"
-    ) from exc
 
 from errorwire.api import get_client
 from errorwire.core.breadcrumbs import RECORD_ATTRIBUTE

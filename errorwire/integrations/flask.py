@@ -31,14 +31,12 @@ import threading
 from types import GeneratorType
 from typing import Any, Callable, Dict, Iterable, Iterator, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Flask"):
     import flask
     from flask import signals
     from werkzeug.wsgi import ClosingIterator
-except ImportError as exc:  # pragma: no cover - exercised without Flask installed
-    raise ImportError(
-        "errorwire.integrations.flask needs Flask: pip install errorwire[flask]"
-    ) from exc
 
 from errorwire.core.context import (
     InRequest,

@@ -25,22 +25,14 @@ security policy) becomes the person, read only when an error is reported.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Pyramid"):
     from pyramid.tweens import EXCVIEW
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.pyramid needs Pyramid: pip install errorwire[pyramid]"
-    ) from exc
 
-from errorwire.core.context import (
-    InRequest,
-    RequestState,
-    enter_request,
-    exit_request,
-    mark_request,
-)
+from errorwire.core.context import RequestState, enter_request, exit_request, mark_request
 from errorwire.core.event import Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request_copy import RequestCopy
@@ -56,6 +48,9 @@ from errorwire.integrations.wsgi import (
     state_in,
 )
 from errorwire.release import sessions
+
+if TYPE_CHECKING:  # annotations only
+    from errorwire.core.context import InRequest
 
 __all__ = ["includeme"]
 

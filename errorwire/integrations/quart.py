@@ -24,13 +24,11 @@ from __future__ import annotations
 import sys
 from typing import Any, Dict, Optional, cast
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Quart"):
     import quart
     from quart import signals
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.quart needs Quart: pip install errorwire[quart]"
-    ) from exc
 
 from errorwire.core.context import InRequest, RequestState, current_scope
 from errorwire.core.event import Person

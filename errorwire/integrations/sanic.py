@@ -22,24 +22,16 @@ own: the person comes from ``errorwire.set_person``.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Sanic"):
     from sanic import Sanic
     from sanic.exceptions import SanicException
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.sanic needs Sanic: pip install errorwire[sanic]"
-    ) from exc
 
 from errorwire.core.client import Client
-from errorwire.core.context import (
-    InRequest,
-    RequestState,
-    enter_request,
-    exit_request,
-    mark_request,
-)
+from errorwire.core.context import RequestState, enter_request, exit_request, mark_request
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import body_copy, joined_headers, uploads_in_memory
 from errorwire.core.request_copy import RequestCopy
@@ -47,6 +39,9 @@ from errorwire.core.safety import swallow
 from errorwire.integrations.base import HoldsClient, copy_request, plain_params
 from errorwire.integrations.wsgi import current_client, report_in, report_unhandled
 from errorwire.release import sessions
+
+if TYPE_CHECKING:  # annotations only
+    from errorwire.core.context import InRequest
 
 __all__ = ["Errorwire"]
 

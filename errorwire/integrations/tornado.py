@@ -20,24 +20,16 @@ person is the handler's ``current_user``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Tornado"):
     import tornado.web
     from tornado.routing import PathMatches, Rule, RuleRouter
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.tornado needs Tornado: pip install errorwire[tornado]"
-    ) from exc
 
 from errorwire.core.client import Client
-from errorwire.core.context import (
-    InRequest,
-    RequestState,
-    enter_request,
-    exit_request,
-    mark_request,
-)
+from errorwire.core.context import RequestState, enter_request, exit_request, mark_request
 from errorwire.core.event import Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import body_copy, joined_headers, uploads_in_memory
@@ -47,6 +39,9 @@ from errorwire.integrations.base import HoldsClient, copy_request, plain_params
 from errorwire.integrations.people import person_of
 from errorwire.integrations.wsgi import current_client, report_in
 from errorwire.release import sessions
+
+if TYPE_CHECKING:  # annotations only
+    from errorwire.core.context import InRequest
 
 __all__ = ["Errorwire"]
 
