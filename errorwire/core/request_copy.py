@@ -9,8 +9,7 @@ into a ``core.event.Request`` with ``request_of``, one function for every framew
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from errorwire.core.event import Request, UploadedFile
 from errorwire.core.http_parts import (
@@ -32,11 +31,9 @@ from errorwire.core.scrub_rules import FILTERED
 
 ALL_FIELDS = "__ALL__"
 """``sensitive_fields`` that filters every form field (Django's spelling)."""
-_PLAIN_TYPES = frozenset((str, int, float, bool))
 
 
-@dataclass(frozen=True)
-class AsgiOrigin:
+class AsgiOrigin(NamedTuple):
     """The URL parts of an ASGI request, as it came in (before routing moved them)."""
 
     scheme: str
@@ -45,9 +42,9 @@ class AsgiOrigin:
     path: str
 
 
-@dataclass(frozen=True)
-class RequestCopy:
+class RequestCopy(NamedTuple):
     """What the request thread copied of a request; ``request_of`` builds the block.
+    Immutable (a named tuple: a frozen dataclass took 4 times the instructions to make).
 
     Headers and URL come from the first of: ``headers`` and ``url`` as the framework gave
     them, the CGI entries of a WSGI ``environ``, ASGI ``raw_headers`` and ``origin``. The
@@ -60,7 +57,7 @@ class RequestCopy:
     headers: Optional[Mapping[str, str]] = None
     raw_headers: Sequence[Tuple[bytes, bytes]] = ()
     origin: Optional[AsgiOrigin] = None
-    environ: Optional[Mapping[str, Any]] = None
+    environ: Optional[Mapping[str, str]] = None
     """A WSGI environ's plain entries (``plain_environ``): headers, URL, method, query and
     peer are read from it."""
     query_string: str = ""
@@ -77,11 +74,10 @@ class RequestCopy:
     when set the raw body is left out (Django's ``@sensitive_post_parameters``)."""
 
 
-def plain_environ(environ: Mapping[str, Any]) -> Dict[str, Any]:
-    """The entries of a WSGI environ that are plain text or numbers: the CGI variables and
-    headers, not ``wsgi.input`` nor what frameworks keep there (their request object)."""
-    plain = _PLAIN_TYPES
-    return {key: value for key, value in environ.items() if value.__class__ in plain}
+def plain_environ(environ: Mapping[str, Any]) -> Dict[str, str]:
+    """The text entries of a WSGI environ: the CGI variables and headers (PEP 3333 has
+    them ``str``), not ``wsgi.input`` nor what frameworks keep there (their request)."""
+    return {key: value for key, value in environ.items() if value.__class__ is str}
 
 
 def request_of(copy: RequestCopy) -> Request:

@@ -36,7 +36,8 @@ def foreign_parts(value: Any, where: str = "copy", depth: int = 0) -> List[str]:
         return []
     if callable(value) or depth > 8:
         return [f"{where}: {type(value).__module__}.{type(value).__qualname__}"]
-    if isinstance(value, (list, tuple)):
+    named = getattr(value, "_fields", None)  # RequestCopy and AsgiOrigin: named tuples
+    if isinstance(value, (list, tuple)) and named is None:
         return [
             p
             for i, item in enumerate(value)
@@ -52,7 +53,9 @@ def foreign_parts(value: Any, where: str = "copy", depth: int = 0) -> List[str]:
     kind = type(value)
     if not kind.__module__.startswith("errorwire.core."):
         return [f"{where}: {kind.__module__}.{kind.__qualname__}"]
-    if dataclasses.is_dataclass(value):
+    if named is not None:
+        names = list(named)
+    elif dataclasses.is_dataclass(value):
         names = [f.name for f in dataclasses.fields(value)]
     else:
         names = [n for k in kind.__mro__ for n in getattr(k, "__slots__", ())] or list(vars(value))
