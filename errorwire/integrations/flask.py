@@ -145,12 +145,6 @@ class FlaskWSGIMiddleware:
         self._checked = outermost  # whether a layer added after it was looked for
         self._inner = not outermost  # the layer Errorwire(app) made: it counts the session
 
-    def __getattr__(self, name: str) -> Any:
-        """The layer errorwire put outside the app's own keeps that layer's attributes."""
-        if name == "app":
-            raise AttributeError(name)
-        return getattr(self.app, name)
-
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
@@ -166,7 +160,7 @@ class FlaskWSGIMiddleware:
             if not isinstance(exc, NOT_APP_ERRORS):
                 report_in(_in_request(environ, self.flask_app), exc, status=500)
             raise
-        if result.__class__ is ClosingIterator:  # Werkzeug's, for almost every response
+        if type(result) is ClosingIterator:  # Werkzeug's, for almost every response
             if _cannot_fail(result):
                 return result
         elif is_plain_body(result, environ):  # send_file hands back the server's file wrapper
@@ -191,7 +185,7 @@ def _stay_outermost(layer: FlaskWSGIMiddleware) -> None:
         if current is layer or isinstance(current, (FlaskWSGIMiddleware, ErrorwireMiddleware)):
             return
         target: Any = app
-        target.wsgi_app = FlaskWSGIMiddleware(current, app, outermost=True)
+        target.wsgi_app = FlaskOuterLayer(current, app, outermost=True)
         log_once(
             "flask-outer-wsgi-layer",
             "errorwire: app.wsgi_app was wrapped (by %s) after Errorwire(app); errorwire "
@@ -201,6 +195,18 @@ def _stay_outermost(layer: FlaskWSGIMiddleware) -> None:
         )
 
 
+class FlaskOuterLayer(FlaskWSGIMiddleware):
+    """The layer errorwire puts outside a layer of the app's own: it keeps that layer's
+    attributes. Only this one forwards them: a class with ``__getattr__`` makes every
+    attribute read on its instances the slow, unspecialised kind (three type lookups
+    each), and the common layer reads three per request."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "app":
+            raise AttributeError(name)
+        return getattr(self.app, name)
+
+
 def _cannot_fail(result: Any) -> bool:
     """A response built from a list (``return "text"``, ``jsonify``, templates: almost every
     response), with no ``call_on_close`` callback: nothing raises while the server iterates
@@ -208,20 +214,21 @@ def _cannot_fail(result: Any) -> bool:
     its generator were most of what errorwire added to a Flask request)."""
     # Private: Werkzeug's ClosingIterator and Response keep their close callbacks with no
     # public accessor; reading them is what lets the common response go unwrapped.
-    # Plain attribute reads, not getattr(..., None): a builtin call each, on every request.
+    # Plain attribute reads, not getattr(..., None): a builtin call each, on every request;
+    # type(x), not x.__class__: CPython calls type() in C, where __class__ is a type lookup.
     try:
         callbacks = result._callbacks  # [iter_encoded().close,] response.close
         count = len(callbacks)
-        if count > 2 or (count == 2 and callbacks[0].__self__.__class__ is not GeneratorType):
+        if count > 2 or (count == 2 and type(callbacks[0].__self__) is not GeneratorType):
             return False
         response = callbacks[-1].__self__  # none (IndexError): nothing to close, yet wrapped
-        body_class = response.response.__class__
+        body_class = type(response.response)
         on_close = response._on_close
     except Exception:  # another shape (a Werkzeug to come, a wrapped response): wrapped
         return False
     if body_class is not list and body_class is not tuple:
         return False
-    return on_close.__class__ is list and not on_close
+    return type(on_close) is list and not on_close
 
 
 class FlaskResponseBody(ReportingIterable):
