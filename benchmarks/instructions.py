@@ -51,7 +51,7 @@ _layout_padding: List[bytearray] = []
 
 HERE = Path(__file__).resolve().parent
 SHORT, LONG, WARMUP = 100, 1600, 300
-OVER_FLOOR_TARGET = 4000
+OVER_FLOOR_TARGET = 3000
 """Instructions errorwire may add per happy-path request beyond the floor variant's."""
 
 
