@@ -173,15 +173,15 @@ class FlaskWSGIMiddleware:
             try:
                 # [iter_encoded().close,] response.close (typed Iterable: not narrowed)
                 callbacks = result._callbacks  # type: ignore[attr-defined]
-                count = len(callbacks)
-                response = callbacks[-1].__self__  # none (IndexError): nothing to close
-                on_close = response._on_close
-                if (
-                    (count == 1 or (count == 2 and type(callbacks[0].__self__) is GeneratorType))
-                    and type(response.response) in PLAIN_BODIES
-                    and type(on_close) is list
-                    and not on_close
-                ):
+                if len(callbacks) == 2:  # a body to iterate: Werkzeug's iter_encoded generator
+                    body_close, response_close = callbacks
+                    plain = type(body_close.__self__) is GeneratorType
+                else:  # HEAD, 204, 304: only response.close (any other count: ValueError)
+                    (response_close,) = callbacks
+                    plain = True
+                response = response_close.__self__
+                # _on_close: the response's call_on_close callbacks (a list in Werkzeug)
+                if plain and type(response.response) in PLAIN_BODIES and not response._on_close:
                     return result
             except Exception:  # another shape (a Werkzeug to come, a wrapped response)
                 pass  # wrapped below, as any other body
