@@ -501,9 +501,13 @@ def render(results: Dict[str, Any]) -> str:
             "|---|---|---|---|---|---|",
         ]
         for row in counts["rows"]:
+            over = f"{row['errorwire'] - row['floor']:+,}"
+            if "over_floor_spread" in row:  # --layouts K: medians, and the spread across layouts
+                low, high = row["over_floor_spread"]
+                over += f" ({low:+,} .. {high:+,} over {row['layouts']} layouts)"
             lines.append(
                 f"| {row['framework']} | {row['path']} | {row['bare']:,} | {row['floor']:,} | "
-                f"{row['errorwire']:,} | {row['errorwire'] - row['floor']:+,} |"
+                f"{row['errorwire']:,} | {over} |"
             )
     lines += locals_section(results)
     lines += ["", "## Targets", ""]
