@@ -83,7 +83,10 @@ FRAMEWORKS = {
         "falcon",
         "celery",
         "rq",
-        "redis",
+        # redis-py 8.2's PubSubWorkerThread.stop() joins the thread, which RQ 3.0 runs with
+        # sleep_time=60: when it has read the unsubscribe before stop(), a worker's exit
+        # waits up to 60 s (py-spy: BaseWorker.unsubscribe -> stop -> join), no errorwire needed
+        "redis<8.2",
         "tornado",
         "pyramid",
         "bottle",

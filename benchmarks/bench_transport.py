@@ -64,20 +64,7 @@ def use_urlopen() -> None:
         pool = self._direct_urls[url][0]
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        response = pool.urlopen(
-            "POST",
-            target,
-            body=body,
-            headers=headers,
-            timeout=self.timeout,
-            retries=False,
-            redirect=False,
-            preload_content=False,
-        )
-        try:
-            return http.Response(response.status, response.headers, http._read_body(response))
-        finally:
-            response.release_conn()
+        return self.urlopen_post(pool, target, body, headers)
 
     http.HttpClient.post = post  # type: ignore[method-assign]
 

@@ -10,6 +10,7 @@ from errorwire.core import breadcrumbs, context, exit_signal, safety
 from errorwire.core.client import Client
 from errorwire.core.config import ConfigError, Options
 from errorwire.core.counters import Counters
+from errorwire.core.event import Person
 from errorwire.core.outcomes import DropReason
 from errorwire.core.scoping import About
 from errorwire.integrations import excepthooks, sql
@@ -95,8 +96,7 @@ def capture_exception(
     client = implicit_client()
     if client is None:
         return None
-    given = tags is not None or context is not None or metadata is not None
-    about = About(tags, context, metadata) if given else None
+    about = _about(tags, context, metadata)
     return client.capture_exception(
         exc, level=level, extra=extra, fingerprint=fingerprint or grouping_key, about=about
     )
@@ -118,11 +118,20 @@ def capture_message(
     client = implicit_client()
     if client is None:
         return None
-    given = tags is not None or context is not None or metadata is not None
-    about = About(tags, context, metadata) if given else None
+    about = _about(tags, context, metadata)
     return client.capture_message(
         message, level=level, extra=extra, fingerprint=fingerprint or grouping_key, about=about
     )
+
+
+def _about(
+    tags: Optional[Mapping[str, Any]],
+    context: Optional[str],
+    metadata: Optional[Mapping[str, Mapping[str, Any]]],
+) -> Optional[About]:
+    """What a capture call adds to the scope's tags, context and metadata; None for nothing."""
+    given = tags is not None or context is not None or metadata is not None
+    return About(tags, context, metadata) if given else None
 
 
 def set_person(
@@ -134,7 +143,15 @@ def set_person(
 ) -> None:
     """The person of the current scope's reports; ``name`` is the full name, ``anonymous``
     marks a visitor who is not logged in."""
-    context.set_person(id=id, username=username, email=email, name=name, anonymous=anonymous)
+    context.current_scope().set_person(
+        Person(
+            id=None if id is None else str(id),
+            username=username,
+            email=email,
+            name=name,
+            anonymous=None if anonymous is None else bool(anonymous),
+        )
+    )
 
 
 def add_breadcrumb(

@@ -37,3 +37,16 @@ def configure_once(**extra: Any) -> None:
         **extra,
     )
     django.setup()
+
+
+def errorwire_site(urlconf: str) -> Any:
+    """``override_settings`` for a test module's own URLconf (``urlconf``, its module name)
+    behind errorwire's middleware: DEBUG off, the test client's host allowed."""
+    from django.test import override_settings
+
+    return override_settings(
+        DEBUG=False,
+        ALLOWED_HOSTS=["testserver"],
+        ROOT_URLCONF=urlconf,
+        MIDDLEWARE=["errorwire.integrations.django.ErrorwireMiddleware"],
+    )

@@ -59,6 +59,25 @@ def start_python(
     )
 
 
+REPO = Path(__file__).resolve().parents[1]
+"""The checkout: a child process imports errorwire (and tests) from here."""
+
+
+def run_python(
+    args: Sequence[str], cwd: Path = REPO, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``python args...`` in ``cwd`` to its end (at most 60 s), errorwire importable from this
+    checkout, the environment only a plain PATH and ``env``; its output and errors as text."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def free_port() -> int:
     """A port on 127.0.0.1 that nothing listens on (now)."""
     with socket.socket() as probe:

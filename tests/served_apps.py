@@ -15,10 +15,11 @@ import httpx
 import pytest
 
 import errorwire
-from errorwire.core.event import Event
+from errorwire.core.event import Event, Request
 from tests.reports import (
     VENDORS,
     Reports,
+    assert_request_reported,
     vendor_exception_classes,
     vendor_person_id,
     vendor_request,
@@ -81,6 +82,65 @@ def assert_item_json_reported(
     assert request.has_json and request.json == SECRET_ITEM
     assert_secrets_not_sent(payloads, "hunter2", "s3cr3t-token", "k3y-s3cret")
     return event, payloads
+
+
+def assert_item_query_reported(
+    reports: Reports, both: Callable[..., Tuple[int, bytes]], route_params: Dict[str, Any]
+) -> Tuple[Event, Payloads]:
+    """``SECRET_ITEM`` posted to ``/items/7`` with a query of a repeated, an encoded and a
+    secret field: reported as ``assert_item_json_reported`` says, the query string as sent."""
+    path = "/items/7?verbose=1&tag=a&tag=b&q=caf%C3%A9&api_key=k3y-s3cret"
+    both("POST", path, json=SECRET_ITEM)
+    query = {"verbose": "1", "tag": ["a", "b"], "q": "café", "api_key": "k3y-s3cret"}
+    event, payloads = assert_item_json_reported(reports, route_params, query)
+    assert event.request is not None
+    assert event.request.query_string == path.split("?", 1)[1]  # as sent
+    return event, payloads
+
+
+def assert_out_of_stock_reported(
+    reports: Reports, framework: str, route: str, url: str
+) -> Payloads:
+    """After a GET of ``/items/7`` with ``?color=red&size=m&size=l``, User-Agent ``tests``
+    and X-Forwarded-For ``198.51.100.7`` (the Flask and Django apps): its one report, the
+    app's OutOfStock from a ValueError in ``reserve_item``, with the request, at every vendor."""
+    event, payloads = reports.one()
+    assert event.framework == framework and event.handled is False
+    assert [e.short_type for e in event.exceptions] == ["OutOfStock", "ValueError"]
+    assert event.exceptions[0].frames[-1].function == "reserve_item"
+    assert event.context == route
+    assert event.response_status == 500
+    request = event.request
+    assert request is not None
+    assert (request.url, request.method, request.client_ip) == (url, "GET", "198.51.100.7")
+    assert request.query == {"color": "red", "size": ["m", "l"]}
+    assert request.route_params == {"item_id": 7}
+    assert request.headers["User-Agent"] == "tests"
+    for vendor in VENDORS:
+        assert vendor_exception_classes(vendor, payloads[vendor]) == ["OutOfStock", "ValueError"]
+    assert_request_reported(payloads, url=url, method="GET", client_ip="198.51.100.7")
+    return payloads
+
+
+def assert_trip_photo_reported(reports: Reports) -> Request:
+    """After a multipart POST of ``title=trip`` and a 3000-byte ``photo`` named beach.jpg
+    (the Flask and Django apps): its one report has the form and names the file, whose
+    bytes are sent nowhere. Returns the reported request."""
+    event, payloads = reports.one()
+    assert event.request is not None
+    assert event.request.form == {"title": "trip"}
+    [upload] = event.request.files
+    assert (upload.field, upload.filename, upload.size) == ("photo", "beach.jpg", 3000)
+    assert_secrets_not_sent(payloads, "QQQQ")
+    return event.request
+
+
+def assert_unread_body_left_out(reports: Reports) -> None:
+    """The one report of a POST whose view never read its form (the Flask and Django apps):
+    no body and no form in it."""
+    event, _ = reports.one()
+    assert event.request is not None
+    assert event.request.body is None and event.request.form == {}
 
 
 def assert_item_json_and_route_params_reported(reports: Reports) -> None:

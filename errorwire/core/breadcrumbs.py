@@ -35,13 +35,14 @@ _OWN_LOGGER = "errorwire"
 
 def make_breadcrumb(
     message: object,
-    category: Optional[str] = None,
-    data: Optional[Mapping[str, Any]] = None,
+    category: Optional[str],
+    data: Optional[Mapping[str, Any]],
     *,
-    level: str = "info",
-    type: str = "manual",
+    level: str,
+    type: str,
 ) -> Breadcrumb:
-    """A breadcrumb with its fields made valid: unknown type -> manual, unknown level -> info."""
+    """A breadcrumb with its fields made valid: unknown type -> manual, unknown level -> info.
+    No defaults: ``errorwire.add_breadcrumb`` has the public ones, and each caller gives all."""
     text = str(message)
     if len(text) > MAX_MESSAGE_CHARS:
         text = text[: MAX_MESSAGE_CHARS - 1] + "\u2026"

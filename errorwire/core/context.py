@@ -363,23 +363,5 @@ def section_data(data: Any) -> Dict[str, Any]:
     return {"value": data}
 
 
-def set_person(
-    id: Optional[object] = None,
-    username: Optional[str] = None,
-    email: Optional[str] = None,
-    name: Optional[str] = None,
-    anonymous: Optional[bool] = None,
-) -> None:
-    current_scope().set_person(
-        Person(
-            id=None if id is None else str(id),
-            username=username,
-            email=email,
-            name=name,
-            anonymous=None if anonymous is None else bool(anonymous),
-        )
-    )
-
-
 def add_breadcrumb(breadcrumb: Breadcrumb) -> None:
     current_scope().breadcrumbs.append(breadcrumb)

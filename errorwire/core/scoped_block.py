@@ -1,7 +1,8 @@
 """A block of code run in a scope of its own, usable four ways: as a decorator of sync
 and async functions, and as a ``with`` and an ``async with`` block.
 
-``errorwire.monitor`` is one; a subclass says how its scope is entered and left.
+``errorwire.monitor`` and ``errorwire.scope`` are two; a subclass says how its scope is
+entered and left.
 """
 
 from __future__ import annotations

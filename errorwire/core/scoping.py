@@ -13,16 +13,13 @@ and counted, like any other internal failure.
 
 from __future__ import annotations
 
-import functools
-import inspect
 from types import TracebackType
-from typing import Any, Callable, List, Mapping, NamedTuple, Optional, Type, TypeVar, cast
+from typing import Any, Callable, List, Mapping, NamedTuple, Optional, Type
 
 from errorwire.core.context import RequestState, current_scope, section_data, use_scope
 from errorwire.core.event import Event, Frame
 from errorwire.core.safety import swallow
-
-F = TypeVar("F", bound=Callable[..., Any])
+from errorwire.core.scoped_block import ScopedBlock
 
 
 def set_tag(key: str, value: Any) -> None:
@@ -79,7 +76,7 @@ class About(NamedTuple):
             event.message_frames = list(self.frames)
 
 
-class scope:
+class scope(ScopedBlock):
     """``with errorwire.scope():`` or ``@errorwire.scope()``: a copy of the current scope
     for a block of code (sync or async function). What the block sets (tags, context,
     metadata, person, breadcrumbs) goes with the reports made inside it and is gone
@@ -91,28 +88,14 @@ class scope:
         self._blocks: List[use_scope] = []
         """The blocks entered and not left, innermost last (one object may be re-entered)."""
 
-    def __call__(self, func: F) -> F:
-        if inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func):
-            # The call only makes the generator: its body runs later, outside any wrapper.
-            raise TypeError(
-                f"errorwire.scope() cannot wrap the generator function "
-                f"{getattr(func, '__qualname__', func)!r}: use `with errorwire.scope():` inside it"
-            )
-        if inspect.iscoroutinefunction(func):
+    def again(self) -> scope:
+        return scope()
 
-            @functools.wraps(func)
-            async def run_async(*args: Any, **kwargs: Any) -> Any:
-                with scope():
-                    return await func(*args, **kwargs)
-
-            return cast(F, run_async)
-
-        @functools.wraps(func)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with scope():
-                return func(*args, **kwargs)
-
-        return cast(F, run)
+    def refusal(self, func: Callable[..., Any]) -> str:
+        return (
+            f"errorwire.scope() cannot wrap the generator function "
+            f"{getattr(func, '__qualname__', func)!r}: use `with errorwire.scope():` inside it"
+        )
 
     def __enter__(self) -> RequestState:
         block = use_scope(current_scope().fork())
@@ -126,17 +109,6 @@ class scope:
         tb: Optional[TracebackType],
     ) -> None:
         self._blocks.pop().__exit__(exc_type, exc, tb)
-
-    async def __aenter__(self) -> RequestState:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
 
 
 def describe(

@@ -31,3 +31,15 @@ def start(all_vendors: dict) -> Callable[..., errorwire.core.client.Client]:
         return errorwire.init(**{**all_vendors, **options})
 
     return init
+
+
+@pytest.fixture
+def site(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A Django test client for the test module's own ``urlpatterns`` behind errorwire's
+    middleware (the module configures Django: ``tests.django_settings``)."""
+    from django.test import Client
+
+    from tests.django_settings import errorwire_site
+
+    with errorwire_site(request.module.__name__):
+        yield Client(raise_request_exception=False)

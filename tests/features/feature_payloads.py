@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Set
 
 import errorwire
 from tests.receiver import Received, Receiver
@@ -83,6 +83,22 @@ def assert_one_report_at_each_vendor(receiver: Receiver, title_: str, crumbs: Li
     assert sorted(title(item) for item in received) == [title_] * 3
     for item in received:
         assert breadcrumb_messages(item) == crumbs
+
+
+def each_vendors_crumbs(receiver: Receiver) -> List[List[str]]:
+    """Once flushed: the breadcrumbs of the report each of the three vendors received."""
+    assert errorwire.flush()
+    received = receiver.wait_for(3)
+    assert len(received) == 3
+    return [breadcrumb_messages(item) for item in received]
+
+
+def logged_titles(receiver: Receiver) -> Set[str]:
+    """Once flushed: the message of the report each of the three vendors received."""
+    assert errorwire.flush()
+    received = receiver.wait_for(3)
+    assert len(received) == 3
+    return {title(item).split(": ")[-1] for item in received}
 
 
 def by_vendor(items: List[Received]) -> Dict[str, List[Received]]:

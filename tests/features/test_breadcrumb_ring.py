@@ -8,7 +8,12 @@ from typing import Any, Callable, Dict, List
 
 import errorwire
 from errorwire.core.context import request_scope
-from tests.features.feature_payloads import breadcrumb_messages, by_vendor, title
+from tests.features.feature_payloads import (
+    breadcrumb_messages,
+    by_vendor,
+    each_vendors_crumbs,
+    title,
+)
 from tests.receiver import Receiver
 from tests.schemas import assert_valid
 
@@ -122,10 +127,7 @@ def test_debug_records_and_errorwire_records_are_not_breadcrumbs(
         logging.getLogger("errorwire").warning("errorwire: retrying")
         app_logging.info("kept")
         app_logging.error("failure")
-    assert errorwire.flush()
-
-    for item in receiver.wait_for(3):
-        assert breadcrumb_messages(item) == ["kept"]
+    assert each_vendors_crumbs(receiver) == [["kept"]] * 3
 
 
 def test_ring_keeps_the_latest_max_breadcrumbs(
@@ -136,10 +138,7 @@ def test_ring_keeps_the_latest_max_breadcrumbs(
         for number in range(25):
             app_logging.info("line %d", number)
         app_logging.error("failure")
-    assert errorwire.flush()
-
-    for item in receiver.wait_for(3):
-        assert breadcrumb_messages(item) == [f"line {n}" for n in range(15, 25)]
+    assert each_vendors_crumbs(receiver) == [[f"line {n}" for n in range(15, 25)]] * 3
 
 
 def test_default_ring_is_bounded_at_100(
@@ -150,10 +149,7 @@ def test_default_ring_is_bounded_at_100(
         for number in range(150):
             errorwire.add_breadcrumb(f"crumb {number}")
         app_logging.error("failure")
-    assert errorwire.flush()
-
-    for item in receiver.wait_for(3):
-        messages = breadcrumb_messages(item)
+    for messages in each_vendors_crumbs(receiver):
         assert len(messages) == 100
         assert messages[0] == "crumb 50" and messages[-1] == "crumb 149"
 
@@ -166,10 +162,7 @@ def test_log_breadcrumbs_can_be_turned_off(
         app_logging.info("not a breadcrumb")
         errorwire.add_breadcrumb("by hand")
         app_logging.error("failure")
-    assert errorwire.flush()
-
-    for item in receiver.wait_for(3):
-        assert breadcrumb_messages(item) == ["by hand"]
+    assert each_vendors_crumbs(receiver) == [["by hand"]] * 3
 
 
 def test_each_request_starts_with_an_empty_ring(
@@ -223,10 +216,7 @@ def test_records_of_loggers_that_do_not_propagate_are_breadcrumbs_too(
     finally:
         audit.propagate = True
         audit.setLevel(logging.NOTSET)
-    assert errorwire.flush()
-
-    for item in receiver.wait_for(3):
-        assert breadcrumb_messages(item) == ["refund approved by alice"]
+    assert each_vendors_crumbs(receiver) == [["refund approved by alice"]] * 3
 
 
 def test_long_log_lines_are_cut_in_the_ring(
@@ -236,9 +226,6 @@ def test_long_log_lines_are_cut_in_the_ring(
     with request_scope():
         app_logging.info("payload: %s", "x" * 50_000)
         errorwire.capture_message("after a huge line", level="error")
-    assert errorwire.flush()
-
-    for item in receiver.wait_for(3):
-        (message,) = breadcrumb_messages(item)
+    for (message,) in each_vendors_crumbs(receiver):
         assert message.startswith("payload: xxx")
         assert len(message) <= 1024

@@ -4,7 +4,7 @@ second report; breadcrumbs come from the request's log records."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
@@ -20,7 +20,7 @@ configure_once()  # the same base as tests/integrations/django
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation  # noqa: E402
 from django.http import Http404, HttpRequest, HttpResponse  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.urls import path  # noqa: E402
 
 log = logging.getLogger("shop")
@@ -49,17 +49,6 @@ urlpatterns = [
     path("suspicious", suspicious),
     path("crash", crash),
 ]
-
-
-@pytest.fixture
-def site() -> Iterator[Client]:
-    with override_settings(
-        DEBUG=False,
-        ALLOWED_HOSTS=["testserver"],
-        ROOT_URLCONF=__name__,
-        MIDDLEWARE=["errorwire.integrations.django.ErrorwireMiddleware"],
-    ):
-        yield Client(raise_request_exception=False)
 
 
 def test_django_4xx_exceptions_send_nothing_and_a_crash_is_reported_once(

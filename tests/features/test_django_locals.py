@@ -22,7 +22,7 @@ configure_once()
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import HttpRequest, HttpResponse, QueryDict  # noqa: E402
-from django.test import AsyncClient, Client, override_settings  # noqa: E402
+from django.test import AsyncClient, Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import path  # noqa: E402
 from django.utils.functional import SimpleLazyObject  # noqa: E402
@@ -77,17 +77,6 @@ urlpatterns = [
 ]
 
 
-@pytest.fixture
-def site() -> Iterator[None]:
-    with override_settings(
-        DEBUG=False,
-        ALLOWED_HOSTS=["testserver"],
-        ROOT_URLCONF=__name__,
-        MIDDLEWARE=["errorwire.integrations.django.ErrorwireMiddleware"],
-    ):
-        yield
-
-
 def arrived(receiver: Receiver) -> List[bytes]:
     return [item.body for item in receiver.wait_for(3)]
 
@@ -111,7 +100,7 @@ def rollbar_frame(receiver: Receiver, function: str) -> Dict[str, Any]:
 
 
 def test_named_sensitive_variables_are_filtered_in_the_view_and_below(
-    start: Callable[..., Any], receiver: Receiver, site: None
+    start: Callable[..., Any], receiver: Receiver, site: object
 ) -> None:
     start(include_locals=True)
     assert Client(raise_request_exception=False).get("/named").status_code == 500
@@ -127,7 +116,7 @@ def test_named_sensitive_variables_are_filtered_in_the_view_and_below(
 
 
 def test_a_bare_decorator_filters_every_variable(
-    start: Callable[..., Any], receiver: Receiver, site: None
+    start: Callable[..., Any], receiver: Receiver, site: object
 ) -> None:
     start(include_locals=True)
     assert Client(raise_request_exception=False).get("/bare").status_code == 500
@@ -151,7 +140,7 @@ def no_admin_mails() -> Iterator[None]:
 
 
 def test_querysets_and_lazy_objects_are_not_evaluated(
-    start: Callable[..., Any], receiver: Receiver, site: None, no_admin_mails: None
+    start: Callable[..., Any], receiver: Receiver, site: object, no_admin_mails: None
 ) -> None:
     resolved.clear()
     start(include_locals=True)
@@ -175,7 +164,7 @@ def test_querysets_and_lazy_objects_are_not_evaluated(
     django.VERSION < (5, 0), reason="Django < 5.0 has no @sensitive_variables for async views"
 )
 def test_sensitive_variables_of_an_async_view(
-    start: Callable[..., Any], receiver: Receiver, site: None
+    start: Callable[..., Any], receiver: Receiver, site: object
 ) -> None:
     import asyncio
 

@@ -14,7 +14,7 @@ import pytest
 import errorwire
 from errorwire.core import context as scope_state
 from tests.receiver import Receiver
-from tests.reports import Reports, start, vendor_context
+from tests.reports import Reports, start, vendor_context, vendor_section
 
 Env = Dict[str, Any]
 MODULE_IMPORTED_AT = time.time()
@@ -51,15 +51,6 @@ def bugsnag_tags(payload: Dict[str, Any]) -> Dict[str, Any]:
     return dict(payload["events"][0]["metaData"].get("tags", {}))
 
 
-def sections(vendor: str, payload: Dict[str, Any]) -> Dict[str, Any]:
-    """Where each vendor keeps the metadata sections."""
-    if vendor == "rollbar":
-        return dict(payload["data"]["custom"])
-    if vendor == "raygun":
-        return dict(payload["details"]["userCustomData"])
-    return dict(payload["events"][0]["metaData"])
-
-
 def test_tags_context_metadata_and_person_reach_every_vendor(reports: Reports) -> None:
     errorwire.set_tag("tenant", "acme")
     errorwire.set_tags({"plan": "pro", "seats": 12})
@@ -75,7 +66,7 @@ def test_tags_context_metadata_and_person_reach_every_vendor(reports: Reports) -
     assert event.metadata == {"order": {"id": 7, "total": 12.5, "currency": "EUR"}}
     order = {"id": 7, "total": 12.5, "currency": "EUR"}
     for vendor, payload in payloads.items():
-        assert sections(vendor, payload)["order"] == order, vendor
+        assert vendor_section(vendor, payload, "order") == order, vendor
 
     rollbar, raygun, bugsnag = payloads["rollbar"], payloads["raygun"], payloads["bugsnag"]
     expected_tags = {"tenant:acme", "plan:pro", "seats:12"}
@@ -139,9 +130,9 @@ def test_metadata_is_scrubbed_like_the_rest(receiver: Receiver, all_vendors: Env
     report()
     _event, payloads = reports.one()
     for vendor, payload in payloads.items():
-        found = sections(vendor, payload)
-        assert found["account"] == {"login": "alice", "password": "[Filtered]"}, vendor
-        assert found["password"] == {"value": "[Filtered]"}, vendor
+        account = vendor_section(vendor, payload, "account")
+        assert account == {"login": "alice", "password": "[Filtered]"}, vendor
+        assert vendor_section(vendor, payload, "password") == {"value": "[Filtered]"}, vendor
         assert "hunter2" not in str(payload) and "nothing" not in str(payload)
 
 

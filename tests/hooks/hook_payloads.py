@@ -4,16 +4,16 @@ each vendor's payload of an uncaught exception: unhandled, context, tags, custom
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from tests.features.feature_payloads import title as report_title
+from tests.helpers import run_python
 from tests.receiver import Received, Receiver
 from tests.reports import vendor_env
 from tests.schemas import assert_valid
 
-ROOT = Path(__file__).resolve().parents[2]
 VENDORS = ("rollbar", "raygun", "bugsnag")
 
 
@@ -24,15 +24,7 @@ def run_script(
     three vendors pointed at ``receiver``), as a user's cron job would be."""
     script = folder / "job.py"
     script.write_text(textwrap.dedent(code))
-    environ = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **vendor_env(receiver), **env}
-    return subprocess.run(
-        [sys.executable, str(script)],
-        cwd=folder,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_python([str(script)], folder, **{**vendor_env(receiver), **env})
 
 
 def one_per_vendor(receiver: Receiver) -> Dict[str, Dict[str, Any]]:
@@ -52,25 +44,9 @@ def titles(receiver: Receiver) -> List[str]:
 
 
 def title(item: Received) -> str:
-    """``Class: message`` (the class without its module), or the message text."""
-    payload = item.json()
-    if item.vendor == "rollbar":
-        body = payload["data"]["body"]
-        if "message" in body:
-            return str(body["message"]["body"])
-        trace = body["trace"] if "trace" in body else body["trace_chain"][0]
-        kind, message = trace["exception"]["class"], trace["exception"].get("message", "")
-    elif item.vendor == "raygun":
-        error = payload["details"]["error"]
-        if error["className"] == "LogMessage":
-            return str(error.get("message", ""))
-        kind, message = error["className"], error.get("message", "")
-    else:
-        event = payload["events"][0]
-        if event["exceptions"][0]["errorClass"] == "LogMessage":
-            return str(event["exceptions"][0].get("message", ""))
-        kind, message = event["exceptions"][0]["errorClass"], event["exceptions"][0].get("message")
-    return f"{kind.rsplit('.', 1)[-1]}: {message}"
+    """``Class: message`` (the class without its module), or a logged message's text."""
+    kind, sep, message = report_title(item).partition(": ")
+    return message if kind == "LogMessage" and sep else f"{kind}{sep}{message}"
 
 
 def bugsnag_unhandled(payload: Dict[str, Any]) -> bool:

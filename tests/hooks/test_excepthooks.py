@@ -3,8 +3,11 @@ process is gone, Python's traceback and exit status stay what they were."""
 
 from __future__ import annotations
 
+import functools
+import subprocess
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -23,6 +26,15 @@ from tests.hooks.hook_payloads import (
 from tests.receiver import Received, Receiver, Reply, accepted
 from tests.reports import vendor_tags
 
+RunJob = Callable[[str], subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def run_job(receiver: Receiver, tmp_path: Path) -> RunJob:
+    """``run_script`` in this test's folder against its receiver."""
+    return functools.partial(run_script, receiver, tmp_path)
+
+
 MAIN_THREAD_DIES = """
 import errorwire
 errorwire.init()
@@ -36,9 +48,9 @@ load_rows()
 
 
 def test_the_main_thread_dying_is_reported_as_unhandled_and_python_still_prints_it(
-    receiver: Receiver, tmp_path: Path
+    receiver: Receiver, run_job: RunJob
 ) -> None:
-    done = run_script(receiver, tmp_path, MAIN_THREAD_DIES)
+    done = run_job(MAIN_THREAD_DIES)
 
     assert done.returncode == 1
     assert done.stderr.count("Traceback (most recent call last)") == 1, done.stderr
@@ -52,14 +64,14 @@ def test_the_main_thread_dying_is_reported_as_unhandled_and_python_still_prints_
 
 
 def test_the_report_of_a_dying_main_thread_waits_out_a_slow_receiver(
-    receiver: Receiver, tmp_path: Path
+    receiver: Receiver, run_job: RunJob
 ) -> None:
     def slow(item: Received) -> Reply:
         return accepted(item.vendor, stall=0.5)
 
     receiver.responder = slow
     started = time.monotonic()
-    done = run_script(receiver, tmp_path, MAIN_THREAD_DIES)
+    done = run_job(MAIN_THREAD_DIES)
     took = time.monotonic() - started
 
     assert done.returncode == 1, done.stderr
@@ -69,11 +81,9 @@ def test_the_report_of_a_dying_main_thread_waits_out_a_slow_receiver(
 
 
 def test_a_thread_dying_is_reported_with_its_name_and_the_program_goes_on(
-    receiver: Receiver, tmp_path: Path
+    receiver: Receiver, run_job: RunJob
 ) -> None:
-    done = run_script(
-        receiver,
-        tmp_path,
+    done = run_job(
         """
         import threading
         import errorwire
@@ -104,11 +114,9 @@ def test_a_thread_dying_is_reported_with_its_name_and_the_program_goes_on(
 
 
 def test_the_hooks_that_were_there_before_still_run_once_however_often_init_is_called(
-    receiver: Receiver, tmp_path: Path
+    receiver: Receiver, run_job: RunJob
 ) -> None:
-    done = run_script(
-        receiver,
-        tmp_path,
+    done = run_job(
         """
         import sys, threading
         import errorwire
@@ -146,10 +154,8 @@ def test_the_hooks_that_were_there_before_still_run_once_however_often_init_is_c
     )
 
 
-def test_excepthooks_false_leaves_both_hooks_alone(receiver: Receiver, tmp_path: Path) -> None:
-    done = run_script(
-        receiver,
-        tmp_path,
+def test_excepthooks_false_leaves_both_hooks_alone(receiver: Receiver, run_job: RunJob) -> None:
+    done = run_job(
         """
         import sys, threading
         import errorwire
@@ -173,11 +179,9 @@ def test_excepthooks_false_leaves_both_hooks_alone(receiver: Receiver, tmp_path:
 
 
 def test_a_later_init_with_excepthooks_false_puts_the_previous_hooks_back(
-    receiver: Receiver, tmp_path: Path
+    receiver: Receiver, run_job: RunJob
 ) -> None:
-    done = run_script(
-        receiver,
-        tmp_path,
+    done = run_job(
         """
         import sys, threading
         import errorwire
@@ -197,11 +201,9 @@ def test_a_later_init_with_excepthooks_false_puts_the_previous_hooks_back(
 
 
 def test_ctrl_c_sys_exit_and_ignored_classes_are_not_reported(
-    receiver: Receiver, tmp_path: Path
+    receiver: Receiver, run_job: RunJob
 ) -> None:
-    done = run_script(
-        receiver,
-        tmp_path,
+    done = run_job(
         """
         import sys, threading
         import errorwire
@@ -223,11 +225,9 @@ def test_ctrl_c_sys_exit_and_ignored_classes_are_not_reported(
 
 
 def test_an_exception_a_monitor_reported_is_not_reported_again_by_the_excepthook(
-    receiver: Receiver, tmp_path: Path
+    receiver: Receiver, run_job: RunJob
 ) -> None:
-    done = run_script(
-        receiver,
-        tmp_path,
+    done = run_job(
         """
         import errorwire
         errorwire.init()

@@ -54,10 +54,10 @@ urlpatterns: List[Any] = []
 
 def test_django(receiver: Receiver, all_vendors: dict) -> None:
     pytest.importorskip("django")
-    from tests.django_settings import configure_once
+    from tests.django_settings import configure_once, errorwire_site
 
     configure_once()
-    from django.test import Client, override_settings
+    from django.test import Client
     from django.urls import path
 
     def view(request: Any) -> Any:
@@ -65,14 +65,7 @@ def test_django(receiver: Receiver, all_vendors: dict) -> None:
 
     urlpatterns[:] = [path("halt", view)]
     errorwire.init(**all_vendors)
-    with (
-        override_settings(
-            ROOT_URLCONF=__name__,
-            ALLOWED_HOSTS=["testserver"],
-            MIDDLEWARE=["errorwire.integrations.django.ErrorwireMiddleware"],
-        ),
-        pytest.raises(Halt),
-    ):
+    with errorwire_site(__name__), pytest.raises(Halt):
         Client().get("/halt")
     bodies = reported(receiver)
     assert bodies["rollbar"]["data"]["request"]["url"].endswith("/halt")

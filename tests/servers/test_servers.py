@@ -69,6 +69,22 @@ def uwsgi(*flags: str) -> Callable[[int], List[str]]:
     return argv
 
 
+def gunicorn_uvicorn(*flags: str) -> Callable[[int], List[str]]:
+    """gunicorn serving the FastAPI app on two uvicorn workers, with ``flags``."""
+
+    return lambda port: [
+        bin_path("gunicorn"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        *flags,
+        "--worker-class",
+        "uvicorn.workers.UvicornWorker",
+        "apps.fastapi_app:app",
+    ]
+
+
 SERVERS = [
     Server(
         "uvicorn-workers",
@@ -96,16 +112,7 @@ SERVERS = [
     Server(
         "gunicorn-uvicorn-worker",
         "uvicorn",
-        lambda port: [
-            bin_path("gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--worker-class",
-            "uvicorn.workers.UvicornWorker",
-            "apps.fastapi_app:app",
-        ],
+        gunicorn_uvicorn(),
         workers=2,
         reloads=True,
         # --max-requests: the uvicorn worker resets a connection it accepted as it retires
@@ -114,17 +121,7 @@ SERVERS = [
     Server(
         "gunicorn-uvicorn-worker-preload",
         "uvicorn",
-        lambda port: [
-            bin_path("gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--preload",
-            "--worker-class",
-            "uvicorn.workers.UvicornWorker",
-            "apps.fastapi_app:app",
-        ],
+        gunicorn_uvicorn("--preload"),
         workers=2,
     ),
     Server(

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
-from pathlib import Path
 
+from tests.helpers import run_python
 from tests.receiver import Receiver, Reply
 from tests.transport.transport_helpers import messages
-
-ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import logging, sys
@@ -30,14 +27,7 @@ for index in range(3):
 
 
 def run_script(endpoint: str, shutdown_timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", SCRIPT, endpoint, str(shutdown_timeout)],
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_python(["-c", SCRIPT, endpoint, str(shutdown_timeout)])
 
 
 def test_reports_queued_at_exit_are_delivered(receiver: Receiver) -> None:

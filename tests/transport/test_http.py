@@ -6,6 +6,7 @@ import logging
 import shutil
 import ssl
 import subprocess
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator
@@ -66,30 +67,36 @@ def test_reports_share_one_kept_alive_connection(
     assert len({a.peer for a in receiver.attempts}) == 1
 
 
-def test_proxy_is_taken_from_the_environment(
-    receiver: Receiver, no_proxy_env: pytest.MonkeyPatch
-) -> None:
+@contextmanager
+def one_report_past_a_proxy(
+    receiver: Receiver, env: pytest.MonkeyPatch, **variables: str
+) -> Iterator[Receiver]:
+    """One report to ``receiver``'s Raygun, sent with ``HTTP_PROXY`` naming a second
+    receiver (yielded) and ``variables`` set."""
     endpoint = receiver.endpoints()["raygun"]
     with Receiver() as proxy:
-        no_proxy_env.setenv("HTTP_PROXY", proxy.url)
+        env.setenv("HTTP_PROXY", proxy.url)
+        for name, value in variables.items():
+            env.setenv(name, value)
         errorwire.init(raygun=errorwire.Raygun(api_key="k", endpoint=endpoint))
         capture(1)
         assert errorwire.flush(5)
+        yield proxy
+
+
+def test_proxy_is_taken_from_the_environment(
+    receiver: Receiver, no_proxy_env: pytest.MonkeyPatch
+) -> None:
+    with one_report_past_a_proxy(receiver, no_proxy_env) as proxy:
         # A forward proxy is asked for the absolute URL; the vendor saw nothing directly.
-        assert [a.path for a in proxy.attempts] == [endpoint]
+        assert [a.path for a in proxy.attempts] == [receiver.endpoints()["raygun"]]
         assert receiver.attempts == []
 
 
 def test_no_proxy_lets_a_host_bypass_the_proxy(
     receiver: Receiver, no_proxy_env: pytest.MonkeyPatch
 ) -> None:
-    endpoint = receiver.endpoints()["raygun"]
-    with Receiver() as proxy:
-        no_proxy_env.setenv("HTTP_PROXY", proxy.url)
-        no_proxy_env.setenv("NO_PROXY", "localhost,127.0.0.1")
-        errorwire.init(raygun=errorwire.Raygun(api_key="k", endpoint=endpoint))
-        capture(1)
-        assert errorwire.flush(5)
+    with one_report_past_a_proxy(receiver, no_proxy_env, NO_PROXY="localhost,127.0.0.1") as proxy:
         assert proxy.attempts == []
         assert messages(receiver.received, "raygun") == ["report 0"]
 

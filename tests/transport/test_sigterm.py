@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
-from pathlib import Path
 
+from tests.helpers import run_python
 from tests.receiver import Receiver, Reply
 from tests.transport.transport_helpers import messages
-
-ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import os, signal, sys, time
@@ -35,14 +32,7 @@ print("survived SIGTERM", flush=True)
 
 
 def run_script(endpoint: str, mode: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", SCRIPT, endpoint, mode],
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_python(["-c", SCRIPT, endpoint, mode])
 
 
 def test_sigterm_flushes_the_queue_then_kills_the_process_as_before(receiver: Receiver) -> None:

@@ -18,14 +18,12 @@ from django.test import Client, override_settings
 from ew_django_site import views
 
 import errorwire
+import tests.served_apps as served_apps
 from errorwire.integrations import django as django_integration
 from errorwire.integrations.django import FILTERED
 from tests.receiver import Receiver
 from tests.reports import (
-    VENDORS,
-    assert_request_reported,
     start,
-    vendor_exception_classes,
     vendor_request,
 )
 
@@ -76,27 +74,11 @@ def test_view_error_is_reported_once_with_its_request(receiver: Receiver, all_ve
     )
     assert status == 500
     # the comparison run without errorwire reported nothing: one event
-    event, payloads = reports.one()
-    assert event.framework == "django" and event.handled is False
-    assert [e.short_type for e in event.exceptions] == ["OutOfStock", "ValueError"]
-    assert event.exceptions[0].frames[-1].function == "reserve_item"
-    assert event.context == "items/<int:item_id>/"
-    assert event.response_status == 500
-    request = event.request
-    assert request is not None
-    assert request.url == "http://testserver/items/7/?color=red&size=m&size=l"
-    assert request.method == "GET"
-    assert request.query == {"color": "red", "size": ["m", "l"]}
-    assert request.route_params == {"item_id": 7}
-    assert request.headers["User-Agent"] == "tests"
-    assert request.client_ip == "198.51.100.7"
-    for vendor in VENDORS:
-        assert vendor_exception_classes(vendor, payloads[vendor]) == ["OutOfStock", "ValueError"]
-    assert_request_reported(
-        payloads,
-        url="http://testserver/items/7/?color=red&size=m&size=l",
-        method="GET",
-        client_ip="198.51.100.7",
+    payloads = served_apps.assert_out_of_stock_reported(
+        reports,
+        "django",
+        "items/<int:item_id>/",
+        "http://testserver/items/7/?color=red&size=m&size=l",
     )
     assert vendor_request("rollbar", payloads["rollbar"])["params"] == {"item_id": 7}
 
@@ -236,21 +218,14 @@ def test_multipart_form_is_the_parsed_form_with_file_names_and_sizes(
     reports = start(receiver, all_vendors)
     photo = SimpleUploadedFile("beach.jpg", b"Q" * 3000, content_type="image/jpeg")
     response_of(True, "POST", "/upload/", data={"title": "trip", "photo": photo})
-    event, payloads = reports.one()
-    assert event.request is not None
-    assert event.request.form == {"title": "trip"}
-    [upload] = event.request.files
-    assert (upload.field, upload.filename, upload.size) == ("photo", "beach.jpg", 3000)
-    assert event.request.body is None  # read as a stream: the parsed form stands for it
-    assert "QQQQ" not in json.dumps(payloads)
+    request = served_apps.assert_trip_photo_reported(reports)
+    assert request.body is None  # read as a stream: the parsed form stands for it
 
 
 def test_body_the_view_never_read_is_not_read(receiver: Receiver, all_vendors: Env) -> None:
     reports = start(receiver, all_vendors)
     response_of(True, "POST", "/unread/", data={"secret": "x"})
-    event, _ = reports.one()
-    assert event.request is not None
-    assert event.request.body is None and event.request.form == {}
+    served_apps.assert_unread_body_left_out(reports)
 
 
 def test_sensitive_post_parameters_are_filtered(receiver: Receiver, all_vendors: Env) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, AsyncIterator, Iterator, List, Optional, Tuple
 
 import falcon
 import falcon.asgi
@@ -181,18 +181,9 @@ def make_wsgi_app(with_errorwire: bool = True) -> falcon.App:
     middleware: list = [ErrorwireMiddleware()] if with_errorwire else []
     app = falcon.App(middleware=[*middleware, HeaderAuth()])
     app.req_options.auto_parse_form_urlencoded = False
-    app.add_route("/ok", Ok())
-    app.add_route("/view-error", ViewError())
-    app.add_route("/items/{item_id:int}", Item())
-    app.add_route("/signup", Signup())
-    app.add_route("/stream", Stream())
-    app.add_route("/missing", Missing())
-    app.add_route("/count", Count())
-    app.add_route("/unavailable", Unavailable())
-    app.add_route("/stock", Stock())
-    app.add_route("/person", Person())
-    app.add_route("/users/{order}/checkout", Checkout())
-    app.add_route("/declined", DeclinedRoute())
+    for path, resource, _ in ROUTES:
+        if resource is not None:
+            app.add_route(path, resource())
     app.add_error_handler(OutOfStock, out_of_stock)
     app.add_error_handler(Declined, declined_page)
     return app
@@ -290,22 +281,29 @@ class SocketAsync:
         raise SocketFailed(f"cannot handle {text!r}")
 
 
+ROUTES: List[Tuple[str, Optional[type], type]] = [
+    ("/ok", Ok, OkAsync),
+    ("/view-error", ViewError, ViewErrorAsync),
+    ("/items/{item_id:int}", Item, ItemAsync),
+    ("/signup", Signup, SignupAsync),
+    ("/stream", Stream, StreamAsync),
+    ("/missing", Missing, MissingAsync),
+    ("/count", Count, CountAsync),
+    ("/unavailable", Unavailable, UnavailableAsync),
+    ("/stock", Stock, StockAsync),
+    ("/person", Person, PersonAsync),
+    ("/users/{order}/checkout", Checkout, CheckoutAsync),
+    ("/ws", None, SocketAsync),
+    ("/declined", DeclinedRoute, DeclinedRouteAsync),
+]
+"""Each path with its resource in the WSGI app (None: not there) and in the ASGI app."""
+
+
 def make_asgi_app(with_errorwire: bool = True) -> falcon.asgi.App:
     middleware: list = [ErrorwireMiddleware()] if with_errorwire else []
     app = falcon.asgi.App(middleware=[*middleware, HeaderAuthAsync()])
-    app.add_route("/ok", OkAsync())
-    app.add_route("/view-error", ViewErrorAsync())
-    app.add_route("/items/{item_id:int}", ItemAsync())
-    app.add_route("/signup", SignupAsync())
-    app.add_route("/stream", StreamAsync())
-    app.add_route("/missing", MissingAsync())
-    app.add_route("/count", CountAsync())
-    app.add_route("/unavailable", UnavailableAsync())
-    app.add_route("/stock", StockAsync())
-    app.add_route("/person", PersonAsync())
-    app.add_route("/users/{order}/checkout", CheckoutAsync())
-    app.add_route("/ws", SocketAsync())
-    app.add_route("/declined", DeclinedRouteAsync())
+    for path, _, resource_async in ROUTES:
+        app.add_route(path, resource_async())
     app.add_error_handler(OutOfStock, out_of_stock_async)
     app.add_error_handler(Declined, declined_page_async)
     return app

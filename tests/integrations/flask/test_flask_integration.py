@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import logging
 from typing import Any, Dict, Iterator, Tuple
 
@@ -15,12 +14,11 @@ pytest.importorskip("flask_login")
 import errorwire
 import tests.integrations.flask.flask_test_app as web
 from errorwire.integrations.wsgi import ErrorwireMiddleware
+from tests import served_apps
 from tests.receiver import Receiver
 from tests.reports import (
     VENDORS,
-    assert_request_reported,
     start,
-    vendor_exception_classes,
     vendor_person_id,
     vendor_request,
 )
@@ -45,25 +43,8 @@ def test_view_error_is_reported_once_with_its_request(receiver: Receiver, all_ve
 
     assert (status, body) == response_of(False, "GET", "/items/7?color=red&size=m&size=l")
     assert status == 500
-    event, payloads = reports.one()
-    assert event.framework == "flask" and event.handled is False
-    assert [e.short_type for e in event.exceptions] == ["OutOfStock", "ValueError"]
-    assert event.exceptions[0].frames[-1].function == "reserve_item"
-    assert event.context == "/items/<int:item_id>"
-    assert event.response_status == 500
-    request = event.request
-    assert request is not None
-    assert request.url == "http://localhost/items/7?color=red&size=m&size=l"
-    assert request.query == {"color": "red", "size": ["m", "l"]}
-    assert request.route_params == {"item_id": 7}
-    assert request.headers["User-Agent"] == "tests"
-    for vendor in VENDORS:
-        assert vendor_exception_classes(vendor, payloads[vendor]) == ["OutOfStock", "ValueError"]
-    assert_request_reported(
-        payloads,
-        url="http://localhost/items/7?color=red&size=m&size=l",
-        method="GET",
-        client_ip="198.51.100.7",
+    payloads = served_apps.assert_out_of_stock_reported(
+        reports, "flask", "/items/<int:item_id>", "http://localhost/items/7?color=red&size=m&size=l"
     )
     rollbar = vendor_request("rollbar", payloads["rollbar"])
     assert rollbar["route"] == "/items/<int:item_id>" and rollbar["params"] == {"item_id": 7}
@@ -198,21 +179,14 @@ def test_uploaded_files_are_reported_by_name_and_size(receiver: Receiver, all_ve
     data = {"title": "trip", "photo": (io.BytesIO(b"Q" * 3000), "beach.jpg", "image/jpeg")}
     status, _ = response_of(True, "POST", "/upload", data=data, content_type="multipart/form-data")
     assert status == 500
-    event, payloads = reports.one()
-    assert event.request is not None
-    assert event.request.form == {"title": "trip"}
-    [upload] = event.request.files
-    assert (upload.field, upload.filename, upload.size) == ("photo", "beach.jpg", 3000)
-    assert upload.content_type == "image/jpeg"
-    assert "QQQQ" not in json.dumps(payloads)
+    request = served_apps.assert_trip_photo_reported(reports)
+    assert request.files[0].content_type == "image/jpeg"
 
 
 def test_body_the_view_never_read_is_not_read(receiver: Receiver, all_vendors: Env) -> None:
     reports = start(receiver, all_vendors)
     response_of(True, "POST", "/unread", data={"secret": "x"})
-    event, _ = reports.one()
-    assert event.request is not None
-    assert event.request.body is None and event.request.form == {}
+    served_apps.assert_unread_body_left_out(reports)
 
 
 @pytest.mark.parametrize("path", ["/missing", "/handled", "/ok"])
