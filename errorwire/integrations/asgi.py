@@ -30,7 +30,6 @@ from errorwire.core.context import (
     RequestState,
     enter_request,
     exit_request,
-    mark_request,
 )
 from errorwire.core.event import Person
 from errorwire.core.ignore import NOT_APP_ERRORS
@@ -71,8 +70,7 @@ class ErrorwireMiddleware(HoldsClient):
         # The origin keeps the path as it came in: mounts change root_path (and,
         # before Starlette 0.33, path) in this same dict as routing goes on.
         origin = (scope.get("root_path") or "", scope.get("path") or "")
-        request = mark_request((self, scope, origin))
-        token = enter_request(request)
+        token = enter_request((self, scope, origin))  # a plain tuple: no InRequest made
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             if kind == "http" and scope.get("method") not in BODYLESS_METHODS:

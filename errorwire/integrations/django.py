@@ -125,7 +125,7 @@ class ErrorwireMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self._is_async:
             return self.__acall__(request)
-        token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
+        token = enter_request((DJANGO, request, None))  # a plain tuple: every request
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             response = self.get_response(request)
@@ -145,7 +145,7 @@ class ErrorwireMiddleware:
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
-        token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
+        token = enter_request((DJANGO, request, None))  # a plain tuple: every request
         sessions.start_session(None)
         try:
             response = await self.get_response(request)

@@ -69,6 +69,7 @@ from errorwire.release import sessions
 
 FRAMEWORK = "flask"
 EXTENSION_KEY = "errorwire"
+PLAIN_BODIES = (list, tuple)
 
 
 class Errorwire:
@@ -144,12 +145,6 @@ class FlaskWSGIMiddleware:
         self._checked = outermost  # whether a layer added after it was looked for
         self._inner = not outermost  # the layer Errorwire(app) made: it counts the session
 
-    def __getattr__(self, name: str) -> Any:
-        """The layer errorwire put outside the app's own keeps that layer's attributes."""
-        if name == "app":
-            raise AttributeError(name)
-        return getattr(self.app, name)
-
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
@@ -165,9 +160,30 @@ class FlaskWSGIMiddleware:
             if not isinstance(exc, NOT_APP_ERRORS):
                 report_in(_in_request(environ, self.flask_app), exc, status=500)
             raise
-        if result.__class__ is ClosingIterator:  # Werkzeug's, for almost every response
-            if _cannot_fail(result):
-                return result
+        if type(result) is ClosingIterator:  # Werkzeug's, for almost every response
+            # A body built from a list (``return "text"``, ``jsonify``, templates: almost
+            # every response) with no ``call_on_close`` callback cannot raise while the server
+            # iterates and closes it, so it needs no wrapper (the wrapper and its generator were
+            # most of what errorwire added to a Flask request). Inline: a Python call less on
+            # every request. Private: Werkzeug's ClosingIterator and Response keep their close
+            # callbacks with no public accessor. Plain reads, not getattr(..., None): a
+            # builtin call each; type(x), not x.__class__: CPython calls type() in C, where
+            # __class__ is a type lookup.
+            try:
+                # [iter_encoded().close,] response.close (typed Iterable: not narrowed)
+                callbacks = result._callbacks  # type: ignore[attr-defined]
+                if len(callbacks) == 2:  # a body to iterate: Werkzeug's iter_encoded generator
+                    body_close, response_close = callbacks
+                    plain = type(body_close.__self__) is GeneratorType
+                else:  # HEAD, 204, 304: only response.close (any other count: ValueError)
+                    (response_close,) = callbacks
+                    plain = True
+                response = response_close.__self__
+                # _on_close: the response's call_on_close callbacks (a list in Werkzeug)
+                if plain and type(response.response) in PLAIN_BODIES and not response._on_close:
+                    return result
+            except Exception:  # another shape (a Werkzeug to come, a wrapped response)
+                pass  # wrapped below, as any other body
         elif is_plain_body(result, environ):  # send_file hands back the server's file wrapper
             return result
         return FlaskResponseBody(result, environ, self.flask_app)
@@ -190,7 +206,7 @@ def _stay_outermost(layer: FlaskWSGIMiddleware) -> None:
         if current is layer or isinstance(current, (FlaskWSGIMiddleware, ErrorwireMiddleware)):
             return
         target: Any = app
-        target.wsgi_app = FlaskWSGIMiddleware(current, app, outermost=True)
+        target.wsgi_app = FlaskOuterLayer(current, app, outermost=True)
         log_once(
             "flask-outer-wsgi-layer",
             "errorwire: app.wsgi_app was wrapped (by %s) after Errorwire(app); errorwire "
@@ -200,27 +216,16 @@ def _stay_outermost(layer: FlaskWSGIMiddleware) -> None:
         )
 
 
-def _cannot_fail(result: Any) -> bool:
-    """A response built from a list (``return "text"``, ``jsonify``, templates: almost every
-    response), with no ``call_on_close`` callback: nothing raises while the server iterates
-    and closes Werkzeug's ``ClosingIterator`` of it, so it needs no wrapper (the wrapper and
-    its generator were most of what errorwire added to a Flask request)."""
-    # Private: Werkzeug's ClosingIterator and Response keep their close callbacks with no
-    # public accessor; reading them is what lets the common response go unwrapped.
-    # Plain attribute reads, not getattr(..., None): a builtin call each, on every request.
-    try:
-        callbacks = result._callbacks  # [iter_encoded().close,] response.close
-        count = len(callbacks)
-        if count > 2 or (count == 2 and callbacks[0].__self__.__class__ is not GeneratorType):
-            return False
-        response = callbacks[-1].__self__  # none (IndexError): nothing to close, yet wrapped
-        body_class = response.response.__class__
-        on_close = response._on_close
-    except Exception:  # another shape (a Werkzeug to come, a wrapped response): wrapped
-        return False
-    if body_class is not list and body_class is not tuple:
-        return False
-    return on_close.__class__ is list and not on_close
+class FlaskOuterLayer(FlaskWSGIMiddleware):
+    """The layer errorwire puts outside a layer of the app's own: it keeps that layer's
+    attributes. Only this one forwards them: a class with ``__getattr__`` makes every
+    attribute read on its instances the slow, unspecialised kind (three type lookups
+    each), and the common layer reads three per request."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "app":
+            raise AttributeError(name)
+        return getattr(self.app, name)
 
 
 class FlaskResponseBody(ReportingIterable):
@@ -253,7 +258,7 @@ def sent_status(body: Any) -> Optional[int]:
     """The status of the response whose body broke, read only then (never per request):
     Werkzeug's body is a ``ClosingIterator`` whose callbacks include ``response.close``."""
     with swallow("response status"):
-        for callback in getattr(body, "_callbacks", ()):  # private, as in _cannot_fail
+        for callback in getattr(body, "_callbacks", ()):  # private, as in FlaskWSGIMiddleware
             status = getattr(getattr(callback, "__self__", None), "status_code", None)
             if isinstance(status, int):
                 return status
