@@ -51,7 +51,7 @@ _layout_padding: List[bytearray] = []
 
 HERE = Path(__file__).resolve().parent
 SHORT, LONG, WARMUP = 100, 1600, 300
-OVER_FLOOR_TARGET = 4000
+OVER_FLOOR_TARGET = 3000
 """Instructions errorwire may add per happy-path request beyond the floor variant's."""
 
 
@@ -184,13 +184,16 @@ def main() -> int:
             counts = {variant: int(statistics.median(found)) for variant, found in runs.items()}
             bare, floor, ours = counts["bare"], counts["floor"], counts["errorwire"]
             over = f"{ours - floor:+,}"
+            row: Dict[str, object] = {"framework": framework, "path": path, **counts}
             if len(layouts) > 1:
                 spread = [a - b for a, b in zip(runs["errorwire"], runs["floor"])]
                 over += f" ({min(spread):+,} .. {max(spread):+,})"
+                row["over_floor_spread"] = [min(spread), max(spread)]
+                row["layouts"] = len(layouts)
             cells: List[str] = [framework, path, f"{bare:,}", f"{floor - bare:+,}"]
             cells += [f"{ours:,}", f"{ours - bare:+,}", over, f"{ours / bare:.3f}"]
             print("| " + " | ".join(cells) + " |", flush=True)
-            rows.append({"framework": framework, "path": path, **counts})
+            rows.append(row)
     if args.json:
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE

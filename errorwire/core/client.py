@@ -20,13 +20,14 @@ from errorwire.core.breadcrumbs import pending_log, settle_pending
 from errorwire.core.config import Options
 from errorwire.core.context import current_scope
 from errorwire.core.counters import Counters
-from errorwire.core.event import DeferredRequest, Event, Person
+from errorwire.core.event import Event, Person
 from errorwire.core.frame_variables import LocalsTaker
 from errorwire.core.grouping import grouping_key
 from errorwire.core.hooks import run_event_hook
 from errorwire.core.identity import quick_identity
 from errorwire.core.outcomes import DropReason
 from errorwire.core.render import Renderer, complete, request_context
+from errorwire.core.request_copy import RequestCopy
 from errorwire.core.safety import (
     log_once,
     swallow,
@@ -291,8 +292,8 @@ class Client:
         if scope.request_builder is not None:
             with swallow("read request"):
                 built = scope.request_builder()
-                if isinstance(built, DeferredRequest):
-                    event.deferred_request = built
+                if isinstance(built, RequestCopy):
+                    event.request_copy = built
                 else:
                     event.request = built
         event.person = scope.person or self._load_person(scope.person_loader)
@@ -301,7 +302,7 @@ class Client:
         event.breadcrumbs = scope.last_breadcrumbs(options.max_breadcrumbs)
         event.response_status = scope.response_status
         event.context = scope.context
-        if event.context is None and event.deferred_request is None:
+        if event.context is None and event.request_copy is None:
             event.context = request_context(event)
         return event
 

@@ -12,7 +12,9 @@ its own; ``errorwire.scope()`` and ``errorwire.monitor()`` a copy for one block.
 Outside any of those, each thread has its own process-default scope.
 
 The happy path allocates no RequestState. An integration hands the core an
-``InRequest`` (``enter_request(mark_request((source, handle, origin)))``): the
+``InRequest``, or on its per-request path the plain tuple of one
+(``enter_request((source, handle, origin))``, made into an InRequest only when
+something asks for the request): the
 ``handle`` is the request object the framework already made (a WSGI environ, an
 ASGI scope dict, a Django request), and its ``source`` (a ``RequestSource``, one
 per middleware) makes that request's RequestState on first use, keeps it on the handle,
@@ -42,7 +44,8 @@ from typing import (
     Union,
 )
 
-from errorwire.core.event import Breadcrumb, DeferredRequest, Person, Request
+from errorwire.core.event import Breadcrumb, Person, Request
+from errorwire.core.request_copy import RequestCopy
 
 if TYPE_CHECKING:
     from errorwire.core.config import Options
@@ -97,7 +100,7 @@ class RequestState:
     def __init__(
         self,
         framework: Optional[str] = None,
-        request_builder: Optional[Callable[[], Union[Request, DeferredRequest, None]]] = None,
+        request_builder: Optional[Callable[[], Union[Request, RequestCopy, None]]] = None,
         max_breadcrumbs: Optional[int] = None,
     ) -> None:
         self.framework = framework
@@ -269,7 +272,11 @@ mark_request: Callable[[Tuple[RequestSource, Any, Any]], InRequest] = partial(
 """``mark_request((source, handle, origin))``: an InRequest made in C. Called once per
 request: the generated ``InRequest.__new__`` is a Python frame (~0.1 µs) it skips."""
 
-_current: contextvars.ContextVar[Union[RequestState, InRequest]] = contextvars.ContextVar(
+Marked = Union[InRequest, Tuple[RequestSource, Any, Any]]
+"""A marked request: an InRequest, or the plain ``(source, handle, origin)`` tuple of one
+(a tuple subclass costs a C call and two allocations per request; a plain tuple, none)."""
+
+_current: contextvars.ContextVar[Union[RequestState, Marked]] = contextvars.ContextVar(
     "errorwire_scope"
 )
 """The request an integration marked, or a scope made current explicitly (``use_scope``)."""
@@ -308,9 +315,14 @@ def current_scope() -> RequestState:
             scope = RequestState()
             _outside.set(scope)
         return scope
-    if isinstance(value, InRequest):
-        return value.source.state_of(value)
-    return value
+    if isinstance(value, RequestState):
+        return value
+    marked = _as_in_request(value)
+    return marked.source.state_of(marked)
+
+
+def _as_in_request(marked: Marked) -> InRequest:
+    return marked if isinstance(marked, InRequest) else InRequest(*marked)
 
 
 def in_request() -> Optional[InRequest]:
@@ -318,7 +330,7 @@ def in_request() -> Optional[InRequest]:
     value = _current.get(None)
     if value is None:
         return _found_request() if _finders else None
-    return value if isinstance(value, InRequest) else None
+    return None if isinstance(value, RequestState) else _as_in_request(value)
 
 
 def scope_is_set() -> bool:
@@ -327,7 +339,8 @@ def scope_is_set() -> bool:
 
 
 enter_request = _current.set
-"""``enter_request(request)``: mark the context as inside ``request`` (an InRequest);
+"""``enter_request(request)``: mark the context as inside ``request`` (an InRequest, or
+its plain ``(source, handle, origin)`` tuple);
 ``exit_request(token)`` ends it. Integrations call it around every request (and every
 step of a streamed response): the bare C method, no Python frame of ours."""
 
@@ -354,7 +367,7 @@ class use_scope:
 
 def request_scope(
     framework: Optional[str] = None,
-    request_builder: Optional[Callable[[], Union[Request, DeferredRequest, None]]] = None,
+    request_builder: Optional[Callable[[], Union[Request, RequestCopy, None]]] = None,
     max_breadcrumbs: Optional[int] = None,
 ) -> use_scope:
     """``with request_scope(...) as scope:`` a fresh scope for one request."""

@@ -11,9 +11,12 @@ import os
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from errorwire.core.text import header
+
+if TYPE_CHECKING:  # its module builds a Request: it imports this one
+    from errorwire.core.request_copy import RequestCopy
 
 LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -226,17 +229,6 @@ class Breadcrumb:
     timestamp: float = field(default_factory=time.time)
 
 
-class DeferredRequest:
-    """A request block to be built later, on the worker, from plain copies of the
-    request's data taken on the request thread (parsing them there costs the
-    failing request tens of µs). ``build`` must not touch the live request."""
-
-    __slots__ = ("build",)
-
-    def __init__(self, build: Callable[[], Optional[Request]]) -> None:
-        self.build = build
-
-
 @dataclass
 class Event:
     exceptions: List[ExceptionInfo] = field(default_factory=list)
@@ -274,9 +266,9 @@ class Event:
     """The OpenTelemetry span recording at capture: ``trace_id`` and ``span_id`` (hex)."""
     session: Optional[Dict[str, Any]] = None
     """Bugsnag's ``session`` of the request or task it happened in (release/sessions.py)."""
-    deferred_request: Optional[DeferredRequest] = field(default=None, repr=False, compare=False)
-    """The request block, still to be built on the worker from a snapshot the request
-    thread took (``render.complete``); None once ``request`` holds it."""
+    request_copy: Optional[RequestCopy] = field(default=None, repr=False, compare=False)
+    """The request's fields as the request thread copied them (plain data), still to be
+    built into ``request`` on the worker (``render.complete``); None once it is."""
 
     @property
     def group(self) -> Optional[str]:

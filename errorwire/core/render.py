@@ -15,6 +15,7 @@ from errorwire.core.counters import Counters
 from errorwire.core.event import Event
 from errorwire.core.hooks import run_payload_hook
 from errorwire.core.outcomes import DropReason
+from errorwire.core.request_copy import request_of
 from errorwire.core.safety import let_request_threads_run, logger, swallow
 from errorwire.core.scrub import scrub_event
 from errorwire.core.source_context import add_source_context
@@ -35,10 +36,10 @@ def complete(event: Event) -> None:
     """What the request thread left for later: Frames and the request block. On the
     worker, or before ``before_send`` (a hook sees the whole event)."""
     build_frames(event.exceptions)
-    deferred, event.deferred_request = event.deferred_request, None
-    if deferred is not None:
+    copy, event.request_copy = event.request_copy, None
+    if copy is not None:
         with swallow("read request"):
-            event.request = deferred.build()
+            event.request = request_of(copy)
         if event.context is None:
             event.context = request_context(event)
 

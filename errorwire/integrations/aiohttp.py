@@ -17,32 +17,33 @@ authentication of its own: the person comes from ``errorwire.set_person``.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "aiohttp"):
     from aiohttp import web
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.aiohttp needs aiohttp: pip install errorwire[aiohttp]"
-    ) from exc
 
 from errorwire import api
 from errorwire.core.client import Client
 from errorwire.core.context import (
-    InRequest,
     RequestState,
     current_scope,
     enter_request,
     exit_request,
     mark_request,
 )
-from errorwire.core.event import DeferredRequest, UploadedFile
+from errorwire.core.event import UploadedFile
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import BodyCopy, stream_size
+from errorwire.core.request import BodyCopy, joined_headers, stream_size
+from errorwire.core.request_copy import RequestCopy
 from errorwire.core.safety import swallow
-from errorwire.integrations.base import defer_request
+from errorwire.integrations.base import copy_request
 from errorwire.integrations.wsgi import current_client
 from errorwire.release import sessions
+
+if TYPE_CHECKING:  # annotations only
+    from errorwire.core.context import InRequest
 
 __all__ = ["middleware"]
 
@@ -68,7 +69,7 @@ class AiohttpRequests:
         request: web.Request = marked.handle
         scope: Optional[RequestState] = request.get(STATE_KEY)
         if scope is None:
-            scope = RequestState(FRAMEWORK, RequestReader(request, marked.origin).deferred)
+            scope = RequestState(FRAMEWORK, RequestReader(request, marked.origin).copy)
             request[STATE_KEY] = scope
         return scope
 
@@ -119,7 +120,7 @@ class RequestReader:
         self.request = request
         self.client = client
 
-    def deferred(self) -> DeferredRequest:
+    def copy(self) -> RequestCopy:
         request = self.request
         client = self.client
         route, params = _route(request)
@@ -127,21 +128,13 @@ class RequestReader:
         fields: Dict[str, Any] = {
             "url": f"{request.scheme}://{request.host}{raw_path}",
             "method": request.method,
-            "headers": _headers(request),
+            "headers": joined_headers(request.headers.items()),
             "query_string": raw_path.partition("?")[2],
             "peer": request.remote,
             "route": route,
             "route_params": params,
         }
-        return defer_request(fields, client, lambda limit: _body_fields(request, limit))
-
-
-def _headers(request: web.Request) -> Dict[str, str]:
-    """Lower-cased names (as ASGI gives them); a repeated header joined as HTTP allows."""
-    joined: Dict[str, List[str]] = {}
-    for name, value in request.headers.items():
-        joined.setdefault(name.lower(), []).append(value)
-    return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in joined.items()}
+        return copy_request(fields, client, lambda limit: _body_fields(request, limit))
 
 
 def _route(request: web.Request) -> Tuple[Optional[str], Dict[str, Any]]:

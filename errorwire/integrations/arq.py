@@ -33,11 +33,11 @@ import functools
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "arq"):
     from arq.jobs import Job
     from arq.worker import func as arq_function
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("errorwire.integrations.arq needs arq: pip install errorwire[arq]") from exc
 
 from errorwire import api
 from errorwire.core.client import Client

@@ -13,7 +13,6 @@ a lifespan shutdown waits for the report queue (``asgi_lifespan``).
 from __future__ import annotations
 
 from contextlib import suppress
-from functools import partial
 from typing import (
     Any,
     Dict,
@@ -31,16 +30,16 @@ from errorwire.core.context import (
     RequestState,
     enter_request,
     exit_request,
-    mark_request,
 )
-from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.event import Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
+from errorwire.core.request_copy import RequestCopy
 from errorwire.core.safety import swallow, swallowed_error
 from errorwire.core.text import dotted_name
 from errorwire.integrations.asgi_lifespan import flushing_at_shutdown
 from errorwire.integrations.asgi_types import ASGIApp, ASGIScope, Message, Receive, Send
-from errorwire.integrations.base import HoldsClient, asgi_request, plain_params, query_text
+from errorwire.integrations.base import HoldsClient, asgi_request_copy, plain_params
 from errorwire.release import sessions
 
 REQUEST_TYPES = frozenset(("http", "websocket"))
@@ -74,8 +73,7 @@ class ErrorwireMiddleware(HoldsClient):
         # The origin keeps the path as it came in: mounts change root_path (and,
         # before Starlette 0.33, path) in this same dict as routing goes on.
         origin = (scope.get("root_path") or "", scope.get("path") or "")
-        request = mark_request((self, scope, origin))
-        token = enter_request(request)
+        token = enter_request((self, scope, origin))  # a plain tuple: no InRequest made
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             if kind == "http" and scope.get("method") not in BODYLESS_METHODS:
@@ -256,31 +254,19 @@ class RequestCapture:
         mounted = current[len(self.root_path) :] if current.startswith(self.root_path) else ""
         return mounted + template
 
-    def build(self) -> DeferredRequest:
+    def build(self) -> RequestCopy:
         """The named request fields, copied now (routing already set the route and its
         parameters); the request block is built from them on the worker, where neither
         the scope dict (app, router, user) nor integration code goes."""
         scope = self.scope
-        client = scope.get("client")
         capture = scope.get(BODY_KEY)
-        url_scope = {key: scope.get(key) for key in ("type", "scheme", "server")}
-        fields = {
-            "method": scope.get("method") or "GET",
-            "query_string": query_text(scope.get("query_string")),
-            "peer": str(client[0]) if client else None,
-            "route": self.route(),
-            "route_params": plain_params(scope.get("path_params") or {}),
-            "ip_headers": self.middleware.ip_headers(),
-        }
-        return DeferredRequest(
-            partial(
-                asgi_request,
-                list(scope.get("headers") or ()),
-                url_scope,
-                (self.root_path, self.path),
-                capture if isinstance(capture, BodyCapture) else None,
-                fields,
-            )
+        return asgi_request_copy(
+            scope,
+            (self.root_path, self.path),
+            capture if isinstance(capture, BodyCapture) else None,
+            self.middleware.ip_headers(),
+            route=self.route(),
+            route_params=plain_params(scope.get("path_params") or {}),
         )
 
     def person(self) -> Optional[Person]:

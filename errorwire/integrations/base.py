@@ -1,6 +1,7 @@
 """What every web integration needs, with no framework in it (werkzeug's sansio is the
-model): report an exception in a request, wrap a streamed body (sync and async), a
-request's URL from its ASGI or WSGI parts, plain copies of route arguments.
+model): report an exception in a request, wrap a streamed body (sync and async), copy a
+request's named fields as plain data (its URL and headers are built from them on the
+worker: ``core.request_copy``), plain copies of route arguments.
 
 A framework module reads its framework's objects and hands plain values to these.
 """
@@ -15,9 +16,9 @@ from typing import (
     Dict,
     Iterable,
     Iterator,
-    List,
     Mapping,
     Optional,
+    Sequence,
     Tuple,
     Type,
     TypeVar,
@@ -32,9 +33,10 @@ from errorwire.core.context import (
     exit_request,
     in_request,
 )
-from errorwire.core.event import DeferredRequest, Request
+from errorwire.core.http_parts import asgi_scheme
 from errorwire.core.ignore import NOT_APP_ERRORS
-from errorwire.core.request import BodyCapture, build_request, parse_cookies
+from errorwire.core.request import BodyCapture
+from errorwire.core.request_copy import AsgiOrigin, RequestCopy
 from errorwire.core.safety import swallow
 
 Chunk = TypeVar("Chunk")
@@ -196,10 +198,6 @@ async def report_streamed_async(
         yield chunk
 
 
-DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-"""The port a URL leaves out for its scheme."""
-
-
 def plain(value: Any) -> Any:
     """``value`` if JSON has it as is (text, number, bool, None), else its ``str``: a route
     argument converted to a model, a UUID or a date reaches the worker as text."""
@@ -211,70 +209,6 @@ def plain_params(params: Mapping[Any, Any]) -> Dict[str, Any]:
     return {str(key): plain(value) for key, value in dict(params).items()}
 
 
-def host_of(
-    host_header: Optional[str], server: Optional[Tuple[str, Optional[int]]], scheme: str
-) -> str:
-    """The URL's host: the Host header, else the server's address (its port only when it is
-    not the scheme's default), else ``localhost``."""
-    if host_header:
-        return host_header
-    if not server:
-        return "localhost"
-    name, port = server[0], server[1]
-    if port is not None and DEFAULT_PORTS.get(scheme) != port:
-        return f"{name}:{port}"
-    return str(name)
-
-
-def build_url(scheme: str, host: str, root_path: str, path: str, query: str) -> str:
-    """``scheme://host/root/path?query``; a path that already starts with the root (ASGI
-    servers before the spec said so) keeps it once."""
-    if root_path and not path.startswith(root_path):
-        path = root_path + path
-    return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
-
-
-def asgi_url(
-    scope: Mapping[str, Any], host_header: Optional[str], root_path: str, path: str, query: str
-) -> str:
-    """The URL of an ASGI request (``root_path`` and ``path`` as it came in)."""
-    scheme = scope.get("scheme") or ("ws" if scope.get("type") == "websocket" else "http")
-    return build_url(
-        scheme, host_of(host_header, scope.get("server"), scheme), root_path, path, query
-    )
-
-
-def header_map(raw: Iterable[Tuple[bytes, bytes]]) -> Dict[str, str]:
-    """ASGI header pairs -> lower-cased names; repeated headers joined as HTTP allows."""
-    headers: Dict[str, List[str]] = {}
-    for name, value in raw:
-        key = name.decode("latin-1").lower()
-        headers.setdefault(key, []).append(value.decode("latin-1"))
-    return {k: ("; " if k == "cookie" else ", ").join(v) for k, v in headers.items()}
-
-
-def asgi_request(
-    raw_headers: List[Tuple[bytes, bytes]],
-    url_scope: Dict[str, Any],
-    origin: Tuple[str, str],
-    capture: Optional[BodyCapture],
-    fields: Dict[str, Any],
-) -> Request:
-    """The request block of an ASGI request, on the worker, from what the request thread
-    copied: its raw headers, the scope's URL parts, the path as it came in, errorwire's
-    copy of the body and the named fields (method, query, peer, route...)."""
-    headers = header_map(raw_headers)
-    root_path, path = origin
-    body = capture.request_fields() if capture is not None else {}
-    return build_request(
-        url=asgi_url(url_scope, headers.get("host"), root_path, path, fields["query_string"]),
-        headers=headers,
-        cookies=parse_cookies(headers.get("cookie")),
-        **body,
-        **fields,
-    )
-
-
 def query_text(raw: Any) -> str:
     """An ASGI ``query_string`` (bytes) as text."""
     if isinstance(raw, bytes):
@@ -282,22 +216,39 @@ def query_text(raw: Any) -> str:
     return "" if raw is None else str(raw)
 
 
-def defer_request(
+def asgi_request_copy(
+    scope: Mapping[str, Any],
+    origin: Tuple[str, str],
+    capture: Optional[BodyCapture],
+    ip_headers: Sequence[str],
+    **fields: Any,
+) -> RequestCopy:
+    """The named fields of an ASGI request, copied from its ``scope`` (``origin``: its
+    root path and path as it came in), with errorwire's ``capture`` of the body and the
+    framework's ``fields`` (route, route_params, body, form, files)."""
+    server = scope.get("server")
+    peer = scope.get("client")
+    return RequestCopy(
+        method=scope.get("method") or "GET",
+        raw_headers=list(scope.get("headers") or ()),
+        origin=AsgiOrigin(asgi_scheme(scope), tuple(server) if server else None, *origin),
+        query_string=query_text(scope.get("query_string")),
+        peer=str(peer[0]) if peer else None,
+        capture=capture,
+        ip_headers=ip_headers,
+        **fields,
+    )
+
+
+def copy_request(
     fields: Dict[str, Any],
     client: Optional[Client],
     body_fields: Callable[[int], Dict[str, Any]],
-) -> DeferredRequest:
-    """The request block, built on the worker from ``fields`` (plain values the request
-    thread copied), with what ``body_fields(limit)`` copies of the body when the client
-    sends bodies, and the client's trusted IP headers."""
+) -> RequestCopy:
+    """The named ``fields`` of a request (``RequestCopy``'s), with what ``body_fields(limit)``
+    copies of the body when the client sends bodies, and the client's trusted IP headers."""
     if client is None or client.options.send_request_bodies:
         fields.update(body_fields(client.options.max_request_body if client is not None else 0))
     if client is not None:
         fields["ip_headers"] = client.options.client_ip_headers
-    return DeferredRequest(lambda: request_from_fields(fields))
-
-
-def request_from_fields(fields: Dict[str, Any]) -> Request:
-    """The request block of ``fields``, its cookies parsed from the Cookie header."""
-    headers: Dict[str, str] = fields["headers"]
-    return build_request(cookies=parse_cookies(headers.get("cookie")), **fields)
+    return RequestCopy(**fields)

@@ -20,34 +20,30 @@ the route parameters; the user of HTTP authentication (``request.auth``, the ser
 from __future__ import annotations
 
 from types import GeneratorType
-from typing import Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Bottle"):
     import bottle
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.bottle needs Bottle: pip install errorwire[bottle]"
-    ) from exc
 
-from errorwire.core.context import (
-    InRequest,
-    RequestState,
-    enter_request,
-    exit_request,
-    mark_request,
-)
-from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.context import RequestState, enter_request, exit_request, mark_request
+from errorwire.core.event import Person
 from errorwire.core.ignore import NOT_APP_ERRORS
+from errorwire.core.request_copy import RequestCopy
 from errorwire.integrations.base import plain_params
 from errorwire.integrations.wsgi import (
     ReportingIterable,
     copy_body,
+    copy_from_environ,
     current_client,
-    deferred_from_environ,
     report_in,
     state_in,
 )
 from errorwire.release import sessions
+
+if TYPE_CHECKING:  # annotations only
+    from errorwire.core.context import InRequest
 
 __all__ = ["ErrorwirePlugin"]
 
@@ -128,12 +124,12 @@ class ErrorwirePlugin:
         return errorwire_callback
 
 
-def _request_block(environ: Dict[str, Any]) -> DeferredRequest:
+def _request_block(environ: Dict[str, Any]) -> RequestCopy:
     route = environ.get("bottle.route")  # set by Bottle once the URL matched
     if route is None:
-        return deferred_from_environ(environ)
+        return copy_from_environ(environ)
     params = plain_params(environ.get("route.url_args") or {})
-    return deferred_from_environ(environ, route=str(route.rule), route_params=params)
+    return copy_from_environ(environ, route=str(route.rule), route_params=params)
 
 
 def _person(environ: Dict[str, Any]) -> Optional[Person]:

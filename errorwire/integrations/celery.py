@@ -23,13 +23,11 @@ from __future__ import annotations
 import sys
 from typing import Any, Mapping, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Celery"):
     from celery import signals
     from celery.exceptions import Ignore, Reject, Retry
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.celery needs Celery: pip install errorwire[celery]"
-    ) from exc
 
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow

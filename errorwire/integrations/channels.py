@@ -21,12 +21,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Channels"):
     from channels.routing import ProtocolTypeRouter, URLRouter
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.channels needs Channels: pip install errorwire[channels]"
-    ) from exc
 
 from errorwire.core.context import InRequest, RequestState, in_request
 from errorwire.integrations import asgi

@@ -33,15 +33,13 @@ import logging
 import sys
 from typing import Any, Callable, List, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Django"):
     from asgiref.sync import iscoroutinefunction, markcoroutinefunction
     from django.conf import settings
     from django.core.signals import got_request_exception
     from django.http import HttpRequest
-except ImportError as exc:  # pragma: no cover - exercised without Django installed
-    raise ImportError(
-        "errorwire.integrations.django needs Django: pip install errorwire[django]"
-    ) from exc
 
 from errorwire.api import get_client
 from errorwire.core.breadcrumbs import RECORD_ATTRIBUTE
@@ -127,7 +125,7 @@ class ErrorwireMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self._is_async:
             return self.__acall__(request)
-        token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
+        token = enter_request((DJANGO, request, None))  # a plain tuple: every request
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             response = self.get_response(request)
@@ -147,7 +145,7 @@ class ErrorwireMiddleware:
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
-        token = enter_request(mark_request((DJANGO, request, None)))  # inline: every request
+        token = enter_request((DJANGO, request, None))  # a plain tuple: every request
         sessions.start_session(None)
         try:
             response = await self.get_response(request)

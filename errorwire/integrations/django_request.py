@@ -13,23 +13,22 @@ from typing import Any, Dict, Optional
 from django.http import HttpRequest
 from django.utils.functional import empty
 
-from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
-from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture, BodyCopy
+from errorwire.core.event import Person, UploadedFile
+from errorwire.core.request import BodyCopy
+from errorwire.core.request_copy import RequestCopy
+from errorwire.core.scrub_rules import FILTERED
 from errorwire.integrations.base import plain_params
-from errorwire.integrations.wsgi import current_client
-from errorwire.integrations.wsgi_environ import request_from_environ
-from errorwire.integrations.wsgi_input import ENVIRON_KEY
+from errorwire.integrations.wsgi import copy_from_environ, current_client
 
-FILTERED = "[Filtered]"
+__all__ = ["FILTERED", "build_request", "load_person"]
 
 
-def build_request(request: HttpRequest) -> DeferredRequest:
+def build_request(request: HttpRequest) -> RequestCopy:
     """The request as Django parsed it. The body, form and files only if the app already
     read them: errorwire never reads the body itself (RawPostDataException). What
     Django objects hold is read now; the block is built on the worker from copies."""
     client = current_client()
     options = client.options if client is not None else None
-    meta = request.META
     fields: Dict[str, Any] = {}
     with contextlib.suppress(Exception):  # DisallowedHost: the URL is rebuilt from META
         fields["url"] = request.build_absolute_uri()
@@ -40,21 +39,10 @@ def build_request(request: HttpRequest) -> DeferredRequest:
         fields["route_params"] = plain_params(params)
     if options is None or options.send_request_bodies:
         fields.update(_body_fields(request, options.max_request_body if options else 0))
-    snapshot = dict(meta)
-    capture = snapshot.get(ENVIRON_KEY)
     sensitive = getattr(request, "sensitive_post_parameters", None)
-
-    def build() -> Request:
-        built = request_from_environ(
-            snapshot,
-            capture if isinstance(capture, BodyCapture) else None,
-            options.client_ip_headers if options else DEFAULT_IP_HEADERS,
-            **fields,
-        )
-        _filter_sensitive(built, sensitive)
-        return built
-
-    return DeferredRequest(build)
+    if sensitive and not isinstance(sensitive, str):
+        sensitive = tuple(sensitive)
+    return copy_from_environ(request.META, client=client, sensitive_fields=sensitive, **fields)
 
 
 def _body_fields(request: HttpRequest, limit: int) -> Dict[str, Any]:
@@ -82,20 +70,6 @@ def _body_fields(request: HttpRequest, limit: int) -> Dict[str, Any]:
             for upload in uploads
         ]
     return fields
-
-
-def _filter_sensitive(built: Request, sensitive: Any) -> None:
-    """``@sensitive_post_parameters``: those form values (all for "__ALL__") are filtered,
-    likewise in a JSON object body, and the raw body is left out."""
-    if not sensitive:
-        return
-    names = None if sensitive == "__ALL__" else set(sensitive)
-    built.form = {k: FILTERED if names is None or k in names else v for k, v in built.form.items()}
-    if isinstance(built.json, dict):
-        built.json = {
-            k: FILTERED if names is None or k in names else v for k, v in built.json.items()
-        }
-    built.body = None
 
 
 def load_person(request: HttpRequest) -> Optional[Person]:

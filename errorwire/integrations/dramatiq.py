@@ -23,13 +23,11 @@ from __future__ import annotations
 import threading
 from typing import Any, Dict, NamedTuple, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Dramatiq"):
     from dramatiq.middleware import Middleware
     from dramatiq.middleware.retries import Retries
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.dramatiq needs Dramatiq: pip install errorwire[dramatiq]"
-    ) from exc
 
 from errorwire.core.context import RequestState
 from errorwire.core.safety import swallow

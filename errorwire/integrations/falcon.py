@@ -35,17 +35,14 @@ import gc
 import inspect
 import logging
 import threading
-from typing import Any, Callable, Dict, List
+from typing import TYPE_CHECKING, Any, Callable, Dict, List
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Falcon"):
     import falcon
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.falcon needs Falcon: pip install errorwire[falcon]"
-    ) from exc
 
 from errorwire.core.context import (
-    InRequest,
     RequestState,
     enter_request,
     exit_request,
@@ -57,6 +54,9 @@ from errorwire.integrations.base import HoldsClient, report_streamed_async, repo
 from errorwire.integrations.falcon_request import PARAMS_KEY, new_scope, tee_stream
 from errorwire.integrations.wsgi import ReportingIterable, current_client, state_in
 from errorwire.release import sessions
+
+if TYPE_CHECKING:  # annotations only
+    from errorwire.core.context import InRequest
 
 __all__ = ["ErrorwireMiddleware"]
 

@@ -9,6 +9,7 @@ from typing import Any, Dict, Mapping, Optional
 from errorwire.core.client import Client
 from errorwire.core.context import RequestState
 from errorwire.core.event import Person, Request
+from errorwire.core.http_parts import environ_headers, header_map
 from errorwire.core.request import (
     DEFAULT_IP_HEADERS,
     BodyCapture,
@@ -19,9 +20,8 @@ from errorwire.core.request import (
 )
 from errorwire.core.safety import swallow
 from errorwire.core.text import header, media_type
-from errorwire.integrations.base import header_map, plain_params
+from errorwire.integrations.base import plain_params
 from errorwire.integrations.people import person_of
-from errorwire.integrations.wsgi_environ import environ_headers
 from errorwire.integrations.wsgi_input import ENVIRON_KEY, tee_input
 
 FRAMEWORK = "falcon"

@@ -31,14 +31,12 @@ import threading
 from types import GeneratorType
 from typing import Any, Callable, Dict, Iterable, Iterator, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Flask"):
     import flask
     from flask import signals
     from werkzeug.wsgi import ClosingIterator
-except ImportError as exc:  # pragma: no cover - exercised without Flask installed
-    raise ImportError(
-        "errorwire.integrations.flask needs Flask: pip install errorwire[flask]"
-    ) from exc
 
 from errorwire.core.context import (
     InRequest,
@@ -48,9 +46,10 @@ from errorwire.core.context import (
     exit_request,
     mark_request,
 )
-from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.event import Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import uploads_of
+from errorwire.core.request_copy import RequestCopy
 from errorwire.core.safety import log_once, swallow
 from errorwire.integrations.base import plain_params, report_streamed
 from errorwire.integrations.wsgi import (
@@ -58,8 +57,8 @@ from errorwire.integrations.wsgi import (
     ReportingIterable,
     WSGIApp,
     copy_body,
+    copy_from_environ,
     current_client,
-    deferred_from_environ,
     init_from,
     is_plain_body,
     report_in,
@@ -70,6 +69,7 @@ from errorwire.release import sessions
 
 FRAMEWORK = "flask"
 EXTENSION_KEY = "errorwire"
+PLAIN_BODIES = (list, tuple)
 
 
 class Errorwire:
@@ -125,12 +125,12 @@ def _new_scope(environ: Dict[str, Any], app: flask.Flask) -> RequestState:
     return scope
 
 
-def _request_block(environ: Dict[str, Any], app: flask.Flask) -> DeferredRequest:
+def _request_block(environ: Dict[str, Any], app: flask.Flask) -> RequestCopy:
     if flask.has_request_context() and flask.request.environ is environ:
-        return deferred_request(_current(flask.request))
+        return request_copy(_current(flask.request))
     # After Flask popped the request context (a streamed body, close(), teardown): the
-    # URL map is matched again, on the worker.
-    return deferred_from_environ(environ, lambda copy: _route_fields(app, copy))
+    # URL map is matched again (rare: the error path of a streamed body only).
+    return copy_from_environ(environ, **_route_fields(app, environ))
 
 
 class FlaskWSGIMiddleware:
@@ -144,12 +144,6 @@ class FlaskWSGIMiddleware:
         self.flask_app = app
         self._checked = outermost  # whether a layer added after it was looked for
         self._inner = not outermost  # the layer Errorwire(app) made: it counts the session
-
-    def __getattr__(self, name: str) -> Any:
-        """The layer errorwire put outside the app's own keeps that layer's attributes."""
-        if name == "app":
-            raise AttributeError(name)
-        return getattr(self.app, name)
 
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
@@ -166,9 +160,30 @@ class FlaskWSGIMiddleware:
             if not isinstance(exc, NOT_APP_ERRORS):
                 report_in(_in_request(environ, self.flask_app), exc, status=500)
             raise
-        if result.__class__ is ClosingIterator:  # Werkzeug's, for almost every response
-            if _cannot_fail(result):
-                return result
+        if type(result) is ClosingIterator:  # Werkzeug's, for almost every response
+            # A body built from a list (``return "text"``, ``jsonify``, templates: almost
+            # every response) with no ``call_on_close`` callback cannot raise while the server
+            # iterates and closes it, so it needs no wrapper (the wrapper and its generator were
+            # most of what errorwire added to a Flask request). Inline: a Python call less on
+            # every request. Private: Werkzeug's ClosingIterator and Response keep their close
+            # callbacks with no public accessor. Plain reads, not getattr(..., None): a
+            # builtin call each; type(x), not x.__class__: CPython calls type() in C, where
+            # __class__ is a type lookup.
+            try:
+                # [iter_encoded().close,] response.close (typed Iterable: not narrowed)
+                callbacks = result._callbacks  # type: ignore[attr-defined]
+                if len(callbacks) == 2:  # a body to iterate: Werkzeug's iter_encoded generator
+                    body_close, response_close = callbacks
+                    plain = type(body_close.__self__) is GeneratorType
+                else:  # HEAD, 204, 304: only response.close (any other count: ValueError)
+                    (response_close,) = callbacks
+                    plain = True
+                response = response_close.__self__
+                # _on_close: the response's call_on_close callbacks (a list in Werkzeug)
+                if plain and type(response.response) in PLAIN_BODIES and not response._on_close:
+                    return result
+            except Exception:  # another shape (a Werkzeug to come, a wrapped response)
+                pass  # wrapped below, as any other body
         elif is_plain_body(result, environ):  # send_file hands back the server's file wrapper
             return result
         return FlaskResponseBody(result, environ, self.flask_app)
@@ -191,7 +206,7 @@ def _stay_outermost(layer: FlaskWSGIMiddleware) -> None:
         if current is layer or isinstance(current, (FlaskWSGIMiddleware, ErrorwireMiddleware)):
             return
         target: Any = app
-        target.wsgi_app = FlaskWSGIMiddleware(current, app, outermost=True)
+        target.wsgi_app = FlaskOuterLayer(current, app, outermost=True)
         log_once(
             "flask-outer-wsgi-layer",
             "errorwire: app.wsgi_app was wrapped (by %s) after Errorwire(app); errorwire "
@@ -201,27 +216,16 @@ def _stay_outermost(layer: FlaskWSGIMiddleware) -> None:
         )
 
 
-def _cannot_fail(result: Any) -> bool:
-    """A response built from a list (``return "text"``, ``jsonify``, templates: almost every
-    response), with no ``call_on_close`` callback: nothing raises while the server iterates
-    and closes Werkzeug's ``ClosingIterator`` of it, so it needs no wrapper (the wrapper and
-    its generator were most of what errorwire added to a Flask request)."""
-    # Private: Werkzeug's ClosingIterator and Response keep their close callbacks with no
-    # public accessor; reading them is what lets the common response go unwrapped.
-    # Plain attribute reads, not getattr(..., None): a builtin call each, on every request.
-    try:
-        callbacks = result._callbacks  # [iter_encoded().close,] response.close
-        count = len(callbacks)
-        if count > 2 or (count == 2 and callbacks[0].__self__.__class__ is not GeneratorType):
-            return False
-        response = callbacks[-1].__self__  # none (IndexError): nothing to close, yet wrapped
-        body_class = response.response.__class__
-        on_close = response._on_close
-    except Exception:  # another shape (a Werkzeug to come, a wrapped response): wrapped
-        return False
-    if body_class is not list and body_class is not tuple:
-        return False
-    return on_close.__class__ is list and not on_close
+class FlaskOuterLayer(FlaskWSGIMiddleware):
+    """The layer errorwire puts outside a layer of the app's own: it keeps that layer's
+    attributes. Only this one forwards them: a class with ``__getattr__`` makes every
+    attribute read on its instances the slow, unspecialised kind (three type lookups
+    each), and the common layer reads three per request."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "app":
+            raise AttributeError(name)
+        return getattr(self.app, name)
 
 
 class FlaskResponseBody(ReportingIterable):
@@ -254,7 +258,7 @@ def sent_status(body: Any) -> Optional[int]:
     """The status of the response whose body broke, read only then (never per request):
     Werkzeug's body is a ``ClosingIterator`` whose callbacks include ``response.close``."""
     with swallow("response status"):
-        for callback in getattr(body, "_callbacks", ()):  # private, as in _cannot_fail
+        for callback in getattr(body, "_callbacks", ()):  # private, as in FlaskWSGIMiddleware
             status = getattr(getattr(callback, "__self__", None), "status_code", None)
             if isinstance(status, int):
                 return status
@@ -291,7 +295,7 @@ def _on_request_exception(sender: flask.Flask, exception: BaseException, **_: An
             exit_request(token)
 
 
-def deferred_request(request: flask.Request) -> DeferredRequest:
+def request_copy(request: flask.Request) -> RequestCopy:
     """The request as Flask parsed it: route, view args, and form / files only if the
     app already parsed them (errorwire never parses the body itself). Those are read
     now; the rest of the request block is built on the worker."""
@@ -308,7 +312,7 @@ def deferred_request(request: flask.Request) -> DeferredRequest:
             fields["form"] = _multi_dict(parsed["form"])
         if "files" in parsed:
             fields["files"] = uploads_of(parsed["files"])
-    return deferred_from_environ(request.environ, **fields)
+    return copy_from_environ(request.environ, **fields)
 
 
 def load_person(app_globals: Any) -> Optional[Person]:

@@ -39,8 +39,9 @@ from errorwire import api
 from errorwire.core.client import Client
 from errorwire.core.config import ConfigError
 from errorwire.core.context import RequestState
-from errorwire.core.event import DeferredRequest, Request
+from errorwire.core.event import Request
 from errorwire.core.request import BodyCopy, build_request, parse_cookies
+from errorwire.core.request_copy import RequestCopy
 from errorwire.core.safety import swallow
 from errorwire.integrations import serverless
 from errorwire.integrations.serverless import (
@@ -49,7 +50,7 @@ from errorwire.integrations.serverless import (
     check_flush_timeout,
     warning_lead,
 )
-from errorwire.integrations.wsgi import deferred_from_environ
+from errorwire.integrations.wsgi import copy_from_environ
 
 __all__ = ["wrap"]
 
@@ -187,7 +188,7 @@ def _cloud_event_attributes(argument: Any) -> Optional[Mapping[str, Any]]:
     return {str(k): None if v is None else str(v) for k, v in attributes.items()}
 
 
-def _http_request(request: Any, client: Client) -> Union[Request, DeferredRequest, None]:
+def _http_request(request: Any, client: Client) -> Union[Request, RequestCopy, None]:
     """The request block of a Flask (WSGI) or Starlette (ASGI) request, with ``client``'s
     body and IP header options."""
     environ = getattr(request, "environ", None)
@@ -202,7 +203,7 @@ def _http_request(request: Any, client: Client) -> Union[Request, DeferredReques
                 copy = BodyCopy(options.max_request_body)
                 copy.add(cached)
                 fields["body"] = copy
-        return deferred_from_environ(environ, **fields)
+        return copy_from_environ(environ, **fields)
     scope = getattr(request, "scope", None)
     if isinstance(scope, dict) and scope.get("type") == "http":
         headers = {str(k): str(v) for k, v in request.headers.items()}

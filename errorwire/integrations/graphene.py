@@ -23,12 +23,10 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Optional, Tuple
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Graphene"):
     import graphene  # noqa: F401 - only to fail early with a clear message
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.graphene needs Graphene: pip install errorwire[graphene]"
-    ) from exc
 
 from errorwire.core.context import (
     InRequest,

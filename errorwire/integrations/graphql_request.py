@@ -17,13 +17,14 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from errorwire.core.client import Client
 from errorwire.core.context import RequestState
-from errorwire.core.event import DeferredRequest, Person, Request, UploadedFile
-from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture, build_request, parse_cookies
+from errorwire.core.event import Person, UploadedFile
+from errorwire.core.http_parts import header_map
+from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
+from errorwire.core.request_copy import RequestCopy
 from errorwire.integrations.asgi import scope_person
-from errorwire.integrations.base import header_map
-from errorwire.integrations.wsgi import deferred_from_environ
+from errorwire.integrations.wsgi import copy_from_environ
 
-Builder = Callable[[], Optional[DeferredRequest]]
+Builder = Callable[[], Optional[RequestCopy]]
 PersonLoader = Callable[[], Optional[Person]]
 
 STATE_ATTRIBUTE = "_errorwire_graphql_scope"
@@ -92,7 +93,7 @@ def readers(
         return (lambda: asgi_request(request, scope, client)), (lambda: scope_person(scope))
     environ = request if isinstance(request, Mapping) else getattr(request, "environ", None)
     if isinstance(environ, Mapping) and "REQUEST_METHOD" in environ:
-        return (lambda: deferred_from_environ(environ)), None
+        return (lambda: copy_from_environ(environ)), None
     return None, None
 
 
@@ -101,9 +102,7 @@ def _is_django(obj: Any) -> bool:
     return django_http is not None and isinstance(obj, django_http.HttpRequest)
 
 
-def asgi_request(
-    request: Any, scope: Mapping[str, Any], client: Optional[Client]
-) -> DeferredRequest:
+def asgi_request(request: Any, scope: Mapping[str, Any], client: Optional[Client]) -> RequestCopy:
     """An ASGI request (Starlette's): the scope's URL, headers and peer, and the body or
     form Starlette already read (``Request.body()`` / ``.form()`` keep them), with
     ``client``'s body and IP header options."""
@@ -118,20 +117,15 @@ def asgi_request(
     fields: Dict[str, Any] = {}
     if options is None or options.send_request_bodies:
         fields = _body_fields(request, headers, options.max_request_body if options else 0)
-
-    def build() -> Request:
-        return build_request(
-            url=url,
-            method=method,
-            headers=headers,
-            query_string=query,
-            cookies=parse_cookies(headers.get("cookie")),
-            peer=str(peer[0]) if peer else None,
-            ip_headers=ip_headers,
-            **fields,
-        )
-
-    return DeferredRequest(build)
+    return RequestCopy(
+        url=url,
+        method=method,
+        headers=headers,
+        query_string=query,
+        peer=str(peer[0]) if peer else None,
+        ip_headers=ip_headers,
+        **fields,
+    )
 
 
 def _body_fields(request: Any, headers: Dict[str, str], limit: int) -> Dict[str, Any]:

@@ -22,12 +22,10 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable, Dict, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Huey"):
     from huey import signals
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.huey needs Huey: pip install errorwire[huey]"
-    ) from exc
 
 from errorwire.core.safety import swallow
 from errorwire.integrations import jobs

@@ -27,12 +27,10 @@ import re
 from inspect import getmro
 from typing import Any, Mapping, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Litestar"):
     from litestar.exceptions import HTTPException, LitestarException
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.litestar needs Litestar: pip install errorwire[litestar]"
-    ) from exc
 
 try:  # Litestar >= 2.15; the protocol before (deprecated since)
     from litestar.plugins import InitPlugin

@@ -27,12 +27,10 @@ from __future__ import annotations
 import threading
 from typing import Any, Mapping, Optional, Union
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "loguru"):
     from loguru import logger as _loguru_logger
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.loguru needs loguru: pip install 'errorwire[loguru]'"
-    ) from exc
 
 from errorwire.core.config import ConfigError
 from errorwire.core.safety import swallowed_error

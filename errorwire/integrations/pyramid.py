@@ -25,36 +25,32 @@ security policy) becomes the person, read only when an error is reported.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Pyramid"):
     from pyramid.tweens import EXCVIEW
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.pyramid needs Pyramid: pip install errorwire[pyramid]"
-    ) from exc
 
-from errorwire.core.context import (
-    InRequest,
-    RequestState,
-    enter_request,
-    exit_request,
-    mark_request,
-)
-from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.context import RequestState, enter_request, exit_request, mark_request
+from errorwire.core.event import Person
 from errorwire.core.ignore import NOT_APP_ERRORS
+from errorwire.core.request_copy import RequestCopy
 from errorwire.core.safety import swallow
 from errorwire.integrations.base import plain_params
 from errorwire.integrations.wsgi import (
     ReportingIterable,
     copy_body,
+    copy_from_environ,
     current_client,
-    deferred_from_environ,
     is_plain_body,
     report_in,
     state_in,
 )
 from errorwire.release import sessions
+
+if TYPE_CHECKING:  # annotations only
+    from errorwire.core.context import InRequest
 
 __all__ = ["includeme"]
 
@@ -150,14 +146,14 @@ def _after(request: Any, response: Any, marked: InRequest) -> None:
                 response.content_length = length
 
 
-def _request_block(request: Any, environ: Dict[str, Any]) -> DeferredRequest:
+def _request_block(request: Any, environ: Dict[str, Any]) -> RequestCopy:
     fields: Dict[str, Any] = {}
     with swallow("pyramid route"):
         route = getattr(request, "matched_route", None)
         if route is not None:
             fields["route"] = route.pattern
             fields["route_params"] = plain_params(request.matchdict or {})
-    return deferred_from_environ(environ, **fields)
+    return copy_from_environ(environ, **fields)
 
 
 def _person(request: Any) -> Optional[Person]:

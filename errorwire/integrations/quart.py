@@ -22,24 +22,22 @@ quart-auth's ``current_user`` becomes the person. Options come from
 from __future__ import annotations
 
 import sys
-from functools import partial
 from typing import Any, Dict, Optional, cast
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Quart"):
     import quart
     from quart import signals
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.quart needs Quart: pip install errorwire[quart]"
-    ) from exc
 
 from errorwire.core.context import InRequest, RequestState, current_scope
-from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.event import Person
 from errorwire.core.request import BodyCopy, uploads_of
+from errorwire.core.request_copy import RequestCopy
 from errorwire.core.safety import swallow
 from errorwire.integrations import asgi
 from errorwire.integrations.asgi_types import ASGIApp, ASGIScope
-from errorwire.integrations.base import asgi_request, plain_params, query_text
+from errorwire.integrations.base import asgi_request_copy, plain_params
 from errorwire.integrations.wsgi import init_from
 
 __all__ = ["Errorwire", "QuartASGIMiddleware"]
@@ -124,25 +122,17 @@ class QuartCapture(asgi.RequestCapture):
     __slots__ = ()
     middleware: QuartASGIMiddleware
 
-    def build(self) -> DeferredRequest:
+    def build(self) -> RequestCopy:
         scope = self.scope
-        peer = scope.get("client")
-        fields: Dict[str, Any] = {
-            "method": scope.get("method") or "GET",
-            "query_string": query_text(scope.get("query_string")),
-            "peer": str(peer[0]) if peer else None,
-            "ip_headers": self.middleware.ip_headers(),
-        }
+        fields: Dict[str, Any] = {}
         live = _quart_request(scope)
         app = self.middleware.quart_app
         if live is not None:
-            fields.update(_live_fields(live, self.middleware))
+            fields = _live_fields(live, self.middleware)
         elif app is not None:  # a streamed body or a background task: matched again
-            fields.update(_matched(app, scope, self.root_path, self.path))
-        url_scope = {key: scope.get(key) for key in ("type", "scheme", "server")}
-        headers = list(scope.get("headers") or ())
+            fields = _matched(app, scope, self.root_path, self.path)
         origin = (self.root_path, self.path)
-        return DeferredRequest(partial(asgi_request, headers, url_scope, origin, None, fields))
+        return asgi_request_copy(scope, origin, None, self.middleware.ip_headers(), **fields)
 
     def person(self) -> Optional[Person]:
         return _person()

@@ -31,10 +31,10 @@ import os
 import sys
 from typing import Any, Dict, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "RQ"):
     import rq  # noqa: F401 - only to fail early with a clear message
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("errorwire.integrations.rq needs RQ: pip install errorwire[rq]") from exc
 
 from errorwire import api
 from errorwire.core.client import Client

@@ -22,31 +22,26 @@ own: the person comes from ``errorwire.set_person``.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Sanic"):
     from sanic import Sanic
     from sanic.exceptions import SanicException
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.sanic needs Sanic: pip install errorwire[sanic]"
-    ) from exc
 
 from errorwire.core.client import Client
-from errorwire.core.context import (
-    InRequest,
-    RequestState,
-    enter_request,
-    exit_request,
-    mark_request,
-)
-from errorwire.core.event import DeferredRequest
+from errorwire.core.context import RequestState, enter_request, exit_request, mark_request
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import body_copy, joined_headers, uploads_in_memory
+from errorwire.core.request_copy import RequestCopy
 from errorwire.core.safety import swallow
-from errorwire.integrations.base import HoldsClient, defer_request, plain_params
+from errorwire.integrations.base import HoldsClient, copy_request, plain_params
 from errorwire.integrations.wsgi import current_client, report_in, report_unhandled
 from errorwire.release import sessions
+
+if TYPE_CHECKING:  # annotations only
+    from errorwire.core.context import InRequest
 
 __all__ = ["Errorwire"]
 
@@ -86,7 +81,7 @@ class SanicRequests:
         if scope is None:
             held: Optional[HoldsClient] = marked.origin
             client = held.client() if held is not None else current_client()
-            scope = RequestState(FRAMEWORK, lambda: _deferred_request(request, client))
+            scope = RequestState(FRAMEWORK, lambda: _request_copy(request, client))
             setattr(request.ctx, SCOPE, scope)
         return scope
 
@@ -165,7 +160,7 @@ def _answered_by_app(request: Any, exception: BaseException) -> bool:
     return False
 
 
-def _deferred_request(request: Any, client: Optional[Client]) -> DeferredRequest:
+def _request_copy(request: Any, client: Optional[Client]) -> RequestCopy:
     """Copies, on the loop, of what Sanic knows of the request; built on the worker
     (``client``'s body and IP header options)."""
     fields: Dict[str, Any] = {
@@ -177,7 +172,7 @@ def _deferred_request(request: Any, client: Optional[Client]) -> DeferredRequest
         "route": request.uri_template if request.route is not None else None,
         "route_params": plain_params(request.match_info or {}),
     }
-    return defer_request(fields, client, lambda limit: _body_fields(request, limit))
+    return copy_request(fields, client, lambda limit: _body_fields(request, limit))
 
 
 def _body_fields(request: Any, limit: int) -> Dict[str, Any]:

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Starlette"):
     import starlette  # noqa: F401 - only to fail early with a clear message
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.starlette needs Starlette: pip install errorwire[starlette]"
-    ) from exc
 
 from errorwire.core.client import Client
 from errorwire.integrations import asgi

@@ -26,12 +26,10 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Iterator, Optional
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Strawberry"):
     from strawberry.extensions import SchemaExtension
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.strawberry needs Strawberry: pip install errorwire[strawberry]"
-    ) from exc
 
 from errorwire.core.client import Client
 from errorwire.core.context import in_request, use_scope

@@ -20,32 +20,28 @@ person is the handler's ``current_user``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
-try:
+from errorwire.integrations import needs
+
+with needs(__name__, "Tornado"):
     import tornado.web
     from tornado.routing import PathMatches, Rule, RuleRouter
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "errorwire.integrations.tornado needs Tornado: pip install errorwire[tornado]"
-    ) from exc
 
 from errorwire.core.client import Client
-from errorwire.core.context import (
-    InRequest,
-    RequestState,
-    enter_request,
-    exit_request,
-    mark_request,
-)
-from errorwire.core.event import DeferredRequest, Person
+from errorwire.core.context import RequestState, enter_request, exit_request, mark_request
+from errorwire.core.event import Person
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import body_copy, joined_headers, uploads_in_memory
+from errorwire.core.request_copy import RequestCopy
 from errorwire.core.safety import swallow
-from errorwire.integrations.base import HoldsClient, defer_request, plain_params
+from errorwire.integrations.base import HoldsClient, copy_request, plain_params
 from errorwire.integrations.people import person_of
 from errorwire.integrations.wsgi import current_client, report_in
 from errorwire.release import sessions
+
+if TYPE_CHECKING:  # annotations only
+    from errorwire.core.context import InRequest
 
 __all__ = ["Errorwire"]
 
@@ -79,7 +75,7 @@ class TornadoRequests:
         scope: Optional[RequestState] = handler.__dict__.get(STATE_ATTRIBUTE)
         if scope is None:
             held: HoldsClient = marked.origin
-            scope = RequestState(FRAMEWORK, lambda: _deferred_request(handler, held.client()))
+            scope = RequestState(FRAMEWORK, lambda: _request_copy(handler, held.client()))
             scope.person_loader = lambda: _person(handler)
             scope = handler.__dict__.setdefault(STATE_ATTRIBUTE, scope)
         return scope
@@ -149,7 +145,7 @@ def _status(exc: BaseException) -> Optional[int]:
     return 500
 
 
-def _deferred_request(handler: Any, client: Optional[Client]) -> DeferredRequest:
+def _request_copy(handler: Any, client: Optional[Client]) -> RequestCopy:
     """Copies, on the loop, of what Tornado knows of the request; built on the worker
     (``client``'s body and IP header options)."""
     request = handler.request
@@ -164,7 +160,7 @@ def _deferred_request(handler: Any, client: Optional[Client]) -> DeferredRequest
     }
     with swallow("tornado route"):
         fields["route"], fields["route_params"] = _route(handler)
-    return defer_request(fields, client, lambda limit: _body_fields(request, limit))
+    return copy_request(fields, client, lambda limit: _body_fields(request, limit))
 
 
 def _body_fields(request: Any, limit: int) -> Dict[str, Any]:

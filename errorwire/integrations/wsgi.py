@@ -21,9 +21,9 @@ from errorwire.core.context import (
     exit_request,
     mark_request,
 )
-from errorwire.core.event import DeferredRequest, Request
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import DEFAULT_IP_HEADERS, BodyCapture
+from errorwire.core.request_copy import RequestCopy, plain_environ
 from errorwire.core.safety import swallow
 from errorwire.integrations.base import (
     END_OF_BODY,
@@ -33,7 +33,6 @@ from errorwire.integrations.base import (
     report_streamed,
     report_unhandled,
 )
-from errorwire.integrations.wsgi_environ import request_from_environ
 from errorwire.integrations.wsgi_input import ENVIRON_KEY, tee_input
 from errorwire.release import sessions
 
@@ -43,8 +42,8 @@ __all__ = [
     "ErrorwireMiddleware",
     "ReportingIterable",
     "copy_body",
+    "copy_from_environ",
     "current_client",
-    "deferred_from_environ",
     "init_from",
     "is_plain_body",
     "report_in",
@@ -101,9 +100,7 @@ class ErrorwireMiddleware(HoldsClient):
     def state_of(self, request: InRequest) -> RequestState:
         """The RequestState of ``request`` (made on first use, kept in its environ)."""
         environ: Dict[str, Any] = request.handle
-        return state_in(
-            environ, lambda: RequestState(self.framework, lambda: self._deferred(environ))
-        )
+        return state_in(environ, lambda: RequestState(self.framework, lambda: self._copy(environ)))
 
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
@@ -125,9 +122,8 @@ class ErrorwireMiddleware(HoldsClient):
             return result
         return ReportingIterable(result, request, self.report)
 
-    def _deferred(self, environ: Dict[str, Any]) -> DeferredRequest:
-        client = self.client()
-        return deferred_from_environ(environ, client=client)
+    def _copy(self, environ: Dict[str, Any]) -> RequestCopy:
+        return copy_from_environ(environ, client=self.client())
 
     def _report_app_error(self, exc: BaseException) -> None:
         """What the app call raised: the server answers 500 (we are still inside the request)."""
@@ -136,28 +132,21 @@ class ErrorwireMiddleware(HoldsClient):
             self.report(exc)
 
 
-def deferred_from_environ(
-    environ: Mapping[str, Any],
-    fields_later: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None,
-    *,
-    client: Optional[Client] = None,
-    **framework_fields: Any,
-) -> DeferredRequest:
-    """The request block, built on the worker from a copy of the environ's entries.
-    ``fields_later(copy)`` adds framework fields there too (it must only read the copy
-    and shared, read-only state). ``client``: the middleware's (else the configured one)."""
-    snapshot = dict(environ)
-    capture = snapshot.get(ENVIRON_KEY)
-    body = capture if isinstance(capture, BodyCapture) else None
-    if client is None:  # read here: the worker gets everything with the report
+def copy_from_environ(
+    environ: Mapping[str, Any], *, client: Optional[Client] = None, **framework_fields: Any
+) -> RequestCopy:
+    """The request's fields: the environ's plain entries, errorwire's copy of the body and
+    ``framework_fields`` (``RequestCopy``'s: route, route_params, url, body, form, files).
+    ``client``: the middleware's (else the configured one), for its trusted IP headers."""
+    capture = environ.get(ENVIRON_KEY)
+    if client is None:
         client = current_client()
-    ip_headers = client.options.client_ip_headers if client else DEFAULT_IP_HEADERS
-
-    def build() -> Request:
-        fields = {**framework_fields, **(fields_later(snapshot) if fields_later else {})}
-        return request_from_environ(snapshot, body, ip_headers, **fields)
-
-    return DeferredRequest(build)
+    return RequestCopy(
+        environ=plain_environ(environ),
+        capture=capture if capture.__class__ is BodyCapture else None,
+        ip_headers=client.options.client_ip_headers if client else DEFAULT_IP_HEADERS,
+        **framework_fields,
+    )
 
 
 def copy_body(environ: Dict[str, Any], client: Optional[Client] = None) -> None:

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from errorwire.integrations.base import asgi_url, host_of, plain_params
-from errorwire.integrations.wsgi_environ import environ_url
+from errorwire.core.http_parts import asgi_url, environ_url, host_of
+from errorwire.integrations.base import plain_params
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ request thread took: what arrives must be the same as when it is built up front.
 
 from __future__ import annotations
 
-import functools
+import contextlib
 from typing import Any, Dict, List
 
 import pytest
@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 
 import errorwire
 from tests.integrations.flask import flask_test_app
+from tests.integrations.request_copies import assert_plain_request_copy, keep_request_copies
 from tests.integrations.starlette.starlette_apps import make_app
 from tests.receiver import Receiver
 from tests.reports import vendor_context, vendor_request
@@ -71,43 +72,27 @@ def test_starlette_request_is_built_on_the_worker(receiver: Receiver, all_vendor
     assert rollbar["json"] == {"qty": -1}
 
 
-PLAIN = (str, bytes, int, float, bool, type(None))
-
-
-def _framework_free(value: Any, depth: int = 0) -> bool:
-    """Plain data all the way down, or errorwire's own body copy: nothing of the framework."""
-    from errorwire.core.request import BodyCapture
-
-    if depth > 6:
-        return False
-    if isinstance(value, (*PLAIN, BodyCapture)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_framework_free(item, depth + 1) for item in value)
-    if isinstance(value, dict):
-        return all(
-            _framework_free(k, depth + 1) and _framework_free(v, depth + 1)
-            for k, v in value.items()
-        )
-    return False
-
-
 def test_only_plain_copies_of_an_asgi_request_reach_the_worker(all_vendors: Any) -> None:
-    """The builder handed to the worker holds the named fields, copied on the request
-    thread: not the scope dict (its app, router, user) nor a method of the middleware."""
-    client = errorwire.init(**all_vendors)
-    builders: List[Any] = []
-    submit = client.transport.submit
-
-    def keep_builder(event: Any) -> bool:
-        builders.append(event.deferred_request.build)
-        return submit(event)
-
-    client.transport.submit = keep_builder  # type: ignore[method-assign]
+    """The event holds the named fields, copied on the request thread: not the scope dict
+    (its app, router, user) nor a method of the middleware."""
+    copies = keep_request_copies(errorwire.init(**all_vendors))
     with TestClient(make_app(), raise_server_exceptions=False) as http:
         assert http.get("/view-error?tag=a").status_code == 500
-    (build,) = builders
-    assert isinstance(build, functools.partial)
-    assert build.func.__module__ == "errorwire.integrations.base"
-    assert _framework_free(list(build.args)) and _framework_free(build.keywords)
-    assert build().url == "http://testserver/view-error?tag=a"
+    (copied,) = copies
+    assert assert_plain_request_copy(copied).url == "http://testserver/view-error?tag=a"
+
+
+@pytest.mark.parametrize("path", ["/items/7?color=red", "/stream"])
+def test_only_plain_copies_of_a_flask_request_reach_the_worker(all_vendors: Any, path: str) -> None:
+    """Inside Flask's request context and after it (a streamed body): the environ's plain
+    entries and the route, never the environ itself (``werkzeug.request``, ``wsgi.input``)."""
+    copies = keep_request_copies(errorwire.init(**all_vendors))
+    client = flask_test_app.make_app(True).test_client()
+    response = client.get(path)
+    assert response.status_code == (200 if path == "/stream" else 500)
+    with contextlib.suppress(RuntimeError):  # the streamed body fails as it is read
+        response.get_data()
+    assert errorwire.flush(timeout=10.0)
+    built = assert_plain_request_copy(copies[-1])
+    assert built.url == f"http://localhost{path}"
+    assert built.route == ("/items/<int:item_id>" if path != "/stream" else "/stream")

@@ -192,7 +192,7 @@ SENT_AS_IS = {
         "logger_name",
         "trace",  # hex ids of the OpenTelemetry span
         "session",  # Bugsnag session: a uuid, a timestamp and two counts
-        "deferred_request",  # never encoded: built into request before scrubbing (render)
+        "request_copy",  # never encoded: built into request before scrubbing (render)
     },
     "Request": {"method", "has_json", "body_truncated", "content_type", "client_ip", "route"},
     "Breadcrumb": {"level", "type", "timestamp"},

@@ -4,7 +4,9 @@ workers with SIGTERM's default action right after it, so atexit never runs there
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, MutableMapping
+from typing import Any, Callable, Dict, List, MutableMapping
+
+import pytest
 
 import errorwire
 from errorwire.integrations.asgi import ErrorwireMiddleware
@@ -25,8 +27,20 @@ async def lifespan_app(scope: Dict[str, Any], receive: Any, send: Any) -> None:
             return
 
 
+def quart_app() -> Any:
+    """A Quart app in errorwire's wrapper: Quart's own lifespan (failed before: the Quart
+    wrapper let the lifespan through untouched)."""
+    pytest.importorskip("quart")
+    from tests.integrations.quart.quart_apps import make_app
+
+    return make_app()
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: ErrorwireMiddleware(lifespan_app), quart_app], ids=["asgi", "quart"]
+)
 def test_shutdown_complete_reaches_the_server_after_the_queue_is_delivered(
-    receiver: Receiver, all_vendors: Dict[str, Any]
+    make: Callable[[], Any], receiver: Receiver, all_vendors: Dict[str, Any]
 ) -> None:
     reports = start(receiver, all_vendors)
     receiver.responder = lambda item: Reply(
@@ -34,7 +48,7 @@ def test_shutdown_complete_reaches_the_server_after_the_queue_is_delivered(
         body={"err": 0, "result": {"uuid": "0"}} if item.vendor == "rollbar" else {},
         stall=0.1,
     )
-    app = ErrorwireMiddleware(lifespan_app)
+    app = make()
     inbox: List[Message] = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
     arrived_at_answer: Dict[str, int] = {}
 
@@ -50,7 +64,8 @@ def test_shutdown_complete_reaches_the_server_after_the_queue_is_delivered(
                     errorwire.capture_exception(exc)
         arrived_at_answer[message["type"]] = len(receiver.received)
 
-    asyncio.run(app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send))
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}}
+    asyncio.run(app(scope, receive, send))
 
     assert arrived_at_answer == {"lifespan.startup.complete": 0, "lifespan.shutdown.complete": 6}
     assert len(reports.settle()) == 2

@@ -21,6 +21,7 @@ import errorwire
 import tests.served_apps as served_apps
 from errorwire.integrations import django as django_integration
 from errorwire.integrations.django import FILTERED
+from tests.integrations.request_copies import assert_plain_request_copy, keep_request_copies
 from tests.receiver import Receiver
 from tests.reports import (
     start,
@@ -398,3 +399,16 @@ def test_djangos_records_after_the_middleware_chain_are_no_breadcrumbs_of_later_
         assert not [m for m in messages if "/missing/" in m or "/nowhere/" in m], messages
         assert not [m for m in messages if "/unavailable/" in m], messages
     assert "outside any request" in [crumb.message for crumb in events[0].breadcrumbs]
+
+
+def test_only_plain_copies_of_a_django_request_reach_the_worker(all_vendors: Env) -> None:
+    """The event holds META's plain entries, the route and what the app read, with the
+    sensitive field names: not the HttpRequest, nor META's ``wsgi.input``."""
+    copies = keep_request_copies(errorwire.init(**all_vendors))
+    data = {"user": "alice", "password": "hunter2", "card": "4111111111111111"}
+    assert response_of(True, "POST", "/sensitive/", data=data)[0] == 500
+    assert errorwire.flush(timeout=10.0)
+    (copied,) = copies
+    built = assert_plain_request_copy(copied)
+    assert (built.url, built.route) == ("http://testserver/sensitive/", "sensitive/")
+    assert built.form == {"user": "alice", "password": FILTERED, "card": FILTERED}
