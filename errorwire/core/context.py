@@ -272,9 +272,11 @@ mark_request: Callable[[Tuple[RequestSource, Any, Any]], InRequest] = partial(
 """``mark_request((source, handle, origin))``: an InRequest made in C. Called once per
 request: the generated ``InRequest.__new__`` is a Python frame (~0.1 µs) it skips."""
 
-Marked = Union[InRequest, Tuple[RequestSource, Any, Any]]
+Marked = Union[InRequest, Tuple[RequestSource, Any, Any], Tuple[RequestSource, Any, Any, Any]]
 """A marked request: an InRequest, or the plain ``(source, handle, origin)`` tuple of one
-(a tuple subclass costs a C call and two allocations per request; a plain tuple, none)."""
+(a tuple subclass costs a C call and two allocations per request; a plain tuple, none),
+or ``(source, handle, *origin)`` with an origin of two parts (the ASGI middleware's root
+path and path: one tuple per request, not two)."""
 
 _current: contextvars.ContextVar[Union[RequestState, Marked]] = contextvars.ContextVar(
     "errorwire_scope"
@@ -322,7 +324,11 @@ def current_scope() -> RequestState:
 
 
 def _as_in_request(marked: Marked) -> InRequest:
-    return marked if isinstance(marked, InRequest) else InRequest(*marked)
+    if isinstance(marked, InRequest):
+        return marked
+    if len(marked) == 3:
+        return InRequest(*marked)
+    return InRequest(marked[0], marked[1], marked[2:])
 
 
 def in_request() -> Optional[InRequest]:

@@ -70,10 +70,10 @@ class ErrorwireMiddleware(HoldsClient):
                 send = flushing_at_shutdown(send, self.client)
             await self.app(scope, receive, send)
             return
-        # The origin keeps the path as it came in: mounts change root_path (and,
-        # before Starlette 0.33, path) in this same dict as routing goes on.
-        origin = (scope.get("root_path") or "", scope.get("path") or "")
-        token = enter_request((self, scope, origin))  # a plain tuple: no InRequest made
+        # The origin (the root path and path after the scope dict) keeps the path as it
+        # came in: mounts change root_path (and, before Starlette 0.33, path) in this same
+        # dict as routing goes on. One plain tuple: no InRequest, no origin tuple made.
+        token = enter_request((self, scope, scope.get("root_path"), scope.get("path")))
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             if kind == "http" and scope.get("method") not in BODYLESS_METHODS:
@@ -238,11 +238,13 @@ class RequestCapture:
     def __init__(
         self,
         scope: ASGIScope,
-        origin: Tuple[str, str],
+        origin: Tuple[Optional[str], Optional[str]],
         middleware: ErrorwireMiddleware,
     ) -> None:
         self.scope = scope
-        self.root_path, self.path = origin
+        root_path, path = origin
+        self.root_path = root_path or ""
+        self.path = path or ""
         self.middleware = middleware
 
     def route(self) -> Optional[str]:

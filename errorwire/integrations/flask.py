@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import sys
 import threading
-from types import GeneratorType
 from typing import Any, Callable, Dict, Iterable, Iterator, Optional
 
 from errorwire.integrations import needs
@@ -85,7 +84,7 @@ class Errorwire:
         init_from(app.config.get("ERRORWIRE"))
         app.extensions[EXTENSION_KEY] = self
         target: Any = app  # mypy: assigning wsgi_app is Flask's documented way to wrap it
-        target.wsgi_app = FlaskWSGIMiddleware(app.wsgi_app, app)
+        target.wsgi_app = FlaskFirstRequest(app.wsgi_app, app)
         signals.got_request_exception.connect(_on_request_exception, app, weak=False)
         add_request_finder(_flask_request)
 
@@ -142,14 +141,11 @@ class FlaskWSGIMiddleware:
     def __init__(self, wsgi_app: WSGIApp, app: flask.Flask, outermost: bool = False) -> None:
         self.app = wsgi_app
         self.flask_app = app
-        self._checked = outermost  # whether a layer added after it was looked for
         self._inner = not outermost  # the layer Errorwire(app) made: it counts the session
 
     def __call__(
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        if not self._checked:
-            _stay_outermost(self)
         if self._inner:  # once per request, however many errorwire layers
             sessions.start_session(None)  # Bugsnag's session count: one C call
         if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
@@ -170,23 +166,32 @@ class FlaskWSGIMiddleware:
             # builtin call each; type(x), not x.__class__: CPython calls type() in C, where
             # __class__ is a type lookup.
             try:
-                # [iter_encoded().close,] response.close (typed Iterable: not narrowed)
+                # [iter_encoded().close,] response.close (typed Iterable: not narrowed). The
+                # body Werkzeug makes of a list (its iter_encoded generator) cannot raise
+                # either: only the response is looked at. Indexes, not [-1]: a negative one
+                # is the unspecialised, dearer subscript.
                 callbacks = result._callbacks  # type: ignore[attr-defined]
-                if len(callbacks) == 2:  # a body to iterate: Werkzeug's iter_encoded generator
-                    body_close, response_close = callbacks
-                    plain = type(body_close.__self__) is GeneratorType
-                else:  # HEAD, 204, 304: only response.close (any other count: ValueError)
-                    (response_close,) = callbacks
-                    plain = True
-                response = response_close.__self__
+                response = callbacks[1].__self__ if len(callbacks) == 2 else callbacks[0].__self__
                 # _on_close: the response's call_on_close callbacks (a list in Werkzeug)
-                if plain and type(response.response) in PLAIN_BODIES and not response._on_close:
+                if type(response.response) in PLAIN_BODIES and not response._on_close:
                     return result
             except Exception:  # another shape (a Werkzeug to come, a wrapped response)
                 pass  # wrapped below, as any other body
         elif is_plain_body(result, environ):  # send_file hands back the server's file wrapper
             return result
         return FlaskResponseBody(result, environ, self.flask_app)
+
+
+class FlaskFirstRequest(FlaskWSGIMiddleware):
+    """The layer ``Errorwire(app)`` makes, until its first request: then it looks for a
+    layer the app added outside it (``_stay_outermost``) and becomes a plain
+    ``FlaskWSGIMiddleware`` (its class changed), so no request after pays for the check."""
+
+    def __call__(
+        self, environ: Dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        _stay_outermost(self)
+        return FlaskWSGIMiddleware.__call__(self, environ, start_response)
 
 
 _outermost_lock = threading.Lock()
@@ -198,9 +203,9 @@ def _stay_outermost(layer: FlaskWSGIMiddleware) -> None:
     Flask offers no hook before ``wsgi_app`` runs, so errorwire wraps that layer from
     the outside for the next requests and says once that this first one was not covered."""
     with _outermost_lock, swallow("flask outer wsgi layer"):
-        if layer._checked:
+        if type(layer) is not FlaskFirstRequest:  # another thread's first request did it
             return
-        layer._checked = True
+        layer.__class__ = FlaskWSGIMiddleware
         app = layer.flask_app
         current: Any = app.wsgi_app
         if current is layer or isinstance(current, (FlaskWSGIMiddleware, ErrorwireMiddleware)):
