@@ -47,7 +47,8 @@ NOT_REPORTED = ("starlette.websockets.WebSocketDisconnect",)
 """A client going away from a websocket is no error of the app."""
 
 
-BODYLESS_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+BODYLESS_METHODS = frozenset(("GET", "HEAD", "OPTIONS", None))
+"""Requests whose body is not copied (None: a websocket's, which has no method)."""
 STATE_KEY = "errorwire.scope"
 """Where a request's RequestState is kept in its ASGI scope dict, once something needs it."""
 
@@ -64,19 +65,25 @@ class ErrorwireMiddleware(HoldsClient):
                 ensure_client()  # now, if the user has not: a bad environment shows at startup
 
     async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
-        kind = scope["type"]
-        if kind != "http" and kind != "websocket":
-            if kind == "lifespan":
-                send = flushing_at_shutdown(send, self.client)
-            await self.app(scope, receive, send)
-            return
+        method = scope.get("method")  # an HTTP request's: websockets and the lifespan have none
+        if method is None:
+            kind = scope["type"]
+            if kind != "http" and kind != "websocket":
+                if kind == "lifespan":
+                    send = flushing_at_shutdown(send, self.client)
+                await self.app(scope, receive, send)
+                return
         # The origin (the root path and path after the scope dict) keeps the path as it
         # came in: mounts change root_path (and, before Starlette 0.33, path) in this same
         # dict as routing goes on. One plain tuple: no InRequest, no origin tuple made.
-        token = enter_request((self, scope, scope.get("root_path"), scope.get("path")))
+        try:  # subscripts, not two get() calls: servers set both
+            marked = (self, scope, scope["root_path"], scope["path"])
+        except KeyError:  # root_path is optional in the ASGI spec
+            marked = (self, scope, scope.get("root_path"), scope.get("path"))
+        token = enter_request(marked)
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
-            if kind == "http" and scope.get("method") not in BODYLESS_METHODS:
+            if method not in BODYLESS_METHODS:
                 receive = self._copying(scope, receive)
             await self.app(scope, receive, send)
         except BaseException as exc:
