@@ -205,7 +205,8 @@ def _stay_outermost(layer: FlaskWSGIMiddleware) -> None:
     with _outermost_lock, swallow("flask outer wsgi layer"):
         if type(layer) is not FlaskFirstRequest:  # another thread's first request did it
             return
-        layer.__class__ = FlaskWSGIMiddleware
+        changing: Any = layer  # mypy: an instance's class change is no typed assignment
+        changing.__class__ = FlaskWSGIMiddleware
         app = layer.flask_app
         current: Any = app.wsgi_app
         if current is layer or isinstance(current, (FlaskWSGIMiddleware, ErrorwireMiddleware)):
