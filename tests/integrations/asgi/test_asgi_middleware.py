@@ -231,6 +231,30 @@ def test_root_path_is_in_the_url_whichever_way_the_server_sends_it(
     assert event.request.url == "http://api.test/app/orders"
 
 
+def test_a_server_that_sends_no_root_path_still_gets_its_request_reported(
+    reports: Reports,
+) -> None:
+    """root_path is optional in the ASGI spec: the middleware reads it by subscript on the
+    happy path and must fall back, not raise KeyError into the app's server."""
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        raise Broken("no root path")
+
+    async def receive() -> Dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Dict[str, Any]) -> None:
+        pass
+
+    scope = http_scope("GET", "/orders", headers=[])
+    del scope["root_path"]
+    with pytest.raises(Broken, match="no root path"):
+        asyncio.run(ErrorwireMiddleware(app)(scope, receive, send))
+    event, _ = reports.one()
+    assert event.request is not None
+    assert event.request.url == "http://api.test/orders"
+
+
 def test_lifespan_passes_through_untouched(reports: Reports) -> None:
     got: List[Any] = []
     sent: List[Any] = []
