@@ -77,19 +77,44 @@ NOTED_ATTRIBUTE = "_errorwire_exception"
 """Noted by process_exception; reported if the response turns out a 5xx."""
 
 
+class DjangoRequests:
+    """The ``RequestSource`` of Django requests: ``InRequest(DJANGO, request, middleware)``,
+    the errorwire middleware handling it (which holds the client) as its origin."""
+
+    @staticmethod
+    def state_of(marked: InRequest) -> RequestState:
+        """The request's RequestState, made on first use and kept on the HttpRequest."""
+        request: HttpRequest = marked.handle
+        scope: Optional[RequestState] = request.__dict__.get(STATE_ATTRIBUTE)
+        if scope is None:
+            client = marked.origin.client
+            scope = RequestState(FRAMEWORK, lambda: build_request(request, client()))
+            scope.person_loader = lambda: load_person(request)
+            scope = request.__dict__.setdefault(STATE_ATTRIBUTE, scope)
+        return scope
+
+
+DJANGO = DjangoRequests()
+
+
+def _in_request(request: HttpRequest, middleware: ErrorwireMiddleware) -> InRequest:
+    return mark_request((DJANGO, request, middleware))
+
+
 def _ours(request: Optional[HttpRequest]) -> Optional[ErrorwireMiddleware]:
     """The errorwire middleware handling a request here (``request`` if given)."""
     marked = in_request()
-    if marked is None or not isinstance(marked.source, ErrorwireMiddleware):
+    if marked is None or marked.source is not DJANGO:
         return None
     if request is not None and marked.handle is not request:
         return None
-    return marked.source
+    middleware: ErrorwireMiddleware = marked.origin
+    return middleware
 
 
 class ErrorwireMiddleware(HoldsClient):
-    """Its requests' ``RequestSource`` (``InRequest(middleware, request)``); it holds their
-    client (``HoldsClient``: resolved at the first report, giving way once closed)."""
+    """Marks its requests ``InRequest(DJANGO, request, self)`` and holds their client
+    (``HoldsClient``: resolved at the first report, giving way once closed)."""
 
     sync_capable = True
     async_capable = True
@@ -110,7 +135,7 @@ class ErrorwireMiddleware(HoldsClient):
     def __call__(self, request: HttpRequest) -> Any:
         if self._is_async:
             return self.__acall__(request)
-        token = enter_request((self, request, None))  # a plain tuple: every request
+        token = enter_request((DJANGO, request, self))  # a plain tuple: every request
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             response = self.get_response(request)
@@ -130,7 +155,7 @@ class ErrorwireMiddleware(HoldsClient):
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
-        token = enter_request((self, request, None))  # a plain tuple: every request
+        token = enter_request((DJANGO, request, self))  # a plain tuple: every request
         sessions.start_session(None)
         try:
             response = await self.get_response(request)
@@ -142,16 +167,6 @@ class ErrorwireMiddleware(HoldsClient):
             exit_request(token)
         _after(self, request, response)
         return response
-
-    def state_of(self, marked: InRequest) -> RequestState:
-        """The request's RequestState, made on first use and kept on the HttpRequest."""
-        request: HttpRequest = marked.handle
-        scope: Optional[RequestState] = request.__dict__.get(STATE_ATTRIBUTE)
-        if scope is None:
-            scope = RequestState(FRAMEWORK, lambda: build_request(request, self.client()))
-            scope.person_loader = lambda: load_person(request)
-            scope = request.__dict__.setdefault(STATE_ATTRIBUTE, scope)
-        return scope
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         if _ours(request) is not None:
@@ -200,13 +215,12 @@ def _finish(middleware: ErrorwireMiddleware, request: HttpRequest, response: Any
         noted = request.__dict__.pop(NOTED_ATTRIBUTE, None)
         server_error = isinstance(status, int) and status >= 500
         if noted is not None and server_error and not already_reported(noted):
-            scope = middleware.state_of(mark_request((middleware, request, None)))
+            scope = _in_request(request, middleware).state()
             scope.response_status = status
             with use_scope(scope):  # a page made by a middleware: Django sent no signal
                 middleware.report(noted)
         if getattr(response, "streaming", False):
-            marked = mark_request((middleware, request, None))
-            _report_streaming_errors(response, marked, middleware.report)
+            _report_streaming_errors(response, _in_request(request, middleware), middleware.report)
 
 
 def _on_got_request_exception(sender: Any, request: Optional[HttpRequest] = None, **_: Any) -> None:
