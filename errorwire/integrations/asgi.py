@@ -65,20 +65,23 @@ class ErrorwireMiddleware(HoldsClient):
                 ensure_client()  # now, if the user has not: a bad environment shows at startup
 
     async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
-        method = scope.get("method")  # an HTTP request's: websockets and the lifespan have none
-        if method is None:
-            kind = scope["type"]
-            if kind != "http" and kind != "websocket":
-                if kind == "lifespan":
-                    send = flushing_at_shutdown(send, self.client)
-                await self.app(scope, receive, send)
-                return
         # The origin (the root path and path after the scope dict) keeps the path as it
         # came in: mounts change root_path (and, before Starlette 0.33, path) in this same
         # dict as routing goes on. One plain tuple: no InRequest, no origin tuple made.
-        try:  # subscripts, not two get() calls: servers set both
+        try:  # subscripts, not get() calls: an HTTP request has all three
+            method = scope["method"]
             marked = (self, scope, scope["root_path"], scope["path"])
-        except KeyError:  # root_path is optional in the ASGI spec
+        except KeyError:  # a websocket or the lifespan (no method), no root_path (optional)
+            marked = None
+        if marked is None:  # out of the except block: an app's error chains to no KeyError
+            method = scope.get("method")
+            if method is None:
+                kind = scope["type"]
+                if kind != "http" and kind != "websocket":
+                    if kind == "lifespan":
+                        send = flushing_at_shutdown(send, self.client)
+                    await self.app(scope, receive, send)
+                    return
             marked = (self, scope, scope.get("root_path"), scope.get("path"))
         token = enter_request(marked)
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
