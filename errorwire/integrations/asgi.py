@@ -86,7 +86,7 @@ class ErrorwireMiddleware(HoldsClient):
         token = enter_request(marked)
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
-            if method not in BODYLESS_METHODS:
+            if method != "GET" and method not in BODYLESS_METHODS:  # GET: a str compare
                 receive = self._copying(scope, receive)
             await self.app(scope, receive, send)
         except BaseException as exc:
