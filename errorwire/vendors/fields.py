@@ -39,12 +39,10 @@ def guarded(step: str, build: Callable[[], T]) -> Optional[T]:
 
 def safe_str(value: object) -> Optional[str]:
     """``str(value)`` cleaned; None for None, or when ``__str__`` raises or returns a non-str."""
-    if type(value) is str and value.isascii():  # the usual case, in one step
-        return value
     if value is None:
         return None
     if isinstance(value, str):
-        return utf8_clean(value)
+        return value if value.isascii() else utf8_clean(value)
     try:
         text = str(value)
     except Exception:  # a broken __str__ belongs to the user
