@@ -40,19 +40,30 @@ PATHS = {"rollbar": "/api/1/item/", "raygun": "/entries", "bugsnag": "/bugsnag/"
 NOTES = """\
 "Before" is `main` before the transport rebuild of issue 22; "after" is the working tree:
 a POST framed by hand in one write on urllib3's pooled keep-alive connection
-(transport/wire.py; urllib3 still connects, does TLS and proxies), the cap's walk skipped
-for a payload far under its cap, `sched_yield` instead of `sleep(0)`, queued events
-rendered in runs, a Bugsnag backlog of 8 or more reports joined into one notify of up to
-32 (`events` is an array; each report still settled, spooled and counted on its own; a
-413 or refusal of a batch splits it) and, with `errorwire[orjson]` installed (as here),
-JSON encoded by orjson (the bytes `json` writes).
+(transport/wire.py; urllib3 still connects, does TLS and proxies; the read timeout set
+once per connection), the cap's walk skipped for a payload far under its cap,
+`sched_yield` instead of `sleep(0)`, queued events rendered in runs, a Bugsnag backlog of
+8 or more reports joined into one notify of up to 32 (`events` is an array; each report
+still settled, spooled and counted on its own; a 413 or refusal of a batch splits it),
+and, with `errorwire[orjson]` installed (as here), JSON encoded by orjson (the bytes
+`json` writes; the check for the floats where the two differ is two substring searches,
+where a pattern's scan of every byte had cost several times orjson's encoding). Per
+report, rendering no longer pays: an import statement per attempt (`VendorSettings.url`),
+a copy of every string to find it is UTF-8-clean (ASCII is a flag), `strftime` for
+timestamps, a `with` block per guarded field, and the scan of a stack's source lines for
+secrets when the same lines were scanned before under the same key rules (256 kept).
+
+Each child first captures and flushes 50 distinct errors (`--warm-up`, the same for both
+sides): a storm meets an app already running. Cold (`--warm-up 0`) gives the same
+figures within the rounds' spread: the one-time costs are small against 600 reports.
 
 transport/wire.py is kept: the "urlopen" side (the same code with each POST through
 urllib3's `HTTPConnectionPool.urlopen` on the same per-vendor pool) costs about twice the
-CPU per report, and misses the 800 µs target by far. Where the rest goes (py-spy, GIL
-holder): rendering (scrub once; encode and cap per vendor) about 60 %, sending about 30 %
-(mostly the kernel's send and receive on each POST), capture in the failing request
-about 8 %. The VM is shared with other sessions: compare the ratios within a run."""
+CPU per report. Where the rest goes (py-spy, the worker holding the GIL): sending about
+half (the kernel's send, receive and polls on each POST, urllib3's pool checkout and
+dropped-connection check), rendering the other half (scrub once; each vendor's encoder
+about a third of it; encode and cap); the capture in the failing request about 30 µs.
+The VM is shared with other sessions: compare the ratios within a run."""
 WARM_UP = 50
 """Distinct errors each child captures and flushes before its measured window."""
 BASELINE = "3b17eb4881"
