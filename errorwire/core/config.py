@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import MISSING, dataclass, field, fields
+from functools import cache
 from typing import (
     Any,
     Callable,
@@ -131,9 +132,7 @@ class VendorSettings:
 
     @property
     def url(self) -> str:
-        from errorwire.vendors import VENDORS  # the vendors' modules import this one
-
-        return self.endpoint or VENDORS[self.name].DEFAULT_ENDPOINT
+        return self.endpoint or _default_endpoint(self.name)
 
     def validate(self) -> None:
         _check_key(f"{self.name}.{self.key_setting}", getattr(self, self.key_setting))
@@ -202,6 +201,15 @@ class Bugsnag(VendorSettings):
 
 
 SETTINGS: Tuple[type[VendorSettings], ...] = (Rollbar, Raygun, Bugsnag)
+
+
+@cache
+def _default_endpoint(name: str) -> str:
+    """Looked up once: an import statement in ``url``, read on every attempt to send,
+    cost a trip through importlib each time."""
+    from errorwire.vendors import VENDORS  # the vendors' modules import this one
+
+    return VENDORS[name].DEFAULT_ENDPOINT
 
 
 def vendor_env() -> Dict[type[VendorSettings], Tuple[str, str]]:

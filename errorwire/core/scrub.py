@@ -73,6 +73,10 @@ SCRUBBED_FIELDS = {
 """What this module rewrites; every other field of these classes is sent as it is (a test
 holds the two lists to the dataclasses, so a new field is a decision, not a leak)."""
 _SEQUENCES = (list, tuple, set, frozenset, deque)
+CLEAN_SOURCES = 256
+_clean_sources: Dict[Tuple[KeyMatcher, str], bool] = {}
+"""Whether a stack's source lines hold nothing to filter, by key rules and text: a storm's
+errors come from a few places, whose lines would be scanned again for every report."""
 
 
 @lru_cache(maxsize=32)
@@ -140,7 +144,15 @@ class Scrubber:
         also do one by one: one pass over all of them settles the usual case."""
         lines = [line for info in exceptions for frame in info.frames for line in _lines(frame)]
         joined = "\n".join(lines)
-        return self.text(joined) == joined
+        known = (self.keys, joined)
+        clean = _clean_sources.get(known)
+        if clean is None:
+            clean = self.text(joined) == joined
+            if len(joined) <= self.max_chars:  # not cut: the verdict is the text's and keys'
+                if len(_clean_sources) >= CLEAN_SOURCES:
+                    _clean_sources.clear()
+                _clean_sources[known] = clean
+        return clean
 
     def frame(self, frame: Frame) -> Frame:
         if frame.code is None and not frame.pre_context and not frame.post_context:

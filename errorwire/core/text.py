@@ -32,6 +32,8 @@ def media_type(content_type: Optional[str]) -> str:
 
 def utf8_clean(text: str) -> str:
     """``text``, made encodable as UTF-8 (lone surrogates become ``\\udcXX`` escapes)."""
+    if text.isascii():  # a flag CPython keeps on every str: no copy made to find out
+        return text
     try:
         text.encode("utf-8")
         return text

@@ -23,7 +23,10 @@ class TransportStats:
 
     def add(self, vendor: str, key: str, amount: int = 1) -> None:
         with self._lock:
-            self._counts.setdefault(vendor, Counter())[key] += amount
+            counts = self._counts.get(vendor)  # not setdefault: a Counter made per call
+            if counts is None:
+                counts = self._counts[vendor] = Counter()
+            counts[key] += amount
 
     def drop(
         self, reason: DropReason, vendor: str, amount: int = 1, status: Optional[int] = None

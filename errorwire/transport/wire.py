@@ -68,7 +68,8 @@ def post(
             conn.timeout = timeout.connect_timeout
             conn.connect()  # urllib3: connect timeout, TLS and its checks, socket options
         sock: socket.socket = conn.sock
-        sock.settimeout(timeout.read_timeout)
+        if sock.gettimeout() != timeout.read_timeout:  # set once per connection: a syscall
+            sock.settimeout(timeout.read_timeout)
         try:
             sock.sendall(message)
             answer, keep = _read_answer(sock)

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, TypeVar
 
 from errorwire.core.event import ExceptionInfo, Frame, FrameVariables, Request
 from errorwire.core.safe_repr import render
-from errorwire.core.safety import swallow
+from errorwire.core.safety import swallowed_error
 from errorwire.core.text import header, media_type, utf8_clean
 
 UNKNOWN = "<unknown>"
@@ -28,10 +28,13 @@ T = TypeVar("T")
 
 
 def guarded(step: str, build: Callable[[], T]) -> Optional[T]:
-    """``build()``, or None when it fails: the field is then left out (logged once, counted)."""
-    with swallow(step):
+    """``build()``, or None when it fails: the field is then left out (logged once, counted).
+    What ``swallow(step)`` does, without its two calls on every pass (a dozen per vendor)."""
+    try:
         return build()
-    return None
+    except Exception as exc:
+        swallowed_error(step, exc)
+        return None
 
 
 def safe_str(value: object) -> Optional[str]:
@@ -39,7 +42,7 @@ def safe_str(value: object) -> Optional[str]:
     if value is None:
         return None
     if isinstance(value, str):
-        return utf8_clean(value)
+        return value if value.isascii() else utf8_clean(value)
     try:
         text = str(value)
     except Exception:  # a broken __str__ belongs to the user
@@ -51,6 +54,8 @@ def text(value: object) -> Optional[str]:
     """A non-empty string for an optional field, else None (the field is left out)."""
     if value is None:
         return None
+    if type(value) is str and value.isascii():  # the usual case, in one step
+        return value or None
     result = safe_str(value)
     return result or None
 
@@ -88,9 +93,11 @@ def iso_utc(timestamp: object, *, millis: bool = False) -> Optional[str]:
     moment = _utc(timestamp)
     if moment is None:
         return None
+    # isoformat writes what strftime did for the years a timestamp >= 0 reaches, faster;
+    # milliseconds are cut, not rounded, as before.
     if millis:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return moment.isoformat(timespec="milliseconds")[:-6] + "Z"  # less "+00:00"
+    return moment.isoformat(timespec="seconds")[:-6] + "Z"
 
 
 def unix_seconds(timestamp: object) -> Optional[int]:

@@ -269,3 +269,24 @@ def test_source_context_lines(receiver: Receiver, all_vendors: Dict[str, Any]) -
     # Raygun's stack frames carry no source lines.
     assert_scrubbed(bodies, shown_by=("rollbar", "bugsnag"))
     assert b'api_key = \\"[Filtered]\\"' in bodies["rollbar"]
+
+
+def test_source_context_lines_of_a_repeated_error(
+    receiver: Receiver, all_vendors: Dict[str, Any]
+) -> None:
+    """The lines of a place that fails again are scrubbed again; under other key rules
+    (``unscrub_keys``) the same lines get the verdict of those rules."""
+    for sent, unscrub in enumerate((["api_key"], [], [], ["api_key"], []), start=1):
+        errorwire.init(sync=True, unscrub_keys=unscrub, **all_vendors)
+        api_key = "pl4nted-S3CRET-value"  # the literal, in a line of this frame's context
+        try:
+            raise RuntimeError(f"lookup failed again ({len(api_key)})")
+        except RuntimeError:
+            assert errorwire.capture_exception() is not None
+        assert errorwire.flush(timeout=5.0)
+        bodies = {item.vendor: item.body for item in receiver.wait_for(3 * sent)[-3:]}
+        if unscrub:
+            assert SECRET.encode() in bodies["rollbar"] and SECRET.encode() in bodies["bugsnag"]
+        else:
+            assert_scrubbed({v: bodies[v] for v in ("rollbar", "bugsnag")}, shown_by=())
+            assert b'api_key = \\"[Filtered]\\"' in bodies["rollbar"]

@@ -95,3 +95,25 @@ def test_vendor_payloads_are_the_same_bytes_either_way(
 def test_without_orjson_odd_values_still_encode(without_orjson: None) -> None:
     for name, value in ODD.items():
         assert base.to_json({name: value}) == json_bytes({name: value}), name
+
+
+def test_the_quick_float_check_misses_no_float_the_pattern_finds() -> None:
+    """Two substring searches stand before the pattern's scan: every body the pattern
+    flags (a float orjson writes unlike json) must still be flagged, and text that only
+    looks like one changes nothing in the bytes."""
+    looks_like: Dict[str, Any] = {
+        "e-text": "one-time re-try e-mail",
+        "digit-e": "build 3e-4 of 12e-",
+        "zeros": "version 0.00001 as text",
+        "id": "4e-1f0e-",
+        "first": ["e-", 1e-7],
+        "mixed": {"1e-9": [0.5, "7e-", 2.5e-10, -0.00012]},
+    }
+    for name, value in looks_like.items():
+        assert base.to_json({name: value}) == json_bytes({name: value}), name
+    plain = {**looks_like, "numbers": ODD["numbers"], "small_floats": ODD["small_floats"]}
+    bodies = [orjson.dumps({name: value}) for name, value in plain.items()]
+    bodies += [b"e-", b"1e-", b"[1e-7]", b"x0.0000", b"", b'{"a":"x"}']
+    for body in bodies:
+        flagged = base._ORJSON_SMALL_FLOAT.search(body) is not None
+        assert base._may_hold_small_float(body) or not flagged, body
