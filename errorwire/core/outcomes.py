@@ -11,7 +11,15 @@ from enum import Enum
 from typing import Dict, Optional
 
 
-class DropReason(str, Enum):
+class Word(str, Enum):
+    """A ``str`` enum that prints as its value, on every Python (3.11 made ``str()`` of a
+    ``str`` mixin enum print ``Class.MEMBER``)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class DropReason(Word):
     """Why a report was not sent. The value is its key in ``errorwire.stats()``."""
 
     IGNORED = "ignored"
@@ -39,9 +47,6 @@ class DropReason(str, Enum):
     CORRUPT_FILE = "corrupt_file"
     REFUSED = "refused"
     UNREACHABLE = "unreachable"
-
-    def __str__(self) -> str:
-        return str(self.value)
 
     @property
     def sentence(self) -> str:
@@ -86,7 +91,7 @@ _SENTENCES: Dict[DropReason, str] = {
 }
 
 
-class Outcome(str, Enum):
+class Outcome(Word):
     """What a vendor's answer to one delivery attempt means (``transport.policy``)."""
 
     SENT = "sent"
@@ -98,11 +103,8 @@ class Outcome(str, Enum):
     REJECTED = "rejected"
     """The vendor refused the report itself (400, 401, 403, 422...): retrying cannot help."""
 
-    def __str__(self) -> str:
-        return str(self.value)
 
-
-class NextStep(str, Enum):
+class NextStep(Word):
     """What a delivery attempt leaves its sender to do (``Deliverer.attempt``)."""
 
     DONE = "done"
@@ -114,6 +116,3 @@ class NextStep(str, Enum):
     SPLIT = "split"
     """Its batch (several reports in one payload, transport/batch.py) was refused as a
     whole: its reports go one by one next, none charged for it."""
-
-    def __str__(self) -> str:
-        return str(self.value)

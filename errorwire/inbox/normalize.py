@@ -51,7 +51,6 @@ def unreadable(vendor: str, error: Exception) -> Report:
     return _finish(
         {
             "vendor": vendor,
-            "uuid": None,
             "exceptions": [],
             "exception_class": None,
             "message": message,
@@ -92,6 +91,7 @@ def _exception_row(exc: Dict[str, Any], class_key: str, frames: List[Any]) -> Di
 
 def _finish(report: Report) -> Report:
     first = report["exceptions"][0] if report["exceptions"] else {}
+    report.setdefault("uuid", None)  # Rollbar's alone
     report.setdefault("exception_class", first.get("class"))
     report.setdefault("message", first.get("message"))
     cls, msg = report.get("exception_class"), report.get("message")
@@ -201,7 +201,6 @@ def _raygun(payload: Dict[str, Any]) -> Report:
     return _finish(
         {
             "vendor": "raygun",
-            "uuid": None,
             "grouping_key": opt_str(details.get("groupingKey")),
             "environment": tagged(tags, "environment", "env") or opt_str(custom.get("environment")),
             # Raygun has no framework field: a tag, custom data, else the frames' modules.
@@ -282,7 +281,6 @@ def _bugsnag_event(payload: Dict[str, Any], event: Dict[str, Any]) -> Report:
     return _finish(
         {
             "vendor": "bugsnag",
-            "uuid": None,
             "grouping_key": opt_str(event.get("groupingHash")),
             "environment": opt_str(app.get("releaseStage")),
             "framework": opt_str(app.get("type")) or find_framework(meta),

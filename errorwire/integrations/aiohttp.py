@@ -24,22 +24,19 @@ from errorwire.integrations import needs
 with needs(__name__, "aiohttp"):
     from aiohttp import web
 
-from errorwire import api
 from errorwire.core.client import Client
 from errorwire.core.context import (
     RequestState,
     current_scope,
     enter_request,
     exit_request,
-    mark_request,
 )
 from errorwire.core.event import UploadedFile
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import BodyCopy, joined_headers, stream_size
 from errorwire.core.request_copy import RequestCopy
 from errorwire.core.safety import swallow
-from errorwire.integrations.base import copy_request
-from errorwire.integrations.wsgi import current_client
+from errorwire.integrations.base import HoldsClient, copy_request
 from errorwire.release import sessions
 
 if TYPE_CHECKING:  # annotations only
@@ -60,16 +57,17 @@ STATE_KEY: Any = (
 ``RequestKey`` where aiohttp has them (3.12+ warns about a plain string key)."""
 
 
-class AiohttpRequests:
-    """The ``RequestSource`` of aiohttp requests: ``InRequest(AIOHTTP, request, client)``."""
+class AiohttpRequests(HoldsClient):
+    """The ``RequestSource`` of aiohttp requests: ``InRequest(AIOHTTP, request)``. The
+    middleware is one object for the process, and this holds its client (``HoldsClient``:
+    resolved at the first report, giving way once closed): nothing is resolved per request."""
 
-    @staticmethod
-    def state_of(marked: InRequest) -> RequestState:
+    def state_of(self, marked: InRequest) -> RequestState:
         """The request's RequestState, made on first use (a log record, set_person, an error)."""
         request: web.Request = marked.handle
         scope: Optional[RequestState] = request.get(STATE_KEY)
         if scope is None:
-            scope = RequestState(FRAMEWORK, RequestReader(request, marked.origin).copy)
+            scope = RequestState(FRAMEWORK, RequestReader(request, self.client()).copy)
             request[STATE_KEY] = scope
         return scope
 
@@ -78,20 +76,17 @@ AIOHTTP = AiohttpRequests()
 
 
 async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    # The request holds its client (init() from the environment, if the user has not):
-    # its body options and its report are the ones it was served with.
-    client = api.get_client() or current_client()
-    token = enter_request(mark_request((AIOHTTP, request, client)))  # no RequestState unless needed
+    token = enter_request((AIOHTTP, request, None))  # a plain tuple: no RequestState unless needed
     sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
     try:
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status >= 500:  # raised on purpose, but a server error all the same
-            _report(exc, exc.status, client)
+            _report(exc, exc.status)
         raise
     except BaseException as exc:
         if not isinstance(exc, NOT_APP_ERRORS):
-            _report(exc, 500, client)
+            _report(exc, 500)
         raise
     finally:
         exit_request(token)
@@ -101,13 +96,12 @@ middleware = web.middleware(_middleware)
 """The middleware: list it first in ``web.Application(middlewares=[...])``."""
 
 
-def _report(exc: BaseException, status: int, client: Optional[Client]) -> None:
+def _report(exc: BaseException, status: int) -> None:
     """Report ``exc`` in the current request (still marked: we are inside it) to the
-    request's ``client``."""
+    middleware's client."""
     with swallow("aiohttp report"):
-        if client is not None:
-            current_scope().response_status = status
-            client.capture_exception(exc, handled=False)
+        current_scope().response_status = status
+        AIOHTTP.report(exc)
 
 
 class RequestReader:

@@ -59,7 +59,12 @@ from errorwire.core.event import Breadcrumb
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
 from errorwire.integrations import sql
-from errorwire.integrations.base import report_streamed, report_streamed_async, report_unhandled
+from errorwire.integrations.base import (
+    HoldsClient,
+    report_streamed,
+    report_streamed_async,
+    report_unhandled,
+)
 from errorwire.integrations.django_request import FILTERED, build_request, load_person
 from errorwire.integrations.wsgi import init_from
 from errorwire.release import sessions
@@ -73,7 +78,8 @@ NOTED_ATTRIBUTE = "_errorwire_exception"
 
 
 class DjangoRequests:
-    """The ``RequestSource`` of Django requests: ``InRequest(DJANGO, request)``."""
+    """The ``RequestSource`` of Django requests: ``InRequest(DJANGO, request, middleware)``,
+    the errorwire middleware handling it (which holds the client) as its origin."""
 
     @staticmethod
     def state_of(marked: InRequest) -> RequestState:
@@ -81,7 +87,8 @@ class DjangoRequests:
         request: HttpRequest = marked.handle
         scope: Optional[RequestState] = request.__dict__.get(STATE_ATTRIBUTE)
         if scope is None:
-            scope = RequestState(FRAMEWORK, lambda: build_request(request))
+            client = marked.origin.client
+            scope = RequestState(FRAMEWORK, lambda: build_request(request, client()))
             scope.person_loader = lambda: load_person(request)
             scope = request.__dict__.setdefault(STATE_ATTRIBUTE, scope)
         return scope
@@ -90,22 +97,25 @@ class DjangoRequests:
 DJANGO = DjangoRequests()
 
 
-def _in_request(request: HttpRequest) -> InRequest:
-    return mark_request((DJANGO, request, None))
+def _in_request(request: HttpRequest, middleware: ErrorwireMiddleware) -> InRequest:
+    return mark_request((DJANGO, request, middleware))
 
 
-def _ours(request: Optional[HttpRequest]) -> Optional[HttpRequest]:
-    """The request errorwire's middleware is handling here (``request`` if given and it)."""
+def _ours(request: Optional[HttpRequest]) -> Optional[ErrorwireMiddleware]:
+    """The errorwire middleware handling a request here (``request`` if given)."""
     marked = in_request()
     if marked is None or marked.source is not DJANGO:
         return None
     if request is not None and marked.handle is not request:
         return None
-    ours: HttpRequest = marked.handle
-    return ours
+    middleware: ErrorwireMiddleware = marked.origin
+    return middleware
 
 
-class ErrorwireMiddleware:
+class ErrorwireMiddleware(HoldsClient):
+    """Marks its requests ``InRequest(DJANGO, request, self)`` and holds their client
+    (``HoldsClient``: resolved at the first report, giving way once closed)."""
+
     sync_capable = True
     async_capable = True
 
@@ -125,13 +135,13 @@ class ErrorwireMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self._is_async:
             return self.__acall__(request)
-        token = enter_request((DJANGO, request, None))  # a plain tuple: every request
+        token = enter_request((DJANGO, request, self))  # a plain tuple: every request
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             response = self.get_response(request)
         except BaseException as exc:  # Django answers an Exception; this passes it by
             if not isinstance(exc, NOT_APP_ERRORS):
-                report_unhandled(exc)
+                self.report(exc)
             raise
         finally:
             exit_request(token)
@@ -139,21 +149,21 @@ class ErrorwireMiddleware:
         # generic ``response.streaming`` lookup cost ~150 instructions on every request.
         if type(response) is HttpResponse and response.status_code < 500:
             return response
-        _after(request, response)  # a 5xx, a stream, or another response class
+        _after(self, request, response)  # a 5xx, a stream, or another response class
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
-        token = enter_request((DJANGO, request, None))  # a plain tuple: every request
+        token = enter_request((DJANGO, request, self))  # a plain tuple: every request
         sessions.start_session(None)
         try:
             response = await self.get_response(request)
         except BaseException as exc:  # Django answers an Exception; this passes it by
             if not isinstance(exc, NOT_APP_ERRORS):
-                report_unhandled(exc)
+                self.report(exc)
             raise
         finally:
             exit_request(token)
-        _after(request, response)
+        _after(self, request, response)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
@@ -187,28 +197,28 @@ def _drop(ring: Any, crumb: Breadcrumb) -> None:
 REQUEST_RECORDS = RequestRecordsFilter()
 
 
-def _after(request: HttpRequest, response: Any) -> None:
+def _after(middleware: ErrorwireMiddleware, request: HttpRequest, response: Any) -> None:
     """Look closer only at a 5xx (a noted exception to report) or a streaming response."""
     try:
         done = response.status_code < 500 and not response.streaming
     except Exception:  # not an HttpResponse: let _finish look closer
         done = False
     if not done:
-        _finish(request, response)
+        _finish(middleware, request, response)
 
 
-def _finish(request: HttpRequest, response: Any) -> None:
+def _finish(middleware: ErrorwireMiddleware, request: HttpRequest, response: Any) -> None:
     with swallow("django response"):
         status = getattr(response, "status_code", None)
         noted = request.__dict__.pop(NOTED_ATTRIBUTE, None)
         server_error = isinstance(status, int) and status >= 500
         if noted is not None and server_error and not already_reported(noted):
-            scope = _in_request(request).state()
+            scope = _in_request(request, middleware).state()
             scope.response_status = status
             with use_scope(scope):  # a page made by a middleware: Django sent no signal
-                report_unhandled(noted)
+                middleware.report(noted)
         if getattr(response, "streaming", False):
-            _report_streaming_errors(response, _in_request(request))
+            _report_streaming_errors(response, _in_request(request, middleware), middleware.report)
 
 
 def _on_got_request_exception(sender: Any, request: Optional[HttpRequest] = None, **_: Any) -> None:
@@ -219,7 +229,7 @@ def _on_got_request_exception(sender: Any, request: Optional[HttpRequest] = None
         ours = _ours(request)
         if ours is not None:
             current_scope().response_status = 500  # inside the request: ours
-            report_unhandled(exc)
+            ours.report(exc)
             return
         # Raised outside our middleware (one listed before it): a scope just for the report.
         builder = (lambda: build_request(request)) if request is not None else None
@@ -230,14 +240,16 @@ def _on_got_request_exception(sender: Any, request: Optional[HttpRequest] = None
             report_unhandled(exc)
 
 
-def _report_streaming_errors(response: Any, marked: InRequest) -> None:
+def _report_streaming_errors(
+    response: Any, marked: InRequest, report: Callable[[BaseException], None]
+) -> None:
     if getattr(response, "file_to_stream", None) is not None:
         return  # FileResponse: the server's wsgi.file_wrapper sends the file itself
     content = response.streaming_content
     if getattr(response, "is_async", False):
-        response.streaming_content = report_streamed_async(content, marked)
+        response.streaming_content = report_streamed_async(content, marked, report)
     else:
-        response.streaming_content = report_streamed(content, marked)
+        response.streaming_content = report_streamed(content, marked, report)
 
 
 __all__: List[str] = ["FILTERED", "ErrorwireMiddleware"]

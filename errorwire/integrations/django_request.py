@@ -13,6 +13,7 @@ from typing import Any, Dict, Optional
 from django.http import HttpRequest
 from django.utils.functional import empty
 
+from errorwire.core.client import Client
 from errorwire.core.event import Person, UploadedFile
 from errorwire.core.request import BodyCopy
 from errorwire.core.request_copy import RequestCopy
@@ -23,11 +24,13 @@ from errorwire.integrations.wsgi import copy_from_environ, current_client
 __all__ = ["FILTERED", "build_request", "load_person"]
 
 
-def build_request(request: HttpRequest) -> RequestCopy:
+def build_request(request: HttpRequest, client: Optional[Client] = None) -> RequestCopy:
     """The request as Django parsed it. The body, form and files only if the app already
     read them: errorwire never reads the body itself (RawPostDataException). What
-    Django objects hold is read now; the block is built on the worker from copies."""
-    client = current_client()
+    Django objects hold is read now; the block is built on the worker from copies.
+    ``client``: whose body options apply (default: the configured one)."""
+    if client is None:
+        client = current_client()
     options = client.options if client is not None else None
     fields: Dict[str, Any] = {}
     with contextlib.suppress(Exception):  # DisallowedHost: the URL is rebuilt from META

@@ -38,12 +38,14 @@ with needs(__name__, "Flask"):
     from flask import signals
     from werkzeug.wsgi import ClosingIterator
 
+from errorwire.core.client import Client
 from errorwire.core.context import (
     InRequest,
     RequestState,
     add_request_finder,
     enter_request,
     exit_request,
+    in_request,
     mark_request,
 )
 from errorwire.core.event import Person
@@ -51,7 +53,7 @@ from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.request import uploads_of
 from errorwire.core.request_copy import RequestCopy
 from errorwire.core.safety import log_once, swallow
-from errorwire.integrations.base import plain_params, report_streamed
+from errorwire.integrations.base import HoldsClient, plain_params, report_streamed
 from errorwire.integrations.wsgi import (
     ErrorwireMiddleware,
     ReportingIterable,
@@ -72,8 +74,10 @@ EXTENSION_KEY = "errorwire"
 PLAIN_BODIES = (list, tuple)
 
 
-class Errorwire:
-    """The Flask extension. ``Errorwire(app)``, or ``Errorwire()`` then ``init_app(app)``."""
+class Errorwire(HoldsClient):
+    """The Flask extension. ``Errorwire(app)``, or ``Errorwire()`` then ``init_app(app)``.
+    It holds the client its apps report to (``HoldsClient``: resolved at the first body or
+    report, giving way once closed)."""
 
     def __init__(self, app: Optional[flask.Flask] = None) -> None:
         if app is not None:
@@ -88,6 +92,22 @@ class Errorwire:
         target.wsgi_app = FlaskWSGIMiddleware(app.wsgi_app, app)
         signals.got_request_exception.connect(_on_request_exception, app, weak=False)
         add_request_finder(_flask_request)
+
+
+def _held(app: flask.Flask) -> HoldsClient:
+    """What holds ``app``'s client: its Errorwire extension (there before any request)."""
+    held: HoldsClient = app.extensions[EXTENSION_KEY]
+    return held
+
+
+def report_to_held(exc: BaseException) -> None:
+    """Report ``exc`` as unhandled in the current Flask request, to the client its app's
+    extension holds (outside one, to the configured client)."""
+    request = in_request()
+    if request is not None and request.source is FLASK:
+        _held(request.origin).report(exc)
+    else:
+        report_unhandled(exc)
 
 
 def _flask_request() -> Optional[InRequest]:
@@ -127,10 +147,11 @@ def _new_scope(environ: Dict[str, Any], app: flask.Flask) -> RequestState:
 
 def _request_block(environ: Dict[str, Any], app: flask.Flask) -> RequestCopy:
     if flask.has_request_context() and flask.request.environ is environ:
-        return request_copy(_current(flask.request))
+        return request_copy(_current(flask.request), _held(app).client())
     # After Flask popped the request context (a streamed body, close(), teardown): the
     # URL map is matched again (rare: the error path of a streamed body only).
-    return copy_from_environ(environ, **_route_fields(app, environ))
+    client = _held(app).client()
+    return copy_from_environ(environ, client=client, **_route_fields(app, environ))
 
 
 class FlaskWSGIMiddleware:
@@ -153,12 +174,13 @@ class FlaskWSGIMiddleware:
         if self._inner:  # once per request, however many errorwire layers
             sessions.start_session(None)  # Bugsnag's session count: one C call
         if environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
-            copy_body(environ)
+            copy_body(environ, _held(self.flask_app).client())
         try:
             result = self.app(environ, start_response)
         except BaseException as exc:  # teardown: Flask's request context is already gone
             if not isinstance(exc, NOT_APP_ERRORS):
-                report_in(_in_request(environ, self.flask_app), exc, status=500)
+                request = _in_request(environ, self.flask_app)
+                report_in(request, exc, status=500, reporter=report_to_held)
             raise
         if type(result) is ClosingIterator:  # Werkzeug's, for almost every response
             # A body built from a list (``return "text"``, ``jsonify``, templates: almost
@@ -242,7 +264,7 @@ class FlaskResponseBody(ReportingIterable):
         self._result = result
         self._environ = environ
         self._app = app
-        self._reporter = report_unhandled
+        self._reporter = report_to_held
 
     def in_request(self) -> InRequest:
         return _in_request(self._environ, self._app)
@@ -251,7 +273,8 @@ class FlaskResponseBody(ReportingIterable):
         return report_streamed(self._result, None, self._report)
 
     def _report(self, exc: BaseException) -> None:
-        report_in(self.in_request(), exc, status=sent_status(self._result))
+        status = sent_status(self._result)
+        report_in(self.in_request(), exc, status=status, reporter=report_to_held)
 
 
 def sent_status(body: Any) -> Optional[int]:
@@ -290,16 +313,18 @@ def _on_request_exception(sender: flask.Flask, exception: BaseException, **_: An
         token = enter_request(request)  # this request, even inside an outer WSGI wrapper's
         try:
             request.state().response_status = 500
-            report_unhandled(exception)
+            report_to_held(exception)
         finally:
             exit_request(token)
 
 
-def request_copy(request: flask.Request) -> RequestCopy:
+def request_copy(request: flask.Request, client: Optional[Client] = None) -> RequestCopy:
     """The request as Flask parsed it: route, view args, and form / files only if the
     app already parsed them (errorwire never parses the body itself). Those are read
-    now; the rest of the request block is built on the worker."""
-    client = current_client()
+    now; the rest of the request block is built on the worker. ``client``: whose body
+    options apply (default: the configured one)."""
+    if client is None:
+        client = current_client()
     fields: Dict[str, Any] = {}
     rule = request.url_rule
     if rule is not None:

@@ -4,12 +4,15 @@ client the app gave the middleware stays its client."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any, Dict
+from types import ModuleType
+from typing import Any, Callable, Dict, Iterator
 
 import pytest
 
 import errorwire
+import errorwire.testing
 import tests.integrations.wsgi.wsgi_test_app as web
 from errorwire.core.client import Client
 from errorwire.core.config import Options
@@ -139,3 +142,111 @@ def test_a_logging_handler_reports_to_the_client_configured_after_a_second_init(
     assert [e.environment for e in second.events] == ["second"]
     assert errorwire.flush(timeout=10.0)
     assert len(receiver.wait_for(2 * len(VENDORS), timeout=10.0)) == 2 * len(VENDORS)
+
+
+class StockSyncFailed(Exception):
+    """What the Flask, Django and aiohttp apps below raise."""
+
+
+def flask_failing() -> Iterator[Callable[[], None]]:
+    flask = pytest.importorskip("flask")
+    from errorwire.integrations.flask import Errorwire
+
+    app = flask.Flask("held_client")
+    Errorwire(app)
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise StockSyncFailed("stock sync failed")
+
+    client = app.test_client()
+
+    def fail() -> None:
+        assert client.get("/boom").status_code == 500
+
+    yield fail
+
+
+def django_failing() -> Iterator[Callable[[], None]]:
+    pytest.importorskip("django")
+    from tests.django_settings import configure_once
+
+    configure_once()
+    from django.test import Client as DjangoClient
+    from django.test import override_settings
+    from django.urls import path
+
+    def boom(request: Any) -> Any:
+        raise StockSyncFailed("stock sync failed")
+
+    urls = ModuleType("held_client_urls")  # a URLconf: hashable, with urlpatterns
+    urls.urlpatterns = [path("boom/", boom)]  # type: ignore[attr-defined]
+    site = override_settings(
+        DEBUG=False,
+        ALLOWED_HOSTS=["testserver"],
+        ROOT_URLCONF=urls,
+        MIDDLEWARE=["errorwire.integrations.django.ErrorwireMiddleware"],
+    )
+    client = DjangoClient(raise_request_exception=False)  # its middleware: made once
+
+    def fail() -> None:
+        assert client.get("/boom/").status_code == 500
+
+    with site:
+        yield fail
+
+
+def aiohttp_failing() -> Iterator[Callable[[], None]]:
+    pytest.importorskip("aiohttp")
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from errorwire.integrations.aiohttp import middleware
+
+    async def boom(request: Any) -> Any:
+        raise StockSyncFailed("stock sync failed")
+
+    async def one_request() -> int:
+        app = web.Application(middlewares=[middleware])  # one middleware for the process
+        app.router.add_get("/boom", boom)
+        async with TestClient(TestServer(app)) as client:
+            return int((await client.get("/boom")).status)
+
+    def fail() -> None:
+        assert asyncio.run(one_request()) == 500
+
+    yield fail
+
+
+@pytest.fixture(params=[flask_failing, django_failing, aiohttp_failing], ids=lambda f: f.__name__)
+def failing(request: pytest.FixtureRequest) -> Iterator[Callable[[], None]]:
+    """One failing request to the same app (and errorwire middleware) per call."""
+    yield from request.param()
+
+
+def test_a_framework_middleware_reports_to_the_client_it_holds_not_one_configured_later(
+    receiver: Receiver, all_vendors: Env, failing: Callable[[], None]
+) -> None:
+    held = start(receiver, all_vendors, environment="held")
+    failing()  # the middleware resolves and holds this client
+    with errorwire.testing.capture(environment="later") as later:  # configured, held one open
+        failing()
+
+    assert [e.environment for e in held.events] == ["held", "held"]
+    assert list(later) == []
+    assert errorwire.flush(timeout=10.0)
+    assert len(receiver.wait_for(2 * len(VENDORS), timeout=10.0)) == 2 * len(VENDORS)
+
+
+def test_a_framework_middleware_gives_way_to_the_client_of_a_second_init(
+    receiver: Receiver, all_vendors: Env, failing: Callable[[], None]
+) -> None:
+    first = start(receiver, all_vendors, environment="first")
+    failing()
+    second = start(receiver, all_vendors, environment="second")  # closes the held client
+    failing()
+
+    assert [e.environment for e in first.events] == ["first"]
+    assert [e.environment for e in second.events] == ["second"]
+    assert len(receiver.wait_for(2 * len(VENDORS), timeout=10.0)) == 2 * len(VENDORS)
+    assert "dropped" not in errorwire.stats()["client"]
