@@ -39,7 +39,7 @@ with needs(__name__, "Django"):
     from asgiref.sync import iscoroutinefunction, markcoroutinefunction
     from django.conf import settings
     from django.core.signals import got_request_exception
-    from django.http import HttpRequest
+    from django.http import HttpRequest, HttpResponse
 
 from errorwire.api import get_client
 from errorwire.core.breadcrumbs import RECORD_ATTRIBUTE
@@ -145,13 +145,11 @@ class ErrorwireMiddleware(HoldsClient):
             raise
         finally:
             exit_request(token)
-        # _after's test inline: a Python call less on every request (a 5xx or a stream only)
-        try:
-            done = response.status_code < 500 and not response.streaming
-        except Exception:  # not an HttpResponse: let _finish look closer
-            done = False
-        if not done:
-            _finish(self, request, response)
+        # A plain HttpResponse (``streaming`` False by its class) is told by its type: the
+        # generic ``response.streaming`` lookup cost ~150 instructions on every request.
+        if type(response) is HttpResponse and response.status_code < 500:
+            return response
+        _after(self, request, response)  # a 5xx, a stream, or another response class
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
