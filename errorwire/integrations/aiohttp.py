@@ -17,6 +17,7 @@ authentication of its own: the person comes from ``errorwire.set_person``.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from errorwire.integrations import needs
@@ -57,22 +58,41 @@ STATE_KEY: Any = (
 ``RequestKey`` where aiohttp has them (3.12+ warns about a plain string key)."""
 
 
-class AiohttpRequests(HoldsClient):
-    """The ``RequestSource`` of aiohttp requests: ``InRequest(AIOHTTP, request)``. The
-    middleware is one object for the process, and this holds its client (``HoldsClient``:
-    resolved at the first report, giving way once closed): nothing is resolved per request."""
+class AiohttpRequests:
+    """The ``RequestSource`` of aiohttp requests: ``InRequest(AIOHTTP, request)``."""
 
-    def state_of(self, marked: InRequest) -> RequestState:
+    @staticmethod
+    def state_of(marked: InRequest) -> RequestState:
         """The request's RequestState, made on first use (a log record, set_person, an error)."""
         request: web.Request = marked.handle
         scope: Optional[RequestState] = request.get(STATE_KEY)
         if scope is None:
-            scope = RequestState(FRAMEWORK, RequestReader(request, self.client()).copy)
+            scope = RequestState(
+                FRAMEWORK, RequestReader(request, held_by(request.app).client()).copy
+            )
             request[STATE_KEY] = scope
         return scope
 
 
 AIOHTTP = AiohttpRequests()
+
+_holders: Dict[int, Tuple[weakref.ref[web.Application], HoldsClient]] = {}
+"""Each application's client, by the application's id: the middleware is one object for
+the process, shared by every app that lists it (aiohttp 3.9's Application is unhashable,
+and a key or attribute set on a started one warns)."""
+
+
+def held_by(app: web.Application) -> HoldsClient:
+    """The client ``app``'s requests report to (``HoldsClient``: resolved at first use,
+    held, giving way once closed): an app made inside ``errorwire.testing.capture(...)``
+    reports there, while one made before keeps its own."""
+    key = id(app)
+    found = _holders.get(key)
+    if found is not None and found[0]() is app:
+        return found[1]
+    holder = HoldsClient()
+    _holders[key] = (weakref.ref(app, lambda _: _holders.pop(key, None)), holder)
+    return holder
 
 
 async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -82,11 +102,11 @@ async def _middleware(request: web.Request, handler: Handler) -> web.StreamRespo
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status >= 500:  # raised on purpose, but a server error all the same
-            _report(exc, exc.status)
+            _report(request, exc, exc.status)
         raise
     except BaseException as exc:
         if not isinstance(exc, NOT_APP_ERRORS):
-            _report(exc, 500)
+            _report(request, exc, 500)
         raise
     finally:
         exit_request(token)
@@ -96,12 +116,12 @@ middleware = web.middleware(_middleware)
 """The middleware: list it first in ``web.Application(middlewares=[...])``."""
 
 
-def _report(exc: BaseException, status: int) -> None:
-    """Report ``exc`` in the current request (still marked: we are inside it) to the
-    middleware's client."""
+def _report(request: web.Request, exc: BaseException, status: int) -> None:
+    """Report ``exc`` in the current request (still marked: we are inside it) to its
+    application's client."""
     with swallow("aiohttp report"):
         current_scope().response_status = status
-        AIOHTTP.report(exc)
+        held_by(request.app).report(exc)
 
 
 class RequestReader:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, Callable, Dict, Iterator
 
@@ -206,22 +207,38 @@ def aiohttp_failing() -> Iterator[Callable[[], None]]:
     async def boom(request: Any) -> Any:
         raise StockSyncFailed("stock sync failed")
 
+    app = web.Application(middlewares=[middleware])  # one middleware for the process
+    app.router.add_get("/boom", boom)
+    loop = asyncio.new_event_loop()
+    client = TestClient(TestServer(app), loop=loop)
+    loop.run_until_complete(client.start_server())
+
     async def one_request() -> int:
-        app = web.Application(middlewares=[middleware])  # one middleware for the process
-        app.router.add_get("/boom", boom)
-        async with TestClient(TestServer(app)) as client:
-            return int((await client.get("/boom")).status)
+        return int((await client.get("/boom")).status)
 
     def fail() -> None:
-        assert asyncio.run(one_request()) == 500
+        assert loop.run_until_complete(one_request()) == 500
 
-    yield fail
+    try:
+        yield fail
+    finally:
+        loop.run_until_complete(client.close())
+        loop.close()
 
 
 @pytest.fixture(params=[flask_failing, django_failing, aiohttp_failing], ids=lambda f: f.__name__)
-def failing(request: pytest.FixtureRequest) -> Iterator[Callable[[], None]]:
+def app_maker(request: pytest.FixtureRequest) -> Callable[[], Iterator[Callable[[], None]]]:
+    """Makes an app (and its errorwire middleware) and yields a failing request to it."""
+    maker: Callable[[], Iterator[Callable[[], None]]] = request.param
+    return maker
+
+
+@pytest.fixture
+def failing(
+    app_maker: Callable[[], Iterator[Callable[[], None]]],
+) -> Iterator[Callable[[], None]]:
     """One failing request to the same app (and errorwire middleware) per call."""
-    yield from request.param()
+    yield from app_maker()
 
 
 def test_a_framework_middleware_reports_to_the_client_it_holds_not_one_configured_later(
@@ -250,3 +267,19 @@ def test_a_framework_middleware_gives_way_to_the_client_of_a_second_init(
     assert [e.environment for e in second.events] == ["second"]
     assert len(receiver.wait_for(2 * len(VENDORS), timeout=10.0)) == 2 * len(VENDORS)
     assert "dropped" not in errorwire.stats()["client"]
+
+
+def test_an_app_made_inside_a_capture_block_reports_there_while_an_older_one_holds_another(
+    receiver: Receiver,
+    all_vendors: Env,
+    failing: Callable[[], None],
+    app_maker: Callable[[], Iterator[Callable[[], None]]],
+) -> None:
+    held = start(receiver, all_vendors, environment="held")
+    failing()  # an app made before: it holds this client
+    new_app = contextmanager(app_maker)
+    with errorwire.testing.capture(environment="later") as later, new_app() as fail_in_new_app:
+        fail_in_new_app()
+
+    assert [e.environment for e in held.events] == ["held"]
+    assert [payload["data"]["environment"] for payload in later.payloads("rollbar")] == ["later"]
