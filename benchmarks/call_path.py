@@ -26,8 +26,6 @@ from instructions import accepting_sink
 Edge = Tuple[str, str]
 
 
-
-
 class PathRecorder:
     def __init__(self) -> None:
         self.stack: List[Optional[str]] = []

@@ -68,8 +68,12 @@ def test_a_refused_test_report_fails_the_check_with_the_vendor_message(
 def test_dry_run_prints_the_three_payloads_and_sends_nothing(
     receiver: Receiver, tmp_path: Path
 ) -> None:
-    done = run(["check", "--dry-run"], release_env(receiver), tmp_path,
-               program=[sys.executable, "-m", "errorwire"])
+    done = run(
+        ["check", "--dry-run"],
+        release_env(receiver),
+        tmp_path,
+        program=[sys.executable, "-m", "errorwire"],
+    )
     assert done.returncode == 0, done.stderr
     assert receiver.attempts == []
     for vendor in ("rollbar", "raygun", "bugsnag"):
@@ -89,11 +93,10 @@ def release_env_without_keys(receiver: Receiver) -> Dict[str, str]:
     return env
 
 
-def test_check_reads_a_flask_factory_as_the_app_would(
-    receiver: Receiver, tmp_path: Path
-) -> None:
+def test_check_reads_a_flask_factory_as_the_app_would(receiver: Receiver, tmp_path: Path) -> None:
     pytest.importorskip("flask")
-    (tmp_path / "shop.py").write_text(textwrap.dedent(f"""
+    (tmp_path / "shop.py").write_text(
+        textwrap.dedent(f"""
         import flask
         import errorwire
         from errorwire.integrations.flask import Errorwire
@@ -107,7 +110,8 @@ def test_check_reads_a_flask_factory_as_the_app_would(
             }}
             Errorwire(app)
             return app
-    """))
+    """)
+    )
     env = release_env_without_keys(receiver)
     done = run(["check", "--flask-app", "shop:create_app"], env, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -120,7 +124,8 @@ def test_check_reads_a_flask_factory_as_the_app_would(
 
 def test_check_reads_django_settings(receiver: Receiver, tmp_path: Path) -> None:
     pytest.importorskip("django")
-    (tmp_path / "site_settings.py").write_text(textwrap.dedent(f"""
+    (tmp_path / "site_settings.py").write_text(
+        textwrap.dedent(f"""
         import errorwire
         SECRET_KEY = "x"
         INSTALLED_APPS = []
@@ -129,7 +134,8 @@ def test_check_reads_django_settings(receiver: Receiver, tmp_path: Path) -> None
             "bugsnag": errorwire.Bugsnag(api_key="django-key-5678",
                                          endpoint="{receiver.url}/bugsnag/"),
         }}
-    """))
+    """)
+    )
     env = release_env_without_keys(receiver)
     done = run(["check", "--django-settings", "site_settings"], env, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
