@@ -124,7 +124,9 @@ _JWT = re.compile(r"(?<![\w-])eyJ[\w-]{2,}\.eyJ[\w-]{2,}\.[\w-]*")
 """The look-behind starts a match only where a run starts: linear on ``eyJ-eyJ-...``."""
 _URL_PASSWORD = re.compile(r"((?:[a-zA-Z][\w+.\-]{0,30}:)?//[^\s/:@]*:)[^\s/@]+(?=@)")
 """user:password@ after a scheme, or in a scheme-relative ``//user:password@host``."""
-_DIGIT_RUN = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9]+(?:[ \-][0-9]+)*(?![0-9A-Za-z])")
+"""Digit groups standing alone: digits glued to letters belong to an id or a digest (a
+job's hex uuid held a Luhn-valid 18-digit run one time in a few hundred), not a card."""
 _CARD_LENGTH_RUN = re.compile(r"[0-9][0-9 \-]{11}")
 """Where no 12 characters of digits, spaces and dashes follow a digit, no run is a card."""
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")

@@ -117,6 +117,8 @@ def test_luhn_invalid_or_odd_numbers_are_not_cards(digits: str) -> None:
         ("paid with 4111-1111-1111-1111 today", "4111-1111-1111-1111"),
         ("card=5555555555554444&x=1", "5555555555554444"),
         ("on 2024-01-01 4111111111111111 was charged", "4111111111111111"),
+        ("card_4111111111111111", "4111111111111111"),
+        ("4111 1111 1111 1111 1234abc", "4111 1111 1111 1111"),
         ("fetch https://bob:hunter2@example.com/x", "hunter2"),  # becomes %5BFiltered%5D
         ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "eyJzdWIiOiIxIn0"),
     ],
@@ -152,6 +154,8 @@ def test_values_of_secret_keys_inside_text_are_filtered(text: str, secret: str) 
         "author=bob",
         "order 1234567890123 shipped",  # 13 digits, not Luhn/IIN valid
         "ts 1700000000000",
+        "job ebc21b1e220f442491154920629016e9 failed",  # a hex id's Luhn-valid digit run
+        "sha 4111111111111111ab",
         "see https://example.com:8080/path?q=1",
         "plain words, nothing secret",
     ],
