@@ -42,7 +42,7 @@ def safe_str(value: object) -> Optional[str]:
     if value is None:
         return None
     if isinstance(value, str):
-        return value if value.isascii() else utf8_clean(value)
+        return utf8_clean(value)  # its ASCII check returns value itself, no copy
     try:
         text = str(value)
     except Exception:  # a broken __str__ belongs to the user
