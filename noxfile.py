@@ -142,7 +142,9 @@ def tests_strawberry_latest(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff")
-    session.run("ruff", "check", "errorwire", "tests", "example_apps", "benchmarks", "noxfile.py")
+    sources = ("errorwire", "tests", "example_apps", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", *sources)
+    session.run("ruff", "format", "--check", *sources)
 
 
 @nox.session
