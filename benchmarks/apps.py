@@ -7,6 +7,7 @@ with every reporter pointed at the same local sink. ``/ok`` answers a short text
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import tempfile
@@ -18,6 +19,13 @@ VARIANTS = ("bare", "floor", "errorwire", "errorwire-locals", "sentry", "rollbar
 integration can cost less; its ratio shows what the driver lets any layer keep.
 ``errorwire-locals``: errorwire with ``include_locals=True``."""
 ERRORWIRE = ("errorwire", "errorwire-locals")
+FLOOR_READY = "floor-ready"
+"""The floor's middleware, in a process where errorwire is initialised (``init()``) and its
+integration for the framework imported, but not added to the app (benchmarks/instructions.py).
+Imports decide which types are looked up first, and so CPython's method cache, where one
+attribute lookup hitting or missing moves a request's count by hundreds of instructions:
+this floor has the same imports as errorwire's variant, so the difference is the middleware."""
+FLOORS = ("floor", FLOOR_READY)
 ROLLBAR_TOKEN = "a" * 32
 BUGSNAG_KEY = "b" * 32
 
@@ -70,7 +78,9 @@ def setup_reporter(variant: str, framework: str, sink: str, storm_control: bool 
     (the error-path measurement: errorwire's storm shortcut must not flatter it).
     """
     logging.getLogger("errorwire").setLevel(logging.ERROR)
-    if variant in ERRORWIRE:
+    if variant == FLOOR_READY:
+        importlib.import_module(f"errorwire.integrations.{framework}")
+    if variant in ERRORWIRE or variant == FLOOR_READY:
         import errorwire
 
         errorwire.init(
@@ -126,7 +136,7 @@ def flask_app(variant: str) -> Any:
         from errorwire.integrations.flask import Errorwire
 
         Errorwire(app)
-    elif variant == "floor":
+    elif variant in FLOORS:
         app.wsgi_app = EmptyWSGIMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     elif variant == "rollbar":
         import rollbar.contrib.flask
@@ -156,6 +166,7 @@ def django_app(variant: str) -> Any:
     middleware = {
         "bare": [],
         "floor": ["apps.EmptyDjangoMiddleware"],
+        FLOOR_READY: ["apps.EmptyDjangoMiddleware"],
         "errorwire": ["errorwire.integrations.django.ErrorwireMiddleware"],
         "errorwire-locals": ["errorwire.integrations.django.ErrorwireMiddleware"],
         "sentry": [],
@@ -206,7 +217,7 @@ def starlette_app(variant: str) -> Any:
         from errorwire.integrations.starlette import ErrorwireMiddleware
 
         app.add_middleware(ErrorwireMiddleware)
-    elif variant == "floor":
+    elif variant in FLOORS:
         app.add_middleware(EmptyASGIMiddleware)
     elif variant == "rollbar":
         from rollbar.contrib.starlette import ReporterMiddleware
@@ -235,7 +246,7 @@ def bottle_app(variant: str) -> Any:
         from errorwire.integrations.bottle import ErrorwirePlugin
 
         app.install(ErrorwirePlugin())
-    elif variant == "floor":
+    elif variant in FLOORS:
         return EmptyWSGIMiddleware(app)
     return app
 
