@@ -22,17 +22,42 @@ def sending_mode(sync: bool) -> str:
             "--enable-threads to send them in the background)",
         )
         return "inline"
+    if uwsgi_stops_brutally():
+        log_once(
+            "uwsgi-die-on-term",
+            "errorwire: uWSGI runs with die-on-term, which stops each worker brutally: a "
+            "worker still inside a request skips atexit, and the reports it has queued are "
+            "lost; stop gracefully with --hook-master-start "
+            '"unix_signal:15 gracefully_kill_them_all" (or the master FIFO\'s q)',
+        )
     return "thread"
+
+
+def _uwsgi_options() -> Any:
+    """uWSGI's options table, or None outside uWSGI."""
+    try:
+        uwsgi: Any = importlib.import_module("uwsgi")  # only importable inside uWSGI
+    except ImportError:
+        return None
+    opt: Any = getattr(uwsgi, "opt", None)
+    return opt if hasattr(opt, "get") else None
+
+
+def uwsgi_stops_brutally() -> bool:
+    """True under uWSGI whose SIGTERM is ``die-on-term``'s brutal stop (SIGINT to each worker,
+    which then skips Python's atexit if uWSGI counts it busy) and not a graceful one."""
+    opt = _uwsgi_options()
+    if opt is None or not _enabled(opt.get("die-on-term")):
+        return False
+    hooks = opt.get("hook-master-start")
+    hooks = hooks if isinstance(hooks, list) else [hooks]
+    return not any("gracefully_kill_them_all" in _text(hook) for hook in hooks)
 
 
 def uwsgi_without_threads() -> bool:
     """True under uWSGI started without ``enable-threads``: a Python thread would never run."""
-    try:
-        uwsgi: Any = importlib.import_module("uwsgi")  # only importable inside uWSGI
-    except ImportError:
-        return False
-    opt: Any = getattr(uwsgi, "opt", None)
-    if not hasattr(opt, "get"):
+    opt = _uwsgi_options()
+    if opt is None:
         return False
     if _enabled(opt.get("enable-threads")):
         return False

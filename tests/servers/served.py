@@ -131,11 +131,11 @@ class Served:
             timeout=90.0,
         )
 
-    def fail(self, tokens: Iterable[str], concurrency: int = 1) -> None:
+    def fail(self, tokens: Iterable[str], concurrency: int = 1, **params: str) -> None:
         """One failing request per token; each gets the server's own 500, as without errorwire."""
 
         def one(token: str) -> int:
-            return self.get("/fail", token=token).status_code
+            return self.get("/fail", token=token, **params).status_code
 
         with ThreadPoolExecutor(concurrency) as pool:
             statuses = list(pool.map(one, list(tokens)))

@@ -46,7 +46,18 @@ class Server:
         return self.name
 
 
-def uwsgi(*flags: str) -> Callable[[int], List[str]]:
+def uwsgi(*flags: str, graceful: bool = True) -> Callable[[int], List[str]]:
+    # uWSGI 2.0 takes SIGTERM as "reload", and --die-on-term makes it a brutal stop: SIGINT
+    # to each worker, which then skips Python's atexit (errorwire's flush) if it is still
+    # inside a request, as it is for a moment after the client has the whole response
+    # (closing the response waits for the GIL errorwire's thread may hold). The graceful
+    # stop lets the worker finish the request, then exit through atexit.
+    stop = (
+        ["--hook-master-start", "unix_signal:15 gracefully_kill_them_all"]
+        if graceful
+        else ["--die-on-term"]
+    )
+
     def argv(port: int) -> List[str]:
         return [
             bin_path("uwsgi"),
@@ -59,9 +70,7 @@ def uwsgi(*flags: str) -> Callable[[int], List[str]]:
             "apps.flask_app:app",
             "--need-app",
             "--strict",
-            # uWSGI 2.0 takes SIGTERM as "reload": the usual deployment makes it a shutdown
-            # that lets each worker finish (and errorwire flush) like other servers.
-            "--die-on-term",
+            *stop,
             "--disable-logging",
             *flags,
         ]
@@ -218,6 +227,38 @@ def test_stop_right_after_failures_with_a_slow_receiver_delivers_everything(
 
     served.stop(server.stop_signal)  # nothing waited for the reports before this
     check_reports(receiver, sent, workers, master_of(server, served))
+
+
+@pytest.mark.parametrize("server", [s for s in SERVERS if s.name.startswith("uwsgi")], ids=str)
+def test_stop_while_a_worker_is_still_in_its_last_request_delivers_everything(
+    receiver: Receiver, serve: Callable[..., Served], server: Server
+) -> None:
+    """uWSGI skips Python's ``atexit`` in a worker it stops in the middle of a request, and a
+    request lasts past its response: closing it needs the GIL, which errorwire's thread may
+    hold. Here the tail is long (``linger``) and each report takes 1 s at the receiver, so the
+    stop lands in the tail with every report of the last request still owed."""
+    served, workers = start(server, serve)
+    receiver.responder = slow(1.0)
+    sent = tokens("l", 2)
+    served.fail(sent, concurrency=2, linger="0.5")
+    assert "die-on-term" not in served.output()
+
+    served.stop(server.stop_signal)
+    check_reports(receiver, sent, workers, master_of(server, served))
+
+
+def test_uwsgi_with_die_on_term_says_at_start_that_reports_may_be_lost_at_stop(
+    receiver: Receiver, serve: Callable[..., Served]
+) -> None:
+    brutal = Server(
+        "uwsgi-die-on-term",
+        "uwsgidecorators",
+        uwsgi("--enable-threads", graceful=False),
+        workers=2,
+    )
+    served, _ = start(brutal, serve)
+    assert served.output().count("uWSGI runs with die-on-term") == 1  # once, by the master
+    served.stop(brutal.stop_signal)
 
 
 @pytest.mark.parametrize("server", [s for s in SERVERS if s.reloads], ids=str)
