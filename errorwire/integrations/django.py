@@ -24,7 +24,9 @@ breadcrumb outside their request (``RequestRecordsFilter``).
 ``@sensitive_variables`` is honoured by ``include_locals`` (core/frame_variables.py).
 
 Sync and async capable: under ASGI it runs in the event loop (no thread hop). The
-request block and the user are read in django_request.py, only on error.
+request block and the user are read in django_request.py, only on error. A sync request
+is marked per thread (core/thread_marks.py: code the view runs in another thread does not
+see it); an async one in its task's context, where the event loop's requests interleave.
 """
 
 from __future__ import annotations
