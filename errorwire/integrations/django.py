@@ -31,9 +31,9 @@ see it); an async one in its task's context, where the event loop's requests int
 
 from __future__ import annotations
 
+import _thread
 import logging
 import sys
-from _thread import get_ident
 from typing import Any, Callable, List, Optional
 
 from errorwire.integrations import needs
@@ -149,7 +149,7 @@ class ErrorwireMiddleware(HoldsClient):
         # scope a test made current): the context's mark would win, so ours goes there too.
         token = enter_request(mark) if context_mark(None) is not None else None
         if token is None:
-            thread = get_ident()
+            thread = _thread.get_ident()  # at each call: gevent's patch gives a greenlet's
             outer = thread_marks.get(thread)  # a request served inside a view (test client)
             thread_marks[thread] = mark
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
