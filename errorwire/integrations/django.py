@@ -24,14 +24,16 @@ breadcrumb outside their request (``RequestRecordsFilter``).
 ``@sensitive_variables`` is honoured by ``include_locals`` (core/frame_variables.py).
 
 Sync and async capable: under ASGI it runs in the event loop (no thread hop). The
-request block and the user are read in django_request.py, only on error.
+request block and the user are read in django_request.py, only on error. A sync request
+is marked per thread (core/thread_marks.py: code the view runs in another thread does not
+see it); an async one in its task's context, where the event loop's requests interleave.
 """
 
 from __future__ import annotations
 
+import _thread
 import logging
 import sys
-from _thread import get_ident
 from typing import Any, Callable, List, Optional
 
 from errorwire.integrations import needs
@@ -147,7 +149,7 @@ class ErrorwireMiddleware(HoldsClient):
         # scope a test made current): the context's mark would win, so ours goes there too.
         token = enter_request(mark) if context_mark(None) is not None else None
         if token is None:
-            thread = get_ident()
+            thread = _thread.get_ident()  # at each call: gevent's patch gives a greenlet's
             outer = thread_marks.get(thread)  # a request served inside a view (test client)
             thread_marks[thread] = mark
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)

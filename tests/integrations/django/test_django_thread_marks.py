@@ -4,6 +4,7 @@ never see; and a request inside one another layer marked in the context."""
 
 from __future__ import annotations
 
+import _thread
 import contextvars
 import io
 import threading
@@ -41,6 +42,11 @@ class OuterFailed(Exception):
 
 class Refused(Exception):
     pass
+
+
+greenlet = ["serving"]
+"""Which greenlet runs, for a ``_thread.get_ident`` patched as gevent's monkey-patching does."""
+seen_from_greenlets: Dict[str, Optional[str]] = {}
 
 
 later_running = threading.Event()
@@ -84,6 +90,15 @@ def outer(request: HttpRequest) -> HttpResponse:
     raise OuterFailed(f"outer after an inner {served.status_code}")
 
 
+def switching(request: HttpRequest) -> HttpResponse:
+    """Another greenlet of the same thread runs a while: it must not see this request."""
+    for name in ("another", "serving"):
+        greenlet[0] = name
+        marked = in_request()
+        seen_from_greenlets[name] = None if marked is None else marked.handle.path
+    return HttpResponse("switched")
+
+
 @sensitive_post_parameters("password")
 def refuse(request: HttpRequest, item_id: int) -> HttpResponse:
     request.POST.get("password")
@@ -97,6 +112,7 @@ urls.urlpatterns = [  # type: ignore[attr-defined]
     path("inner/<int:number>/", inner),
     path("outer/", outer),
     path("refuse/<int:item_id>/", refuse),
+    path("switching/", switching),
 ]
 
 
@@ -137,6 +153,20 @@ def test_a_request_served_inside_a_view_leaves_the_outer_requests_state_as_it_wa
     assert tags(inner_event).get("inner") == "7" and "outer" not in tags(inner_event)
     assert outer_event.request is not None and outer_event.request.url.endswith("/outer/")
     assert tags(outer_event).get("outer") == "1" and "inner" not in tags(outer_event)
+
+
+def test_a_greenlet_servers_patched_thread_id_is_followed(
+    reports: Reports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gevent's monkey-patching replaces ``_thread.get_ident`` after errorwire was imported
+    (here as it does: the module attribute); each greenlet sees only its own request."""
+    real = _thread.get_ident
+    monkeypatch.setattr(_thread, "get_ident", lambda: (real(), greenlet[0]))
+    greenlet[0] = "serving"
+    seen_from_greenlets.clear()
+    assert Client().get("/switching/").content == b"switched"
+    assert seen_from_greenlets == {"another": None, "serving": "/switching/"}
+    reports.none()
 
 
 def test_inside_errorwires_wsgi_layer_a_report_has_djangos_request(reports: Reports) -> None:
