@@ -319,11 +319,11 @@ def current_scope() -> RequestState:
         return scope
     if isinstance(value, RequestState):
         return value
-    marked = as_in_request(value)
+    marked = _as_in_request(value)
     return marked.source.state_of(marked)
 
 
-def as_in_request(marked: Marked) -> InRequest:
+def _as_in_request(marked: Marked) -> InRequest:
     if isinstance(marked, InRequest):
         return marked
     if len(marked) == 3:
@@ -336,7 +336,7 @@ def in_request() -> Optional[InRequest]:
     value = _current.get(None)
     if value is None:
         return _found_request() if _finders else None
-    return None if isinstance(value, RequestState) else as_in_request(value)
+    return None if isinstance(value, RequestState) else _as_in_request(value)
 
 
 def scope_is_set() -> bool:
@@ -352,10 +352,6 @@ step of a streamed response): the bare C method, no Python frame of ours."""
 
 
 exit_request = _current.reset
-
-context_mark = _current.get
-"""``context_mark(None)``: what the context marks (a request, or a RequestState made current),
-None outside both: the bare C method, for an integration deciding how to mark its request."""
 
 
 class use_scope:

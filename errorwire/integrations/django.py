@@ -24,14 +24,11 @@ breadcrumb outside their request (``RequestRecordsFilter``).
 ``@sensitive_variables`` is honoured by ``include_locals`` (core/frame_variables.py).
 
 Sync and async capable: under ASGI it runs in the event loop (no thread hop). The
-request block and the user are read in django_request.py, only on error. A sync request
-is marked per thread (core/thread_marks.py: code the view runs in another thread does not
-see it); an async one in its task's context, where the event loop's requests interleave.
+request block and the user are read in django_request.py, only on error.
 """
 
 from __future__ import annotations
 
-import _thread
 import logging
 import sys
 from typing import Any, Callable, List, Optional
@@ -50,8 +47,6 @@ from errorwire.core.client import already_reported
 from errorwire.core.context import (
     InRequest,
     RequestState,
-    add_request_finder,
-    context_mark,
     current_scope,
     enter_request,
     exit_request,
@@ -63,8 +58,6 @@ from errorwire.core.context import (
 from errorwire.core.event import Breadcrumb
 from errorwire.core.ignore import NOT_APP_ERRORS
 from errorwire.core.safety import swallow
-from errorwire.core.thread_marks import find as find_thread_mark
-from errorwire.core.thread_marks import marks as thread_marks
 from errorwire.integrations import sql
 from errorwire.integrations.base import (
     HoldsClient,
@@ -133,7 +126,6 @@ class ErrorwireMiddleware(HoldsClient):
             markcoroutinefunction(self)
         init_from(getattr(settings, "ERRORWIRE", None))
         got_request_exception.connect(_on_got_request_exception, dispatch_uid=__name__)
-        add_request_finder(find_thread_mark)  # once: a finder is added once
         logging.getLogger("django.request").addFilter(REQUEST_RECORDS)  # once: a set of one
         with swallow("sql breadcrumbs"):
             client = get_client()
@@ -143,15 +135,7 @@ class ErrorwireMiddleware(HoldsClient):
     def __call__(self, request: HttpRequest) -> Any:
         if self._is_async:
             return self.__acall__(request)
-        mark = (DJANGO, request, self)  # a plain tuple: every request
-        # A sync request is served whole on this thread: marked per thread (core/thread_marks.py),
-        # unless an outer layer marked the context (errorwire's WSGI layer around Django, a
-        # scope a test made current): the context's mark would win, so ours goes there too.
-        token = enter_request(mark) if context_mark(None) is not None else None
-        if token is None:
-            thread = _thread.get_ident()  # at each call: gevent's patch gives a greenlet's
-            outer = thread_marks.get(thread)  # a request served inside a view (test client)
-            thread_marks[thread] = mark
+        token = enter_request((DJANGO, request, self))  # a plain tuple: every request
         sessions.start_session(None)  # Bugsnag's session count: one C call (release/sessions.py)
         try:
             response = self.get_response(request)
@@ -160,12 +144,7 @@ class ErrorwireMiddleware(HoldsClient):
                 self.report(exc)
             raise
         finally:
-            if token is not None:
-                exit_request(token)
-            elif outer is None:
-                del thread_marks[thread]
-            else:
-                thread_marks[thread] = outer
+            exit_request(token)
         # A plain HttpResponse (``streaming`` False by its class) is told by its type: the
         # generic ``response.streaming`` lookup cost ~150 instructions on every request.
         if type(response) is HttpResponse and response.status_code < 500:
@@ -174,7 +153,6 @@ class ErrorwireMiddleware(HoldsClient):
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
-        # Requests share the event loop's thread: each is marked in its task's context.
         token = enter_request((DJANGO, request, self))  # a plain tuple: every request
         sessions.start_session(None)
         try:

@@ -1,10 +1,9 @@
-"""Django under WSGI marks each request per thread (core/thread_marks.py), not in the
-context: what a view, and what runs on its thread, sees of its request; what other threads
-never see; and a request inside one another layer marked in the context."""
+"""What a Django view, and code it starts, sees of its request: a thread running in a copy of
+the request's context never sees a later request; a request served inside a view leaves the
+outer one's state as it was; inside errorwire's WSGI layer, reports have Django's request."""
 
 from __future__ import annotations
 
-import _thread
 import contextvars
 import io
 import threading
@@ -23,7 +22,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 import errorwire
 from errorwire.core.context import in_request
-from errorwire.core.thread_marks import marks as thread_marks
 from errorwire.integrations.wsgi import ErrorwireMiddleware as WSGIMiddleware
 from tests.reports import Reports
 
@@ -42,11 +40,6 @@ class OuterFailed(Exception):
 
 class Refused(Exception):
     pass
-
-
-greenlet = ["serving"]
-"""Which greenlet runs, for a ``_thread.get_ident`` patched as gevent's monkey-patching does."""
-seen_from_greenlets: Dict[str, Optional[str]] = {}
 
 
 later_running = threading.Event()
@@ -90,15 +83,6 @@ def outer(request: HttpRequest) -> HttpResponse:
     raise OuterFailed(f"outer after an inner {served.status_code}")
 
 
-def switching(request: HttpRequest) -> HttpResponse:
-    """Another greenlet of the same thread runs a while: it must not see this request."""
-    for name in ("another", "serving"):
-        greenlet[0] = name
-        marked = in_request()
-        seen_from_greenlets[name] = None if marked is None else marked.handle.path
-    return HttpResponse("switched")
-
-
 @sensitive_post_parameters("password")
 def refuse(request: HttpRequest, item_id: int) -> HttpResponse:
     request.POST.get("password")
@@ -112,7 +96,6 @@ urls.urlpatterns = [  # type: ignore[attr-defined]
     path("inner/<int:number>/", inner),
     path("outer/", outer),
     path("refuse/<int:item_id>/", refuse),
-    path("switching/", switching),
 ]
 
 
@@ -123,7 +106,6 @@ def site() -> Iterator[None]:
     seen_from_thread.clear()
     with override_settings(ROOT_URLCONF=urls):
         yield
-    assert thread_marks == {}, "a request left its thread marked"
 
 
 def tags(event: Any) -> Dict[str, str]:
@@ -155,23 +137,9 @@ def test_a_request_served_inside_a_view_leaves_the_outer_requests_state_as_it_wa
     assert tags(outer_event).get("outer") == "1" and "inner" not in tags(outer_event)
 
 
-def test_a_greenlet_servers_patched_thread_id_is_followed(
-    reports: Reports, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """gevent's monkey-patching replaces ``_thread.get_ident`` after errorwire was imported
-    (here as it does: the module attribute); each greenlet sees only its own request."""
-    real = _thread.get_ident
-    monkeypatch.setattr(_thread, "get_ident", lambda: (real(), greenlet[0]))
-    greenlet[0] = "serving"
-    seen_from_greenlets.clear()
-    assert Client().get("/switching/").content == b"switched"
-    assert seen_from_greenlets == {"another": None, "serving": "/switching/"}
-    reports.none()
-
-
 def test_inside_errorwires_wsgi_layer_a_report_has_djangos_request(reports: Reports) -> None:
-    """The WSGI layer marks the context; Django's request is marked there too (the context's
-    mark wins over a thread's): the report has Django's route and filtered parameters."""
+    """The WSGI layer marks the context as in its request; Django's middleware marks it as in
+    Django's, inside: the report has Django's route and filtered parameters."""
     app = WSGIMiddleware(WSGIHandler())
     body = b"password=hunter2&item=socks"
     environ = {
